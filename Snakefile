@@ -1,0 +1,31 @@
+# Living scoping review as code: database exports -> deduplicated, screened, charted and coded
+# evidence -> a report whose every number comes from the counts ledger.
+# Run: `make run` (bundled example) or `snakemake --cores 2 --directory <review dir>`.
+from snakemake.utils import min_version, validate
+
+
+min_version("9.27")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/import.smk"
+include: "workflow/rules/dedupe.smk"
+include: "workflow/rules/screen.smk"
+include: "workflow/rules/extract.smk"
+include: "workflow/rules/codes.smk"
+include: "workflow/rules/themes.smk"
+include: "workflow/rules/ledger.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        "results/07_report/index.html",
+        "results/ledger/counts.parquet",
+    default_target: True

@@ -1,0 +1,23 @@
+# Helpers only: lookups into the validated config. No rules here.
+from pathlib import Path
+
+SEARCHES = {s["id"]: s for s in config["searches"]}
+REPO_DIR = Path(workflow.basedir)
+STAGE_PARTS = ["01_import", "02_dedupe", "03_screen", "04_extract", "05_codes", "06_themes"]
+
+
+def search_files(wildcards):
+    return SEARCHES[wildcards.search]["files"]
+
+
+def screening_sheets():
+    return [sheet["path"] for sheet in config["screening"]["sheets"]]
+
+
+def claims_file():
+    path = config.get("quality", {}).get("manuscript_claims")
+    return [path] if path else []
+
+
+def ledger_part(stage):
+    return f"results/ledger/parts/{stage}.parquet"

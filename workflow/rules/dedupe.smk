@@ -1,0 +1,13 @@
+rule dedupe:
+    input:
+        records="results/01_import/records.parquet",
+    output:
+        clusters="results/02_dedupe/clusters.parquet",
+        studies="results/02_dedupe/studies.parquet",
+        ledger=ledger_part("02_dedupe"),
+    params:
+        settings=config.get("dedupe", {}),
+    log:
+        "results/logs/dedupe.log",
+    script:
+        "../scripts/dedupe.py"

@@ -1,0 +1,15 @@
+rule extract:
+    input:
+        sheet=config["charting"]["sheet"],
+        clusters="results/02_dedupe/clusters.parquet",
+        status="results/03_screen/status.parquet",
+    output:
+        charting="results/04_extract/charting.parquet",
+        unmatched="results/04_extract/unmatched.parquet",
+        ledger=ledger_part("04_extract"),
+    params:
+        charting=config["charting"],
+    log:
+        "results/logs/extract.log",
+    script:
+        "../scripts/extract.py"

@@ -1,0 +1,30 @@
+rule quality:
+    input:
+        parts=[ledger_part(stage) for stage in STAGE_PARTS],
+        studies="results/02_dedupe/studies.parquet",
+        charting="results/04_extract/charting.parquet",
+        unmatched="results/04_extract/unmatched.parquet",
+        segments="results/05_codes/segments.parquet",
+        documents=config["coding"]["documents"],
+        claims=claims_file(),
+    output:
+        issues="results/quality/issues.parquet",
+        ledger=ledger_part("quality"),
+    params:
+        quality=config.get("quality", {}),
+        charting=config["charting"],
+    log:
+        "results/logs/quality.log",
+    script:
+        "../scripts/quality.py"
+
+
+rule ledger:
+    input:
+        parts=[ledger_part(stage) for stage in [*STAGE_PARTS, "quality"]],
+    output:
+        ledger="results/ledger/counts.parquet",
+    log:
+        "results/logs/ledger.log",
+    script:
+        "../scripts/ledger.py"

@@ -1,0 +1,16 @@
+rule screen:
+    input:
+        clusters="results/02_dedupe/clusters.parquet",
+        studies="results/02_dedupe/studies.parquet",
+        sheets=screening_sheets(),
+    output:
+        decisions="results/03_screen/decisions.parquet",
+        status="results/03_screen/status.parquet",
+        ledger=ledger_part("03_screen"),
+    params:
+        screening=config["screening"],
+        criteria=config["criteria"],
+    log:
+        "results/logs/screen.log",
+    script:
+        "../scripts/screen.py"

@@ -1,0 +1,10 @@
+rule themes:
+    input:
+        prevalence="results/05_codes/prevalence.parquet",
+    output:
+        themes="results/06_themes/themes.parquet",
+        ledger=ledger_part("06_themes"),
+    log:
+        "results/logs/themes.log",
+    script:
+        "../scripts/themes.py"

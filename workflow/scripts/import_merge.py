@@ -1,0 +1,25 @@
+"""Adapter: merge the per-search imports and emit the 01_import ledger counts."""
+
+import polars as pl
+
+from scoping_review import importing, ledger, schemas, storage
+
+
+def main(smk) -> None:
+    log = storage.open_log(smk.log[0], "import_merge")
+    records = pl.concat([storage.read_table(p, schemas.RECORDS) for p in smk.input.records])
+    rejects = pl.concat([storage.read_table(p, schemas.REJECTS) for p in smk.input.rejects])
+    files = pl.concat([storage.read_table(p, schemas.FILES) for p in smk.input.files])
+    records = records.sort("record_id")
+    rejects = rejects.sort("file", "line")
+    files = files.sort("source_id", "path")
+    counts = importing.import_counts(records, rejects, files, smk.params.searches)
+    inputs = dict(zip(files["path"], files["sha256"], strict=True))
+    storage.write_table(records, smk.output.records, schemas.RECORDS)
+    storage.write_table(rejects, smk.output.rejects, schemas.REJECTS)
+    storage.write_table(files, smk.output.files, schemas.FILES)
+    storage.write_table(ledger.to_frame(counts, inputs), smk.output.ledger, schemas.LEDGER)
+    log.info(f"{records.height} records, {rejects.height} rejects from {files.height} files")
+
+
+main(snakemake)

@@ -1,0 +1,55 @@
+"""Adapter: data-quality checks and manuscript claims vs the stage ledgers (rule quality)."""
+
+import polars as pl
+
+from scoping_review import ledger, quality, schemas, storage
+
+
+def main(smk) -> None:
+    log = storage.open_log(smk.log[0], "quality")
+    cfg = smk.params.quality
+    parts = pl.concat([storage.read_table(p, schemas.LEDGER) for p in smk.input.parts])
+    studies = storage.read_table(smk.input.studies, schemas.STUDIES)
+    charting = storage.read_table(smk.input.charting, schemas.CHARTING)
+    unmatched = storage.read_table(smk.input.unmatched)
+    segments = storage.read_table(smk.input.segments, schemas.SEGMENTS)
+    findings = []
+    labels = charting.select(
+        "study_id",
+        pl.col("study_label").alias("label"),
+        pl.format("{}, row {}", "sheet", "row").alias("where"),
+    )
+    findings += quality.label_years(labels, studies, "charting label")
+    if cfg.get("document_year_check", True):
+        docs = (
+            segments.filter(pl.col("study_id").is_not_null())
+            .group_by("document", "study_id")
+            .agg(pl.col("source").first(), pl.col("row").min())
+            .sort("document")
+            .select(
+                "study_id",
+                pl.col("document").alias("label"),
+                pl.format("{}, row {}", "source", "row").alias("where"),
+            )
+        )
+        findings += quality.label_years(docs, studies, "coded document")
+    title_field = smk.params.charting.get("title_field")
+    if title_field:
+        findings += quality.title_mismatches(charting, studies, title_field)
+    findings += quality.segment_findings(segments)
+    missing = unmatched.filter(pl.col("problem") == "missing")["study_id"].to_list()
+    stray = unmatched.filter(pl.col("problem") == "not_included").select("study_id", "sheet", "row")
+    findings += quality.charting_findings(missing, stray)
+    if smk.input.claims:
+        claims = storage.read_yaml(smk.input.claims[0]) or {}
+        findings += quality.claim_findings(claims.get("claims", []), parts, smk.input.claims[0])
+    frame = quality.findings_frame(findings)
+    storage.write_table(frame, smk.output.issues, schemas.QUALITY)
+    counts = quality.quality_counts(frame)
+    inputs = storage.input_hashes([*smk.input.parts, smk.input.studies, smk.input.segments, *smk.input.claims])
+    storage.write_table(ledger.to_frame(counts, inputs), smk.output.ledger, schemas.LEDGER)
+    for severity, n in frame.group_by("severity").len().sort("severity").rows():
+        log.info(f"{n} {severity} findings")
+
+
+main(snakemake)

@@ -1,0 +1,79 @@
+"""Adapter: render the report from the ledger and the stage tables (rule report)."""
+
+import hashlib
+from importlib import metadata
+from pathlib import Path
+
+import polars as pl
+
+from scoping_review import __version__, report, schemas, storage
+
+PACKAGES = ("snakemake", "polars", "pyarrow", "altair", "vl-convert-python", "jinja2", "bibtexparser")
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def main(smk) -> None:
+    log = storage.open_log(smk.log[0], "report")
+    ledger = storage.read_table(smk.input.ledger, schemas.LEDGER)
+    records = pl.read_parquet(smk.input.records, columns=["record_id", "title", "year", "database"])
+    studies = storage.read_table(smk.input.studies, schemas.STUDIES)
+    lookup = pl.concat(
+        [
+            records.select(
+                pl.col("record_id").alias("id"), pl.lit("record").alias("kind"), "title", "year",
+                pl.col("database").alias("source"),
+            ),
+            studies.select(
+                pl.col("study_id").alias("id"), pl.lit("study").alias("kind"), "title", "year",
+                pl.col("databases").list.join(", ").alias("source"),
+            ),
+        ]
+    )
+    config_bytes = b"".join(Path(p).read_bytes() for p in smk.input.config_file)
+    inputs = sorted({(i["name"], i["sha256"]) for row in ledger["inputs"].to_list() for i in row})
+    provenance = {
+        "tool_version": __version__,
+        "config_sha256": hashlib.sha256(config_bytes).hexdigest(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "inputs": [{"name": n, "sha256": h} for n, h in inputs],
+    }
+    cfg = smk.params.config
+    out = report.build_report(
+        report.ReportInputs(
+            ledger=ledger,
+            issues=storage.read_table(smk.input.issues, schemas.QUALITY),
+            charting=storage.read_table(smk.input.charting, schemas.CHARTING),
+            charting_fields=list(cfg["charting"]["fields"]),
+            prevalence=storage.read_table(smk.input.prevalence, schemas.PREVALENCE),
+            themes=storage.read_table(smk.input.themes, schemas.THEMES),
+            files=storage.read_table(smk.input.files, schemas.FILES),
+            lookup=lookup,
+            config=cfg,
+            provenance=provenance,
+            templates_dir=smk.params.templates,
+            prisma_dir=smk.params.prisma,
+        )
+    )
+    storage.write_text(out.html, smk.output.html)
+    storage.write_text(out.flow_svg, smk.output.flow_svg)
+    Path(smk.output.flow_png).write_bytes(out.flow_png)
+    storage.write_text(out.flow_vegalite, smk.output.flow_vegalite)
+    Path(smk.output.figures).mkdir(parents=True, exist_ok=True)
+    for name, svg in sorted(out.figures.items()):
+        storage.write_text(svg, Path(smk.output.figures) / f"{name}.svg")
+    # every count gets its own listing, so a click-through never depends on embedding
+    counts_dir = Path(smk.output.counts)
+    counts_dir.mkdir(parents=True, exist_ok=True)
+    for count_id, ids in ledger.filter(pl.col("id_kind") != "none").select("count_id", "ids").rows():
+        listing = pl.DataFrame({"id": ids}, schema={"id": pl.String}).join(lookup, on="id", how="left")
+        listing.write_csv(counts_dir / f"{count_id}.csv")
+    log.info(f"report written: {smk.output.html}")
+
+
+main(snakemake)

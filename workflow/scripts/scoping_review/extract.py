@@ -1,0 +1,195 @@
+"""04_extract: the charting sheet, checked against the charting form and the included studies.
+
+The form (config ``charting.fields``) says for each field its type, whether it is required, an
+optional vocabulary (canonical value → synonyms, matched case- and space-insensitively) and
+the value that stands for an empty cell. Values outside a closed vocabulary are errors naming
+sheet and row; rows for excluded studies and included studies without a row are reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from . import schemas
+from .ledger import Count, count_of
+from .normalize import slug
+
+
+class ChartingError(ValueError):
+    """The charting sheet breaks the form; the message lists every problem."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    type: str = "text"  # text | category
+    required: bool = False
+    count: bool = False
+    vocabulary: Mapping[str, Sequence[str]] | None = None
+    closed: bool = False
+    empty_value: str | None = None
+    column: str | None = None  # sheet column, default = name
+
+    @staticmethod
+    def from_config(cfg: Mapping[str, Any]) -> Field:
+        return Field(
+            name=cfg["name"],
+            label=cfg.get("label", cfg["name"]),
+            type=cfg.get("type", "text"),
+            required=bool(cfg.get("required", False)),
+            count=bool(cfg.get("count", False)),
+            vocabulary=cfg.get("vocabulary"),
+            closed=bool(cfg.get("closed", False)),
+            empty_value=cfg.get("empty_value"),
+            column=cfg.get("column"),
+        )
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().lower())
+
+
+def _normaliser(field: Field) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for canonical, synonyms in (field.vocabulary or {}).items():
+        table[_key(canonical)] = canonical
+        for syn in synonyms or ():
+            table[_key(syn)] = canonical
+    return table
+
+
+@dataclass
+class Charted:
+    charting: pl.DataFrame
+    missing: list[str]  # included study IDs without a charting row
+    not_included: pl.DataFrame  # rows for studies that are not included (study_id, sheet, row)
+    notes: list[str]
+
+
+def chart(
+    sheet: pl.DataFrame,
+    sheet_name: str,
+    fields: Sequence[Field],
+    clusters: pl.DataFrame,
+    included: Sequence[str],
+    key_column: str = "record_id",
+    label_column: str | None = "study_label",
+) -> Charted:
+    record_to_study = dict(zip(clusters["record_id"], clusters["study_id"], strict=True))
+    study_ids = set(clusters["study_id"].to_list())
+    included_set = set(included)
+    problems: list[str] = []
+    notes: list[str] = []
+    rows: list[dict[str, object]] = []
+    stray: list[tuple[str, str, int]] = []
+    seen: dict[str, int] = {}
+    normalisers = {f.name: _normaliser(f) for f in fields}
+    if key_column not in sheet.columns:
+        raise ChartingError(f"{sheet_name}: no key column {key_column!r} (found {sheet.columns})")
+    for i, rec in enumerate(sheet.iter_rows(named=True)):
+        row_no = i + 2
+        ref = (str(rec.get(key_column) or "")).strip()
+        if not ref:
+            problems.append(f"{sheet_name}, row {row_no}: empty {key_column}")
+            continue
+        study = ref if ref in study_ids else record_to_study.get(ref)
+        if study is None:
+            problems.append(f"{sheet_name}, row {row_no}: unknown study or record ID {ref!r}")
+            continue
+        if study in seen:
+            problems.append(
+                f"{sheet_name}, row {row_no}: second charting row for study {study} "
+                f"(first at row {seen[study]})"
+            )
+            continue
+        seen[study] = row_no
+        if study not in included_set:
+            stray.append((study, sheet_name, row_no))
+            continue
+        out: dict[str, object] = {
+            "study_id": study,
+            "study_label": (str(rec.get(label_column) or "").strip() or None)
+            if label_column
+            else None,
+            "sheet": sheet_name,
+            "row": row_no,
+        }
+        for f in fields:
+            column = f.column or f.name
+            if column not in rec:
+                raise ChartingError(f"{sheet_name}: charting form field {f.name!r} has no column {column!r}")
+            raw = rec.get(column)
+            text = str(raw).strip() if raw is not None else ""
+            value: str | None = text or None
+            if value is None:
+                if f.required:
+                    problems.append(f"{sheet_name}, row {row_no}: required field {f.name!r} is empty")
+                value = f.empty_value
+            elif f.vocabulary is not None:
+                canonical = normalisers[f.name].get(_key(value))
+                if canonical is None and f.closed:
+                    problems.append(
+                        f"{sheet_name}, row {row_no}: {f.name} value {value!r} is not in the "
+                        f"vocabulary ({sorted(f.vocabulary)})"
+                    )
+                value = canonical or value
+            out[f.name] = value
+            out[f"{f.name}__raw"] = text or None
+        rows.append(out)
+    if problems:
+        raise ChartingError(f"{len(problems)} problem(s) in charting:\n  " + "\n  ".join(problems))
+    cols: dict[str, pl.DataType] = dict(schemas.CHARTING.columns)
+    for f in fields:
+        cols[f.name] = pl.String()
+        cols[f"{f.name}__raw"] = pl.String()
+    frame = pl.DataFrame(rows, schema=pl.Schema(cols)).sort("study_id")
+    missing = sorted(included_set - set(seen))
+    if missing:
+        notes.append(f"{len(missing)} included studies have no charting row")
+    not_included = pl.DataFrame(
+        stray, schema={"study_id": pl.String, "sheet": pl.String, "row": pl.Int64}, orient="row"
+    )
+    return Charted(schemas.validate(frame, schemas.CHARTING), missing, not_included, notes)
+
+
+def charting_counts(charted: Charted, fields: Sequence[Field]) -> list[Count]:
+    stage, rule = "04_extract", "extract"
+    frame = charted.charting
+    counts = [
+        count_of("chart.rows", frame["study_id"].to_list(), unit="studies",
+                 label="Included studies charted", stage=stage, rule=rule, id_kind="study_id"),
+        count_of("chart.missing", charted.missing, unit="studies",
+                 label="Included studies without a charting row", stage=stage, rule=rule,
+                 id_kind="study_id"),
+        count_of("chart.not_included", charted.not_included["study_id"].to_list(), unit="studies",
+                 label="Charting rows for studies that are not included", stage=stage, rule=rule,
+                 id_kind="study_id"),
+    ]  # fmt: skip
+    for f in fields:
+        if not f.count:
+            continue
+        groups = (
+            frame.filter(pl.col(f.name).is_not_null())
+            .group_by(f.name)
+            .agg(pl.col("study_id"))
+            .sort(f.name)
+        )
+        for value, ids in groups.iter_rows():
+            counts.append(
+                count_of(
+                    f"chart.{f.name}.{slug(value)}",
+                    ids,
+                    unit="studies",
+                    label=f"{f.label}: {value}",
+                    stage=stage,
+                    rule=rule,
+                    id_kind="study_id",
+                )
+            )
+    return counts

@@ -1,0 +1,147 @@
+"""The counts ledger: every number the report shows, with the IDs behind it.
+
+Stages emit :class:`Count` objects; :func:`to_frame` turns them into ledger rows carrying the
+stage, the rule and the hashes of the rule's inputs; :func:`assemble` joins the stage parts,
+checks the contract (``len(ids) == value`` for counts of things) and the PRISMA 2020 flow
+identities, and fails loudly when one is broken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from . import schemas
+
+
+class LedgerError(ValueError):
+    """The ledger is inconsistent: a broken identity, a count whose IDs do not add up."""
+
+
+@dataclass(frozen=True)
+class Count:
+    count_id: str
+    value: int
+    unit: str
+    label: str
+    stage: str
+    rule: str
+    id_kind: str
+    ids: tuple[str, ...]
+
+
+def count_of(
+    count_id: str,
+    ids: Iterable[str | None],
+    *,
+    unit: str,
+    label: str,
+    stage: str,
+    rule: str,
+    id_kind: str,
+) -> Count:
+    """A count of things: its value is the number of distinct IDs (kept sorted)."""
+    unique = tuple(sorted({i for i in ids if i is not None}))
+    return Count(count_id, len(unique), unit, label, stage, rule, id_kind, unique)
+
+
+def measure(
+    count_id: str, value: int, *, unit: str, label: str, stage: str, rule: str
+) -> Count:
+    """A number that is not a count of identifiable things (e.g. a threshold)."""
+    return Count(count_id, value, unit, label, stage, rule, "none", ())
+
+
+def to_frame(counts: Sequence[Count], inputs: Mapping[str, str]) -> pl.DataFrame:
+    """Ledger rows for one rule; ``inputs`` maps each input name to its SHA-256."""
+    hashes = [{"name": k, "sha256": v} for k, v in sorted(inputs.items())]
+    frame = pl.DataFrame(
+        {
+            "count_id": [c.count_id for c in counts],
+            "value": [c.value for c in counts],
+            "unit": [c.unit for c in counts],
+            "label": [c.label for c in counts],
+            "stage": [c.stage for c in counts],
+            "rule": [c.rule for c in counts],
+            "id_kind": [c.id_kind for c in counts],
+            "ids": [list(c.ids) for c in counts],
+            "inputs": [hashes for _ in counts],
+        },
+        schema=schemas.LEDGER.polars_schema,
+    )
+    return schemas.validate(frame, schemas.LEDGER)
+
+
+# PRISMA 2020 flow identities (new-review template). Pending terms are zero once every
+# record has a decision; they keep the identities true while screening is under way.
+IDENTITIES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (
+        "records identified − duplicates − removed automatically − removed for other reasons "
+        "= records screened",
+        ("database_results", "-duplicates", "-excluded_automatic", "-excluded_other"),
+        "records_screened",
+    ),
+    (
+        "records screened − records excluded − awaiting screening = reports sought",
+        ("records_screened", "-records_excluded", "-records_pending"),
+        "dbr_sought_reports",
+    ),
+    (
+        "reports sought − reports not retrieved = reports assessed",
+        ("dbr_sought_reports", "-dbr_notretrieved_reports"),
+        "dbr_assessed",
+    ),
+    (
+        "reports assessed − reports excluded − awaiting assessment = new reports",
+        ("dbr_assessed", "-dbr_excluded", "-dbr_pending"),
+        "new_reports",
+    ),
+)
+
+
+def check_identities(values: Mapping[str, int]) -> list[str]:
+    """Return a message for every PRISMA identity that does not hold (empty when all do)."""
+    broken: list[str] = []
+    for name, terms, result in IDENTITIES:
+        needed = [t.lstrip("-") for t in terms] + [result]
+        missing = [t for t in needed if t not in values]
+        if missing:
+            broken.append(f"{name}: ledger lacks {missing}")
+            continue
+        total = sum(-values[t[1:]] if t.startswith("-") else values[t] for t in terms)
+        if total != values[result]:
+            detail = " ".join(
+                f"{'−' if t.startswith('-') else '+'} {t.lstrip('-')}={values[t.lstrip('-')]}"
+                for t in terms
+            )
+            broken.append(f"{name}: {detail} gives {total}, but {result}={values[result]}")
+    return broken
+
+
+def check_sums(frame: pl.DataFrame) -> list[str]:
+    """Per-source and per-reason breakdowns must add up to their totals."""
+    values = dict(zip(frame["count_id"], frame["value"], strict=True))
+    broken: list[str] = []
+    for total in ("database_results", "records_excluded", "dbr_excluded", "dbr_notretrieved_reports"):
+        parts = {k: v for k, v in values.items() if k.startswith(total + ".")}
+        if parts and total in values and sum(parts.values()) != values[total]:
+            broken.append(f"{total}={values[total]} but its parts sum to {sum(parts.values())}")
+    return broken
+
+
+def assemble(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """Join the stage ledgers into one, sorted by ``count_id``, and check it."""
+    frame = pl.concat(parts, how="vertical") if parts else schemas.LEDGER.empty()
+    frame = schemas.validate(frame.sort("count_id"), schemas.LEDGER)
+    bad = frame.filter(
+        (pl.col("id_kind") != "none") & (pl.col("ids").list.len() != pl.col("value"))
+    )
+    if bad.height:
+        raise LedgerError(f"counts whose IDs do not match their value: {bad['count_id'].to_list()}")
+    values = dict(zip(frame["count_id"], frame["value"], strict=True))
+    problems = check_identities(values) + check_sums(frame)
+    if problems:
+        raise LedgerError("PRISMA flow identities broken:\n  " + "\n  ".join(problems))
+    return frame

@@ -1,0 +1,107 @@
+"""File I/O for the adapters: the only module of the package that touches paths.
+
+Tables are validated against their contract before they are written, and written the same way
+every time (same column order, compression and row-group size) so that equal inputs give
+byte-identical Parquet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from . import schemas
+
+
+class InputFileError(ValueError):
+    """An input file is missing or unreadable; the message names it."""
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_hashes(paths: Iterable[Any]) -> dict[str, str]:
+    """``{path: sha256}`` for a rule's inputs (nested lists flattened), to stamp ledger rows."""
+    flat: list[str] = []
+    for item in paths:
+        if isinstance(item, str | Path):
+            flat.append(str(item))
+        else:
+            flat.extend(str(p) for p in item)
+    return {p: sha256_file(p) for p in sorted(set(flat))}
+
+
+def read_bytes(path: str | Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as err:
+        raise InputFileError(f"{path}: cannot read ({err.strerror})") from err
+
+
+def read_sheet(path: str | Path) -> pl.DataFrame:
+    """A CSV/TSV or XLSX sheet with every cell as text (nothing is type-guessed)."""
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError(f"{path}: sheet not found")
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+            frame = pl.read_excel(p, engine="calamine", infer_schema_length=0)
+            return frame.select(pl.all().cast(pl.String))
+        data = p.read_bytes()
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        sep = "\t" if suffix in (".tsv", ".tab") else ","
+        return pl.read_csv(data, separator=sep, infer_schema=False)
+    except pl.exceptions.PolarsError as err:
+        raise InputFileError(f"{path}: cannot read as a sheet: {err}") from err
+
+
+def read_yaml(path: str | Path) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except OSError as err:
+        raise InputFileError(f"{path}: cannot read ({err.strerror})") from err
+    except yaml.YAMLError as err:
+        raise InputFileError(f"{path}: not valid YAML: {err}") from err
+
+
+def read_table(path: str | Path, schema: schemas.TableSchema | None = None) -> pl.DataFrame:
+    frame = pl.read_parquet(path)
+    return schemas.validate(frame, schema) if schema is not None else frame
+
+
+def write_table(frame: pl.DataFrame, path: str | Path, schema: schemas.TableSchema) -> None:
+    frame = schemas.validate(frame, schema)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    frame.write_parquet(path, compression="zstd", compression_level=3, row_group_size=100_000)
+
+
+def write_text(text: str, path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def open_log(path: str | Path, name: str) -> logging.Logger:
+    """A logger writing to a rule's ``log:`` file (and to stderr)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger(f"scoping_review.{name}")
+    logger.setLevel(logging.INFO)
+    logger.handlers.clear()
+    formatter = logging.Formatter("%(levelname)s %(message)s")
+    for handler in (logging.FileHandler(path, mode="w", encoding="utf-8"), logging.StreamHandler()):
+        handler.setFormatter(formatter)
+        logger.addHandler(handler)
+    return logger
