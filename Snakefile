@@ -3,7 +3,6 @@
 # Run: `make run` (bundled example) or `snakemake --cores 2 --directory <review dir>`.
 from snakemake.utils import min_version, validate
 
-
 min_version("9.27")
 
 
@@ -25,7 +24,7 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         "results/07_report/index.html",
         "results/ledger/counts.parquet",
-    default_target: True

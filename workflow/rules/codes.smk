@@ -9,9 +9,11 @@ rule codes:
         segments="results/05_codes/segments.parquet",
         prevalence="results/05_codes/prevalence.parquet",
         ledger=ledger_part("05_codes"),
-    params:
-        coding=config["coding"],
     log:
         "results/logs/codes.log",
+    conda:
+        "../../environment.yml"
+    params:
+        coding=config["coding"],
     script:
         "../scripts/codes.py"

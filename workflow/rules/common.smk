@@ -3,7 +3,14 @@ from pathlib import Path
 
 SEARCHES = {s["id"]: s for s in config["searches"]}
 REPO_DIR = Path(workflow.basedir)
-STAGE_PARTS = ["01_import", "02_dedupe", "03_screen", "04_extract", "05_codes", "06_themes"]
+STAGE_PARTS = [
+    "01_import",
+    "02_dedupe",
+    "03_screen",
+    "04_extract",
+    "05_codes",
+    "06_themes",
+]
 
 
 def search_files(wildcards):

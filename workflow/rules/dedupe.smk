@@ -5,9 +5,11 @@ rule dedupe:
         clusters="results/02_dedupe/clusters.parquet",
         studies="results/02_dedupe/studies.parquet",
         ledger=ledger_part("02_dedupe"),
-    params:
-        settings=config.get("dedupe", {}),
     log:
         "results/logs/dedupe.log",
+    conda:
+        "../../environment.yml"
+    params:
+        settings=config.get("dedupe", {}),
     script:
         "../scripts/dedupe.py"

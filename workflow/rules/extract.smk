@@ -7,9 +7,11 @@ rule extract:
         charting="results/04_extract/charting.parquet",
         unmatched="results/04_extract/unmatched.parquet",
         ledger=ledger_part("04_extract"),
-    params:
-        charting=config["charting"],
     log:
         "results/logs/extract.log",
+    conda:
+        "../../environment.yml"
+    params:
+        charting=config["charting"],
     script:
         "../scripts/extract.py"

@@ -5,27 +5,37 @@ rule import_search:
         records="results/01_import/by_search/{search}/records.parquet",
         rejects="results/01_import/by_search/{search}/rejects.parquet",
         files="results/01_import/by_search/{search}/files.parquet",
-    params:
-        search=lambda wildcards: SEARCHES[wildcards.search],
     log:
         "results/logs/import_search/{search}.log",
+    conda:
+        "../../environment.yml"
+    params:
+        search=lambda wildcards: SEARCHES[wildcards.search],
     script:
         "../scripts/import_search.py"
 
 
 rule import_merge:
     input:
-        records=expand("results/01_import/by_search/{search}/records.parquet", search=SEARCHES),
-        rejects=expand("results/01_import/by_search/{search}/rejects.parquet", search=SEARCHES),
-        files=expand("results/01_import/by_search/{search}/files.parquet", search=SEARCHES),
+        records=expand(
+            "results/01_import/by_search/{search}/records.parquet", search=SEARCHES
+        ),
+        rejects=expand(
+            "results/01_import/by_search/{search}/rejects.parquet", search=SEARCHES
+        ),
+        files=expand(
+            "results/01_import/by_search/{search}/files.parquet", search=SEARCHES
+        ),
     output:
         records="results/01_import/records.parquet",
         rejects="results/01_import/rejects.parquet",
         files="results/01_import/files.parquet",
         ledger=ledger_part("01_import"),
-    params:
-        searches=config["searches"],
     log:
         "results/logs/import_merge.log",
+    conda:
+        "../../environment.yml"
+    params:
+        searches=config["searches"],
     script:
         "../scripts/import_merge.py"

@@ -10,11 +10,13 @@ rule quality:
     output:
         issues="results/quality/issues.parquet",
         ledger=ledger_part("quality"),
+    log:
+        "results/logs/quality.log",
+    conda:
+        "../../environment.yml"
     params:
         quality=config.get("quality", {}),
         charting=config["charting"],
-    log:
-        "results/logs/quality.log",
     script:
         "../scripts/quality.py"
 
@@ -26,5 +28,7 @@ rule ledger:
         ledger="results/ledger/counts.parquet",
     log:
         "results/logs/ledger.log",
+    conda:
+        "../../environment.yml"
     script:
         "../scripts/ledger.py"

@@ -16,11 +16,13 @@ rule report:
         flow_vegalite="results/07_report/prisma_flow.vl.json",
         figures=directory("results/07_report/figures"),
         counts=directory("results/07_report/counts"),
+    log:
+        "results/logs/report.log",
+    conda:
+        "../../environment.yml"
     params:
         config=config,
         templates=str(REPO_DIR / "workflow" / "templates"),
         prisma=str(REPO_DIR / "resources" / "prisma"),
-    log:
-        "results/logs/report.log",
     script:
         "../scripts/report.py"

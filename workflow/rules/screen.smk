@@ -7,10 +7,12 @@ rule screen:
         decisions="results/03_screen/decisions.parquet",
         status="results/03_screen/status.parquet",
         ledger=ledger_part("03_screen"),
+    log:
+        "results/logs/screen.log",
+    conda:
+        "../../environment.yml"
     params:
         screening=config["screening"],
         criteria=config["criteria"],
-    log:
-        "results/logs/screen.log",
     script:
         "../scripts/screen.py"

@@ -6,5 +6,7 @@ rule themes:
         ledger=ledger_part("06_themes"),
     log:
         "results/logs/themes.log",
+    conda:
+        "../../environment.yml"
     script:
         "../scripts/themes.py"

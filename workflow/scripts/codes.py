@@ -1,7 +1,6 @@
 """Adapter: coded segments, codebook and prevalence (rule codes)."""
 
 import polars as pl
-
 from scoping_review import codes, ledger, schemas, storage
 
 

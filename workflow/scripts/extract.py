@@ -1,7 +1,6 @@
 """Adapter: validate and normalise the charting sheet (rule extract)."""
 
 import polars as pl
-
 from scoping_review import extract, ledger, schemas, storage
 
 UNMATCHED = schemas.TableSchema(
@@ -9,7 +8,12 @@ UNMATCHED = schemas.TableSchema(
     path="04_extract/unmatched.parquet",
     grain="one row per charting problem",
     key=("study_id", "problem"),
-    columns={"study_id": pl.String(), "problem": pl.String(), "sheet": pl.String(), "row": pl.Int64()},
+    columns={
+        "study_id": pl.String(),
+        "problem": pl.String(),
+        "sheet": pl.String(),
+        "row": pl.Int64(),
+    },
 )
 
 
@@ -35,7 +39,9 @@ def main(smk) -> None:
                 {"study_id": charted.missing, "problem": ["missing"] * len(charted.missing)},
                 schema={"study_id": pl.String, "problem": pl.String},
             ).with_columns(sheet=pl.lit(None, pl.String), row=pl.lit(None, pl.Int64)),
-            charted.not_included.select("study_id", pl.lit("not_included").alias("problem"), "sheet", "row"),
+            charted.not_included.select(
+                "study_id", pl.lit("not_included").alias("problem"), "sheet", "row"
+            ),
         ]
     )
     storage.write_table(charted.charting, smk.output.charting, schemas.CHARTING)

@@ -10,7 +10,10 @@ def main(smk) -> None:
     for path in smk.input:
         meta = importing.SourceMeta(search["id"], search["database"], str(search["date"]), path)
         part = importing.import_export(
-            storage.read_bytes(path), meta, fmt=search.get("format", "auto"), encoding=search.get("encoding")
+            storage.read_bytes(path),
+            meta,
+            fmt=search.get("format", "auto"),
+            encoding=search.get("encoding"),
         )
         row = part.file_row
         log.info(

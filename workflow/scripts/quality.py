@@ -1,7 +1,6 @@
 """Adapter: data-quality checks and manuscript claims vs the stage ledgers (rule quality)."""
 
 import polars as pl
-
 from scoping_review import ledger, quality, schemas, storage
 
 
@@ -46,7 +45,9 @@ def main(smk) -> None:
     frame = quality.findings_frame(findings)
     storage.write_table(frame, smk.output.issues, schemas.QUALITY)
     counts = quality.quality_counts(frame)
-    inputs = storage.input_hashes([*smk.input.parts, smk.input.studies, smk.input.segments, *smk.input.claims])
+    inputs = storage.input_hashes(
+        [*smk.input.parts, smk.input.studies, smk.input.segments, *smk.input.claims]
+    )
     storage.write_table(ledger.to_frame(counts, inputs), smk.output.ledger, schemas.LEDGER)
     for severity, n in frame.group_by("severity").len().sort("severity").rows():
         log.info(f"{n} {severity} findings")

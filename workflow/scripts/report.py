@@ -5,10 +5,17 @@ from importlib import metadata
 from pathlib import Path
 
 import polars as pl
-
 from scoping_review import __version__, report, schemas, storage
 
-PACKAGES = ("snakemake", "polars", "pyarrow", "altair", "vl-convert-python", "jinja2", "bibtexparser")
+PACKAGES = (
+    "snakemake",
+    "polars",
+    "pyarrow",
+    "altair",
+    "vl-convert-python",
+    "jinja2",
+    "bibtexparser",
+)
 
 
 def _version(name: str) -> str:
@@ -26,11 +33,17 @@ def main(smk) -> None:
     lookup = pl.concat(
         [
             records.select(
-                pl.col("record_id").alias("id"), pl.lit("record").alias("kind"), "title", "year",
+                pl.col("record_id").alias("id"),
+                pl.lit("record").alias("kind"),
+                "title",
+                "year",
                 pl.col("database").alias("source"),
             ),
             studies.select(
-                pl.col("study_id").alias("id"), pl.lit("study").alias("kind"), "title", "year",
+                pl.col("study_id").alias("id"),
+                pl.lit("study").alias("kind"),
+                "title",
+                "year",
                 pl.col("databases").list.join(", ").alias("source"),
             ),
         ]
@@ -70,8 +83,12 @@ def main(smk) -> None:
     # every count gets its own listing, so a click-through never depends on embedding
     counts_dir = Path(smk.output.counts)
     counts_dir.mkdir(parents=True, exist_ok=True)
-    for count_id, ids in ledger.filter(pl.col("id_kind") != "none").select("count_id", "ids").rows():
-        listing = pl.DataFrame({"id": ids}, schema={"id": pl.String}).join(lookup, on="id", how="left")
+    for count_id, ids in (
+        ledger.filter(pl.col("id_kind") != "none").select("count_id", "ids").rows()
+    ):
+        listing = pl.DataFrame({"id": ids}, schema={"id": pl.String}).join(
+            lookup, on="id", how="left"
+        )
         listing.write_csv(counts_dir / f"{count_id}.csv")
     log.info(f"report written: {smk.output.html}")
 

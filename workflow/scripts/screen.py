@@ -18,7 +18,9 @@ def main(smk) -> None:
         for r in cfg.get("automation", [])
     ]
     automatic = screen.automatic_exclusions(studies, rules)
-    status = screen.screening_status(studies, decisions, automatic, cfg.get("reviewers_per_stage", 1))
+    status = screen.screening_status(
+        studies, decisions, automatic, cfg.get("reviewers_per_stage", 1)
+    )
     screen.check_full_text_scope(decisions, status)
     counts = screen.screen_counts(status, studies, automatic, smk.params.criteria)
     storage.write_table(decisions, smk.output.decisions, schemas.DECISIONS)

@@ -74,12 +74,14 @@ def resolve_segments(
     doc_study: dict[str, str | None] = {}
     for doc, ref in documents.select("document", "record_id").rows():
         key = (ref or "").strip()
-        doc_study[str(doc).strip()] = record_to_study.get(key, key if key.startswith("S-") else None)
+        doc_study[str(doc).strip()] = record_to_study.get(
+            key, key if key.startswith("S-") else None
+        )
     known_codes = set(codebook["code"].to_list())
     frame = segments.with_columns(
-        pl.col("document").replace_strict(doc_study, default=None, return_dtype=pl.String).alias(
-            "study_id"
-        )
+        pl.col("document")
+        .replace_strict(doc_study, default=None, return_dtype=pl.String)
+        .alias("study_id")
     ).with_columns(
         pl.when(pl.col("study_id").is_null())
         .then(pl.lit("unknown_document"))
@@ -95,7 +97,9 @@ def resolve_segments(
     )
 
 
-def prevalence(segments: pl.DataFrame, codebook: pl.DataFrame, threshold: Threshold) -> pl.DataFrame:
+def prevalence(
+    segments: pl.DataFrame, codebook: pl.DataFrame, threshold: Threshold
+) -> pl.DataFrame:
     ok = segments.filter(pl.col("status") == "ok")
     per_code = ok.group_by("code").agg(
         pl.col("study_id").unique().sort().alias("study_ids"),
@@ -125,9 +129,7 @@ def prevalence(segments: pl.DataFrame, codebook: pl.DataFrame, threshold: Thresh
         .otherwise(None)
         .alias("drop_reason"),
     )
-    return schemas.validate(
-        frame.select(list(schemas.PREVALENCE.columns)), schemas.PREVALENCE
-    )
+    return schemas.validate(frame.select(list(schemas.PREVALENCE.columns)), schemas.PREVALENCE)
 
 
 def code_counts(segments: pl.DataFrame, prev: pl.DataFrame, threshold: Threshold) -> list[Count]:
@@ -135,37 +137,86 @@ def code_counts(segments: pl.DataFrame, prev: pl.DataFrame, threshold: Threshold
     seg_key = pl.col("source") + "#" + pl.col("segment_id")
     keyed = segments.with_columns(seg_key.alias("_key"))
     counts: list[Count] = [
-        count_of("segments.total", keyed["_key"].to_list(), unit="segments",
-                 label="Coded segments read", stage=stage, rule=rule, id_kind="segment_id"),
-        count_of("codes_found", prev.filter(pl.col("n_segments") > 0)["code"].to_list()
-                 + keyed.filter(pl.col("status") == "unknown_code")["code"].to_list(),
-                 unit="codes", label="Codes applied to included studies", stage=stage, rule=rule,
-                 id_kind="code"),
-        count_of("codes_kept", prev.filter(pl.col("kept"))["code"].to_list(), unit="codes",
-                 label="Codes kept after the prevalence threshold", stage=stage, rule=rule,
-                 id_kind="code"),
-        count_of("codes_dropped", prev.filter(~pl.col("kept"))["code"].to_list(), unit="codes",
-                 label="Codes dropped by the prevalence threshold", stage=stage, rule=rule,
-                 id_kind="code"),
-        measure("prevalence.threshold", threshold.drop_at_or_below, unit=threshold.metric,
-                label=f"Codes with {threshold.metric} at or below this are dropped", stage=stage,
-                rule=rule),
-    ]  # fmt: skip
+        count_of(
+            "segments.total",
+            keyed["_key"].to_list(),
+            unit="segments",
+            label="Coded segments read",
+            stage=stage,
+            rule=rule,
+            id_kind="segment_id",
+        ),
+        count_of(
+            "codes_found",
+            prev.filter(pl.col("n_segments") > 0)["code"].to_list()
+            + keyed.filter(pl.col("status") == "unknown_code")["code"].to_list(),
+            unit="codes",
+            label="Codes applied to included studies",
+            stage=stage,
+            rule=rule,
+            id_kind="code",
+        ),
+        count_of(
+            "codes_kept",
+            prev.filter(pl.col("kept"))["code"].to_list(),
+            unit="codes",
+            label="Codes kept after the prevalence threshold",
+            stage=stage,
+            rule=rule,
+            id_kind="code",
+        ),
+        count_of(
+            "codes_dropped",
+            prev.filter(~pl.col("kept"))["code"].to_list(),
+            unit="codes",
+            label="Codes dropped by the prevalence threshold",
+            stage=stage,
+            rule=rule,
+            id_kind="code",
+        ),
+        measure(
+            "prevalence.threshold",
+            threshold.drop_at_or_below,
+            unit=threshold.metric,
+            label=f"Codes with {threshold.metric} at or below this are dropped",
+            stage=stage,
+            rule=rule,
+        ),
+    ]
     for status in STATUSES:
         counts.append(
-            count_of(f"segments.{status}", keyed.filter(pl.col("status") == status)["_key"].to_list(),
-                     unit="segments", label=f"Coded segments with status {status}", stage=stage,
-                     rule=rule, id_kind="segment_id")
-        )  # fmt: skip
+            count_of(
+                f"segments.{status}",
+                keyed.filter(pl.col("status") == status)["_key"].to_list(),
+                unit="segments",
+                label=f"Coded segments with status {status}",
+                stage=stage,
+                rule=rule,
+                id_kind="segment_id",
+            )
+        )
     ok = keyed.filter(pl.col("status") == "ok")
     for code, ids in prev.select("code", "study_ids").iter_rows():
         counts.append(
-            count_of(f"code.{slug(code)}.n_studies", ids, unit="studies",
-                     label=f"Studies coded '{code}'", stage=stage, rule=rule, id_kind="study_id")
-        )  # fmt: skip
+            count_of(
+                f"code.{slug(code)}.n_studies",
+                ids,
+                unit="studies",
+                label=f"Studies coded '{code}'",
+                stage=stage,
+                rule=rule,
+                id_kind="study_id",
+            )
+        )
         counts.append(
-            count_of(f"code.{slug(code)}.n_segments", ok.filter(pl.col("code") == code)["_key"].to_list(),
-                     unit="segments", label=f"Segments coded '{code}'", stage=stage, rule=rule,
-                     id_kind="segment_id")
-        )  # fmt: skip
+            count_of(
+                f"code.{slug(code)}.n_segments",
+                ok.filter(pl.col("code") == code)["_key"].to_list(),
+                unit="segments",
+                label=f"Segments coded '{code}'",
+                stage=stage,
+                rule=rule,
+                id_kind="segment_id",
+            )
+        )
     return counts

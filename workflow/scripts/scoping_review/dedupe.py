@@ -26,8 +26,16 @@ from .normalize import doi_expr, title_expr
 
 RULES = ("doi", "pmid", "title_year")
 COMPLETENESS_FIELDS = (
-    "title", "abstract", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
-)  # fmt: skip
+    "title",
+    "abstract",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+)
 
 
 @dataclass(frozen=True)
@@ -170,11 +178,15 @@ def deduplicate(
         .then(pl.lit("unique"))
         .when(pl.col("is_representative"))
         .then(pl.lit("representative"))
-        .otherwise(pl.col("record_id").replace_strict(link_rule, default=None, return_dtype=pl.String))
+        .otherwise(
+            pl.col("record_id").replace_strict(link_rule, default=None, return_dtype=pl.String)
+        )
         .alias("rule"),
         pl.when(pl.col("_n") == 1)
         .then(None)
-        .otherwise(pl.col("record_id").replace_strict(link_to, default=None, return_dtype=pl.String))
+        .otherwise(
+            pl.col("record_id").replace_strict(link_to, default=None, return_dtype=pl.String)
+        )
         .alias("linked_to"),
         pl.when(pl.col("_n") == 1)
         .then(None)
@@ -237,16 +249,24 @@ def dedupe_counts(clusters: pl.DataFrame) -> list[Count]:
     dups = clusters.filter(~pl.col("is_representative"))
     counts = [
         count_of(
-            "duplicates", dups["record_id"].to_list(),
-            unit="records", label="Duplicate records removed",
-            stage=stage, rule=rule, id_kind="record_id",
+            "duplicates",
+            dups["record_id"].to_list(),
+            unit="records",
+            label="Duplicate records removed",
+            stage=stage,
+            rule=rule,
+            id_kind="record_id",
         ),
         count_of(
-            "dedupe.studies", clusters["study_id"].to_list(),
-            unit="studies", label="Unique studies after deduplication",
-            stage=stage, rule=rule, id_kind="study_id",
+            "dedupe.studies",
+            clusters["study_id"].to_list(),
+            unit="studies",
+            label="Unique studies after deduplication",
+            stage=stage,
+            rule=rule,
+            id_kind="study_id",
         ),
-    ]  # fmt: skip
+    ]
     for match_rule in RULES:
         counts.append(
             count_of(

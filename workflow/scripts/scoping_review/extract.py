@@ -123,13 +123,17 @@ def chart(
         for f in fields:
             column = f.column or f.name
             if column not in rec:
-                raise ChartingError(f"{sheet_name}: charting form field {f.name!r} has no column {column!r}")
+                raise ChartingError(
+                    f"{sheet_name}: charting form field {f.name!r} has no column {column!r}"
+                )
             raw = rec.get(column)
             text = str(raw).strip() if raw is not None else ""
             value: str | None = text or None
             if value is None:
                 if f.required:
-                    problems.append(f"{sheet_name}, row {row_no}: required field {f.name!r} is empty")
+                    problems.append(
+                        f"{sheet_name}, row {row_no}: required field {f.name!r} is empty"
+                    )
                 value = f.empty_value
             elif f.vocabulary is not None:
                 canonical = normalisers[f.name].get(_key(value))
@@ -162,15 +166,34 @@ def charting_counts(charted: Charted, fields: Sequence[Field]) -> list[Count]:
     stage, rule = "04_extract", "extract"
     frame = charted.charting
     counts = [
-        count_of("chart.rows", frame["study_id"].to_list(), unit="studies",
-                 label="Included studies charted", stage=stage, rule=rule, id_kind="study_id"),
-        count_of("chart.missing", charted.missing, unit="studies",
-                 label="Included studies without a charting row", stage=stage, rule=rule,
-                 id_kind="study_id"),
-        count_of("chart.not_included", charted.not_included["study_id"].to_list(), unit="studies",
-                 label="Charting rows for studies that are not included", stage=stage, rule=rule,
-                 id_kind="study_id"),
-    ]  # fmt: skip
+        count_of(
+            "chart.rows",
+            frame["study_id"].to_list(),
+            unit="studies",
+            label="Included studies charted",
+            stage=stage,
+            rule=rule,
+            id_kind="study_id",
+        ),
+        count_of(
+            "chart.missing",
+            charted.missing,
+            unit="studies",
+            label="Included studies without a charting row",
+            stage=stage,
+            rule=rule,
+            id_kind="study_id",
+        ),
+        count_of(
+            "chart.not_included",
+            charted.not_included["study_id"].to_list(),
+            unit="studies",
+            label="Charting rows for studies that are not included",
+            stage=stage,
+            rule=rule,
+            id_kind="study_id",
+        ),
+    ]
     for f in fields:
         if not f.count:
             continue

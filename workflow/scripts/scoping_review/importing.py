@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import polars as pl
 
 from . import schemas
-from .ledger import Count, count_of
 from .io import bibtex, tagged
 from .io.decode import decode
+from .ledger import Count, count_of
 from .normalize import find_year, normalize_doi
 
 FORMATS = ("ris", "medline", "wos", "bibtex")
@@ -197,7 +197,10 @@ def canonical(fmt: str, fields: Sequence[tuple[str, str]]) -> dict[str, object]:
     """One canonical record (without identity columns) from a parsed field list."""
     fmap = FIELD_MAPS[fmt]
     pages = _first(fields, fmap.get("pages", ()))
-    start, end = _first(fields, fmap.get("start_page", ())), _first(fields, fmap.get("end_page", ()))
+    start, end = (
+        _first(fields, fmap.get("start_page", ())),
+        _first(fields, fmap.get("end_page", ())),
+    )
     if start:
         pages = f"{start}-{end}" if end and end != start else start
     raw_type = _first(fields, fmap["type"])
@@ -285,7 +288,11 @@ def import_export(
         }
         row.update(canonical(chosen, rec.fields))
         rows.append(row)
-    records = pl.DataFrame(rows, schema=schemas.RECORDS.polars_schema) if rows else schemas.RECORDS.empty()
+    records = (
+        pl.DataFrame(rows, schema=schemas.RECORDS.polars_schema)
+        if rows
+        else schemas.RECORDS.empty()
+    )
     rejects = pl.DataFrame(
         {
             "source_id": [meta.source_id] * n_rejected,
@@ -339,30 +346,54 @@ def import_counts(
 ) -> list[Count]:
     """Ledger counts of 01_import."""
     stage, rule = "01_import", "import_merge"
-    reject_ids = [f"reject:{s}:{f}:{ln}" for s, f, ln in rejects.select("source_id", "file", "line").rows()]
+    reject_ids = [
+        f"reject:{s}:{f}:{ln}" for s, f, ln in rejects.select("source_id", "file", "line").rows()
+    ]
     counts = [
         count_of(
             "database_results",
             records["record_id"].to_list() + reject_ids,
-            unit="records", label="Records identified from databases",
-            stage=stage, rule=rule, id_kind="record_id",
+            unit="records",
+            label="Records identified from databases",
+            stage=stage,
+            rule=rule,
+            id_kind="record_id",
         ),
         count_of(
-            "excluded_other", reject_ids,
-            unit="records", label="Records removed for other reasons (unreadable in the export)",
-            stage=stage, rule=rule, id_kind="record_id",
+            "excluded_other",
+            reject_ids,
+            unit="records",
+            label="Records removed for other reasons (unreadable in the export)",
+            stage=stage,
+            rule=rule,
+            id_kind="record_id",
         ),
         count_of(
-            "import.files", files["path"].to_list(),
-            unit="files", label="Export files imported", stage=stage, rule=rule, id_kind="file",
+            "import.files",
+            files["path"].to_list(),
+            unit="files",
+            label="Export files imported",
+            stage=stage,
+            rule=rule,
+            id_kind="file",
         ),
         count_of(
-            "search_databases", [s["database"] for s in searches],
-            unit="databases", label="Databases searched", stage=stage, rule=rule, id_kind="database",
+            "search_databases",
+            [s["database"] for s in searches],
+            unit="databases",
+            label="Databases searched",
+            stage=stage,
+            rule=rule,
+            id_kind="database",
         ),
         count_of(
-            "searches", [s["id"] for s in searches],
-            unit="searches", label="Searches run", stage=stage, rule=rule, id_kind="search",
+            "searches",
+            [s["id"] for s in searches],
+            unit="searches",
+            label="Searches run",
+            stage=stage,
+            rule=rule,
+            id_kind="search",
         ),
     ]
     for search in searches:
@@ -371,9 +402,13 @@ def import_counts(
         ids += [r for r in reject_ids if r.startswith(f"reject:{sid}:")]
         counts.append(
             count_of(
-                f"database_results.{sid}", ids,
-                unit="records", label=f"Records identified from {search['database']}",
-                stage=stage, rule=rule, id_kind="record_id",
+                f"database_results.{sid}",
+                ids,
+                unit="records",
+                label=f"Records identified from {search['database']}",
+                stage=stage,
+                rule=rule,
+                id_kind="record_id",
             )
         )
     return counts

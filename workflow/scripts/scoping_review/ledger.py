@@ -47,9 +47,7 @@ def count_of(
     return Count(count_id, len(unique), unit, label, stage, rule, id_kind, unique)
 
 
-def measure(
-    count_id: str, value: int, *, unit: str, label: str, stage: str, rule: str
-) -> Count:
+def measure(count_id: str, value: int, *, unit: str, label: str, stage: str, rule: str) -> Count:
     """A number that is not a count of identifiable things (e.g. a threshold)."""
     return Count(count_id, value, unit, label, stage, rule, "none", ())
 
@@ -124,7 +122,12 @@ def check_sums(frame: pl.DataFrame) -> list[str]:
     """Per-source and per-reason breakdowns must add up to their totals."""
     values = dict(zip(frame["count_id"], frame["value"], strict=True))
     broken: list[str] = []
-    for total in ("database_results", "records_excluded", "dbr_excluded", "dbr_notretrieved_reports"):
+    for total in (
+        "database_results",
+        "records_excluded",
+        "dbr_excluded",
+        "dbr_notretrieved_reports",
+    ):
         parts = {k: v for k, v in values.items() if k.startswith(total + ".")}
         if parts and total in values and sum(parts.values()) != values[total]:
             broken.append(f"{total}={values[total]} but its parts sum to {sum(parts.values())}")

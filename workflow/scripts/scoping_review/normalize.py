@@ -44,7 +44,10 @@ def normalize_doi(doi: str | None) -> str | None:
 
 
 def slug(text: str) -> str:
-    """Identifier-safe slug: ``"(Perceived) disinterest therapist"`` → ``perceived_disinterest_therapist``."""
+    """Identifier-safe slug.
+
+    ``"(Perceived) disinterest therapist"`` → ``perceived_disinterest_therapist``.
+    """
     return _NON_ALNUM.sub("_", strip_diacritics(text).lower()).strip("_")
 
 

@@ -31,9 +31,7 @@ def _issue(
     }
 
 
-def label_years(
-    labels: pl.DataFrame, studies: pl.DataFrame, what: str
-) -> list[dict[str, object]]:
+def label_years(labels: pl.DataFrame, studies: pl.DataFrame, what: str) -> list[dict[str, object]]:
     """A year written in a label (``Chang et al. (2021)``) that differs from the record's year.
 
     ``labels`` has columns study_id, label, where.
@@ -50,7 +48,8 @@ def label_years(
                     "year_mismatch",
                     "warning",
                     f"{what} {label}",
-                    f"{what} '{label}' gives {written}; the bibliographic record says {year[study]}",
+                    f"{what} '{label}' gives {written}; "
+                    f"the bibliographic record says {year[study]}",
                     where,
                     [study],
                 )
@@ -93,7 +92,8 @@ def segment_findings(segments: pl.DataFrame) -> list[dict[str, object]]:
         "unknown_document": "coded document '{doc}' maps to no study; {n} segment(s) not counted",
         "not_included": "coded document '{doc}' belongs to a study that is not included; "
         "{n} segment(s) not counted",
-        "unknown_code": "code '{code}' on '{doc}' is not in the codebook; {n} segment(s) not counted",
+        "unknown_code": "code '{code}' on '{doc}' is not in the codebook; "
+        "{n} segment(s) not counted",
     }
     bad = segments.filter(pl.col("status") != "ok")
     out = []
@@ -114,18 +114,31 @@ def segment_findings(segments: pl.DataFrame) -> list[dict[str, object]]:
     return out
 
 
-def charting_findings(missing: Sequence[str], not_included: pl.DataFrame) -> list[dict[str, object]]:
+def charting_findings(
+    missing: Sequence[str], not_included: pl.DataFrame
+) -> list[dict[str, object]]:
     out = [
-        _issue("charting_missing", "error", f"study {s}", "included study has no charting row",
-               "charting sheet", [s])
+        _issue(
+            "charting_missing",
+            "error",
+            f"study {s}",
+            "included study has no charting row",
+            "charting sheet",
+            [s],
+        )
         for s in missing
-    ]  # fmt: skip
+    ]
     for study, sheet, row in not_included.rows():
         out.append(
-            _issue("charting_not_included", "warning", f"study {study}",
-                   "charting row for a study that is not included; left out of the tables",
-                   f"{sheet}, row {row}", [study])
-        )  # fmt: skip
+            _issue(
+                "charting_not_included",
+                "warning",
+                f"study {study}",
+                "charting row for a study that is not included; left out of the tables",
+                f"{sheet}, row {row}",
+                [study],
+            )
+        )
     return out
 
 
@@ -134,42 +147,54 @@ def claim_findings(
 ) -> list[dict[str, object]]:
     """Compare a manuscript's stated numbers (and lists) with the ledger."""
     values = dict(zip(ledger["count_id"], ledger["value"], strict=True))
-    id_lists = dict(zip(ledger["count_id"], ledger["ids"], strict=True))
+    id_lists: dict[str, list[str]] = dict(ledger.select("count_id", "ids").iter_rows())
     out = []
     for claim in claims:
         cid = str(claim["id"])
         count_ids = [str(c) for c in claim.get("count_ids", [])]
         where = f"{source}: {claim.get('location', '')}".strip()
         quote = str(claim.get("text", ""))
-        absent = [c for c in count_ids if c not in values]
-        if absent and "ids_claimed" not in claim:
-            # a count that is absent from the ledger is zero (no study has that value)
-            pass
         if "ids_claimed" in claim:
             found = sorted({i for c in count_ids for i in (id_lists.get(c) or [])})
             claimed = sorted(str(v) for v in claim["ids_claimed"])
+            only_claimed = ", ".join(sorted(set(claimed) - set(found))) or "-"
+            only_found = ", ".join(sorted(set(found) - set(claimed))) or "-"
             if found == claimed:
-                out.append(_issue("claim_confirmed", "info", cid,
-                                  f"'{quote}' agrees with the data ({', '.join(found)})", where))
+                message = f"'{quote}' agrees with the data ({', '.join(found)})"
+                out.append(_issue("claim_confirmed", "info", cid, message, where))
             else:
-                out.append(_issue(
-                    "claim_mismatch", "warning", cid,
+                message = (
                     f"'{quote}' names {', '.join(claimed)}; the data have {', '.join(found)} "
-                    f"(only in the manuscript: {', '.join(sorted(set(claimed) - set(found))) or '-'}; "
-                    f"only in the data: {', '.join(sorted(set(found) - set(claimed))) or '-'})",
-                    where))  # fmt: skip
+                    f"(only in the manuscript: {only_claimed}; only in the data: {only_found})"
+                )
+                out.append(_issue("claim_mismatch", "warning", cid, message, where))
             continue
         actual = sum(values.get(c, 0) for c in count_ids)
         stated = int(claim["value"])
         ids = [i for c in count_ids for i in (id_lists.get(c) or [])]
         joined = " + ".join(count_ids)
         if actual == stated:
-            out.append(_issue("claim_confirmed", "info", cid,
-                              f"'{quote}': stated {stated}, ledger {joined} = {actual}", where))
+            out.append(
+                _issue(
+                    "claim_confirmed",
+                    "info",
+                    cid,
+                    f"'{quote}': stated {stated}, ledger {joined} = {actual}",
+                    where,
+                )
+            )
         else:
-            out.append(_issue("claim_mismatch", "warning", cid,
-                              f"'{quote}': the manuscript states {stated}, but the ledger "
-                              f"({joined}) counts {actual}", where, ids))  # fmt: skip
+            out.append(
+                _issue(
+                    "claim_mismatch",
+                    "warning",
+                    cid,
+                    f"'{quote}': the manuscript states {stated}, but the ledger "
+                    f"({joined}) counts {actual}",
+                    where,
+                    ids,
+                )
+            )
     return out
 
 
@@ -177,29 +202,51 @@ def findings_frame(findings: Sequence[Mapping[str, object]]) -> pl.DataFrame:
     frame = pl.DataFrame(list(findings), schema=schemas.QUALITY.polars_schema)
     frame = frame.unique("issue_id", keep="first", maintain_order=True)
     order = {"error": 0, "warning": 1, "info": 2}
-    frame = frame.with_columns(
-        pl.col("severity").replace_strict(order, return_dtype=pl.Int64).alias("_o")
-    ).sort("_o", "check", "issue_id").drop("_o")
+    frame = (
+        frame.with_columns(
+            pl.col("severity").replace_strict(order, return_dtype=pl.Int64).alias("_o")
+        )
+        .sort("_o", "check", "issue_id")
+        .drop("_o")
+    )
     return schemas.validate(frame, schemas.QUALITY)
 
 
 def quality_counts(frame: pl.DataFrame) -> list[Count]:
     stage, rule = "quality", "quality"
     counts = [
-        count_of("quality.issues", frame.filter(pl.col("severity") != "info")["issue_id"].to_list(),
-                 unit="findings", label="Data-quality findings (errors and warnings)", stage=stage,
-                 rule=rule, id_kind="issue_id"),
-    ]  # fmt: skip
+        count_of(
+            "quality.issues",
+            frame.filter(pl.col("severity") != "info")["issue_id"].to_list(),
+            unit="findings",
+            label="Data-quality findings (errors and warnings)",
+            stage=stage,
+            rule=rule,
+            id_kind="issue_id",
+        ),
+    ]
     for severity in ("error", "warning", "info"):
         counts.append(
-            count_of(f"quality.{severity}", frame.filter(pl.col("severity") == severity)["issue_id"].to_list(),
-                     unit="findings", label=f"Data-quality findings: {severity}", stage=stage,
-                     rule=rule, id_kind="issue_id")
-        )  # fmt: skip
+            count_of(
+                f"quality.{severity}",
+                frame.filter(pl.col("severity") == severity)["issue_id"].to_list(),
+                unit="findings",
+                label=f"Data-quality findings: {severity}",
+                stage=stage,
+                rule=rule,
+                id_kind="issue_id",
+            )
+        )
     for check in sorted(set(frame["check"].to_list())):
         counts.append(
-            count_of(f"quality.check.{check}", frame.filter(pl.col("check") == check)["issue_id"].to_list(),
-                     unit="findings", label=f"Findings of check {check}", stage=stage, rule=rule,
-                     id_kind="issue_id")
-        )  # fmt: skip
+            count_of(
+                f"quality.check.{check}",
+                frame.filter(pl.col("check") == check)["issue_id"].to_list(),
+                unit="findings",
+                label=f"Findings of check {check}",
+                stage=stage,
+                rule=rule,
+                id_kind="issue_id",
+            )
+        )
     return counts

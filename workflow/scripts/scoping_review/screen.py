@@ -148,7 +148,8 @@ def read_decisions(
             )
     if problems.items:
         raise ScreeningError(
-            f"{len(problems.items)} problem(s) in screening sheets:\n  " + "\n  ".join(problems.items)
+            f"{len(problems.items)} problem(s) in screening sheets:\n  "
+            + "\n  ".join(problems.items)
         )
     frame = pl.DataFrame(rows, schema=schemas.DECISIONS.polars_schema)
     return schemas.validate(frame.sort("stage", "reviewer", "study_id"), schemas.DECISIONS)
@@ -170,17 +171,19 @@ def automatic_exclusions(studies: pl.DataFrame, rules: Sequence[AutomationRule])
             raise ValueError(f"automation rule {rule.rule_id!r}: unknown kind {rule.kind!r}")
         hits.append(
             studies.filter(cond.fill_null(False)).select(
-                "study_id", pl.lit(rule.rule_id).alias("rule_id"), pl.lit(rule.reason).alias("reason")
+                "study_id",
+                pl.lit(rule.rule_id).alias("rule_id"),
+                pl.lit(rule.reason).alias("reason"),
             )
         )
     if not hits:
-        return pl.DataFrame(schema={"study_id": pl.String, "rule_id": pl.String, "reason": pl.String})
+        return pl.DataFrame(
+            schema={"study_id": pl.String, "rule_id": pl.String, "reason": pl.String}
+        )
     return pl.concat(hits).unique("study_id", keep="first", maintain_order=True).sort("study_id")
 
 
-def _stage_outcome(
-    decisions: pl.DataFrame, stage: str, reviewers_needed: int
-) -> pl.DataFrame:
+def _stage_outcome(decisions: pl.DataFrame, stage: str, reviewers_needed: int) -> pl.DataFrame:
     """study_id, outcome, reason for one stage; disagreement or missing reviewers → pending."""
     consensus = decisions.filter(pl.col("stage") == stage)
     return (
@@ -285,10 +288,11 @@ def screening_status(
 def check_full_text_scope(decisions: pl.DataFrame, status: pl.DataFrame) -> None:
     """Full-text decisions for studies that did not pass title/abstract are errors."""
     passed = status.filter(pl.col("title_abstract") == "include")["study_id"]
-    stray = decisions.filter((pl.col("stage") == "full_text") & ~pl.col("study_id").is_in(passed))
+    stray = decisions.filter((pl.col("stage") == "full_text") & ~pl.col("study_id").is_in(passed.to_list()))
     if stray.height:
         lines = [
-            f"{s}, row {r}: full-text decision for {ref}, which did not pass title/abstract screening"
+            f"{s}, row {r}: full-text decision for {ref}, "
+            "which did not pass title/abstract screening"
             for s, r, ref in stray.select("sheet", "row", "referenced_as").rows()
         ]
         raise ScreeningError("\n  ".join(["full-text decisions out of scope:", *lines]))
@@ -324,43 +328,98 @@ def screen_counts(
     labels = {cr["code"]: cr["label"] for cr in criteria}
     included_ids = ids(included)
     counts = [
-        c("excluded_automatic", ids(pl.col("final") == "excluded_automatic", "record_id"),
-          "records", "Records removed by automation rules", "record_id"),
-        c("records_screened", ids(screened, "record_id"), "records", "Records screened", "record_id"),
-        c("records_excluded", ids(ta_excl, "record_id"), "records",
-          "Records excluded at title/abstract", "record_id"),
-        c("records_pending", ids(pl.col("title_abstract") == "pending", "record_id"), "records",
-          "Records awaiting title/abstract screening", "record_id"),
+        c(
+            "excluded_automatic",
+            ids(pl.col("final") == "excluded_automatic", "record_id"),
+            "records",
+            "Records removed by automation rules",
+            "record_id",
+        ),
+        c(
+            "records_screened",
+            ids(screened, "record_id"),
+            "records",
+            "Records screened",
+            "record_id",
+        ),
+        c(
+            "records_excluded",
+            ids(ta_excl, "record_id"),
+            "records",
+            "Records excluded at title/abstract",
+            "record_id",
+        ),
+        c(
+            "records_pending",
+            ids(pl.col("title_abstract") == "pending", "record_id"),
+            "records",
+            "Records awaiting title/abstract screening",
+            "record_id",
+        ),
         c("dbr_sought_reports", ids(sought), "reports", "Reports sought for retrieval", "study_id"),
-        c("dbr_notretrieved_reports", ids(not_retrieved), "reports", "Reports not retrieved",
-          "study_id"),
+        c(
+            "dbr_notretrieved_reports",
+            ids(not_retrieved),
+            "reports",
+            "Reports not retrieved",
+            "study_id",
+        ),
         c("dbr_assessed", ids(assessed), "reports", "Reports assessed for eligibility", "study_id"),
         c("dbr_excluded", ids(ft_excl), "reports", "Reports excluded at full text", "study_id"),
-        c("dbr_pending", ids(pl.col("full_text") == "pending"), "reports",
-          "Reports awaiting full-text assessment", "study_id"),
+        c(
+            "dbr_pending",
+            ids(pl.col("full_text") == "pending"),
+            "reports",
+            "Reports awaiting full-text assessment",
+            "study_id",
+        ),
         c("new_reports", included_ids, "reports", "Reports of new included studies", "study_id"),
         c("new_studies", included_ids, "studies", "New studies included in review", "study_id"),
-        c("previous_studies", list(previous_study_ids), "studies",
-          "Studies included in previous version of review", "study_id"),
-        c("total_studies", [*included_ids, *previous_study_ids], "studies",
-          "Total studies included in review", "study_id"),
-    ]  # fmt: skip
+        c(
+            "previous_studies",
+            list(previous_study_ids),
+            "studies",
+            "Studies included in previous version of review",
+            "study_id",
+        ),
+        c(
+            "total_studies",
+            [*included_ids, *previous_study_ids],
+            "studies",
+            "Total studies included in review",
+            "study_id",
+        ),
+    ]
     for code in sorted({r for r in joined.filter(ta_excl)["title_abstract_reason"].to_list() if r}):
         counts.append(
-            c(f"records_excluded.{code}",
-              ids(ta_excl & (pl.col("title_abstract_reason") == code), "record_id"),
-              "records", f"Excluded at title/abstract: {labels.get(code, code)}", "record_id")
-        )  # fmt: skip
+            c(
+                f"records_excluded.{code}",
+                ids(ta_excl & (pl.col("title_abstract_reason") == code), "record_id"),
+                "records",
+                f"Excluded at title/abstract: {labels.get(code, code)}",
+                "record_id",
+            )
+        )
     for prefix, cond in (("dbr_excluded", ft_excl), ("dbr_notretrieved_reports", not_retrieved)):
         for code in sorted({r for r in joined.filter(cond)["full_text_reason"].to_list() if r}):
             counts.append(
-                c(f"{prefix}.{code}", ids(cond & (pl.col("full_text_reason") == code)),
-                  "reports", f"{labels.get(code, code)}", "study_id")
-            )  # fmt: skip
+                c(
+                    f"{prefix}.{code}",
+                    ids(cond & (pl.col("full_text_reason") == code)),
+                    "reports",
+                    f"{labels.get(code, code)}",
+                    "study_id",
+                )
+            )
     for rule_id in sorted(set(automatic["rule_id"].to_list())):
         auto_ids = automatic.filter(pl.col("rule_id") == rule_id)["study_id"].to_list()
         counts.append(
-            c(f"excluded_automatic.{rule_id}", [rep[s] for s in auto_ids], "records",
-              f"Removed by automation rule {rule_id}", "record_id")
-        )  # fmt: skip
+            c(
+                f"excluded_automatic.{rule_id}",
+                [rep[s] for s in auto_ids],
+                "records",
+                f"Removed by automation rule {rule_id}",
+                "record_id",
+            )
+        )
     return counts

@@ -16,9 +16,13 @@ def themes(prev: pl.DataFrame) -> pl.DataFrame:
             pl.col("overarching_theme").first(),
             pl.col("code").filter(pl.col("kept")).alias("codes"),
             pl.col("code").filter(~pl.col("kept")).alias("codes_dropped"),
-            pl.col("study_ids").filter(pl.col("kept")).list.explode(keep_nulls=False, empty_as_null=False).drop_nulls().unique().sort().alias(
-                "study_ids"
-            ),
+            pl.col("study_ids")
+            .filter(pl.col("kept"))
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .drop_nulls()
+            .unique()
+            .sort()
+            .alias("study_ids"),
         )
         .with_columns(
             pl.col("codes").list.len().cast(pl.Int64).alias("n_codes"),
@@ -32,19 +36,46 @@ def theme_counts(frame: pl.DataFrame) -> list[Count]:
     stage, rule = "06_themes", "themes"
     kept = frame.filter(pl.col("n_codes") > 0)
     counts = [
-        count_of("themes", kept["theme"].to_list(), unit="themes", label="Themes",
-                 stage=stage, rule=rule, id_kind="theme"),
-        count_of("overarching_themes", kept["overarching_theme"].to_list(), unit="themes",
-                 label="Overarching themes", stage=stage, rule=rule, id_kind="theme"),
-    ]  # fmt: skip
+        count_of(
+            "themes",
+            kept["theme"].to_list(),
+            unit="themes",
+            label="Themes",
+            stage=stage,
+            rule=rule,
+            id_kind="theme",
+        ),
+        count_of(
+            "overarching_themes",
+            kept["overarching_theme"].to_list(),
+            unit="themes",
+            label="Overarching themes",
+            stage=stage,
+            rule=rule,
+            id_kind="theme",
+        ),
+    ]
     for theme, codes, ids in frame.select("theme", "codes", "study_ids").iter_rows():
         counts.append(
-            count_of(f"theme.{slug(theme)}.n_studies", ids, unit="studies",
-                     label=f"Studies contributing to theme '{theme}'", stage=stage, rule=rule,
-                     id_kind="study_id")
-        )  # fmt: skip
+            count_of(
+                f"theme.{slug(theme)}.n_studies",
+                ids,
+                unit="studies",
+                label=f"Studies contributing to theme '{theme}'",
+                stage=stage,
+                rule=rule,
+                id_kind="study_id",
+            )
+        )
         counts.append(
-            count_of(f"theme.{slug(theme)}.n_codes", codes, unit="codes",
-                     label=f"Codes in theme '{theme}'", stage=stage, rule=rule, id_kind="code")
-        )  # fmt: skip
+            count_of(
+                f"theme.{slug(theme)}.n_codes",
+                codes,
+                unit="codes",
+                label=f"Codes in theme '{theme}'",
+                stage=stage,
+                rule=rule,
+                id_kind="code",
+            )
+        )
     return counts

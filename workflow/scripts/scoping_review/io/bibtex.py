@@ -14,11 +14,13 @@ from bibtexparser import middlewares as m
 
 from .tagged import Parsed, RawRecord, RawReject
 
-_ENTRY_START = re.compile(r"^\s*@(?!comment|string|preamble)[A-Za-z]+\s*[{(]", re.MULTILINE | re.IGNORECASE)
+_ENTRY_START = re.compile(
+    r"^\s*@(?!comment|string|preamble)[A-Za-z]+\s*[{(]", re.MULTILINE | re.IGNORECASE
+)
 
 
 def parse(text: str) -> Parsed:
-    library = bibtexparser.parse_string(
+    library = bibtexparser.parse_string(  # type: ignore[attr-defined]
         text,
         append_middleware=[
             m.LatexDecodingMiddleware(),
@@ -36,9 +38,13 @@ def parse(text: str) -> Parsed:
                 fields.extend((key, str(v)) for v in fld.value)
             else:
                 fields.append((key, str(fld.value)))
-        records.append(RawRecord(entry.start_line + 1, fields, terminated=True))
+        records.append(RawRecord((entry.start_line or 0) + 1, fields, terminated=True))
     rejects = [
-        RawReject(block.start_line + 1, f"BibTeX block could not be parsed ({type(block).__name__})", block.raw)
+        RawReject(
+            (block.start_line or 0) + 1,
+            f"BibTeX block could not be parsed ({type(block).__name__})",
+            block.raw or "",
+        )
         for block in library.failed_blocks
     ]
     n_raw = len(_ENTRY_START.findall(text))

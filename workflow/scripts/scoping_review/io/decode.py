@@ -25,7 +25,9 @@ class Decoded:
 def decode(data: bytes, declared: str | None = None, fallback: str = "cp1252") -> Decoded:
     """Decode ``data``; ``declared`` (from config) wins over detection."""
     if declared:
-        bom = next((b for b, enc in _BOMS if data.startswith(b) and enc.startswith(declared[:5])), b"")
+        bom = next(
+            (b for b, enc in _BOMS if data.startswith(b) and enc.startswith(declared[:5])), b""
+        )
         return Decoded(data[len(bom) :].decode(declared), declared, "declared in config")
     for bom, enc in _BOMS:
         if data.startswith(bom):

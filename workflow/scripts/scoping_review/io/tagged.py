@@ -102,13 +102,16 @@ def parse(text: str, fmt: TaggedFormat) -> Parsed:
         current.terminated = terminated
         if len(current.fields) <= 1:
             rejects.append(
-                RawReject(current.line, "record has no fields after its start tag", "\n".join(current_raw))
+                RawReject(
+                    current.line, "record has no fields after its start tag", "\n".join(current_raw)
+                )
             )
         else:
             records.append(current)
         if not terminated and fmt.end_tag is not None:
             notes.append(
-                f"record starting at line {current.line} has no {fmt.end_tag} before line {end_line}; kept"
+                f"record starting at line {current.line} has no {fmt.end_tag} "
+                f"before line {end_line}; kept"
             )
         current, current_raw = None, []
 

@@ -1,0 +1,35 @@
+"""Shared test set-up: the repository root and the ../shared fixture folder.
+
+Outside CI a clone may lack ../shared; tests that need it then skip with the reason. With
+SCOPING_REVIEW_REQUIRE_SHARED=1 (set by .ci/run) a missing folder is a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def require_shared(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"shared fixture {path} is not present (clone lacks ../shared)"
+        if os.environ.get("SCOPING_REVIEW_REQUIRE_SHARED") == "1":
+            pytest.fail(message + " and SCOPING_REVIEW_REQUIRE_SHARED=1")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return require_shared("fixtures")
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO

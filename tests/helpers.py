@@ -1,0 +1,33 @@
+"""Builders for small, valid stage tables used across unit tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from scoping_review import schemas
+
+
+def records(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """A records table; each row needs at least record_id, the rest defaults sensibly."""
+    full = []
+    for i, row in enumerate(rows):
+        base: dict[str, Any] = {c: None for c in schemas.RECORDS.columns}
+        base.update(
+            source_id=row["record_id"].split(":")[0],
+            database="DB",
+            search_date="2024-01-01",
+            source_file="test.ris",
+            source_line=i + 1,
+            native_id=row["record_id"].split(":", 1)[-1],
+            authors=[],
+            keywords=[],
+            raw_tags=[],
+            raw_values=[],
+        )
+        base.update(row)
+        full.append(base)
+    return schemas.validate(
+        pl.DataFrame(full, schema=schemas.RECORDS.polars_schema), schemas.RECORDS
+    )

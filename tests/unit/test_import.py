@@ -1,0 +1,185 @@
+"""Importers: every record start in the raw text is parsed or rejected, never dropped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoping_review import importing
+from scoping_review.io.decode import decode
+
+META = importing.SourceMeta("src", "Database", "2024-09-18", "export.txt")
+
+
+def run(text: str | bytes, fmt: str = "auto") -> importing.Imported:
+    data = text.encode() if isinstance(text, str) else text
+    return importing.import_export(data, META, fmt=fmt)
+
+
+RIS = (
+    "TY  - JOUR\nAU  - Safran, J. D.\nAU  - Kraus, J.\n"
+    "TI  - Alliance ruptures, impasses, and enactments:\n  a relational perspective\n"
+    "PY  - 2014\nJO  - Psychotherapy\nVL  - 51\nIS  - 3\nSP  - 381\nEP  - 387\n"
+    "DO  - https://doi.org/10.1037/A0036815\nAN  - 2014-1\nLA  - English\nKW  - rupture\nKW  - repair\n"
+    "ER  - \n\n"
+    "TY  - CHAP\nTI  - A chapter\nPY  - 2001\nAN  - 2014-2\nER  -\n"
+)
+
+
+def test_ris_fields_are_mapped_and_raw_tags_kept() -> None:
+    result = run(RIS)
+    assert result.file_row["format"] == "ris"
+    first = result.records.row(0, named=True)
+    assert first["record_id"] == "src:2014-1"
+    assert first["authors"] == ["Safran, J. D.", "Kraus, J."]
+    assert first["title"] == "Alliance ruptures, impasses, and enactments: a relational perspective"
+    assert first["pages"] == "381-387"
+    assert first["doi"] == "10.1037/a0036815"
+    assert first["language"] == "en"
+    assert first["keywords"] == ["rupture", "repair"]
+    assert first["publication_type"] == "article"
+    assert first["raw_tags"].count("AU") == 2
+    assert result.records.row(1, named=True)["publication_type"] == "chapter"
+
+
+def test_bom_and_crlf_do_not_hide_the_first_record() -> None:
+    data = b"\xef\xbb\xbf" + RIS.replace("\n", "\r\n").encode()
+    result = run(data)
+    assert result.file_row["encoding_note"] == "byte-order mark"
+    assert result.file_row["n_raw"] == result.file_row["n_parsed"] == 2
+
+
+def test_missing_final_er_keeps_the_last_record_and_says_so() -> None:
+    text = RIS.rsplit("ER  -", 1)[0]
+    result = run(text)
+    assert result.records.height == 2
+    assert any("has no ER" in n for n in result.notes)
+
+
+def test_empty_record_is_rejected_with_its_line() -> None:
+    result = run("TY  - JOUR\nER  - \n\n" + RIS)
+    assert result.file_row["n_raw"] == 3
+    assert result.rejects.row(0, named=True)["line"] == 1
+    assert "no fields" in result.rejects.row(0, named=True)["reason"]
+
+
+def test_utf16_wos_and_cp1252_are_decoded() -> None:
+    assert decode("PT J\n".encode("utf-16")).encoding.startswith("utf-16")
+    legacy = decode("TI  - Gülüm\n".encode("cp1252"))
+    assert legacy.encoding == "cp1252" and "Gülüm" in legacy.text
+
+
+MEDLINE = (
+    "PMID- 99000001\nTI  - Rupture repair as change process and\n      therapist challenge.\n"
+    "FAU - Muran, J C\nFAU - Lipner, L M\nAU  - Muran JC\nDP  - 2022 Sep\nJT  - Studies in Psychology\n"
+    "VI  - 43\nIP  - 3\nPG  - 482-509\nLID - 10.1080/02109395.2022.2127234 [doi]\nPT  - Journal Article\n"
+    "LA  - eng\n\nPMID- 99000002\nTI  - Second\nDP  - 2020\n"
+)
+
+
+def test_medline_continuation_and_doi_from_lid() -> None:
+    result = run(MEDLINE)
+    assert result.file_row["format"] == "medline"
+    first = result.records.row(0, named=True)
+    assert first["record_id"] == "src:99000001"
+    assert first["title"] == "Rupture repair as change process and therapist challenge."
+    assert first["authors"] == ["Muran, J C", "Lipner, L M"]
+    assert first["doi"] == "10.1080/02109395.2022.2127234"
+    assert first["pmid"] == "99000001"
+    assert first["year"] == 2022
+
+
+WOS = (
+    "FN Clarivate Analytics Web of Science\nVR 1.0\nPT J\nAU Okamoto, A\n   Kazantzis, N\n"
+    "AF Okamoto, Akiko\n   Kazantzis, Nikolaos\nTI Alliance ruptures in cognitive-behavioral\n"
+    "   psychotherapy\nSO JOURNAL OF CLINICAL PSYCHOLOGY\nDT Article\nDE rupture; repair\n"
+    "PY 2021\nVL 77\nIS 2\nBP 384\nEP 397\nDI 10.1002/jclp.23116\nUT WOS:000600000000001\nER\n\nEF\n"
+)
+
+
+def test_wos_list_tags_and_continuations() -> None:
+    result = run(WOS)
+    assert result.file_row["format"] == "wos"
+    rec = result.records.row(0, named=True)
+    assert rec["record_id"] == "src:WOS:000600000000001"
+    assert rec["authors"] == ["Okamoto, Akiko", "Kazantzis, Nikolaos"]
+    assert rec["title"] == "Alliance ruptures in cognitive-behavioral psychotherapy"
+    assert rec["keywords"] == ["rupture", "repair"]
+    assert rec["pages"] == "384-397"
+
+
+def test_unknown_format_names_the_file() -> None:
+    with pytest.raises(importing.ImportError_, match=r"export\.txt: cannot tell the export format"):
+        run("just some text\n")
+
+
+def test_repeated_native_ids_get_distinct_record_ids() -> None:
+    result = run(MEDLINE + "\n\n" + MEDLINE)
+    ids = result.records["record_id"].to_list()
+    assert len(ids) == len(set(ids)) == 4
+    assert "src:99000001~2" in ids
+
+
+ris_value = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=40
+).map(str.strip).filter(bool)
+
+
+@settings(max_examples=75, deadline=None)
+@given(
+    titles=st.lists(ris_value, min_size=0, max_size=8),
+    bom=st.booleans(),
+    crlf=st.booleans(),
+    drop_last_er=st.booleans(),
+)
+def test_every_ris_record_start_is_accounted_for(
+    titles: list[str], bom: bool, crlf: bool, drop_last_er: bool
+) -> None:
+    body = "".join(f"TY  - JOUR\nTI  - {t}\nER  - \n\n" for t in titles)
+    if drop_last_er and titles:
+        body = body[: body.rfind("ER  - ")]
+    text = body.replace("\n", "\r\n") if crlf else body
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+    if not titles:
+        with pytest.raises(importing.ImportError_):
+            run(data)
+        return
+    result = run(data)
+    assert result.file_row["n_raw"] == len(titles)
+    assert result.records.height + result.rejects.height == len(titles)
+    assert result.records["title"].to_list() == titles
+
+
+REAL_FILES = [
+    ("exports/wosfile/wos_plaintext.txt", "wos", 50),
+    ("exports/synthesisr/scopus.ris", "ris", 92),
+    ("exports/synthesisr/zoorec.txt", "wos", 134),
+    ("exports/nbib_holub008/pmc_medlars.txt", "medline", 5),
+    ("exports/rispy/example_bom.ris", "ris", 1),  # BOM, and a record without a title
+    ("exports/asreview/_baseline.ris", "ris", 100),
+    ("exports/synthesisr/PubMed_example.txt", "medline", 3),
+    ("exports/metaknowledge/TwoPaper.isi", "wos", 2),
+]
+
+
+@pytest.mark.parametrize(("rel", "fmt", "expected"), REAL_FILES)
+def test_real_exports_reconcile(fixtures_dir: Path, rel: str, fmt: str, expected: int) -> None:
+    data = (fixtures_dir / rel).read_bytes()
+    result = importing.import_export(data, importing.SourceMeta("s", "db", "", rel))
+    assert result.file_row["format"] == fmt
+    assert result.file_row["n_raw"] == expected
+    assert result.records.height + result.rejects.height == expected
+    if "example_bom" not in rel:
+        assert result.records["title"].null_count() == 0
+    else:
+        assert result.records["doi"].to_list() == ["10.1186/s40981-020-0316-0"]
+
+
+def test_colrev_ris_with_single_space_separator_and_no_last_er(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "exports/colrev/2_loader_data/ris_data.ris"
+    result = importing.import_export(path.read_bytes(), importing.SourceMeta("s", "db", "", "ris"))
+    assert result.file_row["n_raw"] == result.records.height + result.rejects.height
+    assert result.records.height >= 1

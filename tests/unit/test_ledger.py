@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from scoping_review import ledger
+
+FLOW = {
+    "database_results": ["r1", "r2", "r3", "r4", "r5"],
+    "duplicates": ["r2"],
+    "excluded_automatic": [],
+    "excluded_other": ["r5"],
+    "records_screened": ["r1", "r3", "r4"],
+    "records_excluded": ["r3"],
+    "records_pending": [],
+    "dbr_sought_reports": ["s1", "s4"],
+    "dbr_notretrieved_reports": ["s4"],
+    "dbr_assessed": ["s1"],
+    "dbr_excluded": [],
+    "dbr_pending": [],
+    "new_reports": ["s1"],
+}
+
+
+def frame(overrides: dict[str, list[str]] | None = None):  # type: ignore[no-untyped-def]
+    flow = {**FLOW, **(overrides or {})}
+    counts = [
+        ledger.count_of(k, v, unit="records", label=k, stage="t", rule="t", id_kind="record_id")
+        for k, v in flow.items()
+    ]
+    return ledger.to_frame(counts, {"input.csv": "0" * 64})
+
+
+def test_count_of_deduplicates_and_sorts() -> None:
+    c = ledger.count_of(
+        "x", ["b", "a", "b", None], unit="u", label="l", stage="s", rule="r", id_kind="k"
+    )
+    assert c.value == 2 and c.ids == ("a", "b")
+
+
+def test_assemble_accepts_consistent_flow_and_stamps_inputs() -> None:
+    assembled = ledger.assemble([frame()])
+    assert assembled["count_id"].to_list() == sorted(FLOW)
+    assert assembled["inputs"][0].to_list() == [{"name": "input.csv", "sha256": "0" * 64}]
+
+
+def test_broken_identity_fails_with_the_numbers() -> None:
+    with pytest.raises(
+        ledger.LedgerError, match="records screened.*gives 3, but records_screened=2"
+    ):
+        ledger.assemble([frame({"records_screened": ["r1", "r3"]})])
+
+
+def test_breakdown_must_sum_to_total() -> None:
+    part = ledger.to_frame(
+        [ledger.count_of("records_excluded.off_topic", [], unit="r", label="l", stage="s", rule="r",
+                         id_kind="record_id")],
+        {},
+    )  # fmt: skip
+    with pytest.raises(ledger.LedgerError, match="records_excluded=1 but its parts sum to 0"):
+        ledger.assemble([frame(), part])
+
+
+def test_duplicate_count_ids_are_rejected() -> None:
+    with pytest.raises(ValueError, match="key"):
+        ledger.assemble([frame(), frame()])

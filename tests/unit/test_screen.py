@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from helpers import records
+from scoping_review import dedupe, ledger, screen
+
+CRITERIA = [
+    {"code": "off_topic", "label": "Off topic", "stages": ["title_abstract", "full_text"]},
+    {"code": "no_full_text", "label": "No full text", "stages": ["full_text"]},
+]
+
+
+@pytest.fixture
+def studies() -> tuple[pl.DataFrame, pl.DataFrame]:
+    recs = records(
+        [
+            {"record_id": f"db:{i}", "title": f"A distinct study title number {i}", "year": 2020}
+            for i in range(1, 7)
+        ]
+        + [{"record_id": "other:1", "title": "A distinct study title number 1", "year": 2020}]
+    )
+    return dedupe.deduplicate(recs)
+
+
+def sheet(stage: str, rows: list[tuple[str, str, str]], name: str = "s.csv") -> screen.Sheet:
+    frame = pl.DataFrame(
+        {
+            "record_id": [r[0] for r in rows],
+            "decision": [r[1] for r in rows],
+            "reason": [r[2] or None for r in rows],
+            "reviewer": ["R1"] * len(rows),
+        },
+        schema={
+            "record_id": pl.String,
+            "decision": pl.String,
+            "reason": pl.String,
+            "reviewer": pl.String,
+        },
+    )
+    return screen.Sheet(name, stage, frame)
+
+
+def test_status_and_prisma_identities(studies: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    clusters, table = studies
+    ta = sheet(
+        "title_abstract",
+        [("other:1", "include", ""), ("db:2", "include", ""), ("db:3", "exclude", "off_topic"),
+         ("db:4", "include", ""), ("db:5", "include", "")],
+    )  # fmt: skip
+    ft = sheet(
+        "full_text",
+        [("db:1", "include", ""), ("db:2", "exclude", "off_topic"),
+         ("db:4", "not_retrieved", "no_full_text")],
+    )  # fmt: skip
+    decisions = screen.read_decisions([ta, ft], clusters, CRITERIA)
+    auto = screen.automatic_exclusions(table, [])
+    status = screen.screening_status(table, decisions, auto)
+    finals = dict(zip(status["study_id"], status["final"], strict=True))
+    study = dict(zip(clusters["record_id"], clusters["study_id"], strict=True))
+    assert finals[study["db:1"]] == "included"  # referenced through its duplicate other:1
+    assert finals[study["db:2"]] == "excluded_full_text"
+    assert finals[study["db:3"]] == "excluded_title_abstract"
+    assert finals[study["db:4"]] == "not_retrieved"
+    assert finals[study["db:5"]] == "pending"  # no full-text decision yet
+    assert finals[study["db:6"]] == "pending"  # never screened
+    counts = {c.count_id: c.value for c in screen.screen_counts(status, table, auto, CRITERIA)}
+    counts.update(database_results=7, duplicates=1, excluded_other=0)
+    assert ledger.check_identities(counts) == []
+    assert counts["records_pending"] == 1 and counts["dbr_pending"] == 1
+    assert counts["new_studies"] == 1
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([("db:9", "include", "")], "s.csv, row 2: unknown study or record ID 'db:9'"),
+        ([("db:1", "exclude", "")], "s.csv, row 2: exclude without a reason code"),
+        ([("db:1", "exclude", "nonsense")], "reason 'nonsense' is not a title_abstract criterion"),
+        ([("db:1", "perhaps", "")], "decision 'perhaps' is not one of"),
+        ([("db:1", "include", ""), ("other:1", "exclude", "off_topic")],
+         "s.csv, row 3: R1 decided 'exclude' for study"),
+    ],
+)  # fmt: skip
+def test_sheet_problems_name_sheet_and_row(
+    studies: tuple[pl.DataFrame, pl.DataFrame], rows: list[tuple[str, str, str]], message: str
+) -> None:
+    clusters, _ = studies
+    with pytest.raises(
+        screen.ScreeningError, match=message.replace("(", r"\(").replace(")", r"\)")
+    ):
+        screen.read_decisions([sheet("title_abstract", rows)], clusters, CRITERIA)
+
+
+def test_full_text_decision_for_excluded_study_is_an_error(
+    studies: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    clusters, table = studies
+    ta = sheet("title_abstract", [("db:3", "exclude", "off_topic")])
+    ft = sheet("full_text", [("db:3", "include", "")], name="ft.csv")
+    decisions = screen.read_decisions([ta, ft], clusters, CRITERIA)
+    status = screen.screening_status(table, decisions, screen.automatic_exclusions(table, []))
+    with pytest.raises(screen.ScreeningError, match="ft.csv, row 2: full-text decision for db:3"):
+        screen.check_full_text_scope(decisions, status)
+
+
+def test_automation_rules_exclude_before_screening(
+    studies: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    _, table = studies
+    rule = screen.AutomationRule("too_old", "year_before", ("2021",), "published before 2021")
+    auto = screen.automatic_exclusions(table, [rule])
+    assert auto.height == table.height
+    status = screen.screening_status(table, screen.read_decisions([], studies[0], CRITERIA), auto)
+    assert set(status["final"]) == {"excluded_automatic"}
+    assert status["title_abstract"].null_count() == table.height
+
+
+def test_dual_screening_disagreement_is_pending_until_consensus(
+    studies: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    clusters, table = studies
+    frame = pl.DataFrame(
+        {"record_id": ["db:1", "db:1"], "decision": ["include", "exclude"],
+         "reason": [None, "off_topic"], "reviewer": ["R1", "R2"]}
+    )  # fmt: skip
+    decisions = screen.read_decisions(
+        [screen.Sheet("d.csv", "title_abstract", frame)], clusters, CRITERIA
+    )
+    auto = screen.automatic_exclusions(table, [])
+    status = screen.screening_status(table, decisions, auto, reviewers_per_stage=2)
+    study = dict(zip(clusters["record_id"], clusters["study_id"], strict=True))["db:1"]
+    assert status.filter(pl.col("study_id") == study)["title_abstract"].item() == "pending"
+    consensus = pl.DataFrame(
+        {"record_id": ["db:1"], "decision": ["include"], "reviewer": ["consensus"]}
+    )
+    decisions = screen.read_decisions(
+        [
+            screen.Sheet("d.csv", "title_abstract", frame),
+            screen.Sheet("c.csv", "title_abstract", consensus),
+        ],
+        clusters,
+        CRITERIA,
+    )
+    status = screen.screening_status(table, decisions, auto, reviewers_per_stage=2)
+    assert status.filter(pl.col("study_id") == study)["title_abstract"].item() == "include"

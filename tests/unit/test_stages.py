@@ -1,0 +1,148 @@
+"""Charting, coding, themes and quality checks on small hand-made tables."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from helpers import records
+from scoping_review import codes, dedupe, extract, quality, themes
+from scoping_review.ledger import count_of, to_frame
+
+
+@pytest.fixture
+def clusters() -> pl.DataFrame:
+    recs = records(
+        [
+            {"record_id": "db:1", "title": "The first included study about ruptures", "year": 2016},
+            {"record_id": "db:2", "title": "The second included study about repair", "year": 2020},
+            {"record_id": "db:3", "title": "An excluded study about tendon repair", "year": 2019},
+        ]
+    )
+    return dedupe.deduplicate(recs)[0]
+
+
+def sid(clusters: pl.DataFrame, record: str) -> str:
+    return str(clusters.filter(pl.col("record_id") == record)["study_id"].item())
+
+
+FIELDS = [
+    extract.Field("design", "Study design", "category", count=True,
+                  vocabulary={"Mixed methods": ["Mixed methods study", "Mixed Methods Research"]}),
+    extract.Field("background", "Background", "category", count=True, empty_value="Not stated"),
+]  # fmt: skip
+
+
+def test_charting_normalises_vocabulary_and_reports_strays(clusters: pl.DataFrame) -> None:
+    sheet = pl.DataFrame(
+        {"record_id": ["db:1", "db:2", "db:3"], "study_label": ["A (2016)", "B (2020)", "C"],
+         "design": ["mixed  methods STUDY", "Mixed Methods Research", "x"],
+         "background": ["Psychoanalysis", "", "y"]}
+    )  # fmt: skip
+    included = [sid(clusters, "db:1"), sid(clusters, "db:2")]
+    charted = extract.chart(sheet, "c.csv", FIELDS, clusters, included)
+    assert charted.charting["design"].to_list() == ["Mixed methods", "Mixed methods"]
+    assert sorted(charted.charting["design__raw"].to_list()) == [
+        "Mixed Methods Research",
+        "mixed  methods STUDY",
+    ]
+    assert sorted(charted.charting["background"].to_list()) == ["Not stated", "Psychoanalysis"]
+    assert charted.not_included.rows() == [(sid(clusters, "db:3"), "c.csv", 4)]
+    counts = {c.count_id: c for c in extract.charting_counts(charted, FIELDS)}
+    assert counts["chart.design.mixed_methods"].value == 2
+    assert counts["chart.background.not_stated"].ids == (sid(clusters, "db:2"),)
+
+
+def test_charting_errors_name_sheet_and_row(clusters: pl.DataFrame) -> None:
+    closed = [
+        extract.Field("design", "Design", "category", vocabulary={"Case report": []}, closed=True)
+    ]
+    sheet = pl.DataFrame({"record_id": ["db:1", "db:1"], "design": ["Essay", "Case report"]})
+    with pytest.raises(extract.ChartingError) as err:
+        extract.chart(sheet, "c.csv", closed, clusters, [sid(clusters, "db:1")], label_column=None)
+    assert "c.csv, row 2: design value 'Essay' is not in the vocabulary" in str(err.value)
+    assert "c.csv, row 3: second charting row" in str(err.value)
+
+
+def test_taguette_segments_prevalence_and_themes(clusters: pl.DataFrame) -> None:
+    highlights = pl.DataFrame(
+        {"id": ["1", "2", "3", "4", "5"],
+         "document": ["Doc A", "Doc B", "Doc B", "Ghost (2021)", "Doc C"],
+         "tag": ["repair\\Empathy", "repair\\Empathy", "repair\\Metacommunication",
+                 "repair\\Empathy", "repair\\Empathy"],
+         "content": ["a", "b", "c", "d", "e"]}
+    )  # fmt: skip
+    documents = pl.DataFrame(
+        {"document": ["Doc A", "Doc B", "Ghost (2021)", "Doc C"],
+         "record_id": ["db:1", "db:2", None, "db:3"]}
+    )  # fmt: skip
+    codebook = pl.DataFrame(
+        {"code": ["Empathy", "Metacommunication"], "theme": ["Relational", "Actions"],
+         "overarching_theme": ["Repair", "Repair"], "origin": ["inductive", "deductive"],
+         "definition": ["", ""]}
+    )  # fmt: skip
+    raw = codes.taguette_segments(highlights, "h.csv", hierarchy_separator="\\")
+    included = [sid(clusters, "db:1"), sid(clusters, "db:2")]
+    segments = codes.resolve_segments(raw, documents, clusters, codebook, included)
+    assert segments["status"].to_list() == ["ok", "ok", "ok", "unknown_document", "not_included"]
+    prev = codes.prevalence(segments, codebook, codes.Threshold("n_studies", 1))
+    row = {r["code"]: r for r in prev.iter_rows(named=True)}
+    assert row["Empathy"]["n_studies"] == 2 and row["Empathy"]["kept"]
+    assert not row["Metacommunication"]["kept"]
+    assert row["Metacommunication"]["drop_reason"] == "n_studies = 1 is at or below the threshold 1"
+    frame = themes.themes(prev)
+    assert frame.filter(pl.col("theme") == "Actions")["codes_dropped"].item().to_list() == [
+        "Metacommunication"
+    ]
+    counts = {c.count_id: c.value for c in codes.code_counts(segments, prev, codes.Threshold())}
+    assert counts["segments.unknown_document"] == 1 and counts["segments.not_included"] == 1
+    findings = quality.segment_findings(segments)
+    assert {f["check"] for f in findings} == {"unknown_document", "not_included"}
+
+
+def test_claims_are_confirmed_or_flagged() -> None:
+    counts = [
+        count_of("chart.country.usa", ["a", "b", "c"], unit="s", label="l", stage="s", rule="r",
+                 id_kind="study_id"),
+        count_of("search_databases", ["PubMed", "Web of Science"], unit="d", label="l", stage="s",
+                 rule="r", id_kind="database"),
+    ]  # fmt: skip
+    ledger = to_frame(counts, {})
+    claims = [
+        {"id": "usa", "text": "n=2", "location": "Results", "count_ids": ["chart.country.usa"], "value": 2},
+        {"id": "usa_ok", "text": "n=3", "count_ids": ["chart.country.usa"], "value": 3},
+        {"id": "absent", "text": "none from Mars", "count_ids": ["chart.country.mars"], "value": 0},
+        {"id": "dbs", "text": "PubMed and Scopus", "count_ids": ["search_databases"],
+         "ids_claimed": ["PubMed", "Scopus"]},
+    ]  # fmt: skip
+    found = {f["subject"]: f for f in quality.claim_findings(claims, ledger, "thesis")}
+    assert found["usa"]["check"] == "claim_mismatch"
+    assert "states 2, but the ledger (chart.country.usa) counts 3" in str(found["usa"]["message"])
+    assert found["usa_ok"]["check"] == "claim_confirmed"
+    assert found["absent"]["check"] == "claim_confirmed"
+    assert "only in the manuscript: Scopus; only in the data: Web of Science" in str(
+        found["dbs"]["message"]
+    )
+
+
+def test_label_years_flag_disagreements(clusters: pl.DataFrame) -> None:
+    _, studies = dedupe.deduplicate(
+        records(
+            [
+                {
+                    "record_id": "db:1",
+                    "title": "The first included study about ruptures",
+                    "year": 2017,
+                }
+            ]
+        )
+    )
+    labels = pl.DataFrame(
+        {"study_id": studies["study_id"].to_list() * 2, "label": ["Bartholomew (2016)", "B (2017)"],
+         "where": ["c.csv, row 2", "c.csv, row 3"]}
+    )  # fmt: skip
+    found = quality.label_years(labels, studies, "charting label")
+    assert len(found) == 1
+    assert found[0]["message"] == (
+        "charting label 'Bartholomew (2016)' gives 2016; the bibliographic record says 2017"
+    )
