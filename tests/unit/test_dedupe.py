@@ -108,3 +108,40 @@ def test_dedupe_counts_add_up() -> None:
     assert counts["duplicates"].value == 2
     assert counts["duplicates.title_year"].value == 2
     assert counts["dedupe.studies"].value == 1
+
+
+def test_short_title_matches_when_first_author_agrees() -> None:
+    recs = records(
+        [
+            {
+                "record_id": "a:1",
+                "title": "Rupture Repair",
+                "year": 2022,
+                "authors": ["Eubanks, C. F."],
+            },
+            {
+                "record_id": "b:1",
+                "title": "Rupture repair.",
+                "year": 2022,
+                "authors": ["Eubanks CF"],
+            },
+            {"record_id": "c:1", "title": "Editorial", "year": 2022, "authors": ["Smith, A"]},
+            {"record_id": "d:1", "title": "Editorial", "year": 2022, "authors": ["Jones, B"]},
+        ]
+    )
+    _, studies = dedupe.deduplicate(recs)
+    assert sorted(studies["n_records"].to_list()) == [1, 1, 2]
+
+
+def test_translated_title_with_same_doi_author_and_year_is_merged() -> None:
+    recs = records(
+        [
+            {"record_id": "a:1", "title": "Metakommunikation bei Allianzbrüchen", "year": 1999,
+             "doi": "10.5555/x.1", "authors": ["Müller, K."]},
+            {"record_id": "b:1", "title": "Metacommunication in alliance ruptures", "year": 1999,
+             "doi": "10.5555/x.1", "authors": ["Muller, K"]},
+        ]
+    )  # fmt: skip
+    clusters, studies = dedupe.deduplicate(recs)
+    assert studies.height == 1
+    assert clusters.filter(pl.col("record_id") == "b:1")["rule"].item() == "doi"

@@ -14,6 +14,7 @@ rule codes:
     conda:
         "../../environment.yml"
     params:
+        code_version=CODE_VERSION,
         coding=config["coding"],
     script:
         "../scripts/codes.py"

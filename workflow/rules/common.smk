@@ -1,4 +1,5 @@
 # Helpers only: lookups into the validated config. No rules here.
+import hashlib
 from pathlib import Path
 
 SEARCHES = {s["id"]: s for s in config["searches"]}
@@ -28,3 +29,14 @@ def claims_file():
 
 def ledger_part(stage):
     return f"results/ledger/parts/{stage}.parquet"
+
+
+def package_fingerprint():
+    """Hash of the package's source: a rule whose logic changed re-runs (params trigger)."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO_DIR / "workflow" / "scripts" / "scoping_review").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+CODE_VERSION = package_fingerprint()

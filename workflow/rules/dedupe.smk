@@ -10,6 +10,7 @@ rule dedupe:
     conda:
         "../../environment.yml"
     params:
+        code_version=CODE_VERSION,
         settings=config.get("dedupe", {}),
     script:
         "../scripts/dedupe.py"

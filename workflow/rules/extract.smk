@@ -12,6 +12,7 @@ rule extract:
     conda:
         "../../environment.yml"
     params:
+        code_version=CODE_VERSION,
         charting=config["charting"],
     script:
         "../scripts/extract.py"

@@ -10,6 +10,7 @@ rule import_search:
     conda:
         "../../environment.yml"
     params:
+        code_version=CODE_VERSION,
         search=lambda wildcards: SEARCHES[wildcards.search],
     script:
         "../scripts/import_search.py"
@@ -36,6 +37,7 @@ rule import_merge:
     conda:
         "../../environment.yml"
     params:
+        code_version=CODE_VERSION,
         searches=config["searches"],
     script:
         "../scripts/import_merge.py"

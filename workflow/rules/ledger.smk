@@ -15,6 +15,7 @@ rule quality:
     conda:
         "../../environment.yml"
     params:
+        code_version=CODE_VERSION,
         quality=config.get("quality", {}),
         charting=config["charting"],
     script:
@@ -28,6 +29,8 @@ rule ledger:
         ledger="results/ledger/counts.parquet",
     log:
         "results/logs/ledger.log",
+    params:
+        code_version=CODE_VERSION,
     conda:
         "../../environment.yml"
     script:

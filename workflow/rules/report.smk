@@ -21,6 +21,7 @@ rule report:
     conda:
         "../../environment.yml"
     params:
+        code_version=CODE_VERSION,
         config=config,
         templates=str(REPO_DIR / "workflow" / "templates"),
         prisma=str(REPO_DIR / "resources" / "prisma"),

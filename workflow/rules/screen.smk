@@ -12,6 +12,7 @@ rule screen:
     conda:
         "../../environment.yml"
     params:
+        code_version=CODE_VERSION,
         screening=config["screening"],
         criteria=config["criteria"],
     script:

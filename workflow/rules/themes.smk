@@ -6,6 +6,8 @@ rule themes:
         ledger=ledger_part("06_themes"),
     log:
         "results/logs/themes.log",
+    params:
+        code_version=CODE_VERSION,
     conda:
         "../../environment.yml"
     script:

@@ -1,11 +1,15 @@
 """02_dedupe: group records of the same study, choose a representative, assign study IDs.
 
 Matching (first cut; see the dedupe issue for the full matcher): records are linked when they
-share a normalised DOI, a PMID, or a normalised title and year. A DOI or PMID link also needs
-compatible titles (token-sort similarity >= ``min_title_similarity`` when both have titles), so a
-supplement DOI shared by several meeting abstracts does not merge them; a title+year link needs
-a title of at least ``min_title_words`` words, so "Editorial" records stay apart. Every link is
-to the group's anchor record, not a chain, so one weak link cannot pull in a third record.
+share a normalised DOI, a PMID, or a normalised title and year. Each link needs corroboration:
+
+- DOI or PMID: compatible titles (token-sort similarity >= ``min_title_similarity``), or else the
+  same year and first-author surname (a title translated differently by two databases). So a
+  supplement DOI shared by several meeting abstracts by different authors does not merge them.
+- title + year: a title of at least ``min_title_words`` words, or else the same first-author
+  surname, so two "Editorial" records stay apart but a short real title still matches.
+
+Every link is to the group's anchor record, not a chain, so one weak link cannot pull in a third.
 
 Study IDs are stable: ``S-`` plus a hash of the study's anchor record, the earliest record by
 (search date, record_id). New searches are dated later, so new records never displace an anchor.
@@ -76,12 +80,9 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         doi_expr("doi").alias("k_doi"),
         pl.col("pmid").alias("k_pmid"),
         title_expr("title").alias("k_title"),
+        first_author_expr().alias("k_author"),
     ).with_columns(
-        pl.when(
-            pl.col("k_title").is_not_null()
-            & pl.col("year").is_not_null()
-            & (pl.col("k_title").str.count_matches(" ") + 1 >= 1)
-        )
+        pl.when(pl.col("k_title").is_not_null() & pl.col("year").is_not_null())
         .then(pl.col("k_title") + "|" + pl.col("year").cast(pl.String))
         .otherwise(None)
         .alias("k_title_year"),
@@ -89,9 +90,28 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def first_author_expr() -> pl.Expr:
+    """Normalised surname of the first author ("Muran, J. C." and "Muran JC" → "muran")."""
+    first = pl.col("authors").list.first()
+    surname = (
+        pl.when(first.str.contains(","))
+        .then(first.str.split(",").list.first())
+        .otherwise(first.str.strip_chars().str.split(" ").list.first())
+    )
+    return (
+        surname.str.normalize("NFKD")
+        .str.replace_all(r"\p{Mn}", "")
+        .str.to_lowercase()
+        .str.replace_all(r"[^a-z0-9]+", "")
+        .replace("", None)
+    )
+
+
 def find_links(keys: pl.DataFrame, settings: DedupeSettings) -> list[tuple[str, str, str, float]]:
     """(record, anchor, rule, score) for every link; the anchor is the group's first record."""
     sorted_title = dict(zip(keys["record_id"], keys["k_sorted"], strict=True))
+    author = dict(zip(keys["record_id"], keys["k_author"], strict=True))
+    year = dict(zip(keys["record_id"], keys["year"], strict=True))
     n_words = {
         r: (len(t.split()) if t else 0)
         for r, t in zip(keys["record_id"], keys["k_title"], strict=True)
@@ -110,10 +130,13 @@ def find_links(keys: pl.DataFrame, settings: DedupeSettings) -> list[tuple[str, 
             for other in members[1:]:
                 a, b = sorted_title[anchor], sorted_title[other]
                 score = fuzz.ratio(a, b) if a and b else 100.0
+                same_author = author[other] is not None and author[other] == author[anchor]
                 if rule == "title_year":
-                    if n_words[other] < settings.min_title_words:
+                    if n_words[other] < settings.min_title_words and not same_author:
                         continue
-                elif score < settings.min_title_similarity:
+                elif score < settings.min_title_similarity and not (
+                    same_author and year[other] is not None and year[other] == year[anchor]
+                ):
                     continue
                 links.append((other, anchor, rule, float(score)))
     return links
