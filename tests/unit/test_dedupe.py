@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import polars as pl
-
 from helpers import records
 from scoping_review import dedupe
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from scoping_review import importing
 from scoping_review.io.decode import decode
 
@@ -123,9 +122,15 @@ def test_repeated_native_ids_get_distinct_record_ids() -> None:
     assert "src:99000001~2" in ids
 
 
-ris_value = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=40
-).map(str.strip).filter(bool)
+ris_value = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+        min_size=1,
+        max_size=40,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @settings(max_examples=75, deadline=None)

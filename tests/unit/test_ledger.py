@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from scoping_review import ledger
 
 FLOW = {
@@ -45,7 +44,7 @@ def test_assemble_accepts_consistent_flow_and_stamps_inputs() -> None:
 
 def test_broken_identity_fails_with_the_numbers() -> None:
     with pytest.raises(
-        ledger.LedgerError, match="records screened.*gives 3, but records_screened=2"
+        ledger.LedgerError, match=r"records screened.*gives 3, but records_screened=2"
     ):
         ledger.assemble([frame({"records_screened": ["r1", "r3"]})])
 

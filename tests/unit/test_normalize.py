@@ -4,7 +4,6 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from scoping_review.normalize import (
     doi_expr,
     find_year,
@@ -42,7 +41,9 @@ def test_normalize_title_folds_case_punctuation_and_diacritics() -> None:
 
 def test_slug_matches_ledger_ids() -> None:
     assert slug("(Perceived) disinterest therapist") == "perceived_disinterest_therapist"
-    assert slug("Attending to rupture – metacommunication") == "attending_to_rupture_metacommunication"
+    assert (
+        slug("Attending to rupture – metacommunication") == "attending_to_rupture_metacommunication"
+    )
     assert slug("United States of America") == "united_states_of_america"
 
 
@@ -65,7 +66,9 @@ def test_title_normalisation_is_idempotent(text: str) -> None:
     assert normalize_title(once) == once
 
 
-@given(st.from_regex(r"(https://doi\.org/|doi: )?10\.\d{4,6}/[A-Za-z0-9.()-]{1,20}", fullmatch=True))
+@given(
+    st.from_regex(r"(https://doi\.org/|doi: )?10\.\d{4,6}/[A-Za-z0-9.()-]{1,20}", fullmatch=True)
+)
 def test_doi_expression_agrees_with_scalar(doi: str) -> None:
     frame = pl.DataFrame({"d": [doi]}).select(doi_expr("d"))
     assert frame.item() == normalize_doi(doi)

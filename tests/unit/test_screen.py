@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
-
 from helpers import records
 from scoping_review import dedupe, ledger, screen
 
@@ -87,9 +88,7 @@ def test_sheet_problems_name_sheet_and_row(
     studies: tuple[pl.DataFrame, pl.DataFrame], rows: list[tuple[str, str, str]], message: str
 ) -> None:
     clusters, _ = studies
-    with pytest.raises(
-        screen.ScreeningError, match=message.replace("(", r"\(").replace(")", r"\)")
-    ):
+    with pytest.raises(screen.ScreeningError, match=re.escape(message)):
         screen.read_decisions([sheet("title_abstract", rows)], clusters, CRITERIA)
 
 
@@ -101,7 +100,9 @@ def test_full_text_decision_for_excluded_study_is_an_error(
     ft = sheet("full_text", [("db:3", "include", "")], name="ft.csv")
     decisions = screen.read_decisions([ta, ft], clusters, CRITERIA)
     status = screen.screening_status(table, decisions, screen.automatic_exclusions(table, []))
-    with pytest.raises(screen.ScreeningError, match="ft.csv, row 2: full-text decision for db:3"):
+    with pytest.raises(
+        screen.ScreeningError, match=re.escape("ft.csv, row 2: full-text decision for db:3")
+    ):
         screen.check_full_text_scope(decisions, status)
 
 

@@ -34,7 +34,9 @@ def ledger_part(stage):
 def package_fingerprint():
     """Hash of the package's source: a rule whose logic changed re-runs (params trigger)."""
     digest = hashlib.sha256()
-    for path in sorted((REPO_DIR / "workflow" / "scripts" / "scoping_review").rglob("*.py")):
+    for path in sorted(
+        (REPO_DIR / "workflow" / "scripts" / "scoping_review").rglob("*.py")
+    ):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -29,9 +29,9 @@ rule ledger:
         ledger="results/ledger/counts.parquet",
     log:
         "results/logs/ledger.log",
-    params:
-        code_version=CODE_VERSION,
     conda:
         "../../environment.yml"
+    params:
+        code_version=CODE_VERSION,
     script:
         "../scripts/ledger.py"

@@ -6,9 +6,9 @@ rule themes:
         ledger=ledger_part("06_themes"),
     log:
         "results/logs/themes.log",
-    params:
-        code_version=CODE_VERSION,
     conda:
         "../../environment.yml"
+    params:
+        code_version=CODE_VERSION,
     script:
         "../scripts/themes.py"

@@ -9,7 +9,12 @@ def main(smk) -> None:
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
     sheets = [
-        screen.Sheet(name=s["path"], stage=s["stage"], frame=storage.read_sheet(s["path"]))
+        screen.Sheet(
+            name=s["path"],
+            stage=s["stage"],
+            frame=storage.read_sheet(s["path"]),
+            reviewer=s.get("reviewer"),
+        )
         for s in cfg["sheets"]
     ]
     decisions = screen.read_decisions(sheets, clusters, smk.params.criteria)

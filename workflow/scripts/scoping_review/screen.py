@@ -35,6 +35,7 @@ class Sheet:
     name: str
     stage: str
     frame: pl.DataFrame  # columns: study_id or record_id, decision, reason, reviewer, date, note
+    reviewer: str | None = None  # for sheets without a reviewer column
     header_rows: int = 1
 
 
@@ -93,7 +94,7 @@ def read_decisions(
             ref = _text(rec.get("study_id")) or _text(rec.get("record_id"))
             decision = (_text(rec.get("decision")) or "").lower().replace(" ", "_")
             reason = _text(rec.get("reason"))
-            reviewer = _text(rec.get("reviewer")) or default_reviewer
+            reviewer = _text(rec.get("reviewer")) or sheet.reviewer or default_reviewer
             if ref is None:
                 if decision or reason:
                     problems.add(sheet.name, row_no, "no study_id or record_id")

@@ -1,0 +1,169 @@
+"""The whole workflow, run by Snakemake in a temporary directory, on two reviews."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from scoping_review import ledger as ledger_mod
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration
+
+# Studies the thesis's Results text cites for each of the 33 codes of its Table 3.
+THESIS_CODE_STUDIES = {
+    "Difference in expectations": 2, "Misunderstanding": 3, "Clashing personal qualities": 5,
+    "Unfavourable power dynamic": 5, "Unalignment therapist-client": 13,
+    "Disagreement therapist-client": 8, "Client angst": 3,
+    "Client's own defenses/patterns getting in the way": 8, "Client's difficulty turning inwards": 6,
+    "Shared hopelessness": 5,
+    "Relationship unconsciously linked to client's other relationships": 5,
+    "Childhood attachment": 4, "(Perceived) disinterest therapist": 11,
+    "Misapplication therapy techniques": 9, "Overeagerness therapist": 4,
+    "(Perceived) incompetence therapist": 5, "General steps for rupture resolution": 7,
+    "General skills all therapists should have": 4,
+    "Based on type of rupture – withdrawal/confrontation": 3,
+    "Exploring and confronting client's defenses": 8, "Exploring avoidance": 6,
+    "Linking rupture to patient's other relationships": 6, "Rupture analysis": 5,
+    "Rupture meaning": 7, "Affirming relationship": 8, "Empathy": 15, "Mindfulness/compassion": 4,
+    "Validating a client's experience/feelings": 11,
+    "Attending to rupture – metacommunication": 22, "Re-explaining treatment rationale": 7,
+    "Renegotiating tasks and goals": 11, "Shifting perspectives": 7,
+    "Therapist taking responsibility": 14,
+}  # fmt: skip
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(workdir), "--cores", "2", *args]  # fmt: skip
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+
+
+def run_review(workdir: Path) -> Path:
+    result = snakemake(workdir)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("tiny")
+    shutil.copytree(REPO / "tests/data/tiny_review", workdir, dirs_exist_ok=True)
+    return run_review(workdir)
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("example")
+    shutil.copytree(REPO / "config", workdir / "config")
+    shutil.copytree(REPO / "resources/example", workdir / "resources/example")
+    return run_review(workdir)
+
+
+def values(workdir: Path) -> dict[str, int]:
+    frame = pl.read_parquet(workdir / "results/ledger/counts.parquet")
+    return dict(zip(frame["count_id"], frame["value"], strict=True))
+
+
+def test_tiny_review_flow(tiny: Path) -> None:
+    v = values(tiny)
+    expected = {
+        "database_results": 8, "database_results.scopus": 4, "database_results.bib": 4,
+        "duplicates": 1, "excluded_other": 0, "records_screened": 7, "records_excluded": 3,
+        "dbr_sought_reports": 4, "dbr_notretrieved_reports": 1, "dbr_assessed": 3,
+        "dbr_excluded": 1, "new_reports": 2, "new_studies": 2, "codes_kept": 1,
+        "segments.unknown_document": 1,
+    }  # fmt: skip
+    assert {k: v[k] for k in expected} == expected
+    assert ledger_mod.check_identities(v) == []
+
+
+def test_every_record_is_accounted_for(tiny: Path) -> None:
+    records = pl.read_parquet(tiny / "results/01_import/records.parquet")
+    files = pl.read_parquet(tiny / "results/01_import/files.parquet")
+    clusters = pl.read_parquet(tiny / "results/02_dedupe/clusters.parquet")
+    status = pl.read_parquet(tiny / "results/03_screen/status.parquet")
+    assert (files["n_raw"] == files["n_parsed"] + files["n_rejected"]).all()
+    assert records.height == files["n_parsed"].sum()
+    assert sorted(clusters["record_id"]) == sorted(records["record_id"])
+    assert sorted(status["study_id"]) == sorted(clusters["study_id"].unique())
+    assert status["final"].is_not_null().all()
+
+
+def test_ledger_ids_match_values_and_carry_input_hashes(tiny: Path) -> None:
+    frame = pl.read_parquet(tiny / "results/ledger/counts.parquet")
+    things = frame.filter(pl.col("id_kind") != "none")
+    assert (things["ids"].list.len() == things["value"]).all()
+    screened = frame.filter(pl.col("count_id") == "records_screened").row(0, named=True)
+    assert screened["stage"] == "03_screen" and screened["rule"] == "screen"
+    assert {i["name"] for i in screened["inputs"]} >= {"inputs/title_abstract.csv"}
+
+
+def test_tiny_report_is_written(tiny: Path) -> None:
+    html = (tiny / "results/07_report/index.html").read_text()
+    assert 'data-count-id="new_studies"' in html
+    assert (tiny / "results/07_report/prisma_flow.svg").read_text().lstrip().startswith("<svg")
+    assert (tiny / "results/07_report/prisma_flow.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_bad_sheet_stops_the_run_naming_file_and_row(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "tests/data/tiny_review", tmp_path, dirs_exist_ok=True)
+    sheet = tmp_path / "inputs/title_abstract.csv"
+    sheet.write_text(sheet.read_text().replace("not_rupture_repair", "off_topic_typo"))
+    result = snakemake(tmp_path, "results/03_screen/status.parquet")
+    assert result.returncode != 0
+    log = (tmp_path / "results/logs/screen.log").read_text() + result.stderr
+    assert "inputs/title_abstract.csv, row 4: reason 'off_topic_typo'" in log
+
+
+def test_example_reproduces_the_thesis(example: Path) -> None:
+    v = values(example)
+    assert v["new_studies"] == 36 and v["total_studies"] == 36
+    assert ledger_mod.check_identities(v) == []
+    prevalence = pl.read_parquet(example / "results/05_codes/prevalence.parquet")
+    assert prevalence.height == 33
+    assert (
+        dict(zip(prevalence["code"], prevalence["n_studies"], strict=True)) == THESIS_CODE_STUDIES
+    )
+    assert v["code.empathy.n_studies"] == 15
+    assert v["code.attending_to_rupture_metacommunication.n_studies"] == 22
+    assert v["code.perceived_disinterest_therapist.n_studies"] == 11
+    assert v["chart.country.united_states_of_america"] == 19
+    assert v["themes"] == 7 and v["overarching_themes"] == 2
+    deductive = prevalence.filter(pl.col("origin") == "deductive")["code"].to_list()
+    assert sorted(deductive) == [
+        "Based on type of rupture – withdrawal/confrontation",
+        "General steps for rupture resolution",
+    ]
+
+
+def test_example_surfaces_the_thesis_contradictions(example: Path) -> None:
+    issues = pl.read_parquet(example / "results/quality/issues.parquet")
+    text = "\n".join(issues.filter(pl.col("severity") != "info")["message"].to_list())
+    assert "(n=18, 50%)': the manuscript states 18, but the ledger" in text
+    assert "counts 19" in text
+    assert "only in the manuscript: Scopus; only in the data: Web of Science" in text
+    assert "coded document 'Muran (2021)' maps to no study" in text
+    assert (
+        "'Bartholomew, Gundel, & Scheel (2016)' gives 2016; the bibliographic record says 2017"
+        in text
+    )
+    assert "'Chang, Dunn, & Omid (2021)' gives 2021; the bibliographic record says 2020" in text
+    assert "Rapture and repair in the EMDR" in text
+    # the thesis keeps a code its own rule ("prevalence of two or less") would drop
+    prevalence = pl.read_parquet(example / "results/05_codes/prevalence.parquet")
+    dropped = prevalence.filter(~pl.col("kept"))["code"].to_list()
+    assert dropped == ["Difference in expectations"]
+    assert "33 unique codes remained" in text
+
+
+def test_example_report_sections(example: Path) -> None:
+    html = (example / "results/07_report/index.html").read_text()
+    for anchor in ("prisma", "checklist", "characteristics", "synthesis", "quality"):
+        assert f'id="{anchor}"' in html
+    assert "http://" not in html.replace("http://www.w3.org", "")
+    assert "<script src=" not in html
