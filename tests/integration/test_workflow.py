@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
 from scoping_review import ledger as ledger_mod
 
 REPO = Path(__file__).resolve().parents[2]

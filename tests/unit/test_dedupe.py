@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import polars as pl
+
 from helpers import records
 from scoping_review import dedupe
 

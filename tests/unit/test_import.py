@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from scoping_review import importing
 from scoping_review.io.decode import decode
 

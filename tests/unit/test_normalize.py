@@ -4,6 +4,7 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from scoping_review.normalize import (
     doi_expr,
     find_year,

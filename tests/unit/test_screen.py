@@ -4,6 +4,7 @@ import re
 
 import polars as pl
 import pytest
+
 from helpers import records
 from scoping_review import dedupe, ledger, screen
 

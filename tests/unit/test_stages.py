@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+
 from helpers import records
 from scoping_review import codes, dedupe, extract, quality, themes
 from scoping_review.ledger import count_of, to_frame

@@ -1,6 +1,7 @@
 """Adapter: coded segments, codebook and prevalence (rule codes)."""
 
 import polars as pl
+
 from scoping_review import codes, ledger, schemas, storage
 
 

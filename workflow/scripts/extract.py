@@ -1,6 +1,7 @@
 """Adapter: validate and normalise the charting sheet (rule extract)."""
 
 import polars as pl
+
 from scoping_review import extract, ledger, schemas, storage
 
 UNMATCHED = schemas.TableSchema(

@@ -1,6 +1,7 @@
 """Adapter: merge the per-search imports and emit the 01_import ledger counts."""
 
 import polars as pl
+
 from scoping_review import importing, ledger, schemas, storage
 
 

@@ -1,6 +1,7 @@
 """Adapter: assemble the counts ledger and check the PRISMA identities (rule ledger)."""
 
 import polars as pl
+
 from scoping_review import ledger, schemas, storage
 
 

@@ -1,6 +1,7 @@
 """Adapter: data-quality checks and manuscript claims vs the stage ledgers (rule quality)."""
 
 import polars as pl
+
 from scoping_review import ledger, quality, schemas, storage
 
 

@@ -5,6 +5,7 @@ from importlib import metadata
 from pathlib import Path
 
 import polars as pl
+
 from scoping_review import __version__, report, schemas, storage
 
 PACKAGES = (

@@ -1,9 +1,9 @@
 """``scoping-review``: run the workflow and inspect its results from the command line.
 
-    scoping-review run [--directory DIR] [--cores N] [-- extra snakemake args]
-    scoping-review import FILE [--format ris|medline|wos|bibtex] [--out records.parquet]
-    scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet]
-    scoping-review check-config [config/config.yaml]
+scoping-review run [--directory DIR] [--cores N] [-- extra snakemake args]
+scoping-review import FILE [--format ris|medline|wos|bibtex] [--out records.parquet]
+scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet]
+scoping-review check-config [config/config.yaml]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import jsonschema
 import polars as pl
 
-from . import __version__, importing, storage
+from . import __version__, importing, schemas, storage
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 SNAKEFILE = REPO_DIR / "Snakefile"
@@ -58,7 +58,7 @@ def _import(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"  note: {note}")
     if args.out:
-        storage.write_table(result.records, args.out, importing.schemas.RECORDS)
+        storage.write_table(result.records, args.out, schemas.RECORDS)
         print(f"records written to {args.out}")
     return 0
 
@@ -70,7 +70,8 @@ def _explain(args: argparse.Namespace) -> int:
         close = ledger.filter(pl.col("count_id").str.contains(args.count_id, literal=True))
         print(f"no count {args.count_id!r} in {args.ledger}", file=sys.stderr)
         if close.height:
-            print("did you mean: " + ", ".join(close["count_id"].head(10).to_list()), file=sys.stderr)
+            hints = ", ".join(close["count_id"].head(10).to_list())
+            print(f"did you mean: {hints}", file=sys.stderr)
         return 1
     row = hit.row(0, named=True)
     print(f"{row['count_id']} = {row['value']} {row['unit']}: {row['label']}")

@@ -289,7 +289,9 @@ def screening_status(
 def check_full_text_scope(decisions: pl.DataFrame, status: pl.DataFrame) -> None:
     """Full-text decisions for studies that did not pass title/abstract are errors."""
     passed = status.filter(pl.col("title_abstract") == "include")["study_id"]
-    stray = decisions.filter((pl.col("stage") == "full_text") & ~pl.col("study_id").is_in(passed.to_list()))
+    stray = decisions.filter(
+        (pl.col("stage") == "full_text") & ~pl.col("study_id").is_in(passed.to_list())
+    )
     if stray.height:
         lines = [
             f"{s}, row {r}: full-text decision for {ref}, "

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from scoping_review import cli, ledger
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_import_reports_reconciliation(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "records.parquet"
+    code = cli.main(
+        ["import", str(REPO / "tests/data/tiny_review/inputs/scopus.ris"), "--out", str(out)]
+    )
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "record starts in the raw text: 4" in text
+    assert "has no ER" in text  # the last record lacks its ER and is kept
+    assert pl.read_parquet(out).height == 4
+
+
+def test_import_unknown_format_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello\n")
+    assert cli.main(["import", str(bad)]) == 2
+    assert "cannot tell the export format" in capsys.readouterr().err
+
+
+def test_explain_prints_ids_and_inputs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    frame = ledger.to_frame(
+        [ledger.count_of("new_studies", ["S-1", "S-2"], unit="studies", label="New studies",
+                         stage="03_screen", rule="screen", id_kind="study_id")],
+        {"sheet.csv": "ab" * 32},
+    )  # fmt: skip
+    path = tmp_path / "counts.parquet"
+    frame.write_parquet(path)
+    assert cli.main(["explain", "new_studies", "--ledger", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert "new_studies = 2 studies: New studies" in text
+    assert "input sheet.csv" in text and "S-2" in text
+    assert cli.main(["explain", "new", "--ledger", str(path)]) == 1
+    assert "did you mean: new_studies" in capsys.readouterr().err
+
+
+def test_check_config(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert cli.main(["check-config", str(REPO / "config/config.yaml")]) == 0
+    broken = tmp_path / "config.yaml"
+    broken.write_text("review: {title: x}\nsearches: []\n")
+    assert cli.main(["check-config", str(broken)]) == 1
+    assert "searches" in capsys.readouterr().err
