@@ -189,3 +189,29 @@ def test_colrev_ris_with_single_space_separator_and_no_last_er(fixtures_dir: Pat
     result = importing.import_export(path.read_bytes(), importing.SourceMeta("s", "db", "", "ris"))
     assert result.file_row["n_raw"] == result.records.height + result.rejects.height
     assert result.records.height >= 1
+
+
+@settings(max_examples=50, deadline=None)
+@given(titles=st.lists(ris_value, min_size=1, max_size=6), crlf=st.booleans(), wrap=st.booleans())
+def test_every_medline_and_wos_record_is_accounted_for(
+    titles: list[str], crlf: bool, wrap: bool
+) -> None:
+    medline = "".join(
+        f"PMID- {99000000 + i}\nTI  - {t}\n" + ("      continued\n" if wrap else "") + "\n"
+        for i, t in enumerate(titles)
+    )
+    wos = (
+        "FN Clarivate Analytics Web of Science\nVR 1.0\n"
+        + "".join(
+            f"PT J\nTI {t}\n" + ("   continued\n" if wrap else "") + f"UT WOS:{i:015d}\nER\n\n"
+            for i, t in enumerate(titles)
+        )
+        + "EF\n"
+    )
+    for text, fmt in ((medline, "medline"), (wos, "wos")):
+        data = (text.replace("\n", "\r\n") if crlf else text).encode()
+        result = run(data, fmt)
+        assert result.file_row["n_raw"] == len(titles)
+        assert result.records.height == len(titles)
+        expected = [f"{t} continued" if wrap else t for t in titles]
+        assert result.records["title"].to_list() == expected
