@@ -168,3 +168,14 @@ def test_example_report_sections(example: Path) -> None:
         assert f'id="{anchor}"' in html
     assert "http://" not in html.replace("http://www.w3.org", "")
     assert "<script src=" not in html
+
+
+def test_same_inputs_give_identical_outputs(tiny: Path, tmp_path: Path) -> None:
+    """Determinism: a second run elsewhere writes byte-identical tables and report."""
+    shutil.copytree(REPO / "tests/data/tiny_review", tmp_path, dirs_exist_ok=True)
+    again = run_review(tmp_path)
+    outputs = sorted(p.relative_to(tiny) for p in (tiny / "results").rglob("*") if p.is_file())
+    outputs = [p for p in outputs if "logs" not in p.parts]
+    assert len(outputs) > 20
+    differing = [str(p) for p in outputs if (tiny / p).read_bytes() != (again / p).read_bytes()]
+    assert differing == []
