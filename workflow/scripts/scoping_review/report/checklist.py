@@ -1,0 +1,243 @@
+"""The PRISMA-ScR checklist: 22 paraphrased items, each pointing at where the report covers it.
+
+Items the data can fill (eligibility criteria, sources, searches, selection, data items and
+the results items) are written from the config and the ledger; the rest take the author's
+text from ``config["checklist"]["<item number>"]``; an item with neither says so visibly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from .counts import Ledger, author_text, literal
+
+# Report sections (anchor → heading); sub-anchors point inside a section.
+ANCHORS: dict[str, str] = {
+    "summary": "Summary",
+    "methods": "Methods",
+    "methods-searches": "Methods: searches",
+    "methods-criteria": "Methods: eligibility criteria",
+    "methods-screening": "Methods: screening",
+    "prisma": "PRISMA flow diagram",
+    "characteristics": "Characteristics of included studies",
+    "charting-table": "Characteristics: per-study charting",
+    "synthesis": "Synthesis",
+    "quality": "Data quality",
+    "checklist": "PRISMA-ScR checklist",
+    "provenance": "Provenance",
+}
+
+_NUMBER_WORDS = {
+    1: "one",
+    2: "two",
+    3: "three",
+    4: "four",
+    5: "five",
+    6: "six",
+    7: "seven",
+    8: "eight",
+    9: "nine",
+    10: "ten",
+}
+
+STAGE_NAMES = {
+    "title_abstract": "title and abstract",
+    "full_text": "full text",
+}
+
+
+def stage_name(stage: str) -> str:
+    return STAGE_NAMES.get(stage, stage.replace("_", " "))
+
+
+def text(value: Any, why: str = "text") -> Markup:
+    """Config or table text: escaped, and marked literal when it carries digits of its own."""
+    s = "" if value is None else str(value)
+    if any(ch.isdigit() for ch in s):
+        return literal(s, why)
+    return escape(s)
+
+
+def screening_text(config: dict[str, Any]) -> Markup:
+    """One sentence on who screened, from ``config["screening"]["reviewers_per_stage"]``."""
+    screening = config.get("screening") or {}
+    k = screening.get("reviewers_per_stage")
+    if k is None:
+        return Markup("The number of reviewers per screening stage is not configured.")
+    k = int(k)
+    if k == 1:
+        return Markup(
+            "Single-reviewer screening: at each stage (title and abstract, then full text) "
+            "every record was screened by one reviewer."
+        )
+    words = _NUMBER_WORDS.get(k)
+    who = escape(words) if words else literal(k, "config value")
+    return Markup(
+        "Dual screening: at each stage (title and abstract, then full text) every record was "
+        "screened independently by {} reviewers, and disagreements were resolved before the "
+        "decision was recorded."
+    ).format(who)
+
+
+def _item6(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
+    crits = list(config.get("criteria") or [])
+    if not crits:
+        return Markup("")
+    parts = [
+        Markup("<li>{} — {} <span class='muted'>({})</span></li>").format(
+            literal(c.get("code", ""), "criterion code"),
+            text(c.get("label", ""), "criterion"),
+            ", ".join(stage_name(str(s)) for s in (c.get("stages") or [])) or "all stages",
+        )
+        for c in crits
+    ]
+    return Markup("Exclusion criteria, applied as coded reasons:<ul>{}</ul>").format(
+        Markup("").join(parts)
+    )
+
+
+def _item7(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
+    searches = list(config.get("searches") or [])
+    parts = [
+        Markup("<li>{} via {}, searched {}</li>").format(
+            text(s.get("database"), "database"),
+            text(s.get("platform") or "—", "platform"),
+            literal(s.get("date"), "search date"),
+        )
+        for s in searches
+    ]
+    dates = sorted(str(s.get("date")) for s in searches if s.get("date"))
+    latest = (
+        Markup(" Most recent search: {}.").format(literal(dates[-1], "search date"))
+        if dates
+        else Markup("")
+    )
+    return Markup("{} databases searched:<ul>{}</ul>{}").format(
+        ledger.n("search_databases"), Markup("").join(parts), latest
+    )
+
+
+def _item8(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
+    parts = [
+        Markup(
+            "<div class='strategy'><strong>{}</strong><pre data-literal='search strategy'>{}"
+            "</pre></div>"
+        ).format(text(s.get("database"), "database"), s.get("strategy") or "")
+        for s in (config.get("searches") or [])
+    ]
+    return Markup("Full strategies as run:{}").format(Markup("").join(parts))
+
+
+def _item9(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
+    return Markup("{} Decisions and reasons are read from the screening workbooks.").format(
+        screening_text(config)
+    )
+
+
+def _item11(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
+    parts = [
+        Markup("<li>{} <span class='muted'>({})</span></li>").format(
+            text(f.get("label") or f.get("name"), "field"),
+            "categories counted" if f.get("count") else "free text",
+        )
+        for f in fields
+    ]
+    return Markup("Charting-form fields:<ul>{}</ul>").format(Markup("").join(parts))
+
+
+def _item14(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
+    return Markup(
+        'See the <a href="#prisma">PRISMA flow diagram</a>: {} records screened, {} reports '
+        "assessed for eligibility and {} studies included; exclusion reasons are listed per "
+        "stage in the diagram."
+    ).format(ledger.n("records_screened"), ledger.n("dbr_assessed"), ledger.n("new_studies"))
+
+
+def _item15(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
+    return Markup(
+        "{} included studies charted; counts and percentages per characteristic in the "
+        '<a href="#characteristics">characteristics table</a>.'
+    ).format(ledger.n("chart.rows"))
+
+
+def _item17(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
+    return Markup(
+        'The <a href="#charting-table">per-study charting table</a> lists each of the {} '
+        "included studies with every charted field."
+    ).format(ledger.n("new_studies"))
+
+
+def _item18(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
+    return Markup(
+        "{} codes kept, grouped into {} themes under {} overarching themes; see the "
+        '<a href="#synthesis">themes table and figures</a>.'
+    ).format(ledger.n("codes_kept"), ledger.n("themes"), ledger.n("overarching_themes"))
+
+
+FILLERS: dict[int, Callable[[Ledger, dict[str, Any], list[dict[str, Any]]], Markup]] = {
+    6: _item6,
+    7: _item7,
+    8: _item8,
+    9: _item9,
+    11: _item11,
+    14: _item14,
+    15: _item15,
+    17: _item17,
+    18: _item18,
+}
+
+
+def build_checklist(
+    items: list[dict[str, Any]],
+    ledger: Ledger,
+    config: dict[str, Any],
+    charting_fields: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Checklist rows for the template (strings and markup only).
+
+    Each row: ``number`` (str), ``section``, ``topic``, ``item``, ``optional`` (bool),
+    ``reported_in`` (list of ``{href, label}``), ``content`` (markup), ``source``
+    (``data`` / ``author`` / ``data+author`` / ``missing``).
+    """
+    numbers = sorted(int(i["number"]) for i in items)
+    if numbers != list(range(1, 23)):
+        raise ValueError(f"the PRISMA-ScR checklist must hold items 1-22, got {numbers}")
+    authored = {str(k): str(v) for k, v in (config.get("checklist") or {}).items() if v}
+    rows: list[dict[str, Any]] = []
+    for item in sorted(items, key=lambda i: int(i["number"])):
+        number = int(item["number"])
+        filler = FILLERS.get(number)
+        parts: list[Markup] = []
+        sources: list[str] = []
+        if filler is not None:
+            filled = filler(ledger, config, charting_fields)
+            if filled:
+                parts.append(Markup("<div class='from-data'>{}</div>").format(filled))
+                sources.append("data")
+        if str(number) in authored:
+            parts.append(
+                Markup("<div class='from-author'>{}</div>").format(
+                    author_text(authored[str(number)], ledger)
+                )
+            )
+            sources.append("author")
+        reported = [
+            {"href": f"#{anchor}", "label": ANCHORS.get(anchor, anchor)}
+            for anchor in item.get("reported_in") or []
+        ]
+        rows.append(
+            {
+                "number": str(number),
+                "section": str(item["section"]),
+                "topic": str(item["topic"]),
+                "item": str(item["item"]),
+                "optional": bool(item.get("optional", False)),
+                "reported_in": reported,
+                "content": Markup("").join(parts),
+                "source": "+".join(sources) if sources else "missing",
+            }
+        )
+    return rows
