@@ -159,6 +159,7 @@ def test_example_surfaces_the_thesis_contradictions(example: Path) -> None:
     prevalence = pl.read_parquet(example / "results/05_codes/prevalence.parquet")
     dropped = prevalence.filter(~pl.col("kept"))["code"].to_list()
     assert dropped == ["Difference in expectations"]
+    assert "the codebook lists 'Difference in expectations'" in text
     assert "33 unique codes remained" in text
 
 

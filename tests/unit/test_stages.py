@@ -98,6 +98,9 @@ def test_taguette_segments_prevalence_and_themes(clusters: pl.DataFrame) -> None
     assert counts["segments.unknown_document"] == 1 and counts["segments.not_included"] == 1
     findings = quality.segment_findings(segments)
     assert {f["check"] for f in findings} == {"unknown_document", "not_included"}
+    dropped = quality.threshold_findings(prev)
+    assert [f["subject"] for f in dropped] == ["code Metacommunication"]
+    assert "n_studies = 1 is at or below the threshold 1" in str(dropped[0]["message"])
 
 
 def test_claims_are_confirmed_or_flagged() -> None:

@@ -5,6 +5,7 @@ rule quality:
         charting="results/04_extract/charting.parquet",
         unmatched="results/04_extract/unmatched.parquet",
         segments="results/05_codes/segments.parquet",
+        prevalence="results/05_codes/prevalence.parquet",
         documents=config["coding"]["documents"],
         claims=claims_file(),
     output:

@@ -37,6 +37,9 @@ def main(smk) -> None:
     if title_field:
         findings += quality.title_mismatches(charting, studies, title_field)
     findings += quality.segment_findings(segments)
+    findings += quality.threshold_findings(
+        storage.read_table(smk.input.prevalence, schemas.PREVALENCE)
+    )
     missing = unmatched.filter(pl.col("problem") == "missing")["study_id"].to_list()
     stray = unmatched.filter(pl.col("problem") == "not_included").select("study_id", "sheet", "row")
     findings += quality.charting_findings(missing, stray)
@@ -46,9 +49,7 @@ def main(smk) -> None:
     frame = quality.findings_frame(findings)
     storage.write_table(frame, smk.output.issues, schemas.QUALITY)
     counts = quality.quality_counts(frame)
-    inputs = storage.input_hashes(
-        [*smk.input.parts, smk.input.studies, smk.input.segments, *smk.input.claims]
-    )
+    inputs = storage.input_hashes(smk.input)
     storage.write_table(ledger.to_frame(counts, inputs), smk.output.ledger, schemas.LEDGER)
     for severity, n in frame.group_by("severity").len().sort("severity").rows():
         log.info(f"{n} {severity} findings")

@@ -114,6 +114,29 @@ def segment_findings(segments: pl.DataFrame) -> list[dict[str, object]]:
     return out
 
 
+def threshold_findings(prevalence: pl.DataFrame) -> list[dict[str, object]]:
+    """Codebook codes that the review's own prevalence rule removes.
+
+    A codebook is the author's final list of codes; a code in it that the stated threshold drops
+    means the two disagree (the manuscript kept a code its rule would remove, or vice versa).
+    """
+    dropped = prevalence.filter(~pl.col("kept"))
+    return [
+        _issue(
+            "threshold_drops_codebook_code",
+            "warning",
+            f"code {code}",
+            f"the codebook lists '{code}' (theme '{theme}'), but the prevalence rule drops it: "
+            f"{reason}; it is left out of the themes",
+            "codebook and coding.prevalence in config",
+            ids,
+        )
+        for code, theme, reason, ids in dropped.select(
+            "code", "theme", "drop_reason", "study_ids"
+        ).rows()
+    ]
+
+
 def charting_findings(
     missing: Sequence[str], not_included: pl.DataFrame
 ) -> list[dict[str, object]]:
