@@ -6,10 +6,11 @@ SCOPING_REVIEW_REQUIRE_SHARED=1 (set by .ci/run) a missing folder is a failure i
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
+
+from helpers import skip_unless_required
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -18,10 +19,10 @@ SHARED = REPO.parent / "shared"
 def require_shared(*parts: str) -> Path:
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        message = f"shared fixture {path} is not present (clone lacks ../shared)"
-        if os.environ.get("SCOPING_REVIEW_REQUIRE_SHARED") == "1":
-            pytest.fail(message + " and SCOPING_REVIEW_REQUIRE_SHARED=1")
-        pytest.skip(message)
+        skip_unless_required(
+            f"shared fixture {path} is not present (clone lacks ../shared)",
+            "SCOPING_REVIEW_REQUIRE_SHARED",
+        )
     return path
 
 

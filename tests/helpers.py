@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import Any, NoReturn
 
 import polars as pl
+import pytest
 
 from scoping_review import schemas
 
@@ -31,3 +33,10 @@ def records(rows: list[dict[str, Any]]) -> pl.DataFrame:
     return schemas.validate(
         pl.DataFrame(full, schema=schemas.RECORDS.polars_schema), schemas.RECORDS
     )
+
+
+def skip_unless_required(reason: str, variable: str) -> NoReturn:
+    """Skip with ``reason``, or fail when the environment variable ``variable`` is ``1`` (CI)."""
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{reason} ({variable}=1)")
+    pytest.skip(reason)

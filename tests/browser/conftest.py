@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import skip_unless_required
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
     "--headless",
@@ -28,10 +30,10 @@ def chromium() -> str:
     """Path of the Chromium binary; skip (or fail, if required) when it is missing."""
     path = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
     if path is None:
-        reason = f"{CHROMIUM} is not installed: the report's browser tests need Debian chromium"
-        if os.environ.get("SCOPING_REVIEW_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason + " (SCOPING_REVIEW_REQUIRE_BROWSER=1)")
-        pytest.skip(reason)
+        skip_unless_required(
+            f"{CHROMIUM} is not installed: the report's browser tests need Debian chromium",
+            "SCOPING_REVIEW_REQUIRE_BROWSER",
+        )
     return path
 
 

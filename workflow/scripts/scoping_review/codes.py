@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from . import schemas
-from .ledger import Count, count_of, measure
+from .ledger import Count, Emitter
 from .normalize import slug
 
 METRICS = ("n_studies", "n_segments")
@@ -133,89 +133,73 @@ def prevalence(
 
 
 def code_counts(segments: pl.DataFrame, prev: pl.DataFrame, threshold: Threshold) -> list[Count]:
-    stage, rule = "05_codes", "codes"
+    emit = Emitter("05_codes", "codes")
     seg_key = pl.col("source") + "#" + pl.col("segment_id")
     keyed = segments.with_columns(seg_key.alias("_key"))
     counts: list[Count] = [
-        count_of(
+        emit.count(
             "segments.total",
             keyed["_key"].to_list(),
             unit="segments",
             label="Coded segments read",
-            stage=stage,
-            rule=rule,
             id_kind="segment_id",
         ),
-        count_of(
+        emit.count(
             "codes_found",
             prev.filter(pl.col("n_segments") > 0)["code"].to_list()
             + keyed.filter(pl.col("status") == "unknown_code")["code"].to_list(),
             unit="codes",
             label="Codes applied to included studies",
-            stage=stage,
-            rule=rule,
             id_kind="code",
         ),
-        count_of(
+        emit.count(
             "codes_kept",
             prev.filter(pl.col("kept"))["code"].to_list(),
             unit="codes",
             label="Codes kept after the prevalence threshold",
-            stage=stage,
-            rule=rule,
             id_kind="code",
         ),
-        count_of(
+        emit.count(
             "codes_dropped",
             prev.filter(~pl.col("kept"))["code"].to_list(),
             unit="codes",
             label="Codes dropped by the prevalence threshold",
-            stage=stage,
-            rule=rule,
             id_kind="code",
         ),
-        measure(
+        emit.measure(
             "prevalence.threshold",
             threshold.drop_at_or_below,
             unit=threshold.metric,
             label=f"Codes with {threshold.metric} at or below this are dropped",
-            stage=stage,
-            rule=rule,
         ),
     ]
     for status in STATUSES:
         counts.append(
-            count_of(
+            emit.count(
                 f"segments.{status}",
                 keyed.filter(pl.col("status") == status)["_key"].to_list(),
                 unit="segments",
                 label=f"Coded segments with status {status}",
-                stage=stage,
-                rule=rule,
                 id_kind="segment_id",
             )
         )
     ok = keyed.filter(pl.col("status") == "ok")
     for code, ids in prev.select("code", "study_ids").iter_rows():
         counts.append(
-            count_of(
+            emit.count(
                 f"code.{slug(code)}.n_studies",
                 ids,
                 unit="studies",
                 label=f"Studies coded '{code}'",
-                stage=stage,
-                rule=rule,
                 id_kind="study_id",
             )
         )
         counts.append(
-            count_of(
+            emit.count(
                 f"code.{slug(code)}.n_segments",
                 ok.filter(pl.col("code") == code)["_key"].to_list(),
                 unit="segments",
                 label=f"Segments coded '{code}'",
-                stage=stage,
-                rule=rule,
                 id_kind="segment_id",
             )
         )

@@ -25,7 +25,7 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from . import schemas
-from .ledger import Count, count_of
+from .ledger import Count, Emitter
 from .normalize import doi_expr, title_expr
 
 RULES = ("doi", "pmid", "title_year")
@@ -268,37 +268,31 @@ def deduplicate(
 
 
 def dedupe_counts(clusters: pl.DataFrame) -> list[Count]:
-    stage, rule = "02_dedupe", "dedupe"
+    emit = Emitter("02_dedupe", "dedupe")
     dups = clusters.filter(~pl.col("is_representative"))
     counts = [
-        count_of(
+        emit.count(
             "duplicates",
             dups["record_id"].to_list(),
             unit="records",
             label="Duplicate records removed",
-            stage=stage,
-            rule=rule,
             id_kind="record_id",
         ),
-        count_of(
+        emit.count(
             "dedupe.studies",
             clusters["study_id"].to_list(),
             unit="studies",
             label="Unique studies after deduplication",
-            stage=stage,
-            rule=rule,
             id_kind="study_id",
         ),
     ]
     for match_rule in RULES:
         counts.append(
-            count_of(
+            emit.count(
                 f"duplicates.{match_rule}",
                 dups.filter(pl.col("rule") == match_rule)["record_id"].to_list(),
                 unit="records",
                 label=f"Duplicates linked by {match_rule.replace('_', ' + ')}",
-                stage=stage,
-                rule=rule,
                 id_kind="record_id",
             )
         )

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from . import schemas
-from .ledger import Count, count_of
+from .ledger import Count, Emitter
 from .normalize import slug
 
 
@@ -163,34 +163,28 @@ def chart(
 
 
 def charting_counts(charted: Charted, fields: Sequence[Field]) -> list[Count]:
-    stage, rule = "04_extract", "extract"
+    emit = Emitter("04_extract", "extract")
     frame = charted.charting
     counts = [
-        count_of(
+        emit.count(
             "chart.rows",
             frame["study_id"].to_list(),
             unit="studies",
             label="Included studies charted",
-            stage=stage,
-            rule=rule,
             id_kind="study_id",
         ),
-        count_of(
+        emit.count(
             "chart.missing",
             charted.missing,
             unit="studies",
             label="Included studies without a charting row",
-            stage=stage,
-            rule=rule,
             id_kind="study_id",
         ),
-        count_of(
+        emit.count(
             "chart.not_included",
             charted.not_included["study_id"].to_list(),
             unit="studies",
             label="Charting rows for studies that are not included",
-            stage=stage,
-            rule=rule,
             id_kind="study_id",
         ),
     ]
@@ -205,13 +199,11 @@ def charting_counts(charted: Charted, fields: Sequence[Field]) -> list[Count]:
         )
         for value, ids in groups.iter_rows():
             counts.append(
-                count_of(
+                emit.count(
                     f"chart.{f.name}.{slug(value)}",
                     ids,
                     unit="studies",
                     label=f"{f.label}: {value}",
-                    stage=stage,
-                    rule=rule,
                     id_kind="study_id",
                 )
             )

@@ -16,7 +16,7 @@ import polars as pl
 from . import schemas
 from .io import bibtex, tagged
 from .io.decode import decode
-from .ledger import Count, count_of
+from .ledger import Count, Emitter
 from .normalize import find_year, normalize_doi
 
 FORMATS = ("ris", "medline", "wos", "bibtex")
@@ -345,54 +345,44 @@ def import_counts(
     searches: Sequence[Mapping[str, str]],
 ) -> list[Count]:
     """Ledger counts of 01_import."""
-    stage, rule = "01_import", "import_merge"
+    emit = Emitter("01_import", "import_merge")
     reject_ids = [
         f"reject:{s}:{f}:{ln}" for s, f, ln in rejects.select("source_id", "file", "line").rows()
     ]
     counts = [
-        count_of(
+        emit.count(
             "database_results",
             records["record_id"].to_list() + reject_ids,
             unit="records",
             label="Records identified from databases",
-            stage=stage,
-            rule=rule,
             id_kind="record_id",
         ),
-        count_of(
+        emit.count(
             "excluded_other",
             reject_ids,
             unit="records",
             label="Records removed for other reasons (unreadable in the export)",
-            stage=stage,
-            rule=rule,
             id_kind="record_id",
         ),
-        count_of(
+        emit.count(
             "import.files",
             files["path"].to_list(),
             unit="files",
             label="Export files imported",
-            stage=stage,
-            rule=rule,
             id_kind="file",
         ),
-        count_of(
+        emit.count(
             "search_databases",
             [s["database"] for s in searches],
             unit="databases",
             label="Databases searched",
-            stage=stage,
-            rule=rule,
             id_kind="database",
         ),
-        count_of(
+        emit.count(
             "searches",
             [s["id"] for s in searches],
             unit="searches",
             label="Searches run",
-            stage=stage,
-            rule=rule,
             id_kind="search",
         ),
     ]
@@ -401,13 +391,11 @@ def import_counts(
         ids = records.filter(pl.col("source_id") == sid)["record_id"].to_list()
         ids += [r for r in reject_ids if r.startswith(f"reject:{sid}:")]
         counts.append(
-            count_of(
+            emit.count(
                 f"database_results.{sid}",
                 ids,
                 unit="records",
                 label=f"Records identified from {search['database']}",
-                stage=stage,
-                rule=rule,
                 id_kind="record_id",
             )
         )

@@ -52,6 +52,24 @@ def measure(count_id: str, value: int, *, unit: str, label: str, stage: str, rul
     return Count(count_id, value, unit, label, stage, rule, "none", ())
 
 
+@dataclass(frozen=True)
+class Emitter:
+    """Makes the counts of one stage and rule, so neither is repeated on every count."""
+
+    stage: str
+    rule: str
+
+    def count(
+        self, count_id: str, ids: Iterable[str | None], *, unit: str, label: str, id_kind: str
+    ) -> Count:
+        return count_of(
+            count_id, ids, unit=unit, label=label, stage=self.stage, rule=self.rule, id_kind=id_kind
+        )
+
+    def measure(self, count_id: str, value: int, *, unit: str, label: str) -> Count:
+        return measure(count_id, value, unit=unit, label=label, stage=self.stage, rule=self.rule)
+
+
 def to_frame(counts: Sequence[Count], inputs: Mapping[str, str]) -> pl.DataFrame:
     """Ledger rows for one rule; ``inputs`` maps each input name to its SHA-256."""
     hashes = [{"name": k, "sha256": v} for k, v in sorted(inputs.items())]

@@ -13,7 +13,7 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from . import schemas
-from .ledger import Count, count_of
+from .ledger import Count, Emitter
 from .normalize import find_year, normalize_title, slug
 
 
@@ -236,39 +236,33 @@ def findings_frame(findings: Sequence[Mapping[str, object]]) -> pl.DataFrame:
 
 
 def quality_counts(frame: pl.DataFrame) -> list[Count]:
-    stage, rule = "quality", "quality"
+    emit = Emitter("quality", "quality")
     counts = [
-        count_of(
+        emit.count(
             "quality.issues",
             frame.filter(pl.col("severity") != "info")["issue_id"].to_list(),
             unit="findings",
             label="Data-quality findings (errors and warnings)",
-            stage=stage,
-            rule=rule,
             id_kind="issue_id",
         ),
     ]
     for severity in ("error", "warning", "info"):
         counts.append(
-            count_of(
+            emit.count(
                 f"quality.{severity}",
                 frame.filter(pl.col("severity") == severity)["issue_id"].to_list(),
                 unit="findings",
                 label=f"Data-quality findings: {severity}",
-                stage=stage,
-                rule=rule,
                 id_kind="issue_id",
             )
         )
     for check in sorted(set(frame["check"].to_list())):
         counts.append(
-            count_of(
+            emit.count(
                 f"quality.check.{check}",
                 frame.filter(pl.col("check") == check)["issue_id"].to_list(),
                 unit="findings",
                 label=f"Findings of check {check}",
-                stage=stage,
-                rule=rule,
                 id_kind="issue_id",
             )
         )

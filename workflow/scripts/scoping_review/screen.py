@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from . import schemas
-from .ledger import Count, count_of
+from .ledger import Count, Emitter
 
 STAGES = ("title_abstract", "full_text")
 DECISIONS: dict[str, tuple[str, ...]] = {
@@ -309,7 +309,7 @@ def screen_counts(
     previous_study_ids: Sequence[str] = (),
 ) -> list[Count]:
     """PRISMA flow counts from the per-study status (records use representative record IDs)."""
-    stage, rule = "03_screen", "screen"
+    emit = Emitter("03_screen", "screen")
     rep = dict(zip(studies["study_id"], studies["representative_record_id"], strict=True))
     joined = status.with_columns(
         pl.col("study_id").replace_strict(rep, return_dtype=pl.String).alias("record_id")
@@ -319,7 +319,7 @@ def screen_counts(
         return joined.filter(cond.fill_null(False))[col].to_list()
 
     def c(cid: str, values: list[str], unit: str, label: str, kind: str) -> Count:
-        return count_of(cid, values, unit=unit, label=label, stage=stage, rule=rule, id_kind=kind)
+        return emit.count(cid, values, unit=unit, label=label, id_kind=kind)
 
     screened = pl.col("title_abstract").is_not_null()
     ta_excl = pl.col("title_abstract") == "exclude"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from . import schemas
-from .ledger import Count, count_of
+from .ledger import Count, Emitter
 from .normalize import slug
 
 
@@ -33,48 +33,40 @@ def themes(prev: pl.DataFrame) -> pl.DataFrame:
 
 
 def theme_counts(frame: pl.DataFrame) -> list[Count]:
-    stage, rule = "06_themes", "themes"
+    emit = Emitter("06_themes", "themes")
     kept = frame.filter(pl.col("n_codes") > 0)
     counts = [
-        count_of(
+        emit.count(
             "themes",
             kept["theme"].to_list(),
             unit="themes",
             label="Themes",
-            stage=stage,
-            rule=rule,
             id_kind="theme",
         ),
-        count_of(
+        emit.count(
             "overarching_themes",
             kept["overarching_theme"].to_list(),
             unit="themes",
             label="Overarching themes",
-            stage=stage,
-            rule=rule,
             id_kind="theme",
         ),
     ]
     for theme, codes, ids in frame.select("theme", "codes", "study_ids").iter_rows():
         counts.append(
-            count_of(
+            emit.count(
                 f"theme.{slug(theme)}.n_studies",
                 ids,
                 unit="studies",
                 label=f"Studies contributing to theme '{theme}'",
-                stage=stage,
-                rule=rule,
                 id_kind="study_id",
             )
         )
         counts.append(
-            count_of(
+            emit.count(
                 f"theme.{slug(theme)}.n_codes",
                 codes,
                 unit="codes",
                 label=f"Codes in theme '{theme}'",
-                stage=stage,
-                rule=rule,
                 id_kind="code",
             )
         )
