@@ -12,6 +12,7 @@ from subprocess import CompletedProcess
 import pytest
 
 from scoping_review.report import build_report
+from scoping_review.report.checklist import SECTIONS
 from scoping_review.report.counts import Ledger
 from scoping_review.report.guard import check_html
 from scoping_review.report.sample import sample_inputs
@@ -21,16 +22,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = str(ROOT / "workflow" / "templates")
 PRISMA = str(ROOT / "resources" / "prisma")
-SECTIONS = (
-    "summary",
-    "methods",
-    "prisma",
-    "characteristics",
-    "synthesis",
-    "quality",
-    "checklist",
-    "provenance",
-)
 
 Runner = Callable[..., CompletedProcess[str]]
 

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from scoping_review import ledger as ledger_mod
+from scoping_review.report.checklist import SECTIONS
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
@@ -165,7 +166,7 @@ def test_example_surfaces_the_thesis_contradictions(example: Path) -> None:
 
 def test_example_report_sections(example: Path) -> None:
     html = (example / "results/07_report/index.html").read_text()
-    for anchor in ("prisma", "checklist", "characteristics", "synthesis", "quality"):
+    for anchor in SECTIONS:
         assert f'id="{anchor}"' in html
     assert "http://" not in html.replace("http://www.w3.org", "")
     assert "<script src=" not in html

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from scoping_review.report import MissingCountError, ReportOutputs, build_report
+from scoping_review.report.checklist import SECTIONS
 from scoping_review.report.counts import Ledger
 from scoping_review.report.flow import build_flow, flow_spec
 from scoping_review.report.guard import check_html
@@ -20,16 +21,6 @@ from scoping_review.report.sample import sample_inputs
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = str(ROOT / "workflow" / "templates")
 PRISMA = str(ROOT / "resources" / "prisma")
-SECTIONS = [
-    "summary",
-    "methods",
-    "prisma",
-    "characteristics",
-    "synthesis",
-    "quality",
-    "checklist",
-    "provenance",
-]
 
 
 def inputs(**changes: Any) -> Any:

@@ -29,6 +29,8 @@ ANCHORS: dict[str, str] = {
     "checklist": "PRISMA-ScR checklist",
     "provenance": "Provenance",
 }
+# the top-level sections, in page order
+SECTIONS: tuple[str, ...] = tuple(a for a in ANCHORS if "-" not in a)
 
 _NUMBER_WORDS = {
     1: "one",
