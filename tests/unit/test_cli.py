@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -53,3 +54,9 @@ def test_check_config(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     broken.write_text("review: {title: x}\nsearches: []\n")
     assert cli.main(["check-config", str(broken)]) == 1
     assert "searches" in capsys.readouterr().err
+
+
+def test_run_passes_snakemake_arguments(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "tests/data/tiny_review", tmp_path, dirs_exist_ok=True)
+    assert cli.main(["run", "--directory", str(tmp_path), "--", "--dry-run", "--quiet"]) == 0
+    assert not (tmp_path / "results").exists()

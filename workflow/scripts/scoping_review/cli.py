@@ -34,7 +34,7 @@ def _run(args: argparse.Namespace) -> int:
         str(args.cores),
         "--directory",
         str(args.directory),
-        *args.snakemake_args,
+        *(args.snakemake_args[1:] if args.snakemake_args[:1] == ["--"] else args.snakemake_args),
     ]
     return subprocess.call(cmd)
 
@@ -131,7 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return 0
     return code
 
 
