@@ -94,6 +94,9 @@ def test_every_record_is_accounted_for(tiny: Path) -> None:
     assert sorted(clusters["record_id"]) == sorted(records["record_id"])
     assert sorted(status["study_id"]) == sorted(clusters["study_id"].unique())
     assert status["final"].is_not_null().all()
+    issues = pl.read_parquet(tiny / "results/quality/issues.parquet")
+    note = issues.filter(pl.col("check") == "import_note")["message"].to_list()
+    assert note == ["inputs/scopus.ris: record starting at line 33 has no ER before line 39; kept"]
 
 
 def test_ledger_ids_match_values_and_carry_input_hashes(tiny: Path) -> None:

@@ -21,7 +21,7 @@ def main(smk) -> None:
             f"{row['n_raw']} record starts, {row['n_parsed']} parsed, {row['n_rejected']} rejected"
         )
         for note in part.notes:
-            log.warning(note)
+            log.warning(f"{path}: {note}")
         parts.append(part)
     records, rejects, files = importing.combine(parts)
     storage.write_table(records, smk.output.records, schemas.RECORDS)

@@ -36,6 +36,7 @@ def main(smk) -> None:
     title_field = smk.params.charting.get("title_field")
     if title_field:
         findings += quality.title_mismatches(charting, studies, title_field)
+    findings += quality.import_findings(storage.read_table(smk.input.files, schemas.FILES))
     findings += quality.segment_findings(segments)
     findings += quality.threshold_findings(
         storage.read_table(smk.input.prevalence, schemas.PREVALENCE)

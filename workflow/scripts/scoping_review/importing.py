@@ -315,9 +315,10 @@ def import_export(
         "n_parsed": n_parsed,
         "n_rejected": n_rejected,
     }
-    notes = [f"{meta.path}: {n}" for n in parsed.notes]
+    notes = list(parsed.notes)
     if duplicates := sorted(k for k, v in seen.items() if v > 1):
-        notes.append(f"{meta.path}: native IDs repeated in the file: {duplicates[:5]}")
+        notes.append(f"native IDs repeated in the file: {duplicates[:5]}")
+    file_row["notes"] = notes
     return Imported(
         schemas.validate(records, schemas.RECORDS),
         schemas.validate(rejects, schemas.REJECTS),

@@ -114,6 +114,15 @@ def segment_findings(segments: pl.DataFrame) -> list[dict[str, object]]:
     return out
 
 
+def import_findings(files: pl.DataFrame) -> list[dict[str, object]]:
+    """What the readers noticed in each export and kept going (records are still counted)."""
+    return [
+        _issue("import_note", "warning", f"{path} {i}", f"{path}: {note}", path)
+        for path, notes in files.select("path", "notes").rows()
+        for i, note in enumerate(notes or [])
+    ]
+
+
 def threshold_findings(prevalence: pl.DataFrame) -> list[dict[str, object]]:
     """Codebook codes that the review's own prevalence rule removes.
 

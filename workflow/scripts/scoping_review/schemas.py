@@ -93,8 +93,11 @@ FILES = TableSchema(
         "n_raw": Int,
         "n_parsed": Int,
         "n_rejected": Int,
+        "notes": StrList,
     },
     required=("source_id", "path", "sha256", "format", "n_raw", "n_parsed", "n_rejected"),
+    description="notes: what the reader noticed and kept going (a record without its end tag, "
+    "text outside any record, repeated native IDs), each with its line",
     checks=("n_raw == n_parsed + n_rejected",),
 )
 

@@ -48,5 +48,5 @@ def parse(text: str) -> Parsed:
         for block in library.failed_blocks
     ]
     n_raw = len(_ENTRY_START.findall(text))
-    notes = [f"{len(library.comments)} comment blocks ignored"] if library.comments else []
-    return Parsed(records, rejects, n_raw, notes)
+    # comment blocks are the file author's notes, not records: nothing to report
+    return Parsed(records, rejects, n_raw, [])

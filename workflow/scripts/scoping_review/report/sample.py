@@ -379,6 +379,7 @@ def sample_inputs(templates_dir: str, prisma_dir: str, embed_ids_max: int = 50) 
             "n_raw": [25, 20, 15],
             "n_parsed": [25, 20, 15],
             "n_rejected": [0, 0, 0],
+            "notes": [[], [], ["record starting at line 88 has no ER before line 93; kept"]],
         },
         schema=schemas.FILES.polars_schema,
     )
