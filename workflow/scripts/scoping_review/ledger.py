@@ -152,15 +152,21 @@ def check_sums(frame: pl.DataFrame) -> list[str]:
     return broken
 
 
-def assemble(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
-    """Join the stage ledgers into one, sorted by ``count_id``, and check it."""
-    frame = pl.concat(parts, how="vertical") if parts else schemas.LEDGER.empty()
-    frame = schemas.validate(frame.sort("count_id"), schemas.LEDGER)
+def check_contract(frame: pl.DataFrame) -> pl.DataFrame:
+    """Schema, unique ``count_id`` and ``len(ids) == value`` for counts of things."""
+    frame = schemas.validate(frame, schemas.LEDGER)
     bad = frame.filter(
         (pl.col("id_kind") != "none") & (pl.col("ids").list.len() != pl.col("value"))
     )
     if bad.height:
         raise LedgerError(f"counts whose IDs do not match their value: {bad['count_id'].to_list()}")
+    return frame
+
+
+def assemble(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """Join the stage ledgers into one, sorted by ``count_id``, and check it."""
+    frame = pl.concat(parts, how="vertical") if parts else schemas.LEDGER.empty()
+    frame = check_contract(frame.sort("count_id"))
     values = dict(zip(frame["count_id"], frame["value"], strict=True))
     problems = check_identities(values) + check_sums(frame)
     if problems:

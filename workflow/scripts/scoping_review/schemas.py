@@ -33,7 +33,8 @@ class TableSchema:
     required: tuple[str, ...] = ()
     open_columns: bool = False  # extra columns allowed (e.g. charting form fields)
     description: str = ""
-    checks: tuple[str, ...] = field(default=())
+    # row-level rules: (what must hold, expression true on every valid row)
+    checks: tuple[tuple[str, pl.Expr], ...] = field(default=())
 
     @property
     def polars_schema(self) -> pl.Schema:
@@ -73,6 +74,11 @@ def validate(df: pl.DataFrame, schema: TableSchema) -> pl.DataFrame:
                 f"{schema.name}: key {list(schema.key)} is not unique "
                 f"({dup.height} repeated keys, e.g. {sample}); grain is {schema.grain}"
             )
+    for rule, expr in schema.checks:
+        bad = df.filter(~expr)
+        if bad.height:
+            sample = bad.head(3).select(list(schema.key)).rows() if schema.key else []
+            raise SchemaError(f"{schema.name}: {bad.height} rows break '{rule}', e.g. {sample}")
     ordered = list(schema.columns) + [c for c in df.columns if c not in schema.columns]
     return df.select(ordered)
 
@@ -98,7 +104,12 @@ FILES = TableSchema(
     required=("source_id", "path", "sha256", "format", "n_raw", "n_parsed", "n_rejected"),
     description="notes: what the reader noticed and kept going (a record without its end tag, "
     "text outside any record, repeated native IDs), each with its line",
-    checks=("n_raw == n_parsed + n_rejected",),
+    checks=(
+        (
+            "n_raw == n_parsed + n_rejected",
+            pl.col("n_raw") == pl.col("n_parsed") + pl.col("n_rejected"),
+        ),
+    ),
 )
 
 RECORDS = TableSchema(

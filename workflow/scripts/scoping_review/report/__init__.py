@@ -91,7 +91,7 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "code_studies": "Number of studies per code, coloured by theme",
     }
 
-    embed_max = int((config.get("report") or {}).get("embed_ids_max", 50))
+    embed_max = int((config.get("report") or {}).get("embed_ids_max", 500))
     context: dict[str, Any] = {
         "review": render.review_view(config, ledger),
         "searches": render.searches_view(config, ledger),

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 from markupsafe import Markup, escape
 
+from ..ledger import check_contract
 from ..normalize import strip_diacritics
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -74,16 +75,11 @@ class Ledger:
 
     def __init__(self, frame: pl.DataFrame) -> None:
         rows: dict[str, CountRow] = {}
-        for rec in frame.iter_rows(named=True):
+        for rec in check_contract(frame).iter_rows(named=True):
             cid = str(rec["count_id"])
-            if cid in rows:
-                raise ValueError(f"count id {cid!r} appears twice in the ledger")
             inputs = tuple(
                 (str(i["name"]), str(i["sha256"])) for i in (rec.get("inputs") or []) if i
             )
-            n_ids = len(rec["ids"] or [])
-            if rec["id_kind"] != "none" and n_ids != rec["value"]:
-                raise ValueError(f"count id {cid!r} has value {rec['value']} but lists {n_ids} ids")
             rows[cid] = CountRow(
                 count_id=cid,
                 value=int(rec["value"]),
