@@ -17,6 +17,7 @@ import polars as pl
 import yaml
 
 from . import schemas
+from .spreadsheet import Worksheet, neutralise
 
 
 class InputFileError(ValueError):
@@ -87,6 +88,53 @@ def write_table(frame: pl.DataFrame, path: str | Path, schema: schemas.TableSche
     frame = schemas.validate(frame, schema)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     frame.write_parquet(path, compression="zstd", compression_level=3, row_group_size=100_000)
+
+
+def write_xlsx(sheets: list[Worksheet], path: str | Path) -> None:
+    """Write ``sheets`` to one XLSX file: all cells as text (formula-neutralised), frozen
+    header, autofilter, and in-cell dropdown lists for the columns that have them.
+
+    The workbook's creation date is pinned so equal inputs give identical bytes.
+    """
+    import datetime
+
+    import xlsxwriter
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False}
+    )
+    workbook.set_properties({"created": datetime.datetime(2000, 1, 1)})
+    header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    text = workbook.add_format({"num_format": "@", "text_wrap": True, "valign": "top"})
+    for sheet in sheets:
+        ws = workbook.add_worksheet(sheet.name[:31])
+        frame = neutralise(sheet.frame.select(pl.all().cast(pl.String)))
+        top = 0
+        if sheet.note:
+            ws.write_string(0, 0, sheet.note)
+            top = 1
+        for col, name in enumerate(frame.columns):
+            ws.write_string(top, col, name, header)
+            ws.set_column(col, col, sheet.widths.get(name, 18), text)
+        for row, values in enumerate(frame.iter_rows(), start=top + 1):
+            for col, value in enumerate(values):
+                if value is not None:
+                    ws.write_string(row, col, value)
+        last = top + max(frame.height, 1)
+        for name, choices in sheet.dropdowns.items():
+            col = frame.columns.index(name)
+            ws.data_validation(
+                top + 1,
+                col,
+                max(last, top + 1000),
+                col,
+                {"validate": "list", "source": choices, "ignore_blank": True},
+            )
+        ws.freeze_panes(top + 1, 0)
+        if frame.width:
+            ws.autofilter(top, 0, last, frame.width - 1)
+    workbook.close()
 
 
 def write_text(text: str, path: str | Path) -> None:

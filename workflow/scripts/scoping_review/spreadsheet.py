@@ -1,0 +1,55 @@
+"""Spreadsheets the tool writes for people (worklists, review queues, conflicts).
+
+Pure helpers only; :func:`scoping_review.storage.write_xlsx` does the writing.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab/carriage return that a spreadsheet
+strips before reading the next character) is a formula to Excel, LibreOffice and Google Sheets.
+Every text cell that leaves the tool is neutralised by prefixing a single quote ``'`` (the
+OWASP recommendation), so the value shows as text and cannot run. The XLSX writer also stores
+every cell as a string; the prefix is applied there too so that the XLSX and CSV copies of a
+worklist say the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str | None) -> str | None:
+    """``value`` with a leading ``'`` when a spreadsheet would read it as a formula."""
+    if value is None or not value.startswith(FORMULA_STARTS):
+        return value
+    return "'" + value
+
+
+def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every string column of ``frame`` made safe against formula injection (vectorised)."""
+    pattern = "^[=+\\-@\t\r]"
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(pattern))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+    )
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    """One sheet to write: its rows plus how people should fill it.
+
+    ``dropdowns`` maps a column to the values a person may pick (an in-cell list);
+    ``widths`` maps a column to a display width in characters; ``note`` is shown above the
+    header when given (the header then sits on row 2).
+    """
+
+    name: str
+    frame: pl.DataFrame
+    dropdowns: dict[str, list[str]] = field(default_factory=dict)
+    widths: dict[str, int] = field(default_factory=dict)
+    note: str | None = None
