@@ -2,10 +2,16 @@ rule screen:
     input:
         clusters="results/02_dedupe/clusters.parquet",
         studies="results/02_dedupe/studies.parquet",
+        records="results/01_import/records.parquet",
         sheets=screening_sheets(),
     output:
         decisions="results/03_screen/decisions.parquet",
         status="results/03_screen/status.parquet",
+        agreement="results/03_screen/agreement.parquet",
+        conflicts="results/03_screen/conflicts.parquet",
+        conflicts_xlsx="results/03_screen/conflicts.xlsx",
+        carryover="results/03_screen/carryover.parquet",
+        worklists=directory("results/03_screen/worklists"),
         ledger=ledger_part("03_screen"),
     log:
         "results/logs/screen.log",

@@ -1,39 +1,67 @@
 """Adapter: read the screening sheets and apply them (rule screen)."""
 
-from scoping_review import ledger, schemas, screen, storage
+from pathlib import Path
+
+from scoping_review import ledger, schemas, screen, spreadsheet, storage, worklists
 
 
 def main(smk) -> None:
     log = storage.open_log(smk.log[0], "screen")
     cfg = smk.params.screening
+    criteria = smk.params.criteria
+    settings = screen.Settings.from_config(cfg)
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
+    records = storage.read_table(smk.input.records, schemas.RECORDS)
     sheets = [
         screen.Sheet(
             name=s["path"],
             stage=s["stage"],
-            frame=storage.read_sheet(s["path"]),
+            frame=storage.read_sheet(s["path"], s.get("worksheet")),
             reviewer=s.get("reviewer"),
+            consensus=bool(s.get("consensus", False)),
         )
         for s in cfg["sheets"]
     ]
-    decisions = screen.read_decisions(sheets, clusters, smk.params.criteria)
-    rules = [
-        screen.AutomationRule(r["id"], r["kind"], tuple(str(v) for v in r["values"]), r["reason"])
-        for r in cfg.get("automation", [])
-    ]
-    automatic = screen.automatic_exclusions(studies, rules)
-    status = screen.screening_status(
-        studies, decisions, automatic, cfg.get("reviewers_per_stage", 1)
-    )
+    decisions = screen.read_decisions(sheets, clusters, criteria)
+    automatic = screen.automatic_exclusions(studies, settings.rules)
+    status = screen.screening_status(studies, decisions, automatic, settings.needed(), criteria)
     screen.check_full_text_scope(decisions, status)
-    counts = screen.screen_counts(status, studies, automatic, smk.params.criteria)
+    agreement = screen.agreement_table(decisions, settings)
+    conflicts = screen.conflicts_table(decisions)
+    carried = screen.carry_over(clusters, records, decisions)
+    lists = worklists.worklists(studies, status, decisions, settings)
+    counts = [
+        *screen.screen_counts(status, studies, automatic, criteria),
+        *screen.dual_counts(conflicts, decisions),
+        *screen.carry_over_counts(carried),
+        *screen.automation_counts(automatic, studies),
+        *worklists.worklist_counts(lists),
+    ]
     storage.write_table(decisions, smk.output.decisions, schemas.DECISIONS)
     storage.write_table(status, smk.output.status, schemas.STATUS)
-    inputs = storage.input_hashes([smk.input.clusters, smk.input.studies, *smk.input.sheets])
+    storage.write_table(agreement, smk.output.agreement, schemas.AGREEMENT)
+    storage.write_table(conflicts, smk.output.conflicts, schemas.CONFLICTS)
+    storage.write_table(carried, smk.output.carryover, schemas.CARRYOVER)
+    storage.write_xlsx(
+        worklists.conflict_sheets(conflicts, studies, criteria), smk.output.conflicts_xlsx
+    )
+    out = Path(smk.output.worklists)
+    for (stage, reviewer), frame in sorted(lists.items()):
+        name = worklists.file_stem(reviewer)
+        storage.write_xlsx(
+            [worklists.worklist_sheet(frame, stage, criteria)], out / stage / f"{name}.xlsx"
+        )
+        (out / stage).mkdir(parents=True, exist_ok=True)
+        spreadsheet.neutralise(frame).write_csv(out / stage / f"{name}.csv")
+    inputs = storage.input_hashes(
+        [smk.input.clusters, smk.input.studies, smk.input.records, *smk.input.sheets]
+    )
     storage.write_table(ledger.to_frame(counts, inputs), smk.output.ledger, schemas.LEDGER)
     summary = status.group_by("final").len().sort("final").rows()
     log.info(f"{decisions.height} decisions; final status: {summary}")
+    pending = {k: v.height for k, v in sorted(lists.items())}
+    log.info(f"worklists (stage, reviewer) -> pending studies: {pending}")
 
 
 main(snakemake)

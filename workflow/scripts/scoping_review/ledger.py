@@ -145,6 +145,7 @@ def check_sums(frame: pl.DataFrame) -> list[str]:
         "records_excluded",
         "dbr_excluded",
         "dbr_notretrieved_reports",
+        "excluded_automatic",
     ):
         parts = {k: v for k, v in values.items() if k.startswith(total + ".")}
         if parts and total in values and sum(parts.values()) != values[total]:

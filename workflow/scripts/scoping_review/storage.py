@@ -50,15 +50,23 @@ def read_bytes(path: str | Path) -> bytes:
         raise InputFileError(f"{path}: cannot read ({err.strerror})") from err
 
 
-def read_sheet(path: str | Path) -> pl.DataFrame:
-    """A CSV/TSV or XLSX sheet with every cell as text (nothing is type-guessed)."""
+def read_sheet(path: str | Path, worksheet: str | None = None) -> pl.DataFrame:
+    """A CSV/TSV or XLSX sheet with every cell as text (nothing is type-guessed).
+
+    ``worksheet`` names the worksheet of a workbook to read (default: the first).
+    """
     p = Path(path)
     if not p.exists():
         raise InputFileError(f"{path}: sheet not found")
     suffix = p.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-            frame = pl.read_excel(p, engine="calamine", infer_schema_length=0)
+            if worksheet is not None:
+                frame = pl.read_excel(
+                    p, engine="calamine", infer_schema_length=0, sheet_name=worksheet
+                )
+            else:
+                frame = pl.read_excel(p, engine="calamine", infer_schema_length=0)
             return frame.select(pl.all().cast(pl.String))
         data = p.read_bytes()
         if data.startswith(b"\xef\xbb\xbf"):
