@@ -8,6 +8,8 @@ rule report:
         files="results/01_import/files.parquet",
         records="results/01_import/records.parquet",
         studies="results/02_dedupe/studies.parquet",
+        screening_status="results/03_screen/status.parquet",
+        carryover="results/03_screen/carryover.parquet",
         config_file=workflow.configfiles,
     output:
         html="results/07_report/index.html",

@@ -72,6 +72,8 @@ def main(smk) -> None:
             provenance=provenance,
             templates_dir=smk.params.templates,
             prisma_dir=smk.params.prisma,
+            screening_status=storage.read_table(smk.input.screening_status, schemas.STATUS),
+            carryover=storage.read_table(smk.input.carryover, schemas.CARRYOVER),
         )
     )
     storage.write_text(out.html, smk.output.html)

@@ -45,6 +45,8 @@ class ReportInputs:
     provenance: dict[str, Any]
     templates_dir: str
     prisma_dir: str
+    screening_status: pl.DataFrame | None = None  # 03_screen/status.parquet
+    carryover: pl.DataFrame | None = None  # 03_screen/carryover.parquet
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,9 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "searches": render.searches_view(config, ledger),
         "criteria": render.criteria_view(config),
         "screening": checklist.screening_text(config),
+        "screening_results": render.screening_view(
+            config, ledger, inputs.screening_status, inputs.carryover, inputs.lookup
+        ),
         "flow": flow.flow_view(diagram),
         "flow_svg": Markup(figures.inline_svg(exports.svg, "flow", titles["flow"])),
         "characteristics": render.characteristics_view(

@@ -22,6 +22,7 @@ ANCHORS: dict[str, str] = {
     "methods-criteria": "Methods: eligibility criteria",
     "methods-screening": "Methods: screening",
     "prisma": "PRISMA flow diagram",
+    "screening": "Screening",
     "characteristics": "Characteristics of included studies",
     "charting-table": "Characteristics: per-study charting",
     "synthesis": "Synthesis",
