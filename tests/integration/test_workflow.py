@@ -184,3 +184,84 @@ def test_same_inputs_give_identical_outputs(tiny: Path, tmp_path: Path) -> None:
     assert len(outputs) > 20
     differing = [str(p) for p in outputs if (tiny / p).read_bytes() != (again / p).read_bytes()]
     assert differing == []
+
+
+# -- screening: the example's numbers, a dual-reviewer review ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def dual(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tiny_review's inputs with tests/data/dual_review on top (two reviewers, consensus,
+    automation rules and a later search)."""
+    workdir = tmp_path_factory.mktemp("dual")
+    shutil.copytree(REPO / "tests/data/tiny_review", workdir, dirs_exist_ok=True)
+    shutil.copytree(REPO / "tests/data/dual_review", workdir, dirs_exist_ok=True)
+    return run_review(workdir)
+
+
+def test_example_screening_numbers(example: Path) -> None:
+    v = values(example)
+    expected = {
+        "records_screened": 188, "records_excluded": 140, "dbr_sought_reports": 48,
+        "dbr_notretrieved_reports": 3, "dbr_assessed": 45, "dbr_excluded": 9, "new_studies": 36,
+        "records_pending": 0, "dbr_pending": 0, "excluded_automatic": 0,
+        "records_excluded.not_rupture_repair": 70, "agreement.title_abstract.compared": 0,
+        "worklist.title_abstract.saj": 0, "worklist.full_text.saj": 0,
+    }  # fmt: skip
+    assert {k: v[k] for k in expected} == expected
+    assert "agreement.title_abstract.kappa" not in v
+    html = (example / "results/07_report/index.html").read_text()
+    assert '<section id="screening"' in html and "agreement is not computed" in html
+
+
+def test_dual_review_flow_and_agreement(dual: Path) -> None:
+    v = values(dual)
+    expected = {
+        "database_results": 13, "duplicates": 2, "excluded_automatic": 3,
+        "excluded_automatic.too_old": 1, "excluded_automatic.not_english": 1,
+        "excluded_automatic.errata": 1, "automation.not_english.hits": 2,
+        "records_screened": 8, "records_excluded": 3, "records_excluded.group_or_couples": 2,
+        "records_excluded.not_rupture_repair": 1, "records_pending": 1,
+        "pending.title_abstract.not_screened": 1, "dbr_sought_reports": 4,
+        "dbr_notretrieved_reports": 1, "dbr_assessed": 3, "dbr_excluded": 1,
+        # both reviewers excluded b4, for different reasons: the higher priority is reported
+        "dbr_excluded.group_or_couples": 1, "dbr_pending": 1, "pending.full_text.conflict": 1,
+        "new_reports": 1, "new_studies": 1,
+        "agreement.title_abstract.compared": 7, "agreement.title_abstract.agreed": 5,
+        "agreement.title_abstract.kappa": 417, "agreement.title_abstract.ac1": 440,
+        "agreement.full_text.compared": 4, "agreement.full_text.agreed": 3,
+        "agreement.full_text.kappa": 636, "agreement.full_text.ac1": 628,
+        "conflicts.title_abstract": 2, "conflicts.title_abstract.unresolved": 0,
+        "conflicts.full_text": 1, "conflicts.full_text.unresolved": 1,
+        "screen.carried_over": 1, "screen.recheck_abstract": 1,
+        "worklist.title_abstract.ab": 1, "worklist.title_abstract.cd": 1,
+        "worklist.full_text.ab": 0,
+    }  # fmt: skip
+    assert {k: v[k] for k in expected} == expected
+    assert ledger_mod.check_identities(v) == []
+    agreement = pl.read_parquet(dual / "results/03_screen/agreement.parquet")
+    ta, ft = agreement.sort("stage", descending=True).iter_rows(named=True)
+    assert ta["kappa"] == pytest.approx(5 / 12) and ta["ac1"] == pytest.approx(11 / 25)
+    assert ft["kappa"] == pytest.approx(7 / 11) and ft["ac1"] == pytest.approx(27 / 43)
+    carried = pl.read_parquet(dual / "results/03_screen/carryover.parquet")
+    assert set(carried["record_id"]) == {"update:u1"} and carried["adds_abstract"].all()
+
+
+def test_dual_review_sheets_and_report(dual: Path) -> None:
+    screen_dir = dual / "results/03_screen"
+    for stage in ("title_abstract", "full_text"):
+        for reviewer in ("AB", "CD"):
+            assert (screen_dir / "worklists" / stage / f"{reviewer}.xlsx").exists()
+            assert (screen_dir / "worklists" / stage / f"{reviewer}.csv").exists()
+    ab = pl.read_csv(screen_dir / "worklists/title_abstract/AB.csv")
+    assert ab["title"].to_list() == ["Rupture resolution in brief relational therapy"]
+    conflicts = pl.read_excel(screen_dir / "conflicts.xlsx", sheet_name="full_text")
+    assert conflicts.select("reviewer_a", "decision_a", "reviewer_b", "decision_b").rows() == [
+        ("AB", "include", "CD", "exclude")
+    ]
+    html = (dual / "results/07_report/index.html").read_text()
+    assert 'data-count-id="agreement.title_abstract.kappa"' in html
+    assert 'data-denominator-id="agreement.title_abstract.compared"' in html
+    assert "conflict (AB: include, CD: exclude); awaiting consensus" in html
+    assert 'data-count-id="excluded_automatic.too_old"' in html
+    assert 'data-count-id="screen.recheck_abstract"' in html

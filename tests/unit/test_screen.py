@@ -79,10 +79,18 @@ def test_status_and_prisma_identities(studies: tuple[pl.DataFrame, pl.DataFrame]
     [
         ([("db:9", "include", "")], "s.csv, row 2: unknown study or record ID 'db:9'"),
         ([("db:1", "exclude", "")], "s.csv, row 2: exclude without a reason code"),
-        ([("db:1", "exclude", "nonsense")], "reason 'nonsense' is not a title_abstract criterion"),
-        ([("db:1", "perhaps", "")], "decision 'perhaps' is not one of"),
+        ([("db:1", "exclude", "nonsense")],
+         "s.csv, row 2: reason 'nonsense' is not a title_abstract criterion"),
+        ([("db:1", "exclude", "off_topic; nonsense")],
+         "s.csv, row 2: reason 'nonsense' is not a title_abstract criterion"),
+        ([("db:1", "exclude", "no_full_text")],
+         "s.csv, row 2: reason 'no_full_text' is not a title_abstract criterion"),
+        ([("db:1", "include", ""), ("", "include", "")], "s.csv, row 3: no study_id or record_id"),
+        ([("db:1", "perhaps", "")], "s.csv, row 2: decision 'perhaps' is not one of"),
+        ([("db:1", "", "off_topic")], "s.csv, row 2: decision '' is not one of"),
         ([("db:1", "include", ""), ("other:1", "exclude", "off_topic")],
          "s.csv, row 3: R1 decided 'exclude' for study"),
+        ([("db:1", "include", ""), ("other:1", "exclude", "off_topic")], "but 'include' at s.csv, row 2"),
     ],
 )  # fmt: skip
 def test_sheet_problems_name_sheet_and_row(
