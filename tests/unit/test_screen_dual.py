@@ -404,3 +404,39 @@ def test_conflicts_xlsx_filled_in_is_a_consensus_sheet(
         CRITERIA,
     )
     assert screen.conflicts_table(again)["resolved"].to_list() == [True]
+
+
+# -- config ----------------------------------------------------------------------------------
+
+
+def test_settings_and_reason_order_from_config() -> None:
+    settings = screen.Settings.from_config(
+        {
+            "reviewers_per_stage": 1,
+            "stages": {"title_abstract": {"reviewers": 2, "names": ["AB", "CD"]}},
+            "automation": [{"id": "old", "kind": "year_before", "values": [1990], "reason": "r"}],
+        }
+    )
+    assert settings.needed() == {"title_abstract": 2, "full_text": 1}
+    assert settings.stages["title_abstract"].names == ("AB", "CD")
+    assert settings.rules == (screen.AutomationRule("old", "year_before", ("1990",), "r"),)
+    plain = [{"code": "a"}, {"code": "b"}, {"code": "c"}]
+    assert screen.best_reason(["c", "b"], screen.reason_rank(plain)) == "b"  # list order
+    assert screen.best_reason(["a", "off_topic"], screen.reason_rank(CRITERIA)) == "off_topic"
+    assert screen.best_reason(["off_topic", "wrong_population"], screen.reason_rank(CRITERIA)) == (
+        "wrong_population"
+    )
+
+
+def test_config_schema_knows_the_screening_keys() -> None:
+    import jsonschema
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    schema = yaml.safe_load((root / "workflow/schemas/config.schema.yaml").read_text())
+    config = yaml.safe_load((root / "tests/data/dual_review/config/config.yaml").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(config)) == []
+    config["screening"]["stages"]["full_text"]["reviewers"] = 3
+    config["screening"]["automation"][0]["kind"] = "moon_phase"
+    assert len(list(validator.iter_errors(config))) == 2
