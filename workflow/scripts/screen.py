@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import polars as pl
+
 from scoping_review import ledger, schemas, screen, spreadsheet, storage, worklists
 
 
@@ -12,7 +14,8 @@ def main(smk) -> None:
     settings = screen.Settings.from_config(cfg)
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
-    records = storage.read_table(smk.input.records, schemas.RECORDS)
+    # carry-over needs only when each record was searched and whether it has an abstract
+    records = pl.read_parquet(smk.input.records, columns=["record_id", "search_date", "abstract"])
     sheets = [
         screen.Sheet(
             name=s["path"],
