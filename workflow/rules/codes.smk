@@ -1,7 +1,7 @@
 rule codes:
     input:
         highlights=config["coding"]["highlights"],
-        documents=config["coding"]["documents"],
+        documents=config["coding"].get("documents") or [],
         codebook=config["coding"]["codebook"],
         clusters="results/02_dedupe/clusters.parquet",
         status="results/03_screen/status.parquet",

@@ -7,7 +7,7 @@ rule quality:
         unmatched="results/04_extract/unmatched.parquet",
         segments="results/05_codes/segments.parquet",
         prevalence="results/05_codes/prevalence.parquet",
-        documents=config["coding"]["documents"],
+        documents=config["coding"].get("documents") or [],
         claims=claims_file(),
     output:
         issues="results/quality/issues.parquet",
