@@ -8,6 +8,7 @@ rule codes:
     output:
         segments="results/05_codes/segments.parquet",
         prevalence="results/05_codes/prevalence.parquet",
+        codebook="results/05_codes/codebook.parquet",
         ledger=ledger_part("05_codes"),
     log:
         "results/logs/codes.log",

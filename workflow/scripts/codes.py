@@ -56,6 +56,7 @@ def main(smk) -> None:
     counts = codes.code_counts(segments, prevalence, threshold)
     storage.write_table(segments, smk.output.segments, schemas.SEGMENTS)
     storage.write_table(prevalence, smk.output.prevalence, schemas.PREVALENCE)
+    storage.write_table(codebook, smk.output.codebook, schemas.CODEBOOK)
     storage.write_table(
         ledger.to_frame(counts, storage.input_hashes(smk.input)), smk.output.ledger, schemas.LEDGER
     )

@@ -32,16 +32,7 @@ DEDUCTIVE_MARKER = "(deductive)"
 NO_THEME = "(no theme)"
 NO_OVERARCHING = "(no overarching theme)"
 
-CODEBOOK_COLUMNS: dict[str, pl.DataType] = {
-    "code": pl.String(),
-    "theme": pl.String(),
-    "overarching_theme": pl.String(),
-    "origin": pl.String(),
-    "definition": pl.String(),
-    "parent": pl.String(),
-    "n_segments_reported": pl.Int64(),
-    "n_documents_reported": pl.Int64(),
-}
+CODEBOOK_COLUMNS: dict[str, pl.DataType] = dict(schemas.CODEBOOK.columns)
 
 
 class CodingError(ValueError):
@@ -219,7 +210,9 @@ def _strip_marker(name: str, marker: str | None) -> tuple[str, bool]:
 
 
 def _finish_codebook(rows: list[dict[str, object]], source: str) -> pl.DataFrame:
-    frame = pl.DataFrame(rows, schema=pl.Schema(CODEBOOK_COLUMNS), orient="row")
+    frame = pl.DataFrame(
+        [{k: r[k] for k in CODEBOOK_COLUMNS} for r in rows], schema=pl.Schema(CODEBOOK_COLUMNS)
+    )
     seen: dict[str, object] = {}
     problems = []
     for code, row in zip(frame["code"], rows, strict=True):
@@ -236,7 +229,7 @@ def _finish_codebook(rows: list[dict[str, object]], source: str) -> pl.DataFrame
         raise CodingError(
             f"{len(problems)} problem(s) in the codebook:\n  " + "\n  ".join(problems)
         )
-    return frame
+    return schemas.validate(frame, schemas.CODEBOOK)
 
 
 def codebook_table(
@@ -251,6 +244,7 @@ def codebook_table(
     by_key = {c.strip().lower(): c for c in sheet.columns}
     rows: list[dict[str, object]] = []
     problems: list[str] = []
+
     def cell(rec: dict[str, object], key: str) -> str | None:
         col = by_key.get(key)
         value = rec.get(col) if col else None
@@ -505,11 +499,8 @@ def prevalence(
         pl.col("study_id").unique().sort().alias("study_ids"),
         pl.len().cast(pl.Int64).alias("n_segments"),
     )
-    for col, dtype in CODEBOOK_COLUMNS.items():
-        if col not in codebook.columns:
-            codebook = codebook.with_columns(pl.lit(None, dtype).alias(col))
     frame = (
-        codebook.select(list(CODEBOOK_COLUMNS))
+        codebook.select("code", "theme", "overarching_theme", "origin", "definition")
         .join(per_code, on="code", how="left")
         .with_columns(
             pl.col("study_ids").fill_null(pl.lit([], dtype=pl.List(pl.String))),
@@ -531,8 +522,6 @@ def prevalence(
         )
         .otherwise(None)
         .alias("drop_reason"),
-        pl.lit(threshold.metric).alias("metric"),
-        pl.lit(threshold.drop_at_or_below, pl.Int64).alias("threshold"),
     )
     return schemas.validate(frame.select(list(schemas.PREVALENCE.columns)), schemas.PREVALENCE)
 

@@ -294,17 +294,29 @@ PREVALENCE = TableSchema(
         "study_ids": StrList,
         "kept": Bool,
         "drop_reason": Str,
+    },
+    required=("code", "theme", "overarching_theme", "origin", "n_studies", "n_segments", "kept"),
+)
+
+CODEBOOK = TableSchema(
+    name="codebook",
+    path="05_codes/codebook.parquet",
+    grain="one row per codebook code",
+    key=("code",),
+    columns={
+        "code": Str,
+        "theme": Str,
+        "overarching_theme": Str,
+        "origin": Str,
+        "definition": Str,
         "parent": Str,
-        "metric": Str,
-        "threshold": Int,
         "n_segments_reported": Int,
         "n_documents_reported": Int,
     },
-    required=("code", "theme", "overarching_theme", "origin", "n_studies", "n_segments", "kept"),
-    description="parent: the code a hierarchical code sits under (null at the top); metric and "
-    "threshold: the prevalence rule applied (codes with metric <= threshold are dropped); "
-    "n_*_reported: the counts the coding tool's own codebook export states (Taguette), "
-    "null when it states none",
+    required=("code", "theme", "overarching_theme", "origin"),
+    description="the codebook as read (table, Taguette codebook export or .qdpx): parent is the "
+    "code a hierarchical code sits under (null at the top); n_*_reported are the counts the "
+    "coding tool's own codebook export states (Taguette), null when it states none",
 )
 
 THEMES = TableSchema(
@@ -457,6 +469,7 @@ ALL: tuple[TableSchema, ...] = (
     QUALITY,
     LEDGER,
     CHARACTERISTICS,
+    CODEBOOK,
     OVERARCHING,
     COOCCURRENCE,
     EVIDENCE_MAP,
