@@ -7,6 +7,8 @@ rule quality:
         unmatched="results/04_extract/unmatched.parquet",
         segments="results/05_codes/segments.parquet",
         prevalence="results/05_codes/prevalence.parquet",
+        codebook="results/05_codes/codebook.parquet",
+        status="results/03_screen/status.parquet",
         documents=config["coding"].get("documents") or [],
         claims=claims_file(),
     output:
