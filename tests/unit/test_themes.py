@@ -71,3 +71,47 @@ def test_evidence_map_crosses_themes_and_a_charted_field() -> None:
     assert counts["evidence.background.relational.psychoanalysis"] == 2
     with pytest.raises(ValueError, match="not a charting field"):
         themes.evidence_map(PREV, charting, ["country"])
+
+
+def test_report_states_the_metric_and_threshold_and_draws_the_synthesis() -> None:
+    """The report prints the prevalence metric and threshold (a ledger measure), the dropped
+    codes, overarching themes, co-occurrence and evidence map, all numbers as ledger spans."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from scoping_review import ledger as L
+    from scoping_review.report import build_report
+    from scoping_review.report.sample import sample_inputs
+
+    root = Path(__file__).resolve().parents[2]
+    base = sample_inputs(str(root / "workflow/templates"), str(root / "resources/prisma"))
+    prev = base.prevalence
+    threshold = L.measure(
+        "prevalence.threshold", 3, unit="n_segments", label="t", stage="05_codes", rule="codes"
+    )
+    over = themes.overarching(prev)
+    seg_rows = [
+        (s, c) for c, ids, kept in prev.select("code", "study_ids", "kept").rows() for s in ids
+    ]
+    segments = pl.DataFrame(
+        {"study_id": [r[0] for r in seg_rows], "code": [r[1] for r in seg_rows],
+         "status": ["ok"] * len(seg_rows)}
+    )  # fmt: skip
+    cooc = themes.cooccurrence(segments, prev)
+    charting = base.charting
+    evidence = themes.evidence_map(prev, charting, ["country"])
+    extra = L.to_frame([threshold, *themes.synthesis_counts(over, cooc, evidence)], {})
+    inputs = replace(
+        base,
+        ledger=pl.concat([base.ledger, extra]).sort("count_id"),
+        overarching=over,
+        cooccurrence=cooc,
+        evidence_map=evidence,
+    )
+    html = build_report(inputs).html
+    rule = html.split('id="prevalence-rule"', 1)[1].split("</p>", 1)[0]
+    assert "n_segments" in rule and "number of coded segments" in rule
+    assert 'data-count-id="prevalence.threshold"' in rule and ">3</span>" in rule
+    assert 'id="overarching-themes"' in html and 'id="cooccurrence"' in html
+    assert 'id="figure-cooccurrence"' in html and 'id="figure-evidence-country"' in html
+    assert 'data-count-id="evidence.country.' in html

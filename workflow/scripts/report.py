@@ -70,6 +70,10 @@ def main(smk) -> None:
             lookup=lookup,
             config=cfg,
             provenance=provenance,
+            characteristics=storage.read_table(smk.input.characteristics, schemas.CHARACTERISTICS),
+            overarching=storage.read_table(smk.input.overarching, schemas.OVERARCHING),
+            cooccurrence=storage.read_table(smk.input.cooccurrence, schemas.COOCCURRENCE),
+            evidence_map=storage.read_table(smk.input.evidence_map, schemas.EVIDENCE_MAP),
             templates_dir=smk.params.templates,
             prisma_dir=smk.params.prisma,
         )
