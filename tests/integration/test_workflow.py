@@ -265,3 +265,87 @@ def test_dual_review_sheets_and_report(dual: Path) -> None:
     assert "conflict (AB: include, CD: exclude); awaiting consensus" in html
     assert 'data-count-id="excluded_automatic.too_old"' in html
     assert 'data-count-id="screen.recheck_abstract"' in html
+
+
+# Table 2 of the thesis, study design with the normalised vocabulary (Results: systematic review
+# n=6, case report n=5, mixed methods n=5).
+THESIS_DESIGNS = {
+    "Systematic review": 6, "Case report": 5, "Mixed methods": 5, "Case series": 4,
+    "Text and opinion": 3, "Qualitative research": 3, "Non-randomised experimental study": 2,
+    "Review and synthesis": 2, "Process-outcome research": 2, "Referential Process research": 1,
+    "Intensive longitudinal idiographic modelling": 1, "Exploratory single session-study": 1,
+    "Secondary qualitative analysis": 1,
+}  # fmt: skip
+
+# Table 3 of the thesis: overarching theme → theme → number of codes (before the threshold).
+THESIS_THEMES = {
+    ("Reasons for ruptures", "Incompatibility therapist-client"): 6,
+    ("Reasons for ruptures", "Client challenges"): 6,
+    ("Reasons for ruptures", "Therapist's contributions"): 4,
+    ("Ways to repair ruptures", "Therapist's guideline"): 3,
+    ("Ways to repair ruptures", "Insight into client"): 5,
+    ("Ways to repair ruptures", "Personal relationship repair"): 4,
+    ("Ways to repair ruptures", "Therapist actions"): 5,
+}
+
+
+def test_example_characteristics_reproduce_table_2(example: Path) -> None:
+    chars = pl.read_parquet(example / "results/04_extract/characteristics.parquet")
+    design = chars.filter(pl.col("field") == "study_design")
+    assert dict(zip(design["value"], design["n_studies"], strict=True)) == THESIS_DESIGNS
+    row = chars.filter(pl.col("value") == "Systematic review").row(0, named=True)
+    assert row["pct"] == 16.7 and row["n_included"] == 36
+    theory = chars.filter(pl.col("field") == "theoretical_background")
+    t = dict(zip(theory["value"], theory["n_studies"], strict=True))
+    assert t["Transtheoretical"] + t["Not stated"] == 15 and t["Psychoanalysis"] == 8
+    # every field accounts for every included study
+    for field in chars["field"].unique():
+        assert chars.filter(pl.col("field") == field)["n_studies"].sum() == 36
+    v = values(example)
+    assert v["chart.study_design.mixed_methods"] == 5
+
+
+def test_example_themes_reproduce_table_3(example: Path) -> None:
+    prevalence = pl.read_parquet(example / "results/05_codes/prevalence.parquet")
+    got = prevalence.group_by("overarching_theme", "theme").len()
+    assert {(o, t): n for o, t, n in got.rows()} == THESIS_THEMES
+    over = pl.read_parquet(example / "results/06_themes/overarching.parquet")
+    assert over["overarching_theme"].to_list() == [
+        "Reasons for ruptures",
+        "Ways to repair ruptures",
+    ]
+    cooc = pl.read_parquet(example / "results/06_themes/cooccurrence.parquet")
+    assert (cooc["n_studies"] == cooc["study_ids"].list.len()).all() and cooc.height > 0
+    evidence = pl.read_parquet(example / "results/06_themes/evidence_map.parquet")
+    assert set(evidence["field"]) == {"theoretical_background"}
+    assert set(evidence["theme"]) == {t for _, t in THESIS_THEMES}
+    v = values(example)
+    assert v["codes_deductive"] == 2 and v["codes_codebook"] == 33
+
+
+def test_example_report_states_the_prevalence_rule_and_synthesis(example: Path) -> None:
+    html = (example / "results/07_report/index.html").read_text()
+    rule = html.split('id="prevalence-rule"', 1)[1].split("</p>", 1)[0]
+    assert "n_studies" in rule and 'data-count-id="prevalence.threshold"' in rule
+    for anchor in (
+        "overarching-themes",
+        "cooccurrence",
+        "evidence-map-1",
+        "figure-cooccurrence",
+        "figure-characteristics-study-design",
+        "figure-evidence-theoretical-background",
+    ):
+        assert f'id="{anchor}"' in html, anchor  # fmt: skip
+
+
+def test_example_consistency_audit(example: Path) -> None:
+    issues = pl.read_parquet(example / "results/quality/issues.parquet")
+    text = "\n".join(issues["message"].to_list())
+    assert "writes the author 'Mcleod', the bibliographic record 'McLeod'" in text
+    assert "writes the author 'Roten', the bibliographic record 'de Roten'" in text
+    assert "charting gives repair_findings '-' for Von Below (2020)" in text
+    assert "charting gives reasons_findings '-' for Safran & Muran (2000)" in text
+    assert "'33 unique codes remained, of which two were deductive': stated 2" in text
+    # the thesis's 39 found / 6 dropped / 33 kept against the codebook's 33 codes
+    assert "'a total of 39 individual codes were found in the literature'" in text
+    assert "six codes had a prevalence of two or less': the manuscript states 6" in text

@@ -6,6 +6,7 @@ rule extract:
     output:
         charting="results/04_extract/charting.parquet",
         unmatched="results/04_extract/unmatched.parquet",
+        characteristics="results/04_extract/characteristics.parquet",
         ledger=ledger_part("04_extract"),
     log:
         "results/logs/extract.log",

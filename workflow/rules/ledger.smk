@@ -7,7 +7,9 @@ rule quality:
         unmatched="results/04_extract/unmatched.parquet",
         segments="results/05_codes/segments.parquet",
         prevalence="results/05_codes/prevalence.parquet",
-        documents=config["coding"]["documents"],
+        codebook="results/05_codes/codebook.parquet",
+        status="results/03_screen/status.parquet",
+        documents=config["coding"].get("documents") or [],
         claims=claims_file(),
     output:
         issues="results/quality/issues.parquet",

@@ -1,8 +1,13 @@
 rule themes:
     input:
         prevalence="results/05_codes/prevalence.parquet",
+        segments="results/05_codes/segments.parquet",
+        charting="results/04_extract/charting.parquet",
     output:
         themes="results/06_themes/themes.parquet",
+        overarching="results/06_themes/overarching.parquet",
+        cooccurrence="results/06_themes/cooccurrence.parquet",
+        evidence_map="results/06_themes/evidence_map.parquet",
         ledger=ledger_part("06_themes"),
     log:
         "results/logs/themes.log",
@@ -10,5 +15,6 @@ rule themes:
         "../../environment.yml"
     params:
         code_version=CODE_VERSION,
+        coding=config["coding"],
     script:
         "../scripts/themes.py"

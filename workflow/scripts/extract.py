@@ -46,6 +46,11 @@ def main(smk) -> None:
         ]
     )
     storage.write_table(charted.charting, smk.output.charting, schemas.CHARTING)
+    storage.write_table(
+        extract.characteristics(charted, fields, len(included)),
+        smk.output.characteristics,
+        schemas.CHARACTERISTICS,
+    )
     storage.write_table(unmatched, smk.output.unmatched, UNMATCHED)
     counts = extract.charting_counts(charted, fields)
     storage.write_table(

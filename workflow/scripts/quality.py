@@ -41,6 +41,32 @@ def main(smk) -> None:
     findings += quality.threshold_findings(
         storage.read_table(smk.input.prevalence, schemas.PREVALENCE)
     )
+    # consistency audit: charting, coded segments and included studies
+    status = storage.read_table(smk.input.status, schemas.STATUS)
+    included = status.filter(pl.col("final") == "included")["study_id"].to_list()
+    findings += quality.uncoded_findings(included, segments)
+    findings += quality.name_mismatches(labels, studies, "charting label")
+    coded_docs = (
+        segments.filter(pl.col("study_id").is_not_null())
+        .group_by("document", "study_id")
+        .agg(pl.col("source").first(), pl.col("row").min())
+        .sort("document")
+        .select(
+            "study_id",
+            pl.col("document").alias("label"),
+            pl.format("{}, row {}", "source", "row").alias("where"),
+        )
+    )
+    findings += quality.name_mismatches(coded_docs, studies, "coded document")
+    findings += quality.codebook_count_findings(
+        storage.read_table(smk.input.codebook, schemas.CODEBOOK), segments
+    )
+    findings += quality.field_theme_findings(
+        charting,
+        segments,
+        storage.read_table(smk.input.prevalence, schemas.PREVALENCE),
+        cfg.get("field_theme_checks") or [],
+    )
     missing = unmatched.filter(pl.col("problem") == "missing")["study_id"].to_list()
     stray = unmatched.filter(pl.col("problem") == "not_included").select("study_id", "sheet", "row")
     findings += quality.charting_findings(missing, stray)

@@ -1,9 +1,11 @@
 """04_extract: the charting sheet, checked against the charting form and the included studies.
 
-The form (config ``charting.fields``) says for each field its type, whether it is required, an
-optional vocabulary (canonical value → synonyms, matched case- and space-insensitively) and
-the value that stands for an empty cell. Values outside a closed vocabulary are errors naming
-sheet and row; rows for excluded studies and included studies without a row are reported.
+The form (config ``charting.fields``) says for each field its type (``text``, ``category``,
+``list`` of categories split on ``separator``, ``integer``), whether it is required, an optional
+vocabulary (canonical value → synonyms, matched case- and space-insensitively) or a list of
+allowed values, and the value that stands for an empty cell. Values outside a closed vocabulary
+are errors naming sheet and row; rows for excluded studies and included studies without a row
+are reported. :func:`characteristics` tabulates the counted fields (studies and percentages).
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ class ChartingError(ValueError):
 class Field:
     name: str
     label: str
-    type: str = "text"  # text | category
+    type: str = "text"  # text | category | list | integer
     required: bool = False
     count: bool = False
     vocabulary: Mapping[str, Sequence[str]] | None = None
     closed: bool = False
     empty_value: str | None = None
     column: str | None = None  # sheet column, default = name
+    separator: str = ";"  # list fields: what separates the values in a cell
+    allowed: Sequence[str] | None = None  # closed list of values (no synonyms)
 
     @staticmethod
     def from_config(cfg: Mapping[str, Any]) -> Field:
@@ -48,7 +52,17 @@ class Field:
             closed=bool(cfg.get("closed", False)),
             empty_value=cfg.get("empty_value"),
             column=cfg.get("column"),
+            separator=cfg.get("separator") or ";",
+            allowed=cfg.get("allowed"),
         )
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed or self.allowed is not None
+
+    @property
+    def has_vocabulary(self) -> bool:
+        return self.vocabulary is not None or self.allowed is not None
 
 
 def _key(text: str) -> str:
@@ -61,7 +75,28 @@ def _normaliser(field: Field) -> dict[str, str]:
         table[_key(canonical)] = canonical
         for syn in synonyms or ():
             table[_key(syn)] = canonical
+    for value in field.allowed or ():
+        table.setdefault(_key(value), value)
     return table
+
+
+def _vocabulary_names(field: Field) -> list[str]:
+    return sorted({*(field.vocabulary or {}), *(field.allowed or ())})
+
+
+def _normalise(
+    value: str, field: Field, table: Mapping[str, str], where: str, problems: list[str]
+) -> str:
+    """The canonical form of ``value``; outside a closed vocabulary it is an error."""
+    if not field.has_vocabulary:
+        return value
+    canonical = table.get(_key(value))
+    if canonical is None and field.is_closed:
+        problems.append(
+            f"{where}: {field.name} value {value!r} is not in the vocabulary "
+            f"({_vocabulary_names(field)})"
+        )
+    return canonical or value
 
 
 @dataclass
@@ -128,21 +163,28 @@ def chart(
                 )
             raw = rec.get(column)
             text = str(raw).strip() if raw is not None else ""
+            where = f"{sheet_name}, row {row_no}"
+            if f.type == "list":
+                parts = [p.strip() for p in text.split(f.separator) if p.strip()]
+                if not parts:
+                    if f.required:
+                        problems.append(f"{where}: required field {f.name!r} is empty")
+                    parts = [f.empty_value] if f.empty_value else []
+                else:
+                    parts = [_normalise(p, f, normalisers[f.name], where, problems) for p in parts]
+                out[f.name] = list(dict.fromkeys(parts))
+                out[f"{f.name}__raw"] = text or None
+                continue
             value: str | None = text or None
             if value is None:
                 if f.required:
-                    problems.append(
-                        f"{sheet_name}, row {row_no}: required field {f.name!r} is empty"
-                    )
+                    problems.append(f"{where}: required field {f.name!r} is empty")
                 value = f.empty_value
-            elif f.vocabulary is not None:
-                canonical = normalisers[f.name].get(_key(value))
-                if canonical is None and f.closed:
-                    problems.append(
-                        f"{sheet_name}, row {row_no}: {f.name} value {value!r} is not in the "
-                        f"vocabulary ({sorted(f.vocabulary)})"
-                    )
-                value = canonical or value
+            elif f.type == "integer":
+                if not re.fullmatch(r"[+-]?\d+", value):
+                    problems.append(f"{where}: {f.name} value {value!r} is not a whole number")
+            else:
+                value = _normalise(value, f, normalisers[f.name], where, problems)
             out[f.name] = value
             out[f"{f.name}__raw"] = text or None
         rows.append(out)
@@ -150,7 +192,7 @@ def chart(
         raise ChartingError(f"{len(problems)} problem(s) in charting:\n  " + "\n  ".join(problems))
     cols: dict[str, pl.DataType] = dict(schemas.CHARTING.columns)
     for f in fields:
-        cols[f.name] = pl.String()
+        cols[f.name] = pl.List(pl.String()) if f.type == "list" else pl.String()
         cols[f"{f.name}__raw"] = pl.String()
     frame = pl.DataFrame(rows, schema=pl.Schema(cols)).sort("study_id")
     missing = sorted(included_set - set(seen))
@@ -191,20 +233,72 @@ def charting_counts(charted: Charted, fields: Sequence[Field]) -> list[Count]:
     for f in fields:
         if not f.count:
             continue
-        groups = (
-            frame.filter(pl.col(f.name).is_not_null())
-            .group_by(f.name)
-            .agg(pl.col("study_id"))
-            .sort(f.name)
-        )
-        for value, ids in groups.iter_rows():
+        for value, count_id, ids in value_groups(frame, f):
             counts.append(
                 emit.count(
-                    f"chart.{f.name}.{slug(value)}",
-                    ids,
-                    unit="studies",
-                    label=f"{f.label}: {value}",
-                    id_kind="study_id",
+                    count_id, ids, unit="studies", label=f"{f.label}: {value}", id_kind="study_id"
                 )
             )
     return counts
+
+
+NOT_CHARTED = "not charted"
+
+
+def value_groups(frame: pl.DataFrame, field: Field) -> list[tuple[str, str, list[str]]]:
+    """``(value, count_id, study_ids)`` per charted value of a counted field, by value.
+
+    A list field's study is counted under every value it lists. Studies with an empty cell
+    (and no ``empty_value``) are counted under ``not charted`` so every study is accounted for.
+    """
+    column = pl.col(field.name)
+    exploded = (
+        frame.select("study_id", column).explode(field.name)
+        if field.type == "list"
+        else frame.select("study_id", column)
+    )
+    groups = (
+        exploded.filter(column.is_not_null())
+        .group_by(field.name)
+        .agg(pl.col("study_id").unique().sort())
+        .sort(field.name)
+    )
+    out: list[tuple[str, str, list[str]]] = []
+    by_slug: dict[str, str] = {}
+    for value, ids in groups.iter_rows():
+        key = slug(str(value))
+        if key in by_slug:
+            raise ChartingError(
+                f"charting field {field.name!r}: values {by_slug[key]!r} and {value!r} give the "
+                f"same count id chart.{field.name}.{key}; add one as a synonym of the other"
+            )
+        by_slug[key] = str(value)
+        out.append((str(value), f"chart.{field.name}.{key}", list(ids)))
+    charted = set(exploded.filter(column.is_not_null())["study_id"].to_list())
+    empty = sorted(set(frame["study_id"].to_list()) - charted)
+    if empty:
+        out.append((NOT_CHARTED, f"chart.{field.name}.{slug(NOT_CHARTED)}", empty))
+    return out
+
+
+def characteristics(charted: Charted, fields: Sequence[Field], n_included: int) -> pl.DataFrame:
+    """Counts and percentages (of the included studies) per value of every counted field."""
+    rows: list[dict[str, object]] = []
+    for f in fields:
+        if not f.count:
+            continue
+        for value, count_id, ids in value_groups(charted.charting, f):
+            rows.append(
+                {
+                    "field": f.name,
+                    "field_label": f.label,
+                    "value": value,
+                    "count_id": count_id,
+                    "n_studies": len(ids),
+                    "n_included": n_included,
+                    "pct": round(100.0 * len(ids) / n_included, 1) if n_included else None,
+                    "study_ids": ids,
+                }
+            )
+    frame = pl.DataFrame(rows, schema=schemas.CHARACTERISTICS.polars_schema)
+    return schemas.validate(frame, schemas.CHARACTERISTICS)

@@ -6,6 +6,7 @@ report lists, so a contradiction in the source material is surfaced rather than 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ from rapidfuzz import fuzz
 
 from . import schemas
 from .ledger import Count, Emitter
-from .normalize import find_year, normalize_title, slug
+from .normalize import find_year, normalize_title, slug, strip_diacritics
 
 
 def _issue(
@@ -276,3 +277,152 @@ def quality_counts(frame: pl.DataFrame) -> list[Count]:
             )
         )
     return counts
+
+
+# -- consistency audit: charting, coded segments and included studies ------------------------
+
+_PAREN = re.compile(r"\(.*$")
+_ET_AL = re.compile(r"\bet\s+al\.?", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*")
+
+
+def label_names(label: str) -> list[str]:
+    """Author surnames as a citation label writes them (``Chen, Atzil-Slonim, & Refaeli (2016)``
+    → ``["Chen", "Atzil-Slonim", "Refaeli"]``; ``et al.`` and the year are dropped)."""
+    text = _ET_AL.sub("", _PAREN.sub("", label))
+    return [p.strip(" .;") for p in _SPLIT.split(text) if p.strip(" .;")]
+
+
+def _fold(name: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", strip_diacritics(name).lower()).split())
+
+
+def name_mismatches(
+    labels: pl.DataFrame, studies: pl.DataFrame, what: str
+) -> list[dict[str, object]]:
+    """Author names in a label that differ from the record's authors at the same position.
+
+    ``labels`` has columns study_id, label, where. Only names both sides give are compared
+    (a label may shorten the list); a difference in case or diacritics only is reported as a
+    spelling difference.
+    """
+    authors: dict[str, list[str]] = {
+        s: [str(a).split(",")[0].strip() for a in (names or [])]
+        for s, names in studies.select("study_id", "authors").rows()
+    }
+    out = []
+    for study, label, where in labels.select("study_id", "label", "where").rows():
+        if not label or study not in authors:
+            continue
+        for written, recorded in zip(label_names(label), authors[study], strict=False):
+            if written == recorded:
+                continue
+            a, b = _fold(written), _fold(recorded)
+            if a == b:
+                kind = "differs only in case or accents"
+            elif set(a.split()) <= set(b.split()) or set(b.split()) <= set(a.split()):
+                kind = "adds or drops a particle or suffix"
+            else:
+                kind = "is a different name"
+            out.append(
+                _issue(
+                    "name_mismatch",
+                    "warning",
+                    f"{what} {label} {written}",
+                    f"{what} '{label}' writes the author '{written}', the bibliographic record "
+                    f"'{recorded}' ({kind})",
+                    where,
+                    [study],
+                )
+            )
+    return out
+
+
+def uncoded_findings(included: Sequence[str], segments: pl.DataFrame) -> list[dict[str, object]]:
+    """Included studies without a single counted coded segment."""
+    coded = set(segments.filter(pl.col("status") == "ok")["study_id"].to_list())
+    return [
+        _issue(
+            "included_not_coded",
+            "warning",
+            f"study {s}",
+            "included study has no coded segment: it contributes to no code or theme",
+            "coded segments",
+            [s],
+        )
+        for s in sorted(set(included) - coded)
+    ]
+
+
+def codebook_count_findings(
+    codebook: pl.DataFrame, segments: pl.DataFrame
+) -> list[dict[str, object]]:
+    """The coding tool's own counts (Taguette codebook export) against the segments read."""
+    per_code = segments.group_by("code").agg(
+        pl.len().cast(pl.Int64).alias("n"), pl.col("document").n_unique().alias("docs")
+    )
+    n = dict(zip(per_code["code"], per_code["n"], strict=True))
+    docs = dict(zip(per_code["code"], per_code["docs"], strict=True))
+    out = []
+    for code, seg_rep, doc_rep in codebook.select(
+        "code", "n_segments_reported", "n_documents_reported"
+    ).rows():
+        for stated, actual, unit in (
+            (seg_rep, n.get(code, 0), "highlights"),
+            (doc_rep, docs.get(code, 0), "documents"),
+        ):
+            if stated is not None and stated != actual:
+                out.append(
+                    _issue(
+                        "codebook_count_mismatch",
+                        "warning",
+                        f"code {code} {unit}",
+                        f"the codebook export states {stated} {unit} for '{code}'; "
+                        f"the coded segments read have {actual}",
+                        "codebook",
+                    )
+                )
+    return out
+
+
+def field_theme_findings(
+    charting: pl.DataFrame,
+    segments: pl.DataFrame,
+    prevalence: pl.DataFrame,
+    checks: Sequence[Mapping[str, Any]],
+) -> list[dict[str, object]]:
+    """A charted field that says 'nothing' (empty or e.g. ``-``) for a study that is coded
+    under the overarching theme the field summarises (e.g. repair findings ↔ ways to repair)."""
+    code_over = dict(zip(prevalence["code"], prevalence["overarching_theme"], strict=True))
+    ok = segments.filter(pl.col("status") == "ok")
+    out = []
+    for check in checks:
+        field, theme = str(check["field"]), str(check["overarching_theme"])
+        empty = {str(v).strip() for v in check.get("empty_values", ["-"])}
+        if field not in charting.columns:
+            raise ValueError(f"quality.field_theme_checks: {field!r} is not a charting field")
+        for study, label, value, sheet, row in charting.select(
+            "study_id", "study_label", field, "sheet", "row"
+        ).rows():
+            if value is not None and str(value).strip() not in empty:
+                continue
+            coded = sorted(
+                {
+                    c
+                    for c in ok.filter(pl.col("study_id") == study)["code"]
+                    if code_over.get(c) == theme
+                }
+            )
+            if coded:
+                out.append(
+                    _issue(
+                        "charted_empty_but_coded",
+                        "warning",
+                        f"{field} {label or study}",
+                        f"charting gives {field} '{value or ''}' for {label or study}, but its "
+                        f"segments are coded under '{theme}': {', '.join(coded)}",
+                        f"{sheet}, row {row}",
+                        [study],
+                    )
+                )
+    return out

@@ -154,3 +154,91 @@ def inline_svg(svg: str, prefix: str, title: str) -> str:
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
     label = title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
     return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
+
+
+# -- characteristics, co-occurrence and evidence map (values from ledger counts) --------------
+
+
+def characteristic_chart(
+    rows: list[tuple[str, str]], ledger: Ledger, axis_title: str
+) -> dict[str, Any]:
+    """Horizontal bars of studies per charted value; ``rows`` are ``(value, count_id)``."""
+    values = [(v, ledger.value(cid, f"figure of charted value {v!r}")) for v, cid in rows]
+    data: list[dict[str, Any]] = [{"value": v, "n": n} for v, n in values]
+    order = [v for v, _ in sorted(values, key=lambda p: (-p[1], p[0]))]
+    base = alt.Chart(inline_data(data)).encode(
+        y=alt.Y(
+            "value:N",
+            sort=order,
+            title=None,
+            axis=alt.Axis(labelLimit=320, labelFontSize=12, labelFont=FONT),
+        ),
+        x=alt.X(
+            "n:Q",
+            title=axis_title,
+            axis=alt.Axis(tickMinStep=1, format="d", titleFont=FONT, labelFont=FONT),
+        ),
+    )
+    bars = base.mark_bar(height={"band": 0.75}, color=PALETTE[0])
+    labels = base.mark_text(align="left", dx=3, fontSize=11, font=FONT, color="#222222").encode(
+        text=alt.Text("n:Q", format="d")
+    )
+    chart = (
+        alt.layer(bars, labels)
+        .properties(width=480, height=max(40, 22 * len(data)), background="white", padding=8)
+        .configure_view(stroke=None)
+    )
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+def heatmap(
+    cells: list[tuple[str, str, str]],
+    ledger: Ledger,
+    x_order: list[str],
+    y_order: list[str],
+    x_title: str,
+    y_title: str,
+) -> dict[str, Any]:
+    """A matrix of ledger counts; ``cells`` are ``(x, y, count_id)``, empty cells left blank."""
+    data = [
+        {"x": x, "y": y, "n": ledger.value(cid, f"figure cell {x!r} × {y!r}")}
+        for x, y, cid in cells
+    ]
+    base = alt.Chart(inline_data(data)).encode(
+        x=alt.X(
+            "x:N",
+            sort=x_order,
+            title=x_title,
+            axis=alt.Axis(labelAngle=-45, labelLimit=220, labelFont=FONT, titleFont=FONT),
+        ),
+        y=alt.Y(
+            "y:N",
+            sort=y_order,
+            title=y_title,
+            axis=alt.Axis(labelLimit=320, labelFont=FONT, titleFont=FONT),
+        ),
+    )
+    rects = base.mark_rect().encode(
+        color=alt.Color(
+            "n:Q",
+            scale=alt.Scale(scheme="blues"),
+            legend=alt.Legend(title="Studies", format="d", labelFont=FONT, titleFont=FONT),
+        )
+    )
+    text = base.mark_text(fontSize=10, font=FONT).encode(
+        text=alt.Text("n:Q", format="d"),
+        color=alt.condition("datum.n > 6", alt.value("white"), alt.value("#222222")),
+    )
+    chart = (
+        alt.layer(rects, text)
+        .properties(
+            width=max(120, 18 * len(x_order)),
+            height=max(60, 18 * len(y_order)),
+            background="white",
+            padding=8,
+        )
+        .configure_view(stroke=None)
+    )
+    spec: dict[str, Any] = chart.to_dict()
+    return spec

@@ -1,0 +1,90 @@
+"""The charting form: list and integer fields, allowed values, characteristics with percentages."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from helpers import records
+from scoping_review import dedupe, extract
+
+
+@pytest.fixture
+def clusters() -> pl.DataFrame:
+    recs = records(
+        [
+            {
+                "record_id": f"db:{i}",
+                "title": f"Included study number {w} on ruptures",
+                "year": 2020,
+            }
+            for i, w in enumerate(["one", "two", "three"], start=1)
+        ]
+    )
+    return dedupe.deduplicate(recs)[0]
+
+
+FORM = [
+    extract.Field("country", "Country", "list", count=True, separator=";",
+                  vocabulary={"United States of America": ["USA", "US"]}),
+    extract.Field("design", "Design", "category", count=True,
+                  allowed=["Case report", "Systematic review"]),
+    extract.Field("n", "Participants", "integer"),
+    extract.Field("therapy", "Therapy", "category", count=True),
+]  # fmt: skip
+
+
+def sheet(**overrides: list[str]) -> pl.DataFrame:
+    cols = {
+        "record_id": ["db:1", "db:2", "db:3"],
+        "country": ["USA; Canada", "Canada", "us"],
+        "design": ["case report", "Systematic review", "Case Report"],
+        "n": ["12", "", "3"],
+        "therapy": ["CBT", "", "CBT"],
+    }
+    cols.update(overrides)
+    return pl.DataFrame(cols)
+
+
+def test_list_fields_allowed_values_and_characteristics(clusters: pl.DataFrame) -> None:
+    included = sorted(clusters["study_id"].to_list())
+    charted = extract.chart(sheet(), "c.csv", FORM, clusters, included, label_column=None)
+    frame = charted.charting.sort("row")
+    assert frame["country"].to_list() == [
+        ["United States of America", "Canada"],
+        ["Canada"],
+        ["United States of America"],
+    ]
+    assert frame["design"].to_list() == ["Case report", "Systematic review", "Case report"]
+    table = extract.characteristics(charted, FORM, len(included))
+    rows = {(r["field"], r["value"]): r for r in table.iter_rows(named=True)}
+    assert rows[("country", "Canada")]["n_studies"] == 2
+    assert rows[("country", "United States of America")]["pct"] == pytest.approx(66.7)
+    # the empty therapy cell is accounted for, not lost
+    assert rows[("therapy", "not charted")]["n_studies"] == 1
+    assert rows[("therapy", "CBT")]["count_id"] == "chart.therapy.cbt"
+    counts = {c.count_id: c.value for c in extract.charting_counts(charted, FORM)}
+    assert counts["chart.country.canada"] == 2 and counts["chart.therapy.not_charted"] == 1
+    assert "chart.n.12" not in counts  # integer fields are not counted unless asked
+
+
+def test_form_errors_name_sheet_and_row(clusters: pl.DataFrame) -> None:
+    included = sorted(clusters["study_id"].to_list())
+    bad = sheet(design=["Essay", "Case report", "Case report"], n=["12", "twelve", ""])
+    with pytest.raises(extract.ChartingError) as err:
+        extract.chart(bad, "c.csv", FORM, clusters, included, label_column=None)
+    msg = str(err.value)
+    assert "c.csv, row 2: design value 'Essay' is not in the vocabulary" in msg
+    assert "c.csv, row 3: n value 'twelve' is not a whole number" in msg
+
+
+def test_values_with_the_same_count_id_are_an_error(clusters: pl.DataFrame) -> None:
+    included = sorted(clusters["study_id"].to_list())
+    form = [extract.Field("therapy", "Therapy", "category", count=True)]
+    charted = extract.chart(
+        sheet(therapy=["CBT", "cbt ", "CBT"]), "c.csv", form, clusters, included,
+        label_column=None,
+    )  # fmt: skip
+    assert sorted(charted.charting["therapy"].to_list()) == ["CBT", "CBT", "cbt"]
+    with pytest.raises(extract.ChartingError, match=r"give the same count id chart\.therapy"):
+        extract.characteristics(charted, form, 3)
