@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(SNAKEMAKE)
+	$(BIN)/scoping-review run --cores $(CORES)
 	@echo "Report: results/07_report/index.html   Ledger: results/ledger/counts.parquet"
 
 dry-run: $(STAMP)
