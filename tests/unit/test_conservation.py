@@ -51,8 +51,18 @@ def pipeline() -> tuple[pl.DataFrame, conservation.StageTables]:
     """A small review run through the real stage functions: import counts, dedupe, screen."""
     recs = make_records(
         [
-            {"record_id": "a:1", "title": "Alliance ruptures in therapy", "doi": "10.1/x", "year": 2014},
-            {"record_id": "b:1", "title": "Alliance ruptures in therapy", "doi": "10.1/x", "year": 2014},
+            {
+                "record_id": "a:1",
+                "title": "Alliance ruptures in therapy",
+                "doi": "10.1/x",
+                "year": 2014,
+            },
+            {
+                "record_id": "b:1",
+                "title": "Alliance ruptures in therapy",
+                "doi": "10.1/x",
+                "year": 2014,
+            },
             {"record_id": "a:2", "title": "Repair processes in psychotherapy", "year": 2019},
             {"record_id": "b:2", "title": "An unrelated paper about ants", "year": 2001},
             {"record_id": "b:3", "title": "Metacommunication about ruptures", "year": 2020},
@@ -151,7 +161,9 @@ def test_a_study_without_a_final_status_is_caught(pipeline) -> None:
 def test_check_raises_naming_the_boundary(pipeline) -> None:
     frame, tables = pipeline
     frame = frame.filter(pl.col("count_id") != "duplicates")
-    with pytest.raises(conservation.ConservationError, match="02_dedupe: ledger lacks 'duplicates'"):
+    with pytest.raises(
+        conservation.ConservationError, match="02_dedupe: ledger lacks 'duplicates'"
+    ):
         conservation.check(frame, tables, SEARCHES)
 
 
@@ -173,7 +185,9 @@ def test_kept_codes_must_each_sit_in_one_theme() -> None:
     whole=st.sets(st.text(min_size=1, max_size=3), max_size=12),
     cuts=st.lists(st.integers(0, 2), max_size=12),
 )
-def test_partition_problems_is_empty_exactly_for_partitions(whole: set[str], cuts: list[int]) -> None:
+def test_partition_problems_is_empty_exactly_for_partitions(
+    whole: set[str], cuts: list[int]
+) -> None:
     items = sorted(whole)
     parts: dict[str, list[str]] = {"p0": [], "p1": [], "p2": []}
     for i, item in enumerate(items):

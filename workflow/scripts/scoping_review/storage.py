@@ -137,6 +137,21 @@ def write_xlsx(sheets: list[Worksheet], path: str | Path) -> None:
     workbook.close()
 
 
+def write_csv(frame: pl.DataFrame, path: str | Path) -> None:
+    """Write a CSV for people to open in a spreadsheet: every text cell formula-neutralised
+    (see :mod:`scoping_review.spreadsheet`)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    neutralise(frame).write_csv(path)
+
+
+def child_path(directory: str | Path, name: str) -> Path:
+    """``directory / name`` for a file name made from data (a count ID, a code): refuses a
+    name that could leave ``directory`` (a separator, ``..``, a leading dot, a NUL)."""
+    if not name or name.startswith(".") or any(c in name for c in ("/", "\\", "\0")):
+        raise ValueError(f"refusing to write {name!r}: not a plain file name inside {directory}")
+    return Path(directory) / name
+
+
 def write_text(text: str, path: str | Path) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text, encoding="utf-8")
