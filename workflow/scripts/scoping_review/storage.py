@@ -66,7 +66,26 @@ def read_sheet(path: str | Path) -> pl.DataFrame:
         sep = "\t" if suffix in (".tsv", ".tab") else ","
         return pl.read_csv(data, separator=sep, infer_schema=False)
     except pl.exceptions.PolarsError as err:
-        raise InputFileError(f"{path}: cannot read as a sheet: {err}") from err
+        where = _ragged_row(p) if suffix not in (".xlsx", ".xlsm", ".xls", ".ods") else ""
+        raise InputFileError(f"{path}: cannot read as a sheet: {where}{err}") from err
+
+
+def _ragged_row(path: Path) -> str:
+    """``"row N has K cells, the header has H: "`` for the first row of a CSV/TSV whose width
+    differs from its header (rows numbered as a spreadsheet shows them), else ``""``."""
+    import csv
+
+    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+            rows = csv.reader(handle, delimiter=sep)
+            width = len(next(rows, []))
+            for number, row in enumerate(rows, start=2):
+                if len(row) > width:
+                    return f"row {number} has {len(row)} cells, the header has {width}: "
+    except csv.Error:
+        return ""
+    return ""
 
 
 def read_yaml(path: str | Path) -> Any:
