@@ -53,5 +53,12 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/snakefmt Snakefile workflow/rules
 
+# Property tests with a large example budget (make test runs them with a small one).
+# FUZZ_EXAMPLES=20000 make fuzz for a longer run.
+FUZZ_EXAMPLES ?= 3000
+.PHONY: fuzz
+fuzz: $(STAMP)
+	SCOPING_REVIEW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz
+
 clean:
 	rm -rf results .snakemake
