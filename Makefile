@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(SNAKEMAKE)
+	$(BIN)/scoping-review run --cores $(CORES)
 	@echo "Report: results/07_report/index.html   Ledger: results/ledger/counts.parquet"
 
 dry-run: $(STAMP)
@@ -52,6 +52,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	$(BIN)/snakefmt Snakefile workflow/rules
+
+# Property tests with a large example budget (make test runs them with a small one).
+# FUZZ_EXAMPLES=20000 make fuzz for a longer run.
+FUZZ_EXAMPLES ?= 3000
+.PHONY: fuzz
+fuzz: $(STAMP)
+	SCOPING_REVIEW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz
 
 clean:
 	rm -rf results .snakemake

@@ -29,6 +29,13 @@ rule quality:
 rule ledger:
     input:
         parts=[ledger_part(stage) for stage in [*STAGE_PARTS, "quality"]],
+        # stage tables for the conservation checks (scoping_review.conservation)
+        files="results/01_import/files.parquet",
+        records="results/01_import/records.parquet",
+        rejects="results/01_import/rejects.parquet",
+        clusters="results/02_dedupe/clusters.parquet",
+        studies="results/02_dedupe/studies.parquet",
+        status="results/03_screen/status.parquet",
     output:
         ledger="results/ledger/counts.parquet",
     log:
@@ -37,5 +44,6 @@ rule ledger:
         "../../environment.yml"
     params:
         code_version=CODE_VERSION,
+        searches=list(SEARCHES),
     script:
         "../scripts/ledger.py"

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from scoping_review import ledger, schemas, storage
+from scoping_review import conservation, ledger, schemas, storage
 
 
 def main(smk) -> None:
@@ -13,6 +13,20 @@ def main(smk) -> None:
     except ledger.LedgerError as err:
         log.error(str(err))
         raise
+    tables = conservation.StageTables(
+        files=storage.read_table(smk.input.files, schemas.FILES),
+        records=storage.read_table(smk.input.records, schemas.RECORDS),
+        rejects=storage.read_table(smk.input.rejects, schemas.REJECTS),
+        clusters=storage.read_table(smk.input.clusters, schemas.CLUSTERS),
+        studies=storage.read_table(smk.input.studies, schemas.STUDIES),
+        status=storage.read_table(smk.input.status, schemas.STATUS),
+    )
+    try:
+        conservation.check(frame, tables, smk.params.searches)
+    except conservation.ConservationError as err:
+        log.error(str(err))
+        raise
+    log.info("conservation: every record accounted for at every stage boundary")
     storage.write_table(frame, smk.output.ledger, schemas.LEDGER)
     flow = frame.filter(
         pl.col("count_id").is_in(["database_results", "records_screened", "new_studies"])

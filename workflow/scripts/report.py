@@ -96,7 +96,7 @@ def main(smk) -> None:
         listing = pl.DataFrame({"id": ids}, schema={"id": pl.String}).join(
             lookup, on="id", how="left"
         )
-        listing.write_csv(counts_dir / f"{count_id}.csv")
+        storage.write_csv(listing, storage.child_path(counts_dir, f"{count_id}.csv"))
     log.info(f"report written: {smk.output.html}")
 
 

@@ -9,8 +9,11 @@ scoping-review check-config [config/config.yaml]
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -24,7 +27,7 @@ CONFIG_SCHEMA = REPO_DIR / "workflow" / "schemas" / "config.schema.yaml"
 
 
 def _run(args: argparse.Namespace) -> int:
-    cmd = [
+    base = [
         sys.executable,
         "-m",
         "snakemake",
@@ -34,9 +37,52 @@ def _run(args: argparse.Namespace) -> int:
         str(args.cores),
         "--directory",
         str(args.directory),
+    ]
+    cmd = [
+        *base,
+        # a run killed mid-way (SIGKILL, power loss) leaves half-written outputs: redo them
+        "--rerun-incomplete",
         *(args.snakemake_args[1:] if args.snakemake_args[:1] == ["--"] else args.snakemake_args),
     ]
-    return subprocess.call(cmd)
+    with _run_lock(Path(args.directory)) as held:
+        if not held:
+            print(
+                f"error: another scoping-review run is active in {args.directory}", file=sys.stderr
+            )
+            return 1
+        _clear_stale_lock(Path(args.directory), base)
+        return subprocess.call(cmd)
+
+
+@contextlib.contextmanager
+def _run_lock(directory: Path) -> Iterator[bool]:
+    """An OS lock on the review directory for the length of a run (``True`` when held).
+
+    The kernel releases it when the process dies, however it dies, so unlike Snakemake's own
+    lock files it can never be left behind by a killed run.
+    """
+    lock_dir = directory / ".snakemake"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / "scoping-review-run.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _clear_stale_lock(directory: Path, base_cmd: list[str]) -> None:
+    """Holding the run lock, any Snakemake lock left in ``directory`` is from a killed run."""
+    if any((directory / ".snakemake" / "locks").glob("*")):
+        print(
+            "note: removing the lock left by an interrupted run; its unfinished outputs are redone",
+            file=sys.stderr,
+        )
+        subprocess.call([*base_cmd, "--unlock"], stdout=subprocess.DEVNULL)
 
 
 def _import(args: argparse.Namespace) -> int:

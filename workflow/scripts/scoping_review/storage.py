@@ -74,7 +74,26 @@ def read_sheet(path: str | Path, worksheet: str | None = None) -> pl.DataFrame:
         sep = "\t" if suffix in (".tsv", ".tab") else ","
         return pl.read_csv(data, separator=sep, infer_schema=False)
     except pl.exceptions.PolarsError as err:
-        raise InputFileError(f"{path}: cannot read as a sheet: {err}") from err
+        where = _ragged_row(p) if suffix not in (".xlsx", ".xlsm", ".xls", ".ods") else ""
+        raise InputFileError(f"{path}: cannot read as a sheet: {where}{err}") from err
+
+
+def _ragged_row(path: Path) -> str:
+    """``"row N has K cells, the header has H: "`` for the first row of a CSV/TSV whose width
+    differs from its header (rows numbered as a spreadsheet shows them), else ``""``."""
+    import csv
+
+    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+            rows = csv.reader(handle, delimiter=sep)
+            width = len(next(rows, []))
+            for number, row in enumerate(rows, start=2):
+                if len(row) > width:
+                    return f"row {number} has {len(row)} cells, the header has {width}: "
+    except csv.Error:
+        return ""
+    return ""
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -143,6 +162,21 @@ def write_xlsx(sheets: list[Worksheet], path: str | Path) -> None:
         if frame.width:
             ws.autofilter(top, 0, last, frame.width - 1)
     workbook.close()
+
+
+def write_csv(frame: pl.DataFrame, path: str | Path) -> None:
+    """Write a CSV for people to open in a spreadsheet: every text cell formula-neutralised
+    (see :mod:`scoping_review.spreadsheet`)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    neutralise(frame).write_csv(path)
+
+
+def child_path(directory: str | Path, name: str) -> Path:
+    """``directory / name`` for a file name made from data (a count ID, a code): refuses a
+    name that could leave ``directory`` (a separator, ``..``, a leading dot, a NUL)."""
+    if not name or name.startswith(".") or any(c in name for c in ("/", "\\", "\0")):
+        raise ValueError(f"refusing to write {name!r}: not a plain file name inside {directory}")
+    return Path(directory) / name
 
 
 def write_text(text: str, path: str | Path) -> None:

@@ -1,0 +1,129 @@
+"""Importers under fuzzing: whatever the bytes, every record start is parsed or rejected (or
+the file is refused naming it); nothing else ever escapes as an exception."""
+
+from __future__ import annotations
+
+import bibtexparser
+from fuzzing import FUZZ
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scoping_review import importing
+from scoping_review.io.decode import decode
+
+PATH = "fuzz/export.txt"
+META = importing.SourceMeta("fz", "Fuzz DB", "2025-01-01", PATH)
+
+
+def accounted(data: bytes, fmt: str = "auto") -> importing.Imported | None:
+    """Import; a refusal must name the file. Returns None when refused."""
+    try:
+        result = importing.import_export(data, META, fmt=fmt)
+    except importing.ImportError_ as err:
+        assert PATH in str(err)
+        return None
+    row = result.file_row
+    assert row["n_raw"] == row["n_parsed"] + row["n_rejected"]
+    assert result.records.height == row["n_parsed"]
+    assert result.records["record_id"].n_unique() == result.records.height
+    return result
+
+
+@FUZZ
+@given(data=st.binary(max_size=2000), fmt=st.sampled_from(["auto", *importing.FORMATS]))
+def test_arbitrary_bytes_are_accounted_for_or_refused(data: bytes, fmt: str) -> None:
+    accounted(data, fmt)
+
+
+# lines that look like the tagged formats, in any order: starts, ends, fields, junk, blanks
+TAG_LINES = {
+    "ris": ["TY  - JOUR", "ER  - ", "TI  - A title", "AU  - Doe, J", "AN  - x1", "  wrapped",
+            "ER  -", "TY  - ", "junk line", ""],
+    "medline": ["PMID- 123", "TI  - A title", "      continued", "FAU - Doe, J", "junk", "",
+                "PMID- ", "AB  - Text"],
+    "wos": ["FN Clarivate", "VR 1.0", "PT J", "ER", "TI A title", "   continued", "UT WOS:1",
+            "AU Doe, J", "EF", "", "junk"],
+}  # fmt: skip
+
+
+@FUZZ
+@given(
+    fmt=st.sampled_from(sorted(TAG_LINES)),
+    picks=st.lists(st.integers(0, 10), max_size=60),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+    bom=st.booleans(),
+)
+def test_every_record_start_in_shuffled_tag_lines_is_accounted_for(
+    fmt: str, picks: list[int], newline: str, bom: bool
+) -> None:
+    lines = TAG_LINES[fmt]
+    text = newline.join(lines[i % len(lines)] for i in picks)
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+    result = accounted(data, fmt)
+    assert result is not None  # a declared format is never refused for its content
+
+
+bib_text = (
+    st.text(
+        alphabet=st.characters(whitelist_categories=("L", "N"), whitelist_characters=" .:;!?"),
+        min_size=1,
+        max_size=30,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@FUZZ
+@given(
+    entries=st.lists(
+        st.tuples(st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True), bib_text,
+                  st.integers(1900, 2030)),
+        max_size=6, unique_by=lambda e: e[0],
+    )
+)  # fmt: skip
+def test_bibtex_written_by_bibtexparser_round_trips(entries: list[tuple[str, str, int]]) -> None:
+    library = bibtexparser.Library()
+    for key, title, year in entries:
+        fields = [
+            bibtexparser.model.Field("title", title),
+            bibtexparser.model.Field("year", str(year)),
+        ]
+        library.add(bibtexparser.model.Entry("article", key, fields))
+    text = bibtexparser.write_string(library)
+    result = accounted(text.encode(), "bibtex")
+    assert result is not None
+    got = sorted(
+        zip(
+            result.records["native_id"],
+            result.records["title"],
+            result.records["year"],
+            strict=True,
+        )
+    )
+    assert got == sorted(entries)
+
+
+@FUZZ
+@given(
+    good=st.integers(0, 4),
+    broken=st.lists(st.sampled_from(["{", "}", '"', "@", "=", ",", "x"]), max_size=12),
+)
+def test_bibtex_with_broken_entries_accounts_for_every_entry(good: int, broken: list[str]) -> None:
+    body = "".join(f"@article{{k{i},\n  title = {{Entry {i}}},\n}}\n\n" for i in range(good))
+    body += "@article{bad,\n  title = " + "".join(broken) + "\n}\n"
+    accounted(body.encode(), "bibtex")
+
+
+@FUZZ
+@given(st.text(max_size=300))
+def test_utf8_text_decodes_to_itself(text: str) -> None:
+    decoded = decode(text.encode("utf-8"))
+    assert decoded.text == text.removeprefix("\ufeff")
+
+
+@FUZZ
+@given(st.binary(max_size=500), st.sampled_from([None, "utf-8", "cp1252", "latin-1"]))
+def test_decode_never_raises_on_undeclared_bytes(data: bytes, declared: str | None) -> None:
+    if declared is None:
+        assert isinstance(decode(data).text, str)

@@ -1,0 +1,125 @@
+"""Faults during a run: SIGKILL mid-run then re-run gives the uninterrupted results; records
+that go missing between stages stop the run at the ledger."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration
+
+
+def cli_run(workdir: Path) -> list[str]:
+    """The user's command: ``scoping-review run --directory DIR``."""
+    return [sys.executable, "-m", "scoping_review.cli", "run", "--directory", str(workdir),
+            "--cores", "2"]  # fmt: skip
+
+
+def fresh_copy(tmp: Path) -> Path:
+    shutil.copytree(REPO / "tests/data/tiny_review", tmp, dirs_exist_ok=True)
+    return tmp
+
+
+def run_to_end(workdir: Path) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        cli_run(workdir), capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return result
+
+
+def outputs(workdir: Path) -> list[Path]:
+    files = sorted(p.relative_to(workdir) for p in (workdir / "results").rglob("*") if p.is_file())
+    return [p for p in files if "logs" not in p.parts]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = fresh_copy(tmp_path_factory.mktemp("uninterrupted"))
+    run_to_end(workdir)
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path], str]:
+    """A run SIGKILLed (with every process it started) once screening has written its tables,
+    then re-run with the same command. Returns the directory, what existed at the kill, and
+    the second run's stderr."""
+    workdir = fresh_copy(tmp_path_factory.mktemp("interrupted"))
+    proc = subprocess.Popen(
+        cli_run(workdir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the kill takes Snakemake and its jobs
+    )
+    marker = workdir / "results/03_screen/status.parquet"
+    deadline = time.monotonic() + 300
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    at_kill = outputs(workdir)
+    second = run_to_end(workdir)
+    return workdir, at_kill, second.stderr
+
+
+def test_sigkill_mid_run_then_rerun_matches_an_uninterrupted_run(
+    uninterrupted: Path, interrupted: tuple[Path, list[Path], str]
+) -> None:
+    workdir, at_kill, stderr = interrupted
+    # the kill landed mid-run: some stage tables were written, the report was not
+    assert Path("results/02_dedupe/clusters.parquet") in at_kill
+    assert Path("results/07_report/index.html") not in at_kill
+    # the re-run needed no manual clean-up (stale lock, incomplete files)
+    assert "removing the lock left by an interrupted run" in stderr
+    expected = outputs(uninterrupted)
+    assert len(expected) > 20
+    assert outputs(workdir) == expected
+    differing = [
+        str(p) for p in expected if (uninterrupted / p).read_bytes() != (workdir / p).read_bytes()
+    ]
+    assert differing == []
+
+
+def test_a_second_concurrent_run_is_refused(uninterrupted: Path) -> None:
+    """The OS run lock: while one run holds the directory, another is refused clearly."""
+    import fcntl
+
+    lock = uninterrupted / ".snakemake" / "scoping-review-run.lock"
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = subprocess.run(
+            cli_run(uninterrupted), capture_output=True, text=True, timeout=120, check=False
+        )
+    assert result.returncode == 1
+    assert "another scoping-review run is active" in result.stderr
+
+
+def test_records_lost_between_stages_fail_the_run(
+    interrupted: tuple[Path, list[Path], str],
+) -> None:
+    """Conservation at run time: a study dropped from the screening status (as a buggy stage
+    would) stops the run at the ledger, naming the boundary and the study."""
+    workdir = interrupted[0]
+    status_path = workdir / "results/03_screen/status.parquet"
+    status = pl.read_parquet(status_path)
+    lost = status.filter(pl.col("final") == "excluded_title_abstract")["study_id"][0]
+    status.filter(pl.col("study_id") != lost).write_parquet(status_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+         "--directory", str(workdir), "--cores", "2", "results/ledger/counts.parquet"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    log = (workdir / "results/logs/ledger.log").read_text()
+    assert "records not conserved across stage boundaries" in log
+    assert "03_screen: studies = status rows" in log and lost in log
