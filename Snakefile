@@ -21,6 +21,7 @@ include: "workflow/rules/codes.smk"
 include: "workflow/rules/themes.smk"
 include: "workflow/rules/ledger.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/versions.smk"
 
 
 rule all:

@@ -26,7 +26,7 @@ rule quality:
 
 rule ledger:
     input:
-        parts=[ledger_part(stage) for stage in [*STAGE_PARTS, "quality"]],
+        parts=[ledger_part(stage) for stage in [*STAGE_PARTS, "quality", "08_changes"]],
     output:
         ledger="results/ledger/counts.parquet",
     log:

@@ -3,6 +3,7 @@ rule screen:
         clusters="results/02_dedupe/clusters.parquet",
         studies="results/02_dedupe/studies.parquet",
         sheets=screening_sheets(),
+        previous_included=previous_version_files("included.parquet"),
     output:
         decisions="results/03_screen/decisions.parquet",
         status="results/03_screen/status.parquet",

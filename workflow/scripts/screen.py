@@ -1,5 +1,7 @@
 """Adapter: read the screening sheets and apply them (rule screen)."""
 
+import polars as pl
+
 from scoping_review import ledger, schemas, screen, storage
 
 
@@ -27,10 +29,18 @@ def main(smk) -> None:
         studies, decisions, automatic, cfg.get("reviewers_per_stage", 1)
     )
     screen.check_full_text_scope(decisions, status)
-    counts = screen.screen_counts(status, studies, automatic, smk.params.criteria)
+    # living update: studies included in the previous frozen version (PRISMA previous_studies)
+    previous_ids = [
+        i for p in smk.input.previous_included for i in pl.read_parquet(p)["study_id"].to_list()
+    ]
+    counts = screen.screen_counts(
+        status, studies, automatic, smk.params.criteria, previous_study_ids=previous_ids
+    )
     storage.write_table(decisions, smk.output.decisions, schemas.DECISIONS)
     storage.write_table(status, smk.output.status, schemas.STATUS)
-    inputs = storage.input_hashes([smk.input.clusters, smk.input.studies, *smk.input.sheets])
+    inputs = storage.input_hashes(
+        [smk.input.clusters, smk.input.studies, *smk.input.sheets, *smk.input.previous_included]
+    )
     storage.write_table(ledger.to_frame(counts, inputs), smk.output.ledger, schemas.LEDGER)
     summary = status.group_by("final").len().sort("final").rows()
     log.info(f"{decisions.height} decisions; final status: {summary}")
