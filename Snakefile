@@ -24,6 +24,19 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/versions.smk"
 
 
+# On a cluster (profiles/slurm) these light rules run on the submit host, not as jobs.
+localrules:
+    all,
+    import_merge,
+    screen,
+    extract,
+    codes,
+    themes,
+    quality,
+    ledger,
+    changes,
+
+
 rule all:
     default_target: True
     input:

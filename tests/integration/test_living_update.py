@@ -172,9 +172,10 @@ def test_ledger_counts_the_previous_version_and_the_changes(living: dict[str, An
     for count_id, ids in expect.items():
         assert ledger_row(workdir, count_id)["ids"] == ids, count_id
     assert ledger_row(workdir, "changes.pending")["value"] == 3
-    assert ledger_row(workdir, "changes.new_studies")["ids"] == ledger_row(
-        workdir, "changes.pending"
-    )["ids"]
+    assert (
+        ledger_row(workdir, "changes.new_studies")["ids"]
+        == ledger_row(workdir, "changes.pending")["ids"]
+    )
     changed = ledger_row(workdir, "changes.counts_changed")["ids"]
     assert "database_results" in changed and "new_studies" not in changed
     old = ledger_row(workdir, "changes.previous.database_results")["value"]
@@ -192,9 +193,10 @@ def test_report_lists_exactly_the_new_items(living: dict[str, Any]) -> None:
         living["new_records"] + living["dup_records"]
     )
     assert section_items(page, "changes.duplicates_of_known") == sorted(living["dup_records"])
-    assert section_items(page, "changes.new_studies") == ledger_row(
-        workdir, "changes.new_studies"
-    )["ids"]
+    assert (
+        section_items(page, "changes.new_studies")
+        == ledger_row(workdir, "changes.new_studies")["ids"]
+    )
     assert section_items(page, "changes.included") == []
     assert "Rupture markers in online video psychotherapy sessions" in page
     methods = page.split('id="methods"', 1)[1].split("</section>", 1)[0]
