@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: run test check format lint dry-run system-deps clean venv
+.PHONY: run test check format lint dry-run system-deps clean venv slurm-up slurm-down
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,15 @@ FUZZ_EXAMPLES ?= 3000
 .PHONY: fuzz
 fuzz: $(STAMP)
 	SCOPING_REVIEW_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/fuzz
+
+# A single-node SLURM on localhost for tests/cluster (root; apt-installs munge + SLURM, starts
+# the daemons by hand, no systemd). The test starts it itself; these targets are for use by hand.
+LOCAL_SLURM := ../shared/tools/local-slurm
+slurm-up:
+	bash $(LOCAL_SLURM)/setup-local-slurm.sh
+
+slurm-down:
+	bash $(LOCAL_SLURM)/teardown.sh
 
 clean:
 	rm -rf results .snakemake

@@ -21,6 +21,20 @@ include: "workflow/rules/codes.smk"
 include: "workflow/rules/themes.smk"
 include: "workflow/rules/ledger.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/versions.smk"
+
+
+# On a cluster (profiles/slurm) these light rules run on the submit host, not as jobs.
+localrules:
+    all,
+    import_merge,
+    screen,
+    extract,
+    codes,
+    themes,
+    quality,
+    ledger,
+    changes,
 
 
 rule all:

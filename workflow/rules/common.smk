@@ -42,3 +42,35 @@ def package_fingerprint():
 
 
 CODE_VERSION = package_fingerprint()
+
+
+# Living updates: frozen versions under results/versions/ (scoping_review.versions).
+def frozen_versions():
+    """The versions frozen so far, read from results/versions/v*/version.json."""
+    import json
+
+    from scoping_review import versions
+
+    found = []
+    for info in sorted(Path(versions.VERSIONS_DIR).glob("v*/version.json")):
+        found.append(versions.parse_version_info(json.loads(info.read_text())))
+    return found
+
+
+def _previous_version():
+    from scoping_review import versions
+
+    return versions.previous_version(
+        frozen_versions(), versions.current_round(config["searches"])
+    )
+
+
+PREVIOUS_VERSION = _previous_version()
+
+
+def previous_version_files(*names):
+    """Paths of files in the previous version's folder ([] when there is none)."""
+    if PREVIOUS_VERSION is None:
+        return []
+    folder = f"results/versions/{PREVIOUS_VERSION.dirname}"
+    return [f"{folder}/{name}" for name in names]

@@ -28,7 +28,7 @@ rule quality:
 
 rule ledger:
     input:
-        parts=[ledger_part(stage) for stage in [*STAGE_PARTS, "quality"]],
+        parts=[ledger_part(stage) for stage in [*STAGE_PARTS, "quality", "08_changes"]],
         # stage tables for the conservation checks (scoping_review.conservation)
         files="results/01_import/files.parquet",
         records="results/01_import/records.parquet",

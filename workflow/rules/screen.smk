@@ -4,6 +4,7 @@ rule screen:
         studies="results/02_dedupe/studies.parquet",
         records="results/01_import/records.parquet",
         sheets=screening_sheets(),
+        previous_included=previous_version_files("included.parquet"),
     output:
         decisions="results/03_screen/decisions.parquet",
         status="results/03_screen/status.parquet",

@@ -30,12 +30,18 @@ def main(smk) -> None:
     automatic = screen.automatic_exclusions(studies, settings.rules)
     status = screen.screening_status(studies, decisions, automatic, settings.needed(), criteria)
     screen.check_full_text_scope(decisions, status)
+    # living update: studies included in the previous frozen version (PRISMA previous_studies)
+    previous_ids = [
+        i for p in smk.input.previous_included for i in pl.read_parquet(p)["study_id"].to_list()
+    ]
     agreement = screen.agreement_table(decisions, settings)
     conflicts = screen.conflicts_table(decisions)
     carried = screen.carry_over(clusters, records, decisions)
     lists = worklists.worklists(studies, status, decisions, settings)
     counts = [
-        *screen.screen_counts(status, studies, automatic, criteria),
+        *screen.screen_counts(
+            status, studies, automatic, criteria, previous_study_ids=previous_ids
+        ),
         *screen.dual_counts(conflicts, decisions),
         *screen.carry_over_counts(carried),
         *screen.automation_counts(automatic, studies),
@@ -58,7 +64,13 @@ def main(smk) -> None:
         (out / stage).mkdir(parents=True, exist_ok=True)
         spreadsheet.neutralise(frame).write_csv(out / stage / f"{name}.csv")
     inputs = storage.input_hashes(
-        [smk.input.clusters, smk.input.studies, smk.input.records, *smk.input.sheets]
+        [
+            smk.input.clusters,
+            smk.input.studies,
+            smk.input.records,
+            *smk.input.sheets,
+            *smk.input.previous_included,
+        ]
     )
     storage.write_table(ledger.to_frame(counts, inputs), smk.output.ledger, schemas.LEDGER)
     summary = status.group_by("final").len().sort("final").rows()

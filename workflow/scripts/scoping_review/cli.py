@@ -1,6 +1,7 @@
 """``scoping-review``: run the workflow and inspect its results from the command line.
 
 scoping-review run [--directory DIR] [--cores N] [-- extra snakemake args]
+scoping-review update [--directory DIR] [--cores N | --profile P] [-- extra snakemake args]
 scoping-review import FILE [--format ris|medline|wos|bibtex] [--out records.parquet]
 scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet]
 scoping-review check-config [config/config.yaml]
@@ -19,7 +20,7 @@ from pathlib import Path
 import jsonschema
 import polars as pl
 
-from . import __version__, importing, schemas, storage
+from . import __version__, importing, schemas, storage, update, versions
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 SNAKEFILE = REPO_DIR / "Snakefile"
@@ -83,6 +84,18 @@ def _clear_stale_lock(directory: Path, base_cmd: list[str]) -> None:
             file=sys.stderr,
         )
         subprocess.call([*base_cmd, "--unlock"], stdout=subprocess.DEVNULL)
+
+
+def _update(args: argparse.Namespace) -> int:
+    extra = args.snakemake_args
+    return update.run_update(
+        SNAKEFILE,
+        Path(args.directory).resolve(),
+        cores=str(args.cores),
+        profile=args.profile,
+        extra=extra[1:] if extra[:1] == ["--"] else extra,
+        freeze_version=not args.no_freeze,
+    )
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -155,6 +168,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--cores", default="2")
     run.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="passed on to snakemake")
     run.set_defaults(func=_run)
+
+    upd = sub.add_parser(
+        "update",
+        help="living update: run under a lock, stop if screening is pending, else freeze a version",
+        description=f"Exit status: {versions.EXIT_OK} done (version frozen or nothing changed), "
+        f"{versions.EXIT_ERROR} workflow error, {versions.EXIT_USAGE} usage error, "
+        f"{versions.EXIT_PENDING} studies await screening (report written, no version), "
+        f"{versions.EXIT_LOCKED} another update is running.",
+    )
+    upd.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
+    upd.add_argument("--cores", default="2")
+    upd.add_argument("--profile", default=None, help="Snakemake profile, e.g. profiles/slurm")
+    upd.add_argument("--no-freeze", action="store_true", help="never freeze a version")
+    upd.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="passed on to snakemake")
+    upd.set_defaults(func=_update)
 
     imp = sub.add_parser("import", help="parse one export file and account for every record")
     imp.add_argument("file")

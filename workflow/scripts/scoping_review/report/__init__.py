@@ -16,7 +16,7 @@ import polars as pl
 import yaml
 from markupsafe import Markup
 
-from . import checklist, figures, flow, guard, render
+from . import changes, checklist, figures, flow, guard, render
 from .counts import Ledger, MissingCountError, format_count, format_pct, slug
 
 __all__ = [
@@ -177,6 +177,8 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "checklist": checklist.build_checklist(items, ledger, config, inputs.charting_fields),
         "provenance": render.provenance_view(inputs.files, inputs.provenance),
         "ledger_json": render.ledger_json(ledger, inputs.lookup, embed_max),
+        "changes": changes.changes_view(ledger, inputs.lookup),
+        "search_rounds": changes.rounds_view(config),
     }
     env = render.make_environment(inputs.templates_dir)
     html = render.render_html(env, context, ledger)

@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from scoping_review import ledger, schemas, update, versions
+from scoping_review.report import Ledger
+from scoping_review.report.changes import changes_view, rounds_view
+
+V = versions.VersionInfo
+
+
+def test_current_round_and_rounds() -> None:
+    searches = [{"id": "a"}, {"id": "b", "round": 2}, {"id": "c", "round": 2}]
+    assert versions.current_round(searches) == 2
+    assert versions.rounds(searches) == {1: ["a"], 2: ["b", "c"]}
+    assert versions.current_round([{"id": "a"}]) == 1
+
+
+def test_previous_version_is_the_newest_of_an_earlier_round() -> None:
+    frozen = [V(1, 1, "x"), V(2, 1, "y"), V(3, 2, "z")]
+    assert versions.previous_version(frozen, 1) is None
+    assert versions.previous_version(frozen, 2) == V(2, 1, "y")
+    assert versions.previous_version(frozen, 3) == V(3, 2, "z")
+    assert V(12, 1, "x").dirname == "v012"
+
+
+@pytest.mark.parametrize(
+    ("frozen", "sha", "pending", "action", "number"),
+    [
+        ([], "a", 0, "freeze", 1),
+        ([V(1, 1, "a")], "a", 0, "unchanged", 1),
+        ([V(1, 1, "a")], "b", 0, "freeze", 2),
+        ([V(1, 1, "a")], "b", 3, "pending", 1),
+        ([], "a", 1, "pending", 0),
+    ],
+)
+def test_decide_freeze(
+    frozen: list[versions.VersionInfo], sha: str, pending: int, action: str, number: int
+) -> None:
+    decision = versions.decide_freeze(frozen, sha, pending, 1)
+    assert (decision.action, decision.number) == (action, number)
+
+
+def _clusters(pairs: list[tuple[str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(pairs, schema=["record_id", "study_id"], orient="row")
+
+
+def _status(pairs: list[tuple[str, str]]) -> pl.DataFrame:
+    rows = [{c: None for c in schemas.STATUS.columns} | {"study_id": s, "final": f,
+             "pending": f == "pending"} for s, f in pairs]  # fmt: skip
+    return pl.DataFrame(rows, schema=schemas.STATUS.polars_schema)
+
+
+def _ledger(values: dict[str, list[str]]) -> pl.DataFrame:
+    counts = [
+        ledger.count_of(k, ids, unit="studies", label=k, stage="s", rule="r", id_kind="study_id")
+        for k, ids in values.items()
+    ]
+    return ledger.to_frame(counts, {})
+
+
+PREVIOUS = versions.PreviousVersion(
+    number=1,
+    clusters=_clusters([("a:1", "S1"), ("a:2", "S2"), ("a:3", "S3"), ("a:4", "S4")]),
+    status=_status(
+        [
+            ("S1", "included"),
+            ("S2", "excluded_title_abstract"),
+            ("S3", "included"),
+            ("S4", "excluded_full_text"),
+        ]
+    ),
+    ledger=_ledger({"new_studies": ["S1", "S3"], "dedupe.studies": ["S1", "S2", "S3", "S4"]}),
+)
+
+
+def _current() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    # round 2: b:1 duplicates included S1, b:2 duplicates excluded S2, b:3 is new (pending);
+    # a:4 vanished from the exports (its study S4 with it); S3 was re-decided as excluded
+    clusters = _clusters([("a:1", "S1"), ("a:2", "S2"), ("a:3", "S3"), ("b:1", "S1"),
+                          ("b:2", "S2"), ("b:3", "S5")])  # fmt: skip
+    records = clusters.select("record_id", pl.col("record_id").str.head(1).alias("source_id"))
+    status = _status([("S1", "included"), ("S2", "excluded_title_abstract"),
+                      ("S3", "excluded_full_text"), ("S5", "pending")])  # fmt: skip
+    return records, clusters, status
+
+
+def test_compute_changes_lists_each_kind() -> None:
+    changes = versions.compute_changes(PREVIOUS, *_current())
+    got = {
+        kind: sorted(changes.filter(pl.col("change") == kind)["id"].to_list())
+        for kind in changes["change"].unique().to_list()
+    }
+    assert got == {
+        "new_record": ["b:1", "b:2", "b:3"],
+        "duplicate_of_known": ["b:1", "b:2"],
+        "duplicate_of_included": ["b:1"],
+        "record_removed": ["a:4"],
+        "new_study": ["S5"],
+        "excluded": ["S3"],
+        "pending": ["S5"],
+        "status_changed": ["S3"],
+        "study_removed": ["S4"],
+    }
+    changed = changes.filter(pl.col("change") == "status_changed").row(0, named=True)
+    assert (changed["previous"], changed["current"]) == ("included", "excluded_full_text")
+
+
+def test_change_counts_carry_ids_and_previous_values() -> None:
+    changes = versions.compute_changes(PREVIOUS, *_current())
+    current = _ledger({"new_studies": ["S1"], "dedupe.studies": ["S1", "S2", "S3", "S5"]})
+    frame = ledger.to_frame(versions.change_counts(PREVIOUS, changes, current), {})
+    ledger.check_contract(frame)
+    rows = {r["count_id"]: r for r in frame.iter_rows(named=True)}
+    assert rows["changes.previous_version"]["value"] == 1
+    assert rows["changes.records"]["ids"] == ["b:1", "b:2", "b:3"]
+    assert rows["changes.records.b"]["value"] == 3
+    assert rows["changes.included"]["value"] == 0
+    assert rows["changes.counts_changed"]["ids"] == ["new_studies"]  # dedupe.studies: same value
+    assert rows["changes.previous.new_studies"]["ids"] == ["S1", "S3"]
+
+    view = changes_view(Ledger(pl.concat([frame, current])), pl.DataFrame(
+        {"id": ["b:1"], "title": ["Rupture 2"]}))  # fmt: skip
+    assert view is not None
+    rows_by_id = {r["count_id"]: r for r in view["rows"]}
+    assert [e["id"] for e in rows_by_id["changes.records"]["entries"]] == ["b:1", "b:2", "b:3"]
+    assert 'data-literal="title">Rupture 2<' in str(
+        rows_by_id["changes.records"]["entries"][0]["title"]
+    )
+    assert view["changed"][0]["previous_id"] == "changes.previous.new_studies"
+    assert changes_view(Ledger(current), pl.DataFrame({"id": [], "title": []})) is None
+
+
+def test_rounds_view_only_for_living_reviews() -> None:
+    assert rounds_view({"searches": [{"id": "a", "date": "2024-01-01"}]}) == []
+    view = rounds_view({"searches": [{"id": "a", "date": "2024-01-01"},
+                                     {"id": "b", "date": "2025-01-01", "round": 2}]})  # fmt: skip
+    assert [[s["id"] for s in r["searches"]] for r in view] == [["a"], ["b"]]
+
+
+def test_included_studies_keeps_only_included() -> None:
+    studies = pl.DataFrame(
+        [{c: None for c in schemas.STUDIES.columns} | {"study_id": s, "representative_record_id":
+          f"a:{s}", "record_ids": [f"a:{s}"], "n_records": 1} for s in ("S1", "S2")],
+        schema=schemas.STUDIES.polars_schema,
+    )  # fmt: skip
+    included = versions.included_studies(_status([("S1", "included"), ("S2", "pending")]), studies)
+    assert included["study_id"].to_list() == ["S1"]
+
+
+def test_manifest_is_a_process_run_crate() -> None:
+    crate = versions.manifest(
+        number=2, round_=2, review_title="R", tool_version="0.1.0", config_path="config/c.yaml",
+        config_sha256="c" * 64, inputs=[("in.ris", "a" * 64)], outputs=[("counts.parquet", "b" * 64)],
+        packages={"polars": "2.1"}, start_time="t0", end_time="t1", command="snakemake",
+        previous=1,
+    )  # fmt: skip
+    graph = {e["@id"]: e for e in crate["@graph"]}
+    assert crate["@context"] == "https://w3id.org/ro/crate/1.1/context"
+    assert graph["ro-crate-metadata.json"]["about"] == {"@id": "./"}
+    run = graph["#run"]
+    assert run["object"] == [{"@id": "#config"}, {"@id": "#input/in.ris"}]
+    assert run["result"] == [{"@id": "counts.parquet"}]
+    assert (run["startTime"], run["endTime"]) == ("t0", "t1")
+    assert graph["#input/in.ris"]["sha256"] == "a" * 64
+    assert graph["#package/polars"]["version"] == "2.1"
+
+
+def test_update_lock_is_exclusive_and_released(tmp_path: Path) -> None:
+    with update.update_lock(tmp_path / "results") as path:
+        assert path.read_text().strip().isdigit()
+        with (
+            pytest.raises(update.LockBusy, match="another update is running"),
+            update.update_lock(tmp_path / "results"),
+        ):
+            pass
+    with update.update_lock(tmp_path / "results"):  # released on exit
+        pass
+
+
+def test_update_help_documents_the_exit_statuses(capsys: pytest.CaptureFixture[str]) -> None:
+    from scoping_review import cli
+
+    with pytest.raises(SystemExit):
+        cli.main(["update", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "3 studies await screening" in out and "4 another update is running" in out
+    assert "1 workflow error" in out

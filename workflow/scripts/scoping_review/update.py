@@ -1,0 +1,238 @@
+"""``scoping-review update``: one unattended living-review update (an adapter, like the CLI).
+
+1. take the review's update lock (``results/.update.lock``; a second update exits 4 at once);
+2. run the workflow (Snakemake re-runs only what new exports or sheets affect);
+3. if studies await human screening, stop cleanly: the report with its worklists is written,
+   no version is frozen, exit 3;
+4. otherwise freeze the run as the next numbered version under ``results/versions/vNNN/``
+   (ledger, included studies, record-to-study map, screening status and decisions, report and
+   a Workflow Run RO-Crate manifest), unless nothing changed since the newest version; exit 0.
+
+A failed workflow run exits 1. The exit statuses are constants in :mod:`.versions`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+import polars as pl
+
+from . import __version__, schemas, storage, versions
+
+LOCK_NAME = ".update.lock"
+PACKAGES = (
+    "snakemake",
+    "polars",
+    "pyarrow",
+    "bibtexparser",
+    "jinja2",
+    "altair",
+    "vl-convert-python",
+    "rapidfuzz",
+    "snakemake-executor-plugin-slurm",
+)
+# results files a version keeps (source under results/ -> name in the version folder)
+FROZEN = {
+    "ledger/counts.parquet": "counts.parquet",
+    "01_import/files.parquet": "files.parquet",
+    "02_dedupe/clusters.parquet": "clusters.parquet",
+    "02_dedupe/studies.parquet": "studies.parquet",
+    "03_screen/decisions.parquet": "decisions.parquet",
+    "03_screen/status.parquet": "status.parquet",
+    "08_changes/changes.parquet": "changes.parquet",
+}
+
+
+class LockBusy(RuntimeError):
+    """Another update of the same review holds the lock."""
+
+
+@contextmanager
+def update_lock(results: Path) -> Iterator[Path]:
+    """An exclusive, non-blocking ``flock`` on ``results/.update.lock``.
+
+    The kernel drops the lock when the holder exits, however it exits, so a crashed update
+    never leaves a stale lock behind. The file keeps the holder's PID for the message.
+    """
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / LOCK_NAME
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole update
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise LockBusy(f"{path}: another update is running (pid {holder})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield path
+    finally:
+        handle.close()
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def read_versions(results: Path) -> list[versions.VersionInfo]:
+    return [
+        versions.parse_version_info(json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted((results / "versions").glob("v*/version.json"))
+    ]
+
+
+def freeze(
+    workdir: Path,
+    number: int,
+    *,
+    config_path: Path,
+    start_time: str,
+    workflow_seconds: float,
+    command: str,
+) -> Path:
+    """Copy this run's results into ``results/versions/vNNN`` and write its manifest."""
+    results = workdir / "results"
+    config = storage.read_yaml(config_path)
+    searches = config.get("searches") or []
+    round_ = versions.current_round(searches)
+    prev = versions.previous_version(read_versions(results), round_)
+    final = results / "versions" / versions.version_dirname(number)
+    tmp = final.with_name(final.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for source, name in FROZEN.items():
+        shutil.copy2(results / source, tmp / name)
+    status = storage.read_table(results / "03_screen/status.parquet", schemas.STATUS)
+    studies = storage.read_table(results / "02_dedupe/studies.parquet", schemas.STUDIES)
+    included = versions.included_studies(status, studies)
+    storage.write_table(included, tmp / "included.parquet", schemas.VERSION_INCLUDED)
+    shutil.copytree(results / "07_report", tmp / "report")
+    ledger_sha = storage.sha256_file(results / "ledger/counts.parquet")
+    ledger = pl.read_parquet(results / "ledger/counts.parquet", columns=["inputs"])
+    inputs = sorted({(i["name"], i["sha256"]) for row in ledger["inputs"].to_list() for i in row})
+    end_time = _now()
+    info = {
+        "number": number,
+        "max_round": round_,
+        "rounds": {str(r): ids for r, ids in versions.rounds(searches).items()},
+        "search_dates": {str(s["id"]): str(s["date"]) for s in searches},
+        "previous": prev.number if prev else None,
+        "ledger_sha256": ledger_sha,
+        "included_studies": included.height,
+        "start_time": start_time,
+        "end_time": end_time,
+        "workflow_seconds": round(workflow_seconds, 1),
+        "tool_version": __version__,
+    }
+    storage.write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", tmp / "version.json")
+    outputs = sorted(
+        (str(p.relative_to(tmp)), storage.sha256_file(p)) for p in tmp.rglob("*") if p.is_file()
+    )
+    crate = versions.manifest(
+        number=number,
+        round_=round_,
+        review_title=str((config.get("review") or {}).get("title", "")),
+        tool_version=__version__,
+        config_path=str(config_path.relative_to(workdir)),
+        config_sha256=storage.sha256_file(config_path),
+        inputs=inputs,
+        outputs=outputs,
+        packages={name: _version(name) for name in PACKAGES},
+        start_time=start_time,
+        end_time=end_time,
+        command=command,
+        previous=prev.number if prev else None,
+    )
+    storage.write_text(json.dumps(crate, indent=2) + "\n", tmp / "ro-crate-metadata.json")
+    tmp.rename(final)
+    return final
+
+
+def snakemake_command(
+    snakefile: Path, workdir: Path, cores: str, profile: str | None, extra: Sequence[str]
+) -> list[str]:
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(snakefile)]
+    cmd += ["--directory", str(workdir)]
+    if profile:
+        cmd += ["--profile", profile]
+    else:
+        cmd += ["--cores", cores]
+    return [*cmd, *extra]
+
+
+def run_update(
+    snakefile: Path,
+    workdir: Path,
+    *,
+    cores: str = "2",
+    profile: str | None = None,
+    extra: Sequence[str] = (),
+    freeze_version: bool = True,
+) -> int:
+    """The whole update; returns one of the ``versions.EXIT_*`` statuses."""
+    results = workdir / "results"
+    config_path = workdir / "config" / "config.yaml"
+    try:
+        with update_lock(results):
+            start_time = _now()
+            cmd = snakemake_command(snakefile, workdir, cores, profile, extra)
+            t0 = time.monotonic()
+            rc = subprocess.call(cmd)
+            seconds = time.monotonic() - t0
+            if rc != 0:
+                print(f"update: the workflow failed (snakemake exit {rc})", file=sys.stderr)
+                return versions.EXIT_ERROR
+            status = storage.read_table(results / "03_screen/status.parquet", schemas.STATUS)
+            pending = int(status["pending"].sum())
+            ledger_sha = storage.sha256_file(results / "ledger/counts.parquet")
+            round_ = versions.current_round(storage.read_yaml(config_path)["searches"])
+            decision = versions.decide_freeze(read_versions(results), ledger_sha, pending, round_)
+            if decision.action == "pending":
+                print(
+                    f"update: {decision.message}; the report lists them: "
+                    f"{results / '07_report/index.html'}",
+                    file=sys.stderr,
+                )
+                return versions.EXIT_PENDING
+            if decision.action == "freeze" and freeze_version:
+                where = freeze(
+                    workdir,
+                    decision.number,
+                    config_path=config_path,
+                    start_time=start_time,
+                    workflow_seconds=seconds,
+                    command=" ".join(cmd),
+                )
+                print(f"update: {decision.message}: {where}")
+            elif decision.action == "freeze":
+                print("update: complete; not frozen (--no-freeze)")
+            else:
+                print(f"update: {decision.message}")
+            return versions.EXIT_OK
+    except LockBusy as err:
+        print(f"update: {err}", file=sys.stderr)
+        return versions.EXIT_LOCKED
+    except storage.InputFileError as err:
+        print(f"update: {err}", file=sys.stderr)
+        return versions.EXIT_ERROR
