@@ -9,7 +9,7 @@ resources from the directories it is given, and returns strings and bytes
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from . import checklist, figures, flow, guard, render
 from .counts import Ledger, MissingCountError, format_count, format_pct, slug
+from .figures import FigureExport
 
 __all__ = [
     "Ledger",
@@ -45,6 +46,10 @@ class ReportInputs:
     provenance: dict[str, Any]
     templates_dir: str
     prisma_dir: str
+    # figure hooks for matrices whose counts other stages put in the ledger: name ->
+    # frame of row, column, count_id (optional row_title, column_title), e.g.
+    # {"evidence_map": ..., "cooccurrence": ...}; each becomes a heatmap figure
+    matrices: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,28 @@ class ReportOutputs:
     flow_svg: str
     flow_png: bytes
     flow_vegalite: str
-    figures: dict[str, str]
+    figures: dict[str, str]  # name -> standalone SVG (for results/07_report/figures/)
+    flow_pdf: bytes = b""
+    figure_exports: dict[str, FigureExport] = field(default_factory=dict)
+    checklist_markdown: str = ""
+    checklist_csv: str = ""
+    flow_template: str = flow.NEW_REVIEW
+
+
+# figure name -> caption; the order is the order of the exports
+FIGURE_TITLES: dict[str, str] = {
+    "records_per_source": "Records identified per database search",
+    "source_overlap": (
+        "Overlap between sources: distinct studies found by each search (diagonal) and by "
+        "both searches of a pair"
+    ),
+    "characteristics": "Characteristics of the included studies: studies per charted value",
+    "code_frequency": "Code frequency: coded segments per code, coloured by theme",
+    "code_studies": "Number of studies per code, coloured by theme",
+    "themes": "Number of studies per theme, coloured by overarching theme",
+    "evidence_map": "Evidence map",
+    "cooccurrence": "Code co-occurrence (studies coded with both codes)",
+}
 
 
 def _read_yaml(directory: str, name: str) -> dict[str, Any]:
@@ -64,6 +90,41 @@ def _read_yaml(directory: str, name: str) -> dict[str, Any]:
     return data
 
 
+def _figure_specs(
+    inputs: ReportInputs,
+    ledger: Ledger,
+    characteristics: list[dict[str, Any]],
+    themes: list[dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    config = inputs.config
+    bars = figures.kept_codes(inputs.prevalence, inputs.themes)
+    specs: dict[str, dict[str, Any] | None] = {
+        "records_per_source": figures.records_per_source(ledger, config),
+        "source_overlap": figures.source_overlap(ledger, config),
+        "characteristics": figures.characteristics_chart(
+            [
+                (str(f["plain_label"]), [(str(r["plain_label"]), r["count_id"]) for r in f["rows"]])
+                for f in characteristics
+            ],
+            ledger,
+        ),
+        "code_frequency": figures.code_chart(bars, ledger, "n_segments", "Coded segments"),
+        "code_studies": figures.code_chart(bars, ledger, "n_studies", "Studies"),
+        "themes": figures.themes_chart(
+            [
+                (str(group["plain_name"]), str(t["plain_name"]), t["n_studies_id"])
+                for group in themes
+                for t in group["themes"]
+                if t["n_studies_id"]
+            ],
+            ledger,
+        ),
+    }
+    for name, frame in sorted(inputs.matrices.items()):
+        specs[name] = figures.matrix_chart(frame, ledger)
+    return {name: spec for name, spec in specs.items() if spec is not None}
+
+
 def build_report(inputs: ReportInputs) -> ReportOutputs:
     """Render the report, check it with the guard, and return it with the figure exports.
 
@@ -72,45 +133,42 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
     """
     ledger = Ledger(inputs.ledger)
     config = inputs.config
-    vocabulary = _read_yaml(inputs.prisma_dir, "flow_boxes.yaml")
+    template = flow.template_file(ledger)
+    vocabulary = _read_yaml(inputs.prisma_dir, template)
     items = _read_yaml(inputs.prisma_dir, "checklist.yaml")["items"]
 
     diagram = flow.build_flow(vocabulary, ledger, config)
     spec = flow.flow_spec(diagram, ledger)
     exports = flow.export_flow(spec)
 
-    bars = figures.kept_codes(inputs.prevalence, inputs.themes)
-    fig_specs = {
-        "code_frequency": figures.code_chart(bars, ledger, "n_segments", "Coded segments"),
-        "code_studies": figures.code_chart(bars, ledger, "n_studies", "Studies"),
+    characteristics = render.characteristics_view(inputs.charting, inputs.charting_fields, ledger)
+    themes = render.themes_view(inputs.themes, inputs.prevalence, ledger)
+    fig_exports = {
+        name: figures.export(name, FIGURE_TITLES.get(name, name.replace("_", " ")), s)
+        for name, s in _figure_specs(inputs, ledger, characteristics, themes).items()
     }
-    fig_svgs = {name: figures.to_svg(s) for name, s in fig_specs.items()}
-    titles = {
-        "flow": "PRISMA 2020 flow diagram",
-        "code_frequency": "Code frequency: coded segments per code, coloured by theme",
-        "code_studies": "Number of studies per code, coloured by theme",
-    }
+    titles = {"flow": "PRISMA 2020 flow diagram"} | {n: f.title for n, f in fig_exports.items()}
+    checklist_rows = checklist.build_checklist(items, ledger, config, inputs.charting_fields)
 
     embed_max = int((config.get("report") or {}).get("embed_ids_max", 500))
     context: dict[str, Any] = {
         "review": render.review_view(config, ledger),
         "searches": render.searches_view(config, ledger),
+        "sources": render.sources_view(ledger, config),
         "criteria": render.criteria_view(config),
         "screening": checklist.screening_text(config),
         "flow": flow.flow_view(diagram),
-        "flow_svg": Markup(figures.inline_svg(exports.svg, "flow", titles["flow"])),
-        "characteristics": render.characteristics_view(
-            inputs.charting, inputs.charting_fields, ledger
-        ),
+        "flow_svg": Markup(figures.inline_svg(exports.raw_svg, "flow", titles["flow"])),
+        "characteristics": characteristics,
         "charting_table": render.charting_table_view(inputs.charting, inputs.charting_fields),
-        "themes": render.themes_view(inputs.themes, inputs.prevalence, ledger),
+        "themes": themes,
         "figures": {
-            name: Markup(figures.inline_svg(svg, f"fig-{name}", titles[name]))
-            for name, svg in fig_svgs.items()
+            name: Markup(figures.inline_svg(f.svg, f"fig-{name}", f.title))
+            for name, f in fig_exports.items()
         },
         "figure_titles": titles,
         "quality": render.quality_view(inputs.issues, ledger),
-        "checklist": checklist.build_checklist(items, ledger, config, inputs.charting_fields),
+        "checklist": checklist_rows,
         "provenance": render.provenance_view(inputs.files, inputs.provenance),
         "ledger_json": render.ledger_json(ledger, inputs.lookup, embed_max),
     }
@@ -122,5 +180,10 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         flow_svg=exports.svg,
         flow_png=exports.png,
         flow_vegalite=exports.vegalite,
-        figures=fig_svgs,
+        figures={n: figures.standalone_svg(f.svg, "../index.html") for n, f in fig_exports.items()},
+        flow_pdf=exports.pdf,
+        figure_exports=fig_exports,
+        checklist_markdown=checklist.checklist_markdown(checklist_rows),
+        checklist_csv=checklist.checklist_csv(checklist_rows),
+        flow_template=template,
     )
