@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from scoping_review import __version__, report, schemas, storage
+from scoping_review.report.explain import lookup_frame
 
 PACKAGES = (
     "snakemake",
@@ -47,24 +48,7 @@ def main(smk) -> None:
     ledger = storage.read_table(smk.input.ledger, schemas.LEDGER)
     records = pl.read_parquet(smk.input.records, columns=["record_id", "title", "year", "database"])
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
-    lookup = pl.concat(
-        [
-            records.select(
-                pl.col("record_id").alias("id"),
-                pl.lit("record").alias("kind"),
-                "title",
-                "year",
-                pl.col("database").alias("source"),
-            ),
-            studies.select(
-                pl.col("study_id").alias("id"),
-                pl.lit("study").alias("kind"),
-                "title",
-                "year",
-                pl.col("databases").list.join(", ").alias("source"),
-            ),
-        ]
-    )
+    lookup = lookup_frame(records, studies)
     config_bytes = b"".join(Path(p).read_bytes() for p in smk.input.config_file)
     inputs = sorted({(i["name"], i["sha256"]) for row in ledger["inputs"].to_list() for i in row})
     stamp, stamp_source = run_time()
