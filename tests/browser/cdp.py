@@ -7,6 +7,7 @@ its network requests, click at a point like a user and read the DOM back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -32,15 +33,15 @@ class Browser:
             os.dup2(to_child_r, 3)
             os.dup2(from_child_w, 4)
 
+        self._log_file = open(profile / "chromium.log", "wb")  # noqa: SIM115 - closed in close()
         self.proc = subprocess.Popen(
             [chromium, *flags, "--remote-debugging-pipe", f"--user-data-dir={profile}"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=open(profile / "chromium.log", "wb"),  # noqa: SIM115 - closed in close()
+            stderr=self._log_file,
             pass_fds=(3, 4, to_child_r, from_child_w),
-            preexec_fn=wire,  # noqa: PLW1509 - no threads are started before this
+            preexec_fn=wire,  # the test process starts no threads before this
         )
-        self._log = self.proc.args  # keep the command for error messages
         os.close(to_child_r)
         os.close(from_child_w)
         self._buffer = b""
@@ -144,17 +145,14 @@ class Browser:
         ]
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(CDPError, OSError):
             self.call("Browser.close", timeout=10)
-        except CDPError:
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
         for fd in (self._to_child, self._from_child):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
+        self._log_file.close()

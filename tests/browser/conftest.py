@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from cdp import Browser
+
 from helpers import skip_unless_required
 
 CHROMIUM = "/usr/bin/chromium"
