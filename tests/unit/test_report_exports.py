@@ -88,6 +88,14 @@ def test_flow_svg_lines_link_to_their_counts(new: ReportOutputs) -> None:
     assert 'data-count-ref="records_excluded.E1"' in inline
 
 
+def test_pdf_export_is_deterministic(updated: ReportOutputs) -> None:
+    """vl-convert orders embedded fonts at random with two weights; the PDF uses one."""
+    from scoping_review.report.figures import to_pdf
+
+    spec = json.loads(updated.flow_vegalite)
+    assert len({to_pdf(spec) for _ in range(6)}) == 1
+
+
 # -- figures -----------------------------------------------------------------------------------
 
 

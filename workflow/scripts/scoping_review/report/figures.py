@@ -287,8 +287,25 @@ def to_png(spec: dict[str, Any]) -> bytes:
     return bytes(vlc.vegalite_to_png(spec, scale=2))
 
 
+def single_weight(node: Any) -> Any:
+    """``node`` with every bold font weight made normal.
+
+    vl-convert's PDF writer orders its font objects non-deterministically when a drawing
+    embeds more than one font (regular and bold); with one font its output is stable.
+    """
+    if isinstance(node, dict):
+        return {
+            k: ("normal" if k.endswith("ontWeight") and v == "bold" else single_weight(v))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [single_weight(v) for v in node]
+    return node
+
+
 def to_pdf(spec: dict[str, Any]) -> bytes:
-    return bytes(vlc.vegalite_to_pdf(spec))
+    """PDF of a spec, drawn in one font weight so that the same spec gives the same bytes."""
+    return bytes(vlc.vegalite_to_pdf(single_weight(spec)))
 
 
 def spec_json(spec: dict[str, Any]) -> str:
