@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from cdp import Browser
 
 from helpers import skip_unless_required
 
@@ -49,3 +50,13 @@ def run_chromium(
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
 
     return run
+
+
+@pytest.fixture
+def browser(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """A headless Chromium page driven over the DevTools pipe (real clicks, network log)."""
+    driver = Browser(chromium, FLAGS, tmp_path_factory.mktemp("chromium-cdp"))
+    try:
+        yield driver
+    finally:
+        driver.close()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from subprocess import CompletedProcess
+from typing import Any
 
 import pytest
 
@@ -136,3 +137,93 @@ def test_screenshot_is_not_blank(run_chromium: Runner, report_dir: Path, tmp_pat
     assert (width, height) == (1280, 2400)
     assert len(data) > 50_000
     assert len(set(pixels)) > 32  # many distinct byte values: text, boxes, colours
+
+
+# -- real clicks over the DevTools protocol ---------------------------------------------------
+
+HOSTILE = "<script>document.body.dataset.pwned = '1'</script><img src=x onerror=\"document.body.dataset.pwned = '2'\"> Ruptures"
+
+PANEL_IDS = (
+    "Array.from(document.querySelectorAll('#count-panel .ids tbody tr'))"
+    ".map(tr => tr.children[0].textContent)"
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Ledger]:
+    """The sample report with a record title that is an XSS attempt, every ID embedded."""
+    import polars as pl
+
+    inputs = sample_inputs(TEMPLATES, PRISMA, embed_ids_max=500)
+    lookup = inputs.lookup.with_columns(
+        pl.when(pl.col("id") == "S020")
+        .then(pl.lit(HOSTILE))
+        .otherwise(pl.col("title"))
+        .alias("title")
+    )
+    from dataclasses import replace
+
+    out = build_report(replace(inputs, lookup=lookup))
+    folder = tmp_path_factory.mktemp("hostile")
+    (folder / "index.html").write_text(out.html, encoding="utf-8")
+    return folder / "index.html", Ledger(inputs.ledger)
+
+
+def test_clicking_a_flow_count_lists_the_ledger_ids(browser: Any, hostile_report: Any) -> None:
+    page, ledger = hostile_report
+    url = page.as_uri()
+    browser.open(url)
+    assert browser.evaluate("document.body.dataset.ready") == "1"
+    assert browser.evaluate("document.getElementById('count-panel').hidden") is True
+    browser.click('#flow-records_excluded [data-count-id="records_excluded"]')
+    assert browser.evaluate("document.getElementById('count-panel').hidden") is False
+    opened = browser.evaluate("document.getElementById('count-panel').dataset.countOpen")
+    assert opened == "records_excluded"
+    listed = browser.evaluate(PANEL_IDS)
+    assert listed == list(ledger.row("records_excluded").ids)
+    assert len(listed) == ledger.value("records_excluded") == 25
+    # the copyable ID list holds the same IDs
+    assert browser.evaluate("document.querySelector('#count-panel button.copy') !== null")
+    # the hostile title is shown as text: no script ran, no element was created from it
+    row = browser.evaluate(
+        "Array.from(document.querySelectorAll('#count-panel .ids tbody tr'))"
+        ".filter(tr => tr.children[0].textContent === 'S020')"
+        ".map(tr => tr.children[1].textContent)[0]"
+    )
+    assert row == HOSTILE
+    assert browser.evaluate("document.body.dataset.pwned === undefined") is True
+    assert (
+        browser.evaluate(
+            "document.querySelectorAll('#count-panel script, #count-panel img').length"
+        )
+        == 0
+    )
+    # Escape closes the panel
+    browser.call("Input.dispatchKeyEvent", {"type": "keyDown", "key": "Escape", "code": "Escape"})
+    assert browser.evaluate("document.getElementById('count-panel').hidden") is True
+    # clicking a bar of a figure opens its count too
+    browser.click('#figure-records-per-source [data-count-ref="database_results.embase"]')
+    assert browser.evaluate("document.getElementById('count-panel').dataset.countOpen") == (
+        "database_results.embase"
+    )
+    assert browser.evaluate(PANEL_IDS) == list(ledger.row("database_results.embase").ids)
+    # hovering a figure mark shows a tooltip whose number is the ledger value
+    tip = browser.evaluate(
+        "(() => { const e = document.querySelector('#figure-themes [data-count-ref]');"
+        " e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true, clientX: 5, clientY: 5}));"
+        " const t = document.getElementById('count-tooltip');"
+        " return [t.hidden, t.dataset.countTip, t.textContent]; })()"
+    )
+    assert tip[0] is False
+    assert tip[2].endswith(f": {ledger.value(tip[1])} studies")
+    # nothing but the report file itself was requested: no network request was attempted
+    assert browser.requests() == [url]
+
+
+def test_the_network_monitor_sees_requests(browser: Any, report_dir: Path) -> None:
+    """The no-request assertion above can fail: a page that fetches is caught."""
+    url = (report_dir / "index.html").as_uri()
+    browser.open(url)
+    browser.evaluate("new Image().src = 'http://192.0.2.1/pixel.png'; 1")
+    browser.evaluate("new Promise(r => setTimeout(r, 200))")
+    assert "http://192.0.2.1/pixel.png" in browser.requests()

@@ -157,8 +157,10 @@ def test_ragged_csv_rows_are_an_error_naming_file_and_row() -> None:
 
 
 def test_xlsx_merged_cells_and_formulas() -> None:
-    """Merged cells carry their value in the first row only: the other rows are reported by
-    row. A formula cell is read as the value the reviewer saw (its cached result), as text."""
+    """Merged cells carry their value in the first row only, so the second row of the merge has
+    a study but no decision. Such a row is a study still to be screened (half-filled worklists
+    are valid sheets): it gets no decision and the study stays pending, counted in the report.
+    A formula cell is read as the value the reviewer saw (its cached result), as text."""
     frame = storage.read_sheet(BAD / "merged_formulas.xlsx")
     assert frame["decision"].to_list() == ["include", "exclude", None, "include"]
     clusters = pl.DataFrame(
@@ -169,8 +171,9 @@ def test_xlsx_merged_cells_and_formulas() -> None:
     )
     sheet = screen.Sheet("merged_formulas.xlsx", "title_abstract", frame)
     criteria = [{"code": "not_rupture_repair", "label": "Off topic"}]
-    with pytest.raises(screen.ScreeningError, match=r"merged_formulas\.xlsx, row 4: "):
-        screen.read_decisions([sheet], clusters, criteria)
+    decisions = screen.read_decisions([sheet], clusters, criteria)
+    assert sorted(decisions["row"].to_list()) == [2, 3, 5]  # row 4 (merged) decides nothing
+    assert "S3" not in decisions["study_id"].to_list()
 
 
 def test_a_200_mb_single_line_file_is_refused_quickly(tmp_path: Path) -> None:

@@ -89,6 +89,11 @@ def test_build_is_deterministic(built: ReportOutputs) -> None:
     assert again.flow_png == built.flow_png
     assert again.flow_vegalite == built.flow_vegalite
     assert again.figures == built.figures
+    assert again.flow_pdf == built.flow_pdf
+    assert again.checklist_csv == built.checklist_csv
+    assert {n: f.png for n, f in again.figure_exports.items()} == {
+        n: f.png for n, f in built.figure_exports.items()
+    }
 
 
 def test_no_timestamps_and_no_external_resources(built: ReportOutputs) -> None:

@@ -11,6 +11,7 @@ STAGE_PARTS = [
     "04_extract",
     "05_codes",
     "06_themes",
+    "07_sources",
 ]
 
 

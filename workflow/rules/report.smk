@@ -1,3 +1,20 @@
+rule sources:
+    input:
+        records="results/01_import/records.parquet",
+        clusters="results/02_dedupe/clusters.parquet",
+        status="results/03_screen/status.parquet",
+    output:
+        ledger=ledger_part("07_sources"),
+    log:
+        "results/logs/sources.log",
+    conda:
+        "../../environment.yml"
+    params:
+        code_version=CODE_VERSION,
+    script:
+        "../scripts/sources.py"
+
+
 rule report:
     input:
         ledger="results/ledger/counts.parquet",
@@ -16,11 +33,54 @@ rule report:
         carryover="results/03_screen/carryover.parquet",
         config_file=workflow.configfiles,
     output:
-        html="results/07_report/index.html",
-        flow_svg="results/07_report/prisma_flow.svg",
-        flow_png="results/07_report/prisma_flow.png",
-        flow_vegalite="results/07_report/prisma_flow.vl.json",
-        figures=directory("results/07_report/figures"),
+        html=report(
+            "results/07_report/index.html",
+            caption="../report/index.rst",
+            category="Report",
+            labels={"output": "HTML report"},
+        ),
+        flow_svg=report(
+            "results/07_report/prisma_flow.svg",
+            caption="../report/prisma_flow.rst",
+            category="PRISMA 2020 flow diagram",
+            labels={"format": "SVG"},
+        ),
+        flow_png=report(
+            "results/07_report/prisma_flow.png",
+            caption="../report/prisma_flow.rst",
+            category="PRISMA 2020 flow diagram",
+            labels={"format": "PNG"},
+        ),
+        flow_pdf=report(
+            "results/07_report/prisma_flow.pdf",
+            caption="../report/prisma_flow.rst",
+            category="PRISMA 2020 flow diagram",
+            labels={"format": "PDF"},
+        ),
+        flow_vegalite=report(
+            "results/07_report/prisma_flow.vl.json",
+            caption="../report/prisma_flow_vegalite.rst",
+            category="PRISMA 2020 flow diagram",
+            labels={"format": "Vega-Lite JSON"},
+        ),
+        checklist_md=report(
+            "results/07_report/prisma_scr_checklist.md",
+            caption="../report/checklist.rst",
+            category="PRISMA-ScR checklist",
+            labels={"format": "Markdown"},
+        ),
+        checklist_csv=report(
+            "results/07_report/prisma_scr_checklist.csv",
+            caption="../report/checklist.rst",
+            category="PRISMA-ScR checklist",
+            labels={"format": "CSV"},
+        ),
+        figures=report(
+            directory("results/07_report/figures"),
+            patterns=["{name}.svg"],
+            caption="../report/figures.rst",
+            category="Figures",
+        ),
         counts=directory("results/07_report/counts"),
     log:
         "results/logs/report.log",

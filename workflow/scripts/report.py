@@ -1,12 +1,16 @@
 """Adapter: render the report from the ledger and the stage tables (rule report)."""
 
+import datetime
 import hashlib
+import os
+import platform
 from importlib import metadata
 from pathlib import Path
 
 import polars as pl
 
 from scoping_review import __version__, report, schemas, storage
+from scoping_review.report.explain import lookup_frame
 
 PACKAGES = (
     "snakemake",
@@ -26,33 +30,33 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+def run_time() -> tuple[str, str]:
+    """The run time to print, and where it came from.
+
+    Only SOURCE_DATE_EPOCH (the reproducible-builds convention) stamps the report: a clock
+    reading would make two runs on the same inputs differ.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return "", ""
+    stamp = datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), "SOURCE_DATE_EPOCH"
+
+
 def main(smk) -> None:
     log = storage.open_log(smk.log[0], "report")
     ledger = storage.read_table(smk.input.ledger, schemas.LEDGER)
     records = pl.read_parquet(smk.input.records, columns=["record_id", "title", "year", "database"])
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
-    lookup = pl.concat(
-        [
-            records.select(
-                pl.col("record_id").alias("id"),
-                pl.lit("record").alias("kind"),
-                "title",
-                "year",
-                pl.col("database").alias("source"),
-            ),
-            studies.select(
-                pl.col("study_id").alias("id"),
-                pl.lit("study").alias("kind"),
-                "title",
-                "year",
-                pl.col("databases").list.join(", ").alias("source"),
-            ),
-        ]
-    )
+    lookup = lookup_frame(records, studies)
     config_bytes = b"".join(Path(p).read_bytes() for p in smk.input.config_file)
     inputs = sorted({(i["name"], i["sha256"]) for row in ledger["inputs"].to_list() for i in row})
+    stamp, stamp_source = run_time()
     provenance = {
         "tool_version": __version__,
+        "python_version": platform.python_version(),
+        "run_time": stamp,
+        "run_time_source": stamp_source,
         "config_sha256": hashlib.sha256(config_bytes).hexdigest(),
         "packages": {name: _version(name) for name in PACKAGES},
         "inputs": [{"name": n, "sha256": h} for n, h in inputs],
@@ -84,9 +88,16 @@ def main(smk) -> None:
     storage.write_text(out.flow_svg, smk.output.flow_svg)
     Path(smk.output.flow_png).write_bytes(out.flow_png)
     storage.write_text(out.flow_vegalite, smk.output.flow_vegalite)
-    Path(smk.output.figures).mkdir(parents=True, exist_ok=True)
+    Path(smk.output.flow_pdf).write_bytes(out.flow_pdf)
+    storage.write_text(out.checklist_markdown, smk.output.checklist_md)
+    storage.write_text(out.checklist_csv, smk.output.checklist_csv)
+    figures_dir = Path(smk.output.figures)
+    figures_dir.mkdir(parents=True, exist_ok=True)
     for name, svg in sorted(out.figures.items()):
-        storage.write_text(svg, Path(smk.output.figures) / f"{name}.svg")
+        storage.write_text(svg, figures_dir / f"{name}.svg")
+        export = out.figure_exports[name]
+        (figures_dir / f"{name}.png").write_bytes(export.png)
+        storage.write_text(export.vegalite, figures_dir / f"{name}.vl.json")
     # every count gets its own listing, so a click-through never depends on embedding
     counts_dir = Path(smk.output.counts)
     counts_dir.mkdir(parents=True, exist_ok=True)

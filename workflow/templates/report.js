@@ -137,12 +137,46 @@
     if (lastTrigger) { lastTrigger.focus(); lastTrigger = null; }
   }
 
+  // a number shows data-count-id; a figure mark without a number (a bar, a cell) data-count-ref
+  var COUNT_SELECTOR = "[data-count-id], [data-count-ref]";
+  function countOf(node) {
+    return node.getAttribute("data-count-id") || node.getAttribute("data-count-ref");
+  }
+
   function trigger(target) {
-    var node = target && target.closest ? target.closest("[data-count-id]") : null;
+    var node = target && target.closest ? target.closest(COUNT_SELECTOR) : null;
     if (!node || panel.contains(node)) { return false; }
-    open(node.getAttribute("data-count-id"), node.getAttribute("data-denominator-id"), node);
+    open(countOf(node), node.getAttribute("data-denominator-id"), node);
     return true;
   }
+
+  // figure tooltips: the count's label and value, read from the ledger blob
+  var tooltip = document.getElementById("count-tooltip");
+  function showTip(node, x, y) {
+    var c = counts[countOf(node)];
+    if (!c || !tooltip) { return; }
+    tooltip.textContent = (c.label || countOf(node)) + ": " + c.value + (c.unit ? " " + c.unit : "");
+    tooltip.setAttribute("data-count-tip", countOf(node));
+    tooltip.style.left = Math.min(x + 12, window.innerWidth - 330) + "px";
+    tooltip.style.top = (y + 14) + "px";
+    tooltip.hidden = false;
+  }
+  function hideTip() { if (tooltip) { tooltip.hidden = true; } }
+  function figureCount(target) {
+    var node = target && target.closest ? target.closest(COUNT_SELECTOR) : null;
+    return node && node.closest("svg") ? node : null;
+  }
+  document.addEventListener("mouseover", function (e) {
+    var node = figureCount(e.target);
+    if (node) { showTip(node, e.clientX, e.clientY); } else { hideTip(); }
+  });
+  document.addEventListener("focusin", function (e) {
+    var node = figureCount(e.target);
+    if (node) {
+      var box = node.getBoundingClientRect();
+      showTip(node, box.right, box.top);
+    } else { hideTip(); }
+  });
 
   document.addEventListener("click", function (e) { if (trigger(e.target)) { e.preventDefault(); } });
   document.addEventListener("keydown", function (e) {
@@ -153,9 +187,9 @@
 
   // every count on the page must be in the ledger blob
   var missing = [];
-  var spans = document.querySelectorAll("[data-count-id]");
+  var spans = document.querySelectorAll(COUNT_SELECTOR);
   Array.prototype.forEach.call(spans, function (s) {
-    var id = s.getAttribute("data-count-id");
+    var id = countOf(s);
     var den = s.getAttribute("data-denominator-id");
     if (!counts[id]) { missing.push(id); }
     if (den && !counts[den]) { missing.push(den); }
@@ -166,7 +200,8 @@
     var h = decodeURIComponent(window.location.hash || "");
     if (h.indexOf("#count=") === 0) {
       var id = h.slice("#count=".length);
-      var node = document.querySelector('[data-count-id="' + id.replace(/"/g, "") + '"]');
+      var safe = id.replace(/["\\]/g, "");
+      var node = document.querySelector('[data-count-id="' + safe + '"], [data-count-ref="' + safe + '"]');
       open(id, node ? node.getAttribute("data-denominator-id") : null, node);
     }
   }

@@ -3,7 +3,8 @@
 scoping-review run [--directory DIR] [--cores N] [-- extra snakemake args]
 scoping-review update [--directory DIR] [--cores N | --profile P] [-- extra snakemake args]
 scoping-review import FILE [--format ris|medline|wos|bibtex] [--out records.parquet]
-scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet]
+scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet] [--ids]
+scoping-review counts [--ledger results/ledger/counts.parquet] [--prefix PREFIX]
 scoping-review check-config [config/config.yaml]
 """
 
@@ -21,6 +22,7 @@ import jsonschema
 import polars as pl
 
 from . import __version__, importing, schemas, storage, update, versions
+from .report import explain
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 SNAKEFILE = REPO_DIR / "Snakefile"
@@ -133,14 +135,36 @@ def _explain(args: argparse.Namespace) -> int:
             print(f"did you mean: {hints}", file=sys.stderr)
         return 1
     row = hit.row(0, named=True)
-    print(f"{row['count_id']} = {row['value']} {row['unit']}: {row['label']}")
-    print(f"  stage {row['stage']}, rule {row['rule']}")
-    for item in row["inputs"]:
-        print(f"  input {item['name']}  sha256 {item['sha256']}")
-    if row["id_kind"] != "none":
-        print(f"  {row['id_kind']}s ({len(row['ids'])}):")
-        for i in row["ids"]:
-            print(f"    {i}")
+    if args.ids:  # the bare ID list, one per line, for copying or piping
+        for i in row["ids"] or []:
+            print(i)
+        return 0
+    for line in explain.explain_lines(row, _lookup(Path(args.ledger))):
+        print(line)
+    return 0
+
+
+def _lookup(ledger_path: Path) -> pl.DataFrame | None:
+    """Titles, years and sources of records and studies from the run the ledger belongs to."""
+    results = ledger_path.resolve().parent.parent
+    records = results / schemas.RECORDS.path
+    studies = results / schemas.STUDIES.path
+    if not (records.exists() and studies.exists()):
+        return None
+    return explain.lookup_frame(
+        pl.read_parquet(records, columns=["record_id", "title", "year", "database"]),
+        pl.read_parquet(studies, columns=["study_id", "title", "year", "databases"]),
+    )
+
+
+def _counts(args: argparse.Namespace) -> int:
+    lines = explain.counts_lines(pl.read_parquet(args.ledger), args.prefix)
+    for line in lines:
+        print(line)
+    if not lines:
+        print(f"no counts{' starting with ' + repr(args.prefix) if args.prefix else ''} in "
+              f"{args.ledger}", file=sys.stderr)  # fmt: skip
+        return 1
     return 0
 
 
@@ -195,7 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("explain", help="show a ledger count with its rule, inputs and IDs")
     exp.add_argument("count_id")
     exp.add_argument("--ledger", default="results/ledger/counts.parquet")
+    exp.add_argument("--ids", action="store_true", help="print only the IDs, one per line")
     exp.set_defaults(func=_explain)
+
+    cnt = sub.add_parser("counts", help="list every count in the ledger")
+    cnt.add_argument("--ledger", default="results/ledger/counts.parquet")
+    cnt.add_argument("--prefix", default="", help="only counts whose id starts with this")
+    cnt.set_defaults(func=_counts)
 
     chk = sub.add_parser("check-config", help="validate a review config against its schema")
     chk.add_argument("config", nargs="?", default="config/config.yaml")

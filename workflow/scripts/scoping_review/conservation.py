@@ -69,7 +69,7 @@ PARTITIONS: tuple[Partition, ...] = (
             "segments.unknown_code",
         ),
     ),
-    Partition("05_codes", "codes_found", ("codes_kept", "codes_dropped")),
+    Partition("05_codes", "codes_codebook", ("codes_kept", "codes_dropped")),
 )
 
 FINAL_STATUSES = (

@@ -9,7 +9,7 @@ resources from the directories it is given, and returns strings and bytes
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from . import changes, checklist, figures, flow, guard, render
 from .counts import Ledger, MissingCountError, format_count, format_pct, slug
+from .figures import FigureExport
 
 __all__ = [
     "Ledger",
@@ -52,6 +53,10 @@ class ReportInputs:
     overarching: pl.DataFrame | None = None
     cooccurrence: pl.DataFrame | None = None
     evidence_map: pl.DataFrame | None = None
+    # figure hooks for matrices whose counts other stages put in the ledger: name ->
+    # frame of row, column, count_id (optional row_title, column_title), e.g.
+    # {"evidence_map": ..., "cooccurrence": ...}; each becomes a heatmap figure
+    matrices: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,28 @@ class ReportOutputs:
     flow_svg: str
     flow_png: bytes
     flow_vegalite: str
-    figures: dict[str, str]
+    figures: dict[str, str]  # name -> standalone SVG (for results/07_report/figures/)
+    flow_pdf: bytes = b""
+    figure_exports: dict[str, FigureExport] = field(default_factory=dict)
+    checklist_markdown: str = ""
+    checklist_csv: str = ""
+    flow_template: str = flow.NEW_REVIEW
+
+
+# figure name -> caption; the order is the order of the exports
+FIGURE_TITLES: dict[str, str] = {
+    "records_per_source": "Records identified per database search",
+    "source_overlap": (
+        "Overlap between sources: distinct studies found by each search (diagonal) and by "
+        "both searches of a pair"
+    ),
+    "characteristics": "Characteristics of the included studies: studies per charted value",
+    "code_frequency": "Code frequency: coded segments per code, coloured by theme",
+    "code_studies": "Number of studies per code, coloured by theme",
+    "themes": "Number of studies per theme, coloured by overarching theme",
+    "evidence_map": "Evidence map",
+    "cooccurrence": "Code co-occurrence (studies coded with both codes)",
+}
 
 
 def _read_yaml(directory: str, name: str) -> dict[str, Any]:
@@ -71,47 +97,125 @@ def _read_yaml(directory: str, name: str) -> dict[str, Any]:
     return data
 
 
-def _synthesis_figures(
-    inputs: ReportInputs, ledger: Ledger, titles: dict[str, str]
+def _figure_specs(
+    inputs: ReportInputs,
+    ledger: Ledger,
+    characteristics: list[dict[str, Any]],
+    themes: list[dict[str, Any]],
 ) -> dict[str, dict[str, Any]]:
-    """Characteristics bars per counted field, code co-occurrence and evidence-map heatmaps;
-    every value drawn is a ledger count."""
-    specs: dict[str, dict[str, Any]] = {}
+    config = inputs.config
+    bars = figures.kept_codes(inputs.prevalence, inputs.themes)
+    specs: dict[str, dict[str, Any] | None] = {
+        "records_per_source": figures.records_per_source(ledger, config),
+        "source_overlap": figures.source_overlap(ledger, config),
+        # one figure for all fields, unless 04_extract gave per-field tables (one figure each)
+        "characteristics": None
+        if inputs.characteristics is not None
+        else figures.characteristics_chart(
+            [
+                (str(f["plain_label"]), [(str(r["plain_label"]), r["count_id"]) for r in f["rows"]])
+                for f in characteristics
+            ],
+            ledger,
+        ),
+        "code_frequency": figures.code_chart(bars, ledger, "n_segments", "Coded segments"),
+        "code_studies": figures.code_chart(bars, ledger, "n_studies", "Studies"),
+        "themes": figures.themes_chart(
+            [
+                (str(group["plain_name"]), str(t["plain_name"]), t["n_studies_id"])
+                for group in themes
+                for t in group["themes"]
+                if t["n_studies_id"]
+            ],
+            ledger,
+        ),
+    }
+    specs.update(_synthesis_specs(inputs, ledger))
+    for name, frame in sorted(inputs.matrices.items()):
+        specs[name] = figures.matrix_chart(frame, ledger)
+    return {name: spec for name, spec in specs.items() if spec is not None}
+
+
+def _field_labels(inputs: ReportInputs) -> dict[str, str]:
+    return {str(f["name"]): str(f.get("label") or f["name"]) for f in inputs.charting_fields}
+
+
+def _synthesis_specs(inputs: ReportInputs, ledger: Ledger) -> dict[str, dict[str, Any] | None]:
+    """Studies per value of each charted field, the code co-occurrence matrix and one evidence
+    map per mapped field, from the tables of 04_extract and 06_themes (values: ledger counts)."""
+    labels = _field_labels(inputs)
+    specs: dict[str, dict[str, Any] | None] = {}
     if inputs.characteristics is not None:
-        labels = {str(f["name"]): str(f.get("label") or f["name"]) for f in inputs.charting_fields}
-        for field in inputs.characteristics["field"].unique(maintain_order=True).to_list():
-            part = inputs.characteristics.filter(pl.col("field") == field)
-            rows = [(str(v), str(c)) for v, c in part.select("value", "count_id").rows()]
-            name = f"characteristics_{field}"
-            specs[name] = figures.characteristic_chart(rows, ledger, "Studies")
-            titles[name] = f"{labels.get(field, field)}: included studies per value"
+        for field_name in inputs.characteristics["field"].unique(maintain_order=True).to_list():
+            part = inputs.characteristics.filter(pl.col("field") == field_name)
+            specs[f"characteristics_{field_name}"] = figures.bar_chart(
+                [
+                    figures.Bar(label=str(v), count_id=str(c))
+                    for v, c in part.select("value", "count_id").rows()
+                ],
+                ledger,
+                axis_title="Studies",
+                item_title=labels.get(field_name, field_name),
+            )
     if inputs.cooccurrence is not None and inputs.cooccurrence.height:
         order = [b.code for b in figures.kept_codes(inputs.prevalence, inputs.themes)]
-        cells = [
-            (str(a), str(b), str(c))
-            for a, b, c in inputs.cooccurrence.select("code_a", "code_b", "count_id").rows()
-        ]
-        cells += [(b, a, c) for a, b, c in cells]
-        specs["cooccurrence"] = figures.heatmap(cells, ledger, order, order, "Code", "Code")
-        titles["cooccurrence"] = (
-            "Code co-occurrence: studies coded with both codes (kept codes, in theme order)"
+        pairs = inputs.cooccurrence.select(
+            pl.col("code_a").alias("row"), pl.col("code_b").alias("column"), "count_id"
+        )
+        both = pl.concat(
+            [
+                pairs,
+                pairs.select(
+                    pl.col("column").alias("row"), pl.col("row").alias("column"), "count_id"
+                ),
+            ]
+        )
+        rank = {code: i for i, code in enumerate(order)}
+        both = both.with_columns(
+            pl.col("row").replace_strict(rank, default=len(rank)).alias("_r"),
+            pl.col("column").replace_strict(rank, default=len(rank)).alias("_c"),
+        ).sort("_r", "_c", "row", "column")
+        specs["cooccurrence"] = figures.matrix_chart(
+            both.drop("_r", "_c").with_columns(
+                pl.lit("Code").alias("row_title"), pl.lit("Code").alias("column_title")
+            ),
+            ledger,
         )
     if inputs.evidence_map is not None and inputs.evidence_map.height:
-        labels = {str(f["name"]): str(f.get("label") or f["name"]) for f in inputs.charting_fields}
-        theme_order = [str(t) for t in inputs.themes["theme"].to_list()]
-        for field in sorted(set(inputs.evidence_map["field"].to_list())):
-            part = inputs.evidence_map.filter(pl.col("field") == field)
-            cells = [
-                (str(v), str(t), str(c))
-                for v, t, c in part.select("value", "theme", "count_id").rows()
-            ]
-            values = sorted({c[0] for c in cells})
-            name = f"evidence_{field}"
-            specs[name] = figures.heatmap(
-                cells, ledger, values, theme_order, labels.get(field, field), "Theme"
+        theme_rank = {str(t): i for i, t in enumerate(inputs.themes["theme"].to_list())}
+        for field_name in sorted(set(inputs.evidence_map["field"].to_list())):
+            part = (
+                inputs.evidence_map.filter(pl.col("field") == field_name)
+                .select(pl.col("theme").alias("row"), pl.col("value").alias("column"), "count_id")
+                .with_columns(
+                    pl.col("row").replace_strict(theme_rank, default=len(theme_rank)).alias("_r")
+                )
+                .sort("_r", "column")
+                .drop("_r")
+                .with_columns(
+                    pl.lit("Theme").alias("row_title"),
+                    pl.lit(labels.get(field_name, field_name)).alias("column_title"),
+                )
             )
-            titles[name] = f"Evidence map: studies per theme and {labels.get(field, field)}"
+            specs[f"evidence_{field_name}"] = figures.matrix_chart(part, ledger)
     return specs
+
+
+def _synthesis_titles(inputs: ReportInputs) -> dict[str, str]:
+    labels = _field_labels(inputs)
+    titles = {
+        "cooccurrence": (
+            "Code co-occurrence: studies coded with both codes (kept codes, in theme order)"
+        )
+    }
+    for field_name in labels:
+        titles[f"characteristics_{field_name}"] = (
+            f"{labels[field_name]}: included studies per value"
+        )
+        titles[f"evidence_{field_name}"] = (
+            f"Evidence map: studies per theme and {labels[field_name]}"
+        )
+    return titles
 
 
 def build_report(inputs: ReportInputs) -> ReportOutputs:
@@ -122,46 +226,42 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
     """
     ledger = Ledger(inputs.ledger)
     config = inputs.config
-    vocabulary = _read_yaml(inputs.prisma_dir, "flow_boxes.yaml")
+    template = flow.template_file(ledger)
+    vocabulary = _read_yaml(inputs.prisma_dir, template)
     items = _read_yaml(inputs.prisma_dir, "checklist.yaml")["items"]
 
     diagram = flow.build_flow(vocabulary, ledger, config)
     spec = flow.flow_spec(diagram, ledger)
     exports = flow.export_flow(spec)
 
-    bars = figures.kept_codes(inputs.prevalence, inputs.themes)
-    titles: dict[str, str] = {}
-    fig_specs = {
-        "code_frequency": figures.code_chart(bars, ledger, "n_segments", "Coded segments"),
-        "code_studies": figures.code_chart(bars, ledger, "n_studies", "Studies"),
+    characteristics = render.characteristics_view(inputs.charting, inputs.charting_fields, ledger)
+    themes = render.themes_view(inputs.themes, inputs.prevalence, ledger)
+    all_titles = FIGURE_TITLES | _synthesis_titles(inputs)
+    fig_exports = {
+        name: figures.export(name, all_titles.get(name, name.replace("_", " ")), s)
+        for name, s in _figure_specs(inputs, ledger, characteristics, themes).items()
     }
-    fig_specs.update(_synthesis_figures(inputs, ledger, titles))
-    fig_svgs = {name: figures.to_svg(s) for name, s in fig_specs.items()}
-    titles |= {
-        "flow": "PRISMA 2020 flow diagram",
-        "code_frequency": "Code frequency: coded segments per code, coloured by theme",
-        "code_studies": "Number of studies per code, coloured by theme",
-    }
+    titles = {"flow": "PRISMA 2020 flow diagram"} | {n: f.title for n, f in fig_exports.items()}
+    checklist_rows = checklist.build_checklist(items, ledger, config, inputs.charting_fields)
 
     embed_max = int((config.get("report") or {}).get("embed_ids_max", 500))
     context: dict[str, Any] = {
         "review": render.review_view(config, ledger),
         "searches": render.searches_view(config, ledger),
+        "sources": render.sources_view(ledger, config),
         "criteria": render.criteria_view(config),
         "screening": checklist.screening_text(config),
         "screening_results": render.screening_view(
             config, ledger, inputs.screening_status, inputs.carryover, inputs.lookup
         ),
         "flow": flow.flow_view(diagram),
-        "flow_svg": Markup(figures.inline_svg(exports.svg, "flow", titles["flow"])),
-        "characteristics": render.characteristics_view(
-            inputs.charting, inputs.charting_fields, ledger
-        ),
+        "flow_svg": Markup(figures.inline_svg(exports.raw_svg, "flow", titles["flow"])),
+        "characteristics": characteristics,
         "charting_table": render.charting_table_view(inputs.charting, inputs.charting_fields),
-        "themes": render.themes_view(inputs.themes, inputs.prevalence, ledger),
+        "themes": themes,
         "figures": {
-            name: Markup(figures.inline_svg(svg, f"fig-{name}", titles[name]))
-            for name, svg in fig_svgs.items()
+            name: Markup(figures.inline_svg(f.svg, f"fig-{name}", f.title))
+            for name, f in fig_exports.items()
         },
         "figure_titles": titles,
         "quality": render.quality_view(inputs.issues, ledger),
@@ -172,9 +272,9 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
             inputs.evidence_map, inputs.themes, inputs.charting_fields, ledger
         ),
         "characteristic_figures": [
-            name for name in fig_svgs if name.startswith("characteristics_")
+            name for name in fig_exports if name.startswith("characteristics_")
         ],
-        "checklist": checklist.build_checklist(items, ledger, config, inputs.charting_fields),
+        "checklist": checklist_rows,
         "provenance": render.provenance_view(inputs.files, inputs.provenance),
         "ledger_json": render.ledger_json(ledger, inputs.lookup, embed_max),
         "changes": changes.changes_view(ledger, inputs.lookup),
@@ -188,5 +288,10 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         flow_svg=exports.svg,
         flow_png=exports.png,
         flow_vegalite=exports.vegalite,
-        figures=fig_svgs,
+        figures={n: figures.standalone_svg(f.svg, "../index.html") for n, f in fig_exports.items()},
+        flow_pdf=exports.pdf,
+        figure_exports=fig_exports,
+        checklist_markdown=checklist.checklist_markdown(checklist_rows),
+        checklist_csv=checklist.checklist_csv(checklist_rows),
+        flow_template=template,
     )

@@ -6,22 +6,23 @@
 * :func:`flow_view` — plain strings for the HTML/CSS box layout, whose numbers the template
   prints with ``n(count_id)``;
 * :func:`flow_spec` — an Altair/Vega-Lite drawing whose box texts read values from the ledger,
-  exported to SVG and PNG with vl-convert (:func:`export_flow`).
+  exported to SVG, PNG and PDF with vl-convert (:func:`export_flow`).
+
+Two templates: the new-review one (``flow_boxes.yaml``) and the updated-review one
+(``flow_boxes_updated.yaml``, with the previous-studies arm), chosen by :func:`template_file`.
 """
 
 from __future__ import annotations
 
-import json
 import textwrap
 from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
-import vl_convert as vlc
 from markupsafe import Markup, escape
 
 from .counts import Ledger, format_count, literal, slug
-from .figures import inline_data
+from .figures import inline_data, spec_json, standalone_svg, to_pdf, to_png, to_svg
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 
@@ -53,6 +54,19 @@ class FlowPhase:
 class Flow:
     phases: tuple[FlowPhase, ...]
     boxes: tuple[FlowBox, ...]
+    # (from box id, to box id): the updated-review template's previous-studies arrow
+    previous_arm: tuple[str, str] | None = None
+
+    @property
+    def updated(self) -> bool:
+        """True for the updated-review template (it has a previous-studies column)."""
+        return any(b.column == "previous" for b in self.boxes)
+
+    def box_by_id(self, box_id: str) -> FlowBox:
+        for b in self.boxes:
+            if b.box_id == box_id:
+                return b
+        raise KeyError(f"flow diagram has no box {box_id!r}")
 
     @property
     def n_rows(self) -> int:
@@ -111,6 +125,19 @@ def _breakdown(spec: dict[str, Any], ledger: Ledger, config: dict[str, Any]) -> 
     return [line for _, _, line in sorted(ranked, key=lambda t: (t[0], t[1]))]
 
 
+NEW_REVIEW = "flow_boxes.yaml"
+UPDATED_REVIEW = "flow_boxes_updated.yaml"
+
+
+def template_file(ledger: Ledger) -> str:
+    """Which PRISMA 2020 template the ledger calls for (a file in ``resources/prisma``).
+
+    The updated-review template (previous-studies arm) when an earlier version of the review
+    included studies (``previous_studies`` above zero), else the new-review template.
+    """
+    return UPDATED_REVIEW if ledger.positive("previous_studies") else NEW_REVIEW
+
+
 def build_flow(vocabulary: dict[str, Any], ledger: Ledger, config: dict[str, Any]) -> Flow:
     """The flow diagram's boxes, with every line bound to a ledger count id.
 
@@ -127,6 +154,9 @@ def build_flow(vocabulary: dict[str, Any], ledger: Ledger, config: dict[str, Any
             gate = entry.get("show_if_positive")
             if gate is not None and not ledger.positive(str(gate)):
                 continue
+            present = entry.get("show_if_present")
+            if present is not None and not ledger.has(str(present)):
+                continue
             ledger.row(cid, f"flow box {spec['id']!r}")
             lines.append(FlowLine(label=str(entry["label"]), count_id=cid))
         if spec.get("breakdown"):
@@ -141,7 +171,16 @@ def build_flow(vocabulary: dict[str, Any], ledger: Ledger, config: dict[str, Any
                 lines=tuple(lines),
             )
         )
-    return Flow(phases=phases, boxes=tuple(boxes))
+    arm = vocabulary.get("previous_arm")
+    flow = Flow(
+        phases=phases,
+        boxes=tuple(boxes),
+        previous_arm=(str(arm["from"]), str(arm["to"])) if arm else None,
+    )
+    if flow.previous_arm:
+        for box_id in flow.previous_arm:
+            flow.box_by_id(box_id)
+    return flow
 
 
 # -- HTML view -------------------------------------------------------------------------------
@@ -166,15 +205,29 @@ def _box_view(box: FlowBox) -> dict[str, Any]:
 
 
 def flow_view(flow: Flow) -> dict[str, Any]:
-    """Strings only (no numbers) for the template: grid placement as CSS, lines as count ids."""
+    """Strings only (no numbers) for the template: grid placement as CSS, lines as count ids.
+
+    For the updated-review template each row also has ``previous`` (the previous-studies box,
+    if in that row) and ``arm`` (``"line"`` where the previous-studies arrow passes down,
+    ``"elbow"`` where it turns into the total box).
+    """
+    arm_rows: dict[int, str] = {}
+    if flow.previous_arm:
+        start = flow.box_by_id(flow.previous_arm[0]).row
+        end = flow.box_by_id(flow.previous_arm[1]).row
+        arm_rows = {r: "line" for r in range(start + 1, end)}
+        arm_rows[end] = "elbow"
     rows: list[dict[str, Any]] = []
     for r in range(flow.n_rows):
         main, side = flow.box(r, "main"), flow.box(r, "side")
+        previous = flow.box(r, "previous")
         rows.append(
             {
                 "style": f"grid-row: {r + 1}",
                 "main": _box_view(main) if main else None,
                 "side": _box_view(side) if side else None,
+                "previous": _box_view(previous) if previous else None,
+                "arm": arm_rows.get(r, ""),
                 "down": r + 1 < flow.n_rows,
             }
         )
@@ -191,7 +244,12 @@ def flow_view(flow: Flow) -> dict[str, Any]:
                 "style": f"grid-row: {prows[0] + 1} / span {span}",
             }
         )
-    return {"rows": rows, "phases": phases}
+    return {
+        "rows": rows,
+        "phases": phases,
+        "updated": flow.updated,
+        "template": "updated review" if flow.updated else "new review",
+    }
 
 
 # -- Altair drawing ---------------------------------------------------------------------------
@@ -204,26 +262,46 @@ LINE_H = 15
 PAD = 9
 GAP = 32
 TOP = 2
-CHARS = 54  # wrap width in characters at the font size below
+CHARS = 54  # wrap width in characters at the font size below (main column width)
 FONT_SIZE = 11
+# updated-review template: a previous-studies column left of the main one
+UPDATED_WIDTH = 1000
+UPDATED_COLUMNS = {"previous": (40, 250), "main": (290, 620), "side": (670, 996)}
 
 
-def _box_text(box: FlowBox, ledger: Ledger) -> list[tuple[str, bool, bool]]:
-    """(text, bold, indent) per drawn line, wrapped to the box width."""
-    out: list[tuple[str, bool, bool]] = []
+def _columns(flow: Flow) -> tuple[int, dict[str, tuple[int, int]]]:
+    if flow.updated:
+        return UPDATED_WIDTH, UPDATED_COLUMNS
+    return WIDTH, {"main": MAIN_X, "side": SIDE_X}
+
+
+def _chars(span: tuple[int, int]) -> int:
+    return max(20, round(CHARS * (span[1] - span[0]) / (MAIN_X[1] - MAIN_X[0])))
+
+
+def _box_text(
+    box: FlowBox, ledger: Ledger, chars: int = CHARS
+) -> list[tuple[str, bool, bool, str]]:
+    """(text, bold, indent, count id or "") per drawn line, wrapped to the box width."""
+    out: list[tuple[str, bool, bool, str]] = []
     if box.heading:
-        out.extend((t, True, False) for t in textwrap.wrap(box.heading, CHARS))
+        out.extend((t, True, False, "") for t in textwrap.wrap(box.heading, chars))
     for line in box.lines:
         # non-breaking spaces keep "(n = 12)" on one line when the label wraps
         text = f"{line.label} (n\u00a0=\u00a0{format_count(ledger.value(line.count_id))})"
-        width = CHARS - 3 if line.indent else CHARS
+        width = chars - 3 if line.indent else chars
         wrapped = textwrap.wrap(text, width) or [""]
-        out.extend((t, False, line.indent) for t in wrapped)
+        out.extend((t, False, line.indent, line.count_id) for t in wrapped)
     return out
 
 
 def flow_spec(flow: Flow, ledger: Ledger) -> dict[str, Any]:
-    """The Vega-Lite spec of the flow diagram (a plain, JSON-serialisable dict)."""
+    """The Vega-Lite spec of the flow diagram (a plain, JSON-serialisable dict).
+
+    Each text line links to ``#count=<count_id>`` of the count it shows.
+    """
+    width, columns = _columns(flow)
+    order = [c for c in ("previous", "main", "side") if c in columns]
     boxes: list[dict[str, Any]] = []
     texts: list[dict[str, Any]] = []
     rules: list[dict[str, Any]] = []
@@ -232,34 +310,45 @@ def flow_spec(flow: Flow, ledger: Ledger) -> dict[str, Any]:
     row_bottom: dict[int, int] = {}
     y = TOP
     for r in range(flow.n_rows):
-        cells = [b for b in (flow.box(r, "main"), flow.box(r, "side")) if b is not None]
-        content = {b.column: _box_text(b, ledger) for b in cells}
+        cells = [b for b in (flow.box(r, c) for c in order) if b is not None]
+        content = {b.column: _box_text(b, ledger, _chars(columns[b.column])) for b in cells}
         height = 2 * PAD + LINE_H * max((len(c) for c in content.values()), default=1)
         row_top[r], row_bottom[r] = y, y + height
         for b in cells:
-            x0, x1 = MAIN_X if b.column == "main" else SIDE_X
+            x0, x1 = columns[b.column]
             boxes.append({"x": x0, "x2": x1, "y": y, "y2": y + height, "box": b.box_id})
-            for i, (text, bold, indent) in enumerate(content[b.column]):
+            for i, (text, bold, indent, cid) in enumerate(content[b.column]):
                 texts.append(
                     {
                         "x": x0 + PAD + (14 if indent else 0),
                         "y": y + PAD + i * LINE_H,
                         "text": text,
                         "weight": "bold" if bold else "normal",
+                        "count_id": cid,
+                        "href": f"#count={cid}" if cid else None,
                     }
                 )
         main = flow.box(r, "main")
         if main is not None and flow.box(r, "side") is not None:
             mid = y + height // 2
-            rules.append({"x": MAIN_X[1], "x2": SIDE_X[0] - 3, "y": mid, "y2": mid})
-            heads.append({"x": SIDE_X[0] - 5, "y": mid, "shape": "triangle-right"})
+            side_x = columns["side"]
+            rules.append({"x": columns["main"][1], "x2": side_x[0] - 3, "y": mid, "y2": mid})
+            heads.append({"x": side_x[0] - 5, "y": mid, "shape": "triangle-right"})
         y += height + GAP
     height_total = y - GAP + TOP
-    cx = (MAIN_X[0] + MAIN_X[1]) // 2
+    main_x = columns["main"]
+    cx = (main_x[0] + main_x[1]) // 2
     for r in range(flow.n_rows - 1):
         if flow.box(r, "main") and flow.box(r + 1, "main"):
             rules.append({"x": cx, "x2": cx, "y": row_bottom[r], "y2": row_top[r + 1] - 3})
             heads.append({"x": cx, "y": row_top[r + 1] - 5, "shape": "triangle-down"})
+    if flow.previous_arm:
+        src, dst = (flow.box_by_id(i) for i in flow.previous_arm)
+        px = sum(columns[src.column]) // 2
+        mid = (row_top[dst.row] + row_bottom[dst.row]) // 2
+        rules.append({"x": px, "x2": px, "y": row_bottom[src.row], "y2": mid})
+        rules.append({"x": px, "x2": columns[dst.column][0] - 3, "y": mid, "y2": mid})
+        heads.append({"x": columns[dst.column][0] - 5, "y": mid, "shape": "triangle-right"})
     bands: list[dict[str, Any]] = []
     for phase in flow.phases:
         prows = sorted({b.row for b in flow.boxes if b.phase == phase.phase_id})
@@ -277,7 +366,7 @@ def flow_spec(flow: Flow, ledger: Ledger) -> dict[str, Any]:
                 }
             )
 
-    xs = alt.Scale(domain=[0, WIDTH], nice=False, zero=False)
+    xs = alt.Scale(domain=[0, width], nice=False, zero=False)
     ys = alt.Scale(domain=[0, height_total], nice=False, zero=False, reverse=True)
 
     def xq(field: str) -> alt.X:
@@ -326,11 +415,11 @@ def flow_spec(flow: Flow, ledger: Ledger) -> dict[str, Any]:
                     font=FONT,
                     color="#111111",
                 )
-                .encode(x=xq("x"), y=yq("y"), text="text:N")
+                .encode(x=xq("x"), y=yq("y"), text="text:N", href=alt.Href("href:N"))
             )
     chart = (
         alt.layer(*layers)
-        .properties(width=WIDTH, height=height_total, background="white", padding=8)
+        .properties(width=width, height=height_total, background="white", padding=8)
         .configure_view(stroke=None)
     )
     spec: dict[str, Any] = chart.to_dict()
@@ -339,20 +428,20 @@ def flow_spec(flow: Flow, ledger: Ledger) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FlowExports:
-    svg: str
+    svg: str  # standalone: line links point at index.html#count=<id>
     png: bytes
+    pdf: bytes
     vegalite: str
-
-
-def spec_json(spec: dict[str, Any]) -> str:
-    """Canonical JSON text of a Vega-Lite spec (sorted keys: same spec, same bytes)."""
-    return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    raw_svg: str  # as vl-convert drew it, for inlining (figures.inline_svg)
 
 
 def export_flow(spec: dict[str, Any]) -> FlowExports:
-    """SVG, PNG (2x) and Vega-Lite JSON of the flow diagram; deterministic."""
+    """SVG, PNG (2x), PDF and Vega-Lite JSON of the flow diagram; deterministic."""
+    raw = to_svg(spec)
     return FlowExports(
-        svg=str(vlc.vegalite_to_svg(spec)),
-        png=bytes(vlc.vegalite_to_png(spec, scale=2)),
+        svg=standalone_svg(raw, "index.html"),
+        png=to_png(spec),
+        pdf=to_pdf(spec),
         vegalite=spec_json(spec),
+        raw_svg=raw,
     )

@@ -90,6 +90,27 @@ def searches_view(config: dict[str, Any], ledger: Ledger) -> list[dict[str, Any]
     return out
 
 
+def sources_view(ledger: Ledger, config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per database search: the count ids of its records, distinct studies, studies only it
+    found, and included studies it found ("" where the ledger has no such count)."""
+    from .figures import search_ids
+
+    def cid(count_id: str) -> str:
+        return count_id if ledger.has(count_id) else ""
+
+    return [
+        {
+            "id": sid,
+            "name": text(name, "database"),
+            "records": cid(f"database_results.{sid}"),
+            "studies": cid(f"sources.studies.{sid}"),
+            "only": cid(f"sources.only.{sid}"),
+            "included": cid(f"sources.included.{sid}"),
+        }
+        for sid, name in search_ids(ledger, config)
+    ]
+
+
 def criteria_view(config: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
@@ -133,8 +154,17 @@ def characteristics_view(
             if "." in key:
                 continue
             label = labels.get(key) or key.replace("_", " ")
-            rows.append({"label": text(label, "charted value"), "count_id": cid})
-        out.append({"name": name, "label": text(f.get("label") or name, "field"), "rows": rows})
+            rows.append(
+                {"label": text(label, "charted value"), "plain_label": label, "count_id": cid}
+            )
+        out.append(
+            {
+                "name": name,
+                "label": text(f.get("label") or name, "field"),
+                "plain_label": str(f.get("label") or name),
+                "rows": rows,
+            }
+        )
     return out
 
 
@@ -203,13 +233,15 @@ def themes_view(
         groups.setdefault(_str(r["overarching_theme"]), []).append(
             {
                 "name": text(theme, "theme"),
+                "plain_name": theme,
                 "n_studies_id": ts if (kept_codes or ledger.has(ts)) else "",
                 "n_codes_id": tc if (kept_codes or ledger.has(tc)) else "",
                 "codes": codes,
             }
         )
     return [
-        {"name": text(name, "theme"), "themes": theme_rows} for name, theme_rows in groups.items()
+        {"name": text(name, "theme"), "plain_name": name, "themes": theme_rows}
+        for name, theme_rows in groups.items()
     ]
 
 
@@ -253,6 +285,9 @@ def provenance_view(files: pl.DataFrame, provenance: dict[str, Any]) -> dict[str
             for r in files.sort("source_id", "path").iter_rows(named=True)
         ],
         "tool_version": _str(provenance.get("tool_version")),
+        "python_version": _str(provenance.get("python_version")),
+        "run_time": _str(provenance.get("run_time")),
+        "run_time_source": _str(provenance.get("run_time_source")),
         "config_sha256": _str(provenance.get("config_sha256")),
         "packages": [
             {"name": str(k), "version": _str(v)}
@@ -444,6 +479,7 @@ def render_html(env: jinja2.Environment, context: dict[str, Any], ledger: Ledger
     return template.render(
         **context,
         n=ledger.n,
+        num=ledger.n,
         pct=ledger.pct,
         has=ledger.has,
         literal=literal,

@@ -139,8 +139,12 @@ UNITS = {
 }
 
 
-def sample_ledger() -> pl.DataFrame:
-    """A ledger with every count id the report reads, consistent by construction."""
+def sample_ledger(previous: int = 0) -> pl.DataFrame:
+    """A ledger with every count id the report reads, consistent by construction.
+
+    ``previous`` > 0 makes it the ledger of an update: that many studies (``P000``…) were
+    included in the previous version, so the report draws the updated-review flow template.
+    """
     c: list[L.Count] = []
 
     def add(cid: str, ids: list[str], label: str, stage: str, kind: str = "record") -> None:
@@ -222,8 +226,42 @@ def sample_ledger() -> pl.DataFrame:
     included = screened[0:10]
     add("new_reports", included, "Reports of new included studies", "screen", "study")
     add("new_studies", included, "New studies included in review", "screen", "study")
-    add("previous_studies", [], "Studies included in previous version", "screen", "study")
-    add("total_studies", included, "Total studies included", "screen", "study")
+    earlier = _ids("P", 0, previous)
+    add("previous_studies", earlier, "Studies included in previous version", "screen", "study")
+    add("total_studies", included + earlier, "Total studies included", "screen", "study")
+    if previous:
+        add(
+            "previous_reports", earlier, "Reports of studies in previous version", "screen", "study"
+        )
+        add(
+            "total_reports",
+            included + earlier,
+            "Reports of total included studies",
+            "screen",
+            "study",
+        )
+    # studies per source and overlap: medline r000-r024 -> S000-S024, embase r025-r044 ->
+    # S025-S044, psycinfo r045-r059 duplicates of S000-S014
+    from .sources import source_counts
+
+    record_ids = _ids("r", 0, 60)
+    c.extend(
+        source_counts(
+            pl.DataFrame(
+                {
+                    "record_id": record_ids,
+                    "source_id": [sid for sid, ids in per_search.items() for _ in ids],
+                }
+            ),
+            pl.DataFrame(
+                {
+                    "record_id": record_ids,
+                    "study_id": _ids("S", 0, 45) + _ids("S", 0, 15),
+                }
+            ),
+            pl.DataFrame({"study_id": screened, "final": ["included"] * 10 + ["excluded"] * 33}),
+        )
+    )
     # charting
     add("chart.rows", included, "Studies charted", "extract", "study")
     countries = {"canada": [0, 1, 2, 3], "united_kingdom": [4, 5, 6], "usa": [7, 8, 9]}
@@ -260,6 +298,7 @@ def sample_ledger() -> pl.DataFrame:
         add(f"code.{s}.n_segments", segs, f"Segments coded {code}", "codes", "segment")
     kept = [x[0] for x in CODES if x[3]]
     add("codes_found", [x[0] for x in CODES], "Codes found", "codes", "code")
+    add("codes_codebook", [x[0] for x in CODES], "Codes in the codebook", "codes", "code")
     add("codes_kept", kept, "Codes kept", "codes", "code")
     add("codes_dropped", [x[0] for x in CODES if not x[3]], "Codes dropped", "codes", "code")
     themes = sorted({x[1] for x in CODES if x[3]})
@@ -297,7 +336,9 @@ def sample_ledger() -> pl.DataFrame:
     return L.assemble([part])
 
 
-def sample_inputs(templates_dir: str, prisma_dir: str, embed_ids_max: int = 50) -> ReportInputs:
+def sample_inputs(
+    templates_dir: str, prisma_dir: str, embed_ids_max: int = 50, previous: int = 0
+) -> ReportInputs:
     """Every input of :func:`~scoping_review.report.build_report` for the synthetic review."""
     from . import ReportInputs
 
@@ -402,7 +443,7 @@ def sample_inputs(templates_dir: str, prisma_dir: str, embed_ids_max: int = 50) 
         },
     )
     return ReportInputs(
-        ledger=sample_ledger(),
+        ledger=sample_ledger(previous),
         issues=issues,
         charting=charting,
         charting_fields=CHARTING_FIELDS,

@@ -1,0 +1,66 @@
+"""``scoping-review explain`` and ``scoping-review counts`` on a ledger and its run's tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from helpers import records
+from scoping_review import cli, ledger
+
+
+def write_run(tmp_path: Path) -> Path:
+    """A results folder with a ledger and the records/studies tables explain reads titles from."""
+    results = tmp_path / "results"
+    (results / "ledger").mkdir(parents=True)
+    (results / "01_import").mkdir()
+    (results / "02_dedupe").mkdir()
+    frame = ledger.to_frame(
+        [
+            ledger.count_of("new_studies", ["S-1", "S-2"], unit="studies", label="New studies",
+                            stage="03_screen", rule="screen", id_kind="study_id"),
+            ledger.measure("prevalence.threshold", 2, unit="studies", label="Threshold",
+                           stage="05_codes", rule="codes"),
+        ],
+        {"sheet.csv": "ab" * 32},
+    )  # fmt: skip
+    frame.write_parquet(results / "ledger/counts.parquet")
+    records([{"record_id": "pubmed:1", "title": "A title", "year": 2020}]).write_parquet(
+        results / "01_import/records.parquet"
+    )
+    pl.DataFrame(
+        {
+            "study_id": ["S-1", "S-2"],
+            "title": ["First <script>study</script>", None],
+            "year": [2019, None],
+            "databases": [["PubMed", "WoS"], ["WoS"]],
+        },
+        schema_overrides={"year": pl.Int64},
+    ).write_parquet(results / "02_dedupe/studies.parquet")
+    return results / "ledger/counts.parquet"
+
+
+def test_explain_lists_ids_with_title_year_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_run(tmp_path)
+    assert cli.main(["explain", "new_studies", "--ledger", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "new_studies = 2 studies: New studies"
+    assert "    S-1\t2019\tPubMed, WoS\tFirst <script>study</script>" in out
+    assert "    S-2\t\tWoS\t" in out
+    assert cli.main(["explain", "new_studies", "--ids", "--ledger", str(path)]) == 0
+    assert capsys.readouterr().out == "S-1\nS-2\n"
+    assert cli.main(["explain", "prevalence.threshold", "--ledger", str(path)]) == 0
+    assert "not a count of identifiable things" in capsys.readouterr().out
+
+
+def test_counts_lists_every_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_run(tmp_path)
+    assert cli.main(["counts", "--ledger", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in out] == ["new_studies", "prevalence.threshold"]
+    assert "2 studies" in out[0] and "03_screen/screen" in out[0]
+    assert cli.main(["counts", "--prefix", "nothing.", "--ledger", str(path)]) == 1

@@ -1,0 +1,96 @@
+"""Ledger counts as plain text, for ``scoping-review explain`` and ``scoping-review counts``.
+
+The same facts the report's click-through panel shows: a count's value, rule, stage, input
+hashes and the records or studies behind it (ID, title, year, source).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+LOOKUP_SCHEMA = {
+    "id": pl.String,
+    "kind": pl.String,
+    "title": pl.String,
+    "year": pl.Int64,
+    "source": pl.String,
+}
+
+
+def lookup_frame(records: pl.DataFrame, studies: pl.DataFrame) -> pl.DataFrame:
+    """ID → kind, title, year, source for every record and study.
+
+    ``records`` needs ``record_id``, ``title``, ``year``, ``database``; ``studies`` needs
+    ``study_id``, ``title``, ``year``, ``databases`` (a list).
+    """
+    return pl.concat(
+        [
+            records.select(
+                pl.col("record_id").alias("id"),
+                pl.lit("record").alias("kind"),
+                "title",
+                pl.col("year").cast(pl.Int64),
+                pl.col("database").alias("source"),
+            ),
+            studies.select(
+                pl.col("study_id").alias("id"),
+                pl.lit("study").alias("kind"),
+                "title",
+                pl.col("year").cast(pl.Int64),
+                pl.col("databases").list.join(", ").alias("source"),
+            ),
+        ]
+    ).cast(LOOKUP_SCHEMA)  # type: ignore[arg-type]
+
+
+def _one_line(text: Any) -> str:
+    return " ".join(str(text).split()) if text is not None else ""
+
+
+def explain_lines(row: dict[str, Any], lookup: pl.DataFrame | None = None) -> list[str]:
+    """The text ``scoping-review explain`` prints for one ledger row.
+
+    With ``lookup`` each ID is followed by its year, source and title (tab-separated).
+    """
+    lines = [
+        f"{row['count_id']} = {row['value']} {row['unit']}: {row['label']}",
+        f"  stage {row['stage']}, rule {row['rule']}",
+    ]
+    for item in row["inputs"] or []:
+        lines.append(f"  input {item['name']}  sha256 {item['sha256']}")
+    if row["id_kind"] == "none":
+        lines.append("  a measured value, not a count of identifiable things")
+        return lines
+    ids = [str(i) for i in row["ids"] or []]
+    lines.append(f"  {row['id_kind']}s ({len(ids)}):")
+    info: dict[str, dict[str, Any]] = {}
+    if lookup is not None and ids:
+        hits = lookup.filter(pl.col("id").is_in(ids)).unique("id", keep="first")
+        info = {str(r["id"]): r for r in hits.iter_rows(named=True)}
+    for i in ids:
+        rec = info.get(i)
+        if rec is None:
+            lines.append(f"    {i}")
+        else:
+            year = "" if rec["year"] is None else str(rec["year"])
+            lines.append(f"    {i}\t{year}\t{_one_line(rec['source'])}\t{_one_line(rec['title'])}")
+    return lines
+
+
+def counts_lines(ledger: pl.DataFrame, prefix: str = "") -> list[str]:
+    """One line per ledger count (``count_id  value unit  stage/rule  label``), by id."""
+    frame = ledger.sort("count_id")
+    if prefix:
+        frame = frame.filter(pl.col("count_id").str.starts_with(prefix))
+    rows = list(frame.iter_rows(named=True))
+    width = max((len(str(r["count_id"])) for r in rows), default=8)
+    out = []
+    for r in rows:
+        value = f"{r['value']} {r['unit']}".strip()
+        out.append(
+            f"{str(r['count_id']).ljust(width)}  {value:<16}  "
+            f"{r['stage']}/{r['rule']}  {_one_line(r['label'])}"
+        )
+    return out

@@ -1,0 +1,21 @@
+"""Adapter: studies per source and overlap between sources, as ledger counts (rule sources)."""
+
+import polars as pl
+
+from scoping_review import ledger, schemas, storage
+from scoping_review.report.sources import source_counts
+
+
+def main(smk) -> None:
+    log = storage.open_log(smk.log[0], "sources")
+    records = pl.read_parquet(smk.input.records, columns=["record_id", "source_id"])
+    clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
+    status = storage.read_table(smk.input.status, schemas.STATUS)
+    counts = source_counts(records, clusters, status)
+    storage.write_table(
+        ledger.to_frame(counts, storage.input_hashes(smk.input)), smk.output.ledger, schemas.LEDGER
+    )
+    log.info(f"{len(counts)} source counts")
+
+
+main(snakemake)
