@@ -409,19 +409,23 @@ def canonical_frame(
     value = pl.col("value")
     fld = pl.col("field")
     long = fields.filter(value != "").join(mapping, on="tag", how="inner", maintain_order="left")
-    extract: pl.Expr = value
-    for name in ("doi", "year"):
-        pattern = EXTRACT_BY_FORMAT.get((fmt, name), EXTRACT[name])
-        extract = pl.when(fld == name).then(value.str.extract(pattern, 1)).otherwise(extract)
-    extract = (
-        pl.when(fld == "pmid")
-        .then(value.str.replace_all(r"\D", ""))
-        .when(fld == "native_id")
-        .then(value.str.replace_all(r"\s+", ""))
-        .otherwise(extract)
+    # value patterns run only on the rows of their field (never a year regex over abstracts)
+    cleaners: dict[str, pl.Expr] = {
+        name: value.str.extract(EXTRACT_BY_FORMAT.get((fmt, name), EXTRACT[name]), 1)
+        for name in ("doi", "year")
+    }
+    cleaners["pmid"] = value.str.replace_all(r"\D", "")
+    cleaners["native_id"] = value.str.replace_all(r"\s+", "")
+    long = pl.concat(
+        [
+            long.filter(~fld.is_in(list(cleaners))),
+            *(long.filter(fld == name).with_columns(value=expr) for name, expr in cleaners.items()),
+        ]
     )
-    long = long.with_columns(value=extract.str.strip_chars()).filter(
-        value.is_not_null() & (value != "")
+    long = (
+        long.with_columns(value=value.str.strip_chars())
+        .filter(value.is_not_null() & (value != ""))
+        .sort("fid")
     )
     # issn / isbn: every value of every listed tag, identifiers pulled out by pattern
     ids = (
@@ -531,15 +535,16 @@ def canonical_frame(
 
 
 def _fallback_ids(frame: pl.DataFrame) -> pl.Series:
-    """``h`` + 12 hex digits of SHA-1 over a record's raw tags and values (stable across runs)."""
-    out: list[str | None] = []
-    for native, tags, values in frame.select("native_id", "raw_tags", "raw_values").iter_rows():
-        if native:
-            out.append(native)
-        else:
-            text = "\n".join(f"{t}\t{v}" for t, v in zip(tags, values, strict=True))
-            out.append("h" + hashlib.sha1(text.encode()).hexdigest()[:12])
-    return pl.Series("native_id", out, dtype=pl.String)
+    """``h`` + 12 hex digits of SHA-1 over a record's raw tags and values (stable across runs),
+    for the records whose export gave no native ID."""
+    missing = frame.with_row_index("__i").filter(pl.col("native_id").is_null())
+    if not missing.height:
+        return frame["native_id"]
+    hashed: list[str] = []
+    for tags, values in missing.select("raw_tags", "raw_values").iter_rows():
+        text = "\n".join(f"{t}\t{v}" for t, v in zip(tags, values, strict=True))
+        hashed.append("h" + hashlib.sha1(text.encode()).hexdigest()[:12])
+    return frame["native_id"].scatter(missing["__i"], hashed)
 
 
 def detect_format(data: bytes, text: str) -> str | None:

@@ -66,6 +66,9 @@ def _looks_utf16(data: bytes) -> str | None:
 
 def repair_mojibake(text: str) -> tuple[str, int]:
     """Repair double-encoded lines with ftfy; return the text and how many lines changed."""
+    # cheap pre-check: the lead characters of every mojibake pair, found with str.find
+    if text.isascii() or not any(ch in text for ch in "\u00c2\u00c3\u00c4\u00c5\u00e2"):
+        return text, 0
     if not _MOJIBAKE.search(text):
         return text, 0
     import ftfy

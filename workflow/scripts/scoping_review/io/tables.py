@@ -56,7 +56,8 @@ def to_long(frame: pl.DataFrame, first_lines: pl.Series) -> tuple[pl.DataFrame, 
     """(fields, starts) from a frame of text cells and each row's first physical line."""
     frame = frame.select(pl.all().cast(pl.String))
     names = [c.strip() for c in frame.columns]
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    # positional names, so that a column called "rec", "tag" or "value" cannot collide
+    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
     nonempty = pl.any_horizontal(pl.all().str.strip_chars().str.len_chars() > 0).fill_null(False)
     keep = (
         frame.select(nonempty.alias("keep"))["keep"]
@@ -64,18 +65,28 @@ def to_long(frame: pl.DataFrame, first_lines: pl.Series) -> tuple[pl.DataFrame, 
         else pl.Series([], dtype=pl.Boolean)
     )
     frame = frame.with_columns(pl.Series("__line", first_lines, dtype=pl.Int64))
-    frame = frame.filter(keep).with_row_index("rec").with_columns(pl.col("rec").cast(pl.Int64))
-    starts = frame.select("rec", pl.col("__line").alias("line"))
-    order = {name: i for i, name in enumerate(names)}
+    frame = frame.filter(keep).with_row_index("__rec").with_columns(pl.col("__rec").cast(pl.Int64))
+    starts = frame.select(pl.col("__rec").alias("rec"), pl.col("__line").alias("line"))
+    order = {f"c{i}": i for i in range(len(names))}
     fields = (
         frame.drop("__line")
-        .unpivot(index="rec", variable_name="tag", value_name="value")
-        .with_columns(pl.col("value").str.strip_chars())
+        .unpivot(index="__rec", variable_name="__col", value_name="__value")
+        .select(
+            pl.col("__rec").alias("rec"),
+            pl.col("__col").replace_strict(order, return_dtype=pl.Int64).alias("col"),
+            pl.col("__value").str.strip_chars().alias("value"),
+        )
         .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
-        .with_columns(col_order=pl.col("tag").replace_strict(order, return_dtype=pl.Int64))
-        .sort("rec", "col_order")
+        .sort("rec", "col")
         .with_row_index("fid")
-        .select("rec", pl.col("fid").cast(pl.Int64), "tag", "value")
+        .select(
+            "rec",
+            pl.col("fid").cast(pl.Int64),
+            pl.col("col")
+            .replace_strict(dict(enumerate(names)), return_dtype=pl.String)
+            .alias("tag"),
+            "value",
+        )
     )
     return fields, starts
 
@@ -104,7 +115,7 @@ def parse_delimited(text: str, sep: str | None = None) -> Parsed:
     first = (breaks.cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0) + 2
     n_raw = _count_rows(text, sep, quoting)
     fields, starts = to_long(frame, first)
-    return Parsed(fields, starts, [], n_raw, [f"delimiter {sep!r}"])
+    return Parsed(fields, starts, [], n_raw, [])
 
 
 def parse_sheet(frame: pl.DataFrame) -> Parsed:

@@ -33,58 +33,72 @@ import polars as pl
 @dataclass(frozen=True)
 class TaggedFormat:
     name: str
-    tag_regex: str  # Rust regex, groups: tag, value; matched against the whole line
+    # Rust regex matched against a line's first 16 characters: group 1 is the tag, the whole
+    # match the prefix before the value (so long abstract lines are never scanned whole)
+    tag_regex: str
     start_tag: str | None  # None: a record starts at the first tag line after a blank line
     end_tag: str | None  # None: a record runs to the next start
     continuation_regex: str | None  # Rust regex a continuation line matches; None: any untagged
-    start_pattern: str  # Python regex (MULTILINE) counting record starts in the raw text
+    start_pattern: str  # Python regex counting record starts in "\n" + the raw text
     list_tags: frozenset[str] = frozenset()  # continuation lines of these tags are new values
     header_tags: frozenset[str] = frozenset()  # file-level tags outside records (WoS FN, VR, EF)
+    # the common layout, checked with plain slices (fast): tag offset, tag width, separator
+    # after the tag ("" if none), offset of the value; other lines go through ``tag_regex``
+    layout: tuple[int, int, str, int] | None = None
+    tag_chars: str = r"^[A-Z][A-Z0-9]*$"  # what a tag (right-stripped) must look like
+    lead: str = ""  # literal text before the tag in the layout (EndNote's "%")
 
     def count_starts(self, text: str) -> int:
-        # formats whose records start after a blank line: the file start counts as one
-        prefix = "\n\n" if self.start_tag is None else ""
-        return len(re.findall(self.start_pattern, prefix + text, re.MULTILINE))
+        # patterns are anchored on "\n" (a literal the regex engine finds fast); formats whose
+        # records start after a blank line count the file start as one
+        prefix = "\n\n" if self.start_tag is None else "\n"
+        return len(re.findall(self.start_pattern, prefix + text))
 
 
 RIS = TaggedFormat(
     name="ris",
-    tag_regex=r"^\s*([A-Z][A-Z0-9]) {1,2}- ?(.*)$",
+    tag_regex=r"^[ \t]*([A-Z][A-Z0-9]) {1,2}- ?",
     start_tag="TY",
     end_tag="ER",
     continuation_regex=None,
-    start_pattern=r"^\s*TY {1,2}-",
+    start_pattern=r"\n[ \t]*TY {1,2}-",
+    layout=(0, 2, "  -", 6),
 )
 
 # records are separated by blank lines; PMID usually opens them, but ERIC's .nbib starts with
 # OWN and has no PMID, so a record starts at the first tag line after a blank line
 MEDLINE = TaggedFormat(
     name="medline",
-    tag_regex=r"^([A-Z][A-Z0-9]{0,3}) {0,3}-(?: (.*)|\s*)$",
+    tag_regex=r"^([A-Z][A-Z0-9]{0,3}) {0,3}-(?: |[ \t]*$)",
     start_tag=None,
     end_tag=None,
     continuation_regex=r"^ {2,}\S",
     start_pattern=r"\n[ \t]*\n[A-Z][A-Z0-9]{0,3} {0,3}-(?: |\n|\Z)",
+    layout=(0, 4, "-", 6),
 )
 
 WOS = TaggedFormat(
     name="wos",
-    tag_regex=r"^([A-Z][A-Z0-9])(?: (.*)|\s*)$",
+    tag_regex=r"^([A-Z][A-Z0-9])(?: |[ \t]*$)",
     start_tag="PT",
     end_tag="ER",
     continuation_regex=r"^ {1,3}\S",
-    start_pattern=r"^PT(?: |$)",
+    start_pattern=r"\nPT(?=[ \n]|\Z)",
     list_tags=frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "CR", "C1", "C3", "ED", "RP"}),
     header_tags=frozenset({"FN", "VR", "EF"}),
+    layout=(0, 2, "", 3),
 )
 
 ENDNOTE = TaggedFormat(
     name="endnote",
-    tag_regex=r"^%([A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]) ?(.*)$",
+    tag_regex=r"^%([A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]) ?",
     start_tag=None,
     end_tag=None,
     continuation_regex=None,
     start_pattern=r"\n[ \t]*\n%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]",
+    layout=(1, 1, "", 3),
+    lead="%",
+    tag_chars=r"^[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]$",
 )
 
 FORMATS: dict[str, TaggedFormat] = {f.name: f for f in (RIS, MEDLINE, WOS, ENDNOTE)}
@@ -124,20 +138,55 @@ def _first_lines(mask: pl.DataFrame, n: int = 5) -> str:
     return ", ".join(str(x + 1) for x in lines)
 
 
+def _tags(df: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
+    """Add ``tag`` (null on untagged lines), ``value`` and ``blank`` to a frame of lines.
+
+    Lines in the format's common layout are split with slices; the rest (a single-space RIS
+    separator, leading spaces) with ``tag_regex``, run only on them.
+    """
+    line = pl.col("line")
+    df = df.with_columns(blank=~line.str.contains(r"\S"))
+    if fmt.layout is not None:
+        start, width, sep, value_at = fmt.layout
+        after = start + width + len(sep)
+        head = line.str.head(after + 1)
+        ok = (head.str.slice(start + width, len(sep)) == sep) if sep else pl.lit(True)
+        if start:
+            ok = ok & (head.str.head(start) == fmt.lead)
+        ok = ok & ((head.str.len_bytes() == after) | (head.str.slice(after, 1) == " "))
+        tag = head.str.slice(start, width).str.strip_chars_end()
+        df = df.with_columns(tag=pl.when(ok).then(tag))
+        df = df.with_columns(fast=pl.col("tag").str.contains(fmt.tag_chars).fill_null(False))
+        df = df.with_columns(
+            tag=pl.when(pl.col("fast")).then(pl.col("tag")),
+            value=pl.when(pl.col("fast")).then(line.str.slice(value_at).str.strip_chars()),
+        )
+    else:
+        df = df.with_columns(
+            tag=pl.lit(None, pl.String), value=pl.lit(None, pl.String), fast=pl.lit(False)
+        )
+    head = line.str.head(16)
+    slow = df.filter(~pl.col("fast") & ~pl.col("blank") & head.str.contains(fmt.tag_regex))
+    if slow.height:
+        prefix = head.str.extract(fmt.tag_regex, 0)
+        slow = slow.select(
+            "n",
+            head.str.extract(fmt.tag_regex, 1).alias("tag"),
+            line.str.slice(prefix.str.len_chars()).str.strip_chars().alias("value"),
+        )
+        df = df.update(slow, on="n")
+    return df.with_columns(pl.col("value").fill_null(line.str.strip_chars())).drop("fast")
+
+
 def parse(text: str, fmt: TaggedFormat) -> Parsed:
     """Parse ``text`` (decoded; any newlines) in format ``fmt``."""
     lines = split_lines(text)
     n_raw = fmt.count_starts("\n".join(lines))
-    df = pl.DataFrame({"line": lines}).with_row_index("n")
+    df = _tags(pl.DataFrame({"line": lines}).with_row_index("n"), fmt)
     line = pl.col("line")
-    parts = line.str.extract_groups(fmt.tag_regex)
-    df = df.with_columns(
-        tag=parts.struct.field("1"),
-        value=parts.struct.field("2").fill_null("").str.strip_chars(),
-        blank=line.str.strip_chars().str.len_bytes() == 0,
-    )
+    head = line.str.head(16)
     if fmt.continuation_regex is not None:
-        is_cont = line.str.contains(fmt.continuation_regex)
+        is_cont = head.str.contains(fmt.continuation_regex)
         df = df.with_columns(
             tag=pl.when(is_cont).then(None).otherwise(pl.col("tag")), cont_ok=is_cont
         )
@@ -218,23 +267,27 @@ def parse(text: str, fmt: TaggedFormat) -> Parsed:
             f"indent, read as continuations: line(s) {_first_lines(bad_cont)}"
         )
     body = body.with_columns(
-        ftag=pl.col("tag").forward_fill().over("rec"),
+        ftag=pl.col("tag").forward_fill(),  # a record's first body line is its start tag
         value=pl.when(cont).then(pl.col("line").str.strip_chars()).otherwise(pl.col("value")),
     )
     new_value = ~cont
     if fmt.list_tags:
         new_value = new_value | pl.col("ftag").is_in(list(fmt.list_tags))
     body = body.with_columns(fid=new_value.cast(pl.Int64).cum_sum() - 1)
-    fields = (
-        body.group_by("fid", maintain_order=True)
-        .agg(
-            pl.col("rec").first(),
-            pl.col("ftag").first().alias("tag"),
-            pl.col("value").str.join(" ").str.strip_chars(),
-            pl.col("n").first(),
-        )
-        .select("rec", "fid", "tag", "value")
+    # fields of one line pass straight through; only multi-line fields are grouped and joined
+    fid = pl.col("fid")
+    multi = ((fid == fid.shift(1)) | (fid == fid.shift(-1))).fill_null(False)
+    body = body.select("rec", "fid", pl.col("ftag").alias("tag"), "value", multi.alias("multi"))
+    joined = (
+        body.filter(pl.col("multi"))
+        .group_by("fid")
+        .agg(pl.col("rec").first(), pl.col("tag").first(), pl.col("value"))
+        .with_columns(pl.col("value").list.join(" ").str.strip_chars())
     )
+    fields = pl.concat(
+        [body.filter(~pl.col("multi")).select("rec", "fid", "tag", "value"),
+         joined.select("rec", "fid", "tag", "value")]
+    ).sort("fid")  # fmt: skip
     starts = df.filter(pl.col("is_start")).select(
         "rec", (pl.col("n") + 1).cast(pl.Int64).alias("line")
     )
