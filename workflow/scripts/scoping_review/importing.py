@@ -47,8 +47,8 @@ FIELD_MAPS: dict[str, FieldMap] = {
     "ris": {
         "title": ("TI", "T1", "CT", "BT"),
         "abstract": ("AB", "N2"),
-        "authors": ("AU", "A1", "A2"),
-        "year": ("PY", "Y1", "DA", "Y2"),
+        "authors": ("AU", "A1"),  # A2 is editors/secondary authors: kept raw only
+        "year": ("PY", "Y1", "DA"),  # Y2 is an access date in most dialects
         "journal": ("T2", "JO", "JF", "JA", "J2", "T3"),
         "volume": ("VL",),
         "issue": ("IS", "CP"),
@@ -272,7 +272,12 @@ SPLITS: dict[str, dict[str, tuple[str, ...]]] = {
     "colrev_csv": {"authors": (" and ",), "keywords": (";", ",")},
     "scopus_csv": {"authors": (";", ", "), "keywords": (";",), "issn": (";",), "isbn": (";",)},
     "pubmed_csv": {"authors": (", ",)},
-    "csv": {"authors": (";", " and "), "keywords": (";",), "issn": (";", ","), "isbn": (";", ",")},
+    "csv": {
+        "authors": (";", "|", " and "),
+        "keywords": (";", "|"),
+        "issn": (";", ","),
+        "isbn": (";", ","),
+    },
 }
 SPLITS["xlsx"] = SPLITS["csv"]
 
@@ -308,7 +313,9 @@ LANGUAGES: dict[str, str] = {
 # fmt: on
 
 # value patterns (Rust regex, group 1) applied before a tag can win its field
-_DOI = r"(10\.\d{4,9}/[^\s\[\]\"<>]+)"
+_DOI = (
+    r"(10\.\d{4,9}/[^\s\"<>]+)"  # SICI DOIs contain [ ]: 10.1650/0010-5422(2007)109[97:N]2.0.CO;2
+)
 EXTRACT: dict[str, str] = {
     "doi": _DOI,
     "year": r"(?:^|\D)(1[5-9]\d\d|20\d\d)(?:\D|$)",
@@ -384,7 +391,11 @@ def detect_table_preset(columns: Sequence[str]) -> str:
 
 
 def _split(values: pl.Expr, seps: tuple[str, ...]) -> pl.Expr:
-    """Split each value on the first of ``seps`` it contains (literal), else keep it whole."""
+    """Split each value on the first of ``seps`` it contains (literal), else keep it whole.
+
+    A cell holding a Python/JSON list literal (``['Marx, Karl', 'Lindgren, Astrid']``, as
+    written by pandas-based tools) is read as that list.
+    """
     out: pl.Expr = pl.concat_list(values)
     for sep in reversed(seps):
         out = (
@@ -392,7 +403,9 @@ def _split(values: pl.Expr, seps: tuple[str, ...]) -> pl.Expr:
             .then(values.str.split(sep))
             .otherwise(out)
         )
-    return out
+    literal = values.str.contains(r"""^\[\s*['"].*['"]\s*\]$""")
+    items = values.str.strip_chars("[] ").str.strip_chars("'\"").str.split("', '")
+    return pl.when(literal).then(items).otherwise(out)
 
 
 def canonical_frame(
@@ -518,7 +531,7 @@ def canonical_frame(
         "journal",
         "volume",
         "issue",
-        pages.alias("pages"),
+        pages.str.replace_all(r"\s*(?:--|[\u2010-\u2015])\s*", "-").alias("pages"),
         pl.when(doi.str.contains(r"^10\.\d{4,9}/\S+$")).then(doi).alias("doi"),
         pl.col("pmid"),
         "accession",

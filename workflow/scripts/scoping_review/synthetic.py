@@ -16,19 +16,21 @@ from typing import Any
 
 import polars as pl
 
-_WORDS = (
-    "alliance rupture repair therapeutic relationship client therapist session outcome process "
-    "change psychotherapy cognitive behavioural psychodynamic emotion focused withdrawal "
-    "confrontation marker resolution trust empathy feedback study trial qualitative quantitative "
-    "review analysis evidence practice training supervision depression anxiety trauma "
-    "adolescent adult couple family group online brief long-term model measure scale validity "
-    "reliability negotiation impasse enactment metacommunication responsiveness"
-).split()
+from . import schemas
+
+_WORD_TEXT = """alliance rupture repair therapeutic relationship client therapist session outcome
+process change psychotherapy cognitive behavioural psychodynamic emotion focused withdrawal
+confrontation marker resolution trust empathy feedback study trial qualitative quantitative review
+analysis evidence practice training supervision depression anxiety trauma adolescent adult couple
+family group online brief long-term model measure scale validity reliability negotiation impasse
+enactment metacommunication responsiveness"""
+_WORDS = tuple(_WORD_TEXT.split())
 _SURNAMES = (
-    "Safran Muran Eubanks Kraus Okamoto Kazantzis Lipner Samstag Stiles Hill Gelso Norcross "
-    "Wampold Horvath Bordin Lambert Castonguay Constantino Coutinho Ribeiro Sousa Gonçalves "
-    "Müller Øster Nguyen Kowalski O'Brien García-López van der Berg"
-).split()
+    "Safran", "Muran", "Eubanks", "Kraus", "Okamoto", "Kazantzis", "Lipner", "Samstag", "Stiles",
+    "Hill", "Gelso", "Norcross", "Wampold", "Horvath", "Bordin", "Lambert", "Castonguay",
+    "Constantino", "Coutinho", "Ribeiro", "Sousa", "Gonçalves", "Müller", "Øster", "Nguyen",
+    "Kowalski", "O'Brien", "García-López", "van der Berg",
+)  # fmt: skip
 _JOURNALS = (
     "Psychotherapy",
     "Journal of Clinical Psychology",
@@ -42,6 +44,8 @@ _TYPES = {"article": ("JOUR", "Journal Article", "J", "article"),
           "chapter": ("CHAP", "Book Chapter", "B", "incollection"),
           "conference": ("CONF", "Proceedings Paper", "S", "inproceedings")}  # fmt: skip
 FORMATS = ("ris", "medline", "wos", "bibtex")
+COLUMNS = ("native_id", "title", "abstract", "authors", "year", "journal", "volume", "issue",
+           "pages", "doi", "pmid", "language", "publication_type", "keywords", "issn")  # fmt: skip
 
 
 def _sentence(rng: random.Random, lo: int, hi: int) -> str:
@@ -82,23 +86,7 @@ def records(n: int, seed: int = 0) -> pl.DataFrame:
                 "issn": [f"{rng.randint(1000, 9999)}-{rng.randint(100, 999)}{rng.randint(0, 9)}"],
             }
         )
-    schema = {
-        "native_id": pl.String,
-        "title": pl.String,
-        "abstract": pl.String,
-        "authors": pl.List(pl.String),
-        "year": pl.Int64,
-        "journal": pl.String,
-        "volume": pl.String,
-        "issue": pl.String,
-        "pages": pl.String,
-        "doi": pl.String,
-        "pmid": pl.String,
-        "language": pl.String,
-        "publication_type": pl.String,
-        "keywords": pl.List(pl.String),
-        "issn": pl.List(pl.String),
-    }
+    schema = pl.Schema({name: schemas.RECORDS.columns[name] for name in COLUMNS})
     return pl.DataFrame(rows, schema=schema)
 
 

@@ -40,7 +40,7 @@ def _fields(entry: Entry) -> list[tuple[str, str]]:
 _LATEX = re.compile(r"[\\{}$~^_&%]|--|``|''")
 
 
-class _FastLatexDecoding(m.LatexDecodingMiddleware):  # type: ignore[misc]
+class _FastLatexDecoding(m.LatexDecodingMiddleware):
     def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
         if not _LATEX.search(python_string):
             return python_string, ""

@@ -63,6 +63,11 @@ RIS = TaggedFormat(
     continuation_regex=None,
     start_pattern=r"\n[ \t]*TY {1,2}-",
     layout=(0, 2, "  -", 6),
+    # untagged lines after these tags are further values (EndNote and Rayyan put one keyword
+    # per line after a single KW; Dimensions one URL per line), as rispy reads them
+    list_tags=frozenset(
+        {"A1", "A2", "A3", "A4", "AU", "KW", "N1", "UR", "L1", "L2", "L3", "L4", "SN"}
+    ),
 )
 
 # records are separated by blank lines; PMID usually opens them, but ERIC's .nbib starts with
