@@ -180,7 +180,7 @@ def _tags(df: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
             line.str.slice(prefix.str.len_chars()).str.strip_chars().alias("value"),
         )
         df = df.update(slow, on="n")
-    return df.with_columns(pl.col("value").fill_null(line.str.strip_chars())).drop("fast")
+    return df.drop("fast")  # untagged lines: value null (continuations are stripped later)
 
 
 def parse(text: str, fmt: TaggedFormat) -> Parsed:
