@@ -38,9 +38,8 @@ EXPLAINED: dict[tuple[str, str], str] = {
 
 
 def ris_fixtures() -> list[str]:
-    from conftest import SHARED
-
-    root = SHARED / "fixtures" / "exports"
+    # collection time, before fixtures exist: the same path as tests/conftest.py's SHARED
+    root = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "exports"
     if not root.exists():
         return []
     out = []
