@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: run test check format lint dry-run system-deps clean venv slurm-up slurm-down
+.PHONY: run test check format lint dry-run system-deps clean venv slurm-up slurm-down bench bench-import
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,13 @@ slurm-up:
 
 slurm-down:
 	bash $(LOCAL_SLURM)/teardown.sh
+
+# Benchmarks (results written to benchmarks/); BENCH_N records per synthetic file
+BENCH_N ?= 100000
+bench-import: $(STAMP)
+	$(BIN)/python benchmarks/bench_import.py --n $(BENCH_N)
+
+bench: bench-import
 
 clean:
 	rm -rf results .snakemake

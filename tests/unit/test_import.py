@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoping_review import importing
-from scoping_review.io.decode import decode
+from scoping_review.io.decode import decode, repair_mojibake
 
 META = importing.SourceMeta("src", "Database", "2024-09-18", "export.txt")
 
@@ -131,6 +131,9 @@ ris_value = (
     )
     .map(str.strip)
     .filter(bool)
+    # judgement call: text shaped exactly like double-encoded UTF-8 ("Â¡") is repaired on
+    # import (and the file's encoding note says so), so it cannot round-trip unchanged
+    .filter(lambda t: repair_mojibake(t)[1] == 0)
 )
 
 

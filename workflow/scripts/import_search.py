@@ -14,6 +14,7 @@ def main(smk) -> None:
             meta,
             fmt=search.get("format", "auto"),
             encoding=search.get("encoding"),
+            columns=search.get("columns"),
         )
         row = part.file_row
         log.info(

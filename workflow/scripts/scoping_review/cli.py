@@ -2,7 +2,7 @@
 
 scoping-review run [--directory DIR] [--cores N] [-- extra snakemake args]
 scoping-review update [--directory DIR] [--cores N | --profile P] [-- extra snakemake args]
-scoping-review import FILE [--format ris|medline|wos|bibtex] [--out records.parquet]
+scoping-review import FILE [--format F] [--encoding E] [--out records.parquet] [--rejects r.parquet]
 scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet] [--ids]
 scoping-review counts [--ledger results/ledger/counts.parquet] [--prefix PREFIX]
 scoping-review check-config [config/config.yaml]
@@ -101,26 +101,24 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    path = Path(args.file)
-    meta = importing.SourceMeta(args.source_id, args.database or args.source_id, "", str(path))
     try:
-        result = importing.import_export(storage.read_bytes(path), meta, fmt=args.format)
+        result = storage.import_file(
+            args.file,
+            args.format,
+            args.source_id,
+            args.database,
+            encoding=args.encoding,
+        )
     except (importing.ImportError_, storage.InputFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    row = result.file_row
-    print(
-        f"{path}: format {row['format']}, encoding {row['encoding']} ({row['encoding_note']})\n"
-        f"  record starts in the raw text: {row['n_raw']}\n"
-        f"  parsed: {row['n_parsed']}\n  rejected: {row['n_rejected']}"
-    )
-    for line, reason in result.rejects.select("line", "reason").rows():
-        print(f"  reject at line {line}: {reason}")
-    for note in result.notes:
-        print(f"  note: {note}")
+    print(importing.reconciliation(result))
     if args.out:
         storage.write_table(result.records, args.out, schemas.RECORDS)
         print(f"records written to {args.out}")
+    if args.rejects:
+        storage.write_table(result.rejects, args.rejects, schemas.REJECTS)
+        print(f"rejects written to {args.rejects}")
     return 0
 
 
@@ -212,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--format", default="auto", choices=["auto", *importing.FORMATS])
     imp.add_argument("--source-id", default="file")
+    imp.add_argument("--encoding", default=None, help="declared text encoding (default: detect)")
+    imp.add_argument("--rejects", default=None, help="write the rejects to this Parquet file")
     imp.add_argument("--database", default=None)
     imp.add_argument("--out", default=None, help="write the records to this Parquet file")
     imp.set_defaults(func=_import)

@@ -1,12 +1,21 @@
 """01_import: exports (already read as bytes by the adapter) to canonical records.
 
-Field maps are data: for each format, the tags that feed each canonical field, in order of
-preference. Every tag the export carried is also kept verbatim in ``raw_tags``/``raw_values``.
+Pipeline, the same for every format: bytes → :mod:`.io.decode` (encoding decided and recorded)
+→ a reader (:mod:`.io.tagged`, :mod:`.io.bibtex`, :mod:`.io.tables`, :mod:`.io.xmlrefs`) that
+returns a long frame of ``(rec, fid, tag, value)`` fields plus rejects and ``n_raw`` (record
+starts counted independently of the reader) → :func:`canonical_frame`, which maps tags to
+canonical fields with polars joins (no Python loop per record) → reconciliation
+``n_raw == parsed + rejected`` → the records table.
+
+Field maps are data: for each format, the tags (or column names) that feed each canonical field,
+in order of preference (the first tag present in a record wins; list fields take every value of
+that tag). Every tag the export carried is also kept verbatim in ``raw_tags``/``raw_values``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,32 +23,47 @@ from dataclasses import dataclass
 import polars as pl
 
 from . import schemas
-from .io import bibtex, tagged
+from .io import bibtex, tables, tagged, xmlrefs
 from .io.decode import decode
 from .ledger import Count, Emitter
-from .normalize import find_year, normalize_doi
 
-FORMATS = ("ris", "medline", "wos", "bibtex")
+TAGGED = ("ris", "medline", "wos", "endnote")
+TABLE_PRESETS = ("scopus_csv", "pubmed_csv", "wos_tab", "colrev_csv")
+FORMATS = (
+    *TAGGED,
+    "bibtex",
+    "endnote_xml",
+    "pubmed_xml",
+    "csv",
+    "xlsx",
+    *TABLE_PRESETS,
+)
 
-# canonical field -> tags, first present wins (list fields take all of the first present tag)
-FIELD_MAPS: dict[str, dict[str, tuple[str, ...]]] = {
+LIST_FIELDS = ("authors", "keywords", "issn", "isbn")
+
+# canonical field -> tags, first present wins (list fields take all values of the first present tag)
+FieldMap = dict[str, tuple[str, ...]]
+FIELD_MAPS: dict[str, FieldMap] = {
     "ris": {
         "title": ("TI", "T1", "CT", "BT"),
         "abstract": ("AB", "N2"),
-        "authors": ("AU", "A1", "A2"),
-        "year": ("PY", "Y1", "DA", "Y2"),
+        "authors": ("AU", "A1"),  # A2 is editors/secondary authors: kept raw only
+        "year": ("PY", "Y1", "DA"),  # Y2 is an access date in most dialects
         "journal": ("T2", "JO", "JF", "JA", "J2", "T3"),
         "volume": ("VL",),
         "issue": ("IS", "CP"),
         "start_page": ("SP",),
         "end_page": ("EP",),
-        "doi": ("DO", "M3", "N1"),
+        "doi": ("DO", "M3", "N1", "L2", "UR"),
         "accession": ("AN", "ID", "U1"),
         "pmid": ("PM",),
         "language": ("LA",),
         "type": ("TY",),
         "keywords": ("KW",),
         "url": ("UR", "L2"),
+        "issn": ("SN",),
+        "isbn": ("SN",),
+        "native_id": ("AN", "ID", "U1"),
     },
     "medline": {
         "title": ("TI", "BTI"),
@@ -51,12 +75,15 @@ FIELD_MAPS: dict[str, dict[str, tuple[str, ...]]] = {
         "issue": ("IP",),
         "pages": ("PG",),
         "doi": ("LID", "AID"),
-        "accession": ("PMID",),
+        "accession": ("PMID", "OID"),
         "pmid": ("PMID",),
         "language": ("LA",),
         "type": ("PT",),
         "keywords": ("OT", "MH"),
-        "url": (),
+        "url": ("AID",),
+        "issn": ("IS",),
+        "isbn": ("ISBN",),
+        "native_id": ("PMID", "OID"),
     },
     "wos": {
         "title": ("TI",),
@@ -75,7 +102,28 @@ FIELD_MAPS: dict[str, dict[str, tuple[str, ...]]] = {
         "language": ("LA",),
         "type": ("DT", "PT"),
         "keywords": ("DE", "ID"),
-        "url": (),
+        "issn": ("SN", "EI"),
+        "isbn": ("BN",),
+        "native_id": ("UT",),
+    },
+    "endnote": {
+        "title": ("T",),
+        "abstract": ("X",),
+        "authors": ("A", "E"),
+        "year": ("D",),
+        "journal": ("J", "B"),
+        "volume": ("V",),
+        "issue": ("N",),
+        "pages": ("P",),
+        "doi": ("R", "U"),
+        "accession": ("M", "L"),
+        "language": ("G",),
+        "type": ("0",),
+        "keywords": ("K",),
+        "url": ("U",),
+        "issn": ("@",),
+        "isbn": ("@",),
+        "native_id": ("M", "L"),
     },
     "bibtex": {
         "title": ("title", "booktitle"),
@@ -86,38 +134,170 @@ FIELD_MAPS: dict[str, dict[str, tuple[str, ...]]] = {
         "volume": ("volume",),
         "issue": ("number", "issue"),
         "pages": ("pages",),
-        "doi": ("doi",),
+        "doi": ("doi", "url"),
         "accession": ("ID",),
         "pmid": ("pmid",),
         "language": ("language",),
         "type": ("ENTRYTYPE",),
         "keywords": ("keywords",),
         "url": ("url",),
+        "issn": ("issn",),
+        "isbn": ("isbn",),
+        "native_id": ("ID",),
+    },
+    "endnote_xml": {
+        "title": ("title",),
+        "abstract": ("abstract",),
+        "authors": ("author",),
+        "year": ("year", "date"),
+        "journal": ("secondary-title", "full-title", "alt-title"),
+        "volume": ("volume",),
+        "issue": ("number",),
+        "pages": ("pages",),
+        "doi": ("electronic-resource-num", "url"),
+        "accession": ("accession-num", "rec-number"),
+        "language": ("language",),
+        "type": ("ref-type",),
+        "keywords": ("keyword",),
+        "url": ("url",),
+        "issn": ("isbn",),
+        "isbn": ("isbn",),
+        "native_id": ("accession-num", "rec-number"),
+    },
+    "pubmed_xml": {
+        "title": ("ArticleTitle", "BookTitle"),
+        "abstract": ("AbstractText",),
+        "authors": ("Author",),
+        "year": ("PubDate", "Year"),
+        "journal": ("Title", "ISOAbbreviation"),
+        "volume": ("Volume",),
+        "issue": ("Issue",),
+        "pages": ("MedlinePgn",),
+        "doi": ("ELocationID.doi", "ArticleId.doi"),
+        "accession": ("PMID",),
+        "pmid": ("PMID",),
+        "language": ("Language",),
+        "type": ("PublicationType",),
+        "keywords": ("Keyword", "DescriptorName"),
+        "issn": ("ISSN", "ISSNLinking"),
+        "native_id": ("PMID",),
+    },
+    "scopus_csv": {
+        "title": ("Title",),
+        "abstract": ("Abstract",),
+        "authors": ("Authors", "Author full names"),
+        "year": ("Year",),
+        "journal": ("Source title", "Abbreviated Source Title"),
+        "volume": ("Volume",),
+        "issue": ("Issue",),
+        "start_page": ("Page start",),
+        "end_page": ("Page end",),
+        "pages": ("Art. No.",),
+        "doi": ("DOI",),
+        "accession": ("EID",),
+        "pmid": ("PubMed ID",),
+        "language": ("Language of Original Document",),
+        "type": ("Document Type",),
+        "keywords": ("Author Keywords", "Index Keywords"),
+        "url": ("Link",),
+        "issn": ("ISSN",),
+        "isbn": ("ISBN",),
+        "native_id": ("EID",),
+    },
+    "pubmed_csv": {
+        "title": ("Title",),
+        "authors": ("Authors",),
+        "year": ("Publication Year",),
+        "journal": ("Journal/Book",),
+        "doi": ("DOI",),
+        "accession": ("PMID",),
+        "pmid": ("PMID",),
+        "native_id": ("PMID",),
+    },
+    "colrev_csv": {
+        "title": ("title",),
+        "abstract": ("abstract",),
+        "authors": ("author",),
+        "year": ("year",),
+        "journal": ("journal", "booktitle"),
+        "volume": ("volume",),
+        "issue": ("number",),
+        "pages": ("pages",),
+        "doi": ("doi",),
+        "accession": ("ID",),
+        "type": ("ENTRYTYPE",),
+        "keywords": ("keywords",),
+        "url": ("url",),
+        "issn": ("issn",),
+        "isbn": ("isbn",),
+        "native_id": ("ID",),
     },
 }
+FIELD_MAPS["wos_tab"] = FIELD_MAPS["wos"]
 
-# the record's own identifier in its database, used for a stable record_id
-NATIVE_ID_TAGS: dict[str, tuple[str, ...]] = {
-    "ris": ("AN", "ID", "U1"),
-    "medline": ("PMID",),
-    "wos": ("UT",),
-    "bibtex": ("ID",),
+# generic CSV/TSV/XLSX: column names (lowercased, non-alphanumerics as "_") per canonical field
+# fmt: off
+GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("title", "document_title", "item_title", "article_title", "primary_title", "ti", "t1",
+              "display_name"),
+    "abstract": ("abstract", "abstract_note", "ab", "n2"),
+    "authors": ("authors", "author", "author_names", "author_s", "first_authors",
+                "authorships_author_display_name", "au", "a1"),
+    "year": ("year", "publication_year", "pubyear", "py", "y1", "date_published", "date"),
+    "journal": ("journal", "source_title", "publication_title", "journal_book", "publicationname",
+                "secondary_title", "journal_title", "publication", "source", "jo", "t2", "so"),
+    "volume": ("volume", "journal_volume", "vl"),
+    "issue": ("issue", "number", "journal_issue", "issue_number", "is"),
+    "pages": ("pages", "pg"),
+    "start_page": ("start_page", "page_start", "sp", "bp"),
+    "end_page": ("end_page", "page_end", "ep"),
+    "doi": ("doi", "item_doi", "do", "di"),
+    "pmid": ("pmid", "pubmed_id", "pm"),
+    "accession": ("accession", "accession_number", "an", "eid", "ut", "lens_id", "openalex_id"),
+    "language": ("language", "la", "language_of_original_document"),
+    "type": ("type", "type_of_reference", "document_type", "publication_type", "content_type",
+             "referencetype", "entrytype", "ty"),
+    "keywords": ("keywords", "author_keywords", "kw", "de"),
+    "url": ("url", "link", "source_urls", "urls", "ur"),
+    "issn": ("issn", "issns", "eissn", "sn"),
+    "isbn": ("isbn", "isbns", "bn"),
+    "native_id": ("record_id", "id", "eid", "ut", "lens_id", "openalex_id", "customid", "pmid"),
 }
 
-# fmt: off
+# list fields of table formats are split on the first of these separators found in the value
+SPLITS: dict[str, dict[str, tuple[str, ...]]] = {
+    "wos": {"keywords": (";",)},
+    "wos_tab": {"authors": (";",), "keywords": (";",), "issn": (";",)},
+    "bibtex": {"keywords": (";", ",")},
+    "colrev_csv": {"authors": (" and ",), "keywords": (";", ",")},
+    "scopus_csv": {"authors": (";", ", "), "keywords": (";",), "issn": (";",), "isbn": (";",)},
+    "pubmed_csv": {"authors": (", ",)},
+    "csv": {
+        "authors": (";", "|", " and "),
+        "keywords": (";", "|"),
+        "issn": (";", ","),
+        "isbn": (";", ","),
+    },
+}
+SPLITS["xlsx"] = SPLITS["csv"]
+
 PUBLICATION_TYPES: dict[str, str] = {
     # RIS TY
     "jour": "article", "jfull": "article", "mgzn": "article", "news": "article", "abst": "abstract",
     "book": "book", "ebook": "book", "edbook": "book", "chap": "chapter", "echap": "chapter",
     "conf": "conference", "cpaper": "conference", "thes": "thesis", "rprt": "report",
     "gen": "other", "elec": "other",
-    # PubMed PT, WoS DT
+    # PubMed PT, WoS DT, Scopus Document Type, EndNote reference types
     "journal article": "article", "article": "article", "review": "review",
     "systematic review": "review", "meta-analysis": "review", "editorial": "editorial",
     "letter": "letter", "comment": "letter", "preprint": "preprint", "erratum": "erratum",
     "published erratum": "erratum", "retraction of publication": "retraction",
     "book chapter": "chapter", "proceedings paper": "conference", "meeting abstract": "abstract",
+    "conference paper": "conference", "conference proceedings": "conference",
+    "conference review": "review", "note": "other", "short survey": "review",
     "case reports": "article", "j": "article", "b": "book", "s": "article", "p": "other",
+    "article; early access": "article", "review; early access": "review",
+    "thesis": "thesis", "report": "report", "edited book": "book",
     # BibTeX
     "inproceedings": "conference", "incollection": "chapter", "inbook": "chapter",
     "phdthesis": "thesis", "mastersthesis": "thesis", "techreport": "report", "misc": "other",
@@ -131,6 +311,20 @@ LANGUAGES: dict[str, str] = {
     "heb": "he", "hebrew": "he", "tur": "tr", "turkish": "tr", "gre": "el", "greek": "el",
 }
 # fmt: on
+
+# value patterns (Rust regex, group 1) applied before a tag can win its field
+_DOI = (
+    r"(10\.\d{4,9}/[^\s\"<>]+)"  # SICI DOIs contain [ ]: 10.1650/0010-5422(2007)109[97:N]2.0.CO;2
+)
+EXTRACT: dict[str, str] = {
+    "doi": _DOI,
+    "year": r"(?:^|\D)(1[5-9]\d\d|20\d\d)(?:\D|$)",
+}
+EXTRACT_BY_FORMAT: dict[tuple[str, str], str] = {
+    ("medline", "doi"): r"(10\.\d{4,9}/\S+)\s*\[doi\]",
+}
+_ISSN = r"\b\d{4}-?\d{3}[\dXx]\b"
+_ISBN = r"\b(?:97[89][- ]?)?\d{1,5}[- ]?\d+[- ]?\d+[- ]?[\dXx]\b"
 
 
 class ImportError_(ValueError):
@@ -153,95 +347,266 @@ class Imported:
     notes: list[str]
 
 
-def _first(fields: Sequence[tuple[str, str]], tags: Sequence[str]) -> str | None:
-    for tag in tags:
-        for t, v in fields:
-            if t == tag and v.strip():
-                return v.strip()
-    return None
+def _norm_col(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
 
 
-def _all(fields: Sequence[tuple[str, str]], tags: Sequence[str]) -> list[str]:
-    for tag in tags:
-        values = [v.strip() for t, v in fields if t == tag and v.strip()]
-        if values:
-            return values
-    return []
+def generic_map(columns: Sequence[str], mapping: Mapping[str, object] | None = None) -> FieldMap:
+    """Field map for a generic table: config ``columns`` first, then the alias table."""
+    by_norm: dict[str, str] = {}
+    for col in columns:
+        by_norm.setdefault(_norm_col(col), col.strip())
+    fmap: FieldMap = {}
+    for fld, aliases in GENERIC_ALIASES.items():
+        found = tuple(by_norm[a] for a in aliases if a in by_norm)
+        if found:
+            fmap[fld] = found
+    for fld, cols in (mapping or {}).items():
+        if fld == "publication_type":
+            fld = "type"
+        if fld not in GENERIC_ALIASES:
+            raise ImportError_(
+                f"columns: unknown canonical field {fld!r} (known: {sorted(GENERIC_ALIASES)})"
+            )
+        wanted = (cols,) if isinstance(cols, str) else tuple(str(c) for c in cols)  # type: ignore[attr-defined]
+        missing = [c for c in wanted if c.strip() not in [x.strip() for x in columns]]
+        if missing:
+            raise ImportError_(f"columns: {fld} -> {missing} not in the header {list(columns)}")
+        fmap[fld] = tuple(c.strip() for c in wanted)
+    return fmap
 
 
-_DOI_IN_TEXT = re.compile(r"10\.\d{4,9}/[^\s\[\]]+")
+def detect_table_preset(columns: Sequence[str]) -> str:
+    cols = {c.strip() for c in columns}
+    if {"PT", "UT", "TI"} <= cols:
+        return "wos_tab"
+    if {"Source title", "EID"} <= cols or {"Authors", "Author(s) ID", "Source title"} <= cols:
+        return "scopus_csv"
+    if {"PMID", "Title", "Authors", "Citation", "Journal/Book"} <= cols:
+        return "pubmed_csv"
+    stripped = [c.strip() for c in columns]
+    if stripped[:1] == ["ID"] and "ENTRYTYPE" in cols:
+        return "colrev_csv"
+    return "csv"
 
 
-def _doi(fmt: str, fields: Sequence[tuple[str, str]], tags: Sequence[str]) -> str | None:
-    for tag in tags:
-        for t, v in fields:
-            if t != tag:
-                continue
-            if fmt == "medline" and "[doi]" not in v:
-                continue
-            match = _DOI_IN_TEXT.search(v)
-            doi = normalize_doi(match.group(0)) if match else None
-            if doi:
-                return doi
-    return None
+def _split(values: pl.Expr, seps: tuple[str, ...]) -> pl.Expr:
+    """Split each value on the first of ``seps`` it contains (literal), else keep it whole.
+
+    A cell holding a Python/JSON list literal (``['Marx, Karl', 'Lindgren, Astrid']``, as
+    written by pandas-based tools) is read as that list.
+    """
+    out: pl.Expr = pl.concat_list(values)
+    for sep in reversed(seps):
+        out = (
+            pl.when(values.str.contains(sep, literal=True))
+            .then(values.str.split(sep))
+            .otherwise(out)
+        )
+    literal = values.str.contains(r"""^\[\s*['"].*['"]\s*\]$""")
+    items = values.str.strip_chars("[] ").str.strip_chars("'\"").str.split("', '")
+    return pl.when(literal).then(items).otherwise(out)
 
 
-def _split_keywords(fmt: str, values: list[str]) -> list[str]:
-    if fmt in ("wos", "bibtex"):
-        out = [k.strip() for v in values for k in re.split(r"[;,]" if fmt == "bibtex" else ";", v)]
-        return [k for k in out if k]
-    return values
-
-
-def canonical(fmt: str, fields: Sequence[tuple[str, str]]) -> dict[str, object]:
-    """One canonical record (without identity columns) from a parsed field list."""
-    fmap = FIELD_MAPS[fmt]
-    pages = _first(fields, fmap.get("pages", ()))
-    start, end = (
-        _first(fields, fmap.get("start_page", ())),
-        _first(fields, fmap.get("end_page", ())),
+def canonical_frame(
+    fields: pl.DataFrame, starts: pl.DataFrame, fmt: str, fmap: FieldMap | None = None
+) -> pl.DataFrame:
+    """One row per record (``rec``, ``line``) with the canonical columns, from long fields."""
+    fmap = fmap if fmap is not None else FIELD_MAPS[fmt]
+    mapping = pl.DataFrame(
+        [(tag, fld, rank) for fld, tags in fmap.items() for rank, tag in enumerate(tags)],
+        schema={"tag": pl.String, "field": pl.String, "rank": pl.Int64},
+        orient="row",
     )
-    if start:
-        pages = f"{start}-{end}" if end and end != start else start
-    raw_type = _first(fields, fmap["type"])
-    language = _first(fields, fmap["language"])
-    pmid = _first(fields, fmap["pmid"])
-    return {
-        "title": _first(fields, fmap["title"]),
-        "abstract": _first(fields, fmap["abstract"]),
-        "authors": _all(fields, fmap["authors"]),
-        "year": find_year(_first(fields, fmap["year"])),
-        "journal": _first(fields, fmap["journal"]),
-        "volume": _first(fields, fmap["volume"]),
-        "issue": _first(fields, fmap["issue"]),
-        "pages": pages,
-        "doi": _doi(fmt, fields, fmap["doi"]),
-        "pmid": re.sub(r"\D", "", pmid) or None if pmid else None,
-        "accession": _first(fields, fmap["accession"]),
-        "language": LANGUAGES.get(language.lower(), language.lower()) if language else None,
-        "publication_type": PUBLICATION_TYPES.get(raw_type.lower(), "other") if raw_type else None,
-        "keywords": _split_keywords(fmt, _all(fields, fmap["keywords"])),
-        "url": _first(fields, fmap["url"]),
-        "raw_tags": [t for t, _ in fields],
-        "raw_values": [v for _, v in fields],
+    splits = SPLITS.get(fmt, {})
+    value = pl.col("value")
+    fld = pl.col("field")
+    long = fields.filter(value != "").join(mapping, on="tag", how="inner", maintain_order="left")
+    # value patterns run only on the rows of their field (never a year regex over abstracts)
+    cleaners: dict[str, pl.Expr] = {
+        name: value.str.extract(EXTRACT_BY_FORMAT.get((fmt, name), EXTRACT[name]), 1)
+        for name in ("doi", "year")
     }
+    cleaners["pmid"] = value.str.replace_all(r"\D", "")
+    cleaners["native_id"] = value.str.replace_all(r"\s+", "")
+    long = pl.concat(
+        [
+            long.filter(~fld.is_in(list(cleaners))),
+            *(long.filter(fld == name).with_columns(value=expr) for name, expr in cleaners.items()),
+        ]
+    )
+    long = (
+        long.with_columns(value=value.str.strip_chars())
+        .filter(value.is_not_null() & (value != ""))
+        .sort("fid")
+    )
+    # issn / isbn: every value of every listed tag, identifiers pulled out by pattern
+    ids = (
+        long.filter(fld.is_in(["issn", "isbn"]))
+        .with_columns(
+            value=pl.when(fld == "issn")
+            .then(value.str.extract_all(_ISSN))
+            .otherwise(
+                pl.when(value.str.replace_all(r"[- ]", "").str.contains(r"^\d{9}[\dXx]$|^\d{13}$"))
+                .then(pl.concat_list(value.str.replace_all(r"[- ]", "")))
+                .otherwise(
+                    value.str.extract_all(_ISBN).list.eval(
+                        pl.element().str.replace_all(r"[- ]", "")
+                    )
+                )
+            )
+        )
+        .explode("value")
+        .filter(value.is_not_null())
+    )
+    if "issn" in fmap:
+        ids = ids.with_columns(
+            value=pl.when(fld == "issn").then(value.str.to_uppercase()).otherwise(value)
+        )
+    ids = ids.filter((fld == "issn") | value.str.contains(r"^(?:\d{9}[\dXx]|\d{13})$"))
+    best = long.filter(~fld.is_in(["issn", "isbn"])).filter(
+        pl.col("rank") == pl.col("rank").min().over("rec", "field")
+    )
+    scalars = best.filter(~fld.is_in(LIST_FIELDS)).group_by("rec", "field").agg(value.first())
+    lists = best.filter(fld.is_in(LIST_FIELDS))
+    parts = []
+    for name, seps in splits.items():
+        if name in ("issn", "isbn"):
+            continue
+        parts.append(
+            lists.filter(fld == name)
+            .with_columns(value=_split(value, seps))
+            .explode("value")
+            .with_columns(value.str.strip_chars())
+            .filter(value != "")
+        )
+    split_names = [n for n in splits if n not in ("issn", "isbn")]
+    lists = pl.concat([lists.filter(~fld.is_in(split_names)), *parts]).sort("fid")
+    ids = ids.unique(["rec", "field", "value"], keep="first", maintain_order=True)
+    list_frame = pl.concat([lists, ids.sort("fid")]).group_by("rec", "field").agg(value)
+
+    out = starts.select("rec", "line")
+    if scalars.height:
+        out = out.join(scalars.pivot(on="field", index="rec", values="value"), on="rec", how="left")
+    if list_frame.height:
+        out = out.join(
+            list_frame.pivot(on="field", index="rec", values="value"), on="rec", how="left"
+        )
+    raw = fields.group_by("rec").agg(
+        pl.col("tag").sort_by("fid").alias("raw_tags"),
+        pl.col("value").sort_by("fid").alias("raw_values"),
+    )
+    out = out.join(raw, on="rec", how="left")
+    for name in (*GENERIC_ALIASES, *fmap):
+        if name not in out.columns:
+            dtype = pl.List(pl.String) if name in LIST_FIELDS else pl.String
+            out = out.with_columns(pl.lit(None, dtype=dtype).alias(name))
+    for name in LIST_FIELDS:
+        if name not in out.columns:
+            out = out.with_columns(pl.lit(None, dtype=pl.List(pl.String)).alias(name))
+    start, end = pl.col("start_page"), pl.col("end_page")
+    pages = (
+        pl.when(start.is_not_null() & end.is_not_null() & (start != end))
+        .then(pl.concat_str(start, pl.lit("-"), end))
+        .when(start.is_not_null())
+        .then(start)
+        .otherwise(pl.col("pages"))
+    )
+    lang = pl.col("language").str.to_lowercase().str.strip_chars()
+    ptype = pl.col("type").str.to_lowercase().str.strip_chars()
+    doi = (
+        pl.col("doi")
+        .str.strip_chars_end(".,;)")
+        .str.to_lowercase()
+        .str.replace_all(r"\\", "")
+        .str.replace_all("%2f", "/", literal=True)
+    )
+    return out.sort("rec").select(
+        "rec",
+        "line",
+        "title",
+        "abstract",
+        pl.col("authors").fill_null([]),
+        pl.col("year").cast(pl.Int64, strict=False),
+        "journal",
+        "volume",
+        "issue",
+        pages.str.replace_all(r"\s*(?:--|[\u2010-\u2015])\s*", "-").alias("pages"),
+        pl.when(doi.str.contains(r"^10\.\d{4,9}/\S+$")).then(doi).alias("doi"),
+        pl.col("pmid"),
+        "accession",
+        lang.replace_strict(LANGUAGES, default=lang).alias("language"),
+        ptype.replace_strict(PUBLICATION_TYPES, default=pl.lit("other")).alias("publication_type"),
+        pl.col("keywords").fill_null([]),
+        "url",
+        pl.col("issn").fill_null([]),
+        pl.col("isbn").fill_null([]),
+        "native_id",
+        pl.col("raw_tags").fill_null([]),
+        pl.col("raw_values").fill_null([]),
+    )
 
 
-def _native_id(fmt: str, fields: Sequence[tuple[str, str]]) -> str:
-    native = _first(fields, NATIVE_ID_TAGS[fmt])
-    if native:
-        return re.sub(r"\s+", "", native)
-    digest = hashlib.sha1("\n".join(f"{t}\t{v}" for t, v in fields).encode()).hexdigest()
-    return "h" + digest[:12]
+def _fallback_ids(frame: pl.DataFrame) -> pl.Series:
+    """``h`` + 12 hex digits of SHA-1 over a record's raw tags and values (stable across runs),
+    for the records whose export gave no native ID."""
+    missing = frame.with_row_index("__i").filter(pl.col("native_id").is_null())
+    if not missing.height:
+        return frame["native_id"]
+    hashed: list[str] = []
+    for tags, values in missing.select("raw_tags", "raw_values").iter_rows():
+        text = "\n".join(f"{t}\t{v}" for t, v in zip(tags, values, strict=True))
+        hashed.append("h" + hashlib.sha1(text.encode()).hexdigest()[:12])
+    return frame["native_id"].scatter(missing["__i"], hashed)
 
 
-def parse_text(text: str, fmt: str) -> tagged.Parsed:
+def detect_format(data: bytes, text: str) -> str | None:
+    """The export format from content (tagged, BibTeX, XML, spreadsheet or delimited)."""
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    found = tagged.detect(text)
+    if found is not None:
+        return found
+    header = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    sep = tables.sniff_separator(header)
+    cells = tables.header_of(header, sep)
+    if len(cells) >= 2 and all(len(c) <= 80 for c in cells) and not header.startswith(("{", "[")):
+        return "csv"
+    return None
+
+
+def parse_text(
+    text: str, fmt: str, *, data: bytes = b"", columns: Mapping[str, object] | None = None
+) -> tuple[tagged.Parsed, str, FieldMap | None]:
+    """Run the reader for ``fmt``; returns the parse, the field-map name and a field map for
+    generic tables (None: use ``FIELD_MAPS``)."""
+    if fmt in TAGGED:
+        return tagged.parse(text, tagged.FORMATS[fmt]), fmt, None
     if fmt == "bibtex":
-        return bibtex.parse(text)
-    spec = {"ris": tagged.RIS, "medline": tagged.MEDLINE, "wos": tagged.WOS}.get(fmt)
-    if spec is None:
-        raise ImportError_(f"format {fmt!r} is not supported yet (supported: {', '.join(FORMATS)})")
-    return tagged.parse(text, spec)
+        return bibtex.parse(text), fmt, None
+    if fmt in ("endnote_xml", "pubmed_xml"):
+        try:
+            return xmlrefs.parse(text, fmt), fmt, None
+        except xmlrefs.XMLExportError as err:
+            raise ImportError_(str(err)) from err
+    if fmt in ("csv", "xlsx", *TABLE_PRESETS):
+        try:
+            if fmt == "xlsx" or data[:4] == b"PK\x03\x04":
+                frame = pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0)
+                parsed = tables.parse_sheet(frame)
+                header = frame.columns
+            else:
+                parsed = tables.parse_delimited(text)
+                header = tables.header_of(text)
+        except (pl.exceptions.PolarsError, tables.TableError) as err:
+            raise ImportError_(f"cannot read as a table: {err}") from err
+        preset = fmt if fmt in TABLE_PRESETS else detect_table_preset(header)
+        if columns:
+            preset = "csv" if fmt in ("csv", "xlsx") else preset
+        if preset in ("csv", "xlsx"):
+            return parsed, "xlsx" if fmt == "xlsx" else "csv", generic_map(header, columns)
+        return parsed, preset, None
+    raise ImportError_(f"format {fmt!r} is not supported (supported: {', '.join(FORMATS)})")
 
 
 def import_export(
@@ -250,49 +615,60 @@ def import_export(
     *,
     fmt: str = "auto",
     encoding: str | None = None,
+    columns: Mapping[str, object] | None = None,
 ) -> Imported:
     """Parse one export file's bytes into records, rejects and its ``files`` row.
 
+    ``columns`` maps canonical fields to column names for generic CSV/TSV/XLSX files.
     Raises :class:`ImportError_` naming the file when the format is unknown or when the records
     parsed plus rejected do not add up to the record starts counted in the raw text.
     """
-    decoded = decode(data, encoding)
-    detected = tagged.detect(decoded.text)
-    chosen = detected if fmt == "auto" else fmt
+    is_xlsx = data[:4] == b"PK\x03\x04" or fmt == "xlsx"
+    try:
+        decoded = decode(b"" if is_xlsx else data, encoding)
+    except (UnicodeDecodeError, LookupError) as err:
+        raise ImportError_(f"{meta.path}: cannot decode as {encoding!r}: {err}") from err
+    chosen = fmt if fmt not in ("auto", None, "") else detect_format(data, decoded.text)
     if chosen is None:
         raise ImportError_(
             f"{meta.path}: cannot tell the export format from its content; "
             f"set `format:` for search {meta.source_id!r} in config ({', '.join(FORMATS)})"
         )
-    parsed = parse_text(decoded.text, chosen)
-    n_parsed, n_rejected = len(parsed.records), len(parsed.rejects)
+    try:
+        parsed, map_name, fmap = parse_text(decoded.text, chosen, data=data, columns=columns)
+    except ImportError_ as err:
+        raise ImportError_(f"{meta.path}: {err}") from err
+    n_parsed, n_rejected = parsed.n_records, len(parsed.rejects)
     if parsed.n_raw != n_parsed + n_rejected:
         raise ImportError_(
             f"{meta.path}: {parsed.n_raw} record starts in the raw text but {n_parsed} parsed "
-            f"+ {n_rejected} rejected; refusing to lose records silently"
+            f"+ {n_rejected} rejected; refusing to lose records silently "
+            f"(parsed records start at lines {parsed.starts['line'].head(3).to_list()}...)"
         )
-    rows: list[dict[str, object]] = []
-    seen: dict[str, int] = {}
-    for rec in parsed.records:
-        native = _native_id(chosen, rec.fields)
-        seen[native] = seen.get(native, 0) + 1
-        suffix = f"~{seen[native]}" if seen[native] > 1 else ""
-        row = {
-            "record_id": f"{meta.source_id}:{native}{suffix}",
-            "source_id": meta.source_id,
-            "database": meta.database,
-            "search_date": meta.search_date,
-            "source_file": meta.path,
-            "source_line": rec.line,
-            "native_id": native,
-        }
-        row.update(canonical(chosen, rec.fields))
-        rows.append(row)
-    records = (
-        pl.DataFrame(rows, schema=schemas.RECORDS.polars_schema)
-        if rows
-        else schemas.RECORDS.empty()
+    sha = hashlib.sha256(data).hexdigest()
+    canon = canonical_frame(parsed.fields, parsed.starts, map_name, fmap)
+    canon = canon.with_columns(_fallback_ids(canon))
+    native = pl.col("native_id")
+    nth = pl.int_range(1, pl.len() + 1).over("native_id")
+    records = canon.with_columns(
+        record_id=pl.concat_str(
+            pl.lit(f"{meta.source_id}:"),
+            native,
+            pl.when(nth > 1)
+            .then(pl.concat_str(pl.lit("~"), nth.cast(pl.String)))
+            .otherwise(pl.lit("")),
+        ),
+        source_id=pl.lit(meta.source_id),
+        database=pl.lit(meta.database),
+        search_date=pl.lit(meta.search_date),
+        source_file=pl.lit(meta.path),
+        source_line=pl.col("line").cast(pl.Int64),
+        source_sha256=pl.lit(sha),
     )
+    repeated = (records.group_by("native_id").len().filter(pl.col("len") > 1).sort("native_id"))[
+        "native_id"
+    ].to_list()
+    records = records.select([pl.col(c).cast(t) for c, t in schemas.RECORDS.columns.items()])
     rejects = pl.DataFrame(
         {
             "source_id": [meta.source_id] * n_rejected,
@@ -307,17 +683,17 @@ def import_export(
         "source_id": meta.source_id,
         "database": meta.database,
         "path": meta.path,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "format": chosen,
-        "encoding": decoded.encoding,
-        "encoding_note": decoded.note,
+        "sha256": sha,
+        "format": map_name if chosen in ("csv", *TABLE_PRESETS) else chosen,
+        "encoding": "xlsx" if is_xlsx else decoded.encoding,
+        "encoding_note": "spreadsheet (no text encoding)" if is_xlsx else decoded.note,
         "n_raw": parsed.n_raw,
         "n_parsed": n_parsed,
         "n_rejected": n_rejected,
     }
     notes = list(parsed.notes)
-    if duplicates := sorted(k for k, v in seen.items() if v > 1):
-        notes.append(f"native IDs repeated in the file: {duplicates[:5]}")
+    if repeated:
+        notes.append(f"native IDs repeated in the file: {repeated[:5]}")
     file_row["notes"] = notes
     return Imported(
         schemas.validate(records, schemas.RECORDS),
@@ -337,6 +713,27 @@ def combine(parts: Sequence[Imported]) -> tuple[pl.DataFrame, pl.DataFrame, pl.D
         schemas.validate(rejects.sort("file", "line"), schemas.REJECTS),
         schemas.validate(files.sort("source_id", "path"), schemas.FILES),
     )
+
+
+def reconciliation(result: Imported) -> str:
+    """A human-readable account of one file: starts counted, parsed, rejected, notes."""
+    row = result.file_row
+    lines = [
+        f"{row['path']}: format {row['format']}, encoding {row['encoding']} "
+        f"({row['encoding_note']})",
+        f"  record starts in the raw text: {row['n_raw']}",
+        f"  parsed: {row['n_parsed']}",
+        f"  rejected: {row['n_rejected']}",
+        f"  parsed + rejected = {int(row['n_parsed']) + int(row['n_rejected'])}"  # type: ignore[call-overload]
+        f" {'==' if row['n_raw'] == int(row['n_parsed']) + int(row['n_rejected']) else '!='}"  # type: ignore[call-overload]
+        f" record starts",
+    ]
+    lines += [
+        f"  reject at line {line}: {reason}"
+        for line, reason in result.rejects.select("line", "reason").rows()
+    ]
+    lines += [f"  note: {note}" for note in result.notes]
+    return "\n".join(lines)
 
 
 def import_counts(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from . import schemas
+from . import importing, schemas
 from .spreadsheet import Worksheet, neutralise
 
 
@@ -48,6 +49,28 @@ def read_bytes(path: str | Path) -> bytes:
         return Path(path).read_bytes()
     except OSError as err:
         raise InputFileError(f"{path}: cannot read ({err.strerror})") from err
+
+
+def import_file(
+    path: str | Path,
+    fmt: str = "auto",
+    source_id: str | None = None,
+    database: str | None = None,
+    *,
+    encoding: str | None = None,
+    columns: dict[str, Any] | None = None,
+    search_date: str = "",
+) -> importing.Imported:
+    """Import one export file by path: :func:`importing.import_export` on its bytes.
+
+    ``source_id`` defaults to the file's stem (lowercased), ``database`` to ``source_id``.
+    Returns an :class:`importing.Imported`; raises :class:`InputFileError` for an unreadable
+    file and :class:`importing.ImportError_` for an export that cannot be reconciled.
+    """
+    p = Path(path)
+    sid = source_id or re.sub(r"[^a-z0-9_-]+", "_", p.stem.lower()).strip("_") or "file"
+    meta = importing.SourceMeta(sid, database or sid, search_date, str(path))
+    return importing.import_export(read_bytes(p), meta, fmt=fmt, encoding=encoding, columns=columns)
 
 
 def read_sheet(path: str | Path, worksheet: str | None = None) -> pl.DataFrame:

@@ -1,52 +1,122 @@
 """BibTeX through bibtexparser v2 (LaTeX decoding and author splitting are its middlewares).
 
-Failed blocks keep their start line and raw text and become rejects; ``n_raw`` is counted from
-the text (``@type{`` at a line start, comments and strings excluded) so that nothing the
-library skips can go unnoticed.
+Failed blocks keep their start line and raw text and become rejects; an entry whose key repeats
+an earlier one is still a record (bibtexparser reports it as a failed block; we keep its entry
+and note the key). ``n_raw`` is counted from the text (``@type{`` at a line start, comments,
+strings and preambles excluded) so that nothing the library skips can go unnoticed.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import bibtexparser
+import polars as pl
 from bibtexparser import middlewares as m
+from bibtexparser.library import Library
+from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
 
-from .tagged import Parsed, RawRecord, RawReject
+from .tagged import Parsed, RawReject
 
 _ENTRY_START = re.compile(
-    r"^\s*@(?!comment|string|preamble)[A-Za-z]+\s*[{(]", re.MULTILINE | re.IGNORECASE
+    r"^[ \t]*@(?!comment|string|preamble)[A-Za-z]+\s*[{(]", re.MULTILINE | re.IGNORECASE
 )
+
+
+def _fields(entry: Entry) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = [("ENTRYTYPE", entry.entry_type.lower()), ("ID", entry.key)]
+    for fld in entry.fields:
+        key = fld.key.lower()
+        if isinstance(fld.value, list):
+            out.extend((key, str(v)) for v in fld.value)
+        else:
+            out.append((key, str(fld.value)))
+    return out
+
+
+# what pylatexenc can change: a string with none of these is returned as it is, without paying
+# for a LaTeX parse (which costs ~30 ms per entry)
+_LATEX = re.compile(r"[\\{}$~^_&%]|--|``|''")
+
+
+class _FastLatexDecoding(m.LatexDecodingMiddleware):
+    def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
+        if not _LATEX.search(python_string):
+            return python_string, ""
+        result: tuple[str, str] = super()._transform_python_value_string(python_string)
+        return result
+
+
+def _middleware() -> list[Any]:
+    return [
+        _FastLatexDecoding(),
+        m.SeparateCoAuthors(),
+        m.SplitNameParts(),
+        m.MergeNameParts("last"),
+    ]
+
+
+def _rescue(entry: Entry) -> Entry:
+    """Run the parse middleware on an entry bibtexparser set aside (a repeated key or field)."""
+    library = Library([entry])
+    for mw in [*m.default_parse_stack(), *_middleware()]:
+        library = mw.transform(library)
+    return library.entries[0] if library.entries else entry
 
 
 def parse(text: str) -> Parsed:
     library = bibtexparser.parse_string(  # type: ignore[attr-defined]
-        text,
-        append_middleware=[
-            m.LatexDecodingMiddleware(),
-            m.SeparateCoAuthors(),
-            m.SplitNameParts(),
-            m.MergeNameParts("last"),
-        ],
+        text, append_middleware=_middleware()
     )
-    records: list[RawRecord] = []
-    for entry in library.entries:
-        fields: list[tuple[str, str]] = [("ENTRYTYPE", entry.entry_type.lower()), ("ID", entry.key)]
-        for fld in entry.fields:
-            key = fld.key.lower()
-            if isinstance(fld.value, list):
-                fields.extend((key, str(v)) for v in fld.value)
-            else:
-                fields.append((key, str(fld.value)))
-        records.append(RawRecord((entry.start_line or 0) + 1, fields, terminated=True))
-    rejects = [
-        RawReject(
-            (block.start_line or 0) + 1,
-            f"BibTeX block could not be parsed ({type(block).__name__})",
-            block.raw or "",
-        )
-        for block in library.failed_blocks
+    entries: list[tuple[int, list[tuple[str, str]]]] = [
+        ((e.start_line or 0) + 1, _fields(e)) for e in library.entries
     ]
+    rejects: list[RawReject] = []
+    notes: list[str] = []
+    repeated: list[str] = []
+    fields_twice: list[str] = []
+    for block in library.failed_blocks:
+        rescued = getattr(block, "ignore_error_block", None)
+        if isinstance(block, DuplicateBlockKeyBlock | DuplicateFieldKeyBlock) and isinstance(
+            rescued, Entry
+        ):
+            entries.append(((block.start_line or 0) + 1, _fields(_rescue(rescued))))
+            if isinstance(block, DuplicateBlockKeyBlock):
+                repeated.append(block.key)
+            else:
+                fields_twice.append(f"{rescued.key} ({', '.join(sorted(block.duplicate_keys))})")
+            continue
+        rejects.append(
+            RawReject(
+                (block.start_line or 0) + 1,
+                f"BibTeX block could not be parsed ({type(block).__name__})",
+                block.raw or "",
+            )
+        )
+    if repeated:
+        notes.append(f"{len(repeated)} entry key(s) repeated, entries kept: {repeated[:5]}")
+    if fields_twice:
+        notes.append(
+            f"{len(fields_twice)} entries repeat a field, kept with every value: {fields_twice[:5]}"
+        )
+    entries.sort(key=lambda e: e[0])
+    rec: list[int] = []
+    tags: list[str] = []
+    values: list[str] = []
+    for i, (_, flds) in enumerate(entries):
+        for t, v in flds:
+            rec.append(i)
+            tags.append(t)
+            values.append(v)
+    fields = pl.DataFrame(
+        {"rec": rec, "fid": range(len(rec)), "tag": tags, "value": values},
+        schema={"rec": pl.Int64, "fid": pl.Int64, "tag": pl.String, "value": pl.String},
+    )
+    starts = pl.DataFrame(
+        {"rec": range(len(entries)), "line": [e[0] for e in entries]},
+        schema={"rec": pl.Int64, "line": pl.Int64},
+    )
     n_raw = len(_ENTRY_START.findall(text))
     # comment blocks are the file author's notes, not records: nothing to report
-    return Parsed(records, rejects, n_raw, [])
+    return Parsed(fields, starts, rejects, n_raw, notes)

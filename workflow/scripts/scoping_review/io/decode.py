@@ -1,17 +1,39 @@
-"""Turn an export's bytes into text, recording what was decided.
+"""Turn an export's bytes into text, recording every decision made on the way.
 
-Order: a BOM decides (UTF-8, UTF-16 LE/BE); otherwise strict UTF-8; otherwise the declared
-fallback (cp1252 by default). A BOM is always removed, so it can never hide the first record.
+Order of decisions (each recorded in ``Decoded.note``):
+
+1. an encoding declared in config wins (a matching BOM is still removed);
+2. a byte-order mark decides (UTF-8, UTF-16 LE/BE) and is always removed, so it can never hide
+   the first record;
+3. UTF-16 without a BOM is recognised by its zero bytes (every other byte of ASCII text);
+4. strict UTF-8;
+5. otherwise a legacy encoding chosen by charset-normalizer among :data:`LEGACY_CANDIDATES`
+   (cp1252 first: what Windows reference managers write; GB18030/GBK, Shift-JIS, cp1251 for
+   the rest); when even that fails, cp1252 with replacement characters, which the note says.
+
+Mojibake (UTF-8 read as cp1252 and saved again as UTF-8: ``Ã©`` for ``é``) is repaired with
+ftfy, line by line and only on lines that show the typical byte pairs; the note counts them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8"),
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
+)
+
+LEGACY_CANDIDATES = ("cp1252", "gb18030", "shift_jis", "cp1251", "cp1250", "latin_1")
+
+# a UTF-8 lead byte read as cp1252/latin-1 (Ã, Â, â, Ä, Å ...) followed by a continuation byte read
+# the same way: the signature of double-encoded text
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00c5\u00e2]"
+    "[\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
+    "\u02dc\u20ac\u2122]"
 )
 
 
@@ -22,22 +44,111 @@ class Decoded:
     note: str
 
 
-def decode(data: bytes, declared: str | None = None, fallback: str = "cp1252") -> Decoded:
-    """Decode ``data``; ``declared`` (from config) wins over detection."""
-    if declared:
-        bom = next(
-            (b for b, enc in _BOMS if data.startswith(b) and enc.startswith(declared[:5])), b""
-        )
-        return Decoded(data[len(bom) :].decode(declared), declared, "declared in config")
+def _strip_bom(data: bytes, encoding: str) -> bytes:
+    enc = encoding.lower().replace("_", "-")
+    for bom, name in _BOMS:
+        if data.startswith(bom) and (enc == name or enc in ("utf-8-sig", "utf-16")):
+            return data[len(bom) :]
+    return data
+
+
+def _looks_utf16(data: bytes) -> str | None:
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def repair_mojibake(text: str) -> tuple[str, int]:
+    """Repair double-encoded lines with ftfy; return the text and how many lines changed."""
+    # cheap pre-check: the lead characters of every mojibake pair, found with str.find
+    if text.isascii() or not any(ch in text for ch in "\u00c2\u00c3\u00c4\u00c5\u00e2"):
+        return text, 0
+    if not _MOJIBAKE.search(text):
+        return text, 0
+    import ftfy
+
+    lines = text.split("\n")
+    changed = 0
+    for i, line in enumerate(lines):
+        if _MOJIBAKE.search(line):
+            fixed = ftfy.fix_encoding(line)
+            if fixed != line:
+                lines[i] = fixed
+                changed += 1
+    return "\n".join(lines), changed
+
+
+_HIGH = re.compile(rb"[\x80-\xff]")
+_ISOLATED_HIGH = re.compile(rb"(?<![\x80-\xff])[\x80-\xff](?![\x80-\xff])")
+
+
+def _legacy(data: bytes) -> tuple[str, str] | None:
+    """Western single-byte text has its non-ASCII bytes mostly alone between ASCII letters
+    (``G\xfcl\xfcm``); multi-byte legacy encodings (GBK, Shift-JIS) have them in runs. Mostly
+    alone and valid cp1252: cp1252. Otherwise charset-normalizer picks among the candidates."""
+    from charset_normalizer import from_bytes
+
+    n_high = len(_HIGH.findall(data))
+    if n_high and len(_ISOLATED_HIGH.findall(data)) * 2 > n_high:
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
+
+    best = from_bytes(data, cp_isolation=list(LEGACY_CANDIDATES)).best()
+    if best is None:
+        return None
+    return str(best), best.encoding
+
+
+def decode(
+    data: bytes, declared: str | None = None, fallback: str = "cp1252", *, repair: bool = True
+) -> Decoded:
+    """Decode ``data``; ``declared`` (from config) wins over detection.
+
+    Raises :class:`UnicodeDecodeError` (with the offset) when a declared encoding does not fit.
+    """
+    if declared and declared.lower() != "auto":
+        text = _strip_bom(data, declared).decode(declared)
+        decoded = Decoded(text, declared, "declared in config")
+    else:
+        decoded = _detect(data, fallback)
+    if repair:
+        text, changed = repair_mojibake(decoded.text)
+        if changed:
+            return Decoded(
+                text,
+                decoded.encoding,
+                f"{decoded.note}; mojibake repaired on {changed} line(s) (ftfy)",
+            )
+    return decoded
+
+
+def _detect(data: bytes, fallback: str) -> Decoded:
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return Decoded(data[len(bom) :].decode(enc), enc, "byte-order mark")
+    utf16 = _looks_utf16(data)
+    if utf16:
+        return Decoded(data.decode(utf16), utf16, "UTF-16 without byte-order mark (zero bytes)")
     try:
         return Decoded(data.decode("utf-8"), "utf-8", "valid UTF-8")
     except UnicodeDecodeError as err:
-        text = data.decode(fallback, errors="replace")
-        return Decoded(
-            text,
-            fallback,
-            f"not UTF-8 (first bad byte at offset {err.start}); decoded as {fallback}",
-        )
+        bad = err.start
+    legacy = _legacy(data)
+    if legacy is not None:
+        text, enc = legacy
+        return Decoded(text, enc, f"not UTF-8 (first bad byte at offset {bad}); detected as {enc}")
+    text = data.decode(fallback, errors="replace")
+    return Decoded(
+        text,
+        fallback,
+        f"not UTF-8 (first bad byte at offset {bad}); decoded as {fallback} with "
+        f"{text.count(chr(0xFFFD))} replacement character(s)",
+    )

@@ -1,14 +1,25 @@
-"""One reader for the line-tagged export families: RIS, PubMed MEDLINE (.nbib) and WoS text.
+"""One vectorised reader for the line-tagged export families.
 
-A :class:`TaggedFormat` says, as data, how a tag line looks, which tag opens and which closes a
-record, and how continuation lines behave. :func:`parse` walks the lines once and returns the
-records (each a list of ``(tag, value)`` in file order, with the line it started on), the
-rejects (with line and reason) and ``n_raw``: the record starts counted straight from the text
-by the start-tag pattern. The caller reconciles ``n_raw == len(records) + len(rejects)``.
+RIS (and its dialects), PubMed MEDLINE (.nbib), Web of Science tagged text and EndNote/refer
+text (``%T`` ...) differ only in data: how a tag line looks, which tag opens and which closes a
+record, how continuation lines look and which tags repeat. A :class:`TaggedFormat` holds that
+data; :func:`parse` applies it to all lines of a file at once with polars expressions (no Python
+loop over lines) and returns a :class:`Parsed`:
 
-Known traps handled here: a BOM never reaches this module (see :mod:`.decode`); a last record
-without its end tag is kept (and noted); a start tag inside an unterminated record closes the
-previous one; an end tag alone (an empty record) is not a record start and is ignored.
+- ``fields``: one row per field value, columns ``rec`` (0-based record number), ``fid`` (field
+  order), ``tag``, ``value`` (continuation lines joined with a space);
+- ``starts``: one row per record with the 1-based line of its start tag;
+- ``rejects`` (record starts with no fields), ``notes`` (what was noticed and tolerated) and
+  ``n_raw``: record starts counted by a separate regular expression over the raw text, for the
+  caller to reconcile with ``len(starts) + len(rejects)``.
+
+Traps handled (each has a test): a BOM never reaches here (see :mod:`.decode`); CRLF, bare-CR
+line ends and bare CR inside lines (WoS-made RIS); a last record without its end tag is kept and
+noted; a start tag inside an unterminated record closes it; an end tag alone is not a record;
+an end tag followed by more fields of the same record before the next start tag (an ``ER`` line
+inside an abstract) does not split the record; Ovid's numbered ``1.`` lines and trailing link
+lines, and any other text between records, are counted in a note; untagged continuation lines
+(Embase, EndNote) continue the previous field; single-space ``TY - `` separators.
 """
 
 from __future__ import annotations
@@ -16,58 +27,86 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import polars as pl
+
 
 @dataclass(frozen=True)
 class TaggedFormat:
     name: str
-    tag_line: re.Pattern[str]  # groups: tag, value
-    start_tag: str
-    end_tag: str | None  # None: records end at a blank line or the next start tag
-    continuation: re.Pattern[str] | None  # group 1: the continued value; None: any untagged line
+    # Rust regex matched against a line's first 16 characters: group 1 is the tag, the whole
+    # match the prefix before the value (so long abstract lines are never scanned whole)
+    tag_regex: str
+    start_tag: str | None  # None: a record starts at the first tag line after a blank line
+    end_tag: str | None  # None: a record runs to the next start
+    continuation_regex: str | None  # Rust regex a continuation line matches; None: any untagged
+    start_pattern: str  # Python regex counting record starts in "\n" + the raw text
     list_tags: frozenset[str] = frozenset()  # continuation lines of these tags are new values
     header_tags: frozenset[str] = frozenset()  # file-level tags outside records (WoS FN, VR, EF)
-    # counts record starts in the raw text, independently of the line walker
-    start_pattern: re.Pattern[str] = re.compile(r"(?!)")
+    # the common layout, checked with plain slices (fast): tag offset, tag width, separator
+    # after the tag ("" if none), offset of the value; other lines go through ``tag_regex``
+    layout: tuple[int, int, str, int] | None = None
+    tag_chars: str = r"^[A-Z][A-Z0-9]*$"  # what a tag (right-stripped) must look like
+    lead: str = ""  # literal text before the tag in the layout (EndNote's "%")
 
     def count_starts(self, text: str) -> int:
-        return len(self.start_pattern.findall(text))
+        # patterns are anchored on "\n" (a literal the regex engine finds fast); formats whose
+        # records start after a blank line count the file start as one
+        prefix = "\n\n" if self.start_tag is None else "\n"
+        return len(re.findall(self.start_pattern, prefix + text))
 
 
 RIS = TaggedFormat(
     name="ris",
-    tag_line=re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|)$"),
+    tag_regex=r"^[ \t]*([A-Z][A-Z0-9]) {1,2}- ?",
     start_tag="TY",
     end_tag="ER",
-    continuation=None,
-    start_pattern=re.compile(r"^TY {1,2}-", re.MULTILINE),
+    continuation_regex=None,
+    start_pattern=r"\n[ \t]*TY {1,2}-",
+    layout=(0, 2, "  -", 6),
+    # untagged lines after these tags are further values (EndNote and Rayyan put one keyword
+    # per line after a single KW; Dimensions one URL per line), as rispy reads them
+    list_tags=frozenset(
+        {"A1", "A2", "A3", "A4", "AU", "KW", "N1", "UR", "L1", "L2", "L3", "L4", "SN"}
+    ),
 )
 
+# records are separated by blank lines; PMID usually opens them, but ERIC's .nbib starts with
+# OWN and has no PMID, so a record starts at the first tag line after a blank line
 MEDLINE = TaggedFormat(
     name="medline",
-    tag_line=re.compile(r"^([A-Z][A-Z0-9]{0,3}) {0,3}- (.*)$"),
-    start_tag="PMID",
+    tag_regex=r"^([A-Z][A-Z0-9]{0,3}) {0,3}-(?: |[ \t]*$)",
+    start_tag=None,
     end_tag=None,
-    continuation=re.compile(r"^ {6}(.*)$"),
-    start_pattern=re.compile(r"^PMID {0,3}- ", re.MULTILINE),
+    continuation_regex=r"^ {2,}\S",
+    start_pattern=r"\n[ \t]*\n[A-Z][A-Z0-9]{0,3} {0,3}-(?: |\n|\Z)",
+    layout=(0, 4, "-", 6),
 )
 
 WOS = TaggedFormat(
     name="wos",
-    tag_line=re.compile(r"^([A-Z][A-Z0-9])(?: (.*)|)$"),
+    tag_regex=r"^([A-Z][A-Z0-9])(?: |[ \t]*$)",
     start_tag="PT",
     end_tag="ER",
-    continuation=re.compile(r"^ {2,3}(.*)$"),
-    list_tags=frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "CR", "C1", "ED"}),
+    continuation_regex=r"^ {1,3}\S",
+    start_pattern=r"\nPT(?=[ \n]|\Z)",
+    list_tags=frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "CR", "C1", "C3", "ED", "RP"}),
     header_tags=frozenset({"FN", "VR", "EF"}),
-    start_pattern=re.compile(r"^PT [A-Z]", re.MULTILINE),
+    layout=(0, 2, "", 3),
 )
 
+ENDNOTE = TaggedFormat(
+    name="endnote",
+    tag_regex=r"^%([A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]) ?",
+    start_tag=None,
+    end_tag=None,
+    continuation_regex=None,
+    start_pattern=r"\n[ \t]*\n%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]",
+    layout=(1, 1, "", 3),
+    lead="%",
+    tag_chars=r"^[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]$",
+)
 
-@dataclass
-class RawRecord:
-    line: int  # 1-based line of the start tag
-    fields: list[tuple[str, str]] = field(default_factory=list)
-    terminated: bool = False
+FORMATS: dict[str, TaggedFormat] = {f.name: f for f in (RIS, MEDLINE, WOS, ENDNOTE)}
 
 
 @dataclass(frozen=True)
@@ -79,102 +118,247 @@ class RawReject:
 
 @dataclass
 class Parsed:
-    records: list[RawRecord]
+    fields: pl.DataFrame  # rec (UInt32/Int64), fid, tag, value
+    starts: pl.DataFrame  # rec, line (1-based)
     rejects: list[RawReject]
     n_raw: int
-    notes: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_records(self) -> int:
+        return self.starts.height
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of ``text``: CRLF and LF end lines; a bare CR ends a line only in a file that has no
+    LF at all (classic Mac), elsewhere it is a break inside a value and becomes a space."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        text = text.replace("\r", " " if "\n" in text else "\n")
+    return text.split("\n")
+
+
+def _first_lines(mask: pl.DataFrame, n: int = 5) -> str:
+    lines = mask["n"].head(n).to_list()
+    return ", ".join(str(x + 1) for x in lines)
+
+
+def _tags(df: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
+    """Add ``tag`` (null on untagged lines), ``value`` and ``blank`` to a frame of lines.
+
+    Lines in the format's common layout are split with slices; the rest (a single-space RIS
+    separator, leading spaces) with ``tag_regex``, run only on them.
+    """
+    line = pl.col("line")
+    df = df.with_columns(blank=~line.str.contains(r"\S"))
+    if fmt.layout is not None:
+        start, width, sep, value_at = fmt.layout
+        after = start + width + len(sep)
+        head = line.str.head(after + 1)
+        ok = (head.str.slice(start + width, len(sep)) == sep) if sep else pl.lit(True)
+        if start:
+            ok = ok & (head.str.head(start) == fmt.lead)
+        ok = ok & ((head.str.len_bytes() == after) | (head.str.slice(after, 1) == " "))
+        tag = head.str.slice(start, width).str.strip_chars_end()
+        df = df.with_columns(tag=pl.when(ok).then(tag))
+        df = df.with_columns(fast=pl.col("tag").str.contains(fmt.tag_chars).fill_null(False))
+        df = df.with_columns(
+            tag=pl.when(pl.col("fast")).then(pl.col("tag")),
+            value=pl.when(pl.col("fast")).then(line.str.slice(value_at).str.strip_chars()),
+        )
+    else:
+        df = df.with_columns(
+            tag=pl.lit(None, pl.String), value=pl.lit(None, pl.String), fast=pl.lit(False)
+        )
+    head = line.str.head(16)
+    slow = df.filter(~pl.col("fast") & ~pl.col("blank") & head.str.contains(fmt.tag_regex))
+    if slow.height:
+        prefix = head.str.extract(fmt.tag_regex, 0)
+        slow = slow.select(
+            "n",
+            head.str.extract(fmt.tag_regex, 1).alias("tag"),
+            line.str.slice(prefix.str.len_chars()).str.strip_chars().alias("value"),
+        )
+        df = df.update(slow, on="n")
+    return df.drop("fast")  # untagged lines: value null (continuations are stripped later)
 
 
 def parse(text: str, fmt: TaggedFormat) -> Parsed:
-    """Parse ``text`` (already decoded, newlines of any kind) in format ``fmt``."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    records: list[RawRecord] = []
-    rejects: list[RawReject] = []
-    notes: list[str] = []
-    current: RawRecord | None = None
-    current_raw: list[str] = []
-    last_tag: str | None = None
-
-    def close(end_line: int, terminated: bool) -> None:
-        nonlocal current, current_raw
-        if current is None:
-            return
-        current.terminated = terminated
-        if len(current.fields) <= 1:
-            rejects.append(
-                RawReject(
-                    current.line, "record has no fields after its start tag", "\n".join(current_raw)
-                )
-            )
-        else:
-            records.append(current)
-        if not terminated and fmt.end_tag is not None:
-            notes.append(
-                f"record starting at line {current.line} has no {fmt.end_tag} "
-                f"before line {end_line}; kept"
-            )
-        current, current_raw = None, []
-
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            if fmt.end_tag is None and current is not None:
-                close(number, True)
-            continue
-        match = fmt.tag_line.match(line)
-        if match and not (fmt.continuation and fmt.continuation.match(line)):
-            tag, value = match.group(1), (match.group(2) or "").strip()
-            if tag == fmt.start_tag:
-                if current is not None:
-                    close(number, False)
-                current = RawRecord(number, [(tag, value)])
-                current_raw = [line]
-                last_tag = tag
-                continue
-            if fmt.end_tag is not None and tag == fmt.end_tag:
-                if current is not None:
-                    current_raw.append(line)
-                    close(number, True)
-                last_tag = None
-                continue
-            if current is None:
-                if tag not in fmt.header_tags:
-                    notes.append(f"line {number}: tag {tag} outside any record ignored")
-                continue
-            current.fields.append((tag, value))
-            current_raw.append(line)
-            last_tag = tag
-            continue
-        # an untagged line: continuation of the previous tag, or junk between records
-        if current is None or last_tag is None:
-            notes.append(f"line {number}: text outside any record ignored")
-            continue
-        cont = fmt.continuation.match(line) if fmt.continuation else None
-        value = (cont.group(1) if cont else line).strip()
-        current_raw.append(line)
-        if last_tag in fmt.list_tags:
-            current.fields.append((last_tag, value))
-        else:
-            tag, previous = current.fields[-1]
-            current.fields[-1] = (tag, f"{previous} {value}".strip())
-    if current is not None:
-        close(len(lines), fmt.end_tag is None)
+    """Parse ``text`` (decoded; any newlines) in format ``fmt``."""
+    lines = split_lines(text)
     n_raw = fmt.count_starts("\n".join(lines))
-    return Parsed(records, rejects, n_raw, notes)
+    df = _tags(pl.DataFrame({"line": lines}).with_row_index("n"), fmt)
+    line = pl.col("line")
+    head = line.str.head(16)
+    if fmt.continuation_regex is not None:
+        is_cont = head.str.contains(fmt.continuation_regex)
+        df = df.with_columns(
+            tag=pl.when(is_cont).then(None).otherwise(pl.col("tag")), cont_ok=is_cont
+        )
+    else:
+        df = df.with_columns(cont_ok=pl.lit(True))
+    tag = pl.col("tag")
+    tagged = tag.is_not_null()
+    header = tag.is_in(list(fmt.header_tags)) if fmt.header_tags else pl.lit(False)
+    if fmt.start_tag is not None:
+        is_start = tag == fmt.start_tag
+    else:  # refer/EndNote: the first tag line of a block
+        prev_blank = pl.col("blank").shift(1, fill_value=True)
+        is_start = tagged & prev_blank
+    df = df.with_columns(is_start=is_start.fill_null(False), header=header.fill_null(False))
+    notes: list[str] = []
+
+    # an end tag is real unless the next non-blank line is a field of the same record
+    if fmt.end_tag is not None:
+        is_end_tag = ((tag == fmt.end_tag) & (pl.col("value") == "")).fill_null(False)
+        field_line = tagged & ~pl.col("is_start") & ~pl.col("header") & ~is_end_tag
+        nxt = (
+            pl.when(pl.col("blank"))
+            .then(None)
+            .otherwise(field_line)
+            .shift(-1)
+            .backward_fill()
+            .fill_null(False)
+        )
+        df = df.with_columns(is_end=is_end_tag & ~nxt, false_end=is_end_tag & nxt)
+        false_ends = df.filter(pl.col("false_end"))
+        if false_ends.height:
+            notes.append(
+                f"{false_ends.height} {fmt.end_tag} line(s) followed by more fields of the same "
+                f"record (an end tag inside a field?) read as text, not as a record end: "
+                f"line(s) {_first_lines(false_ends)}"
+            )
+            # read the false end line as untagged text continuing the field before it
+            df = df.with_columns(tag=pl.when(pl.col("false_end")).then(None).otherwise(tag))
+    else:
+        df = df.with_columns(is_end=pl.lit(False), false_end=pl.lit(False))
+
+    # record membership: a record runs from its start to its end tag (or the next start);
+    # in formats without start tags (refer/EndNote) a blank line ends the record
+    if fmt.start_tag is None:
+        ends = pl.col("blank").cast(pl.Int64).cum_sum()
+    else:
+        ends = pl.col("is_end").cast(pl.Int64).cum_sum()
+    df = df.with_columns(rec=pl.col("is_start").cast(pl.Int64).cum_sum() - 1, ends=ends)
+    df = df.with_columns(
+        ends_at_start=pl.when(pl.col("is_start")).then(pl.col("ends")).forward_fill()
+    )
+    after = pl.col("ends") - pl.col("ends_at_start")
+    inside = (pl.col("rec") >= 0) & ((after == 0) | (pl.col("is_end") & (after == 1)))
+    df = df.with_columns(inside=inside.fill_null(False))
+
+    # lines outside every record
+    outside = df.filter(~pl.col("inside") & ~pl.col("blank") & ~pl.col("header"))
+    stray_end = outside.filter(pl.col("is_end") | (tag == (fmt.end_tag or "")).fill_null(False))
+    if stray_end.height:
+        notes.append(
+            f"{stray_end.height} {fmt.end_tag} line(s) without a record before them "
+            f"(an empty trailing record) ignored: line(s) {_first_lines(stray_end)}"
+        )
+    stray = outside.filter(~pl.col("is_end") & (tag != (fmt.end_tag or "")).fill_null(True))
+    if stray.height:
+        notes.append(
+            f"{stray.height} line(s) of text outside any record ignored (e.g. numbered "
+            f"'1.' lines, link lines, headers): line(s) {_first_lines(stray)}"
+        )
+
+    body = df.filter(pl.col("inside") & ~pl.col("blank") & ~pl.col("is_end"))
+    # continuation lines take the tag of the field before them
+    cont = pl.col("tag").is_null()
+    bad_cont = body.filter(cont & ~pl.col("cont_ok"))
+    if bad_cont.height and fmt.continuation_regex is not None:
+        notes.append(
+            f"{bad_cont.height} untagged line(s) inside a record without the continuation "
+            f"indent, read as continuations: line(s) {_first_lines(bad_cont)}"
+        )
+    body = body.with_columns(
+        ftag=pl.col("tag").forward_fill(),  # a record's first body line is its start tag
+        value=pl.when(cont).then(pl.col("line").str.strip_chars()).otherwise(pl.col("value")),
+    )
+    new_value = ~cont
+    if fmt.list_tags:
+        new_value = new_value | pl.col("ftag").is_in(list(fmt.list_tags))
+    body = body.with_columns(fid=new_value.cast(pl.Int64).cum_sum() - 1)
+    # fields of one line pass straight through; only multi-line fields are grouped and joined
+    fid = pl.col("fid")
+    multi = ((fid == fid.shift(1)) | (fid == fid.shift(-1))).fill_null(False)
+    body = body.select("rec", "fid", pl.col("ftag").alias("tag"), "value", multi.alias("multi"))
+    joined = (
+        body.filter(pl.col("multi"))
+        .group_by("fid")
+        .agg(pl.col("rec").first(), pl.col("tag").first(), pl.col("value"))
+        .with_columns(pl.col("value").list.join(" ").str.strip_chars())
+    )
+    fields = pl.concat(
+        [body.filter(~pl.col("multi")).select("rec", "fid", "tag", "value"),
+         joined.select("rec", "fid", "tag", "value")]
+    ).sort("fid")  # fmt: skip
+    starts = df.filter(pl.col("is_start")).select(
+        "rec", (pl.col("n") + 1).cast(pl.Int64).alias("line")
+    )
+
+    # termination: which records saw their end tag
+    if fmt.end_tag is not None and starts.height:
+        ended = df.filter(pl.col("inside") & pl.col("is_end"))["rec"]
+        open_recs = starts.with_columns(
+            until=pl.col("line").shift(-1).fill_null(len(lines))
+        ).filter(~pl.col("rec").is_in(ended.implode()))
+        for line_no, until in open_recs.select("line", "until").head(20).iter_rows():
+            notes.append(
+                f"record starting at line {line_no} has no {fmt.end_tag} before line {until}; kept"
+            )
+        if open_recs.height > 20:
+            notes.append(
+                f"... {open_recs.height - 20} more record(s) without {fmt.end_tag}, all kept"
+            )
+
+    # a record with nothing but its start tag is rejected with its raw text
+    counts = fields.group_by("rec").agg(
+        pl.len().alias("n_fields"), (pl.col("value") != "").sum().alias("n_values")
+    )
+    starts = starts.join(counts, on="rec", how="left").with_columns(
+        pl.col("n_fields").fill_null(0), pl.col("n_values").fill_null(0)
+    )
+    empty = starts.filter((pl.col("n_fields") <= 1) | (pl.col("n_values") == 0))
+    rejects: list[RawReject] = []
+    if empty.height:
+        empty_recs = empty["rec"].implode()
+        raw = (
+            df.filter(pl.col("inside") & pl.col("rec").is_in(empty_recs))
+            .group_by("rec", maintain_order=True)
+            .agg(pl.col("line").str.join("\n"))
+        )
+        raw_by_rec = dict(raw.iter_rows())
+        rejects = [
+            RawReject(line_no, "record has no fields after its start tag", raw_by_rec.get(r, ""))
+            for r, line_no in empty.select("rec", "line").iter_rows()
+        ]
+        fields = fields.filter(~pl.col("rec").is_in(empty_recs))
+    starts = starts.filter((pl.col("n_fields") > 1) & (pl.col("n_values") > 0)).select(
+        "rec", "line"
+    )
+    return Parsed(fields, starts, rejects, n_raw, notes)
 
 
 def detect(text: str) -> str | None:
-    """Guess the export family from its first meaningful lines."""
-    head = [ln for ln in text.replace("\r", "\n").split("\n")[:60] if ln.strip()]
+    """Guess the export family from the first meaningful lines (tagged and markup formats)."""
+    head = [ln.strip("\ufeff \t") for ln in split_lines(text[:20000])[:80]]
+    head = [ln for ln in head if ln]
     for line in head:
-        stripped = line.lstrip("\ufeff")
-        if stripped.startswith(("FN ", "VR ")) or re.match(r"^PT [A-Z]$", stripped):
+        if line.startswith(("FN ", "VR ")) or re.match(r"^PT [A-Z]$", line):
             return "wos"
-        if re.match(r"^PMID- ?\d", stripped):
+        if re.match(r"^PMID ?- ?\d", line) or re.match(r"^[A-Z]{3,4} {0,2}- \S", line):
             return "medline"
-        if re.match(r"^TY {1,2}-", stripped):
+        if re.match(r"^(?:\d+\.\s*)?TY {1,2}-", line):
             return "ris"
-        if stripped.lstrip().startswith("@"):
+        if re.match(r"^%[0ATDJ] \S", line):
+            return "endnote"
+        if line.startswith("@") and re.match(r"^@\s*[A-Za-z]+\s*[{(]", line):
             return "bibtex"
-        if stripped.lstrip().startswith("<?xml") or "<records>" in stripped:
-            return "endnote_xml"
+        if line.startswith("<"):
+            if "<PubmedArticle" in text[:20000]:
+                return "pubmed_xml"
+            if "<record" in text[:20000] or "<xml" in line:
+                return "endnote_xml"
+            return None
     return None

@@ -1,0 +1,135 @@
+"""Delimited text (CSV, TSV, semicolon) and spreadsheet exports as long field frames.
+
+Each row is a record; each non-empty cell a field whose tag is the column name (surrounding
+spaces stripped). The record's line is the physical line its row starts on (cells with line
+breaks counted), so a reject or a record can be found in the file. ``n_raw`` is the number of
+data rows counted by Python's :mod:`csv` module, a parser independent of polars's reader.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import polars as pl
+
+from .tagged import Parsed
+
+TEXT_FORMATS = ("csv",)
+
+
+def sniff_separator(text: str) -> str:
+    """The delimiter of the header line: tab, semicolon or comma (whichever splits it most)."""
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in ("\t", ";", ",")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] else ","
+
+
+class TableError(ValueError):
+    """A delimited file has rows that cannot be read without losing cells."""
+
+
+def _count_rows(text: str, sep: str, quoting: bool = True) -> int:
+    """Data rows with any content, by the :mod:`csv` module. A row with more cells than the
+    header is an error unless the extra cells are empty (WoS tab files end rows with a tab)."""
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=sep,
+        quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE,
+    )
+    header = next(reader, [])
+    n = 0
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        n += 1
+        if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
+            raise TableError(
+                f"line {reader.line_num}: {len(row)} cells but the header has {len(header)}; "
+                f"extra cells {row[len(header) :][:3]} would be lost"
+            )
+    return n
+
+
+def to_long(frame: pl.DataFrame, first_lines: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(fields, starts) from a frame of text cells and each row's first physical line."""
+    frame = frame.select(pl.all().cast(pl.String))
+    names = [c.strip() for c in frame.columns]
+    # positional names, so that a column called "rec", "tag" or "value" cannot collide
+    frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+    nonempty = pl.any_horizontal(pl.all().str.strip_chars().str.len_chars() > 0).fill_null(False)
+    keep = (
+        frame.select(nonempty.alias("keep"))["keep"]
+        if frame.width
+        else pl.Series([], dtype=pl.Boolean)
+    )
+    frame = frame.with_columns(pl.Series("__line", first_lines, dtype=pl.Int64))
+    frame = frame.filter(keep).with_row_index("__rec").with_columns(pl.col("__rec").cast(pl.Int64))
+    starts = frame.select(pl.col("__rec").alias("rec"), pl.col("__line").alias("line"))
+    order = {f"c{i}": i for i in range(len(names))}
+    fields = (
+        frame.drop("__line")
+        .unpivot(index="__rec", variable_name="__col", value_name="__value")
+        .select(
+            pl.col("__rec").alias("rec"),
+            pl.col("__col").replace_strict(order, return_dtype=pl.Int64).alias("col"),
+            pl.col("__value").str.strip_chars().alias("value"),
+        )
+        .filter(pl.col("value").is_not_null() & (pl.col("value") != ""))
+        .sort("rec", "col")
+        .with_row_index("fid")
+        .select(
+            "rec",
+            pl.col("fid").cast(pl.Int64),
+            pl.col("col")
+            .replace_strict(dict(enumerate(names)), return_dtype=pl.String)
+            .alias("tag"),
+            "value",
+        )
+    )
+    return fields, starts
+
+
+def parse_delimited(text: str, sep: str | None = None) -> Parsed:
+    sep = sep or sniff_separator(text)
+    text = text.replace("\r\n", "\n")
+    # tab-delimited exports (WoS, EndNote) do not quote: a '"' in a title is just a character
+    quoting = not (sep == "\t" and '"' not in text.split("\n", 1)[0])
+    frame = pl.read_csv(
+        text.encode(),
+        separator=sep,
+        infer_schema=False,
+        quote_char='"' if quoting else None,
+        truncate_ragged_lines=True,  # extra cells checked in _count_rows
+        raise_if_empty=False,
+    )
+    # physical line of each row: header is line 1; a row spans 1 + its cells' line breaks
+    breaks = (
+        frame.select(pl.sum_horizontal(pl.all().str.count_matches("\n").fill_null(0)).alias("b"))[
+            "b"
+        ]
+        if frame.width
+        else pl.Series("b", [], dtype=pl.Int64)
+    )
+    first = (breaks.cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0) + 2
+    n_raw = _count_rows(text, sep, quoting)
+    fields, starts = to_long(frame, first)
+    return Parsed(fields, starts, [], n_raw, [])
+
+
+def parse_sheet(frame: pl.DataFrame) -> Parsed:
+    """An already read spreadsheet (first sheet, all cells text); rows are lines 2, 3, ..."""
+    first = pl.Series("line", range(2, frame.height + 2), dtype=pl.Int64)
+    fields, starts = to_long(frame, first)
+    n_raw = sum(
+        1 for row in frame.iter_rows() if any(c is not None and str(c).strip() for c in row)
+    )
+    return Parsed(fields, starts, [], n_raw, [])
+
+
+def header_of(text: str, sep: str | None = None) -> list[str]:
+    """Column names of a delimited text (first record of :mod:`csv`, so quoted names work)."""
+    sep = sep or sniff_separator(text)
+    row = next(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=sep), [])
+    return [c.strip() for c in row]
