@@ -42,3 +42,7 @@ def package_fingerprint():
 
 
 CODE_VERSION = package_fingerprint()
+
+
+def dedupe_decision_sheets():
+    return list(config.get("dedupe", {}).get("decisions", []))
