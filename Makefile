@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: run test check format lint dry-run system-deps clean venv
+.PHONY: run test check format lint dry-run system-deps clean venv bench bench-dedupe
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,16 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	$(BIN)/snakefmt Snakefile workflow/rules
+
+# Benchmarks write their results to benchmarks/ (see benchmarks/dedupe.md). Each compares with
+# the named peer in the same run. Larger synthetic sets: make bench-dedupe BENCH_ARGS="--scale
+# 10000 --scale 100000 --peer-max 100000" (bib-dedupe takes minutes at 100k).
+BENCH_ARGS ?=
+
+bench: bench-dedupe
+
+bench-dedupe: $(STAMP)
+	$(BIN)/python benchmarks/bench_dedupe.py $(BENCH_ARGS)
 
 clean:
 	rm -rf results .snakemake
