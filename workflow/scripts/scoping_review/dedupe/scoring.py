@@ -28,9 +28,38 @@ PAIR_FIELDS = (
     "doi",
     "doi_base",
     "pmid",
-    "ab",
     "preprint",
     "conference",
+)
+
+
+# what the verdict, the evidence and the outputs read from a scored pair
+FEATURES = (
+    "i",
+    "j",
+    "ti",
+    "ti_set",
+    "ti_exact",
+    "ti_prefix",
+    "au",
+    "au1",
+    "jo",
+    "yr",
+    "doi",
+    "pmid",
+    "vol",
+    "iss",
+    "sp",
+    "pg",
+    "pages",
+    "n_words_a",
+    "n_words_b",
+    "notice_a",
+    "notice_b",
+    "preprint_a",
+    "preprint_b",
+    "conference_a",
+    "conference_b",
 )
 
 
@@ -52,29 +81,19 @@ def _agree(col: str) -> pl.Expr:
 
 
 def pair_features(keys: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-    """Join both records' keys onto ``pairs`` (columns i, j) and compute the similarities."""
+    """Join both records' keys onto ``pairs`` (columns i, j) and compute the similarities.
+
+    Cheap comparisons (identifiers, volume, pages, year) and the title similarity come first;
+    the author, journal and title-containment similarities are computed only for pairs that
+    some rule could still link (null, i.e. "no evidence", for the rest).
+    """
     side = keys.select("i", *PAIR_FIELDS)
     frame = pairs.join(side.rename(lambda c: f"{c}_a"), left_on="i", right_on="i_a").join(
         side.rename(lambda c: f"{c}_b"), left_on="j", right_on="i_b"
     )
+    short_a = pl.col("t_a").str.len_chars() <= pl.col("t_b").str.len_chars()
     frame = frame.with_columns(
         _similarity(frame["t_a"], frame["t_b"], fuzz.ratio).alias("ti"),
-        _similarity(frame["t_a"], frame["t_b"], fuzz.token_set_ratio).alias("ti_set"),
-        _similarity(frame["au_a"], frame["au_b"], fuzz.token_set_ratio).alias("au"),
-        _similarity(frame["j_a"], frame["j_b"], fuzz.ratio).alias("_jo"),
-        _similarity(frame["ab_a"], frame["ab_b"], fuzz.ratio).alias("ab"),
-    )
-    short_a = pl.col("t_a").str.len_chars() <= pl.col("t_b").str.len_chars()
-    journal_abbrev = (
-        (pl.col("j_init_a") == pl.col("j_init_b"))
-        & (pl.col("j_init_a").str.len_chars() >= 2)
-        & (
-            pl.col("j_a").str.starts_with(pl.col("j_b").str.extract(r"^(\w+)"))
-            | pl.col("j_b").str.starts_with(pl.col("j_a").str.extract(r"^(\w+)"))
-        )
-    )
-    return frame.with_columns(
-        pl.when(journal_abbrev).then(pl.lit(100.0)).otherwise(pl.col("_jo")).alias("jo"),
         (pl.col("year_a") - pl.col("year_b")).abs().alias("yr"),
         (pl.col("au1_a") == pl.col("au1_b")).alias("au1"),
         (pl.col("t_full_a") == pl.col("t_full_b")).alias("ti_exact"),
@@ -98,7 +117,39 @@ def pair_features(keys: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit(1, pl.Int8))
         .otherwise(pl.lit(0, pl.Int8))
         .alias("pages"),
+    )
+    # every rule and the maybe verdict need a title similarity of 50, a shared DOI or PMID, the
+    # same volume and pages, or one title inside the other
+    worth = (
+        (pl.col("ti") >= 50).fill_null(True)
+        | (pl.col("doi") == 1).fill_null(False)
+        | (pl.col("pmid") == 1).fill_null(False)
+        | ((pl.col("vol") == 1) & (pl.col("pages") == 1)).fill_null(False)
+        | pl.col("t_a").str.contains(pl.col("t_b"), literal=True).fill_null(False)
+        | pl.col("t_b").str.contains(pl.col("t_a"), literal=True).fill_null(False)
+    )
+    frame = frame.with_columns(worth.alias("_worth"))
+    rich = frame.filter(pl.col("_worth"))
+    rich = rich.with_columns(
+        _similarity(rich["t_a"], rich["t_b"], fuzz.token_set_ratio).alias("ti_set"),
+        _similarity(rich["au_a"], rich["au_b"], fuzz.token_set_ratio).alias("au"),
+        _similarity(rich["j_a"], rich["j_b"], fuzz.ratio).alias("_jo"),
+    )
+    journal_abbrev = (
+        (pl.col("j_init_a") == pl.col("j_init_b"))
+        & (pl.col("j_init_a").str.len_chars() >= 2)
+        & (
+            pl.col("j_a").str.starts_with(pl.col("j_b").str.extract(r"^(\w+)"))
+            | pl.col("j_b").str.starts_with(pl.col("j_a").str.extract(r"^(\w+)"))
+        )
+    )
+    rich = rich.with_columns(
+        pl.when(journal_abbrev).then(pl.lit(100.0)).otherwise(pl.col("_jo")).alias("jo")
     ).drop("_jo")
+    poor = frame.filter(~pl.col("_worth")).with_columns(
+        pl.lit(None, dtype=pl.Float64).alias(c) for c in ("ti_set", "au", "jo")
+    )
+    return pl.concat([rich.select(FEATURES), poor.select(FEATURES)])
 
 
 def _yes(col: str) -> pl.Expr:
@@ -216,7 +267,8 @@ def verdicts(features: pl.DataFrame, settings: Any) -> pl.DataFrame:
     close_title = _ge("ti", 90) & (pl.col("au").is_null() | _ge("au", 70))
     one_notice = pl.col("notice_a").is_null() != pl.col("notice_b").is_null()
     relation = (
-        pl.when(one_notice & _ge("ti", 90))
+        # a notice and its article never share their pages; records that do are one item
+        pl.when(one_notice & _ge("ti", 90) & ~_yes("pages"))
         .then(pl.coalesce("notice_a", "notice_b"))
         .when((pl.col("preprint_a") != pl.col("preprint_b")) & close_title & ~_yes("doi"))
         .then(pl.lit("preprint"))
@@ -225,6 +277,9 @@ def verdicts(features: pl.DataFrame, settings: Any) -> pl.DataFrame:
             & close_title
             & ~_yes("doi")
             & ~_yes("pages")
+            # the same journal volume (a supplement) in the same year is one meeting item
+            & ~_yes("vol")
+            & ~(_ge("jo", 80) & same_year)
         )
         .then(pl.lit("conference_abstract"))
         .otherwise(None)
@@ -246,13 +301,17 @@ def verdicts(features: pl.DataFrame, settings: Any) -> pl.DataFrame:
         .otherwise(pl.lit("distinct"))
         .alias("verdict"),
     )
-    return out.with_columns(
+    out = out.with_columns(
         pl.when(pl.col("verdict") == "duplicate")
         .then(pl.col("_rule"))
         .otherwise(None)
         .alias("rule"),
-        evidence_expr().alias("evidence"),
     ).drop("_rule")
+    # evidence is written out only for pairs someone will read (links, maybes, relations)
+    shown = (pl.col("verdict") != "distinct") | pl.col("relation").is_not_null()
+    told = out.filter(shown).with_columns(evidence_expr().alias("evidence"))
+    rest = out.filter(~shown).with_columns(pl.lit(None, dtype=pl.String).alias("evidence"))
+    return pl.concat([told, rest])
 
 
 def evidence_expr() -> pl.Expr:
