@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: run test check format lint dry-run system-deps clean venv slurm-up slurm-down bench bench-import
+.PHONY: run test check format lint dry-run system-deps clean venv slurm-up slurm-down bench bench-import bench-dedupe
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,7 +74,16 @@ BENCH_N ?= 100000
 bench-import: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py --n $(BENCH_N)
 
-bench: bench-import
+
+# Benchmarks write their results to benchmarks/ (see benchmarks/dedupe.md). Each compares with
+# the named peer in the same run. Larger synthetic sets: make bench-dedupe BENCH_ARGS="--scale
+# 10000 --scale 100000 --peer-max 100000" (bib-dedupe takes minutes at 100k).
+BENCH_ARGS ?=
+
+bench: bench-import bench-dedupe
+
+bench-dedupe: $(STAMP)
+	$(BIN)/python benchmarks/bench_dedupe.py $(BENCH_ARGS)
 
 clean:
 	rm -rf results .snakemake

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
+import pytest
 
 from helpers import records
-from scoping_review import dedupe
+from scoping_review import dedupe, storage
+from scoping_review.dedupe.layout import records_from_layout
 
 T1 = "Alliance ruptures in cognitive-behavioral psychotherapy: a cognitive conceptualization"
 
@@ -145,3 +149,195 @@ def test_translated_title_with_same_doi_author_and_year_is_merged() -> None:
     clusters, studies = dedupe.deduplicate(recs)
     assert studies.height == 1
     assert clusters.filter(pl.col("record_id") == "b:1")["rule"].item() == "doi"
+
+
+# --- the full matcher: guard, decisions, relations, review queue, stable IDs ----------------------
+
+T2 = "Resolving therapeutic alliance ruptures: diversity and integration"
+T3 = "Tendon healing after surgical repair in adult rats"
+
+
+def test_chaining_guard_keeps_an_unrelated_record_out() -> None:
+    # A-B: same long title and year; B-C: same DOI, first author and year (a translated title).
+    # A and C share nothing: they must not end up in one study through B.
+    recs = records(
+        [
+            {"record_id": "a:1", "title": T2, "year": 2020, "authors": ["Safran, J."]},
+            {"record_id": "b:1", "title": T2, "year": 2020, "authors": ["Safran, J."],
+             "doi": "10.1000/x"},
+            {"record_id": "c:1", "title": T3, "year": 2020, "authors": ["Safran, J."],
+             "doi": "10.1000/x"},
+        ]
+    )  # fmt: skip
+    result = dedupe.run(recs)
+    study = _study_of(result.clusters)
+    assert study["b:1"] == study["c:1"]  # the stronger (DOI) link wins
+    assert study["a:1"] != study["b:1"]
+    refused = result.review_queue.filter(pl.col("reason").str.contains("chaining guard"))
+    assert refused.select("record_id_a", "record_id_b").rows() == [("a:1", "b:1")]
+
+
+def test_without_a_conflict_three_records_chain_into_one_study() -> None:
+    recs = records(
+        [
+            {"record_id": "a:1", "title": T2, "year": 2020, "authors": ["Safran, J."]},
+            {"record_id": "b:1", "title": T2 + ".", "year": 2020, "authors": ["Safran J"],
+             "doi": "10.1000/x"},
+            {"record_id": "c:1", "title": T2.upper(), "year": 2020, "doi": "10.1000/x"},
+        ]
+    )  # fmt: skip
+    _, studies = dedupe.deduplicate(recs)
+    assert studies["n_records"].to_list() == [3]
+
+
+def _decisions(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        rows, schema=["record_id_a", "record_id_b", "decision"], orient="row"
+    ).with_columns(pl.lit("n").alias("note"))
+    return dedupe.decisions_from_sheet(frame, "decisions.csv")
+
+
+def test_decision_same_merges_and_different_splits() -> None:
+    recs = records(
+        [
+            {"record_id": "a:1", "title": T1, "year": 2021},
+            {"record_id": "b:1", "title": T1, "year": 2021},
+            {"record_id": "c:1", "title": T3, "year": 2019},
+        ]
+    )
+    clusters, _ = dedupe.deduplicate(recs)
+    before = _study_of(clusters)
+    assert before["a:1"] == before["b:1"] != before["c:1"]
+    decided = _decisions([("b:1", "a:1", "different"), ("a:1", "c:1", "Same")])
+    clusters, _ = dedupe.deduplicate(recs, decisions=decided)
+    after = _study_of(clusters)
+    assert after["a:1"] == after["c:1"] != after["b:1"]
+    assert clusters.filter(pl.col("record_id") == "c:1")["link_rule"].item() == "override"
+
+
+def test_decision_different_holds_through_a_third_record() -> None:
+    recs = records(
+        [
+            {"record_id": "a:1", "title": T1, "year": 2021},
+            {"record_id": "b:1", "title": T1, "year": 2021},
+            {"record_id": "c:1", "title": T1, "year": 2021},
+        ]
+    )
+    clusters, _ = dedupe.deduplicate(recs, decisions=_decisions([("a:1", "c:1", "different")]))
+    study = _study_of(clusters)
+    assert study["a:1"] != study["c:1"]
+    assert len({study["a:1"], study["b:1"], study["c:1"]}) == 2
+
+
+def test_decision_naming_an_unknown_record_is_an_error_with_sheet_and_row() -> None:
+    recs = records([{"record_id": "a:1", "title": T1, "year": 2021}])
+    bad = _decisions([("a:1", "a:1x", "same")])
+    with pytest.raises(dedupe.DecisionError, match=r"decisions.csv: row 2: record_id_b 'a:1x'"):
+        dedupe.deduplicate(recs, decisions=bad)
+    with pytest.raises(dedupe.DecisionError, match=r"row 2: decision 'maybe'"):
+        recs2 = records([{"record_id": "a:1"}, {"record_id": "b:1"}])
+        dedupe.deduplicate(recs2, decisions=_decisions([("a:1", "b:1", "maybe")]))
+
+
+def test_decisions_sheet_needs_its_columns_and_skips_blank_rows() -> None:
+    with pytest.raises(dedupe.DecisionError, match=r"sheet\.csv: missing columns"):
+        dedupe.decisions_from_sheet(pl.DataFrame({"record_id_a": ["a"]}), "sheet.csv")
+    frame = pl.DataFrame(
+        {"record_id_a": ["a:1", None], "record_id_b": ["b:1", ""], "decision": ["same", None]}
+    )
+    parsed = dedupe.decisions_from_sheet(frame, "s.csv")
+    assert parsed.select("sheet", "row").rows() == [("s.csv", 2)]
+
+
+@pytest.mark.parametrize(
+    ("other", "relation"),
+    [
+        ({"title": "Erratum to: " + T2, "journal": "Psychotherapy", "pages": "120"}, "erratum"),
+        ({"title": "Retraction note: " + T2, "journal": "Psychotherapy"}, "retraction"),
+        ({"title": T2, "journal": "medRxiv", "doi": "10.1101/2020.01.01.1"}, "preprint"),
+        ({"title": T2, "journal": "Abstracts of the 50th Annual Meeting", "year": 2019},
+         "conference_abstract"),
+    ],
+)  # fmt: skip
+def test_related_records_are_flagged_not_merged(other: dict[str, object], relation: str) -> None:
+    article = {"record_id": "a:1", "title": T2, "year": 2020, "journal": "Psychotherapy",
+               "authors": ["Safran, J. D.", "Muran, J. C."], "volume": "57", "pages": "1-15",
+               "doi": "10.1037/pst0000001"}  # fmt: skip
+    related = {"record_id": "b:1", "year": 2020, "authors": ["Safran JD", "Muran JC"], **other}
+    result = dedupe.run(records([article, related]))
+    assert result.studies.height == 2
+    rel = result.relations.row(0, named=True)
+    assert (rel["record_id_a"], rel["record_id_b"], rel["relation"]) == ("b:1", "a:1", relation)
+    assert rel["study_id_a"] != rel["study_id_b"]
+
+
+def test_maybe_pairs_go_to_the_review_queue_side_by_side() -> None:
+    recs = records(
+        [
+            {"record_id": "a:1", "title": "Alliance rupture markers in brief relational therapy",
+             "year": 2020, "authors": ["Eubanks, C."]},
+            {"record_id": "b:1", "title": "Alliance rupture markers in brief relational psychotherapy",
+             "year": 2020, "authors": ["Eubanks, C."]},
+        ]
+    )  # fmt: skip
+    result = dedupe.run(recs)
+    assert result.studies.height == 2
+    row = result.review_queue.row(0, named=True)
+    assert (row["record_id_a"], row["record_id_b"], row["reason"]) == ("a:1", "b:1", "maybe")
+    assert row["title_a"].endswith("relational therapy") and row["decision"] is None
+    assert "title" in row["evidence"] and "authors 100" in row["evidence"]
+    sheet = dedupe.review_worksheet(result.review_queue)
+    assert sheet.dropdowns == {"decision": ["same", "different"]}
+
+
+def test_every_link_carries_its_rule_score_and_evidence() -> None:
+    recs = records(
+        [
+            {"record_id": "a:1", "title": T1, "year": 2021, "doi": "10.1002/jclp.23116",
+             "journal": "J Clin Psychol", "volume": "77", "pages": "384-97"},
+            {"record_id": "b:1", "title": T1.lower(), "year": 2021,
+             "doi": "https://doi.org/10.1002/JCLP.23116",
+             "journal": "Journal of Clinical Psychology", "volume": "77", "pages": "384-397"},
+        ]
+    )  # fmt: skip
+    clusters, _ = dedupe.deduplicate(recs)
+    dup = clusters.filter(~pl.col("is_representative")).row(0, named=True)
+    assert dup["rule"] == "doi" and dup["score"] == 100.0
+    assert dup["evidence"] == (
+        "title 100 · journal 100 · year same · DOI same · volume same · pages same"
+    )
+
+
+def test_study_ids_survive_a_second_run_with_added_records(fixtures_dir: Path) -> None:
+    csv = fixtures_dir / "dedup/bib-dedupe_colrev/stroke/records_pre_merged.csv"
+    frame = storage.read_sheet(csv)
+    every = records_from_layout(frame, "s", "stroke.csv")
+    # the first search found every other record; the update brings the rest, dated later
+    first = every.filter(pl.int_range(pl.len()) % 2 == 0).with_columns(
+        pl.lit("2024-01-01").alias("search_date")
+    )
+    later = every.filter(pl.int_range(pl.len()) % 2 == 1).with_columns(
+        pl.lit("2025-01-01").alias("search_date")
+    )
+    before = dedupe.run(first).clusters
+    after = dedupe.run(pl.concat([first, later])).clusters
+    old_ids = set(before["study_id"])
+    assert old_ids <= set(after["study_id"])  # no existing study is renamed or lost
+    moved = before.join(after, on="record_id", suffix="_after").filter(
+        pl.col("study_id") != pl.col("study_id_after")
+    )
+    assert moved.is_empty()
+    assert after.height == every.height
+
+
+def test_dedupe_is_deterministic() -> None:
+    recs = records(
+        [
+            {"record_id": f"x:{i}", "title": f"{T2} {i % 3}", "year": 2020,
+             "authors": ["Safran, J."]}
+            for i in range(9)
+        ]
+    )  # fmt: skip
+    one, two = dedupe.run(recs), dedupe.run(recs.reverse())
+    assert one.clusters.equals(two.clusters)
+    assert one.review_queue.equals(two.review_queue)

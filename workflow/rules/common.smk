@@ -75,3 +75,7 @@ def previous_version_files(*names):
         return []
     folder = f"results/versions/{PREVIOUS_VERSION.dirname}"
     return [f"{folder}/{name}" for name in names]
+
+
+def dedupe_decision_sheets():
+    return list(config.get("dedupe", {}).get("decisions", []))

@@ -1,9 +1,13 @@
 rule dedupe:
     input:
         records="results/01_import/records.parquet",
+        decisions=dedupe_decision_sheets(),
     output:
         clusters="results/02_dedupe/clusters.parquet",
         studies="results/02_dedupe/studies.parquet",
+        review_queue="results/02_dedupe/review_queue.parquet",
+        relations="results/02_dedupe/relations.parquet",
+        review_xlsx="results/02_dedupe/review_queue.xlsx",
         ledger=ledger_part("02_dedupe"),
     log:
         "results/logs/dedupe.log",

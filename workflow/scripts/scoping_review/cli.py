@@ -3,6 +3,7 @@
 scoping-review run [--directory DIR] [--cores N] [-- extra snakemake args]
 scoping-review update [--directory DIR] [--cores N | --profile P] [-- extra snakemake args]
 scoping-review import FILE [--format F] [--encoding E] [--out records.parquet] [--rejects r.parquet]
+scoping-review dedupe INPUT --out clusters.csv [--decisions SHEET ...] [--review-queue FILE]
 scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet] [--ids]
 scoping-review counts [--ledger results/ledger/counts.parquet] [--prefix PREFIX]
 scoping-review check-config [config/config.yaml]
@@ -122,6 +123,51 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dedupe(args: argparse.Namespace) -> int:
+    from . import dedupe
+
+    path = Path(args.input)
+    source_id = "in"
+    try:
+        records = storage.import_file(path, fmt=args.format, source_id=source_id).records
+        sheets = [
+            dedupe.decisions_from_sheet(storage.read_sheet(sheet), sheet)
+            for sheet in args.decisions
+        ]
+        # decisions name records by the input's own IDs, as OUT does
+        decisions = dedupe.combine_decisions(sheets)
+        if decisions is not None:
+            decisions = decisions.with_columns(
+                (pl.lit(source_id + ":") + pl.col(c)).alias(c)
+                for c in ("record_id_a", "record_id_b")
+            )
+        result = dedupe.run(records, decisions=decisions)
+    except (ValueError, storage.InputFileError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    prefix = source_id + ":"
+    unprefix = [pl.col(c).str.strip_prefix(prefix) for c in ("record_id", "linked_to")]
+    out = result.clusters.with_columns(unprefix).select(
+        "record_id", "study_id", "is_representative", "rule", "linked_to", "score", "evidence"
+    )
+    out.write_csv(args.out)
+    if args.review_queue:
+        queue = result.review_queue.with_columns(
+            pl.col(c).str.strip_prefix(prefix) for c in ("record_id_a", "record_id_b")
+        )
+        if args.review_queue.lower().endswith(".xlsx"):
+            storage.write_xlsx([dedupe.review_worksheet(queue)], args.review_queue)
+        else:
+            queue.write_csv(args.review_queue)
+    print(
+        f"{path}: {records.height} records -> {result.studies.height} studies "
+        f"({records.height - result.studies.height} duplicates); "
+        f"{result.review_queue.height} pairs to review, {result.relations.height} relations; "
+        f"written {args.out}"
+    )
+    return 0
+
+
 def _explain(args: argparse.Namespace) -> int:
     ledger = pl.read_parquet(args.ledger)
     hit = ledger.filter(pl.col("count_id") == args.count_id)
@@ -215,6 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--database", default=None)
     imp.add_argument("--out", default=None, help="write the records to this Parquet file")
     imp.set_defaults(func=_import)
+
+    ded = sub.add_parser("dedupe", help="deduplicate one file; one output row per input record")
+    ded.add_argument("input", help="an export file or a CSV with ID,title,year,author,... columns")
+    ded.add_argument("--out", required=True, help="CSV with record_id (the input's ID), study_id")
+    ded.add_argument("--format", default="auto", choices=["auto", *importing.FORMATS])
+    ded.add_argument("--decisions", action="append", default=[], help="same/different sheet")
+    ded.add_argument("--review-queue", default=None, help="write maybe pairs (.csv or .xlsx)")
+    ded.set_defaults(func=_dedupe)
 
     exp = sub.add_parser("explain", help="show a ledger count with its rule, inputs and IDs")
     exp.add_argument("count_id")

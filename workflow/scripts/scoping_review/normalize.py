@@ -84,3 +84,210 @@ def doi_expr(col: str) -> pl.Expr:
         .str.replace_all(r"\\", "")
     )
     return pl.when(cleaned.str.contains(r"^10\.\d{4,9}/\S+$")).then(cleaned).otherwise(None)
+
+
+# --- matching normalisers (dedupe) -------------------------------------------------------------
+# Expression forms work on any string expression; the scalar forms apply the same expression to
+# one value, so tests and small callers see exactly what the matcher sees.
+
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&nbsp;": " "}
+_NOTICE = (
+    r"^(?:(?:notice of |partial )?retraction(?: note| notice| statement)?"
+    r"|retracted(?: article)?|withdrawn|erratum|errata|corrigendum|correction"
+    r"|expression of concern)(?: (?:to|for|of|on|regarding))?\b[: .-]*"
+)
+NOTICE_KINDS = {
+    "retraction": r"^(?:notice of |partial )?retraction\b",
+    "erratum": r"^(?:erratum|errata|corrigendum|correction)\b",
+    "expression_of_concern": r"^expression of concern\b",
+}
+
+
+def _expr(col: str | pl.Expr) -> pl.Expr:
+    return pl.col(col) if isinstance(col, str) else col
+
+
+def markup_expr(col: str | pl.Expr) -> pl.Expr:
+    """HTML tags and entities and LaTeX commands/braces removed, spaces collapsed.
+
+    ``"<i>In vivo</i> effects &amp; {\\"u}ber \\textit{x}"`` → ``"In vivo effects & uber x"``
+    (the accent command goes; the letter stays, diacritics are folded later).
+    """
+    out = _expr(col).str.replace_all(r"<[^<>]{1,40}>", " ")
+    for entity, char in _ENTITIES.items():
+        out = out.str.replace_all(entity, char, literal=True)
+    return (
+        out.str.replace_all(r"&#?[a-zA-Z0-9]{1,8};", " ")
+        .str.replace_all(r"\\(?:textit|textbf|textsc|textrm|texttt|emph|mathrm|mathit|url)\b", "")
+        .str.replace_all(r"\\[\"'^`~=.](?:\{(\w)\}|(\w))", "$1$2")
+        .str.replace_all(r"\\[uvHckbdrt]\{(\w)\}", "$1")
+        .str.replace_all(r"\\([a-zA-Z]+)", "$1")
+        .str.replace_all(r"[{}$]", "")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+
+
+def fold_expr(col: str | pl.Expr) -> pl.Expr:
+    """Markup removed, diacritics folded, lowercase, ``&`` → ``and``, every run of
+    non-alphanumerics one space; empty → null."""
+    return (
+        markup_expr(col)
+        .str.normalize("NFKD")
+        .str.replace_all(r"\p{Mn}", "")
+        .str.to_lowercase()
+        .str.replace_all("&", " and ", literal=True)
+        .str.replace_all(r"[^a-z0-9]+", " ")
+        .str.strip_chars()
+        .replace("", None)
+    )
+
+
+def match_title_expr(col: str | pl.Expr) -> pl.Expr:
+    """A title for matching: a MEDLINE translated title's brackets and a trailing bracketed
+    tag (``[Chinese]``, ``[Review]``) removed, then :func:`fold_expr`."""
+    unwrapped = (
+        _expr(col)
+        .str.strip_chars()
+        .str.replace(r"^\[(.+)\]\.?$", "$1")
+        .str.replace(r"(.{12,}?)\s*[\[(][^\[\]()]{1,40}[\])]\.?$", "$1")
+    )
+    return fold_expr(unwrapped)
+
+
+def notice_kind_expr(title: str | pl.Expr) -> pl.Expr:
+    """``retraction``, ``erratum``, ``expression_of_concern`` when the folded title is such a
+    notice (``"Erratum to: ..."``, ``"Retraction note: ..."``), else null. Takes a folded title."""
+    t = _expr(title)
+    out: pl.Expr = pl.lit(None, dtype=pl.String)
+    for kind, pattern in reversed(NOTICE_KINDS.items()):
+        out = pl.when(t.str.contains(pattern)).then(pl.lit(kind)).otherwise(out)
+    return out
+
+
+def strip_notice_expr(title: str | pl.Expr) -> pl.Expr:
+    """A folded title without its notice prefix (``"erratum to x"`` → ``"x"``)."""
+    return _expr(title).str.replace(_NOTICE, "").str.strip_chars().replace("", None)
+
+
+def pages_expr(col: str | pl.Expr) -> pl.Expr:
+    """Page range with the end page written out: ``"123-9"`` → ``"123-129"``,
+    ``"pp. 548–555"`` → ``"548-555"``, ``"e1234"`` → ``"e1234"``; lowercase, no spaces.
+    A list of ranges (``"532,534-536"``) keeps its first range."""
+    text = (
+        _expr(col)
+        .str.to_lowercase()
+        .str.replace(r"^\s*pp?\.?\s*", "")
+        .str.replace_all(r"[\u2010-\u2015\u2212]|--+", "-")
+        .str.replace_all(r"\s+", "")
+        .str.strip_chars("-.,;")
+        .replace("", None)
+    )
+    start = text.str.extract(r"^([^-,]+)")
+    end = text.str.extract(r"^[^-,]+-([^-,]+)").replace("", None)
+    digits = start.str.extract(r"(\d+)$")
+    short_end = end.str.contains(r"^\d+$") & (digits.str.len_chars() > end.str.len_chars())
+    full_end = (
+        pl.when(short_end)
+        .then(digits.str.slice(0, digits.str.len_chars() - end.str.len_chars()) + end)
+        .otherwise(end)
+    )
+    return pl.when(full_end.is_null()).then(start).otherwise(start + "-" + full_end)
+
+
+def start_page_expr(col: str | pl.Expr) -> pl.Expr:
+    """First page without leading zeros (``"0123-9"`` → ``"123"``); takes a raw page field."""
+    return pages_expr(col).str.extract(r"^([^-,]+)").str.replace(r"^([a-z]*)0+(\d)", "$1$2")
+
+
+def surnames_expr(col: str | pl.Expr) -> pl.Expr:
+    """Authors (a list column) to a list of folded surnames.
+
+    ``"Zuber, J."``, ``"Zuber J"``, ``"J. Zuber"`` → ``"zuber"``; ``"Le Quintrec, M"`` →
+    ``"le quintrec"``; ``"O'Donnell, C. P."`` → ``"odonnell"``; initials (one to three capitals,
+    with or without dots) are dropped when there is no comma.
+    """
+    return (
+        _expr(col)
+        .list.eval(_surname(pl.element()))
+        .list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
+    )
+
+
+def _surname(elem: pl.Expr) -> pl.Expr:
+    elem = elem.str.replace_all(r"[{}\\]", "")
+    no_comma = (
+        elem.str.replace_all(r"\.", ". ")
+        .str.replace_all(r"(?:^|\s)(?:[A-Z]\.?-?){1,3}(?:\s|$)", " ")
+        .str.replace_all(r"(?:^|\s)(?:[A-Z]\.?-?){1,3}(?:\s|$)", " ")
+    )
+    surname = (
+        pl.when(elem.str.contains(",", literal=True))
+        .then(elem.str.split(",").list.first())
+        .otherwise(no_comma)
+    )
+    return (
+        surname.str.normalize("NFKD")
+        .str.replace_all(r"\p{Mn}", "")
+        .str.to_lowercase()
+        .str.replace_all(r"['’`]", "")
+        .str.replace_all(r"[^a-z]+", " ")
+        .str.strip_chars()
+    )
+
+
+def surnames_frame(frame: pl.DataFrame, col: str, max_authors: int) -> pl.Series:
+    """:func:`surnames_expr` of the first ``max_authors`` entries, computed on the exploded
+    column (faster than per-list evaluation on large tables)."""
+    flat = (
+        frame.select(pl.col(col).list.head(max_authors))
+        .with_row_index("_r")
+        .explode(col)
+        .with_columns(_surname(pl.col(col)).alias("_s"))
+    )
+    grouped = (
+        flat.filter(pl.col("_s").str.len_chars() > 0)
+        .group_by("_r", maintain_order=True)
+        .agg(pl.col("_s"))
+    )
+    full = pl.DataFrame({"_r": pl.arange(0, frame.height, dtype=pl.UInt32, eager=True)})
+    return (
+        full.join(grouped, on="_r", how="left")
+        .sort("_r")["_s"]
+        .fill_null(pl.lit([], dtype=pl.List(pl.String)))
+        .alias(col)
+    )
+
+
+JOURNAL_STOPWORDS = ("the", "of", "and", "in", "for", "on", "de", "la", "der", "und", "et", "a")
+
+
+def journal_expr(col: str | pl.Expr) -> pl.Expr:
+    """A journal name for matching: folded, without a parenthesised place (``(London)``), a
+    ``: official journal of ...`` tail, or stop words."""
+    base = _expr(col).str.replace(r"\s*[:=].*$", "").str.replace_all(r"\([^)]*\)", " ")
+    words = fold_expr(base).str.split(" ")
+    kept = words.list.eval(pl.element().filter(~pl.element().is_in(JOURNAL_STOPWORDS)))
+    return kept.list.join(" ").replace("", None)
+
+
+def initials_expr(col: str | pl.Expr) -> pl.Expr:
+    """First letters of the words of a :func:`journal_expr` name (``"nat rev nephrol"`` →
+    ``"nrn"``), the key that matches an abbreviation to its full title."""
+    return _expr(col).str.replace_all(r"([a-z0-9])[a-z0-9]*\s*", "$1")
+
+
+PREPRINT_JOURNALS = (
+    r"\b(?:biorxiv|medrxiv|arxiv|chemrxiv|psyarxiv|socarxiv|ssrn|research square|preprints?"
+    r"|authorea|osf preprints|eartharxiv|techrxiv|scielo preprints)\b"
+)
+PREPRINT_DOI_PREFIXES = (
+    r"^10\.1101/|^10\.21203/|^10\.2139/|^10\.48550/|^10\.31234/|^10\.20944/|^10\.22541/"
+    r"|^10\.26434/|^10\.31219/|^10\.31235/|^10\.36227/"
+)
+
+
+def apply_scalar(expr: pl.Expr, value: object, dtype: pl.DataType | None = None) -> object:
+    """Run a one-column expression on one value (for tests and small callers)."""
+    frame = pl.DataFrame({"v": [value]}, schema={"v": dtype} if dtype is not None else None)
+    return frame.select(expr.alias("out"))["out"][0]
