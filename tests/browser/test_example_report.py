@@ -62,7 +62,7 @@ def test_example_flow_click_lists_the_ledger_studies(browser: Any, example: Path
 def test_example_exports(example: Path) -> None:
     out = example / "results/07_report"
     assert (out / "prisma_flow.pdf").read_bytes().startswith(b"%PDF")
-    for name in ("records_per_source", "source_overlap", "characteristics", "themes"):
+    for name in ("records_per_source", "source_overlap", "characteristics_study_design", "themes"):
         assert (out / "figures" / f"{name}.svg").read_text().startswith("<svg")
         assert (out / "figures" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
         assert (out / "figures" / f"{name}.vl.json").read_text().lstrip().startswith("{")

@@ -14,6 +14,7 @@ from scoping_review.normalize import (
     initials_expr,
     journal_expr,
     markup_expr,
+    match_doi_expr,
     match_title_expr,
     notice_kind_expr,
     pages_expr,
@@ -178,3 +179,21 @@ def test_notice_kind_and_core_title(title: str, kind: str | None, core: str) -> 
 def test_folding_is_idempotent(text: str) -> None:
     once = one(fold_expr(V), text)
     assert one(fold_expr(V), once) == once
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # cut at "<" (PsycINFO): names the journal issue, so it is no evidence either way
+        ("10.1002/(SICI)1097-4679(200002)56:2", None),
+        (
+            "https://doi.org/10.1002/(SICI)1097-4679(200002)56:2<175::AID-JCLP4>3.0.CO;2-5",
+            "10.1002/(sici)1097-4679(200002)56:2<175::aid-jclp4>3.0.co;2-5",
+        ),
+        ("10.1650/0010-5422(2007)109[97:N]2.0.CO;2", "10.1650/0010-5422(2007)109[97:n]2.0.co;2"),
+        ("10.1080/10503307.2014.1", "10.1080/10503307.2014.1"),
+    ],
+)
+def test_truncated_sici_dois_do_not_count_for_matching(raw: str, expected: str | None) -> None:
+    assert one(match_doi_expr(V), one(doi_expr("v"), raw)) == expected
+    assert one(match_doi_expr("v"), raw) == expected

@@ -170,6 +170,18 @@ def strip_notice_expr(title: str | pl.Expr) -> pl.Expr:
     return _expr(title).str.replace(_NOTICE, "").str.strip_chars().replace("", None)
 
 
+# A SICI DOI ("10.1002/(sici)1097-4679(200002)56:2<175::aid-jclp4>3.0.co;2-5") cut at its "<",
+# as PsycINFO and others export it, names a journal issue, not an article: every article of that
+# issue shares it. For matching it proves neither identity nor difference.
+_TRUNCATED_SICI = r"\(sici\)[^<>]*$"
+
+
+def match_doi_expr(col: str | pl.Expr) -> pl.Expr:
+    """:func:`doi_expr` for matching: a truncated SICI DOI counts as no DOI."""
+    doi = doi_expr(col) if isinstance(col, str) else col
+    return pl.when(doi.str.contains(_TRUNCATED_SICI)).then(None).otherwise(doi)
+
+
 def pages_expr(col: str | pl.Expr) -> pl.Expr:
     """Page range with the end page written out: ``"123-9"`` → ``"123-129"``,
     ``"pp. 548–555"`` → ``"548-555"``, ``"e1234"`` → ``"e1234"``; lowercase, no spaces.

@@ -7,7 +7,7 @@ import polars as pl
 from ..normalize import (
     PREPRINT_DOI_PREFIXES,
     PREPRINT_JOURNALS,
-    doi_expr,
+    match_doi_expr,
     fold_expr,
     initials_expr,
     journal_expr,
@@ -43,7 +43,7 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         _number("volume").alias("vol"),
         _number("issue").alias("iss"),
         pages_expr("pages").alias("pg"),
-        doi_expr("doi").alias("doi"),
+        match_doi_expr("doi").alias("doi"),
         pl.col("pmid").str.strip_chars().replace("", None).alias("pmid"),
         pl.col("publication_type").alias("ptype"),
         pl.col("volume").alias("_vol_raw"),
