@@ -267,7 +267,8 @@ def test_dual_review_sheets_and_report(dual: Path) -> None:
                        ("agreement.title_abstract.ac1", "0.440"),
                        ("agreement.full_text.kappa", "0.636")):  # fmt: skip
         assert re.search(rf'data-count-id="{re.escape(cid)}"[^>]*>{re.escape(shown)}<', html), cid
-    assert "thousandths" not in html.split('id="screening-agreement"', 1)[1].split("</table>")[0]
+    agreement = html.split('id="screening-agreement"', 1)[1].split("</table>")[0]
+    assert "shown in thousandths" not in agreement and "(thousandths)" not in agreement
     assert 'data-denominator-id="agreement.title_abstract.compared"' in html
     assert "conflict (AB: include, CD: exclude); awaiting consensus" in html
     assert 'data-count-id="excluded_automatic.too_old"' in html
