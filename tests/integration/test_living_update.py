@@ -183,6 +183,18 @@ def test_ledger_counts_the_previous_version_and_the_changes(living: dict[str, An
     frame = pl.read_parquet(workdir / "results/ledger/counts.parquet")
     values = dict(zip(frame["count_id"], frame["value"], strict=True))
     assert ledger_mod.check_identities(values) == []
+    # the updated-review diagram's arm: only what round 2 brought
+    round2 = sorted(living["new_records"] + living["dup_records"])
+    assert ledger_row(workdir, "update.database_results")["ids"] == round2
+    assert ledger_row(workdir, f"update.database_results.{ROUND2}")["ids"] == round2
+    assert ledger_row(workdir, "update.duplicates")["ids"] == sorted(living["dup_records"])
+    assert ledger_row(workdir, "update.excluded_other")["value"] == 0
+    assert ledger_row(workdir, "update.records_screened")["ids"] == sorted(living["new_records"])
+    assert ledger_row(workdir, "update.records_pending")["ids"] == sorted(living["new_records"])
+    assert ledger_row(workdir, "update.new_studies")["value"] == 0
+    assert ledger_row(workdir, "update.reconsidered_studies")["value"] == 0
+    assert values["database_results"] > values["update.database_results"]  # cumulative kept
+    assert any(name.startswith("update: ") for name, _, _ in ledger_mod.UPDATE_IDENTITIES)
 
 
 def test_report_lists_exactly_the_new_items(living: dict[str, Any]) -> None:
@@ -206,19 +218,66 @@ def test_report_lists_exactly_the_new_items(living: dict[str, Any]) -> None:
 
 def test_screening_the_new_studies_freezes_version_2(living: dict[str, Any]) -> None:
     workdir = living["workdir"]
+    # the first new study is included (title/abstract and full text), the other two excluded
     sheet = workdir / "resources/example/screening/title_abstract.csv"
-    rows = "".join(
-        f"{rid},exclude,not_rupture_repair,SAJ,2025-04-10,\n" for rid in living["new_records"]
+    kept, *dropped = living["new_records"]
+    rows = f"{kept},include,,SAJ,2025-04-10,\n" + "".join(
+        f"{rid},exclude,not_rupture_repair,SAJ,2025-04-10,\n" for rid in dropped
     )
     sheet.write_text(sheet.read_text(encoding="utf-8") + rows, encoding="utf-8")
+    full_text = workdir / "resources/example/screening/full_text.csv"
+    full_text.write_text(
+        full_text.read_text(encoding="utf-8") + f"{kept},include,,SAJ,2025-04-12,\n",
+        encoding="utf-8",
+    )
     third = update(workdir)
     assert third.returncode == versions.EXIT_OK, third.stderr[-4000:]
     v2 = workdir / "results/versions/v002"
     info = json.loads((v2 / "version.json").read_text())
     assert info["number"] == 2 and info["max_round"] == 2 and info["previous"] == 1
-    assert info["included_studies"] == 36
-    assert ledger_row(workdir, "changes.excluded")["value"] == 3
+    assert info["included_studies"] == 37
+    assert ledger_row(workdir, "changes.excluded")["value"] == 2
     assert ledger_row(workdir, "previous_studies")["value"] == 36
+    # the round-2 diagram: records of the update, its new study, previous + new = total
+    clusters = pl.read_parquet(workdir / "results/02_dedupe/clusters.parquet")
+    new_study = clusters.filter(pl.col("record_id") == kept)["study_id"].to_list()
+    assert ledger_row(workdir, "changes.included")["ids"] == new_study
+    expect = {
+        "update.database_results": 6,
+        "update.duplicates": 3,
+        "update.excluded_automatic": 0,
+        "update.excluded_other": 0,
+        "update.records_screened": 3,
+        "update.records_excluded": 2,
+        "update.records_pending": 0,
+        "update.dbr_sought_reports": 1,
+        "update.dbr_notretrieved_reports": 0,
+        "update.dbr_assessed": 1,
+        "update.dbr_excluded": 0,
+        "update.new_reports": 1,
+        "update.new_studies": 1,
+        "update.reconsidered_studies": 0,
+        "total_studies": 37,
+        "new_studies": 37,  # cumulative: the whole evidence base
+    }
+    for count_id, value in expect.items():
+        assert ledger_row(workdir, count_id)["value"] == value, count_id
+    assert ledger_row(workdir, "update.new_studies")["ids"] == new_study
+    assert ledger_row(workdir, "update.records_excluded")["ids"] == sorted(dropped)
+    total = ledger_row(workdir, "total_studies")["ids"]
+    assert total == sorted(ledger_row(workdir, "previous_studies")["ids"] + new_study)
+    frame = pl.read_parquet(workdir / "results/ledger/counts.parquet")
+    assert (
+        ledger_mod.check_identities(dict(zip(frame["count_id"], frame["value"], strict=True))) == []
+    )
+    page = (workdir / "results/07_report/index.html").read_text(encoding="utf-8")
+    for box, count_id in (("identified", "update.database_results"), ("removed",
+                          "update.duplicates"), ("included", "update.new_studies"),
+                          ("previous", "previous_studies"), ("total", "total_studies")):  # fmt: skip
+        drawn = page.split(f'id="flow-{box}"', 1)[1].split("</div>", 1)[0]
+        assert f'data-count-id="{count_id}"' in drawn, box
+    included_box = page.split('id="flow-included"', 1)[1].split("</div>", 1)[0]
+    assert re.search(r'data-count-id="update\.new_studies"[^>]*>1<', included_box)
     crate = json.loads((v2 / "ro-crate-metadata.json").read_text())
     graph = {e["@id"]: e for e in crate["@graph"]}
     assert graph["#run"]["@type"] == "CreateAction"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -261,6 +262,13 @@ def test_dual_review_sheets_and_report(dual: Path) -> None:
     ]
     html = (dual / "results/07_report/index.html").read_text()
     assert 'data-count-id="agreement.title_abstract.kappa"' in html
+    # statistics stored in thousandths are shown as decimals (0.417, not 417)
+    for cid, shown in (("agreement.title_abstract.kappa", "0.417"),
+                       ("agreement.title_abstract.ac1", "0.440"),
+                       ("agreement.full_text.kappa", "0.636")):  # fmt: skip
+        assert re.search(rf'data-count-id="{re.escape(cid)}"[^>]*>{re.escape(shown)}<', html), cid
+    agreement = html.split('id="screening-agreement"', 1)[1].split("</table>")[0]
+    assert "shown in thousandths" not in agreement and "(thousandths)" not in agreement
     assert 'data-denominator-id="agreement.title_abstract.compared"' in html
     assert "conflict (AB: include, CD: exclude); awaiting consensus" in html
     assert 'data-count-id="excluded_automatic.too_old"' in html

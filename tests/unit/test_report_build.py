@@ -270,6 +270,17 @@ def test_screening_text_follows_config() -> None:
     html = build_report(replace(inp, config=single)).html
     assert "Single-reviewer screening" in html
     assert "Dual screening" in build_report(inp).html
+    # per-stage reviewers (screening.stages.<stage>.reviewers) win over reviewers_per_stage
+    mixed = dict(inp.config, screening={"reviewers_per_stage": 1,
+                                         "stages": {"full_text": {"reviewers": 2}}})  # fmt: skip
+    item9 = build_report(replace(inp, config=mixed)).html.split('id="checklist-item-9"', 1)[1]
+    item9 = item9.split("</tr>", 1)[0]
+    assert "Title and abstract: single-reviewer screening (one reviewer)" in item9
+    assert "Full text: dual screening, independently by two reviewers" in item9
+    only_stages = dict(inp.config, screening={"stages": {"title_abstract": {"reviewers": 1},
+                                                         "full_text": {"reviewers": 1}}})  # fmt: skip
+    assert "Single-reviewer screening" in build_report(replace(inp, config=only_stages)).html
+    assert 'href="#screening"' in item9  # item 9 points at the screening section too
 
 
 def test_ledger_blob_embeds_small_counts_and_links_large_ones() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from scoping_review import ledger
 from scoping_review.report import ReportOutputs, build_report
 from scoping_review.report.counts import Ledger
 from scoping_review.report.explain import counts_lines, explain_lines, lookup_frame
@@ -266,3 +267,15 @@ def test_lookup_frame_joins_records_and_studies() -> None:
         ("r1", "record", "T", 2020, "PubMed"),
         ("S1", "study", "U", None, "PubMed, WoS"),
     ]
+
+
+def test_explain_prints_thousandths_as_decimals() -> None:
+    kappa = ledger.measure("agreement.title_abstract.kappa", 417, unit="thousandths",
+                           label="Cohen's kappa", stage="03_screen", rule="screen")  # fmt: skip
+    frame = ledger.to_frame([kappa], {})
+    row = frame.row(0, named=True)
+    assert explain_lines(row)[0] == (
+        "agreement.title_abstract.kappa = 0.417 (417 thousandths): Cohen's kappa"
+    )
+    assert "0.417 (417 thousandths)" in counts_lines(frame)[0]
+    assert Ledger(frame).n("agreement.title_abstract.kappa").endswith(">0.417</span>")

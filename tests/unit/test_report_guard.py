@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scoping_review.report.counts import format_count
 from scoping_review.report.guard import check_html
 
 VALUES = {"new_studies": 36, "chart.country.canada": 12, "zero": 0}
@@ -69,3 +70,33 @@ def test_all_offences_are_reported_together() -> None:
         check_html(page("<p>1</p><p>2</p>" + count("nope", "3")), VALUES)
     text = str(info.value)
     assert "'1'" in text and "'2'" in text and "'nope'" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(417, "0.417"), (-53, "-0.053"), (1000, "1.000"), (0, "0.000"), (5, "0.005")],
+)
+def test_thousandths_are_shown_as_decimals(value: int, shown: str) -> None:
+    assert format_count(value, "thousandths") == shown
+    assert format_count(value) == str(value)
+    html = page(f"<td>{count('agreement.ta.kappa', shown)}</td>")
+    values, units = {"agreement.ta.kappa": value}, {"agreement.ta.kappa": "thousandths"}
+    assert check_html(html, values, units).n_counts == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        # the raw integer, another rounding, or the decimal of a count not in thousandths fail
+        (count("agreement.ta.kappa", "417"), "shows '417' but the ledger value is '0.417'"),
+        (count("agreement.ta.kappa", "0.42"), "shows '0.42'"),
+        (count("new_studies", "0.036"), "shows '0.036' but the ledger value is '36'"),
+        ("<td>0.417</td>", "number outside a ledger count: '0.417'"),
+    ],
+)
+def test_thousandths_guard_accepts_only_the_decimal(body: str, message: str) -> None:
+    values = {**VALUES, "agreement.ta.kappa": 417}
+    units = {"agreement.ta.kappa": "thousandths", "new_studies": "studies"}
+    with pytest.raises(ValueError, match="report guard") as info:
+        check_html(page(body), values, units)
+    assert message in str(info.value)

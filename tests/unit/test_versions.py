@@ -189,3 +189,81 @@ def test_update_help_documents_the_exit_statuses(capsys: pytest.CaptureFixture[s
     out = " ".join(capsys.readouterr().out.split())
     assert "3 studies await screening" in out and "4 another update is running" in out
     assert "1 workflow error" in out
+
+
+def _flow(values: dict[str, list[str]]) -> pl.DataFrame:
+    """A ledger of flow counts; record counts are those whose IDs look like records."""
+    counts = [
+        ledger.count_of(
+            k,
+            ids,
+            unit="n",
+            label=k,
+            stage="s",
+            rule="r",
+            id_kind="study_id"
+            if k.startswith(("dbr", "new_", "previous", "total", "pending.full"))
+            else "record_id",
+        )
+        for k, ids in values.items()
+    ]
+    return ledger.to_frame(counts, {})
+
+
+def test_update_counts_are_the_flow_of_the_new_records_only() -> None:
+    # version 1: a:1 (S1 included), a:2 (S2 excluded at title/abstract), a:3 (S3 included)
+    # and one unreadable export entry. Round 2: b:1 duplicates S1; b:2 joins S2 and becomes
+    # its representative (adds an abstract; S2 is re-assessed and included); b:3 is new S5
+    # (included); b:4 is new S6 (excluded, E1) with its duplicate b:5; b:6 is new S7, removed
+    # by automation rule r1; one more unreadable entry.
+    previous = versions.PreviousVersion(
+        number=1,
+        clusters=_clusters([("a:1", "S1"), ("a:2", "S2"), ("a:3", "S3")]),
+        status=_status([("S1", "included"), ("S2", "excluded_title_abstract"), ("S3", "included")]),
+        ledger=_flow({"database_results": ["a:1", "a:2", "a:3", "reject:a:f:9"]}),
+    )
+    rows = [("a:1", "S1", True), ("a:2", "S2", False), ("a:3", "S3", True), ("b:1", "S1", False),
+            ("b:2", "S2", True), ("b:3", "S5", True), ("b:4", "S6", True), ("b:5", "S6", False),
+            ("b:6", "S7", True)]  # fmt: skip
+    clusters = pl.DataFrame(
+        rows, schema=["record_id", "study_id", "is_representative"], orient="row"
+    )
+    a = ["a:1", "a:2", "a:3", "reject:a:f:9"]
+    b = ["b:1", "b:2", "b:3", "b:4", "b:5", "b:6", "reject:b:f:3"]
+    reports = ["S1", "S2", "S3", "S5"]
+    current = _flow({
+        "database_results": a + b, "database_results.a": a, "database_results.b": b,
+        "excluded_other": ["reject:a:f:9", "reject:b:f:3"], "duplicates": ["a:2", "b:1", "b:5"],
+        "excluded_automatic": ["b:6"], "excluded_automatic.r1": ["b:6"],
+        "records_screened": ["a:1", "b:2", "a:3", "b:3", "b:4"],
+        "records_excluded": ["b:4"], "records_excluded.E1": ["b:4"], "records_pending": [],
+        "dbr_sought_reports": reports, "dbr_notretrieved_reports": [], "dbr_assessed": reports,
+        "dbr_excluded": [], "dbr_pending": [], "new_reports": reports, "new_studies": reports,
+        "previous_studies": ["S1", "S3"], "total_studies": reports,
+        "pending.title_abstract.maybe": [], "pending.full_text.conflict": [],
+        "dedupe.studies": ["S1", "S2", "S3", "S5", "S6", "S7"],
+    })  # fmt: skip
+    assert (
+        ledger.check_identities(dict(zip(current["count_id"], current["value"], strict=True))) == []
+    )
+    update = ledger.to_frame(versions.update_counts(previous, clusters, current), {})
+    ledger.check_contract(update)
+    ids = {r["count_id"]: r["ids"] for r in update.iter_rows(named=True)}
+    assert ids["update.database_results"] == sorted(b)
+    assert ids["update.database_results.b"] == sorted(b)
+    assert "update.database_results.a" not in ids  # no new records from search a
+    assert ids["update.duplicates"] == ["b:1", "b:2", "b:5"]  # b:2 joined a known study
+    assert ids["update.excluded_other"] == ["reject:b:f:3"]
+    assert ids["update.excluded_automatic"] == ids["update.excluded_automatic.r1"] == ["b:6"]
+    assert ids["update.records_screened"] == ["b:3", "b:4"]
+    assert ids["update.records_excluded"] == ids["update.records_excluded.E1"] == ["b:4"]
+    assert ids["update.dbr_assessed"] == ids["update.new_studies"] == ["S5"]
+    assert ids["update.pending.title_abstract.maybe"] == []
+    assert ids["update.reconsidered_studies"] == ["S2"]
+    assert "update.dedupe.studies" not in ids
+    both = pl.concat([current, update])
+    values = dict(zip(both["count_id"], both["value"], strict=True))
+    assert ledger.check_identities(values) == []
+    assert ledger.check_sums(both) == []
+    values["update.duplicates"] -= 1  # the update arm's identities are checked too
+    assert any(m.startswith("update: records identified") for m in ledger.check_identities(values))

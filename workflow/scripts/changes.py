@@ -28,6 +28,9 @@ def main(smk) -> None:
     )
     current = pl.concat([storage.read_table(p, schemas.LEDGER) for p in smk.input.parts])
     counts = versions.change_counts(previous, changes, current)
+    counts += versions.update_counts(
+        previous, storage.read_table(smk.input.clusters, schemas.CLUSTERS), current
+    )
     inputs = storage.input_hashes(
         [smk.input.records, smk.input.clusters, smk.input.status, *smk.input.previous]
     )

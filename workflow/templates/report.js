@@ -117,7 +117,7 @@
     panelTitle.textContent = c.label || id;
     panelBody.textContent = "";
     var idNode = el("span", { "class": "code" }, id);
-    var pairs = [["Count id", idNode], ["Value", c.value + (c.unit ? " " + c.unit : "")]];
+    var pairs = [["Count id", idNode], ["Value", shown(c)]];
     if (denominator && counts[denominator]) {
       var d = counts[denominator];
       pairs.push(["Percentage of", (d.label || denominator) + " (" + denominator + " = " + d.value + ")"]);
@@ -139,6 +139,12 @@
 
   // a number shows data-count-id; a figure mark without a number (a bar, a cell) data-count-ref
   var COUNT_SELECTOR = "[data-count-id], [data-count-ref]";
+  // a count's value as the report shows it (a decimal for values stored in thousandths)
+  function shown(c) {
+    if (c.unit === "thousandths" && c.display !== undefined) { return c.display; }
+    return c.value + (c.unit ? " " + c.unit : "");
+  }
+
   function countOf(node) {
     return node.getAttribute("data-count-id") || node.getAttribute("data-count-ref");
   }
@@ -155,7 +161,7 @@
   function showTip(node, x, y) {
     var c = counts[countOf(node)];
     if (!c || !tooltip) { return; }
-    tooltip.textContent = (c.label || countOf(node)) + ": " + c.value + (c.unit ? " " + c.unit : "");
+    tooltip.textContent = (c.label || countOf(node)) + ": " + shown(c);
     tooltip.setAttribute("data-count-tip", countOf(node));
     tooltip.style.left = Math.min(x + 12, window.innerWidth - 330) + "px";
     tooltip.style.top = (y + 14) + "px";

@@ -117,10 +117,40 @@ IDENTITIES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
+# The updated-review template's update arm (``update.*``, living updates): the same identities
+# on the records and studies new since the previous version, and the total of the review.
+UPDATE_PREFIX = "update."
+UPDATE_IDENTITIES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    *(
+        (
+            f"update: {name}",
+            tuple(
+                ("-" if t.startswith("-") else "") + UPDATE_PREFIX + t.lstrip("-") for t in terms
+            ),
+            UPDATE_PREFIX + result,
+        )
+        for name, terms, result in IDENTITIES
+    ),
+    (
+        "previous studies + new studies of the update + studies included on re-assessment "
+        "= total studies",
+        ("previous_studies", "update.new_studies", "update.reconsidered_studies"),
+        "total_studies",
+    ),
+)
+
+
 def check_identities(values: Mapping[str, int]) -> list[str]:
-    """Return a message for every PRISMA identity that does not hold (empty when all do)."""
+    """Return a message for every PRISMA identity that does not hold (empty when all do).
+
+    The update arm's identities are checked when the ledger has an update arm
+    (``update.database_results``, emitted when a previous version exists).
+    """
     broken: list[str] = []
-    for name, terms, result in IDENTITIES:
+    identities = IDENTITIES
+    if UPDATE_PREFIX + "database_results" in values:
+        identities = (*IDENTITIES, *UPDATE_IDENTITIES)
+    for name, terms, result in identities:
         needed = [t.lstrip("-") for t in terms] + [result]
         missing = [t for t in needed if t not in values]
         if missing:
@@ -140,13 +170,14 @@ def check_sums(frame: pl.DataFrame) -> list[str]:
     """Per-source and per-reason breakdowns must add up to their totals."""
     values = dict(zip(frame["count_id"], frame["value"], strict=True))
     broken: list[str] = []
-    for total in (
+    totals = (
         "database_results",
         "records_excluded",
         "dbr_excluded",
         "dbr_notretrieved_reports",
         "excluded_automatic",
-    ):
+    )
+    for total in (*totals, *(UPDATE_PREFIX + t for t in totals)):
         parts = {k: v for k, v in values.items() if k.startswith(total + ".")}
         if parts and total in values and sum(parts.values()) != values[total]:
             broken.append(f"{total}={values[total]} but its parts sum to {sum(parts.values())}")

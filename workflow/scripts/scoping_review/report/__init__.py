@@ -282,7 +282,7 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
     }
     env = render.make_environment(inputs.templates_dir)
     html = render.render_html(env, context, ledger)
-    guard.check_html(html, ledger.values())
+    guard.check_html(html, ledger.values(), ledger.units())
     return ReportOutputs(
         html=html,
         flow_svg=exports.svg,

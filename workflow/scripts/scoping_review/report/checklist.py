@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..screen import Settings
 from ..spreadsheet import safe_text
 from .counts import Ledger, author_text, literal
 
@@ -68,25 +69,56 @@ def text(value: Any, why: str = "text") -> Markup:
     return escape(s)
 
 
-def screening_text(config: dict[str, Any]) -> Markup:
-    """One sentence on who screened, from ``config["screening"]["reviewers_per_stage"]``."""
+def _reviewers(config: dict[str, Any]) -> dict[str, int] | None:
+    """Independent reviewers per screening stage, or None when nothing is configured.
+
+    ``screening.stages.<stage>.reviewers`` wins over ``screening.reviewers_per_stage`` (the
+    same rule :class:`scoping_review.screen.Settings` applies to the decisions).
+    """
     screening = config.get("screening") or {}
-    k = screening.get("reviewers_per_stage")
-    if k is None:
+    stages = screening.get("stages") or {}
+    if screening.get("reviewers_per_stage") is None and not any(
+        (stages.get(s) or {}).get("reviewers") is not None for s in STAGE_NAMES
+    ):
+        return None
+    return dict(Settings.from_config(screening).needed())
+
+
+def _who(k: int) -> Markup:
+    words = _NUMBER_WORDS.get(k)
+    return escape(words) if words else literal(k, "config value")
+
+
+def screening_text(config: dict[str, Any]) -> Markup:
+    """Who screened, from ``screening.stages.<stage>.reviewers`` (else ``reviewers_per_stage``)."""
+    per_stage = _reviewers(config)
+    if per_stage is None:
         return Markup("The number of reviewers per screening stage is not configured.")
-    k = int(k)
-    if k == 1:
+    ks = set(per_stage.values())
+    if ks == {1}:
         return Markup(
             "Single-reviewer screening: at each stage (title and abstract, then full text) "
             "every record was screened by one reviewer."
         )
-    words = _NUMBER_WORDS.get(k)
-    who = escape(words) if words else literal(k, "config value")
+    if len(ks) == 1:
+        return Markup(
+            "Dual screening: at each stage (title and abstract, then full text) every record was "
+            "screened independently by {} reviewers, and disagreements were resolved before the "
+            "decision was recorded."
+        ).format(_who(ks.pop()))
+    parts = []
+    for stage, k in per_stage.items():
+        name = stage_name(stage).capitalize()
+        if k == 1:
+            parts.append(Markup("{}: single-reviewer screening (one reviewer)").format(name))
+        else:
+            parts.append(
+                Markup("{}: dual screening, independently by {} reviewers").format(name, _who(k))
+            )
     return Markup(
-        "Dual screening: at each stage (title and abstract, then full text) every record was "
-        "screened independently by {} reviewers, and disagreements were resolved before the "
-        "decision was recorded."
-    ).format(who)
+        "{}. Disagreements between independent reviewers were resolved before the decision "
+        "was recorded."
+    ).format(Markup("; ").join(parts))
 
 
 def _item6(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:

@@ -40,8 +40,19 @@ def slug(text: str) -> str:
     return _NON_ALNUM.sub("_", strip_diacritics(text).lower()).strip("_")
 
 
-def format_count(value: int) -> str:
-    """How a count is displayed (the guard compares against exactly this)."""
+# Ledger unit of measures stored as integer thousandths (agreement statistics: 417 = 0.417);
+# the report, the guard and ``scoping-review explain`` show them as decimals.
+THOUSANDTHS = "thousandths"
+
+
+def format_count(value: int, unit: str = "") -> str:
+    """How a count is displayed (the guard compares against exactly this).
+
+    Values in :data:`THOUSANDTHS` are shown as decimals with three places (``417`` ->
+    ``0.417``, ``-53`` -> ``-0.053``, ``1000`` -> ``1.000``); everything else as the integer.
+    """
+    if unit == THOUSANDTHS:
+        return str(Decimal(value).scaleb(-3).quantize(Decimal("0.001")))
     return str(value)
 
 
@@ -113,6 +124,15 @@ class Ledger:
     def values(self) -> Mapping[str, int]:
         return {cid: row.value for cid, row in self._rows.items()}
 
+    def units(self) -> Mapping[str, str]:
+        """Each count id's unit (the guard formats values as :func:`format_count` does)."""
+        return {cid: row.unit for cid, row in self._rows.items()}
+
+    def display(self, count_id: str) -> str:
+        """The value as the report shows it (decimals for :data:`THOUSANDTHS`)."""
+        row = self.row(count_id)
+        return format_count(row.value, row.unit)
+
     def has(self, count_id: str) -> bool:
         return count_id in self._rows
 
@@ -132,7 +152,7 @@ class Ledger:
         row = self.row(count_id)
         return Markup(
             '<span class="count" data-count-id="{}" tabindex="0" role="button">{}</span>'
-        ).format(row.count_id, format_count(row.value))
+        ).format(row.count_id, format_count(row.value, row.unit))
 
     def pct(self, count_id: str, denominator_id: str) -> Markup:
         """A percentage tied to both its numerator and denominator count ids."""

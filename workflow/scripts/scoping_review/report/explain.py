@@ -10,6 +10,8 @@ from typing import Any
 
 import polars as pl
 
+from .counts import THOUSANDTHS, format_count
+
 LOOKUP_SCHEMA = {
     "id": pl.String,
     "kind": pl.String,
@@ -49,13 +51,21 @@ def _one_line(text: Any) -> str:
     return " ".join(str(text).split()) if text is not None else ""
 
 
+def _value(row: dict[str, Any]) -> str:
+    """``36 studies``; a value in thousandths as its decimal (``0.417 (417 thousandths)``)."""
+    unit = str(row["unit"] or "")
+    if unit == THOUSANDTHS:
+        return f"{format_count(int(row['value']), unit)} ({row['value']} {unit})"
+    return f"{row['value']} {unit}".strip()
+
+
 def explain_lines(row: dict[str, Any], lookup: pl.DataFrame | None = None) -> list[str]:
     """The text ``scoping-review explain`` prints for one ledger row.
 
     With ``lookup`` each ID is followed by its year, source and title (tab-separated).
     """
     lines = [
-        f"{row['count_id']} = {row['value']} {row['unit']}: {row['label']}",
+        f"{row['count_id']} = {_value(row)}: {row['label']}",
         f"  stage {row['stage']}, rule {row['rule']}",
     ]
     for item in row["inputs"] or []:
@@ -88,7 +98,7 @@ def counts_lines(ledger: pl.DataFrame, prefix: str = "") -> list[str]:
     width = max((len(str(r["count_id"])) for r in rows), default=8)
     out = []
     for r in rows:
-        value = f"{r['value']} {r['unit']}".strip()
+        value = _value(r)
         out.append(
             f"{str(r['count_id']).ljust(width)}  {value:<16}  "
             f"{r['stage']}/{r['rule']}  {_one_line(r['label'])}"

@@ -21,7 +21,7 @@ from typing import Any
 import altair as alt
 from markupsafe import Markup, escape
 
-from .counts import Ledger, format_count, literal, slug
+from .counts import Ledger, literal, slug
 from .figures import inline_data, spec_json, standalone_svg, to_pdf, to_png, to_svg
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -288,7 +288,7 @@ def _box_text(
         out.extend((t, True, False, "") for t in textwrap.wrap(box.heading, chars))
     for line in box.lines:
         # non-breaking spaces keep "(n = 12)" on one line when the label wraps
-        text = f"{line.label} (n\u00a0=\u00a0{format_count(ledger.value(line.count_id))})"
+        text = f"{line.label} (n\u00a0=\u00a0{ledger.display(line.count_id)})"
         width = chars - 3 if line.indent else chars
         wrapped = textwrap.wrap(text, width) or [""]
         out.extend((t, False, line.indent, line.count_id) for t in wrapped)

@@ -6,8 +6,10 @@
 * a text node outside ``<script>``/``<style>`` contains a digit and is neither inside an
   element carrying ``data-count-id`` nor inside one carrying ``data-literal``;
 * an element carries a ``data-count-id`` (or ``data-denominator-id``) that the ledger lacks;
-* the text of a ``data-count-id`` element is not exactly the ledger value (or, with
-  ``data-denominator-id``, the percentage computed from the two ledger values);
+* the text of a ``data-count-id`` element is not exactly the ledger value as
+  :func:`.counts.format_count` renders it for the count's unit (a decimal for a count in
+  thousandths, the integer otherwise) or, with ``data-denominator-id``, the percentage
+  computed from the two ledger values;
 * a visible attribute (``title``, ``alt``, ``aria-label``, ``placeholder``) holds a digit
   outside a ``data-literal`` element, or an ``<ol>`` (whose markers the browser numbers)
   appears outside one.
@@ -59,9 +61,10 @@ def _has_digit(text: str) -> bool:
 
 
 class _Guard(HTMLParser):
-    def __init__(self, values: Mapping[str, int]) -> None:
+    def __init__(self, values: Mapping[str, int], units: Mapping[str, str]) -> None:
         super().__init__(convert_charrefs=True)
         self.values = values
+        self.units = units
         self.stack: list[_Frame] = []
         self.errors: list[str] = []
         self.n_counts = 0
@@ -109,7 +112,7 @@ class _Guard(HTMLParser):
                 frame.expected = (
                     format_pct(self.values[cid], self.values[den])
                     if den is not None
-                    else format_count(self.values[cid])
+                    else format_count(self.values[cid], self.units.get(cid, ""))
                 )
                 self.n_counts += 1
         elif den is not None:
@@ -176,12 +179,15 @@ class GuardReport:
     n_counts: int
 
 
-def check_html(html: str, values: Mapping[str, int]) -> GuardReport:
+def check_html(
+    html: str, values: Mapping[str, int], units: Mapping[str, str] | None = None
+) -> GuardReport:
     """Raise :class:`ValueError` listing every number in ``html`` not backed by the ledger.
 
-    ``values`` maps each ledger count id to its value.
+    ``values`` maps each ledger count id to its value, ``units`` to its unit (a count in
+    ``thousandths`` must be shown as its decimal; without ``units`` every value as an integer).
     """
-    guard = _Guard(values)
+    guard = _Guard(values, units or {})
     guard.feed(html)
     guard.finish()
     if guard.errors:

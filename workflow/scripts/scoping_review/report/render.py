@@ -16,7 +16,7 @@ import jinja2
 import polars as pl
 
 from .checklist import ANCHORS, stage_name, text
-from .counts import Ledger, author_text, literal, slug
+from .counts import Ledger, author_text, format_count, literal, slug
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -451,6 +451,7 @@ def ledger_json(ledger: Ledger, lookup: pl.DataFrame, embed_ids_max: int) -> str
             "unit": row.unit,
             "id_kind": row.id_kind,
             "value": row.value,
+            "display": format_count(row.value, row.unit),
             "n_ids": len(row.ids),
             "inputs": [list(i) for i in row.inputs],
             "ids": list(row.ids) if embed else None,

@@ -14,6 +14,7 @@ import polars as pl
 
 from .. import ledger as L
 from .. import schemas
+from ..versions import update_arm
 from .counts import slug
 
 if TYPE_CHECKING:
@@ -240,6 +241,23 @@ def sample_ledger(previous: int = 0) -> pl.DataFrame:
             "screen",
             "study",
         )
+        # the update arm: every sample record is new since the previous version
+        c.extend(
+            L.count_of(
+                f"update.{x.count_id}",
+                x.ids,
+                unit=x.unit,
+                label=f"{x.label} (this update)",
+                stage="changes",
+                rule="changes",
+                id_kind=x.id_kind,
+            )
+            for x in list(c)
+            if update_arm(x.count_id)
+        )
+        dups = next(x for x in c if x.count_id == "duplicates")
+        add("update.duplicates", list(dups.ids), "Duplicates (this update)", "changes")
+        add("update.reconsidered_studies", [], "Included on re-assessment", "changes", "study")
     # studies per source and overlap: medline r000-r024 -> S000-S024, embase r025-r044 ->
     # S025-S044, psycinfo r045-r059 duplicates of S000-S014
     from .sources import source_counts
