@@ -7,10 +7,10 @@ import polars as pl
 from ..normalize import (
     PREPRINT_DOI_PREFIXES,
     PREPRINT_JOURNALS,
-    match_doi_expr,
     fold_expr,
     initials_expr,
     journal_expr,
+    match_doi_expr,
     match_title_expr,
     notice_kind_expr,
     pages_expr,
