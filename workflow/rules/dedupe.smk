@@ -11,6 +11,8 @@ rule dedupe:
         ledger=ledger_part("02_dedupe"),
     log:
         "results/logs/dedupe.log",
+    benchmark:
+        "results/benchmarks/dedupe.tsv"
     conda:
         "../../environment.yml"
     params:
