@@ -156,11 +156,15 @@ def _ids(frames: dict[int, pl.DataFrame], searches: list[tuple[str, str]]) -> pl
     return pl.concat(parts)
 
 
-def _screening(studies: list[tuple[int, str]], rng: random.Random, round_: int) -> tuple[
-    pl.DataFrame, pl.DataFrame, list[tuple[int, str]]
-]:  # fmt: skip
+Screening = tuple[pl.DataFrame, pl.DataFrame, list[tuple[int, str]]]
+
+
+def _screening(studies: list[tuple[int, str]], rng: random.Random, round_: int) -> Screening:
     """Title/abstract and full-text decisions; the (study, record_id) pairs included."""
-    ta_rows, ft_rows, included = [], [], []
+    Row = tuple[str, str, str | None, str, str, str | None]
+    ta_rows: list[Row] = []
+    ft_rows: list[Row] = []
+    included: list[tuple[int, str]] = []
     date = f"2025-0{round_}-10"
     for study, rid in studies:
         if rng.random() < TA_INCLUDE:
@@ -231,7 +235,9 @@ def _coding(
             schema=dict.fromkeys(["record_id", "study_label", "country", "design"], pl.String),
             orient="row",
         ),
-        pl.DataFrame(docs, schema=dict.fromkeys(["document", "record_id"], pl.String), orient="row"),
+        pl.DataFrame(
+            docs, schema=dict.fromkeys(["document", "record_id"], pl.String), orient="row"
+        ),
         pl.DataFrame(
             marks,
             schema=dict.fromkeys(["id", "document", "tag", "content"], pl.String),
@@ -287,8 +293,10 @@ def review_config(searches: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _studies(n: int, seed: int) -> pl.DataFrame:
-    return synthetic.records(n, seed=seed).with_row_index("study").with_columns(
-        pl.col("study").cast(pl.Int64)
+    return (
+        synthetic.records(n, seed=seed)
+        .with_row_index("study")
+        .with_columns(pl.col("study").cast(pl.Int64))
     )
 
 
@@ -329,7 +337,9 @@ def corpus(
     )
 
 
-def update_round(base: Corpus, fraction: float = 0.01, seed: int = 0, new_share: float = 0.8) -> Corpus:
+def update_round(
+    base: Corpus, fraction: float = 0.01, seed: int = 0, new_share: float = 0.8
+) -> Corpus:
     """``base`` plus a round-2 search of ``fraction`` x its records: ``new_share`` of them new
     studies, the rest duplicates of round-1 studies; the sheets gain the new studies' decisions."""
     rng = random.Random(seed + 1)
