@@ -3,7 +3,7 @@
 For each scale (records): generate a synthetic review (scoping_review.synthetic_corpus) in a
 scratch folder, run the whole workflow (`snakemake --cores 2`) and record wall time, CPU time and
 peak memory end to end (getrusage of the child processes, measured in a child of its own) and per
-rule (Snakemake's `benchmark:` files, results/benchmarks/). After the largest scale (and every
+rule (Snakemake's `benchmark:` files, results/logs/benchmarks/). After the largest scale (and every
 scale by default) a second search round with --update x records is added (new studies and
 duplicates of earlier ones) and the run is timed again. Also times a dry run of the bundled
 example. Reads benchmarks/import.json and benchmarks/dedupe.json (written by bench_import.py
@@ -85,12 +85,12 @@ def rule_benchmarks(folder: Path, since: float = 0.0) -> dict[str, dict[str, flo
     """Per rule (import_search summed over searches): s, cpu_time, max_rss (MiB) from the
     Snakemake benchmark files written after ``since``."""
     rules: dict[str, dict[str, float]] = {}
-    for tsv in sorted((folder / "results" / "benchmarks").rglob("*.tsv")):
+    for tsv in sorted((folder / "results" / "logs" / "benchmarks").rglob("*.tsv")):
         if tsv.stat().st_mtime < since:
             continue
         head, row = tsv.read_text().strip().splitlines()[:2]
         values = dict(zip(head.split("\t"), row.split("\t"), strict=False))
-        rel = tsv.relative_to(folder / "results" / "benchmarks")
+        rel = tsv.relative_to(folder / "results" / "logs" / "benchmarks")
         name = rel.parts[0].removesuffix(".tsv")
         entry = rules.setdefault(name, {"s": 0.0, "cpu_s": 0.0, "max_rss_mib": 0.0, "jobs": 0})
 

@@ -32,6 +32,6 @@ def test_synthetic_review_runs_to_the_report(tmp_path: Path) -> None:
     assert v["records_screened"] == corpus.n_studies
     assert v["new_studies"] == corpus.charting.height
     # per-rule benchmark files for the performance table
-    bench = tmp_path / "results/benchmarks"
+    bench = tmp_path / "results/logs/benchmarks"
     assert (bench / "report.tsv").exists() and (bench / "dedupe.tsv").exists()
     assert len(list((bench / "import_search").glob("*.tsv"))) == 4

@@ -13,7 +13,7 @@ rule codes:
     log:
         "results/logs/codes.log",
     benchmark:
-        "results/benchmarks/codes.tsv"
+        "results/logs/benchmarks/codes.tsv"
     conda:
         "../../environment.yml"
     params:

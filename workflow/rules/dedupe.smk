@@ -12,7 +12,7 @@ rule dedupe:
     log:
         "results/logs/dedupe.log",
     benchmark:
-        "results/benchmarks/dedupe.tsv"
+        "results/logs/benchmarks/dedupe.tsv"
     conda:
         "../../environment.yml"
     params:

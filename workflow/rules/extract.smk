@@ -11,7 +11,7 @@ rule extract:
     log:
         "results/logs/extract.log",
     benchmark:
-        "results/benchmarks/extract.tsv"
+        "results/logs/benchmarks/extract.tsv"
     conda:
         "../../environment.yml"
     params:

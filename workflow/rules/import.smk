@@ -8,7 +8,7 @@ rule import_search:
     log:
         "results/logs/import_search/{search}.log",
     benchmark:
-        "results/benchmarks/import_search/{search}.tsv"
+        "results/logs/benchmarks/import_search/{search}.tsv"
     conda:
         "../../environment.yml"
     params:
@@ -37,7 +37,7 @@ rule import_merge:
     log:
         "results/logs/import_merge.log",
     benchmark:
-        "results/benchmarks/import_merge.tsv"
+        "results/logs/benchmarks/import_merge.tsv"
     conda:
         "../../environment.yml"
     params:

@@ -17,7 +17,7 @@ rule quality:
     log:
         "results/logs/quality.log",
     benchmark:
-        "results/benchmarks/quality.tsv"
+        "results/logs/benchmarks/quality.tsv"
     conda:
         "../../environment.yml"
     params:
@@ -43,7 +43,7 @@ rule ledger:
     log:
         "results/logs/ledger.log",
     benchmark:
-        "results/benchmarks/ledger.tsv"
+        "results/logs/benchmarks/ledger.tsv"
     conda:
         "../../environment.yml"
     params:

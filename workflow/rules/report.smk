@@ -8,7 +8,7 @@ rule sources:
     log:
         "results/logs/sources.log",
     benchmark:
-        "results/benchmarks/sources.tsv"
+        "results/logs/benchmarks/sources.tsv"
     conda:
         "../../environment.yml"
     params:
@@ -87,7 +87,7 @@ rule report:
     log:
         "results/logs/report.log",
     benchmark:
-        "results/benchmarks/report.tsv"
+        "results/logs/benchmarks/report.tsv"
     conda:
         "../../environment.yml"
     params:

@@ -17,7 +17,7 @@ rule screen:
     log:
         "results/logs/screen.log",
     benchmark:
-        "results/benchmarks/screen.tsv"
+        "results/logs/benchmarks/screen.tsv"
     conda:
         "../../environment.yml"
     params:

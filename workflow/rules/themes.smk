@@ -12,7 +12,7 @@ rule themes:
     log:
         "results/logs/themes.log",
     benchmark:
-        "results/benchmarks/themes.tsv"
+        "results/logs/benchmarks/themes.tsv"
     conda:
         "../../environment.yml"
     params:

@@ -17,7 +17,7 @@ rule changes:
     log:
         "results/logs/changes.log",
     benchmark:
-        "results/benchmarks/changes.tsv"
+        "results/logs/benchmarks/changes.tsv"
     conda:
         "../../environment.yml"
     params:
