@@ -341,9 +341,9 @@ def render(result: dict[str, Any]) -> str:
         rule_sum = sum(r["s"] for r in s["rules"].values())
         out += [
             "",
-            f"Sum of rule wall times {rule_sum:.1f} s (import_search jobs run two at a time); "
-            f"the rest of the end-to-end time is Snakemake's own start-up, DAG and "
-            f"script-start overhead.",
+            f"Sum of rule wall times {rule_sum:.1f} s against {s['full']['wall_s']} s end to "
+            "end: import_search jobs run two at a time (the sum can exceed the end-to-end "
+            "time); the rest is Snakemake's own start-up, scheduling and script start-up.",
             "",
         ]
     peers = result["peers"]
