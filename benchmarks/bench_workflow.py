@@ -347,7 +347,7 @@ def render(result: dict[str, Any]) -> str:
             "",
         ]
     peers = result["peers"]
-    out += ["## Peers (from the same `make bench`)", ""]
+    out += ["## Peers (read from import.json and dedupe.json; `make bench` writes them first)", ""]
     imp = peers.get("import")
     if imp:
         out += [
