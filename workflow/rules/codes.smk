@@ -12,6 +12,8 @@ rule codes:
         ledger=ledger_part("05_codes"),
     log:
         "results/logs/codes.log",
+    benchmark:
+        "results/logs/benchmarks/codes.tsv"
     conda:
         "../../environment.yml"
     params:

@@ -59,6 +59,10 @@ def frozen_versions():
 
 
 def _previous_version():
+    # No frozen version yet (a first run, a dry run): skip importing the package and polars,
+    # a third of the workflow's own start-up (results/versions is versions.VERSIONS_DIR).
+    if not any(Path("results/versions").glob("v*/version.json")):
+        return None
     from scoping_review import versions
 
     return versions.previous_version(

@@ -11,6 +11,8 @@ rule dedupe:
         ledger=ledger_part("02_dedupe"),
     log:
         "results/logs/dedupe.log",
+    benchmark:
+        "results/logs/benchmarks/dedupe.tsv"
     conda:
         "../../environment.yml"
     params:

@@ -10,6 +10,8 @@ rule extract:
         ledger=ledger_part("04_extract"),
     log:
         "results/logs/extract.log",
+    benchmark:
+        "results/logs/benchmarks/extract.tsv"
     conda:
         "../../environment.yml"
     params:

@@ -7,6 +7,8 @@ rule import_search:
         files="results/01_import/by_search/{search}/files.parquet",
     log:
         "results/logs/import_search/{search}.log",
+    benchmark:
+        "results/logs/benchmarks/import_search/{search}.tsv"
     conda:
         "../../environment.yml"
     params:
@@ -34,6 +36,8 @@ rule import_merge:
         ledger=ledger_part("01_import"),
     log:
         "results/logs/import_merge.log",
+    benchmark:
+        "results/logs/benchmarks/import_merge.tsv"
     conda:
         "../../environment.yml"
     params:

@@ -16,6 +16,8 @@ rule quality:
         ledger=ledger_part("quality"),
     log:
         "results/logs/quality.log",
+    benchmark:
+        "results/logs/benchmarks/quality.tsv"
     conda:
         "../../environment.yml"
     params:
@@ -40,6 +42,8 @@ rule ledger:
         ledger="results/ledger/counts.parquet",
     log:
         "results/logs/ledger.log",
+    benchmark:
+        "results/logs/benchmarks/ledger.tsv"
     conda:
         "../../environment.yml"
     params:

@@ -7,6 +7,8 @@ rule sources:
         ledger=ledger_part("07_sources"),
     log:
         "results/logs/sources.log",
+    benchmark:
+        "results/logs/benchmarks/sources.tsv"
     conda:
         "../../environment.yml"
     params:
@@ -84,6 +86,8 @@ rule report:
         counts=directory("results/07_report/counts"),
     log:
         "results/logs/report.log",
+    benchmark:
+        "results/logs/benchmarks/report.tsv"
     conda:
         "../../environment.yml"
     params:

@@ -16,6 +16,8 @@ rule screen:
         ledger=ledger_part("03_screen"),
     log:
         "results/logs/screen.log",
+    benchmark:
+        "results/logs/benchmarks/screen.tsv"
     conda:
         "../../environment.yml"
     params:

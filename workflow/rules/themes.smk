@@ -11,6 +11,8 @@ rule themes:
         ledger=ledger_part("06_themes"),
     log:
         "results/logs/themes.log",
+    benchmark:
+        "results/logs/benchmarks/themes.tsv"
     conda:
         "../../environment.yml"
     params:

@@ -16,6 +16,8 @@ rule changes:
         ledger=ledger_part("08_changes"),
     log:
         "results/logs/changes.log",
+    benchmark:
+        "results/logs/benchmarks/changes.tsv"
     conda:
         "../../environment.yml"
     params:

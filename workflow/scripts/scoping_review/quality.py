@@ -306,9 +306,11 @@ def name_mismatches(
     (a label may shorten the list); a difference in case or diacritics only is reported as a
     spelling difference.
     """
+    # only the studies a label names (a few hundred), not every study of a large review
+    wanted = studies.filter(pl.col("study_id").is_in(labels["study_id"].implode()))
     authors: dict[str, list[str]] = {
         s: [str(a).split(",")[0].strip() for a in (names or [])]
-        for s, names in studies.select("study_id", "authors").rows()
+        for s, names in wanted.select("study_id", "authors").rows()
     }
     out = []
     for study, label, where in labels.select("study_id", "label", "where").rows():

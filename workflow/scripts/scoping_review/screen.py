@@ -433,7 +433,10 @@ def stage_outcomes(
     """study_id → outcome of one stage for every study with a decision at that stage."""
     rank = reason_rank(criteria)
     by_study: dict[str, list[dict[str, Any]]] = {}
-    for rec in decisions.filter(pl.col("stage") == stage).iter_rows(named=True):
+    # only the columns _decide reads: fewer per-row dicts to build on large reviews
+    used = [c for c in ("study_id", "reviewer", "decision", "reason", "reasons") if c in decisions]
+    stage_rows = decisions.filter(pl.col("stage") == stage).select(used)
+    for rec in stage_rows.iter_rows(named=True):
         by_study.setdefault(str(rec["study_id"]), []).append(rec)
     return {s: _decide(rows, reviewers_needed, rank) for s, rows in sorted(by_study.items())}
 

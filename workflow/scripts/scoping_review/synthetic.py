@@ -4,7 +4,8 @@
 that an export carries: title, abstract, authors, year, journal, volume, issue, pages, doi, pmid,
 accession, language, publication_type, keywords, issn) from a seed; :func:`render` writes such a
 frame as the text of an export in one format (RIS, MEDLINE, WoS tagged text, BibTeX). Equal seeds
-give equal bytes. Used by the import benchmark and meant as the base of a corpus generator: a
+give equal bytes (a null DOI is left out). Used by the import benchmark and by
+:mod:`synthetic_corpus`: a
 record rendered and imported again must give back its canonical fields (tests check this).
 """
 
@@ -117,7 +118,8 @@ def _ris(r: dict[str, Any]) -> Iterator[str]:
     yield f"AB  - {r['abstract']}"
     yield from (f"KW  - {k}" for k in r["keywords"])
     yield from (f"SN  - {s}" for s in r["issn"])
-    yield f"DO  - {r['doi']}"
+    if r["doi"]:
+        yield f"DO  - {r['doi']}"
     yield f"AN  - {r['native_id']}"
     yield "LA  - English"
     yield "ER  - "
@@ -133,7 +135,8 @@ def _medline(r: dict[str, Any]) -> Iterator[str]:
     yield f"DP  - {r['year']} Mar"
     yield f"TI  - {_wrap(r['title'], 82, ' ' * 6)}"
     yield f"PG  - {r['pages']}"
-    yield f"LID - {r['doi']} [doi]"
+    if r["doi"]:
+        yield f"LID - {r['doi']} [doi]"
     yield f"AB  - {_wrap(r['abstract'], 82, ' ' * 6)}"
     for a in r["authors"]:
         last, _, first = a.partition(", ")
@@ -143,7 +146,8 @@ def _medline(r: dict[str, Any]) -> Iterator[str]:
     yield f"PT  - {_TYPES[r['publication_type']][1]}"
     yield f"JT  - {r['journal']}"
     yield from (f"OT  - {k}" for k in r["keywords"])
-    yield f"AID - {r['doi']} [doi]"
+    if r["doi"]:
+        yield f"AID - {r['doi']} [doi]"
     yield ""
 
 
@@ -165,7 +169,8 @@ def _wos(r: dict[str, Any]) -> Iterator[str]:
     start, _, end = r["pages"].partition("-")
     yield f"BP {start}"
     yield f"EP {end}"
-    yield f"DI {r['doi']}"
+    if r["doi"]:
+        yield f"DI {r['doi']}"
     yield f"PM {r['pmid']}"
     yield f"UT WOS:{r['native_id']}"
     yield "ER"
@@ -181,7 +186,8 @@ def _bibtex(r: dict[str, Any]) -> Iterator[str]:
     yield f"  volume = {{{r['volume']}}},"
     yield f"  number = {{{r['issue']}}},"
     yield f"  pages = {{{r['pages'].replace('-', '--')}}},"
-    yield f"  doi = {{{r['doi']}}},"
+    if r["doi"]:
+        yield f"  doi = {{{r['doi']}}},"
     if r["keywords"]:
         yield f"  keywords = {{{'; '.join(r['keywords'])}}},"
     yield f"  issn = {{{r['issn'][0]}}},"

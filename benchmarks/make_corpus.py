@@ -1,0 +1,72 @@
+"""Write a synthetic review (scoping_review.synthetic_corpus) to a folder the workflow runs in.
+
+    python benchmarks/make_corpus.py DIR --records 10000 [--seed 0] [--update 0.01]
+
+DIR gets config/config.yaml and inputs/ (exports, screening, charting and coding sheets).
+With --update the folder is given the second search round on top (written over round 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow" / "scripts"))
+
+from scoping_review import synthetic_corpus  # noqa: E402
+from scoping_review.synthetic_corpus import Corpus  # noqa: E402
+
+
+def write(corpus: Corpus, folder: Path) -> None:
+    """Write ``corpus``'s files under ``folder`` (only files whose content changed are rewritten,
+    so Snakemake re-runs only what a new round touches)."""
+
+    def put(rel: str, text: str) -> None:
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+
+    for rel, text in corpus.exports.items():
+        put(rel, text)
+    sheets = {
+        "inputs/title_abstract.csv": corpus.title_abstract,
+        "inputs/full_text.csv": corpus.full_text,
+        "inputs/charting.csv": corpus.charting,
+        "inputs/highlights.csv": corpus.highlights,
+        "inputs/documents.csv": corpus.documents,
+        "inputs/codebook.csv": corpus.codebook,
+    }
+    for rel, frame in sheets.items():
+        put(rel, frame.write_csv())
+    put("config/config.yaml", yaml.safe_dump(corpus.config, sort_keys=False, allow_unicode=True))
+
+
+def build(records: int, seed: int, update: float | None) -> Corpus:
+    corpus = synthetic_corpus.corpus(records, seed=seed)
+    if update:
+        corpus = synthetic_corpus.update_round(corpus, fraction=update, seed=seed)
+    return corpus
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--records", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--update", type=float, default=None, help="add round 2 of this fraction")
+    args = ap.parse_args()
+    corpus = build(args.records, args.seed, args.update)
+    write(corpus, args.folder)
+    print(
+        f"{args.folder}: {corpus.n_records} records of {corpus.n_studies} studies, "
+        f"{corpus.charting.height} included, {corpus.highlights.height} highlights"
+    )
+
+
+if __name__ == "__main__":
+    main()

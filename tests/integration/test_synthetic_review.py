@@ -1,0 +1,37 @@
+"""The whole workflow on a small synthetic review (the generator behind `make bench`)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import make_corpus  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+
+def test_synthetic_review_runs_to_the_report(tmp_path: Path) -> None:
+    corpus = make_corpus.build(300, seed=5, update=None)
+    make_corpus.write(corpus, tmp_path)
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(tmp_path), "--cores", "2", "--quiet"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-6000:]
+    assert (tmp_path / "results/07_report/index.html").exists()
+    ledger = pl.read_parquet(tmp_path / "results/ledger/counts.parquet")
+    v = dict(zip(ledger["count_id"], ledger["value"], strict=True))
+    assert v["database_results"] == 300
+    # every duplicate found (no false merges): one study per generated study
+    assert v["records_screened"] == corpus.n_studies
+    assert v["new_studies"] == corpus.charting.height
+    # per-rule benchmark files for the performance table
+    bench = tmp_path / "results/logs/benchmarks"
+    assert (bench / "report.tsv").exists() and (bench / "dedupe.tsv").exists()
+    assert len(list((bench / "import_search").glob("*.tsv"))) == 4
