@@ -129,13 +129,28 @@ class Parsed:
         return self.starts.height
 
 
-def split_lines(text: str) -> list[str]:
-    """Lines of ``text``: CRLF and LF end lines; a bare CR ends a line only in a file that has no
-    LF at all (classic Mac), elsewhere it is a break inside a value and becomes a space."""
+# a bare CR that ends a line in a file that also has LF: before a tag line (``TY  - ``,
+# ``PMID- ``), before another CR or LF, or at the end of the text
+_CR_LINE_END = re.compile(r"\r(?=[ \t]*[A-Z][A-Z0-9]{1,3} {0,3}-(?: |\r|\n|$)|\r|\n|$)")
+
+
+def normalise_newlines(text: str) -> str:
+    """``text`` with every line end as LF: CRLF and LF end lines; a bare CR ends a line in a
+    file that has no LF at all (classic Mac) and, in a file mixing line ends, where a tag line
+    or a blank line follows it; any other bare CR is a break inside a value (WoS-made RIS) and
+    becomes a space."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-        text = text.replace("\r", " " if "\n" in text else "\n")
-    return text.split("\n")
+        if "\n" not in text:
+            return text.replace("\r", "\n")
+        if "\r" in text:
+            text = _CR_LINE_END.sub("\n", text).replace("\r", " ")
+    return text
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of ``text`` (line ends as in :func:`normalise_newlines`)."""
+    return normalise_newlines(text).split("\n")
 
 
 def _first_lines(mask: pl.DataFrame, n: int = 5) -> str:
