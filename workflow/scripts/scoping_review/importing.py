@@ -492,9 +492,11 @@ def canonical_frame(
         out = out.join(
             list_frame.pivot(on="field", index="rec", values="value"), on="rec", how="left"
         )
-    raw = fields.group_by("rec").agg(
-        pl.col("tag").sort_by("fid").alias("raw_tags"),
-        pl.col("value").sort_by("fid").alias("raw_values"),
+    # readers emit fields in fid order; sort only when one did not (a sort per group is costly)
+    in_order = fields.height < 2 or bool((fields["fid"].diff().drop_nulls() > 0).all())
+    ordered = fields if in_order else fields.sort("fid")
+    raw = ordered.group_by("rec").agg(
+        pl.col("tag").alias("raw_tags"), pl.col("value").alias("raw_values")
     )
     out = out.join(raw, on="rec", how="left")
     for name in (*GENERIC_ALIASES, *fmap):

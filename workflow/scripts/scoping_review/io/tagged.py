@@ -174,12 +174,16 @@ def _tags(df: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
         if start:
             ok = ok & (head.str.head(start) == fmt.lead)
         ok = ok & ((head.str.len_bytes() == after) | (head.str.slice(after, 1) == " "))
-        tag = head.str.slice(start, width).str.strip_chars_end()
-        df = df.with_columns(tag=pl.when(ok).then(tag))
-        df = df.with_columns(fast=pl.col("tag").str.contains(fmt.tag_chars).fill_null(False))
-        df = df.with_columns(
-            tag=pl.when(pl.col("fast")).then(pl.col("tag")),
-            value=pl.when(pl.col("fast")).then(line.str.slice(value_at).str.strip_chars()),
+        tag = pl.when(ok).then(head.str.slice(start, width).str.strip_chars_end())
+        # one lazy query: the head of each line is computed once and shared (CSE)
+        df = (
+            df.lazy()
+            .with_columns(fast=tag.str.contains(fmt.tag_chars).fill_null(False))
+            .with_columns(
+                tag=pl.when(pl.col("fast")).then(tag),
+                value=pl.when(pl.col("fast")).then(line.str.slice(value_at).str.strip_chars()),
+            )
+            .collect()
         )
     else:
         df = df.with_columns(
@@ -200,8 +204,9 @@ def _tags(df: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
 
 def parse(text: str, fmt: TaggedFormat) -> Parsed:
     """Parse ``text`` (decoded; any newlines) in format ``fmt``."""
-    lines = split_lines(text)
-    n_raw = fmt.count_starts("\n".join(lines))
+    text = normalise_newlines(text)
+    n_raw = fmt.count_starts(text)
+    lines = text.split("\n")
     df = _tags(pl.DataFrame({"line": lines}).with_row_index("n"), fmt)
     line = pl.col("line")
     head = line.str.head(16)
