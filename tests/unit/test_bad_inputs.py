@@ -72,11 +72,6 @@ def test_an_empty_export_of_a_declared_format_is_zero_records() -> None:
         assert result.file_row["n_raw"] == 0 and result.records.height == 0
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="importer: binary content with a declared format is read as 0 records instead of "
-    "an error naming the file (re-check after the importer rewrite)",
-)
 def test_binary_garbage_with_a_declared_format_is_an_error() -> None:
     assert "binary" in str(error("binary.ris", fmt="ris")).lower()
 
@@ -100,21 +95,11 @@ def test_records_without_fields_are_counted_rejects_with_lines() -> None:
     assert result.rejects["line"].to_list() == [6, 9]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="importer: a wrong declared encoding raises a bare UnicodeDecodeError, not an "
-    "error naming the file and byte offset (re-check after the importer rewrite)",
-)
 def test_a_wrong_declared_encoding_is_an_error_naming_file_and_offset() -> None:
     err = error("cp1252_declared_utf8.ris", encoding="utf-8")
     assert "18" in str(err)  # the offset of the first byte that is not UTF-8
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="importer: an unknown encoding name raises a bare LookupError "
-    "(re-check after the importer rewrite)",
-)
 def test_an_unknown_declared_encoding_is_an_error_naming_the_file() -> None:
     error("cp1252_undeclared.ris", encoding="no-such-encoding")
 

@@ -236,3 +236,14 @@ def test_every_synthetic_medline_and_wos_start_is_accounted_for(
     text = synthetic.render(synthetic.records(n, seed), fmt)
     result = run(text, fmt=fmt)
     assert result.file_row["n_raw"] == result.records.height == n
+
+
+def test_mojibake_rule_leaves_lone_pairs_alone() -> None:
+    """The repair rule (io/decode.py): a line is repaired only with at least two double-encoded
+    pairs touching an ASCII letter. Valid text with a lone pair ("Âª", a catalogue of Latin-1
+    characters) is kept exactly; real double-encoded words are repaired."""
+    from scoping_review.io.decode import repair_mojibake
+
+    assert repair_mojibake("Âª and Â\x80 stay")[1] == 0
+    assert repair_mojibake("¡ ¢ £ À Á Â Ã Ä Å Æ ç è é")[1] == 0
+    assert repair_mojibake("cafÃ© in ZÃ¼rich") == ("café in Zürich", 1)

@@ -492,9 +492,11 @@ def canonical_frame(
         out = out.join(
             list_frame.pivot(on="field", index="rec", values="value"), on="rec", how="left"
         )
-    raw = fields.group_by("rec").agg(
-        pl.col("tag").sort_by("fid").alias("raw_tags"),
-        pl.col("value").sort_by("fid").alias("raw_values"),
+    # readers emit fields in fid order; sort only when one did not (a sort per group is costly)
+    in_order = fields.height < 2 or bool((fields["fid"].diff().drop_nulls() > 0).all())
+    ordered = fields if in_order else fields.sort("fid")
+    raw = ordered.group_by("rec").agg(
+        pl.col("tag").alias("raw_tags"), pl.col("value").alias("raw_values")
     )
     out = out.join(raw, on="rec", how="left")
     for name in (*GENERIC_ALIASES, *fmap):
@@ -567,11 +569,42 @@ def detect_format(data: bytes, text: str) -> str | None:
     found = tagged.detect(text)
     if found is not None:
         return found
-    header = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    # a header line is short: never hand a 200 MB line to the csv module (field size limit)
+    head = text[:_MAX_HEADER].lstrip("\ufeff")
+    if "\n" not in head and len(text) > _MAX_HEADER:
+        return None
+    header = head.split("\n", 1)[0].rstrip("\r")
     sep = tables.sniff_separator(header)
     cells = tables.header_of(header, sep)
-    if len(cells) >= 2 and all(len(c) <= 80 for c in cells) and not header.startswith(("{", "[")):
+    if len(cells) < 2 or any(len(c) > 80 for c in cells) or header.startswith(("{", "[")):
+        return None
+    # a delimited file is an export only if its header names bibliographic columns: a known
+    # preset, or a generic table whose header maps to a title or to at least two canonical
+    # fields (prose with a comma in its first line is not a CSV export)
+    mapped = generic_map(cells)
+    if detect_table_preset(cells) != "csv" or "title" in mapped or len(mapped) >= 2:
         return "csv"
+    return None
+
+
+_MAX_HEADER = 1 << 16  # characters a table's header line may have
+# C0 control characters that never occur in a text export (tab, LF, VT, FF, CR and ESC-free)
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def binary_reason(text: str) -> str | None:
+    """Why decoded text is binary content rather than a text export (None: it is text).
+
+    Rule: a NUL character, or more than 1 % of the first 64 KiB being C0 control characters
+    other than tab, line and page breaks. Text exports never carry these; a PNG, PDF, ZIP or
+    random bytes read as cp1252 always do.
+    """
+    sample = text[:_MAX_HEADER]
+    if not sample:
+        return None
+    n = len(_CONTROL.findall(sample))
+    if "\x00" in sample or n * 100 > len(sample):
+        return f"binary content ({n} control character(s) in the first {len(sample)})"
     return None
 
 
@@ -592,7 +625,14 @@ def parse_text(
     if fmt in ("csv", "xlsx", *TABLE_PRESETS):
         try:
             if fmt == "xlsx" or data[:4] == b"PK\x03\x04":
-                frame = pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0)
+                try:
+                    frame = pl.read_excel(
+                        io.BytesIO(data), engine="calamine", infer_schema_length=0
+                    )
+                except pl.exceptions.PolarsError:
+                    raise
+                except Exception as err:  # calamine's own errors: not a workbook
+                    raise tables.TableError(f"not a readable spreadsheet: {err}") from err
                 parsed = tables.parse_sheet(frame)
                 header = frame.columns
             else:
@@ -628,6 +668,13 @@ def import_export(
         decoded = decode(b"" if is_xlsx else data, encoding)
     except (UnicodeDecodeError, LookupError) as err:
         raise ImportError_(f"{meta.path}: cannot decode as {encoding!r}: {err}") from err
+    if not is_xlsx:
+        binary = binary_reason(decoded.text)
+        if binary is not None:
+            raise ImportError_(
+                f"{meta.path}: {binary}: not a text export in any supported format "
+                f"({', '.join(FORMATS)})"
+            )
     chosen = fmt if fmt not in ("auto", None, "") else detect_format(data, decoded.text)
     if chosen is None:
         raise ImportError_(

@@ -12,7 +12,12 @@ Order of decisions (each recorded in ``Decoded.note``):
    the rest); when even that fails, cp1252 with replacement characters, which the note says.
 
 Mojibake (UTF-8 read as cp1252 and saved again as UTF-8: ``Ã©`` for ``é``) is repaired with
-ftfy, line by line and only on lines that show the typical byte pairs; the note counts them.
+ftfy, line by line, and only on lines that are *clearly* double-encoded; the note counts them.
+Valid UTF-8 text can legitimately contain such pairs (``Âª``, a catalogue of Latin-1
+characters), so the rule is deliberately strict: a line is repaired only when it holds at least
+:data:`MIN_PAIRS` mojibake pairs that touch an ASCII letter (``cafÃ©``, ``GÃ¼lÃ¼m``,
+``â€™s``: double-encoding happens inside words), and ftfy's repair changes it. Anything less
+is left exactly as decoded.
 """
 
 from __future__ import annotations
@@ -35,6 +40,14 @@ _MOJIBAKE = re.compile(
     "[\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
     "\u02dc\u20ac\u2122]"
 )
+
+
+# a pair counts as evidence only inside a word: an ASCII letter right before or right after it
+_IN_WORD = re.compile(
+    f"(?:(?<=[A-Za-z]){_MOJIBAKE.pattern}|{_MOJIBAKE.pattern}"
+    "(?:[\u0080-\u00bf\u2018-\u203a\u20ac\u2122])?(?=[A-Za-z]))"
+)
+MIN_PAIRS = 2
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ def repair_mojibake(text: str) -> tuple[str, int]:
     lines = text.split("\n")
     changed = 0
     for i, line in enumerate(lines):
-        if _MOJIBAKE.search(line):
+        if len(_IN_WORD.findall(line)) >= MIN_PAIRS:
             fixed = ftfy.fix_encoding(line)
             if fixed != line:
                 lines[i] = fixed

@@ -129,13 +129,28 @@ class Parsed:
         return self.starts.height
 
 
-def split_lines(text: str) -> list[str]:
-    """Lines of ``text``: CRLF and LF end lines; a bare CR ends a line only in a file that has no
-    LF at all (classic Mac), elsewhere it is a break inside a value and becomes a space."""
+# a bare CR that ends a line in a file that also has LF: before a tag line (``TY  - ``,
+# ``PMID- ``), before another CR or LF, or at the end of the text
+_CR_LINE_END = re.compile(r"\r(?=[ \t]*[A-Z][A-Z0-9]{1,3} {0,3}-(?: |\r|\n|$)|\r|\n|$)")
+
+
+def normalise_newlines(text: str) -> str:
+    """``text`` with every line end as LF: CRLF and LF end lines; a bare CR ends a line in a
+    file that has no LF at all (classic Mac) and, in a file mixing line ends, where a tag line
+    or a blank line follows it; any other bare CR is a break inside a value (WoS-made RIS) and
+    becomes a space."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-        text = text.replace("\r", " " if "\n" in text else "\n")
-    return text.split("\n")
+        if "\n" not in text:
+            return text.replace("\r", "\n")
+        if "\r" in text:
+            text = _CR_LINE_END.sub("\n", text).replace("\r", " ")
+    return text
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of ``text`` (line ends as in :func:`normalise_newlines`)."""
+    return normalise_newlines(text).split("\n")
 
 
 def _first_lines(mask: pl.DataFrame, n: int = 5) -> str:
@@ -159,12 +174,16 @@ def _tags(df: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
         if start:
             ok = ok & (head.str.head(start) == fmt.lead)
         ok = ok & ((head.str.len_bytes() == after) | (head.str.slice(after, 1) == " "))
-        tag = head.str.slice(start, width).str.strip_chars_end()
-        df = df.with_columns(tag=pl.when(ok).then(tag))
-        df = df.with_columns(fast=pl.col("tag").str.contains(fmt.tag_chars).fill_null(False))
-        df = df.with_columns(
-            tag=pl.when(pl.col("fast")).then(pl.col("tag")),
-            value=pl.when(pl.col("fast")).then(line.str.slice(value_at).str.strip_chars()),
+        tag = pl.when(ok).then(head.str.slice(start, width).str.strip_chars_end())
+        # one lazy query: the head of each line is computed once and shared (CSE)
+        df = (
+            df.lazy()
+            .with_columns(fast=tag.str.contains(fmt.tag_chars).fill_null(False))
+            .with_columns(
+                tag=pl.when(pl.col("fast")).then(tag),
+                value=pl.when(pl.col("fast")).then(line.str.slice(value_at).str.strip_chars()),
+            )
+            .collect()
         )
     else:
         df = df.with_columns(
@@ -185,8 +204,9 @@ def _tags(df: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
 
 def parse(text: str, fmt: TaggedFormat) -> Parsed:
     """Parse ``text`` (decoded; any newlines) in format ``fmt``."""
-    lines = split_lines(text)
-    n_raw = fmt.count_starts("\n".join(lines))
+    text = normalise_newlines(text)
+    n_raw = fmt.count_starts(text)
+    lines = text.split("\n")
     df = _tags(pl.DataFrame({"line": lines}).with_row_index("n"), fmt)
     line = pl.col("line")
     head = line.str.head(16)
