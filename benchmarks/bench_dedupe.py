@@ -23,6 +23,7 @@ import os
 import platform
 import random
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -123,6 +124,7 @@ def run_tool(tool: str, csv: Path, timeout: float | None = None) -> dict[str, An
     env = dict(
         os.environ, PYTHONHASHSEED="0", POLARS_MAX_THREADS=os.environ.get("POLARS_MAX_THREADS", "2")
     )
+    start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, __file__, "--child", tool, str(csv)],
         capture_output=True,
@@ -131,6 +133,10 @@ def run_tool(tool: str, csv: Path, timeout: float | None = None) -> dict[str, An
         timeout=timeout,
         check=False,
     )
+    if proc.returncode < 0:  # killed by a signal: SIGKILL is the kernel's out-of-memory killer
+        name = signal.Signals(-proc.returncode).name
+        why = " (out of memory: the kernel's OOM killer)" if name == "SIGKILL" else ""
+        return {"failed": f"killed by {name}{why} after {time.perf_counter() - start:.0f} s"}
     if proc.returncode != 0:
         raise RuntimeError(f"{tool} on {csv} failed:\n{proc.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(proc.stdout)
@@ -427,6 +433,10 @@ def main(argv: list[str] | None = None) -> int:
             if tool == "bib-dedupe" and n > args.peer_max:
                 continue
             res = run_tool(tool, csv)
+            if "failed" in res:
+                results["synthetic"].setdefault(str(n), {})[tool] = res
+                print("synthetic", n, tool, res, flush=True)
+                continue
             metrics = pairwise(res["groups"], gold)
             metrics.update(seconds=res["seconds"], peak_mib=res["peak_mib"])
             results["synthetic"].setdefault(str(n), {})[tool] = metrics
@@ -521,7 +531,14 @@ def render(results: dict[str, Any]) -> str:
     for n, by_tool in results["synthetic"].items():
         peer = by_tool.get("bib-dedupe")
         for tool, m in by_tool.items():
-            ratio = f"{peer['seconds'] / m['seconds']:.1f}×" if tool == "ours" and peer else ""
+            if "failed" in m:
+                lines.append(f"| {int(n):,} | {tool} | failed: {m['failed']} | | | | | | |")
+                continue
+            ratio = ""
+            if tool == "ours" and peer and "failed" in peer:
+                ratio = "peer failed"
+            elif tool == "ours" and peer:
+                ratio = f"{peer['seconds'] / m['seconds']:.1f}×"
             lines.append(
                 f"| {int(n):,} | {tool} | {m['seconds']:.2f} | {int(n) / m['seconds']:,.0f} | "
                 f"{m['peak_mib']:.0f} | {_fmt(m['precision'])} | {_fmt(m['recall'])} | "
