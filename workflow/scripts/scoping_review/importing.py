@@ -498,7 +498,11 @@ def canonical_plan(
     scalar_names = [n for n in fmap if n not in LIST_FIELDS]
     list_names = [n for n in fmap if n in LIST_FIELDS]
     first = (pl.col("rec").first(), fld.first())
-    scalars = best.filter(~fld.is_in(LIST_FIELDS)).group_by("key").agg(*first, value.first())
+    scalars = (
+        best.filter(~fld.is_in(LIST_FIELDS))
+        .filter(pl.col("key").is_first_distinct())
+        .select("rec", "field", "value")
+    )
     lists = best.filter(fld.is_in(LIST_FIELDS)).group_by("key").agg(*first, value)
     split_names = [n for n in splits if n not in ("issn", "isbn")]
     if split_names:
@@ -518,9 +522,7 @@ def canonical_plan(
 
     out = starts.lazy().select("rec", "line")
     if scalar_names:
-        wide = scalars.drop("key").pivot(
-            on="field", on_columns=scalar_names, index="rec", values="value"
-        )
+        wide = scalars.pivot(on="field", on_columns=scalar_names, index="rec", values="value")
         out = out.join(wide, on="rec", how="left")
     if list_names:
         wide = list_long.pivot(on="field", on_columns=list_names, index="rec", values="value")
