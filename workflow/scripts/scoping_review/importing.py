@@ -412,16 +412,42 @@ def canonical_frame(
     fields: pl.DataFrame, starts: pl.DataFrame, fmt: str, fmap: FieldMap | None = None
 ) -> pl.DataFrame:
     """One row per record (``rec``, ``line``) with the canonical columns, from long fields."""
+    return canonical_plan(fields, starts, fmt, fmap).collect(engine="in-memory")
+
+
+def canonical_plan(
+    fields: pl.DataFrame, starts: pl.DataFrame, fmt: str, fmap: FieldMap | None = None
+) -> pl.LazyFrame:
+    """The plan of :func:`canonical_frame`, lazy (the long fields are collected once inside).
+
+    Tags join the field map (data), value patterns run
+    on their field's rows only, the best-ranked tag per record and field wins (group_by/agg),
+    and the long result is pivoted to one row per record.
+    """
     fmap = fmap if fmap is not None else FIELD_MAPS[fmt]
+    # tag -> (canonical field, its number, the tag's rank among the field's tags)
     mapping = pl.DataFrame(
-        [(tag, fld, rank) for fld, tags in fmap.items() for rank, tag in enumerate(tags)],
-        schema={"tag": pl.String, "field": pl.String, "rank": pl.Int64},
+        [
+            (tag, fld, i, rank)
+            for i, (fld, tags) in enumerate(fmap.items())
+            for rank, tag in enumerate(tags)
+        ],
+        schema={"tag": pl.String, "field": pl.String, "fi": pl.Int64, "rank": pl.Int64},
         orient="row",
     )
+    n_fields = len(fmap)
     splits = SPLITS.get(fmt, {})
     value = pl.col("value")
     fld = pl.col("field")
-    long = fields.filter(value != "").join(mapping, on="tag", how="inner", maintain_order="left")
+    # ``fields`` arrive in fid order (sorted here if a reader did not): every later step keeps
+    # the order within a (record, field) group, so list values stay in export order
+    in_order = fields.height < 2 or bool((fields["fid"].diff().drop_nulls() > 0).all())
+    ordered = (fields if in_order else fields.sort("fid")).lazy()
+    long = (
+        ordered.filter(value != "")
+        .join(mapping.lazy(), on="tag", how="inner", maintain_order="left")
+        .with_columns(key=pl.col("rec").cast(pl.Int64) * n_fields + pl.col("fi"))
+    )
     # value patterns run only on the rows of their field (never a year regex over abstracts)
     cleaners: dict[str, pl.Expr] = {
         name: value.str.extract(EXTRACT_BY_FORMAT.get((fmt, name), EXTRACT[name]), 1)
@@ -429,16 +455,16 @@ def canonical_frame(
     }
     cleaners["pmid"] = value.str.replace_all(r"\D", "")
     cleaners["native_id"] = value.str.replace_all(r"\s+", "")
-    long = pl.concat(
-        [
-            long.filter(~fld.is_in(list(cleaners))),
-            *(long.filter(fld == name).with_columns(value=expr) for name, expr in cleaners.items()),
-        ]
-    )
+    cleaned: pl.Expr = value
+    for name, expr in cleaners.items():
+        cleaned = pl.when(fld == name).then(expr).otherwise(cleaned)
+    needs = fld.is_in(list(cleaners))
+    long = pl.concat([long.filter(~needs), long.filter(needs).with_columns(value=cleaned)])
     long = (
         long.with_columns(value=value.str.strip_chars())
         .filter(value.is_not_null() & (value != ""))
-        .sort("fid")
+        .collect(engine="in-memory")  # shared by the identifier and best-tag branches below
+        .lazy()
     )
     # issn / isbn: every value of every listed tag, identifiers pulled out by pattern
     ids = (
@@ -464,48 +490,55 @@ def canonical_frame(
             value=pl.when(fld == "issn").then(value.str.to_uppercase()).otherwise(value)
         )
     ids = ids.filter((fld == "issn") | value.str.contains(r"^(?:\d{9}[\dXx]|\d{13})$"))
-    best = long.filter(~fld.is_in(["issn", "isbn"])).filter(
-        pl.col("rank") == pl.col("rank").min().over("rec", "field")
+    ids = ids.unique(["rec", "field", "value"], keep="first", maintain_order=True)
+    # the best-ranked tag present wins its field: scalars take its first value, lists all
+    # (one integer key per record and field: a window and group_by on it are cheap)
+    rank = pl.col("rank")
+    best = long.filter(~fld.is_in(["issn", "isbn"])).filter(rank == rank.min().over("key"))
+    scalar_names = [n for n in fmap if n not in LIST_FIELDS]
+    list_names = [n for n in fmap if n in LIST_FIELDS]
+    first = (pl.col("rec").first(), fld.first())
+    scalars = (
+        best.filter(~fld.is_in(LIST_FIELDS))
+        .filter(pl.col("key").is_first_distinct())
+        .select("rec", "field", "value")
     )
-    scalars = best.filter(~fld.is_in(LIST_FIELDS)).group_by("rec", "field").agg(value.first())
-    lists = best.filter(fld.is_in(LIST_FIELDS))
-    parts = []
-    for name, seps in splits.items():
-        if name in ("issn", "isbn"):
-            continue
-        parts.append(
+    lists = best.filter(fld.is_in(LIST_FIELDS)).group_by("key").agg(*first, value)
+    split_names = [n for n in splits if n not in ("issn", "isbn")]
+    if split_names:
+        split_parts = [
             lists.filter(fld == name)
-            .with_columns(value=_split(value, seps))
+            .explode("value")
+            .with_columns(value=_split(value, splits[name]))
             .explode("value")
             .with_columns(value.str.strip_chars())
             .filter(value != "")
-        )
-    split_names = [n for n in splits if n not in ("issn", "isbn")]
-    lists = pl.concat([lists.filter(~fld.is_in(split_names)), *parts]).sort("fid")
-    ids = ids.unique(["rec", "field", "value"], keep="first", maintain_order=True)
-    list_frame = pl.concat([lists, ids.sort("fid")]).group_by("rec", "field").agg(value)
+            .group_by("key", maintain_order=True)
+            .agg(*first, value)
+            for name in split_names
+        ]
+        lists = pl.concat([lists.filter(~fld.is_in(split_names)), *split_parts])
+    list_long = pl.concat([lists.drop("key"), ids.group_by("key").agg(*first, value).drop("key")])
 
-    out = starts.select("rec", "line")
-    if scalars.height:
-        out = out.join(scalars.pivot(on="field", index="rec", values="value"), on="rec", how="left")
-    if list_frame.height:
-        out = out.join(
-            list_frame.pivot(on="field", index="rec", values="value"), on="rec", how="left"
-        )
-    # readers emit fields in fid order; sort only when one did not (a sort per group is costly)
-    in_order = fields.height < 2 or bool((fields["fid"].diff().drop_nulls() > 0).all())
-    ordered = fields if in_order else fields.sort("fid")
+    out = starts.lazy().select("rec", "line")
+    if scalar_names:
+        wide = scalars.pivot(on="field", on_columns=scalar_names, index="rec", values="value")
+        out = out.join(wide, on="rec", how="left")
+    if list_names:
+        wide = list_long.pivot(on="field", on_columns=list_names, index="rec", values="value")
+        out = out.join(wide, on="rec", how="left")
     raw = ordered.group_by("rec").agg(
         pl.col("tag").alias("raw_tags"), pl.col("value").alias("raw_values")
     )
     out = out.join(raw, on="rec", how="left")
-    for name in (*GENERIC_ALIASES, *fmap):
-        if name not in out.columns:
-            dtype = pl.List(pl.String) if name in LIST_FIELDS else pl.String
-            out = out.with_columns(pl.lit(None, dtype=dtype).alias(name))
-    for name in LIST_FIELDS:
-        if name not in out.columns:
-            out = out.with_columns(pl.lit(None, dtype=pl.List(pl.String)).alias(name))
+    have = set(scalar_names) | set(list_names)
+    missing = [
+        pl.lit(None, dtype=pl.List(pl.String) if name in LIST_FIELDS else pl.String).alias(name)
+        for name in dict.fromkeys((*GENERIC_ALIASES, *LIST_FIELDS))
+        if name not in have
+    ]
+    if missing:
+        out = out.with_columns(missing)
     start, end = pl.col("start_page"), pl.col("end_page")
     pages = (
         pl.when(start.is_not_null() & end.is_not_null() & (start != end))

@@ -183,7 +183,7 @@ def _tags(df: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
                 tag=pl.when(pl.col("fast")).then(tag),
                 value=pl.when(pl.col("fast")).then(line.str.slice(value_at).str.strip_chars()),
             )
-            .collect()
+            .collect(engine="in-memory")
         )
     else:
         df = df.with_columns(
