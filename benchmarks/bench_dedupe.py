@@ -521,9 +521,9 @@ def render(results: dict[str, Any]) -> str:
         "Perturbed copies (case, punctuation, a lost character, DOI dropped or as URL, journal "
         "abbreviated, author format, short page ranges, missing abstract); time covers reading "
         "the CSV and deduplicating, for both tools; peak memory is the process's maximum "
-        "resident set. bib-dedupe runs up to `--peer-max` records (default 10,000: measured "
-        "here before, it took 68 s at 10k and 884 s at 30k). 1M records: "
-        "`--scale 1000000 --peer-max 0` (not run on the shared 2-core development machine).",
+        "resident set. bib-dedupe runs up to `--peer-max` records (default 10,000; an earlier "
+        "run took 68 s at 10k and 884 s at 30k). 1M records: `--scale 1000000 --peer-max 0` "
+        "adds it; a peer that is killed (out of memory) or fails is recorded as such.",
         "",
         "| records | tool | seconds | records/s | peak MiB | precision | recall | F1 | speed-up |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
