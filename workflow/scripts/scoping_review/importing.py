@@ -642,12 +642,17 @@ def binary_reason(text: str) -> str | None:
 
 
 def parse_text(
-    text: str, fmt: str, *, data: bytes = b"", columns: Mapping[str, object] | None = None
+    text: str,
+    fmt: str,
+    *,
+    data: bytes = b"",
+    columns: Mapping[str, object] | None = None,
+    utf8: bytes | None = None,
 ) -> tuple[tagged.Parsed, str, FieldMap | None]:
     """Run the reader for ``fmt``; returns the parse, the field-map name and a field map for
-    generic tables (None: use ``FIELD_MAPS``)."""
+    generic tables (None: use ``FIELD_MAPS``). ``utf8``: the UTF-8 bytes of ``text`` if at hand."""
     if fmt in TAGGED:
-        return tagged.parse(text, tagged.FORMATS[fmt]), fmt, None
+        return tagged.parse(text, tagged.FORMATS[fmt], utf8), fmt, None
     if fmt == "bibtex":
         return bibtex.parse(text), fmt, None
     if fmt in ("endnote_xml", "pubmed_xml"):
@@ -715,7 +720,9 @@ def import_export(
             f"set `format:` for search {meta.source_id!r} in config ({', '.join(FORMATS)})"
         )
     try:
-        parsed, map_name, fmap = parse_text(decoded.text, chosen, data=data, columns=columns)
+        parsed, map_name, fmap = parse_text(
+            decoded.text, chosen, data=data, columns=columns, utf8=decoded.utf8
+        )
     except ImportError_ as err:
         raise ImportError_(f"{meta.path}: {err}") from err
     n_parsed, n_rejected = parsed.n_records, len(parsed.rejects)

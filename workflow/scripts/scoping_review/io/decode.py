@@ -55,6 +55,9 @@ class Decoded:
     text: str
     encoding: str
     note: str
+    # the UTF-8 bytes of ``text`` when the input already was exactly that (valid UTF-8, BOM
+    # removed, nothing repaired): readers that work on bytes then need not encode ``text``
+    utf8: bytes | None = None
 
 
 def _strip_bom(data: bytes, encoding: str) -> bytes:
@@ -146,12 +149,14 @@ def decode(
 def _detect(data: bytes, fallback: str) -> Decoded:
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return Decoded(data[len(bom) :].decode(enc), enc, "byte-order mark")
+            body = data[len(bom) :]
+            utf8 = body if enc == "utf-8" else None
+            return Decoded(body.decode(enc), enc, "byte-order mark", utf8)
     utf16 = _looks_utf16(data)
     if utf16:
         return Decoded(data.decode(utf16), utf16, "UTF-16 without byte-order mark (zero bytes)")
     try:
-        return Decoded(data.decode("utf-8"), "utf-8", "valid UTF-8")
+        return Decoded(data.decode("utf-8"), "utf-8", "valid UTF-8", data)
     except UnicodeDecodeError as err:
         bad = err.start
     legacy = _legacy(data)

@@ -39,7 +39,10 @@ class TaggedFormat:
     start_tag: str | None  # None: a record starts at the first tag line after a blank line
     end_tag: str | None  # None: a record runs to the next start
     continuation_regex: str | None  # Rust regex a continuation line matches; None: any untagged
-    start_pattern: str  # Python regex counting record starts in "\n" + the raw text
+    # Rust regex for a line that starts a record, used only to count record starts for the
+    # reconciliation (independently of the tag reader); formats without a start tag also need
+    # the line before to be empty (the file start counts as an empty line)
+    start_line: str
     list_tags: frozenset[str] = frozenset()  # continuation lines of these tags are new values
     header_tags: frozenset[str] = frozenset()  # file-level tags outside records (WoS FN, VR, EF)
     # the common layout, checked with plain slices (fast): tag offset, tag width, separator
@@ -48,12 +51,6 @@ class TaggedFormat:
     tag_chars: str = r"^[A-Z][A-Z0-9]*$"  # what a tag (right-stripped) must look like
     lead: str = ""  # literal text before the tag in the layout (EndNote's "%")
 
-    def count_starts(self, text: str) -> int:
-        # patterns are anchored on "\n" (a literal the regex engine finds fast); formats whose
-        # records start after a blank line count the file start as one
-        prefix = "\n\n" if self.start_tag is None else "\n"
-        return len(re.findall(self.start_pattern, prefix + text))
-
 
 RIS = TaggedFormat(
     name="ris",
@@ -61,7 +58,7 @@ RIS = TaggedFormat(
     start_tag="TY",
     end_tag="ER",
     continuation_regex=None,
-    start_pattern=r"\n[ \t]*TY {1,2}-",
+    start_line=r"^[ \t]*TY {1,2}-",
     layout=(0, 2, "  -", 6),
     # untagged lines after these tags are further values (EndNote and Rayyan put one keyword
     # per line after a single KW; Dimensions one URL per line), as rispy reads them
@@ -78,7 +75,7 @@ MEDLINE = TaggedFormat(
     start_tag=None,
     end_tag=None,
     continuation_regex=r"^ {2,}\S",
-    start_pattern=r"\n[ \t]*\n[A-Z][A-Z0-9]{0,3} {0,3}-(?: |\n|\Z)",
+    start_line=r"^[A-Z][A-Z0-9]{0,3} {0,3}-(?: |$)",
     layout=(0, 4, "-", 6),
 )
 
@@ -88,7 +85,7 @@ WOS = TaggedFormat(
     start_tag="PT",
     end_tag="ER",
     continuation_regex=r"^ {1,3}\S",
-    start_pattern=r"\nPT(?=[ \n]|\Z)",
+    start_line=r"^PT(?: |$)",
     list_tags=frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "CR", "C1", "C3", "ED", "RP"}),
     header_tags=frozenset({"FN", "VR", "EF"}),
     layout=(0, 2, "", 3),
@@ -100,7 +97,7 @@ ENDNOTE = TaggedFormat(
     start_tag=None,
     end_tag=None,
     continuation_regex=None,
-    start_pattern=r"\n[ \t]*\n%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]",
+    start_line=r"^%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]",
     layout=(1, 1, "", 3),
     lead="%",
     tag_chars=r"^[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]$",
@@ -153,19 +150,54 @@ def split_lines(text: str) -> list[str]:
     return normalise_newlines(text).split("\n")
 
 
+# a byte that never occurs in a text export: read_csv splits on it, so each line is one cell
+_CELL_SEP = "\x1f"
+
+
+def read_lines(text: str, data: bytes | None = None) -> tuple[pl.DataFrame, int]:
+    """One row per line of ``text`` (column ``line``; line ends as in
+    :func:`normalise_newlines`) and the number of lines, counted like ``str.split("\\n")``.
+
+    ``data``, when given, must be the UTF-8 bytes of ``text``. The split runs in polars' CSV
+    reader (multi-threaded, no Python string per line) with a separator and no quote
+    character, so every line is one cell as it stands; a text holding that separator byte is
+    split by Python instead.
+    """
+    if "\r" in text:
+        text, data = normalise_newlines(text), None
+    if _CELL_SEP in text:
+        lines = text.split("\n")
+        return pl.DataFrame({"line": lines}, schema={"line": pl.String}), len(lines)
+    if data is None:
+        data = text.encode("utf-8")
+    frame = pl.read_csv(
+        data,
+        has_header=False,
+        separator=_CELL_SEP,
+        quote_char=None,
+        new_columns=["line"],
+        schema={"line": pl.String},
+        empty_string_is_null=False,
+        raise_if_empty=False,
+    )
+    # the reader drops the empty piece after a final line end; str.split keeps it
+    n_lines = frame.height + (1 if not text or text.endswith("\n") else 0)
+    return frame, n_lines
+
+
 def _first_lines(mask: pl.DataFrame, n: int = 5) -> str:
     lines = mask["n"].head(n).to_list()
     return ", ".join(str(x + 1) for x in lines)
 
 
-def _tags(df: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
+def _tags(lf: pl.LazyFrame, fmt: TaggedFormat) -> pl.DataFrame:
     """Add ``tag`` (null on untagged lines), ``value`` and ``blank`` to a frame of lines.
 
     Lines in the format's common layout are split with slices; the rest (a single-space RIS
     separator, leading spaces) with ``tag_regex``, run only on them.
     """
     line = pl.col("line")
-    df = df.with_columns(blank=~line.str.contains(r"\S"))
+    lf = lf.with_columns(blank=~line.str.contains(r"\S"))
     if fmt.layout is not None:
         start, width, sep, value_at = fmt.layout
         after = start + width + len(sep)
@@ -175,22 +207,19 @@ def _tags(df: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
             ok = ok & (head.str.head(start) == fmt.lead)
         ok = ok & ((head.str.len_bytes() == after) | (head.str.slice(after, 1) == " "))
         tag = pl.when(ok).then(head.str.slice(start, width).str.strip_chars_end())
-        # one lazy query: the head of each line is computed once and shared (CSE)
-        df = (
-            df.lazy()
-            .with_columns(fast=tag.str.contains(fmt.tag_chars).fill_null(False))
-            .with_columns(
-                tag=pl.when(pl.col("fast")).then(tag),
-                value=pl.when(pl.col("fast")).then(line.str.slice(value_at).str.strip_chars()),
-            )
-            .collect(engine="in-memory")
+        lf = lf.with_columns(fast=tag.str.contains(fmt.tag_chars).fill_null(False)).with_columns(
+            tag=pl.when(pl.col("fast")).then(tag),
+            value=pl.when(pl.col("fast")).then(line.str.slice(value_at).str.strip_chars()),
         )
     else:
-        df = df.with_columns(
+        lf = lf.with_columns(
             tag=pl.lit(None, pl.String), value=pl.lit(None, pl.String), fast=pl.lit(False)
         )
     head = line.str.head(16)
-    slow = df.filter(~pl.col("fast") & ~pl.col("blank") & head.str.contains(fmt.tag_regex))
+    df = lf.with_columns(
+        slow=~pl.col("fast") & ~pl.col("blank") & head.str.contains(fmt.tag_regex)
+    ).collect(engine="in-memory")
+    slow = df.filter(pl.col("slow"))
     if slow.height:
         prefix = head.str.extract(fmt.tag_regex, 0)
         slow = slow.select(
@@ -198,40 +227,50 @@ def _tags(df: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
             head.str.extract(fmt.tag_regex, 1).alias("tag"),
             line.str.slice(prefix.str.len_chars()).str.strip_chars().alias("value"),
         )
-        df = df.update(slow, on="n")
-    return df.drop("fast")  # untagged lines: value null (continuations are stripped later)
-
-
-def parse(text: str, fmt: TaggedFormat) -> Parsed:
-    """Parse ``text`` (decoded; any newlines) in format ``fmt``."""
-    text = normalise_newlines(text)
-    n_raw = fmt.count_starts(text)
-    lines = text.split("\n")
-    df = _tags(pl.DataFrame({"line": lines}).with_row_index("n"), fmt)
-    line = pl.col("line")
-    head = line.str.head(16)
-    if fmt.continuation_regex is not None:
-        is_cont = head.str.contains(fmt.continuation_regex)
+        idx = slow["n"].cast(pl.Int64)
         df = df.with_columns(
-            tag=pl.when(is_cont).then(None).otherwise(pl.col("tag")), cont_ok=is_cont
+            df["tag"].scatter(idx, slow["tag"]), df["value"].scatter(idx, slow["value"])
         )
-    else:
-        df = df.with_columns(cont_ok=pl.lit(True))
+    return df.drop("fast", "slow")  # untagged lines: value null (continuations stripped later)
+
+
+def start_lines(fmt: TaggedFormat) -> pl.Expr:
+    """Which lines start a record by the format's ``start_line`` pattern: a regular expression
+    of its own, independent of the tag reader, for the reconciliation count."""
+    line = pl.col("line")
+    starts = line.str.contains(fmt.start_line)
+    if fmt.start_tag is None:
+        return starts & line.str.contains(r"^[ \t]*$").shift(1, fill_value=True)
+    return starts
+
+
+def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
+    """Parse ``text`` (decoded; any newlines) in format ``fmt``; ``data``, when given, is the
+    UTF-8 encoding of ``text`` (saves encoding it again)."""
+    lines, n_lines = read_lines(text, data)
+    lf = lines.lazy().with_row_index("n").with_columns(raw_start=start_lines(fmt))
+    df = _tags(lf, fmt)
+    n_raw = int(df["raw_start"].sum())
+    line = pl.col("line")
     tag = pl.col("tag")
-    tagged = tag.is_not_null()
+    plan = df.lazy()
+    if fmt.continuation_regex is not None:
+        is_cont = line.str.head(16).str.contains(fmt.continuation_regex)
+        plan = plan.with_columns(tag=pl.when(is_cont).then(None).otherwise(tag), cont_ok=is_cont)
+    else:
+        plan = plan.with_columns(cont_ok=pl.lit(True))
+    tagged_line = tag.is_not_null()
     header = tag.is_in(list(fmt.header_tags)) if fmt.header_tags else pl.lit(False)
     if fmt.start_tag is not None:
         is_start = tag == fmt.start_tag
     else:  # refer/EndNote: the first tag line of a block
-        prev_blank = pl.col("blank").shift(1, fill_value=True)
-        is_start = tagged & prev_blank
-    df = df.with_columns(is_start=is_start.fill_null(False), header=header.fill_null(False))
-    notes: list[str] = []
+        is_start = tagged_line & pl.col("blank").shift(1, fill_value=True)
+    plan = plan.with_columns(is_start=is_start.fill_null(False), header=header.fill_null(False))
 
     # an end tag is real unless the next non-blank line is a field of the same record
     if fmt.end_tag is not None:
         is_end_tag = ((tag == fmt.end_tag) & (pl.col("value") == "")).fill_null(False)
-        field_line = tagged & ~pl.col("is_start") & ~pl.col("header") & ~is_end_tag
+        field_line = tagged_line & ~pl.col("is_start") & ~pl.col("header") & ~is_end_tag
         nxt = (
             pl.when(pl.col("blank"))
             .then(None)
@@ -240,88 +279,73 @@ def parse(text: str, fmt: TaggedFormat) -> Parsed:
             .backward_fill()
             .fill_null(False)
         )
-        df = df.with_columns(is_end=is_end_tag & ~nxt, false_end=is_end_tag & nxt)
-        false_ends = df.filter(pl.col("false_end"))
-        if false_ends.height:
-            notes.append(
-                f"{false_ends.height} {fmt.end_tag} line(s) followed by more fields of the same "
-                f"record (an end tag inside a field?) read as text, not as a record end: "
-                f"line(s) {_first_lines(false_ends)}"
-            )
-            # read the false end line as untagged text continuing the field before it
-            df = df.with_columns(tag=pl.when(pl.col("false_end")).then(None).otherwise(tag))
+        plan = plan.with_columns(is_end=is_end_tag & ~nxt, false_end=is_end_tag & nxt)
+        # a false end line is read as untagged text continuing the field before it
+        plan = plan.with_columns(
+            end_tag_line=(tag == fmt.end_tag).fill_null(False),
+            tag=pl.when(pl.col("false_end")).then(None).otherwise(tag),
+        )
     else:
-        df = df.with_columns(is_end=pl.lit(False), false_end=pl.lit(False))
+        plan = plan.with_columns(
+            is_end=pl.lit(False), false_end=pl.lit(False), end_tag_line=pl.lit(False)
+        )
 
     # record membership: a record runs from its start to its end tag (or the next start);
     # in formats without start tags (refer/EndNote) a blank line ends the record
-    if fmt.start_tag is None:
-        ends = pl.col("blank").cast(pl.Int64).cum_sum()
-    else:
-        ends = pl.col("is_end").cast(pl.Int64).cum_sum()
-    df = df.with_columns(rec=pl.col("is_start").cast(pl.Int64).cum_sum() - 1, ends=ends)
-    df = df.with_columns(
-        ends_at_start=pl.when(pl.col("is_start")).then(pl.col("ends")).forward_fill()
+    ends = (pl.col("blank") if fmt.start_tag is None else pl.col("is_end")).cast(pl.Int32)
+    plan = plan.with_columns(
+        rec=pl.col("is_start").cast(pl.Int32).cum_sum() - 1, ends=ends.cum_sum()
     )
-    after = pl.col("ends") - pl.col("ends_at_start")
+    after = pl.col("ends") - pl.when(pl.col("is_start")).then(pl.col("ends")).forward_fill()
     inside = (pl.col("rec") >= 0) & ((after == 0) | (pl.col("is_end") & (after == 1)))
-    df = df.with_columns(inside=inside.fill_null(False))
-
-    # lines outside every record
-    outside = df.filter(~pl.col("inside") & ~pl.col("blank") & ~pl.col("header"))
-    stray_end = outside.filter(pl.col("is_end") | (tag == (fmt.end_tag or "")).fill_null(False))
-    if stray_end.height:
-        notes.append(
-            f"{stray_end.height} {fmt.end_tag} line(s) without a record before them "
-            f"(an empty trailing record) ignored: line(s) {_first_lines(stray_end)}"
-        )
-    stray = outside.filter(~pl.col("is_end") & (tag != (fmt.end_tag or "")).fill_null(True))
-    if stray.height:
-        notes.append(
-            f"{stray.height} line(s) of text outside any record ignored (e.g. numbered "
-            f"'1.' lines, link lines, headers): line(s) {_first_lines(stray)}"
-        )
-
-    body = df.filter(pl.col("inside") & ~pl.col("blank") & ~pl.col("is_end"))
-    # continuation lines take the tag of the field before them
-    cont = pl.col("tag").is_null()
-    bad_cont = body.filter(cont & ~pl.col("cont_ok"))
-    if bad_cont.height and fmt.continuation_regex is not None:
-        notes.append(
-            f"{bad_cont.height} untagged line(s) inside a record without the continuation "
-            f"indent, read as continuations: line(s) {_first_lines(bad_cont)}"
-        )
-    body = body.with_columns(
-        ftag=pl.col("tag").forward_fill(),  # a record's first body line is its start tag
-        value=pl.when(cont).then(pl.col("line").str.strip_chars()).otherwise(pl.col("value")),
+    outside = ~pl.col("inside") & ~pl.col("blank") & ~pl.col("header")
+    plan = plan.with_columns(inside=inside.fill_null(False)).with_columns(
+        stray_end=outside & (pl.col("is_end") | pl.col("end_tag_line")),
+        stray=outside & ~pl.col("is_end") & ~pl.col("end_tag_line"),
+        body=pl.col("inside") & ~pl.col("blank") & ~pl.col("is_end"),
     )
-    new_value = ~cont
-    if fmt.list_tags:
-        new_value = new_value | pl.col("ftag").is_in(list(fmt.list_tags))
-    body = body.with_columns(fid=new_value.cast(pl.Int64).cum_sum() - 1)
-    # fields of one line pass straight through; only multi-line fields are grouped and joined
-    fid = pl.col("fid")
-    multi = ((fid == fid.shift(1)) | (fid == fid.shift(-1))).fill_null(False)
-    body = body.select("rec", "fid", pl.col("ftag").alias("tag"), "value", multi.alias("multi"))
-    joined = (
-        body.filter(pl.col("multi"))
-        .group_by("fid")
-        .agg(pl.col("rec").first(), pl.col("tag").first(), pl.col("value"))
-        .with_columns(pl.col("value").list.join(" ").str.strip_chars())
-    )
-    fields = pl.concat(
-        [body.filter(~pl.col("multi")).select("rec", "fid", "tag", "value"),
-         joined.select("rec", "fid", "tag", "value")]
-    ).sort("fid")  # fmt: skip
+    df = plan.drop("ends", "end_tag_line").collect(engine="in-memory")
+
+    notes: list[str] = []
+    flags = ["false_end", "stray_end", "stray"]
+    counts = df.select(
+        *[pl.col(f).sum() for f in flags],
+        bad_cont=(pl.col("body") & tag.is_null() & ~pl.col("cont_ok")).sum(),
+    ).row(0, named=True)
+    if counts["false_end"]:
+        notes.append(
+            f"{counts['false_end']} {fmt.end_tag} line(s) followed by more fields of the same "
+            f"record (an end tag inside a field?) read as text, not as a record end: "
+            f"line(s) {_first_lines(df.filter(pl.col('false_end')))}"
+        )
+    if counts["stray_end"]:
+        notes.append(
+            f"{counts['stray_end']} {fmt.end_tag} line(s) without a record before them "
+            f"(an empty trailing record) ignored: "
+            f"line(s) {_first_lines(df.filter(pl.col('stray_end')))}"
+        )
+    if counts["stray"]:
+        notes.append(
+            f"{counts['stray']} line(s) of text outside any record ignored (e.g. numbered "
+            f"'1.' lines, link lines, headers): line(s) {_first_lines(df.filter(pl.col('stray')))}"
+        )
+    if counts["bad_cont"] and fmt.continuation_regex is not None:
+        bad = df.filter(pl.col("body") & tag.is_null() & ~pl.col("cont_ok"))
+        notes.append(
+            f"{counts['bad_cont']} untagged line(s) inside a record without the continuation "
+            f"indent, read as continuations: line(s) {_first_lines(bad)}"
+        )
+
+    fields = _fields(df.lazy().filter(pl.col("body")), fmt)
     starts = df.filter(pl.col("is_start")).select(
-        "rec", (pl.col("n") + 1).cast(pl.Int64).alias("line")
+        pl.col("rec").cast(pl.Int64), (pl.col("n") + 1).cast(pl.Int64).alias("line")
     )
 
     # termination: which records saw their end tag
     if fmt.end_tag is not None and starts.height:
-        ended = df.filter(pl.col("inside") & pl.col("is_end"))["rec"]
+        ended = df.filter(pl.col("inside") & pl.col("is_end"))["rec"].cast(pl.Int64)
         open_recs = starts.with_columns(
-            until=pl.col("line").shift(-1).fill_null(len(lines))
+            until=pl.col("line").shift(-1).fill_null(n_lines)
         ).filter(~pl.col("rec").is_in(ended.implode()))
         for line_no, until in open_recs.select("line", "until").head(20).iter_rows():
             notes.append(
@@ -333,18 +357,19 @@ def parse(text: str, fmt: TaggedFormat) -> Parsed:
             )
 
     # a record with nothing but its start tag is rejected with its raw text
-    counts = fields.group_by("rec").agg(
-        pl.len().alias("n_fields"), (pl.col("value") != "").sum().alias("n_values")
+    per_rec = (
+        fields.lazy()
+        .group_by(pl.col("rec").set_sorted())
+        .agg(pl.len().alias("n_fields"), (pl.col("value") != "").sum().alias("n_values"))
+        .filter((pl.col("n_fields") > 1) & (pl.col("n_values") > 0))
+        .collect(engine="in-memory")["rec"]
     )
-    starts = starts.join(counts, on="rec", how="left").with_columns(
-        pl.col("n_fields").fill_null(0), pl.col("n_values").fill_null(0)
-    )
-    empty = starts.filter((pl.col("n_fields") <= 1) | (pl.col("n_values") == 0))
+    empty = starts.filter(~pl.col("rec").is_in(per_rec.implode()))
     rejects: list[RawReject] = []
     if empty.height:
         empty_recs = empty["rec"].implode()
         raw = (
-            df.filter(pl.col("inside") & pl.col("rec").is_in(empty_recs))
+            df.filter(pl.col("inside") & pl.col("rec").cast(pl.Int64).is_in(empty_recs))
             .group_by("rec", maintain_order=True)
             .agg(pl.col("line").str.join("\n"))
         )
@@ -354,10 +379,40 @@ def parse(text: str, fmt: TaggedFormat) -> Parsed:
             for r, line_no in empty.select("rec", "line").iter_rows()
         ]
         fields = fields.filter(~pl.col("rec").is_in(empty_recs))
-    starts = starts.filter((pl.col("n_fields") > 1) & (pl.col("n_values") > 0)).select(
-        "rec", "line"
-    )
+        starts = starts.filter(~pl.col("rec").is_in(empty_recs))
     return Parsed(fields, starts, rejects, n_raw, notes)
+
+
+def _fields(body: pl.LazyFrame, fmt: TaggedFormat) -> pl.DataFrame:
+    """Long fields (``rec``, ``fid``, ``tag``, ``value``) from a record's body lines:
+    continuation lines take the tag of the field before them and are joined to its value with
+    a space (or, for list tags, are values of their own)."""
+    cont = pl.col("tag").is_null()
+    body = body.with_columns(
+        ftag=pl.col("tag").forward_fill(),  # a record's first body line is its start tag
+        value=pl.when(cont).then(pl.col("line").str.strip_chars()).otherwise(pl.col("value")),
+    )
+    new_value = ~cont
+    if fmt.list_tags:
+        new_value = new_value | pl.col("ftag").is_in(list(fmt.list_tags))
+    body = body.with_columns(fid=new_value.cast(pl.Int64).cum_sum() - 1)
+    # fields of one line pass straight through; only multi-line fields are grouped and joined
+    fid = pl.col("fid")
+    multi = ((fid == fid.shift(1)) | (fid == fid.shift(-1))).fill_null(False)
+    body = body.select(
+        pl.col("rec").cast(pl.Int64), "fid", pl.col("ftag").alias("tag"), "value", multi=multi
+    ).collect(engine="in-memory")
+    if not body["multi"].any():
+        return body.drop("multi")
+    joined = (
+        body.lazy()
+        .filter(pl.col("multi"))
+        .group_by(pl.col("fid").set_sorted())
+        .agg(pl.col("rec").first(), pl.col("tag").first(), pl.col("value"))
+        .select("rec", "fid", "tag", pl.col("value").list.join(" ").str.strip_chars())
+    )
+    single = body.lazy().filter(~pl.col("multi")).drop("multi")
+    return pl.concat([single, joined]).sort("fid").collect(engine="in-memory")
 
 
 def detect(text: str) -> str | None:
