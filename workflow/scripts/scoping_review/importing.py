@@ -18,6 +18,7 @@ import hashlib
 import io
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -408,134 +409,104 @@ def _split(values: pl.Expr, seps: tuple[str, ...]) -> pl.Expr:
     return pl.when(literal).then(items).otherwise(out)
 
 
+def _align(base: pl.Series, rec: pl.Series, values: pl.Series) -> pl.Series:
+    """``values`` (one per ``rec``; ``rec`` sorted and unique) placed on the records ``base``
+    (sorted): a binary search per record, null where a record has no value."""
+    if rec.is_empty():
+        return pl.Series(values.name, [None] * base.len(), dtype=values.dtype)
+    if rec.len() == base.len() and rec.equals(base, check_names=False):
+        return values  # every record has a value (the common case): nothing to place
+    pos = rec.search_sorted(base, side="left").clip(upper_bound=rec.len() - 1)
+    hit = rec.gather(pos) == base
+    return values.gather(pl.select(pl.when(hit).then(pos)).to_series())
+
+
 def canonical_frame(
-    fields: pl.DataFrame, starts: pl.DataFrame, fmt: str, fmap: FieldMap | None = None
+    fields: pl.DataFrame,
+    starts: pl.DataFrame,
+    fmt: str,
+    fmap: FieldMap | None = None,
+    *,
+    stripped: bool = False,
 ) -> pl.DataFrame:
-    """One row per record (``rec``, ``line``) with the canonical columns, from long fields."""
-    return canonical_plan(fields, starts, fmt, fmap).collect(engine="in-memory")
+    """One row per record (``rec``, ``line``) with the canonical columns, from long fields.
 
-
-def canonical_plan(
-    fields: pl.DataFrame, starts: pl.DataFrame, fmt: str, fmap: FieldMap | None = None
-) -> pl.LazyFrame:
-    """The plan of :func:`canonical_frame`, lazy (the long fields are collected once inside).
-
-    Tags join the field map (data), value patterns run
-    on their field's rows only, the best-ranked tag per record and field wins (group_by/agg),
-    and the long result is pivoted to one row per record.
+    The rules are data (:data:`FIELD_MAPS`): for each canonical field, the best-ranked tag that
+    has a usable value in a record wins (scalars take its first value, lists all its values);
+    value patterns (:data:`EXTRACT`) run before a tag can win; ISSN/ISBN take every identifier
+    of every listed tag. Work is done per tag: the long fields are partitioned by tag once and
+    each field only touches the rows of its own tags; results are placed on the records by
+    binary search (records and each tag's rows are both in record order), never pivoted.
+    ``stripped``: the reader's values have no surrounding white space (saves stripping them).
     """
     fmap = fmap if fmap is not None else FIELD_MAPS[fmt]
-    # tag -> (canonical field, its number, the tag's rank among the field's tags)
-    mapping = pl.DataFrame(
-        [
-            (tag, fld, i, rank)
-            for i, (fld, tags) in enumerate(fmap.items())
-            for rank, tag in enumerate(tags)
-        ],
-        schema={"tag": pl.String, "field": pl.String, "fi": pl.Int64, "rank": pl.Int64},
-        orient="row",
-    )
-    n_fields = len(fmap)
     splits = SPLITS.get(fmt, {})
     value = pl.col("value")
-    fld = pl.col("field")
     # ``fields`` arrive in fid order (sorted here if a reader did not): every later step keeps
-    # the order within a (record, field) group, so list values stay in export order
+    # that order within a record, so list values stay in export order
     in_order = fields.height < 2 or bool((fields["fid"].diff().drop_nulls() > 0).all())
-    ordered = (fields if in_order else fields.sort("fid")).lazy()
-    long = (
-        ordered.filter(value != "")
-        .join(mapping.lazy(), on="tag", how="inner", maintain_order="left")
-        .with_columns(key=pl.col("rec").cast(pl.Int64) * n_fields + pl.col("fi"))
-    )
-    # value patterns run only on the rows of their field (never a year regex over abstracts)
-    cleaners: dict[str, pl.Expr] = {
-        name: value.str.extract(EXTRACT_BY_FORMAT.get((fmt, name), EXTRACT[name]), 1)
-        for name in ("doi", "year")
+    ordered = fields if in_order else fields.sort("fid")
+    ordered = ordered.with_columns(pl.col("rec").cast(pl.Int64))
+    if not ordered["rec"].is_sorted():  # records interleaved: group each record's fields
+        ordered = ordered.sort("rec", maintain_order=True)
+    starts = starts.select(pl.col("rec").cast(pl.Int64), "line").sort("rec")
+    base = starts["rec"]
+    wanted = sorted({tag for tags in fmap.values() for tag in tags})
+    parts = {
+        key[0]: part
+        for key, part in ordered.filter(pl.col("tag").is_in(wanted) & (value != ""))
+        .partition_by("tag", maintain_order=True, include_key=False, as_dict=True)
+        .items()
     }
-    cleaners["pmid"] = value.str.replace_all(r"\D", "")
-    cleaners["native_id"] = value.str.replace_all(r"\s+", "")
-    cleaned: pl.Expr = value
-    for name, expr in cleaners.items():
-        cleaned = pl.when(fld == name).then(expr).otherwise(cleaned)
-    needs = fld.is_in(list(cleaners))
-    long = pl.concat([long.filter(~needs), long.filter(needs).with_columns(value=cleaned)])
-    long = (
-        long.with_columns(value=value.str.strip_chars())
-        .filter(value.is_not_null() & (value != ""))
-        .collect(engine="in-memory")  # shared by the identifier and best-tag branches below
-        .lazy()
-    )
-    # issn / isbn: every value of every listed tag, identifiers pulled out by pattern
-    ids = (
-        long.filter(fld.is_in(["issn", "isbn"]))
-        .with_columns(
-            value=pl.when(fld == "issn")
-            .then(value.str.extract_all(_ISSN))
-            .otherwise(
-                pl.when(value.str.replace_all(r"[- ]", "").str.contains(r"^\d{9}[\dXx]$|^\d{13}$"))
-                .then(pl.concat_list(value.str.replace_all(r"[- ]", "")))
-                .otherwise(
-                    value.str.extract_all(_ISBN).list.eval(
-                        pl.element().str.replace_all(r"[- ]", "")
-                    )
-                )
-            )
-        )
-        .explode("value")
-        .filter(value.is_not_null())
-    )
-    if "issn" in fmap:
-        ids = ids.with_columns(
-            value=pl.when(fld == "issn").then(value.str.to_uppercase()).otherwise(value)
-        )
-    ids = ids.filter((fld == "issn") | value.str.contains(r"^(?:\d{9}[\dXx]|\d{13})$"))
-    ids = ids.unique(["rec", "field", "value"], keep="first", maintain_order=True)
-    # the best-ranked tag present wins its field: scalars take its first value, lists all
-    # (one integer key per record and field: a window and group_by on it are cheap)
-    rank = pl.col("rank")
-    best = long.filter(~fld.is_in(["issn", "isbn"])).filter(rank == rank.min().over("key"))
-    scalar_names = [n for n in fmap if n not in LIST_FIELDS]
-    list_names = [n for n in fmap if n in LIST_FIELDS]
-    first = (pl.col("rec").first(), fld.first())
-    scalars = (
-        best.filter(~fld.is_in(LIST_FIELDS))
-        .filter(pl.col("key").is_first_distinct())
-        .select("rec", "field", "value")
-    )
-    lists = best.filter(fld.is_in(LIST_FIELDS)).group_by("key").agg(*first, value)
-    split_names = [n for n in splits if n not in ("issn", "isbn")]
-    if split_names:
-        split_parts = [
-            lists.filter(fld == name)
-            .explode("value")
-            .with_columns(value=_split(value, splits[name]))
-            .explode("value")
-            .with_columns(value.str.strip_chars())
-            .filter(value != "")
-            .group_by("key", maintain_order=True)
-            .agg(*first, value)
-            for name in split_names
-        ]
-        lists = pl.concat([lists.filter(~fld.is_in(split_names)), *split_parts])
-    list_long = pl.concat([lists.drop("key"), ids.group_by("key").agg(*first, value).drop("key")])
 
-    out = starts.lazy().select("rec", "line")
-    if scalar_names:
-        wide = scalars.pivot(on="field", on_columns=scalar_names, index="rec", values="value")
-        out = out.join(wide, on="rec", how="left")
-    if list_names:
-        wide = list_long.pivot(on="field", on_columns=list_names, index="rec", values="value")
-        out = out.join(wide, on="rec", how="left")
-    raw = ordered.group_by("rec").agg(
+    def cleaned(name: str, tag: str) -> pl.DataFrame:
+        """The rows of ``tag`` with their value as field ``name`` reads it (non-empty)."""
+        part = parts[tag]
+        expr: pl.Expr = value
+        if name in EXTRACT:
+            expr = value.str.extract(EXTRACT_BY_FORMAT.get((fmt, name), EXTRACT[name]), 1)
+        elif name == "pmid":
+            expr = value.str.replace_all(r"\D", "")
+        elif name == "native_id":
+            expr = value.str.replace_all(r"\s+", "")
+        if expr is value and stripped:
+            return part  # the reader stripped its values and dropped empty ones
+        part = part.with_columns(value=expr.str.strip_chars())
+        return part.filter(value.is_not_null() & (value != ""))
+
+    columns: dict[str, pl.Series] = {}
+    for name, tags in fmap.items():
+        present = [tag for tag in tags if tag in parts]
+        if name in ("issn", "isbn"):
+            columns[name] = _identifiers(name, [parts[t] for t in present], base)
+            continue
+        found: pl.Series | None = None
+        for tag in present:
+            part = cleaned(name, tag)
+            if name in LIST_FIELDS:
+                grouped = part.group_by(pl.col("rec").set_sorted(), maintain_order=True).agg(
+                    value
+                )
+            else:
+                grouped = part.filter(pl.col("rec").is_first_distinct())
+            aligned = _align(base, grouped["rec"], grouped["value"])
+            found = aligned if found is None else found.fill_null(aligned)
+        if found is not None and name in LIST_FIELDS and name in splits:
+            found = _split_lists(found, splits[name])
+        if found is not None:
+            columns[name] = found.alias(name)
+    raw = ordered.group_by(pl.col("rec").set_sorted(), maintain_order=True).agg(
         pl.col("tag").alias("raw_tags"), pl.col("value").alias("raw_values")
     )
-    out = out.join(raw, on="rec", how="left")
-    have = set(scalar_names) | set(list_names)
+    out = starts.with_columns(
+        _align(base, raw["rec"], raw["raw_tags"]),
+        _align(base, raw["rec"], raw["raw_values"]),
+        *columns.values(),
+    )
     missing = [
         pl.lit(None, dtype=pl.List(pl.String) if name in LIST_FIELDS else pl.String).alias(name)
         for name in dict.fromkeys((*GENERIC_ALIASES, *LIST_FIELDS))
-        if name not in have
+        if name not in columns
     ]
     if missing:
         out = out.with_columns(missing)
@@ -556,7 +527,7 @@ def canonical_plan(
         .str.replace_all(r"\\", "")
         .str.replace_all("%2f", "/", literal=True)
     )
-    return out.sort("rec").select(
+    return out.select(
         "rec",
         "line",
         "title",
@@ -580,6 +551,54 @@ def canonical_plan(
         pl.col("raw_tags").fill_null([]),
         pl.col("raw_values").fill_null([]),
     )
+
+
+def _split_lists(lists: pl.Series, seps: tuple[str, ...]) -> pl.Series:
+    """Each list's values split on the first of ``seps`` each contains (see :func:`_split`),
+    stripped, empty pieces dropped; a list left empty becomes null."""
+    value = pl.col("value")
+    frame = pl.DataFrame({"value": lists}).with_row_index("i").explode("value")
+    frame = (
+        frame.filter(value.is_not_null())
+        .with_columns(value=_split(value, seps))
+        .explode("value")
+        .with_columns(value.str.strip_chars())
+        .filter(value != "")
+        .group_by(pl.col("i").set_sorted(), maintain_order=True)
+        .agg(value)
+    )
+    index = pl.Series("i", range(lists.len()), dtype=pl.UInt32)
+    return _align(index, frame["i"], frame["value"]).alias(lists.name)
+
+
+def _identifiers(name: str, parts: list[pl.DataFrame], base: pl.Series) -> pl.Series:
+    """ISSNs or ISBNs per record: every identifier in every value of the field's tags, in
+    export order, each once (ISBNs with their hyphens and spaces removed)."""
+    if not parts:
+        return pl.Series(name, [None] * base.len(), dtype=pl.List(pl.String))
+    value = pl.col("value")
+    rows = pl.concat(parts).sort("fid") if len(parts) > 1 else parts[0]
+    rows = rows.with_columns(value=value.str.strip_chars()).filter(value != "")
+    if name == "issn":
+        ids = value.str.extract_all(_ISSN)
+    else:
+        bare = value.str.replace_all(r"[- ]", "")
+        ids = (
+            pl.when(bare.str.contains(r"^\d{9}[\dXx]$|^\d{13}$"))
+            .then(pl.concat_list(bare))
+            .otherwise(value.str.extract_all(_ISBN).list.eval(pl.element().str.replace_all(r"[- ]", "")))
+        )
+    rows = rows.select("rec", value=ids).explode("value").filter(value.is_not_null())
+    if name == "issn":
+        rows = rows.with_columns(value.str.to_uppercase())
+    else:
+        rows = rows.filter(value.str.contains(r"^(?:\d{9}[\dXx]|\d{13})$"))
+    grouped = (
+        rows.unique(["rec", "value"], keep="first", maintain_order=True)
+        .group_by(pl.col("rec").set_sorted(), maintain_order=True)
+        .agg(value)
+    )
+    return _align(base, grouped["rec"], grouped["value"]).alias(name)
 
 
 def _fallback_ids(frame: pl.DataFrame) -> pl.Series:
@@ -687,6 +706,9 @@ def parse_text(
     raise ImportError_(f"format {fmt!r} is not supported (supported: {', '.join(FORMATS)})")
 
 
+_SHA_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+
+
 def import_export(
     data: bytes,
     meta: SourceMeta,
@@ -702,6 +724,8 @@ def import_export(
     parsed plus rejected do not add up to the record starts counted in the raw text.
     """
     is_xlsx = data[:4] == b"PK\x03\x04" or fmt == "xlsx"
+    # the file's SHA-256 is computed beside the parse (hashlib releases the GIL on large data)
+    sha_thread = _SHA_POOL.submit(lambda: hashlib.sha256(data).hexdigest())
     try:
         decoded = decode(b"" if is_xlsx else data, encoding)
     except (UnicodeDecodeError, LookupError) as err:
@@ -732,19 +756,23 @@ def import_export(
             f"+ {n_rejected} rejected; refusing to lose records silently "
             f"(parsed records start at lines {parsed.starts['line'].head(3).to_list()}...)"
         )
-    sha = hashlib.sha256(data).hexdigest()
-    canon = canonical_frame(parsed.fields, parsed.starts, map_name, fmap)
+    canon = canonical_frame(
+        parsed.fields, parsed.starts, map_name, fmap, stripped=parsed.stripped
+    )
     canon = canon.with_columns(_fallback_ids(canon))
     native = pl.col("native_id")
-    nth = pl.int_range(1, pl.len() + 1).over("native_id")
+    suffix: pl.Expr = pl.lit("")
+    repeated: list[str] = []
+    if canon["native_id"].is_duplicated().any():  # the n-th copy of an ID gets "~n"
+        nth = pl.int_range(1, pl.len() + 1).over("native_id")
+        suffix = pl.when(nth > 1).then(pl.concat_str(pl.lit("~"), nth.cast(pl.String)))
+        suffix = suffix.otherwise(pl.lit(""))
+        repeated = (
+            canon.group_by("native_id").len().filter(pl.col("len") > 1).sort("native_id")
+        )["native_id"].to_list()
+    sha = sha_thread.result()
     records = canon.with_columns(
-        record_id=pl.concat_str(
-            pl.lit(f"{meta.source_id}:"),
-            native,
-            pl.when(nth > 1)
-            .then(pl.concat_str(pl.lit("~"), nth.cast(pl.String)))
-            .otherwise(pl.lit("")),
-        ),
+        record_id=pl.concat_str(pl.lit(f"{meta.source_id}:"), native, suffix),
         source_id=pl.lit(meta.source_id),
         database=pl.lit(meta.database),
         search_date=pl.lit(meta.search_date),
@@ -752,9 +780,6 @@ def import_export(
         source_line=pl.col("line").cast(pl.Int64),
         source_sha256=pl.lit(sha),
     )
-    repeated = (records.group_by("native_id").len().filter(pl.col("len") > 1).sort("native_id"))[
-        "native_id"
-    ].to_list()
     records = records.select([pl.col(c).cast(t) for c, t in schemas.RECORDS.columns.items()])
     rejects = pl.DataFrame(
         {

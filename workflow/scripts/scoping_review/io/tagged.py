@@ -120,6 +120,7 @@ class Parsed:
     rejects: list[RawReject]
     n_raw: int
     notes: list[str] = field(default_factory=list)
+    stripped: bool = False  # every value is already stripped of surrounding white space
 
     @property
     def n_records(self) -> int:
@@ -191,47 +192,23 @@ def _first_lines(mask: pl.DataFrame, n: int = 5) -> str:
 
 
 def _tags(lf: pl.LazyFrame, fmt: TaggedFormat) -> pl.DataFrame:
-    """Add ``tag`` (null on untagged lines), ``value`` and ``blank`` to a frame of lines.
-
-    Lines in the format's common layout are split with slices; the rest (a single-space RIS
-    separator, leading spaces) with ``tag_regex``, run only on them.
-    """
+    """Add ``tag`` (null on untagged lines), ``value`` (the rest of a tag line, or the whole of
+    an untagged line, stripped) and ``blank`` to a frame of lines: one pass of ``tag_regex``
+    per line, whose whole match is the prefix before the value."""
     line = pl.col("line")
-    lf = lf.with_columns(blank=~line.str.contains(r"\S"))
-    if fmt.layout is not None:
-        start, width, sep, value_at = fmt.layout
-        after = start + width + len(sep)
-        head = line.str.head(after + 1)
-        ok = (head.str.slice(start + width, len(sep)) == sep) if sep else pl.lit(True)
-        if start:
-            ok = ok & (head.str.head(start) == fmt.lead)
-        ok = ok & ((head.str.len_bytes() == after) | (head.str.slice(after, 1) == " "))
-        tag = pl.when(ok).then(head.str.slice(start, width).str.strip_chars_end())
-        lf = lf.with_columns(fast=tag.str.contains(fmt.tag_chars).fill_null(False)).with_columns(
-            tag=pl.when(pl.col("fast")).then(tag),
-            value=pl.when(pl.col("fast")).then(line.str.slice(value_at).str.strip_chars()),
+    parts = line.str.extract_groups(f"^(?<prefix>{fmt.tag_regex.removeprefix('^')})")
+    prefix = pl.col("parts").struct[0]
+    # the pattern's first group is the tag: extract_groups names it by its position
+    return (
+        lf.with_columns(parts=parts)
+        .with_columns(
+            tag=pl.col("parts").struct[1],
+            value=line.str.slice(prefix.str.len_chars().fill_null(0)).str.strip_chars(),
         )
-    else:
-        lf = lf.with_columns(
-            tag=pl.lit(None, pl.String), value=pl.lit(None, pl.String), fast=pl.lit(False)
-        )
-    head = line.str.head(16)
-    df = lf.with_columns(
-        slow=~pl.col("fast") & ~pl.col("blank") & head.str.contains(fmt.tag_regex)
-    ).collect(engine="in-memory")
-    slow = df.filter(pl.col("slow"))
-    if slow.height:
-        prefix = head.str.extract(fmt.tag_regex, 0)
-        slow = slow.select(
-            "n",
-            head.str.extract(fmt.tag_regex, 1).alias("tag"),
-            line.str.slice(prefix.str.len_chars()).str.strip_chars().alias("value"),
-        )
-        idx = slow["n"].cast(pl.Int64)
-        df = df.with_columns(
-            df["tag"].scatter(idx, slow["tag"]), df["value"].scatter(idx, slow["value"])
-        )
-    return df.drop("fast", "slow")  # untagged lines: value null (continuations stripped later)
+        .with_columns(blank=pl.col("tag").is_null() & (pl.col("value") == ""))
+        .drop("parts")
+        .collect(engine="streaming")
+    )
 
 
 def start_lines(fmt: TaggedFormat) -> pl.Expr:
@@ -313,6 +290,10 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
         bad_cont=(pl.col("body") & tag.is_null() & ~pl.col("cont_ok")).sum(),
     ).row(0, named=True)
     if counts["false_end"]:
+        # its value becomes the whole line, as for any untagged line
+        false_end = df.select(pl.arg_where(pl.col("false_end")))[:, 0]
+        stripped = df["line"].gather(false_end).str.strip_chars()
+        df = df.with_columns(df["value"].scatter(false_end, stripped))
         notes.append(
             f"{counts['false_end']} {fmt.end_tag} line(s) followed by more fields of the same "
             f"record (an end tag inside a field?) read as text, not as a record end: "
@@ -380,7 +361,7 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
         ]
         fields = fields.filter(~pl.col("rec").is_in(empty_recs))
         starts = starts.filter(~pl.col("rec").is_in(empty_recs))
-    return Parsed(fields, starts, rejects, n_raw, notes)
+    return Parsed(fields, starts, rejects, n_raw, notes, stripped=True)
 
 
 def _fields(body: pl.LazyFrame, fmt: TaggedFormat) -> pl.DataFrame:
@@ -390,7 +371,6 @@ def _fields(body: pl.LazyFrame, fmt: TaggedFormat) -> pl.DataFrame:
     cont = pl.col("tag").is_null()
     body = body.with_columns(
         ftag=pl.col("tag").forward_fill(),  # a record's first body line is its start tag
-        value=pl.when(cont).then(pl.col("line").str.strip_chars()).otherwise(pl.col("value")),
     )
     new_value = ~cont
     if fmt.list_tags:
