@@ -324,6 +324,13 @@ EXTRACT: dict[str, str] = {
 EXTRACT_BY_FORMAT: dict[tuple[str, str], str] = {
     ("medline", "doi"): r"(10\.\d{4,9}/\S+)\s*\[doi\]",
 }
+# values that a cleaner above would return unchanged: such values skip it
+_CLEAN_SHAPES: dict[str, str] = {
+    "doi": r"^10\.\d{4,9}/[^\s\"<>]+$",
+    "year": r"^(?:1[5-9]\d\d|20\d\d)$",
+    "pmid": r"^\d+$",
+    "native_id": r"^\S+$",
+}
 _ISSN = r"\b\d{4}-?\d{3}[\dXx]\b"
 _ISBN = r"\b(?:97[89][- ]?)?\d{1,5}[- ]?\d+[- ]?\d+[- ]?[\dXx]\b"
 
@@ -471,6 +478,13 @@ def canonical_frame(
             expr = value.str.replace_all(r"\s+", "")
         if expr is value and stripped:
             return part  # the reader stripped its values and dropped empty ones
+        shape = _CLEAN_SHAPES.get(name) if (fmt, name) not in EXTRACT_BY_FORMAT else None
+        if shape is not None:  # values already in their clean shape skip the (slower) cleaner
+            part = part.with_columns(clean=value.str.contains(shape))
+            done, part = part.filter(pl.col("clean")), part.filter(~pl.col("clean"))
+            part = part.with_columns(value=expr.str.strip_chars())
+            part = pl.concat([done, part]).sort("fid")  # back in export order
+            return part.drop("clean").filter(value.is_not_null() & (value != ""))
         part = part.with_columns(value=expr.str.strip_chars())
         return part.filter(value.is_not_null() & (value != ""))
 
@@ -482,6 +496,8 @@ def canonical_frame(
             continue
         found: pl.Series | None = None
         for tag in present:
+            if found is not None and not found.has_nulls():
+                break  # every record has its value from a better-ranked tag
             part = cleaned(name, tag)
             if name in LIST_FIELDS:
                 grouped = part.group_by(pl.col("rec").set_sorted(), maintain_order=True).agg(
@@ -579,16 +595,32 @@ def _identifiers(name: str, parts: list[pl.DataFrame], base: pl.Series) -> pl.Se
     value = pl.col("value")
     rows = pl.concat(parts).sort("fid") if len(parts) > 1 else parts[0]
     rows = rows.with_columns(value=value.str.strip_chars()).filter(value != "")
+    # the common cell holds one bare ISSN: it is its own ISSN and holds no ISBN (8 digits);
+    # only the other cells go through the search patterns
+    simple = value.str.contains(r"^\d{4}-?\d{3}[\dXx]$")
+    rows = rows.select("rec", "fid", "value", simple=simple)
+    plain, other = rows.filter(pl.col("simple")), rows.filter(~pl.col("simple"))
     if name == "issn":
-        ids = value.str.extract_all(_ISSN)
+        found = [
+            plain.select("rec", "fid", value=pl.concat_list(value)),
+            other.select("rec", "fid", value=value.str.extract_all(_ISSN)),
+        ]
     else:
         bare = value.str.replace_all(r"[- ]", "")
-        ids = (
-            pl.when(bare.str.contains(r"^\d{9}[\dXx]$|^\d{13}$"))
-            .then(pl.concat_list(bare))
-            .otherwise(value.str.extract_all(_ISBN).list.eval(pl.element().str.replace_all(r"[- ]", "")))
-        )
-    rows = rows.select("rec", value=ids).explode("value").filter(value.is_not_null())
+        found = [
+            other.select(
+                "rec",
+                "fid",
+                value=pl.when(bare.str.contains(r"^\d{9}[\dXx]$|^\d{13}$"))
+                .then(pl.concat_list(bare))
+                .otherwise(
+                    value.str.extract_all(_ISBN).list.eval(
+                        pl.element().str.replace_all(r"[- ]", "")
+                    )
+                ),
+            )
+        ]
+    rows = pl.concat(found).sort("fid").explode("value").filter(value.is_not_null())
     if name == "issn":
         rows = rows.with_columns(value.str.to_uppercase())
     else:

@@ -43,13 +43,14 @@ class TaggedFormat:
     # reconciliation (independently of the tag reader); formats without a start tag also need
     # the line before to be empty (the file start counts as an empty line)
     start_line: str
+    # the common layout: a Rust regex for a tag line in it (a subset of what ``tag_regex``
+    # matches, reading the same tag and value), and where the tag (offset, width; right-stripped)
+    # and the value start in such a line. Layout lines are split with slices (fast); only the
+    # other lines that ``tag_regex`` matches go through it.
+    layout_regex: str
+    layout: tuple[int, int, int]
     list_tags: frozenset[str] = frozenset()  # continuation lines of these tags are new values
     header_tags: frozenset[str] = frozenset()  # file-level tags outside records (WoS FN, VR, EF)
-    # the common layout, checked with plain slices (fast): tag offset, tag width, separator
-    # after the tag ("" if none), offset of the value; other lines go through ``tag_regex``
-    layout: tuple[int, int, str, int] | None = None
-    tag_chars: str = r"^[A-Z][A-Z0-9]*$"  # what a tag (right-stripped) must look like
-    lead: str = ""  # literal text before the tag in the layout (EndNote's "%")
 
 
 RIS = TaggedFormat(
@@ -59,7 +60,8 @@ RIS = TaggedFormat(
     end_tag="ER",
     continuation_regex=None,
     start_line=r"^[ \t]*TY {1,2}-",
-    layout=(0, 2, "  -", 6),
+    layout_regex=r"^[A-Z][A-Z0-9]  -(?: |$)",
+    layout=(0, 2, 6),
     # untagged lines after these tags are further values (EndNote and Rayyan put one keyword
     # per line after a single KW; Dimensions one URL per line), as rispy reads them
     list_tags=frozenset(
@@ -76,7 +78,8 @@ MEDLINE = TaggedFormat(
     end_tag=None,
     continuation_regex=r"^ {2,}\S",
     start_line=r"^[A-Z][A-Z0-9]{0,3} {0,3}-(?: |$)",
-    layout=(0, 4, "-", 6),
+    layout_regex=r"^(?:[A-Z][A-Z0-9]{3}|[A-Z][A-Z0-9]{2} |[A-Z][A-Z0-9] {2}|[A-Z] {3})-(?: |$)",
+    layout=(0, 4, 6),
 )
 
 WOS = TaggedFormat(
@@ -88,7 +91,8 @@ WOS = TaggedFormat(
     start_line=r"^PT(?: |$)",
     list_tags=frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "CR", "C1", "C3", "ED", "RP"}),
     header_tags=frozenset({"FN", "VR", "EF"}),
-    layout=(0, 2, "", 3),
+    layout_regex=r"^[A-Z][A-Z0-9](?: |$)",
+    layout=(0, 2, 3),
 )
 
 ENDNOTE = TaggedFormat(
@@ -98,9 +102,8 @@ ENDNOTE = TaggedFormat(
     end_tag=None,
     continuation_regex=None,
     start_line=r"^%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]",
-    layout=(1, 1, "", 3),
-    lead="%",
-    tag_chars=r"^[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]$",
+    layout_regex=r"^%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~](?: |$)",
+    layout=(1, 1, 3),
 )
 
 FORMATS: dict[str, TaggedFormat] = {f.name: f for f in (RIS, MEDLINE, WOS, ENDNOTE)}
@@ -191,23 +194,45 @@ def _first_lines(mask: pl.DataFrame, n: int = 5) -> str:
     return ", ".join(str(x + 1) for x in lines)
 
 
-def _tags(lf: pl.LazyFrame, fmt: TaggedFormat) -> pl.DataFrame:
-    """Add ``tag`` (null on untagged lines), ``value`` (the rest of a tag line, or the whole of
-    an untagged line, stripped) and ``blank`` to a frame of lines: one pass of ``tag_regex``
-    per line, whose whole match is the prefix before the value."""
+def _tags(lines: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
+    """Add ``n`` (0-based line number), ``raw_start`` (:func:`start_lines`), ``tag`` (null on
+    untagged lines), ``value`` (the rest of a tag line, or the whole of an untagged line,
+    stripped) and ``blank`` to a frame of lines."""
     line = pl.col("line")
-    parts = line.str.extract_groups(f"^(?<prefix>{fmt.tag_regex.removeprefix('^')})")
-    prefix = pl.col("parts").struct[0]
-    # the pattern's first group is the tag: extract_groups names it by its position
-    return (
-        lf.with_columns(parts=parts)
+    tag_at, width, value_at = fmt.layout
+    layout = line.str.contains(fmt.layout_regex)
+    tag = line.str.slice(tag_at, width)
+    if width > 2:  # tags narrower than their column (MEDLINE "AB  -")
+        tag = tag.str.strip_chars_end()
+    # element-wise only and no row index yet: polars runs it on the reader's chunks in parallel
+    df = (
+        lines.lazy()
+        .with_columns(raw_start=start_lines(fmt), layout=layout)
         .with_columns(
-            tag=pl.col("parts").struct[1],
-            value=line.str.slice(prefix.str.len_chars().fill_null(0)).str.strip_chars(),
+            tag=pl.when("layout").then(tag),
+            value=pl.when("layout")
+            .then(line.str.slice(value_at))
+            .otherwise(line)
+            .str.strip_chars(),
+            other=~pl.col("layout") & line.str.contains(fmt.tag_regex),
         )
-        .with_columns(blank=pl.col("tag").is_null() & (pl.col("value") == ""))
-        .drop("parts")
-        .collect(engine="streaming")
+        .collect(engine="in-memory")
+        .with_row_index("n")
+    )
+    other = df.filter(pl.col("other"))
+    if other.height:  # tag lines outside the layout (a single-space separator, indented tags)
+        parts = line.str.extract_groups(f"^(?<prefix>{fmt.tag_regex.removeprefix('^')})")
+        other = other.select(
+            "n",
+            tag=parts.struct[1],  # the pattern's first group, named by its position
+            value=line.str.slice(parts.struct[0].str.len_chars()).str.strip_chars(),
+        )
+        idx = other["n"].cast(pl.Int64)
+        df = df.with_columns(
+            df["tag"].scatter(idx, other["tag"]), df["value"].scatter(idx, other["value"])
+        )
+    return df.drop("layout", "other").with_columns(
+        blank=pl.col("tag").is_null() & (pl.col("value") == "")
     )
 
 
@@ -225,8 +250,7 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
     """Parse ``text`` (decoded; any newlines) in format ``fmt``; ``data``, when given, is the
     UTF-8 encoding of ``text`` (saves encoding it again)."""
     lines, n_lines = read_lines(text, data)
-    lf = lines.lazy().with_row_index("n").with_columns(raw_start=start_lines(fmt))
-    df = _tags(lf, fmt)
+    df = _tags(lines, fmt)
     n_raw = int(df["raw_start"].sum())
     line = pl.col("line")
     tag = pl.col("tag")
