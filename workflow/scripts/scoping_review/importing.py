@@ -480,11 +480,13 @@ def canonical_frame(
             return part  # the reader stripped its values and dropped empty ones
         shape = _CLEAN_SHAPES.get(name) if (fmt, name) not in EXTRACT_BY_FORMAT else None
         if shape is not None:  # values already in their clean shape skip the (slower) cleaner
-            part = part.with_columns(clean=value.str.contains(shape))
-            done, part = part.filter(pl.col("clean")), part.filter(~pl.col("clean"))
+            clean = part["value"].str.contains(shape)
+            if clean.all():
+                return part
+            done, part = part.filter(clean), part.filter(~clean)
             part = part.with_columns(value=expr.str.strip_chars())
             part = pl.concat([done, part]).sort("fid")  # back in export order
-            return part.drop("clean").filter(value.is_not_null() & (value != ""))
+            return part.filter(value.is_not_null() & (value != ""))
         part = part.with_columns(value=expr.str.strip_chars())
         return part.filter(value.is_not_null() & (value != ""))
 
@@ -540,7 +542,7 @@ def canonical_frame(
         pl.col("doi")
         .str.strip_chars_end(".,;)")
         .str.to_lowercase()
-        .str.replace_all(r"\\", "")
+        .str.replace_all("\\", "", literal=True)
         .str.replace_all("%2f", "/", literal=True)
     )
     return out.select(
@@ -620,7 +622,11 @@ def _identifiers(name: str, parts: list[pl.DataFrame], base: pl.Series) -> pl.Se
                 ),
             )
         ]
-    rows = pl.concat(found).sort("fid").explode("value").filter(value.is_not_null())
+    found = [f for f in found if f.height]
+    if not found:
+        return pl.Series(name, [None] * base.len(), dtype=pl.List(pl.String))
+    rows = found[0] if len(found) == 1 else pl.concat(found).sort("fid")
+    rows = rows.explode("value").filter(value.is_not_null())
     if name == "issn":
         rows = rows.with_columns(value.str.to_uppercase())
     else:

@@ -189,50 +189,67 @@ def read_lines(text: str, data: bytes | None = None) -> tuple[pl.DataFrame, int]
     return frame, n_lines
 
 
-def _first_lines(mask: pl.DataFrame, n: int = 5) -> str:
-    lines = mask["n"].head(n).to_list()
+def _first_lines(df: pl.DataFrame, mask: str, n: int = 5) -> str:
+    """The 1-based numbers of the first ``n`` lines where column ``mask`` is true."""
+    lines = df.select(pl.arg_where(pl.col(mask)).head(n)).to_series().to_list()
     return ", ".join(str(x + 1) for x in lines)
 
 
 def _tags(lines: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
-    """Add ``n`` (0-based line number), ``raw_start`` (:func:`start_lines`), ``tag`` (null on
-    untagged lines), ``value`` (the rest of a tag line, or the whole of an untagged line,
-    stripped) and ``blank`` to a frame of lines."""
+    """Add to a frame of lines: ``raw_start`` (:func:`start_lines`), ``tag`` (null on untagged
+    lines), ``value`` (the rest of a tag line, or the whole of an untagged line, stripped),
+    ``blank`` and the per-line flags of :func:`_line_flags`.
+
+    Element-wise only, with no row index: polars runs it on the reader's chunks in parallel
+    (positions, where needed, come from ``arg_where``).
+    """
     line = pl.col("line")
     tag_at, width, value_at = fmt.layout
-    layout = line.str.contains(fmt.layout_regex)
     tag = line.str.slice(tag_at, width)
     if width > 2:  # tags narrower than their column (MEDLINE "AB  -")
         tag = tag.str.strip_chars_end()
-    # element-wise only and no row index yet: polars runs it on the reader's chunks in parallel
-    df = (
-        lines.lazy()
-        .with_columns(raw_start=start_lines(fmt), layout=layout)
-        .with_columns(
-            tag=pl.when("layout").then(tag),
-            value=pl.when("layout")
-            .then(line.str.slice(value_at))
-            .otherwise(line)
-            .str.strip_chars(),
-            other=~pl.col("layout") & line.str.contains(fmt.tag_regex),
-        )
-        .collect(engine="in-memory")
-        .with_row_index("n")
+    cont = line.str.head(16).str.contains(fmt.continuation_regex) if fmt.continuation_regex else None
+    plan = lines.lazy().with_columns(
+        raw_start=start_lines(fmt),
+        layout=line.str.contains(fmt.layout_regex),
+        other=line.str.contains(fmt.tag_regex),
+        cont_ok=pl.lit(True) if cont is None else cont,
     )
-    other = df.filter(pl.col("other"))
-    if other.height:  # tag lines outside the layout (a single-space separator, indented tags)
+    # a continuation line is never a tag line (its indent says so)
+    untagged = ~pl.col("cont_ok") if cont is not None else pl.lit(True)
+    plan = plan.with_columns(
+        tag=pl.when(pl.col("layout") & untagged).then(tag),
+        value=pl.when("layout").then(line.str.slice(value_at)).otherwise(line).str.strip_chars(),
+        other=~pl.col("layout") & pl.col("other") & untagged,
+    )
+    df = _line_flags(plan, fmt).collect(engine="in-memory")
+    other = df.select(pl.arg_where(pl.col("other"))).to_series()
+    if other.len():  # tag lines outside the layout (a single-space separator, indented tags)
         parts = line.str.extract_groups(f"^(?<prefix>{fmt.tag_regex.removeprefix('^')})")
-        other = other.select(
-            "n",
+        found = df.select(line.gather(other)).select(
             tag=parts.struct[1],  # the pattern's first group, named by its position
             value=line.str.slice(parts.struct[0].str.len_chars()).str.strip_chars(),
         )
-        idx = other["n"].cast(pl.Int64)
         df = df.with_columns(
-            df["tag"].scatter(idx, other["tag"]), df["value"].scatter(idx, other["value"])
+            df["tag"].scatter(other, found["tag"]), df["value"].scatter(other, found["value"])
         )
-    return df.drop("layout", "other").with_columns(
-        blank=pl.col("tag").is_null() & (pl.col("value") == "")
+        df = _line_flags(df.lazy(), fmt).collect(engine="in-memory")
+    return df.drop("layout", "other")
+
+
+def _line_flags(plan: pl.LazyFrame, fmt: TaggedFormat) -> pl.LazyFrame:
+    """Flags of each line from its own tag and value: ``blank``, ``header`` (a file-level
+    tag), ``is_start_tag``, ``end_tag_line`` and ``is_end_tag`` (an end tag with no value)."""
+    tag = pl.col("tag")
+    end_tag_line = (tag == fmt.end_tag).fill_null(False) if fmt.end_tag else pl.lit(False)
+    return plan.with_columns(
+        blank=tag.is_null() & (pl.col("value") == ""),
+        header=tag.is_in(list(fmt.header_tags)).fill_null(False)
+        if fmt.header_tags
+        else pl.lit(False),
+        is_start_tag=(tag == fmt.start_tag).fill_null(False) if fmt.start_tag else pl.lit(False),
+        end_tag_line=end_tag_line,
+        is_end_tag=end_tag_line & (pl.col("value") == ""),
     )
 
 
@@ -255,23 +272,16 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
     line = pl.col("line")
     tag = pl.col("tag")
     plan = df.lazy()
-    if fmt.continuation_regex is not None:
-        is_cont = line.str.head(16).str.contains(fmt.continuation_regex)
-        plan = plan.with_columns(tag=pl.when(is_cont).then(None).otherwise(tag), cont_ok=is_cont)
-    else:
-        plan = plan.with_columns(cont_ok=pl.lit(True))
-    tagged_line = tag.is_not_null()
-    header = tag.is_in(list(fmt.header_tags)) if fmt.header_tags else pl.lit(False)
     if fmt.start_tag is not None:
-        is_start = tag == fmt.start_tag
+        is_start = pl.col("is_start_tag")
     else:  # refer/EndNote: the first tag line of a block
-        is_start = tagged_line & pl.col("blank").shift(1, fill_value=True)
-    plan = plan.with_columns(is_start=is_start.fill_null(False), header=header.fill_null(False))
+        is_start = tag.is_not_null() & pl.col("blank").shift(1, fill_value=True)
+    plan = plan.with_columns(is_start=is_start)
 
     # an end tag is real unless the next non-blank line is a field of the same record
     if fmt.end_tag is not None:
-        is_end_tag = ((tag == fmt.end_tag) & (pl.col("value") == "")).fill_null(False)
-        field_line = tagged_line & ~pl.col("is_start") & ~pl.col("header") & ~is_end_tag
+        is_end_tag = pl.col("is_end_tag")
+        field_line = tag.is_not_null() & ~pl.col("is_start") & ~pl.col("header") & ~is_end_tag
         nxt = (
             pl.when(pl.col("blank"))
             .then(None)
@@ -282,14 +292,9 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
         )
         plan = plan.with_columns(is_end=is_end_tag & ~nxt, false_end=is_end_tag & nxt)
         # a false end line is read as untagged text continuing the field before it
-        plan = plan.with_columns(
-            end_tag_line=(tag == fmt.end_tag).fill_null(False),
-            tag=pl.when(pl.col("false_end")).then(None).otherwise(tag),
-        )
+        plan = plan.with_columns(tag=pl.when(pl.col("false_end")).then(None).otherwise(tag))
     else:
-        plan = plan.with_columns(
-            is_end=pl.lit(False), false_end=pl.lit(False), end_tag_line=pl.lit(False)
-        )
+        plan = plan.with_columns(is_end=pl.lit(False), false_end=pl.lit(False))
 
     # record membership: a record runs from its start to its end tag (or the next start);
     # in formats without start tags (refer/EndNote) a blank line ends the record
@@ -305,7 +310,9 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
         stray=outside & ~pl.col("is_end") & ~pl.col("end_tag_line"),
         body=pl.col("inside") & ~pl.col("blank") & ~pl.col("is_end"),
     )
-    df = plan.drop("ends", "end_tag_line").collect(engine="in-memory")
+    df = plan.drop("ends", "end_tag_line", "is_end_tag", "is_start_tag").collect(
+        engine="in-memory"
+    )
 
     notes: list[str] = []
     flags = ["false_end", "stray_end", "stray"]
@@ -321,29 +328,30 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
         notes.append(
             f"{counts['false_end']} {fmt.end_tag} line(s) followed by more fields of the same "
             f"record (an end tag inside a field?) read as text, not as a record end: "
-            f"line(s) {_first_lines(df.filter(pl.col('false_end')))}"
+            f"line(s) {_first_lines(df, 'false_end')}"
         )
     if counts["stray_end"]:
         notes.append(
             f"{counts['stray_end']} {fmt.end_tag} line(s) without a record before them "
             f"(an empty trailing record) ignored: "
-            f"line(s) {_first_lines(df.filter(pl.col('stray_end')))}"
+            f"line(s) {_first_lines(df, 'stray_end')}"
         )
     if counts["stray"]:
         notes.append(
             f"{counts['stray']} line(s) of text outside any record ignored (e.g. numbered "
-            f"'1.' lines, link lines, headers): line(s) {_first_lines(df.filter(pl.col('stray')))}"
+            f"'1.' lines, link lines, headers): line(s) {_first_lines(df, 'stray')}"
         )
     if counts["bad_cont"] and fmt.continuation_regex is not None:
-        bad = df.filter(pl.col("body") & tag.is_null() & ~pl.col("cont_ok"))
+        bad = df.select(bad=pl.col("body") & tag.is_null() & ~pl.col("cont_ok"))
         notes.append(
             f"{counts['bad_cont']} untagged line(s) inside a record without the continuation "
-            f"indent, read as continuations: line(s) {_first_lines(bad)}"
+            f"indent, read as continuations: line(s) {_first_lines(bad, 'bad')}"
         )
 
     fields = _fields(df.lazy().filter(pl.col("body")), fmt)
-    starts = df.filter(pl.col("is_start")).select(
-        pl.col("rec").cast(pl.Int64), (pl.col("n") + 1).cast(pl.Int64).alias("line")
+    starts = df.select(
+        pl.col("rec").filter(pl.col("is_start")).cast(pl.Int64),
+        line=(pl.arg_where(pl.col("is_start")) + 1).cast(pl.Int64),
     )
 
     # termination: which records saw their end tag
