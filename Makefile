@@ -72,7 +72,7 @@ slurm-down:
 # Benchmarks (results written to benchmarks/); BENCH_N records per synthetic file
 BENCH_N ?= 100000
 bench-import: $(STAMP)
-	$(BIN)/python benchmarks/bench_import.py --n $(BENCH_N)
+	$(BIN)/python benchmarks/bench_import.py --n $(BENCH_N) --repeat 3
 
 
 # Benchmarks write their results to benchmarks/ (see benchmarks/dedupe.md). Each compares with

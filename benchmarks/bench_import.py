@@ -67,8 +67,8 @@ def main() -> None:
 
             def read(path: Path = path, fmt: str = fmt) -> int:
                 """Our reader alone: bytes to tag/value fields per record (what rispy does)."""
-                text = decode(path.read_bytes()).text
-                parsed, _, _ = importing.parse_text(text, fmt)
+                decoded = decode(path.read_bytes())
+                parsed, _, _ = importing.parse_text(decoded.text, fmt, utf8=decoded.utf8)
                 return parsed.n_records
 
             row: dict[str, Any] = {"format": fmt, "records": args.n, "mb": round(size_mb, 1)}

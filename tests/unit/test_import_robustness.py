@@ -76,6 +76,20 @@ def test_single_space_separator_and_bare_cr_inside_a_value() -> None:
     assert result.records.row(0, named=True)["authors"] == ["Doe, J"]
 
 
+def test_blank_line_starts_after_an_empty_tag_line_are_all_counted() -> None:
+    # MEDLINE records start after a blank line; the start count once consumed the line end of
+    # a tag line with no value ("PMID-"), missed the next start and failed the reconciliation
+    result = run("PMID-\n\nAB  - Abs\n", fmt="medline")
+    assert result.file_row["n_raw"] == 2
+    assert result.records.height == 0 and result.rejects["line"].to_list() == [1, 3]
+
+
+def test_ris_tags_are_two_characters_wide() -> None:
+    # "T   - x" is not a one-letter tag: it is text continuing the field before it
+    result = run("TY  - JOUR\nTI  - Title\nT   - x\nAN  - 1\nER  - \n")
+    assert result.records.row(0, named=True)["title"] == "Title T   - x"
+
+
 def test_utf16_with_and_without_bom() -> None:
     text = rec(1)
     for data in (text.encode("utf-16"), text.encode("utf-16-le")):

@@ -3,9 +3,9 @@
 Pipeline, the same for every format: bytes → :mod:`.io.decode` (encoding decided and recorded)
 → a reader (:mod:`.io.tagged`, :mod:`.io.bibtex`, :mod:`.io.tables`, :mod:`.io.xmlrefs`) that
 returns a long frame of ``(rec, fid, tag, value)`` fields plus rejects and ``n_raw`` (record
-starts counted independently of the reader) → :func:`canonical_frame`, which maps tags to
-canonical fields with polars joins (no Python loop per record) → reconciliation
-``n_raw == parsed + rejected`` → the records table.
+starts counted independently of the reader) → reconciliation ``n_raw == parsed + rejected``
+→ :func:`canonical_frame`, which maps tags to canonical fields with polars (the fields are
+partitioned by tag once; no pivot, no Python loop per record) → the records table.
 
 Field maps are data: for each format, the tags (or column names) that feed each canonical field,
 in order of preference (the first tag present in a record wins; list fields take every value of
@@ -502,9 +502,7 @@ def canonical_frame(
                 break  # every record has its value from a better-ranked tag
             part = cleaned(name, tag)
             if name in LIST_FIELDS:
-                grouped = part.group_by(pl.col("rec").set_sorted(), maintain_order=True).agg(
-                    value
-                )
+                grouped = part.group_by(pl.col("rec").set_sorted(), maintain_order=True).agg(value)
             else:
                 grouped = part.filter(pl.col("rec").is_first_distinct())
             aligned = _align(base, grouped["rec"], grouped["value"])
@@ -794,9 +792,7 @@ def import_export(
             f"+ {n_rejected} rejected; refusing to lose records silently "
             f"(parsed records start at lines {parsed.starts['line'].head(3).to_list()}...)"
         )
-    canon = canonical_frame(
-        parsed.fields, parsed.starts, map_name, fmap, stripped=parsed.stripped
-    )
+    canon = canonical_frame(parsed.fields, parsed.starts, map_name, fmap, stripped=parsed.stripped)
     canon = canon.with_columns(_fallback_ids(canon))
     native = pl.col("native_id")
     suffix: pl.Expr = pl.lit("")
@@ -805,9 +801,9 @@ def import_export(
         nth = pl.int_range(1, pl.len() + 1).over("native_id")
         suffix = pl.when(nth > 1).then(pl.concat_str(pl.lit("~"), nth.cast(pl.String)))
         suffix = suffix.otherwise(pl.lit(""))
-        repeated = (
-            canon.group_by("native_id").len().filter(pl.col("len") > 1).sort("native_id")
-        )["native_id"].to_list()
+        repeated = (canon.group_by("native_id").len().filter(pl.col("len") > 1).sort("native_id"))[
+            "native_id"
+        ].to_list()
     sha = sha_thread.result()
     records = canon.with_columns(
         record_id=pl.concat_str(pl.lit(f"{meta.source_id}:"), native, suffix),

@@ -4,14 +4,20 @@ RIS (and its dialects), PubMed MEDLINE (.nbib), Web of Science tagged text and E
 text (``%T`` ...) differ only in data: how a tag line looks, which tag opens and which closes a
 record, how continuation lines look and which tags repeat. A :class:`TaggedFormat` holds that
 data; :func:`parse` applies it to all lines of a file at once with polars expressions (no Python
-loop over lines) and returns a :class:`Parsed`:
+loop over lines, and no Python string per line: polars' CSV reader splits the lines) and returns
+a :class:`Parsed`:
 
 - ``fields``: one row per field value, columns ``rec`` (0-based record number), ``fid`` (field
   order), ``tag``, ``value`` (continuation lines joined with a space);
 - ``starts``: one row per record with the 1-based line of its start tag;
 - ``rejects`` (record starts with no fields), ``notes`` (what was noticed and tolerated) and
-  ``n_raw``: record starts counted by a separate regular expression over the raw text, for the
-  caller to reconcile with ``len(starts) + len(rejects)``.
+  ``n_raw``: record starts counted by a separate regular expression (``start_line``) over the
+  raw lines, never by the tag reader, for the caller to reconcile with
+  ``len(starts) + len(rejects)``.
+
+Speed: lines in the format's common layout (``TY  - ``) are split with slices; ``tag_regex``
+runs only on the other lines. The per-line work is element-wise and runs on the reader's
+chunks on all cores; only record membership (cumulative sums) is sequential.
 
 Traps handled (each has a test): a BOM never reaches here (see :mod:`.decode`); CRLF, bare-CR
 line ends and bare CR inside lines (WoS-made RIS); a last record without its end tag is kept and
@@ -208,7 +214,9 @@ def _tags(lines: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
     tag = line.str.slice(tag_at, width)
     if width > 2:  # tags narrower than their column (MEDLINE "AB  -")
         tag = tag.str.strip_chars_end()
-    cont = line.str.head(16).str.contains(fmt.continuation_regex) if fmt.continuation_regex else None
+    cont = None
+    if fmt.continuation_regex is not None:
+        cont = line.str.head(16).str.contains(fmt.continuation_regex)
     plan = lines.lazy().with_columns(
         raw_start=start_lines(fmt),
         layout=line.str.contains(fmt.layout_regex),
@@ -216,11 +224,11 @@ def _tags(lines: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
         cont_ok=pl.lit(True) if cont is None else cont,
     )
     # a continuation line is never a tag line (its indent says so)
-    untagged = ~pl.col("cont_ok") if cont is not None else pl.lit(True)
+    not_cont = ~pl.col("cont_ok") if cont is not None else pl.lit(True)
     plan = plan.with_columns(
-        tag=pl.when(pl.col("layout") & untagged).then(tag),
+        tag=pl.when(pl.col("layout") & not_cont).then(tag),
         value=pl.when("layout").then(line.str.slice(value_at)).otherwise(line).str.strip_chars(),
-        other=~pl.col("layout") & pl.col("other") & untagged,
+        other=~pl.col("layout") & pl.col("other") & not_cont,
     )
     df = _line_flags(plan, fmt).collect(engine="in-memory")
     other = df.select(pl.arg_where(pl.col("other"))).to_series()
@@ -269,7 +277,6 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
     lines, n_lines = read_lines(text, data)
     df = _tags(lines, fmt)
     n_raw = int(df["raw_start"].sum())
-    line = pl.col("line")
     tag = pl.col("tag")
     plan = df.lazy()
     if fmt.start_tag is not None:
@@ -305,14 +312,13 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
     after = pl.col("ends") - pl.when(pl.col("is_start")).then(pl.col("ends")).forward_fill()
     inside = (pl.col("rec") >= 0) & ((after == 0) | (pl.col("is_end") & (after == 1)))
     outside = ~pl.col("inside") & ~pl.col("blank") & ~pl.col("header")
+    end_line = pl.col("is_end") | (pl.col("end_tag_line") & ~pl.col("false_end"))
     plan = plan.with_columns(inside=inside.fill_null(False)).with_columns(
-        stray_end=outside & (pl.col("is_end") | pl.col("end_tag_line")),
-        stray=outside & ~pl.col("is_end") & ~pl.col("end_tag_line"),
+        stray_end=outside & end_line,
+        stray=outside & ~end_line,
         body=pl.col("inside") & ~pl.col("blank") & ~pl.col("is_end"),
     )
-    df = plan.drop("ends", "end_tag_line", "is_end_tag", "is_start_tag").collect(
-        engine="in-memory"
-    )
+    df = plan.drop("ends", "end_tag_line", "is_end_tag", "is_start_tag").collect(engine="in-memory")
 
     notes: list[str] = []
     flags = ["false_end", "stray_end", "stray"]
@@ -357,9 +363,9 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
     # termination: which records saw their end tag
     if fmt.end_tag is not None and starts.height:
         ended = df.filter(pl.col("inside") & pl.col("is_end"))["rec"].cast(pl.Int64)
-        open_recs = starts.with_columns(
-            until=pl.col("line").shift(-1).fill_null(n_lines)
-        ).filter(~pl.col("rec").is_in(ended.implode()))
+        open_recs = starts.with_columns(until=pl.col("line").shift(-1).fill_null(n_lines)).filter(
+            ~pl.col("rec").is_in(ended.implode())
+        )
         for line_no, until in open_recs.select("line", "until").head(20).iter_rows():
             notes.append(
                 f"record starting at line {line_no} has no {fmt.end_tag} before line {until}; kept"
@@ -401,29 +407,29 @@ def _fields(body: pl.LazyFrame, fmt: TaggedFormat) -> pl.DataFrame:
     continuation lines take the tag of the field before them and are joined to its value with
     a space (or, for list tags, are values of their own)."""
     cont = pl.col("tag").is_null()
-    body = body.with_columns(
+    plan = body.with_columns(
         ftag=pl.col("tag").forward_fill(),  # a record's first body line is its start tag
     )
     new_value = ~cont
     if fmt.list_tags:
         new_value = new_value | pl.col("ftag").is_in(list(fmt.list_tags))
-    body = body.with_columns(fid=new_value.cast(pl.Int64).cum_sum() - 1)
+    plan = plan.with_columns(fid=new_value.cast(pl.Int64).cum_sum() - 1)
     # fields of one line pass straight through; only multi-line fields are grouped and joined
     fid = pl.col("fid")
     multi = ((fid == fid.shift(1)) | (fid == fid.shift(-1))).fill_null(False)
-    body = body.select(
+    lines = plan.select(
         pl.col("rec").cast(pl.Int64), "fid", pl.col("ftag").alias("tag"), "value", multi=multi
     ).collect(engine="in-memory")
-    if not body["multi"].any():
-        return body.drop("multi")
+    if not lines["multi"].any():
+        return lines.drop("multi")
     joined = (
-        body.lazy()
+        lines.lazy()
         .filter(pl.col("multi"))
         .group_by(pl.col("fid").set_sorted())
         .agg(pl.col("rec").first(), pl.col("tag").first(), pl.col("value"))
         .select("rec", "fid", "tag", pl.col("value").list.join(" ").str.strip_chars())
     )
-    single = body.lazy().filter(~pl.col("multi")).drop("multi")
+    single = lines.lazy().filter(~pl.col("multi")).drop("multi")
     return pl.concat([single, joined]).sort("fid").collect(engine="in-memory")
 
 
