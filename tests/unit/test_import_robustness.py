@@ -84,6 +84,12 @@ def test_blank_line_starts_after_an_empty_tag_line_are_all_counted() -> None:
     assert result.records.height == 0 and result.rejects["line"].to_list() == [1, 3]
 
 
+def test_a_unit_separator_inside_a_value_is_kept() -> None:
+    # the line reader splits on this byte, so such a text is split by Python instead
+    result = run(rec(1).replace("Title 1", "Title\x1f1") + rec(2))
+    assert result.records["title"].to_list() == ["Title\x1f1", "Title 2"]
+
+
 def test_ris_tags_are_two_characters_wide() -> None:
     # "T   - x" is not a one-letter tag: it is text continuing the field before it
     result = run("TY  - JOUR\nTI  - Title\nT   - x\nAN  - 1\nER  - \n")
