@@ -478,17 +478,16 @@ def canonical_frame(
             expr = value.str.replace_all(r"\s+", "")
         if expr is value and stripped:
             return part  # the reader stripped its values and dropped empty ones
+        done: pl.DataFrame | None = None
         shape = _CLEAN_SHAPES.get(name) if (fmt, name) not in EXTRACT_BY_FORMAT else None
         if shape is not None:  # values already in their clean shape skip the (slower) cleaner
             clean = part["value"].str.contains(shape)
             if clean.all():
                 return part
             done, part = part.filter(clean), part.filter(~clean)
-            part = part.with_columns(value=expr.str.strip_chars())
-            part = pl.concat([done, part]).sort("fid")  # back in export order
-            return part.filter(value.is_not_null() & (value != ""))
         part = part.with_columns(value=expr.str.strip_chars())
-        return part.filter(value.is_not_null() & (value != ""))
+        part = part.filter(value.is_not_null() & (value != ""))
+        return part if done is None else pl.concat([done, part]).sort("fid")  # export order
 
     columns: dict[str, pl.Series] = {}
     for name, tags in fmap.items():
