@@ -68,7 +68,7 @@ def main() -> None:
             def read(path: Path = path, fmt: str = fmt) -> int:
                 """Our reader alone: bytes to tag/value fields per record (what rispy does)."""
                 decoded = decode(path.read_bytes())
-                parsed, _, _ = importing.parse_text(decoded.text, fmt, utf8=decoded.utf8)
+                parsed, _, _ = importing.parse_text(decoded, fmt)
                 return parsed.n_records
 
             row: dict[str, Any] = {"format": fmt, "records": args.n, "mb": round(size_mb, 1)}

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scoping_review import importing
-from scoping_review.io.decode import decode
+from scoping_review.io.decode import decode, has_mojibake_lead, is_utf8
 
 PATH = "fuzz/export.txt"
 META = importing.SourceMeta("fz", "Fuzz DB", "2025-01-01", PATH)
@@ -116,7 +116,9 @@ def test_bibtex_with_broken_entries_accounts_for_every_entry(good: int, broken: 
 
 
 @FUZZ
-@given(st.text(max_size=300))
+# no NUL: text exports never hold one, and a short text with NULs in every other byte reads
+# as UTF-16 without a byte-order mark (that rule comes first)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=300))
 def test_utf8_text_decodes_to_itself(text: str) -> None:
     decoded = decode(text.encode("utf-8"))
     assert decoded.text == text.removeprefix("\ufeff")
@@ -127,3 +129,43 @@ def test_utf8_text_decodes_to_itself(text: str) -> None:
 def test_decode_never_raises_on_undeclared_bytes(data: bytes, declared: str | None) -> None:
     if declared is None:
         assert isinstance(decode(data).text, str)
+
+
+def _python_says_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@FUZZ
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=200).map(lambda t: t.encode("utf-8")),
+        # valid text with one byte cut, doubled or replaced: near-misses of valid UTF-8
+        st.tuples(st.text(min_size=1, max_size=50), st.integers(0, 400), st.integers(0, 255)).map(
+            lambda t: (
+                (b := t[0].encode("utf-8"))[: t[1] % len(b)]
+                + bytes([t[2]])
+                + b[t[1] % len(b) + 1 :]
+            )
+        ),
+    )
+)
+def test_utf8_check_on_bytes_agrees_with_python(data: bytes) -> None:
+    """``is_utf8`` (Arrow's check, no Python string) says what ``bytes.decode`` says, and the
+    lazily built text and its ``head`` are the decoded text."""
+    assert is_utf8(data) == _python_says_utf8(data)
+    decoded = decode(data, repair=False)
+    if is_utf8(data) and decoded.encoding == "utf-8":  # not taken for UTF-16 (zero bytes)
+        text = data.decode("utf-8").removeprefix("\ufeff")
+        assert decoded.head(7) == text[:7]
+        assert decoded.text == text
+
+
+@FUZZ
+@given(st.text(alphabet=st.sampled_from("aé ÂÃÄÅâÆçã\u0082€ª\n"), max_size=60))
+def test_mojibake_lead_check_on_bytes_agrees_with_the_text(text: str) -> None:
+    assert has_mojibake_lead(text.encode("utf-8")) == any(ch in text for ch in "ÂÃÄÅâ")

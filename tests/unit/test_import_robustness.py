@@ -104,6 +104,22 @@ def test_utf16_with_and_without_bom() -> None:
         assert result.file_row["encoding"].startswith("utf-16")
 
 
+def test_zero_bytes_that_are_not_utf16_fall_through_to_the_other_rules() -> None:
+    """Every other byte zero, but an odd length: not UTF-16 after all (it used to raise)."""
+    decoded = decode(b"\x01\x00\x01\x00\x01")
+    assert decoded.encoding == "utf-8"
+    assert decoded.text == "\x01\x00\x01\x00\x01"
+
+
+def test_valid_utf8_is_not_turned_into_a_python_string_until_asked() -> None:
+    data = rec(1, "Gülüm café").encode()
+    decoded = decode(data)
+    assert decoded.utf8 is data and decoded.note == "valid UTF-8"
+    assert decoded.head(5) == "TY  -"
+    assert decoded.text == data.decode()
+    assert decode(b"\xef\xbb\xbf" + data).utf8 == data  # the BOM is removed from the bytes too
+
+
 def test_cp1252_is_detected_and_recorded() -> None:
     result = run(rec(1, "Gülüm’s café – naïve").encode("cp1252"))
     assert result.records["abstract"].to_list() == ["Gülüm’s café – naïve"]

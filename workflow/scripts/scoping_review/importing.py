@@ -25,7 +25,7 @@ import polars as pl
 
 from . import schemas
 from .io import bibtex, tables, tagged, xmlrefs
-from .io.decode import decode
+from .io.decode import Decoded, decode
 from .ledger import Count, Emitter
 
 TAGGED = ("ris", "medline", "wos", "endnote")
@@ -416,11 +416,25 @@ def _split(values: pl.Expr, seps: tuple[str, ...]) -> pl.Expr:
     return pl.when(literal).then(items).otherwise(out)
 
 
+def _increasing(values: pl.Series) -> bool:
+    """Whether ``values`` are strictly increasing (sorted record numbers: each record once)."""
+    return values.len() < 2 or bool((values.diff().drop_nulls() > 0).all())
+
+
+# the first row of each record, in rows sorted by record
+_first_of_record = pl.col("rec").ne_missing(pl.col("rec").shift(1))
+
+
+def _nulls(name: str, n: int, dtype: pl.DataType) -> pl.Series:
+    """A series of ``n`` nulls (built in polars: a Python list of ``n`` Nones is slow)."""
+    return pl.Series(name, dtype=dtype).extend_constant(None, n)
+
+
 def _align(base: pl.Series, rec: pl.Series, values: pl.Series) -> pl.Series:
     """``values`` (one per ``rec``; ``rec`` sorted and unique) placed on the records ``base``
     (sorted): a binary search per record, null where a record has no value."""
     if rec.is_empty():
-        return pl.Series(values.name, [None] * base.len(), dtype=values.dtype)
+        return _nulls(values.name, base.len(), values.dtype)
     if rec.len() == base.len() and rec.equals(base, check_names=False):
         return values  # every record has a value (the common case): nothing to place
     pos = rec.search_sorted(base, side="left").clip(upper_bound=rec.len() - 1)
@@ -451,8 +465,7 @@ def canonical_frame(
     value = pl.col("value")
     # ``fields`` arrive in fid order (sorted here if a reader did not): every later step keeps
     # that order within a record, so list values stay in export order
-    in_order = fields.height < 2 or bool((fields["fid"].diff().drop_nulls() > 0).all())
-    ordered = fields if in_order else fields.sort("fid")
+    ordered = fields if _increasing(fields["fid"]) else fields.sort("fid")
     ordered = ordered.with_columns(pl.col("rec").cast(pl.Int64))
     if not ordered["rec"].is_sorted():  # records interleaved: group each record's fields
         ordered = ordered.sort("rec", maintain_order=True)
@@ -487,7 +500,9 @@ def canonical_frame(
             done, part = part.filter(clean), part.filter(~clean)
         part = part.with_columns(value=expr.str.strip_chars())
         part = part.filter(value.is_not_null() & (value != ""))
-        return part if done is None else pl.concat([done, part]).sort("fid")  # export order
+        return (
+            part if done is None else pl.concat([done, part]).sort("rec", "fid")
+        )  # record, export order
 
     columns: dict[str, pl.Series] = {}
     for name, tags in fmap.items():
@@ -503,7 +518,7 @@ def canonical_frame(
             if name in LIST_FIELDS:
                 grouped = part.group_by(pl.col("rec").set_sorted(), maintain_order=True).agg(value)
             else:
-                grouped = part.filter(pl.col("rec").is_first_distinct())
+                grouped = part if _increasing(part["rec"]) else part.filter(_first_of_record)
             aligned = _align(base, grouped["rec"], grouped["value"])
             found = aligned if found is None else found.fill_null(aligned)
         if found is not None and name in LIST_FIELDS and name in splits:
@@ -533,15 +548,17 @@ def canonical_frame(
         .then(start)
         .otherwise(pl.col("pages"))
     )
-    lang = pl.col("language").str.to_lowercase().str.strip_chars()
-    ptype = pl.col("type").str.to_lowercase().str.strip_chars()
-    doi = (
+    # the cleaned values are computed once (an eager select does not share an expression
+    # used twice, as in ``when(doi...).then(doi)``)
+    out = out.with_columns(
+        pl.col("language", "type").str.to_lowercase().str.strip_chars(),
         pl.col("doi")
         .str.strip_chars_end(".,;)")
         .str.to_lowercase()
         .str.replace_all("\\", "", literal=True)
-        .str.replace_all("%2f", "/", literal=True)
+        .str.replace_all("%2f", "/", literal=True),
     )
+    lang, ptype, doi = pl.col("language"), pl.col("type"), pl.col("doi")
     return out.select(
         "rec",
         "line",
@@ -590,9 +607,9 @@ def _identifiers(name: str, parts: list[pl.DataFrame], base: pl.Series) -> pl.Se
     """ISSNs or ISBNs per record: every identifier in every value of the field's tags, in
     export order, each once (ISBNs with their hyphens and spaces removed)."""
     if not parts:
-        return pl.Series(name, [None] * base.len(), dtype=pl.List(pl.String))
+        return _nulls(name, base.len(), pl.List(pl.String))
     value = pl.col("value")
-    rows = pl.concat(parts).sort("fid") if len(parts) > 1 else parts[0]
+    rows = pl.concat(parts).sort("rec", "fid") if len(parts) > 1 else parts[0]
     rows = rows.with_columns(value=value.str.strip_chars()).filter(value != "")
     # the common cell holds one bare ISSN: it is its own ISSN and holds no ISBN (8 digits);
     # only the other cells go through the search patterns
@@ -621,18 +638,21 @@ def _identifiers(name: str, parts: list[pl.DataFrame], base: pl.Series) -> pl.Se
         ]
     found = [f for f in found if f.height]
     if not found:
-        return pl.Series(name, [None] * base.len(), dtype=pl.List(pl.String))
-    rows = found[0] if len(found) == 1 else pl.concat(found).sort("fid")
+        return _nulls(name, base.len(), pl.List(pl.String))
+    rows = found[0] if len(found) == 1 else pl.concat(found).sort("rec", "fid")
     rows = rows.explode("value").filter(value.is_not_null())
     if name == "issn":
         rows = rows.with_columns(value.str.to_uppercase())
     else:
         rows = rows.filter(value.str.contains(r"^(?:\d{9}[\dXx]|\d{13})$"))
-    grouped = (
-        rows.unique(["rec", "value"], keep="first", maintain_order=True)
-        .group_by(pl.col("rec").set_sorted(), maintain_order=True)
-        .agg(value)
-    )
+    if _increasing(rows["rec"]):  # one identifier per record (the common case)
+        grouped = rows.select("rec", pl.concat_list(value))
+    else:
+        grouped = (
+            rows.unique(["rec", "value"], keep="first", maintain_order=True)
+            .group_by(pl.col("rec").set_sorted(), maintain_order=True)
+            .agg(value)
+        )
     return _align(base, grouped["rec"], grouped["value"]).alias(name)
 
 
@@ -650,7 +670,9 @@ def _fallback_ids(frame: pl.DataFrame) -> pl.Series:
 
 
 def detect_format(data: bytes, text: str) -> str | None:
-    """The export format from content (tagged, BibTeX, XML, spreadsheet or delimited)."""
+    """The export format from content (tagged, BibTeX, XML, spreadsheet or delimited).
+
+    ``text``: the decoded text, or its first ``_MAX_HEADER + 1`` characters (all it reads)."""
     if data[:4] == b"PK\x03\x04":
         return "xlsx"
     found = tagged.detect(text)
@@ -696,17 +718,19 @@ def binary_reason(text: str) -> str | None:
 
 
 def parse_text(
-    text: str,
+    decoded: Decoded,
     fmt: str,
     *,
     data: bytes = b"",
     columns: Mapping[str, object] | None = None,
-    utf8: bytes | None = None,
 ) -> tuple[tagged.Parsed, str, FieldMap | None]:
     """Run the reader for ``fmt``; returns the parse, the field-map name and a field map for
-    generic tables (None: use ``FIELD_MAPS``). ``utf8``: the UTF-8 bytes of ``text`` if at hand."""
+    generic tables (None: use ``FIELD_MAPS``). Tagged readers take the UTF-8 bytes when the
+    export was exactly that (no Python string is built)."""
     if fmt in TAGGED:
-        return tagged.parse(text, tagged.FORMATS[fmt], utf8), fmt, None
+        source = decoded.utf8 if decoded.utf8 is not None else decoded.text
+        return tagged.parse(source, tagged.FORMATS[fmt]), fmt, None
+    text = decoded.text
     if fmt == "bibtex":
         return bibtex.parse(text), fmt, None
     if fmt in ("endnote_xml", "pubmed_xml"):
@@ -766,22 +790,22 @@ def import_export(
     except (UnicodeDecodeError, LookupError) as err:
         raise ImportError_(f"{meta.path}: cannot decode as {encoding!r}: {err}") from err
     if not is_xlsx:
-        binary = binary_reason(decoded.text)
+        binary = binary_reason(decoded.head(_MAX_HEADER))
         if binary is not None:
             raise ImportError_(
                 f"{meta.path}: {binary}: not a text export in any supported format "
                 f"({', '.join(FORMATS)})"
             )
-    chosen = fmt if fmt not in ("auto", None, "") else detect_format(data, decoded.text)
+    chosen = (
+        fmt if fmt not in ("auto", None, "") else detect_format(data, decoded.head(_MAX_HEADER + 1))
+    )
     if chosen is None:
         raise ImportError_(
             f"{meta.path}: cannot tell the export format from its content; "
             f"set `format:` for search {meta.source_id!r} in config ({', '.join(FORMATS)})"
         )
     try:
-        parsed, map_name, fmap = parse_text(
-            decoded.text, chosen, data=data, columns=columns, utf8=decoded.utf8
-        )
+        parsed, map_name, fmap = parse_text(decoded, chosen, data=data, columns=columns)
     except ImportError_ as err:
         raise ImportError_(f"{meta.path}: {err}") from err
     n_parsed, n_rejected = parsed.n_records, len(parsed.rejects)

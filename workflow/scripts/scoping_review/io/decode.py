@@ -23,7 +23,10 @@ is left exactly as decoded.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import struct
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8"),
@@ -35,8 +38,11 @@ LEGACY_CANDIDATES = ("cp1252", "gb18030", "shift_jis", "cp1251", "cp1250", "lati
 
 # a UTF-8 lead byte read as cp1252/latin-1 (Ã, Â, â, Ä, Å ...) followed by a continuation byte read
 # the same way: the signature of double-encoded text
+_LEADS = "\u00c2\u00c3\u00c4\u00c5\u00e2"
+# any of ``_LEADS`` in UTF-8 bytes (RE2 syntax, on binary: bytes)
+_LEADS_UTF8 = r"\xc3[\x82-\x85\xa2]"
 _MOJIBAKE = re.compile(
-    "[\u00c2-\u00c5\u00e2]"
+    f"[{_LEADS}]"
     "[\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
     "\u02dc\u20ac\u2122]"
 )
@@ -50,14 +56,66 @@ _IN_WORD = re.compile(
 MIN_PAIRS = 2
 
 
-@dataclass(frozen=True)
 class Decoded:
-    text: str
-    encoding: str
-    note: str
-    # the UTF-8 bytes of ``text`` when the input already was exactly that (valid UTF-8, BOM
-    # removed, nothing repaired): readers that work on bytes then need not encode ``text``
-    utf8: bytes | None = None
+    """An export's text with the encoding chosen and the note that says why.
+
+    ``utf8``: the UTF-8 bytes of the text when the input already was exactly that (valid UTF-8,
+    BOM removed, nothing repaired). Readers that work on bytes then use them as they are, and
+    the Python string is only built if something asks for :attr:`text` (a 100 MB export is
+    200-400 MB as a string); :meth:`head` decodes only a prefix.
+    """
+
+    __slots__ = ("_text", "encoding", "note", "utf8")
+
+    def __init__(
+        self, text: str | None, encoding: str, note: str, utf8: bytes | None = None
+    ) -> None:
+        if text is None and utf8 is None:
+            raise ValueError("Decoded needs the text or its UTF-8 bytes")
+        self._text, self.encoding, self.note, self.utf8 = text, encoding, note, utf8
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert self.utf8 is not None
+            self._text = self.utf8.decode("utf-8")
+        return self._text
+
+    def head(self, n: int) -> str:
+        """The first ``n`` characters of the text (all of it if shorter)."""
+        if self._text is not None or self.utf8 is None:
+            return self.text[:n]
+        # valid UTF-8 cut at a byte: only a character split at the cut can be incomplete
+        return self.utf8[: 4 * n].decode("utf-8", errors="ignore")[:n]
+
+    def __repr__(self) -> str:
+        return f"Decoded(encoding={self.encoding!r}, note={self.note!r})"
+
+
+def _one_value(data: bytes, kind: pa.DataType) -> pa.Array:
+    """A one-element Arrow array of ``kind`` (large string or binary) over ``data``, zero-copy."""
+    offsets = pa.py_buffer(struct.pack("<qq", 0, len(data)))
+    return pa.Array.from_buffers(kind, 1, [None, offsets, pa.py_buffer(data)])
+
+
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, checked in place by Arrow (``bytes.decode`` would build
+    the whole Python string, 4x slower on a large export)."""
+    if data.isascii():
+        return True
+    try:
+        _one_value(data, pa.large_string()).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def has_mojibake_lead(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` holds any of the mojibake lead characters (``_LEADS``; C3 82-85
+    and C3 A2 in UTF-8): the cheap pre-check of :func:`repair_mojibake`, done on the bytes (RE2
+    reads binary byte by byte)."""
+    match = pc.match_substring_regex(_one_value(data, pa.large_binary()), _LEADS_UTF8)
+    return bool(match[0].as_py())
 
 
 def _strip_bom(data: bytes, encoding: str) -> bytes:
@@ -83,7 +141,7 @@ def _looks_utf16(data: bytes) -> str | None:
 def repair_mojibake(text: str) -> tuple[str, int]:
     """Repair double-encoded lines with ftfy; return the text and how many lines changed."""
     # cheap pre-check: the lead characters of every mojibake pair, found with str.find
-    if text.isascii() or not any(ch in text for ch in "\u00c2\u00c3\u00c4\u00c5\u00e2"):
+    if text.isascii() or not any(ch in text for ch in _LEADS):
         return text, 0
     if not _MOJIBAKE.search(text):
         return text, 0
@@ -136,6 +194,8 @@ def decode(
     else:
         decoded = _detect(data, fallback)
     if repair:
+        if decoded.utf8 is not None and not has_mojibake_lead(decoded.utf8):
+            return decoded  # no mojibake lead character: the text need not be built
         text, changed = repair_mojibake(decoded.text)
         if changed:
             return Decoded(
@@ -150,13 +210,22 @@ def _detect(data: bytes, fallback: str) -> Decoded:
     for bom, enc in _BOMS:
         if data.startswith(bom):
             body = data[len(bom) :]
-            utf8 = body if enc == "utf-8" else None
-            return Decoded(body.decode(enc), enc, "byte-order mark", utf8)
+            if enc == "utf-8" and is_utf8(body):
+                return Decoded(None, enc, "byte-order mark", body)
+            return Decoded(body.decode(enc), enc, "byte-order mark")
     utf16 = _looks_utf16(data)
     if utf16:
-        return Decoded(data.decode(utf16), utf16, "UTF-16 without byte-order mark (zero bytes)")
+        try:
+            text = data.decode(utf16)
+        except UnicodeDecodeError:  # zero bytes, but not UTF-16 (an odd length, say)
+            pass
+        else:
+            return Decoded(text, utf16, "UTF-16 without byte-order mark (zero bytes)")
+    if is_utf8(data):
+        return Decoded(None, "utf-8", "valid UTF-8", data)
+    bad = -1
     try:
-        return Decoded(data.decode("utf-8"), "utf-8", "valid UTF-8", data)
+        data.decode("utf-8")  # only for the offset of the first bad byte
     except UnicodeDecodeError as err:
         bad = err.start
     legacy = _legacy(data)

@@ -164,22 +164,27 @@ def split_lines(text: str) -> list[str]:
 _CELL_SEP = "\x1f"
 
 
-def read_lines(text: str, data: bytes | None = None) -> tuple[pl.DataFrame, int]:
-    """One row per line of ``text`` (column ``line``; line ends as in
-    :func:`normalise_newlines`) and the number of lines, counted like ``str.split("\\n")``.
+def read_lines(source: str | bytes) -> tuple[pl.DataFrame, int]:
+    """One row per line of ``source`` (a text, or its UTF-8 bytes: valid UTF-8; column
+    ``line``; line ends as in :func:`normalise_newlines`) and the number of lines, counted like
+    ``str.split("\\n")``.
 
-    ``data``, when given, must be the UTF-8 bytes of ``text``. The split runs in polars' CSV
-    reader (multi-threaded, no Python string per line) with a separator and no quote
-    character, so every line is one cell as it stands; a text holding that separator byte is
-    split by Python instead.
+    The split runs in polars' CSV reader (multi-threaded, no Python string per line) with a
+    separator and no quote character, so every line is one cell as it stands; a text holding
+    a CR or that separator is decoded and handled in Python instead.
     """
-    if "\r" in text:
-        text, data = normalise_newlines(text), None
-    if _CELL_SEP in text:
-        lines = text.split("\n")
-        return pl.DataFrame({"line": lines}, schema={"line": pl.String}), len(lines)
-    if data is None:
+    if isinstance(source, bytes):
+        if b"\r" in source or _CELL_SEP.encode() in source:
+            return read_lines(source.decode("utf-8"))
+        data = source
+        final_end = not data or data.endswith(b"\n")
+    else:
+        text = normalise_newlines(source)
+        if _CELL_SEP in text:
+            lines = text.split("\n")
+            return pl.DataFrame({"line": lines}, schema={"line": pl.String}), len(lines)
         data = text.encode("utf-8")
+        final_end = not text or text.endswith("\n")
     frame = pl.read_csv(
         data,
         has_header=False,
@@ -191,8 +196,7 @@ def read_lines(text: str, data: bytes | None = None) -> tuple[pl.DataFrame, int]
         raise_if_empty=False,
     )
     # the reader drops the empty piece after a final line end; str.split keeps it
-    n_lines = frame.height + (1 if not text or text.endswith("\n") else 0)
-    return frame, n_lines
+    return frame, frame.height + (1 if final_end else 0)
 
 
 def _first_lines(df: pl.DataFrame, mask: str, n: int = 5) -> str:
@@ -220,28 +224,36 @@ def _tags(lines: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
     plan = lines.lazy().with_columns(
         raw_start=start_lines(fmt),
         layout=line.str.contains(fmt.layout_regex),
-        other=line.str.contains(fmt.tag_regex),
         cont_ok=pl.lit(True) if cont is None else cont,
     )
     # a continuation line is never a tag line (its indent says so)
     not_cont = ~pl.col("cont_ok") if cont is not None else pl.lit(True)
     plan = plan.with_columns(
         tag=pl.when(pl.col("layout") & not_cont).then(tag),
-        value=pl.when("layout").then(line.str.slice(value_at)).otherwise(line).str.strip_chars(),
-        other=~pl.col("layout") & pl.col("other") & not_cont,
+        value=line.str.slice(pl.when("layout").then(value_at).otherwise(0)).str.strip_chars(),
     )
+    # lines outside the layout that ``tag_regex`` may still read as tag lines (a single-space
+    # separator, indented tags): only these few go through it
+    plan = plan.with_columns(other=~pl.col("layout") & not_cont & (pl.col("value") != ""))
     df = _line_flags(plan, fmt).collect(engine="in-memory")
-    other = df.select(pl.arg_where(pl.col("other"))).to_series()
-    if other.len():  # tag lines outside the layout (a single-space separator, indented tags)
+    candidates = df.select(pl.arg_where(pl.col("other"))).to_series()
+    if candidates.len():
         parts = line.str.extract_groups(f"^(?<prefix>{fmt.tag_regex.removeprefix('^')})")
-        found = df.select(line.gather(other)).select(
-            tag=parts.struct[1],  # the pattern's first group, named by its position
-            value=line.str.slice(parts.struct[0].str.len_chars()).str.strip_chars(),
+        found = (
+            df.select(line.gather(candidates), index=candidates)
+            .select(
+                "index",
+                tag=parts.struct[1],  # the pattern's first group, named by its position
+                value=line.str.slice(parts.struct[0].str.len_chars()).str.strip_chars(),
+            )
+            .filter(pl.col("tag").is_not_null())
         )
-        df = df.with_columns(
-            df["tag"].scatter(other, found["tag"]), df["value"].scatter(other, found["value"])
-        )
-        df = _line_flags(df.lazy(), fmt).collect(engine="in-memory")
+        if found.height:
+            other = found["index"]
+            df = df.with_columns(
+                df["tag"].scatter(other, found["tag"]), df["value"].scatter(other, found["value"])
+            )
+            df = _line_flags(df.lazy(), fmt).collect(engine="in-memory")
     return df.drop("layout", "other")
 
 
@@ -271,10 +283,10 @@ def start_lines(fmt: TaggedFormat) -> pl.Expr:
     return starts
 
 
-def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
-    """Parse ``text`` (decoded; any newlines) in format ``fmt``; ``data``, when given, is the
-    UTF-8 encoding of ``text`` (saves encoding it again)."""
-    lines, n_lines = read_lines(text, data)
+def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
+    """Parse ``source`` in format ``fmt``: a decoded text, or its UTF-8 bytes (valid UTF-8),
+    with any newlines."""
+    lines, n_lines = read_lines(source)
     df = _tags(lines, fmt)
     n_raw = int(df["raw_start"].sum())
     tag = pl.col("tag")
@@ -298,19 +310,17 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
             .fill_null(False)
         )
         plan = plan.with_columns(is_end=is_end_tag & ~nxt, false_end=is_end_tag & nxt)
-        # a false end line is read as untagged text continuing the field before it
-        plan = plan.with_columns(tag=pl.when(pl.col("false_end")).then(None).otherwise(tag))
     else:
         plan = plan.with_columns(is_end=pl.lit(False), false_end=pl.lit(False))
 
     # record membership: a record runs from its start to its end tag (or the next start);
-    # in formats without start tags (refer/EndNote) a blank line ends the record
-    ends = (pl.col("blank") if fmt.start_tag is None else pl.col("is_end")).cast(pl.Int32)
-    plan = plan.with_columns(
-        rec=pl.col("is_start").cast(pl.Int32).cum_sum() - 1, ends=ends.cum_sum()
-    )
-    after = pl.col("ends") - pl.when(pl.col("is_start")).then(pl.col("ends")).forward_fill()
-    inside = (pl.col("rec") >= 0) & ((after == 0) | (pl.col("is_end") & (after == 1)))
+    # in formats without start tags (refer/EndNote) a blank line ends the record. ``state``:
+    # the last start (1) or end (0) at or before the line; an end line is inside the record
+    # it ends
+    ends = pl.col("blank") if fmt.start_tag is None else pl.col("is_end")
+    state = pl.when(pl.col("is_start")).then(1).when(ends).then(0).cast(pl.Int8).forward_fill()
+    plan = plan.with_columns(rec=pl.col("is_start").cast(pl.Int32).cum_sum() - 1, state=state)
+    inside = (pl.col("state") == 1) | (pl.col("is_end") & (pl.col("state").shift(1) == 1))
     outside = ~pl.col("inside") & ~pl.col("blank") & ~pl.col("header")
     end_line = pl.col("is_end") | (pl.col("end_tag_line") & ~pl.col("false_end"))
     plan = plan.with_columns(inside=inside.fill_null(False)).with_columns(
@@ -318,7 +328,11 @@ def parse(text: str, fmt: TaggedFormat, data: bytes | None = None) -> Parsed:
         stray=outside & ~end_line,
         body=pl.col("inside") & ~pl.col("blank") & ~pl.col("is_end"),
     )
-    df = plan.drop("ends", "end_tag_line", "is_end_tag", "is_start_tag").collect(engine="in-memory")
+    df = plan.drop("state", "end_tag_line", "is_end_tag", "is_start_tag").collect(
+        engine="in-memory"
+    )
+    if df["false_end"].any():  # a false end line is untagged text continuing the field before it
+        df = df.with_columns(tag=pl.when(pl.col("false_end")).then(None).otherwise(tag))
 
     notes: list[str] = []
     flags = ["false_end", "stray_end", "stray"]
@@ -406,8 +420,13 @@ def _fields(body: pl.LazyFrame, fmt: TaggedFormat) -> pl.DataFrame:
     """Long fields (``rec``, ``fid``, ``tag``, ``value``) from a record's body lines:
     continuation lines take the tag of the field before them and are joined to its value with
     a space (or, for list tags, are values of their own)."""
+    lines = body.select(pl.col("rec").cast(pl.Int64), "tag", "value").collect(engine="in-memory")
+    if not lines["tag"].has_nulls():  # no continuation lines: each line is one field
+        return lines.select(
+            "rec", pl.int_range(pl.len(), dtype=pl.Int64).alias("fid"), "tag", "value"
+        )
     cont = pl.col("tag").is_null()
-    plan = body.with_columns(
+    plan = lines.lazy().with_columns(
         ftag=pl.col("tag").forward_fill(),  # a record's first body line is its start tag
     )
     new_value = ~cont
@@ -417,9 +436,9 @@ def _fields(body: pl.LazyFrame, fmt: TaggedFormat) -> pl.DataFrame:
     # fields of one line pass straight through; only multi-line fields are grouped and joined
     fid = pl.col("fid")
     multi = ((fid == fid.shift(1)) | (fid == fid.shift(-1))).fill_null(False)
-    lines = plan.select(
-        pl.col("rec").cast(pl.Int64), "fid", pl.col("ftag").alias("tag"), "value", multi=multi
-    ).collect(engine="in-memory")
+    lines = plan.select("rec", "fid", pl.col("ftag").alias("tag"), "value", multi=multi).collect(
+        engine="in-memory"
+    )
     if not lines["multi"].any():
         return lines.drop("multi")
     joined = (
