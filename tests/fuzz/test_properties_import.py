@@ -169,3 +169,16 @@ def test_utf8_check_on_bytes_agrees_with_python(data: bytes) -> None:
 @given(st.text(alphabet=st.sampled_from("aé ÂÃÄÅâÆçã\u0082€ª\n"), max_size=60))
 def test_mojibake_lead_check_on_bytes_agrees_with_the_text(text: str) -> None:
     assert has_mojibake_lead(text.encode("utf-8")) == any(ch in text for ch in "ÂÃÄÅâ")
+
+
+@FUZZ
+@given(st.text(alphabet=st.sampled_from(list("ab -'`!?\n\t.é~{}\\$%&^_#0")), max_size=30))
+def test_fast_latex_decoding_gives_bibtexparsers_text(value: str) -> None:
+    """Our LaTeX decoding middleware (ligatures without a parse, a shared macro database) and
+    bibtexparser's own give the same text and the same error, whatever the value."""
+    from bibtexparser.middlewares import LatexDecodingMiddleware
+
+    from scoping_review.io.bibtex import _FastLatexDecoding
+
+    ours = _FastLatexDecoding()._transform_python_value_string(value)
+    assert ours == LatexDecodingMiddleware()._transform_python_value_string(value)

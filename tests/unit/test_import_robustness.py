@@ -283,3 +283,24 @@ def test_mojibake_rule_leaves_lone_pairs_alone() -> None:
     assert repair_mojibake("Âª and Â\x80 stay")[1] == 0
     assert repair_mojibake("¡ ¢ £ À Á Â Ã Ä Å Æ ç è é")[1] == 0
     assert repair_mojibake("cafÃ© in ZÃ¼rich") == ("café in Zürich", 1)
+
+
+@pytest.mark.parametrize("fmt", sorted(importing.tagged.FORMATS))
+def test_a_continuation_pattern_never_matches_a_layout_or_blank_line(fmt: str) -> None:
+    """The reader only asks ``tag_regex`` about lines that are neither in the layout nor
+    continuations, and leaves a layout line's tag alone: that holds because a continuation
+    pattern needs an indent, which a layout line (its tag comes first) never has."""
+    tf = importing.tagged.FORMATS[fmt]
+    if tf.continuation_regex is None:
+        return
+    lines = pl.DataFrame(
+        {"line": ["AB  - text", "PMID- 1", "PT J", "AU Doe, J", "TY  - JOUR", "%T x", "", "   "]}
+    )
+    flags = lines.select(
+        layout=pl.col("line").str.contains(tf.layout_regex),
+        cont=pl.col("line").str.contains(tf.continuation_regex),
+    )
+    assert flags["layout"].any()  # the sample has lines in this format's layout
+    assert not (flags["cont"] & flags["layout"]).any()
+    assert not flags["cont"].tail(2).any()  # blank lines are not continuations
+    assert lines.select(pl.lit("   indented").str.contains(tf.continuation_regex)).item()
