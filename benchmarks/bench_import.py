@@ -10,6 +10,7 @@ Writes ``import.json`` and ``import.md`` to ``--out``. Times are the best of ``-
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import platform
 import sys
@@ -26,6 +27,17 @@ import polars as pl
 
 from scoping_review import importing, synthetic
 from scoping_review.io.decode import decode
+
+
+def cpu_model() -> str:
+    """The processor's name (ratios to a pure-Python peer differ between processors)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def timed(fn: Callable[[], int]) -> tuple[float, float, int]:
@@ -132,6 +144,8 @@ def main() -> None:
         "python": platform.python_version(),
         "polars": pl.__version__,
         "machine": platform.machine(),
+        "cpu_model": cpu_model(),
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "cpus": __import__("os").cpu_count(),
         "n": args.n,
         "seed": args.seed,
@@ -142,7 +156,8 @@ def main() -> None:
         "# Import benchmark",
         "",
         f"`python benchmarks/bench_import.py --n {args.n} --seed {args.seed}` "
-        f"(Python {env['python']}, polars {env['polars']}, {env['cpus']} CPUs visible; "
+        f"(Python {env['python']}, polars {env['polars']}, {env['cpus']} CPUs visible, "
+        f"{env['cpu_model']}; "
         "the machine is shared, so absolute times are noisy: compare the ratios, taken in "
         "the same run).",
         "",

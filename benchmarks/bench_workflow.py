@@ -211,6 +211,7 @@ def peers() -> dict[str, Any]:
         rows = [r for r in data["results"] if r.get("ours_vs_peer") is not None]
         out["import"] = {
             "n": data["env"].get("n"),
+            "finished": data["env"].get("finished"),
             "rows": [
                 {"format": r["format"], "peer": r["peer"], "ours_s": r["ours_s"],
                  "peer_s": r["peer_s"], "ratio": r["ours_vs_peer"],
@@ -360,7 +361,9 @@ def render(result: dict[str, Any]) -> str:
     if imp:
         out += [
             f"Import at {imp['n']:,} records per file (benchmarks/import.json, "
-            "benchmarks/import.md):",
+            "benchmarks/import.md"
+            + (f"; run of {imp['finished']}" if imp.get("finished") else "")
+            + "):",
             "",
             "| format | peer | ours s (whole import) | ours s (reading alone) | peer s "
             "| import vs peer | reading vs peer |",
