@@ -500,9 +500,9 @@ def canonical_frame(
             done, part = part.filter(clean), part.filter(~clean)
         part = part.with_columns(value=expr.str.strip_chars())
         part = part.filter(value.is_not_null() & (value != ""))
-        return (
-            part if done is None else pl.concat([done, part]).sort("rec", "fid")
-        )  # record, export order
+        if done is not None:  # back in record and export order
+            part = pl.concat([done, part]).sort("rec", "fid")
+        return part
 
     columns: dict[str, pl.Series] = {}
     for name, tags in fmap.items():
