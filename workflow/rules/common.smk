@@ -3,6 +3,23 @@ import hashlib
 from pathlib import Path
 
 SEARCHES = {s["id"]: s for s in config["searches"]}
+
+
+def check_listed_files():
+    """Every file the config lists must exist, on every run: Snakemake would otherwise keep
+    the results of a file that was renamed or moved once those results exist."""
+    from scoping_review import configcheck
+
+    missing = configcheck.missing_files(
+        config, lambda path: Path(path).is_file(), "config/config.yaml"
+    )
+    if missing:
+        raise WorkflowError(
+            "\n".join([*missing, "what to do: " + configcheck.WHAT_TO_DO_FILE])
+        )
+
+
+check_listed_files()
 REPO_DIR = Path(workflow.basedir)
 STAGE_PARTS = [
     "01_import",

@@ -12,17 +12,12 @@ scoping-review check-config [config/config.yaml]
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import jsonschema
 import polars as pl
 
-from . import __version__, importing, schemas, storage, update, versions
+from . import __version__, configcheck, importing, runguard, schemas, storage, update, versions
 from .report import explain
 
 REPO_DIR = Path(__file__).resolve().parents[3]
@@ -30,67 +25,71 @@ SNAKEFILE = REPO_DIR / "Snakefile"
 CONFIG_SCHEMA = REPO_DIR / "workflow" / "schemas" / "config.schema.yaml"
 
 
-def _run(args: argparse.Namespace) -> int:
-    base = [
+def _snakemake_base(directory: Path, cores: str) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "snakemake",
         "--snakefile",
         str(SNAKEFILE),
         "--cores",
-        str(args.cores),
+        str(cores),
         "--directory",
-        str(args.directory),
+        str(directory),
     ]
+
+
+def config_problems(config_path: Path, review_dir: Path) -> list[str]:
+    """``check-config``'s lines for a config (YAML, schema, listed files that do not exist)."""
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except OSError as err:
+        return [f"{config_path}: cannot read ({err.strerror})"]
+    schema = storage.read_yaml(CONFIG_SCHEMA)
+    return configcheck.problems(
+        text, schema, lambda p: (review_dir / p).is_file(), str(config_path)
+    )
+
+
+def _print_config_problems(lines: list[str]) -> None:
+    """``check-config``'s own lines, between a heading and what to do."""
+    print("error: the review's config is not valid; nothing was run:", file=sys.stderr)
+    for line in lines:
+        print(line, file=sys.stderr)
+    print(f"what to do: {configcheck.what_to_do(lines)}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
+    directory = Path(args.directory)
+    base = _snakemake_base(directory, args.cores)
+    extra = args.snakemake_args[1:] if args.snakemake_args[:1] == ["--"] else args.snakemake_args
     cmd = [
         *base,
         # a run killed mid-way (SIGKILL, power loss) leaves half-written outputs: redo them
         "--rerun-incomplete",
-        *(args.snakemake_args[1:] if args.snakemake_args[:1] == ["--"] else args.snakemake_args),
+        *extra,
     ]
-    with _run_lock(Path(args.directory)) as held:
-        if not held:
-            print(
-                f"error: another scoping-review run is active in {args.directory}", file=sys.stderr
-            )
-            return 1
-        _clear_stale_lock(Path(args.directory), base)
-        return subprocess.call(cmd)
-
-
-@contextlib.contextmanager
-def _run_lock(directory: Path) -> Iterator[bool]:
-    """An OS lock on the review directory for the length of a run (``True`` when held).
-
-    The kernel releases it when the process dies, however it dies, so unlike Snakemake's own
-    lock files it can never be left behind by a killed run.
-    """
-    lock_dir = directory / ".snakemake"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / "scoping-review-run.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _clear_stale_lock(directory: Path, base_cmd: list[str]) -> None:
-    """Holding the run lock, any Snakemake lock left in ``directory`` is from a killed run."""
-    if any((directory / ".snakemake" / "locks").glob("*")):
-        print(
-            "note: removing the lock left by an interrupted run; its unfinished outputs are redone",
-            file=sys.stderr,
-        )
-        subprocess.call([*base_cmd, "--unlock"], stdout=subprocess.DEVNULL)
+    problems = config_problems(directory / "config" / "config.yaml", directory)
+    if problems:
+        _print_config_problems(problems)
+        return versions.EXIT_ERROR
+    try:
+        with runguard.hold(directory) as lock:
+            runguard.clear_stale_snakemake_lock(directory, base)
+            rc = runguard.run_workflow(cmd, directory, lock)
+    except runguard.LockBusy as err:
+        print(f"error: {err}", file=sys.stderr)
+        return versions.EXIT_LOCKED
+    return versions.EXIT_OK if rc == 0 else versions.EXIT_ERROR
 
 
 def _update(args: argparse.Namespace) -> int:
     extra = args.snakemake_args
+    directory = Path(args.directory)
+    problems = config_problems(directory / "config" / "config.yaml", directory)
+    if problems:
+        _print_config_problems(problems)
+        return versions.EXIT_ERROR
     return update.run_update(
         SNAKEFILE,
         Path(args.directory).resolve(),
@@ -213,17 +212,16 @@ def _counts(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    config = storage.read_yaml(args.config)
-    schema = storage.read_yaml(CONFIG_SCHEMA)
-    errors = sorted(
-        jsonschema.Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path)
-    )
-    for err in errors:
-        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-        print(f"{args.config}: {where}: {err.message}", file=sys.stderr)
-    if not errors:
+    config_path = Path(args.config)
+    # paths in a config are relative to the review directory: the folder holding config/
+    parent = config_path.resolve().parent
+    review_dir = parent.parent if parent.name == "config" else parent
+    problems = config_problems(config_path, review_dir)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if not problems:
         print(f"{args.config}: valid")
-    return 1 if errors else 0
+    return 1 if problems else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -294,6 +292,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return 0
+    except (OSError, ValueError, pl.exceptions.PolarsError) as err:
+        # a missing or unreadable file, a bad value: one block, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        print(
+            "what to do: check the file or value named above (see `scoping-review "
+            f"{args.command} --help`), then run the command again",
+            file=sys.stderr,
+        )
+        return versions.EXIT_ERROR
     return code
 
 

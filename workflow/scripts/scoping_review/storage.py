@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -207,8 +208,66 @@ def write_text(text: str, path: str | Path) -> None:
     Path(path).write_text(text, encoding="utf-8")
 
 
+# exceptions that mean a bug in the package, not a problem in the user's inputs
+_INTERNAL = (
+    AssertionError,
+    AttributeError,
+    ImportError,
+    IndexError,
+    KeyError,
+    NameError,
+    NotImplementedError,
+    TypeError,
+    ZeroDivisionError,
+)
+
+
+def error_block(rule: str, err: BaseException, log_path: str | Path) -> str:
+    """What went wrong, where and what to do, for the terminal (the traceback goes to the log)."""
+    if isinstance(err, _INTERNAL):
+        return (
+            f"error in rule {rule}: internal error {type(err).__name__}: {err}\n"
+            "  what to do: this is a bug in scoping-review, not in your inputs; please report "
+            f"it with the traceback in {log_path}\n"
+        )
+    lines = [ln for ln in str(err).splitlines() if ln.strip()] or [type(err).__name__]
+    body = "\n".join(f"  {ln}" for ln in lines)
+    return (
+        f"error in rule {rule}:\n{body}\n"
+        "  what to do: correct the file, row or config key named above, then run the same "
+        "command again\n"
+        f"  details: {log_path}\n"
+    )
+
+
+def _install_error_hook(logger: logging.Logger, rule: str, log_path: Path) -> None:
+    """An uncaught exception: traceback to the rule's log, one block to ``<log>.error``."""
+    error_path = log_path.with_name(log_path.name + ".error")
+    error_path.unlink(missing_ok=True)
+
+    def hook(kind: type[BaseException], err: BaseException, tb: Any) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, err, tb)
+            return
+        file_handlers: list[logging.Handler] = [
+            h for h in logger.handlers if isinstance(h, logging.FileHandler)
+        ]
+        logger.handlers = file_handlers  # the traceback goes to the log file only
+        logger.error(f"rule {rule} failed", exc_info=(kind, err, tb))
+        block = error_block(rule, err, log_path)
+        error_path.write_text(block, encoding="utf-8")
+        sys.stderr.write(block)
+
+    sys.excepthook = hook
+
+
 def open_log(path: str | Path, name: str) -> logging.Logger:
-    """A logger writing to a rule's ``log:`` file (and to stderr)."""
+    """A logger writing to a rule's ``log:`` file (and to stderr).
+
+    It also installs the rule's error hook: an uncaught exception writes its traceback to the
+    log file and one plain block (what, where, what to do) to stderr and to ``<log>.error``,
+    which ``scoping-review run``/``update`` print.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     logger = logging.getLogger(f"scoping_review.{name}")
     logger.setLevel(logging.INFO)
@@ -217,4 +276,5 @@ def open_log(path: str | Path, name: str) -> logging.Logger:
     for handler in (logging.FileHandler(path, mode="w", encoding="utf-8"), logging.StreamHandler()):
         handler.setFormatter(formatter)
         logger.addHandler(handler)
+    _install_error_hook(logger, name, Path(path))
     return logger

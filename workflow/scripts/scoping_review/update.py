@@ -1,6 +1,7 @@
 """``scoping-review update``: one unattended living-review update (an adapter, like the CLI).
 
-1. take the review's update lock (``results/.update.lock``; a second update exits 4 at once);
+1. take the review's write lock (``results/.run.lock``, shared with ``scoping-review run``;
+   a second writer exits 4 at once);
 2. run the workflow (Snakemake re-runs only what new exports or sheets affect);
 3. if studies await human screening, stop cleanly: the report with its worklists is written,
    no version is frozen, exit 3;
@@ -14,11 +15,8 @@ A failed workflow run exits 1. The exit statuses are constants in :mod:`.version
 from __future__ import annotations
 
 import datetime
-import fcntl
 import json
-import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -28,9 +26,9 @@ from pathlib import Path
 
 import polars as pl
 
-from . import __version__, schemas, storage, versions
+from . import __version__, runguard, schemas, storage, versions
 
-LOCK_NAME = ".update.lock"
+LOCK_NAME = runguard.LOCK_NAME
 PACKAGES = (
     "snakemake",
     "polars",
@@ -54,34 +52,14 @@ FROZEN = {
 }
 
 
-class LockBusy(RuntimeError):
-    """Another update of the same review holds the lock."""
+LockBusy = runguard.LockBusy
 
 
 @contextmanager
 def update_lock(results: Path) -> Iterator[Path]:
-    """An exclusive, non-blocking ``flock`` on ``results/.update.lock``.
-
-    The kernel drops the lock when the holder exits, however it exits, so a crashed update
-    never leaves a stale lock behind. The file keeps the holder's PID for the message.
-    """
-    results.mkdir(parents=True, exist_ok=True)
-    path = results / LOCK_NAME
-    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole update
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise LockBusy(f"{path}: another update is running (pid {holder})") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        yield path
-    finally:
-        handle.close()
+    """The review's one write lock (:func:`runguard.hold`), shared with ``scoping-review run``."""
+    with runguard.hold(results.parent) as lock:
+        yield lock.path
 
 
 def _now() -> str:
@@ -194,14 +172,15 @@ def run_update(
     results = workdir / "results"
     config_path = workdir / "config" / "config.yaml"
     try:
-        with update_lock(results):
+        with runguard.hold(workdir) as lock:
             start_time = _now()
             cmd = snakemake_command(snakefile, workdir, cores, profile, extra)
+            base = [*snakemake_command(snakefile, workdir, cores, profile, ())]
+            runguard.clear_stale_snakemake_lock(workdir, base)
             t0 = time.monotonic()
-            rc = subprocess.call(cmd)
+            rc = runguard.run_workflow(cmd, workdir, lock)
             seconds = time.monotonic() - t0
             if rc != 0:
-                print(f"update: the workflow failed (snakemake exit {rc})", file=sys.stderr)
                 return versions.EXIT_ERROR
             status = storage.read_table(results / "03_screen/status.parquet", schemas.STATUS)
             pending = int(status["pending"].sum())
@@ -231,7 +210,7 @@ def run_update(
                 print(f"update: {decision.message}")
             return versions.EXIT_OK
     except LockBusy as err:
-        print(f"update: {err}", file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
         return versions.EXIT_LOCKED
     except storage.InputFileError as err:
         print(f"update: {err}", file=sys.stderr)

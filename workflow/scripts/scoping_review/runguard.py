@@ -1,0 +1,211 @@
+"""One lock for every process that writes a review's ``results/``, and the Snakemake child.
+
+An adapter like the CLI (it spawns processes and reads ``/proc``), shared by ``run`` and
+``update``:
+
+- :func:`hold` takes an exclusive ``flock`` on ``results/.run.lock`` and writes the holder's
+  PID into it. A second writer is refused at once (:class:`LockBusy`, exit 4) with the PIDs.
+- :func:`run_workflow` starts Snakemake with the locked descriptor inherited
+  (``pass_fds``), so the lock stays held while either process lives, and with
+  ``PR_SET_PDEATHSIG``: when the CLI dies, even by ``kill -9``, Snakemake gets ``SIGTERM``
+  and stops its jobs instead of going on as an orphan. Snakemake's output goes to
+  ``results/logs/snakemake.log``; the terminal gets its progress lines and, on failure, one
+  block per failed rule (what, where, what to do), written by the rule's adapter
+  (:func:`storage.open_log` installs the hook that writes it).
+- :func:`clear_stale_snakemake_lock` removes a lock Snakemake left in ``.snakemake/locks``
+  only when no Snakemake process of an earlier run is alive in the directory.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+LOCK_NAME = ".run.lock"
+SNAKEMAKE_LOG = "logs/snakemake.log"
+ERROR_SUFFIX = ".error"  # next to a rule's log: the one-block message of its failure
+_PR_SET_PDEATHSIG = 1
+# Snakemake lines worth showing on the terminal (all of them go to the log file)
+_PROGRESS = re.compile(r"^(\d+ of \d+ steps \(.*\) done|Nothing to be done)")
+
+
+class LockBusy(RuntimeError):
+    """Another process writes this review's results: the message names its PID(s)."""
+
+
+@dataclass
+class RunLock:
+    path: Path
+    handle: IO[str]
+
+    @property
+    def fd(self) -> int:
+        return self.handle.fileno()
+
+    def add_pid(self, pid: int, what: str) -> None:
+        """Record a process that shares the lock (named in a refusal message)."""
+        self.handle.write(f"{what} {pid}\n")
+        self.handle.flush()
+
+
+def _holder(handle: IO[str]) -> str:
+    handle.seek(0)
+    lines = [line.split() for line in handle.read().splitlines() if line.strip()]
+    parts = [f"{'pid' if what == 'cli' else what + ' pid'} {pid}" for what, pid, *_ in lines]
+    return ", ".join(parts) or "pid unknown"
+
+
+@contextmanager
+def hold(directory: Path) -> Iterator[RunLock]:
+    """The review's write lock, for the length of the ``with`` block (:class:`LockBusy`)."""
+    results = directory / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / LOCK_NAME
+    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockBusy(
+                f"another scoping-review run or update is writing {results} "
+                f"({_holder(handle)}); wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        lock = RunLock(path, handle)
+        lock.add_pid(os.getpid(), "cli")
+        yield lock
+    finally:
+        handle.close()
+
+
+def _cmdline(pid: str) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace")
+
+
+def _alive(pid: str) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")  # a zombie has finished; only its exit status is left
+
+
+def snakemake_processes(directory: Path) -> list[int]:
+    """Live Snakemake processes (and their jobs) working in ``directory``, other than us."""
+    target = directory.resolve()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = (entry / "cwd").resolve(strict=True)
+        except OSError:
+            continue
+        if cwd == target and "snakemake" in _cmdline(entry.name) and _alive(entry.name):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def clear_stale_snakemake_lock(directory: Path, snakemake_base: Sequence[str]) -> None:
+    """Holding :func:`hold`, remove Snakemake's own lock if no earlier run is alive.
+
+    Raises :class:`LockBusy` naming the PID of a live Snakemake process of an earlier run
+    (started without this lock, e.g. plain ``snakemake``): its lock is not stale.
+    """
+    if not any((directory / ".snakemake" / "locks").glob("*")):
+        return
+    alive = snakemake_processes(directory)
+    if alive:
+        pids = ", ".join(str(p) for p in alive)
+        raise LockBusy(
+            f"a Snakemake process of an earlier run is still working in {directory} "
+            f"(pid {pids}); wait for it to finish or stop it, then run again"
+        )
+    print(
+        "note: removing the lock left by an interrupted run; its unfinished outputs are redone",
+        file=sys.stderr,
+    )
+    subprocess.call([*snakemake_base, "--unlock"], stdout=subprocess.DEVNULL)
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the child before exec: SIGTERM when the parent dies (and now, if it already has)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def error_files(results: Path) -> list[Path]:
+    return sorted((results / "logs").rglob(f"*{ERROR_SUFFIX}"))
+
+
+def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
+    """Run Snakemake under ``lock``; returns its exit status, having printed any failure."""
+    results = directory / "results"
+    for stale in error_files(results):
+        stale.unlink()
+    log_path = results / SNAKEMAKE_LOG
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    parent = os.getpid()
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            list(cmd),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            pass_fds=(lock.fd,),
+            preexec_fn=lambda: _die_with_parent(parent),  # the CLI runs no threads
+        )
+        lock.add_pid(proc.pid, "snakemake")
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            log.flush()
+            if _PROGRESS.match(line):
+                print(line.rstrip(), flush=True)
+        rc = proc.wait()
+    if rc != 0:
+        print_failure(results, log_path, rc)
+    return rc
+
+
+def _snakemake_error(log_text: str) -> list[str]:
+    """Snakemake's own error message (a parse or DAG error), without its traceback."""
+    lines = log_text.splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^(\w*Error|\w*Exception)\b", line) or line.startswith("Error in"):
+            body = [ln.strip() for ln in lines[i : i + 6] if ln.strip()]
+            return [ln for ln in body if not ln.startswith(("File ", "Traceback"))][:4]
+    return []
+
+
+def print_failure(results: Path, log_path: Path, rc: int) -> None:
+    """One block per failed rule on stderr; else Snakemake's own message in one block."""
+    blocks = [p.read_text(encoding="utf-8").rstrip() for p in error_files(results)]
+    if blocks:
+        for block in blocks:
+            print(block, file=sys.stderr)
+        return
+    text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+    detail = _snakemake_error(text)
+    print(f"error: the workflow stopped (snakemake exit {rc})", file=sys.stderr)
+    for line in detail:
+        print(f"  {line}", file=sys.stderr)
+    print(f"  details: {log_path}", file=sys.stderr)
