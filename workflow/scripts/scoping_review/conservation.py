@@ -53,11 +53,15 @@ PARTITIONS: tuple[Partition, ...] = (
     Partition(
         "03_screen",
         "records_screened",
-        ("records_excluded", "records_pending", "dbr_sought_reports"),
-        as_study=("records_screened", "records_excluded", "records_pending"),
+        ("records_excluded", "dbr_sought_reports"),
+        as_study=("records_screened", "records_excluded"),
     ),
-    Partition("03_screen", "dbr_sought_reports", ("dbr_notretrieved_reports", "dbr_assessed")),
-    Partition("03_screen", "dbr_assessed", ("dbr_excluded", "dbr_pending", "new_reports")),
+    Partition(
+        "03_screen",
+        "dbr_sought_reports",
+        ("dbr_notretrieved_reports", "dbr_pending", "dbr_assessed"),
+    ),
+    Partition("03_screen", "dbr_assessed", ("dbr_excluded", "new_reports")),
     Partition("04_extract", "new_studies", ("chart.rows", "chart.missing")),
     Partition(
         "05_codes",
@@ -256,7 +260,7 @@ def check_screen(
             f"03_screen: {unknown.height} studies without a known final status "
             f"{FINAL_STATUSES}: {_sample(unknown['study_id'].to_list())}"
         )
-    needed = ("records_screened", "excluded_automatic", "new_studies")
+    needed = ("records_screened", "records_pending", "excluded_automatic", "new_studies")
     if missing := [n for n in needed if n not in ids]:
         return [*problems, f"03_screen: ledger lacks {missing}"]
     problems += partition_problems(
@@ -265,7 +269,7 @@ def check_screen(
         in_studies,
         {
             name: [record_to_study.get(i, f"<unknown record {i}>") for i in ids[name]]
-            for name in ("records_screened", "excluded_automatic")
+            for name in ("records_screened", "records_pending", "excluded_automatic")
         },
     )
     included = status.filter(pl.col("final") == "included")["study_id"].to_list()

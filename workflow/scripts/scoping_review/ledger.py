@@ -90,28 +90,35 @@ def to_frame(counts: Sequence[Count], inputs: Mapping[str, str]) -> pl.DataFrame
     return schemas.validate(frame, schemas.LEDGER)
 
 
-# PRISMA 2020 flow identities (new-review template). Pending terms are zero once every
-# record has a decision; they keep the identities true while screening is under way.
+# PRISMA 2020 flow identities (new-review template). Work that is waiting is its own term
+# (records awaiting screening, reports awaiting assessment), never counted as screened or
+# assessed; the pending terms are zero once every record has a decision.
 IDENTITIES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "records identified − duplicates − removed automatically − removed for other reasons "
-        "= records screened",
-        ("database_results", "-duplicates", "-excluded_automatic", "-excluded_other"),
+        "− awaiting screening = records screened",
+        (
+            "database_results",
+            "-duplicates",
+            "-excluded_automatic",
+            "-excluded_other",
+            "-records_pending",
+        ),
         "records_screened",
     ),
     (
-        "records screened − records excluded − awaiting screening = reports sought",
-        ("records_screened", "-records_excluded", "-records_pending"),
+        "records screened − records excluded = reports sought",
+        ("records_screened", "-records_excluded"),
         "dbr_sought_reports",
     ),
     (
-        "reports sought − reports not retrieved = reports assessed",
-        ("dbr_sought_reports", "-dbr_notretrieved_reports"),
+        "reports sought − reports not retrieved − awaiting assessment = reports assessed",
+        ("dbr_sought_reports", "-dbr_notretrieved_reports", "-dbr_pending"),
         "dbr_assessed",
     ),
     (
-        "reports assessed − reports excluded − awaiting assessment = new reports",
-        ("dbr_assessed", "-dbr_excluded", "-dbr_pending"),
+        "reports assessed − reports excluded = new reports",
+        ("dbr_assessed", "-dbr_excluded"),
         "new_reports",
     ),
 )

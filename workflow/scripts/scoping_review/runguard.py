@@ -25,6 +25,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -163,27 +164,43 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
     log_path = results / SNAKEMAKE_LOG
     log_path.parent.mkdir(parents=True, exist_ok=True)
     parent = os.getpid()
-    with open(log_path, "w", encoding="utf-8") as log:
+    # Snakemake writes to the log file itself, not to a pipe: a pipe with no reader (the CLI
+    # killed) makes its shutdown on SIGTERM hang; the CLI follows the file for progress lines.
+    with (
+        open(log_path, "w", encoding="utf-8") as log,
+        open(log_path, encoding="utf-8", errors="replace") as follow,
+    ):
         proc = subprocess.Popen(
             list(cmd),
-            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
             stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
             pass_fds=(lock.fd,),
             preexec_fn=lambda: _die_with_parent(parent),  # the CLI runs no threads
         )
         lock.add_pid(proc.pid, "snakemake")
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            log.flush()
-            if _PROGRESS.match(line):
-                print(line.rstrip(), flush=True)
-        rc = proc.wait()
+        rc = None
+        while rc is None:
+            rc = proc.poll()
+            _show_progress(follow)
+            if rc is None:
+                time.sleep(0.1)
+        _show_progress(follow)
     if rc != 0:
         print_failure(results, log_path, rc)
     return rc
+
+
+def _show_progress(follow: IO[str]) -> None:
+    """Print the progress lines Snakemake wrote since the last call."""
+    while True:
+        start = follow.tell()
+        line = follow.readline()
+        if not line.endswith("\n"):  # nothing new, or a line still being written
+            follow.seek(start)
+            return
+        if _PROGRESS.match(line):
+            print(line.rstrip(), flush=True)
 
 
 def _snakemake_error(log_text: str) -> list[str]:

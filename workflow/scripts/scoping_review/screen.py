@@ -24,6 +24,7 @@ from . import agreement as agr
 from . import schemas
 from .ledger import Count, Emitter
 from .normalize import strip_diacritics
+from .wording import stage_name
 
 STAGES = ("title_abstract", "full_text")
 DECISIONS: dict[str, tuple[str, ...]] = {
@@ -666,11 +667,12 @@ def screen_counts(
     def c(cid: str, values: list[str], unit: str, label: str, kind: str) -> Count:
         return emit.count(cid, values, unit=unit, label=label, id_kind=kind)
 
-    screened = pl.col("title_abstract").is_not_null()
+    # done, not waiting: a pending study is counted as pending, never as screened or assessed
+    screened = pl.col("title_abstract").is_in(["include", "exclude"])
     ta_excl = pl.col("title_abstract") == "exclude"
     sought = pl.col("title_abstract") == "include"
     not_retrieved = pl.col("full_text") == "not_retrieved"
-    assessed = sought & ~not_retrieved
+    assessed = sought & pl.col("full_text").is_in(["include", "exclude"])
     ft_excl = pl.col("full_text") == "exclude"
     included = pl.col("final") == "included"
     labels = {cr["code"]: cr["label"] for cr in criteria}
@@ -687,21 +689,21 @@ def screen_counts(
             "records_screened",
             ids(screened, "record_id"),
             "records",
-            "Records screened",
+            "Records screened by title and abstract",
             "record_id",
         ),
         c(
             "records_excluded",
             ids(ta_excl, "record_id"),
             "records",
-            "Records excluded at title/abstract",
+            "Records excluded at title and abstract",
             "record_id",
         ),
         c(
             "records_pending",
             ids(pl.col("title_abstract") == "pending", "record_id"),
             "records",
-            "Records awaiting title/abstract screening",
+            "Records awaiting title and abstract screening",
             "record_id",
         ),
         c("dbr_sought_reports", ids(sought), "reports", "Reports sought for retrieval", "study_id"),
@@ -744,7 +746,7 @@ def screen_counts(
                 f"records_excluded.{code}",
                 ids(ta_excl & (pl.col("title_abstract_reason") == code), "record_id"),
                 "records",
-                f"Excluded at title/abstract: {labels.get(code, code)}",
+                f"Excluded at title and abstract: {labels.get(code, code)}",
                 "record_id",
             )
         )
@@ -784,7 +786,7 @@ def screen_counts(
                     f"pending.{stage}.{pk}",
                     ids(cond, col),
                     unit,
-                    f"Awaiting {stage.replace('_', '/')} screening: {pk.replace('_', ' ')}",
+                    f"Awaiting {stage_name(stage)} screening: {pk.replace('_', ' ')}",
                     kind,
                 )
             )
@@ -798,7 +800,7 @@ def dual_counts(conflicts: pl.DataFrame, decisions: pl.DataFrame) -> list[Count]
     for stage in STAGES:
         pairs = independent_pairs(decisions, stage)
         same = pairs.filter(pl.col("decision_a") == pl.col("decision_b"))
-        where = f"at {stage.replace('_', '/')}"
+        where = f"at {stage_name(stage)}"
         counts.append(
             emit.count(
                 f"agreement.{stage}.compared",

@@ -16,6 +16,7 @@ import polars as pl
 from .ledger import Count, Emitter
 from .screen import CONSENSUS, DECISIONS, STAGES, Settings, slug
 from .spreadsheet import Worksheet
+from .wording import stage_name
 
 INFO_COLUMNS = ("study_id", "title", "authors", "year", "journal", "doi_link", "abstract")
 FILL_COLUMNS = ("reviewer", "decision", "reason", "note", "date")
@@ -177,7 +178,7 @@ def worklist_counts(lists: Mapping[tuple[str, str], pl.DataFrame]) -> list[Count
             f"worklist.{stage}.{slug(reviewer)}",
             frame["study_id"].to_list(),
             unit="studies",
-            label=f"Studies on the {stage.replace('_', '/')} worklist of {reviewer}",
+            label=f"Studies on the {stage_name(stage)} worklist of {reviewer}",
             id_kind="study_id",
         )
         for (stage, reviewer), frame in sorted(lists.items())

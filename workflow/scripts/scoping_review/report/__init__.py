@@ -250,7 +250,8 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "searches": render.searches_view(config, ledger),
         "sources": render.sources_view(ledger, config),
         "criteria": render.criteria_view(config),
-        "screening": checklist.screening_text(config),
+        "screening": checklist.screening_text(config, ledger),
+        "in_progress": checklist.progress_text(ledger) if checklist.in_progress(ledger) else None,
         "screening_results": render.screening_view(
             config, ledger, inputs.screening_status, inputs.carryover, inputs.lookup
         ),

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from ..screen import Settings
 from ..spreadsheet import safe_text
+from ..wording import STAGE_NAMES, stage_name
 from .counts import Ledger, author_text, literal
 
 # Report sections (anchor → heading); sub-anchors point inside a section.
@@ -51,15 +52,6 @@ _NUMBER_WORDS = {
     10: "ten",
 }
 
-STAGE_NAMES = {
-    "title_abstract": "title and abstract",
-    "full_text": "full text",
-}
-
-
-def stage_name(stage: str) -> str:
-    return STAGE_NAMES.get(stage, stage.replace("_", " "))
-
 
 def text(value: Any, why: str = "text") -> Markup:
     """Config or table text: escaped, and marked literal when it carries digits of its own."""
@@ -89,36 +81,78 @@ def _who(k: int) -> Markup:
     return escape(words) if words else literal(k, "config value")
 
 
-def screening_text(config: dict[str, Any]) -> Markup:
-    """Who screened, from ``screening.stages.<stage>.reviewers`` (else ``reviewers_per_stage``)."""
+def in_progress(ledger: Ledger | None) -> bool:
+    return ledger is not None and any(
+        ledger.has(c) and ledger.positive(c) for c in ("records_pending", "dbr_pending")
+    )
+
+
+def progress_text(ledger: Ledger) -> Markup:
+    """What screening has done so far and what waits, for a review in progress."""
+    return Markup(
+        "Screening is in progress: so far {} records have been screened by {} and {} await "
+        "screening; {} reports have been assessed in {} and {} await assessment."
+    ).format(
+        ledger.n("records_screened"),
+        stage_name("title_abstract"),
+        ledger.n("records_pending"),
+        ledger.n("dbr_assessed"),
+        stage_name("full_text"),
+        ledger.n("dbr_pending"),
+    )
+
+
+def screening_text(config: dict[str, Any], ledger: Ledger | None = None) -> Markup:
+    """Who screens, from ``screening.stages.<stage>.reviewers`` (else ``reviewers_per_stage``).
+
+    With a ``ledger`` of a review still in progress it describes the plan in the present tense
+    and then what has been done so far; once nothing is pending, what took place.
+    """
     per_stage = _reviewers(config)
     if per_stage is None:
         return Markup("The number of reviewers per screening stage is not configured.")
+    done = not in_progress(ledger)
+    both = Markup("at each stage ({}, then {})").format(
+        stage_name("title_abstract"), stage_name("full_text")
+    )
     ks = set(per_stage.values())
     if ks == {1}:
-        return Markup(
-            "Single-reviewer screening: at each stage (title and abstract, then full text) "
-            "every record was screened by one reviewer."
-        )
-    if len(ks) == 1:
-        return Markup(
-            "Dual screening: at each stage (title and abstract, then full text) every record was "
-            "screened independently by {} reviewers, and disagreements were resolved before the "
-            "decision was recorded."
-        ).format(_who(ks.pop()))
-    parts = []
-    for stage, k in per_stage.items():
-        name = stage_name(stage).capitalize()
-        if k == 1:
-            parts.append(Markup("{}: single-reviewer screening (one reviewer)").format(name))
-        else:
-            parts.append(
-                Markup("{}: dual screening, independently by {} reviewers").format(name, _who(k))
+        plan = (
+            Markup("Single-reviewer screening: {} every record was screened by one reviewer.")
+            if done
+            else Markup("Single-reviewer screening: {} every record is screened by one reviewer.")
+        ).format(both)
+    elif len(ks) == 1:
+        plan = (
+            Markup(
+                "Dual screening: {} every record was screened independently by {} reviewers, "
+                "and disagreements were resolved before the decision was recorded."
             )
-    return Markup(
-        "{}. Disagreements between independent reviewers were resolved before the decision "
-        "was recorded."
-    ).format(Markup("; ").join(parts))
+            if done
+            else Markup(
+                "Dual screening: {} every record is screened independently by {} reviewers, "
+                "and disagreements are resolved before the decision is recorded."
+            )
+        ).format(both, _who(ks.pop()))
+    else:
+        parts = []
+        for stage, k in per_stage.items():
+            name = stage_name(stage).capitalize()
+            if k == 1:
+                parts.append(Markup("{}: single-reviewer screening (one reviewer)").format(name))
+            else:
+                parts.append(
+                    Markup("{}: dual screening, independently by {} reviewers").format(
+                        name, _who(k)
+                    )
+                )
+        plan = Markup(
+            "{}. Disagreements between independent reviewers {} resolved before the decision "
+            "{} recorded."
+        ).format(Markup("; ").join(parts), "were" if done else "are", "was" if done else "is")
+    if done or ledger is None:
+        return plan
+    return Markup("{} {}").format(plan, progress_text(ledger))
 
 
 def _item6(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
@@ -172,7 +206,7 @@ def _item8(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]])
 
 def _item9(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
     return Markup("{} Decisions and reasons are read from the screening workbooks.").format(
-        screening_text(config)
+        screening_text(config, ledger)
     )
 
 
@@ -188,11 +222,14 @@ def _item11(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]
 
 
 def _item14(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
-    return Markup(
+    found = Markup(
         'See the <a href="#prisma">PRISMA flow diagram</a>: {} records screened, {} reports '
         "assessed for eligibility and {} studies included; exclusion reasons are listed per "
         "stage in the diagram."
     ).format(ledger.n("records_screened"), ledger.n("dbr_assessed"), ledger.n("new_studies"))
+    if in_progress(ledger):
+        return Markup("{} {}").format(found, progress_text(ledger))
+    return found
 
 
 def _item15(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:

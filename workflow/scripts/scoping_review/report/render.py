@@ -15,7 +15,8 @@ from typing import Any
 import jinja2
 import polars as pl
 
-from .checklist import ANCHORS, stage_name, text
+from ..wording import stage_name
+from .checklist import ANCHORS, text
 from .counts import Ledger, author_text, format_count, literal, slug
 
 SEVERITIES = ("error", "warning", "info")
@@ -483,6 +484,7 @@ def render_html(env: jinja2.Environment, context: dict[str, Any], ledger: Ledger
         num=ledger.n,
         pct=ledger.pct,
         has=ledger.has,
+        positive=ledger.positive,
         literal=literal,
         anchors=ANCHORS,
     )
