@@ -92,16 +92,15 @@ def test_sigkill_mid_run_then_rerun_matches_an_uninterrupted_run(
 
 def test_a_second_concurrent_run_is_refused(uninterrupted: Path) -> None:
     """The OS run lock: while one run holds the directory, another is refused clearly."""
-    import fcntl
+    from scoping_review import runguard
 
-    lock = uninterrupted / ".snakemake" / "scoping-review-run.lock"
-    with open(lock, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with runguard.hold(uninterrupted):
         result = subprocess.run(
             cli_run(uninterrupted), capture_output=True, text=True, timeout=120, check=False
         )
-    assert result.returncode == 1
-    assert "another scoping-review run is active" in result.stderr
+    assert result.returncode == 4
+    assert "another scoping-review run or update is writing" in result.stderr
+    assert f"pid {os.getpid()}" in result.stderr
 
 
 def test_records_lost_between_stages_fail_the_run(

@@ -297,5 +297,5 @@ def test_a_second_update_is_refused_while_one_runs(tmp_path: Path) -> None:
     with update_mod.update_lock(tmp_path / "results"):
         busy = update(tmp_path)
     assert busy.returncode == versions.EXIT_LOCKED
-    assert "another update is running" in busy.stderr
+    assert "another scoping-review run or update is writing" in busy.stderr
     assert not (tmp_path / "results/01_import").exists()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
@@ -171,9 +172,13 @@ def test_manifest_is_a_process_run_crate() -> None:
 
 def test_update_lock_is_exclusive_and_released(tmp_path: Path) -> None:
     with update.update_lock(tmp_path / "results") as path:
-        assert path.read_text().strip().isdigit()
+        assert path.read_text().split() == ["cli", str(os.getpid())]
+        assert path == tmp_path / ".snakemake/scoping-review.lock"
         with (
-            pytest.raises(update.LockBusy, match="another update is running"),
+            pytest.raises(
+                update.LockBusy,
+                match=r"another scoping-review run or update is writing .* \(pid \d+\)",
+            ),
             update.update_lock(tmp_path / "results"),
         ):
             pass

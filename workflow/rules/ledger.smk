@@ -24,6 +24,7 @@ rule quality:
         code_version=CODE_VERSION,
         quality=config.get("quality", {}),
         charting=config["charting"],
+        searches=config["searches"],
     script:
         "../scripts/quality.py"
 

@@ -24,5 +24,6 @@ rule screen:
         code_version=CODE_VERSION,
         screening=config["screening"],
         criteria=config["criteria"],
+        searches=config["searches"],
     script:
         "../scripts/screen.py"

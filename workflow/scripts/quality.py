@@ -1,8 +1,22 @@
 """Adapter: data-quality checks and manuscript claims vs the stage ledgers (rule quality)."""
 
+import datetime
+import os
+
 import polars as pl
 
 from scoping_review import ledger, quality, schemas, storage
+
+
+def run_date() -> str:
+    """Today (UTC), or the day of ``SOURCE_DATE_EPOCH`` when set (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch
+        else datetime.datetime.now(datetime.UTC)
+    )
+    return moment.date().isoformat()
 
 
 def main(smk) -> None:
@@ -36,7 +50,9 @@ def main(smk) -> None:
     title_field = smk.params.charting.get("title_field")
     if title_field:
         findings += quality.title_mismatches(charting, studies, title_field)
-    findings += quality.import_findings(storage.read_table(smk.input.files, schemas.FILES))
+    files = storage.read_table(smk.input.files, schemas.FILES)
+    findings += quality.import_findings(files)
+    findings += quality.search_findings(files, smk.params.searches, run_date())
     findings += quality.segment_findings(segments)
     findings += quality.threshold_findings(
         storage.read_table(smk.input.prevalence, schemas.PREVALENCE)

@@ -14,8 +14,10 @@ def main(smk) -> None:
     settings = screen.Settings.from_config(cfg)
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
-    # carry-over needs only when each record was searched and whether it has an abstract
-    records = pl.read_parquet(smk.input.records, columns=["record_id", "search_date", "abstract"])
+    # carry-over needs each record's search (its round) and whether it has an abstract
+    records = pl.read_parquet(
+        smk.input.records, columns=["record_id", "source_id", "search_date", "abstract"]
+    )
     sheets = [
         screen.Sheet(
             name=s["path"],
@@ -36,7 +38,8 @@ def main(smk) -> None:
     ]
     agreement = screen.agreement_table(decisions, settings)
     conflicts = screen.conflicts_table(decisions)
-    carried = screen.carry_over(clusters, records, decisions)
+    rounds = {str(search["id"]): int(search.get("round", 1)) for search in smk.params.searches}
+    carried = screen.carry_over(clusters, records, decisions, rounds)
     lists = worklists.worklists(studies, status, decisions, settings)
     counts = [
         *screen.screen_counts(

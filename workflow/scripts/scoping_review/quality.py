@@ -124,6 +124,49 @@ def import_findings(files: pl.DataFrame) -> list[dict[str, object]]:
     ]
 
 
+def search_findings(
+    files: pl.DataFrame, searches: Sequence[Mapping[str, Any]], today: str
+) -> list[dict[str, object]]:
+    """The same export file (same bytes) under two searches; a search dated after ``today``.
+
+    A file listed twice is read twice: its records count once per search and then merge as
+    duplicates, which inflates records identified. A future search date is most likely a typo.
+    """
+    findings = []
+    same = (
+        files.group_by("sha256")
+        .agg(pl.col("source_id").unique().sort(), pl.col("path").unique().sort())
+        .filter(pl.col("source_id").list.len() > 1)
+        .sort("sha256")
+    )
+    for sources, paths in same.select("source_id", "path").rows():
+        shown = " and ".join(paths)
+        findings.append(
+            _issue(
+                "same_file_in_two_searches",
+                "warning",
+                shown,
+                f"{shown}: the same export file is listed under searches "
+                f"{', '.join(sources)}; its records are counted in each search and then merged "
+                "as duplicates",
+                "config/config.yaml: searches",
+            )
+        )
+    for i, search in enumerate(searches):
+        date = str(search.get("date", ""))[:10]
+        if date > today:
+            findings.append(
+                _issue(
+                    "search_date_future",
+                    "warning",
+                    str(search.get("id")),
+                    f"search {search.get('id')!r} is dated {date}, after the run date {today}",
+                    f"config/config.yaml: searches/{i}/date",
+                )
+            )
+    return findings
+
+
 def threshold_findings(prevalence: pl.DataFrame) -> list[dict[str, object]]:
     """Codebook codes that the review's own prevalence rule removes.
 

@@ -3,15 +3,16 @@
 An adapter like the CLI (it spawns processes and reads ``/proc``), shared by ``run`` and
 ``update``:
 
-- :func:`hold` takes an exclusive ``flock`` on ``results/.run.lock`` and writes the holder's
-  PID into it. A second writer is refused at once (:class:`LockBusy`, exit 4) with the PIDs.
+- :func:`hold` takes an exclusive ``flock`` on ``.snakemake/scoping-review.lock`` in the
+  review directory and writes the holder's PID into it. A second writer is refused at once
+  (:class:`LockBusy`, exit 4) with the PIDs.
 - :func:`run_workflow` starts Snakemake with the locked descriptor inherited
   (``pass_fds``), so the lock stays held while either process lives, and with
   ``PR_SET_PDEATHSIG``: when the CLI dies, even by ``kill -9``, Snakemake gets ``SIGTERM``
   and stops its jobs instead of going on as an orphan. Snakemake's output goes to
-  ``results/logs/snakemake.log``; the terminal gets its progress lines and, on failure, one
-  block per failed rule (what, where, what to do), written by the rule's adapter
-  (:func:`storage.open_log` installs the hook that writes it).
+  ``.snakemake/log/scoping-review-run.log``; the terminal gets its progress lines and, on
+  failure, one block per failed rule (what, where, what to do), written by the rule's
+  adapter (:func:`storage.open_log` installs the hook that writes it).
 - :func:`clear_stale_snakemake_lock` removes a lock Snakemake left in ``.snakemake/locks``
   only when no Snakemake process of an earlier run is alive in the directory.
 """
@@ -32,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-LOCK_NAME = ".run.lock"
-SNAKEMAKE_LOG = "logs/snakemake.log"
+LOCK_NAME = ".snakemake/scoping-review.lock"  # under the review directory
+SNAKEMAKE_LOG = ".snakemake/log/scoping-review-run.log"  # the last run's Snakemake output
 ERROR_SUFFIX = ".error"  # next to a rule's log: the one-block message of its failure
 _PR_SET_PDEATHSIG = 1
 # Snakemake lines worth showing on the terminal (all of them go to the log file)
@@ -70,8 +71,8 @@ def _holder(handle: IO[str]) -> str:
 def hold(directory: Path) -> Iterator[RunLock]:
     """The review's write lock, for the length of the ``with`` block (:class:`LockBusy`)."""
     results = directory / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    path = results / LOCK_NAME
+    path = directory / LOCK_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
     try:
         try:
@@ -161,7 +162,7 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
     results = directory / "results"
     for stale in error_files(results):
         stale.unlink()
-    log_path = results / SNAKEMAKE_LOG
+    log_path = directory / SNAKEMAKE_LOG
     log_path.parent.mkdir(parents=True, exist_ok=True)
     parent = os.getpid()
     # Snakemake writes to the log file itself, not to a pipe: a pipe with no reader (the CLI

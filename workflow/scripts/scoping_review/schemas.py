@@ -390,8 +390,9 @@ CARRYOVER = TableSchema(
         "adds_abstract": Bool,
     },
     required=("study_id", "stage", "record_id", "adds_abstract"),
-    description="records searched after the study's first decision at the stage; they inherit "
-    "its decisions; adds_abstract flags them for a second look",
+    description="records of a later search round than the one the study's first decision at "
+    "the stage was made in; they inherit its decisions; adds_abstract flags them for a second "
+    "look; screened_on is the earliest decision date, for display",
 )
 
 CHARTING = TableSchema(

@@ -1,7 +1,7 @@
 """``scoping-review update``: one unattended living-review update (an adapter, like the CLI).
 
-1. take the review's write lock (``results/.run.lock``, shared with ``scoping-review run``;
-   a second writer exits 4 at once);
+1. take the review's write lock (``.snakemake/scoping-review.lock``, shared with
+   ``scoping-review run``; a second writer exits 4 at once);
 2. run the workflow (Snakemake re-runs only what new exports or sheets affect);
 3. if studies await human screening, stop cleanly: the report with its worklists is written,
    no version is frozen, exit 3;
