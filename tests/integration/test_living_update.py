@@ -189,7 +189,8 @@ def test_ledger_counts_the_previous_version_and_the_changes(living: dict[str, An
     assert ledger_row(workdir, f"update.database_results.{ROUND2}")["ids"] == round2
     assert ledger_row(workdir, "update.duplicates")["ids"] == sorted(living["dup_records"])
     assert ledger_row(workdir, "update.excluded_other")["value"] == 0
-    assert ledger_row(workdir, "update.records_screened")["ids"] == sorted(living["new_records"])
+    # the new records await screening: pending, not screened
+    assert ledger_row(workdir, "update.records_screened")["ids"] == []
     assert ledger_row(workdir, "update.records_pending")["ids"] == sorted(living["new_records"])
     assert ledger_row(workdir, "update.new_studies")["value"] == 0
     assert ledger_row(workdir, "update.reconsidered_studies")["value"] == 0

@@ -1,0 +1,190 @@
+"""The pure parts of run safety (issue 17): config problems, error blocks, data-quality
+warnings on searches, carry-over by round, pending never counted as screened, and the
+wording of an interim report. The real runs are in tests/integration/test_run_safety.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from helpers import records
+from scoping_review import configcheck, dedupe, ledger, quality, screen, storage
+from scoping_review.report import Ledger
+from scoping_review.report.checklist import screening_text
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+TINY = (REPO / "tests/data/tiny_review/config/config.yaml").read_text()
+
+
+def test_yaml_error_names_file_line_and_column() -> None:
+    value, problem = configcheck.parse_yaml("a: 1\nb: [1, 2\nc: 3\n", "cfg.yaml")
+    assert value is None
+    assert problem is not None and problem.startswith("cfg.yaml, line 3, column 2: not valid YAML")
+
+
+@given(st.text(max_size=80))
+def test_parse_yaml_never_raises(text: str) -> None:
+    value, problem = configcheck.parse_yaml(text, "c.yaml")
+    assert problem is None or (value is None and problem.startswith("c.yaml"))
+
+
+def test_unexpected_key_is_named() -> None:
+    config = yaml.safe_load(TINY)
+    config["searches"][0]["fles"] = ["x.ris"]
+    lines = configcheck.schema_problems(config, SCHEMA, "c.yaml")
+    assert lines == [
+        "c.yaml: searches/0: Additional properties are not allowed ('fles' was unexpected)"
+    ]
+    assert configcheck.schema_problems([1], SCHEMA, "c.yaml")[0].startswith("c.yaml: (top level)")
+
+
+def test_every_listed_file_is_checked() -> None:
+    config = yaml.safe_load(TINY)
+    listed = configcheck.listed_files(config)
+    assert ("search 'bib'", "searches/1/files/0", "inputs/extra.bib") in listed
+    assert (
+        "full_text screening sheet",
+        "screening/sheets/1/path",
+        "inputs/full_text.csv",
+    ) in listed
+    assert {key for _, key, _ in listed} >= {"charting/sheet", "coding/codebook"}
+    missing = configcheck.missing_files(config, lambda p: p != "inputs/full_text.csv", "c.yaml")
+    assert missing == [
+        "c.yaml: screening/sheets/1/path: full_text screening sheet lists inputs/full_text.csv, "
+        "which does not exist"
+    ]
+    assert configcheck.what_to_do(missing) == configcheck.WHAT_TO_DO_FILE
+    everything = configcheck.problems(TINY, SCHEMA, lambda p: True, "c.yaml")
+    assert everything == []
+
+
+def test_error_block_for_an_input_problem_and_for_a_bug() -> None:
+    block = storage.error_block("screen", ValueError("s.csv, row 3: bad\nmore"), "logs/s.log")
+    assert block.splitlines() == [
+        "error in rule screen:",
+        "  s.csv, row 3: bad",
+        "  more",
+        "  what to do: correct the file, row or config key named above, then run the same "
+        "command again",
+        "  details: logs/s.log",
+    ]
+    bug = storage.error_block("screen", KeyError("x"), "logs/s.log")
+    assert "internal error KeyError" in bug and "bug in scoping-review" in bug
+
+
+def test_same_file_under_two_searches_and_future_dates_are_warnings() -> None:
+    files = pl.DataFrame(
+        {
+            "source_id": ["a", "b", "c"],
+            "path": ["x.ris", "x.ris", "y.ris"],
+            "sha256": ["1" * 64, "1" * 64, "2" * 64],
+        }
+    )
+    searches = [
+        {"id": "a", "date": "2025-01-01"},
+        {"id": "b", "date": "2025-06-02"},
+        {"id": "c", "date": "2025-06-01"},
+    ]
+    found = quality.search_findings(files, searches, "2025-06-01")
+    assert [f["check"] for f in found] == ["same_file_in_two_searches", "search_date_future"]
+    assert "listed under searches a, b" in str(found[0]["message"])
+    assert "'b' is dated 2025-06-02, after the run date 2025-06-01" in str(found[1]["message"])
+    assert found[1]["where"] == "config/config.yaml: searches/1/date"
+
+
+@pytest.fixture
+def two_rounds() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Round 1 (searched 2025-01-01) and a round-2 duplicate searched 2025-02-01."""
+    recs = records(
+        [
+            {"record_id": "r1:1", "title": "A distinct study title number one", "year": 2020,
+             "search_date": "2025-01-01", "doi": "10.1/1"},
+            {"record_id": "r2:1", "title": "A distinct study title number one", "year": 2020,
+             "search_date": "2025-02-01", "doi": "10.1/1", "abstract": "An abstract."},
+        ]
+    )  # fmt: skip
+    clusters, _ = dedupe.deduplicate(recs)
+    return recs, clusters
+
+
+def decisions(clusters: pl.DataFrame, date: str) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        {"record_id": ["r1:1"], "decision": ["include"], "reviewer": ["AB"], "date": [date]}
+    )
+    return screen.read_decisions([screen.Sheet("ta.csv", "title_abstract", frame)], clusters, [])
+
+
+@pytest.mark.parametrize("decided", ["2025-01-15", "2025-03-01"])
+def test_carry_over_by_round_whatever_the_dates(
+    two_rounds: tuple[pl.DataFrame, pl.DataFrame], decided: str
+) -> None:
+    recs, clusters = two_rounds
+    carried = screen.carry_over(clusters, recs, decisions(clusters, decided), {"r1": 1, "r2": 2})
+    assert carried["record_id"].to_list() == ["r2:1"]
+    assert carried["adds_abstract"].to_list() == [True]
+    counts = {c.count_id: c.value for c in screen.carry_over_counts(carried)}
+    assert counts["screen.carried_over"] == 1
+
+
+def test_same_round_records_are_not_carried_over(
+    two_rounds: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    recs, clusters = two_rounds
+    both_round_1 = {"r1": 1, "r2": 1}
+    carried = screen.carry_over(clusters, recs, decisions(clusters, "2025-03-01"), both_round_1)
+    assert carried.is_empty()
+
+
+def test_pending_is_never_counted_as_screened_or_assessed() -> None:
+    studies = pl.DataFrame(
+        {"study_id": ["S1", "S2", "S3"], "representative_record_id": ["a:1", "a:2", "a:3"]}
+    )
+    status = pl.DataFrame(
+        {
+            "study_id": ["S1", "S2", "S3"],
+            "title_abstract": ["include", "include", "pending"],
+            "title_abstract_reason": [None, None, None],
+            "full_text": ["include", "pending", None],
+            "full_text_reason": [None, None, None],
+            "final": ["included", "pending", "pending"],
+            "pending_kind": [None, "not_screened", "not_screened"],
+        }
+    )
+    auto = pl.DataFrame(
+        {"study_id": [], "rule_id": []}, schema={"study_id": pl.String, "rule_id": pl.String}
+    )
+    counts = {c.count_id: c for c in screen.screen_counts(status, studies, auto, [])}
+    assert counts["records_screened"].ids == ("a:1", "a:2")
+    assert counts["records_pending"].ids == ("a:3",)
+    assert counts["dbr_assessed"].ids == ("S1",)
+    assert counts["dbr_pending"].ids == ("S2",)
+    values = {k: c.value for k, c in counts.items()}
+    values.update(database_results=3, duplicates=0, excluded_automatic=0, excluded_other=0)
+    assert ledger.check_identities(values) == []
+    assert "title/abstract" not in counts["records_excluded"].label
+
+
+def flow_ledger(**values: int) -> Ledger:
+    counts = [
+        ledger.count_of(k, [f"x{i}" for i in range(v)], unit="records", label=k, stage="t",
+                        rule="t", id_kind="record_id")
+        for k, v in values.items()
+    ]  # fmt: skip
+    return Ledger(ledger.to_frame(counts, {"in.csv": "0" * 64}))
+
+
+def test_methods_describe_the_screening_that_took_place() -> None:
+    config = {"screening": {"reviewers_per_stage": 1}}
+    waiting = flow_ledger(records_screened=0, records_pending=5, dbr_assessed=0, dbr_pending=0)
+    text = str(screening_text(config, waiting))
+    assert "every record is screened by one reviewer" in text
+    assert "Screening is in progress" in text and "records have been screened" in text
+    done = flow_ledger(records_screened=5, records_pending=0, dbr_assessed=2, dbr_pending=0)
+    text = str(screening_text(config, done))
+    assert "every record was screened by one reviewer" in text and "in progress" not in text
