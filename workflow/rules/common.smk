@@ -15,7 +15,7 @@ def check_listed_files():
     )
     if missing:
         raise WorkflowError(
-            "\n".join([*missing, "what to do: " + configcheck.WHAT_TO_DO_FILE])
+            "\n".join([*missing, f"what to do: {configcheck.WHAT_TO_DO_FILE}"])
         )
 
 
