@@ -263,6 +263,29 @@ def test_kill_9_of_the_cli_alone_takes_snakemake_with_it(base: Path, tmp_path: P
     assert differing == []
 
 
+def test_snakemake_lock_of_a_live_plain_snakemake_run_is_not_cleared(tmp_path: Path) -> None:
+    """A Snakemake run started without the CLI holds only Snakemake's own lock: the CLI sees
+    the live process working in the directory and refuses instead of unlocking it."""
+    workdir = fresh(tmp_path)
+    plain = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+         "--directory", str(workdir), "--cores", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    locks = workdir / ".snakemake/locks"
+    deadline = time.monotonic() + 120
+    while not any(locks.glob("*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert any(locks.glob("*")), "the plain run never locked"
+    refused = run_cli(workdir)
+    plain.wait(timeout=600)
+    assert refused.returncode == 4, refused.stderr
+    assert f"a Snakemake process of an earlier run is still working in {workdir}" in refused.stderr
+    assert str(plain.pid) in refused.stderr
+    assert "removing the lock" not in refused.stderr
+    assert plain.returncode == 0
+
+
 # -- 3. one clear block per error ------------------------------------------------------------
 
 

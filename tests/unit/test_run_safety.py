@@ -188,3 +188,16 @@ def test_methods_describe_the_screening_that_took_place() -> None:
     done = flow_ledger(records_screened=5, records_pending=0, dbr_assessed=2, dbr_pending=0)
     text = str(screening_text(config, done))
     assert "every record was screened by one reviewer" in text and "in progress" not in text
+
+
+@pytest.mark.parametrize("command", ["explain", "counts"])
+def test_subcommand_errors_are_one_block(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scoping_review import cli
+
+    missing = tmp_path / "none.parquet"
+    args = [command, "new_studies"] if command == "explain" else [command]
+    assert cli.main([*args, "--ledger", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert str(missing) in err and "what to do:" in err and "Traceback" not in err
