@@ -80,7 +80,9 @@ def _run(args: argparse.Namespace) -> int:
     except runguard.LockBusy as err:
         print(f"error: {err}", file=sys.stderr)
         return versions.EXIT_LOCKED
-    return versions.EXIT_OK if rc == 0 else versions.EXIT_ERROR
+    if rc in (0, runguard.INTERRUPTED):
+        return rc
+    return versions.EXIT_ERROR
 
 
 def _update(args: argparse.Namespace) -> int:

@@ -41,6 +41,9 @@ _PR_SET_PDEATHSIG = 1
 _PROGRESS = re.compile(r"^(\d+ of \d+ steps \(.*\) done|Nothing to be done)")
 
 
+INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
+
+
 class LockBusy(RuntimeError):
     """Another process writes this review's results: the message names its PID(s)."""
 
@@ -181,11 +184,20 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
         )
         lock.add_pid(proc.pid, "snakemake")
         rc = None
-        while rc is None:
-            rc = proc.poll()
-            _show_progress(follow)
-            if rc is None:
-                time.sleep(0.1)
+        try:
+            while rc is None:
+                rc = proc.poll()
+                _show_progress(follow)
+                if rc is None:
+                    time.sleep(0.1)
+        except KeyboardInterrupt:  # Ctrl-C reached Snakemake too: let it stop its jobs
+            proc.wait()
+            print(
+                "error: interrupted; run the same command again to finish (unfinished outputs "
+                "are redone)",
+                file=sys.stderr,
+            )
+            return INTERRUPTED
         _show_progress(follow)
     if rc != 0:
         print_failure(results, log_path, rc)

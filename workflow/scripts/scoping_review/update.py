@@ -174,8 +174,11 @@ def run_update(
     try:
         with runguard.hold(workdir) as lock:
             start_time = _now()
-            cmd = snakemake_command(snakefile, workdir, cores, profile, extra)
-            base = [*snakemake_command(snakefile, workdir, cores, profile, ())]
+            # holding the lock with no earlier run alive, half-written outputs are redone
+            cmd = snakemake_command(
+                snakefile, workdir, cores, profile, ["--rerun-incomplete", *extra]
+            )
+            base = snakemake_command(snakefile, workdir, cores, profile, ())
             runguard.clear_stale_snakemake_lock(workdir, base)
             t0 = time.monotonic()
             rc = runguard.run_workflow(cmd, workdir, lock)
