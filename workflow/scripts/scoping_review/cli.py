@@ -231,7 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run the workflow on a review directory")
+    run = sub.add_parser(
+        "run",
+        help="run the workflow on a review directory",
+        description="Exit status: 0 done, 1 bad config, bad input or failed job (one block on "
+        "stderr), 2 usage error, 4 another run or update is writing this review, 130 "
+        "interrupted. Snakemake's output: .snakemake/log/scoping-review-run.log.",
+    )
     run.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
     run.add_argument("--cores", default="2")
     run.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="passed on to snakemake")
@@ -243,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"Exit status: {versions.EXIT_OK} done (version frozen or nothing changed), "
         f"{versions.EXIT_ERROR} workflow error, {versions.EXIT_USAGE} usage error, "
         f"{versions.EXIT_PENDING} studies await screening (report written, no version), "
-        f"{versions.EXIT_LOCKED} another update is running.",
+        f"{versions.EXIT_LOCKED} another run or update is writing this review.",
     )
     upd.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
     upd.add_argument("--cores", default="2")

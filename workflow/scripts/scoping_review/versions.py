@@ -31,7 +31,7 @@ EXIT_OK = 0  # a new version was frozen, or nothing changed since the newest ver
 EXIT_ERROR = 1  # the workflow failed (bad input, broken contract, ...): a real error
 EXIT_USAGE = 2  # bad command line or configuration
 EXIT_PENDING = 3  # ran cleanly, but studies await human screening: no version frozen
-EXIT_LOCKED = 4  # another update of the same review is running
+EXIT_LOCKED = 4  # another run or update of the same review holds its write lock
 
 
 @dataclass(frozen=True)
