@@ -192,7 +192,10 @@ def test_update_help_documents_the_exit_statuses(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit):
         cli.main(["update", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "3 studies await screening" in out and "4 another run or update is writing this review" in out
+    assert (
+        "3 studies await screening" in out
+        and "4 another run or update is writing this review" in out
+    )
     assert "1 workflow error" in out
 
 

@@ -160,8 +160,20 @@ def error_files(results: Path) -> list[Path]:
     return sorted((results / "logs").rglob(f"*{ERROR_SUFFIX}"))
 
 
+# Snakemake options that ask for a listing rather than a run: their output is the point
+_LISTING = frozenset(
+    {"-n", "--dry-run", "--dryrun", "-S", "--summary", "-D", "--detailed-summary",
+     "--list-rules", "--list", "-l", "--dag", "--rulegraph", "--filegraph", "--lint"}
+)  # fmt: skip
+
+
 def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
-    """Run Snakemake under ``lock``; returns its exit status, having printed any failure."""
+    """Run Snakemake under ``lock``; returns its exit status, having printed any failure.
+
+    The terminal gets Snakemake's progress lines (all of its output when the command asks
+    for a listing such as ``--dry-run``); the whole output is in ``SNAKEMAKE_LOG``.
+    """
+    echo_all = any(arg in _LISTING for arg in cmd)
     results = directory / "results"
     for stale in error_files(results):
         stale.unlink()
@@ -187,7 +199,7 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
         try:
             while rc is None:
                 rc = proc.poll()
-                _show_progress(follow)
+                _show_progress(follow, echo_all)
                 if rc is None:
                     time.sleep(0.1)
         except KeyboardInterrupt:  # Ctrl-C reached Snakemake too: let it stop its jobs
@@ -198,21 +210,21 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
                 file=sys.stderr,
             )
             return INTERRUPTED
-        _show_progress(follow)
+        _show_progress(follow, echo_all)
     if rc != 0:
         print_failure(results, log_path, rc)
     return rc
 
 
-def _show_progress(follow: IO[str]) -> None:
-    """Print the progress lines Snakemake wrote since the last call."""
+def _show_progress(follow: IO[str], echo_all: bool) -> None:
+    """Print the progress lines (or all lines) Snakemake wrote since the last call."""
     while True:
         start = follow.tell()
         line = follow.readline()
         if not line.endswith("\n"):  # nothing new, or a line still being written
             follow.seek(start)
             return
-        if _PROGRESS.match(line):
+        if echo_all or _PROGRESS.match(line):
             print(line.rstrip(), flush=True)
 
 
