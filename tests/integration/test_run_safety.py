@@ -256,6 +256,11 @@ def test_kill_9_of_the_cli_alone_takes_snakemake_with_it(base: Path, tmp_path: P
     while alive(pids["snakemake"]) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(pids["snakemake"]), "Snakemake outlived the CLI"
+    # a job Snakemake had started finishes on its own; until then a new run is refused
+    from scoping_review import runguard
+
+    while runguard.snakemake_processes(workdir) and time.monotonic() < deadline + 120:
+        time.sleep(0.1)
     ok(run_cli(workdir))
     expected = outputs(base)
     assert outputs(workdir) == expected

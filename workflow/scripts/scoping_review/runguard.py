@@ -8,8 +8,8 @@ An adapter like the CLI (it spawns processes and reads ``/proc``), shared by ``r
   (:class:`LockBusy`, exit 4) with the PIDs.
 - :func:`run_workflow` starts Snakemake with the locked descriptor inherited
   (``pass_fds``), so the lock stays held while either process lives, and with
-  ``PR_SET_PDEATHSIG``: when the CLI dies, even by ``kill -9``, Snakemake gets ``SIGTERM``
-  and stops its jobs instead of going on as an orphan. Snakemake's output goes to
+  ``PR_SET_PDEATHSIG``: when the CLI dies, even by ``kill -9``, Snakemake is killed with it
+  instead of going on as an orphan. Snakemake's output goes to
   ``.snakemake/log/scoping-review-run.log``; the terminal gets its progress lines and, on
   failure, one block per failed rule (what, where, what to do), written by the rule's
   adapter (:func:`storage.open_log` installs the hook that writes it).
@@ -149,9 +149,15 @@ def clear_stale_snakemake_lock(directory: Path, snakemake_base: Sequence[str]) -
 
 
 def _die_with_parent(parent: int) -> None:
-    """In the child before exec: SIGTERM when the parent dies (and now, if it already has)."""
+    """In the child before exec: SIGKILL when the parent dies (and now, if it already has).
+
+    SIGKILL, not SIGTERM: Snakemake's SIGTERM handler can hang when a second SIGTERM arrives
+    (the whole process group terminated, then the parent's death), and a hung Snakemake would
+    hold the lock for ever. Jobs it had started finish on their own; until they have, the next
+    run sees them working in the directory and is refused (exit 4).
+    """
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
 
