@@ -335,7 +335,7 @@ def surnames_frame(frame: pl.DataFrame, col: str, max_authors: int) -> pl.Series
     )
 
 
-JOURNAL_STOPWORDS = ("the", "of", "and", "in", "for", "on", "de", "la", "der", "und", "et", "a")
+JOURNAL_STOPWORDS = ("the", "of", "and", "in", "for", "on", "de", "la", "der", "und", "et")
 
 
 def journal_expr(col: str | pl.Expr) -> pl.Expr:
