@@ -320,6 +320,7 @@ def leave_one_set_out() -> dict[str, Any]:
 
     held: dict[str, Any] = {}
     for fold in folds:
+
         def train_key(k: int, fold: str = fold) -> tuple[float, float, float]:
             train = pooled([m for name, m in runs[k].items() if name != fold])
             return (train["fp"], -train["f1"], distance(grid[k]))

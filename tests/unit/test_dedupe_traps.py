@@ -35,7 +35,9 @@ def _set_rows(name: str, ids: list[str]) -> list[dict[str, Any]]:
 def _case(case_id: str) -> tuple[dict[str, Any], dict[str, Any], bool]:
     path = require_shared(*COLREV, "test_cases.json")
     case = next(c for c in json.loads(Path(path).read_text())["cases"] if c["id"] == case_id)
-    side = [{k: str(v) for k, v in case[s].items() if v is not None} for s in ("record_a", "record_b")]
+    side = [
+        {k: str(v) for k, v in case[s].items() if v is not None} for s in ("record_a", "record_b")
+    ]
     return side[0], side[1], bool(case["expected_duplicate"])
 
 
@@ -179,9 +181,7 @@ def test_placeholder_values_are_missing_data_not_a_conflict(field: str, placehol
 
 def test_scopus_colon_page_is_the_page() -> None:
     a, b, _ = _case("li_2019_same_doi_abstract_formatting_differs")
-    keys = match_keys(
-        records_from_layout(pl.DataFrame([a, dict(b, pages=":913")]), "x", "t")
-    )
+    keys = match_keys(records_from_layout(pl.DataFrame([a, dict(b, pages=":913")]), "x", "t"))
     assert keys["sp"].to_list() == ["913", "913"]
 
 
@@ -194,7 +194,9 @@ def test_online_first_and_print_a_year_apart_with_same_doi_and_title_are_merged(
     b = dict(b, doi=a["doi"])
     result = _run([a, b])
     assert _same(result, a["ID"], b["ID"])
-    assert result.clusters.filter(pl.col("link_rule").is_not_null())["link_rule"].unique().to_list() == ["doi"]
+    assert result.clusters.filter(pl.col("link_rule").is_not_null())[
+        "link_rule"
+    ].unique().to_list() == ["doi"]
     assert _same(_run([a, dict(b, pages="No-Specified")]), a["ID"], b["ID"])
     # two years apart is not that pattern
     assert not _same(_run([a, dict(b, year="2022")]), a["ID"], b["ID"])
@@ -206,12 +208,17 @@ def test_online_first_and_print_a_year_apart_with_same_doi_and_title_are_merged(
 def test_run_together_author_string_matches_the_author_list() -> None:
     # tan_2004 (bib-dedupe's case): "Tan A.Schulze A.O'Donnell C. P.Davis P. G." is one string
     a, _b, _ = _case("tan_2004_2005_pub2_vs_pub3")
-    listed = dict(a, ID="listed", author="Tan, A. and Schulze, A. and O'Donnell, C. P. and Davis, P. G.")
+    listed = dict(
+        a, ID="listed", author="Tan, A. and Schulze, A. and O'Donnell, C. P. and Davis, P. G."
+    )
     keys = match_keys(records_from_layout(pl.DataFrame([a, listed]), "x", "t"))
     assert keys["au"].to_list() == ["tan schulze odonnell davis"] * 2
     assert keys["au1"].to_list() == ["tan", "tan"]
     # a short title needs the first author: the run-together string now gives it
-    short = [dict(a, title="Air versus oxygen", doi=""), dict(listed, title="Air versus oxygen", doi="", number="")]
+    short = [
+        dict(a, title="Air versus oxygen", doi=""),
+        dict(listed, title="Air versus oxygen", doi="", number=""),
+    ]
     assert _same(_run(short), a["ID"], "listed")
 
 
@@ -247,8 +254,6 @@ def test_translated_or_bracketed_title_part_is_dropped() -> None:
     ],
 )  # fmt: skip
 def test_journal_abbreviations_match_word_by_word(short: str, full: str, same: bool) -> None:
-    a, b = (
-        normalize.apply_scalar(normalize.journal_expr(pl.col("v")), x) for x in (short, full)
-    )
+    a, b = (normalize.apply_scalar(normalize.journal_expr(pl.col("v")), x) for x in (short, full))
     assert isinstance(a, str) and isinstance(b, str)
     assert abbreviates(a, b) is same

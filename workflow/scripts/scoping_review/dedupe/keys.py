@@ -77,11 +77,7 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         last_page.str.replace(r"^[a-z]*0*(\d)", "$1").alias("ep"),
         first_page.str.contains(r"^s\d").fill_null(False).alias("_supplement_page"),
         # one page, or a page with a letter ("81A"): a meeting supplement prints many items there
-        (
-            last_page.is_null()
-            | (last_page == first_page)
-            | first_page.str.contains(r"\d[a-z]+$")
-        )
+        (last_page.is_null() | (last_page == first_page) | first_page.str.contains(r"\d[a-z]+$"))
         .fill_null(False)
         .alias("pg_single"),
         # a volume that is the year (Cochrane: volume 2020, issue 9) says nothing

@@ -154,14 +154,19 @@ def pair_features(keys: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
         _similarity(rich["j_a"], rich["j_b"], fuzz.ratio).alias("_jo"),
     )
     rich = rich.with_columns(
-        pl.when(_journal_abbreviation(rich)).then(pl.lit(100.0)).otherwise(pl.col("_jo")).alias("jo")
+        pl.when(_journal_abbreviation(rich))
+        .then(pl.lit(100.0))
+        .otherwise(pl.col("_jo"))
+        .alias("jo")
     ).drop("_jo")
     # abstracts are compared only where a generic title needs their support
     needs_abstract = (pl.col("generic_a") | pl.col("generic_b")) & pl.col("ab_a").is_not_null()
     with_ab = rich.filter(needs_abstract & pl.col("ab_b").is_not_null())
     rich = pl.concat(
         [
-            with_ab.with_columns(_similarity(with_ab["ab_a"], with_ab["ab_b"], fuzz.ratio).alias("ab")),
+            with_ab.with_columns(
+                _similarity(with_ab["ab_a"], with_ab["ab_b"], fuzz.ratio).alias("ab")
+            ),
             rich.filter(~(needs_abstract & pl.col("ab_b").is_not_null())).with_columns(
                 pl.lit(None, dtype=pl.Float64).alias("ab")
             ),
@@ -339,7 +344,10 @@ def verdicts(features: pl.DataFrame, settings: Any) -> pl.DataFrame:
     # support from the DOI, PMID, pages (in no other issue) or abstract; else a person decides
     generic = pl.col("generic_a") | pl.col("generic_b")
     corroborated = (
-        _yes("doi") | _yes("pmid") | (strong_pages & ~_no("iss")) | _ge("ab", s.min_title_similarity)
+        _yes("doi")
+        | _yes("pmid")
+        | (strong_pages & ~_no("iss"))
+        | _ge("ab", s.min_title_similarity)
     )
     vetoed = generic & ~corroborated
     rule: pl.Expr = pl.lit(None, dtype=pl.String)
@@ -347,7 +355,9 @@ def verdicts(features: pl.DataFrame, settings: Any) -> pl.DataFrame:
         rule = pl.when(conditions[name]).then(pl.lit(name)).otherwise(rule)
 
     close_title = _ge("ti", 90) & (pl.col("au").is_null() | _ge("au", 70))
-    unrelated_titles = (pl.col("ti") < 70).fill_null(False) & (pl.col("ti_set") < 90).fill_null(True)
+    unrelated_titles = (pl.col("ti") < 70).fill_null(False) & (pl.col("ti_set") < 90).fill_null(
+        True
+    )
     same_people = _ge("au", 90) & near_year
     one_notice = pl.col("notice_a").is_null() != pl.col("notice_b").is_null()
     relation = (
