@@ -298,29 +298,23 @@ def _surname(elem: pl.Expr) -> pl.Expr:
     )
 
 
+RUN_TOGETHER = r"(\b\p{Lu}\.) ?(\p{Lu}[\p{Ll}'’])"
+
+
 def split_run_together_expr(author: str | pl.Expr) -> pl.Expr:
     """One author string to a list of authors, split where an initial's dot runs into the next
     name: ``"Kohashi K.Hiromura M."`` → ``["Kohashi K.", "Hiromura M."]``, ``"Tan A.O'Donnell
     C. P."`` → ``["Tan A.", "O'Donnell C. P."]`` (exports that lost the separator)."""
-    return (
-        _expr(author)
-        .str.replace_all(r"(\b\p{Lu}\.)[ ]?(\p{Lu}[\p{Ll}'’][\p{L}'’-]* \p{Lu}\.)", "$1\x1f$2")
-        .str.replace_all(r"(\b\p{Lu}\.)[ ]?(\p{Lu}[\p{Ll}'’][\p{L}'’-]* \p{Lu}\.)", "$1\x1f$2")
-        .str.split("\x1f")
-    )
+    return _expr(author).str.replace_all(RUN_TOGETHER, "$1\x1f$2").str.split("\x1f")
 
 
 def surnames_frame(frame: pl.DataFrame, col: str, max_authors: int) -> pl.Series:
     """:func:`surnames_expr` of the first ``max_authors`` entries, computed on the exploded
     column (faster than per-list evaluation on large tables)."""
-    flat = (
-        frame.select(pl.col(col).list.head(max_authors))
-        .with_row_index("_r")
-        .explode(col)
-        .with_columns(split_run_together_expr(pl.col(col)))
-        .explode(col)
-        .with_columns(_surname(pl.col(col)).alias("_s"))
-    )
+    flat = frame.select(pl.col(col).list.head(max_authors)).with_row_index("_r").explode(col)
+    if flat[col].str.contains(RUN_TOGETHER).any():  # split only when some string needs it
+        flat = flat.with_columns(split_run_together_expr(pl.col(col))).explode(col)
+    flat = flat.with_columns(_surname(pl.col(col)).alias("_s"))
     grouped = (
         flat.filter(pl.col("_s").str.len_chars() > 0)
         .group_by("_r", maintain_order=True)

@@ -58,7 +58,6 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         _number("issue").alias("iss"),
         pages_expr(placeholder_expr(pl.col("pages"))).alias("pg"),
         match_doi_expr("doi").alias("doi"),
-        fold_expr(pl.col("abstract")).str.slice(0, ABSTRACT_HEAD).alias("ab"),
         pl.col("pmid").str.strip_chars().replace("", None).alias("pmid"),
         pl.col("publication_type").alias("ptype"),
         pl.col("volume").alias("_vol_raw"),
@@ -110,10 +109,18 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         (
             generic_title_expr("t_full")
             | generic_title_expr("t")
-            | (pl.col("year").drop_nulls().n_unique().over("t") >= RECURRING_YEARS)
             | (
-                pl.concat_str("j", "vol", "iss", separator="|").drop_nulls().n_unique().over("t")
-                >= RECURRING_ISSUES
+                pl.col("t").is_not_null()
+                & (
+                    (pl.col("year").drop_nulls().n_unique().over("t") >= RECURRING_YEARS)
+                    | (
+                        pl.concat_str("j", "vol", "iss", separator="|")
+                        .drop_nulls()
+                        .n_unique()
+                        .over("t")
+                        >= RECURRING_ISSUES
+                    )
+                )
             )
         )
         .fill_null(False)
@@ -121,6 +128,14 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         pl.col("t").str.replace_all(" ", "").alias("_tc"),
     )
     keys = keys.with_columns(_shared_doi(keys).alias("doi_shared"))
+    # abstracts are compared only where a generic title needs their support: fold those alone
+    generic = base.join(keys.filter("generic").select("i"), on="i").select(
+        "i",
+        fold_expr(pl.col("abstract").str.slice(0, 2 * ABSTRACT_HEAD))
+        .str.slice(0, ABSTRACT_HEAD)
+        .alias("ab"),
+    )
+    keys = keys.join(generic, on="i", how="left", maintain_order="left")
     return keys.with_columns(
         pl.col("_tc").str.slice(0, 24).alias("t_head"),
         pl.col("_tc").str.slice(-24).alias("t_tail"),
