@@ -18,8 +18,8 @@ from conftest import require_shared
 
 from scoping_review import dedupe, normalize, storage
 from scoping_review.dedupe.keys import match_keys
-from scoping_review.dedupe.layout import records_from_layout
 from scoping_review.dedupe.scoring import abbreviates
+from support.dedupe_layout import records_from_layout
 
 COLREV = ("fixtures", "dedup", "bib-dedupe_colrev")
 
