@@ -11,7 +11,6 @@ from ..normalize import (
     PREPRINT_JOURNALS,
     fold_expr,
     generic_title_expr,
-    initials_expr,
     journal_expr,
     match_doi_expr,
     match_title_expr,
@@ -88,7 +87,6 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         strip_notice_expr("t_full").alias("t"),
         pl.col("_sur").list.join(" ").replace("", None).alias("au"),
         pl.col("_sur").list.first().str.replace_all(" ", "").alias("au1"),
-        initials_expr("j").alias("j_init"),
         pl.col("doi").str.replace(r"\.pub\d+$", "").alias("doi_base"),
         (
             pl.col("j").str.contains(PREPRINT_JOURNALS).fill_null(False)

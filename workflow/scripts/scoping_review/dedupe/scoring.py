@@ -19,7 +19,6 @@ PAIR_FIELDS = (
     "au",
     "au1",
     "j",
-    "j_init",
     "vol",
     "iss",
     "pg",
