@@ -25,6 +25,7 @@ import polars as pl
 
 from . import schemas
 from .io import bibtex, tables, tagged, xmlrefs
+from .io import decode as decode_mod
 from .io.decode import Decoded, decode
 from .ledger import Count, Emitter
 
@@ -697,24 +698,12 @@ def detect_format(data: bytes, text: str) -> str | None:
 
 
 _MAX_HEADER = 1 << 16  # characters a table's header line may have
-# C0 control characters that never occur in a text export (tab, LF, VT, FF, CR and ESC-free)
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
-def binary_reason(text: str) -> str | None:
-    """Why decoded text is binary content rather than a text export (None: it is text).
-
-    Rule: a NUL character, or more than 1 % of the first 64 KiB being C0 control characters
-    other than tab, line and page breaks. Text exports never carry these; a PNG, PDF, ZIP or
-    random bytes read as cp1252 always do.
-    """
-    sample = text[:_MAX_HEADER]
-    if not sample:
-        return None
-    n = len(_CONTROL.findall(sample))
-    if "\x00" in sample or n * 100 > len(sample):
-        return f"binary content ({n} control character(s) in the first {len(sample)})"
-    return None
+def binary_reason(text: str, data: bytes = b"") -> str | None:
+    """Why a file is binary rather than a text export (None: text); see
+    :func:`.io.decode.binary_reason` (file signatures, or a large share of control bytes)."""
+    return decode_mod.binary_reason(data, text)
 
 
 def parse_text(
@@ -789,13 +778,15 @@ def import_export(
         decoded = decode(b"" if is_xlsx else data, encoding)
     except (UnicodeDecodeError, LookupError) as err:
         raise ImportError_(f"{meta.path}: cannot decode as {encoding!r}: {err}") from err
+    control_note: str | None = None
     if not is_xlsx:
-        binary = binary_reason(decoded.head(_MAX_HEADER))
+        binary = binary_reason(decoded.head(_MAX_HEADER), data)
         if binary is not None:
             raise ImportError_(
                 f"{meta.path}: {binary}: not a text export in any supported format "
                 f"({', '.join(FORMATS)})"
             )
+        decoded, control_note = decode_mod.strip_controls(decoded)
     chosen = (
         fmt if fmt not in ("auto", None, "") else detect_format(data, decoded.head(_MAX_HEADER + 1))
     )
@@ -808,6 +799,9 @@ def import_export(
         parsed, map_name, fmap = parse_text(decoded, chosen, data=data, columns=columns)
     except ImportError_ as err:
         raise ImportError_(f"{meta.path}: {err}") from err
+    if is_xlsx:
+        cleaned, control_note = decode_mod.strip_control_column(parsed.fields)
+        parsed.fields = cleaned
     n_parsed, n_rejected = parsed.n_records, len(parsed.rejects)
     if parsed.n_raw != n_parsed + n_rejected:
         raise ImportError_(
@@ -861,6 +855,8 @@ def import_export(
         "n_rejected": n_rejected,
     }
     notes = list(parsed.notes)
+    if control_note is not None:
+        notes.append(control_note)
     if repeated:
         notes.append(f"native IDs repeated in the file: {repeated[:5]}")
     file_row["notes"] = notes
