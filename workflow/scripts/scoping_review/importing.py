@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from . import schemas
-from .io import bibtex, tables, tagged, xmlrefs
+from .io import bibtex, proquest, tables, tagged, xmlrefs
 from .io import decode as decode_mod
 from .io.decode import Decoded, decode
 from .ledger import Count, Emitter
@@ -34,6 +34,7 @@ TABLE_PRESETS = ("scopus_csv", "pubmed_csv", "wos_tab", "colrev_csv")
 FORMATS = (
     *TAGGED,
     "bibtex",
+    "proquest",
     "endnote_xml",
     "pubmed_xml",
     "csv",
@@ -184,6 +185,27 @@ FIELD_MAPS: dict[str, FieldMap] = {
         "issn": ("ISSN", "ISSNLinking"),
         "native_id": ("PMID",),
     },
+    "proquest": {
+        "title": ("Title", proquest.HEADING),
+        "abstract": ("Abstract",),
+        "authors": ("Author", "Authors"),
+        "year": ("Publication year", "Publication date", "Year", "Degree date"),
+        "journal": ("Publication title", "Source"),
+        "volume": ("Volume",),
+        "issue": ("Issue",),
+        "start_page": ("First page",),
+        "pages": ("Pages",),
+        "doi": ("DOI",),
+        "accession": ("ProQuest document ID", "Accession number"),
+        "pmid": ("PubMed ID",),
+        "language": ("Language", "Language of publication"),
+        "type": ("Document type", "Source type"),
+        "keywords": ("Subject", "Identifier / keyword", "MeSH subject"),
+        "url": (proquest.URL,),
+        "issn": ("ISSN",),
+        "isbn": ("ISBN",),
+        "native_id": ("ProQuest document ID", "Accession number"),
+    },
     "scopus_csv": {
         "title": ("Title",),
         "abstract": ("Abstract",),
@@ -271,6 +293,7 @@ SPLITS: dict[str, dict[str, tuple[str, ...]]] = {
     "wos": {"keywords": (";",)},
     "wos_tab": {"authors": (";",), "keywords": (";",), "issn": (";",)},
     "bibtex": {"keywords": (";", ",")},
+    "proquest": {"authors": (";",), "keywords": (";", ","), "issn": (";",), "isbn": (";",)},
     "colrev_csv": {"authors": (" and ",), "keywords": (";", ",")},
     "scopus_csv": {"authors": (";", ", "), "keywords": (";",), "issn": (";",), "isbn": (";",)},
     "pubmed_csv": {"authors": (", ",)},
@@ -300,6 +323,10 @@ PUBLICATION_TYPES: dict[str, str] = {
     "case reports": "article", "j": "article", "b": "book", "s": "article", "p": "other",
     "article; early access": "article", "review; early access": "review",
     "thesis": "thesis", "report": "report", "edited book": "book",
+    # ProQuest Document type / Source type
+    "dissertation/thesis": "thesis", "dissertations & theses": "thesis",
+    "scholarly journals": "article", "trade journals": "article", "magazines": "article",
+    "books": "book", "conference papers & proceedings": "conference", "reports": "report",
     # BibTeX
     "inproceedings": "conference", "incollection": "chapter", "inbook": "chapter",
     "phdthesis": "thesis", "mastersthesis": "thesis", "techreport": "report", "misc": "other",
@@ -676,6 +703,8 @@ def detect_format(data: bytes, text: str) -> str | None:
     ``text``: the decoded text, or its first ``_MAX_HEADER + 1`` characters (all it reads)."""
     if data[:4] == b"PK\x03\x04":
         return "xlsx"
+    if proquest.detect(text):
+        return "proquest"
     found = tagged.detect(text)
     if found is not None:
         return found
@@ -722,6 +751,8 @@ def parse_text(
     text = decoded.text
     if fmt == "bibtex":
         return bibtex.parse(text), fmt, None
+    if fmt == "proquest":
+        return proquest.parse(text), fmt, None
     if fmt in ("endnote_xml", "pubmed_xml"):
         try:
             return xmlrefs.parse(text, fmt), fmt, None
