@@ -8,7 +8,7 @@ Layout (ProQuest platform, any database: PsycINFO, ABI/INFORM, Dissertations & T
     ____________________________________________________________
 
     Document 1 of 100                         <- a record starts
-                                              
+
     Entrenchment and the Kripke-Wittgenstein paradox     <- heading: the displayed title
     Author: Dorst, Chris                      <- ``Label: value`` fields
     http://search.proquest.com/docview/...    <- an untagged link: the document URL
