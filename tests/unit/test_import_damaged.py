@@ -113,6 +113,7 @@ def test_latin1_file(case: dict[str, Any]) -> None:
 
 def test_one_record_in_latin1_leaves_the_others_unchanged(case: dict[str, Any]) -> None:
     recs: list[bytes] = case["recs"]
+
     # the record with the most non-ASCII bytes (that Latin-1 can hold) is re-encoded
     def latin1(rec: bytes) -> bytes:
         return rec.decode("utf-8").encode("latin-1", "replace")
