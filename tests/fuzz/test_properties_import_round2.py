@@ -6,9 +6,6 @@ the decoding of a file cut inside a character or with one bad line."""
 from __future__ import annotations
 
 import bibtexparser
-from fuzzing import FUZZ
-from hypothesis import given
-from hypothesis import strategies as st
 from bibtexparser.middlewares import (
     LatexDecodingMiddleware,
     MergeNameParts,
@@ -16,6 +13,9 @@ from bibtexparser.middlewares import (
     SplitNameParts,
 )
 from bibtexparser.middlewares.names import split_multiple_persons_names
+from fuzzing import FUZZ
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scoping_review.io import bibtex, proquest
 from scoping_review.io.decode import (
