@@ -226,3 +226,63 @@ def test_truncated_inside_a_character(case: dict[str, Any]) -> None:
     got, before = content(result), content(case["intact"])
     assert got[:n_before] == before[:n_before]
     assert len(got) in (n_before, n_before + 1)
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\nTY  - JOUR\n", "a PDF document"),
+        (b"\x1f\x8b\x08\x00" + bytes(range(256)) * 4, "a gzip archive"),
+        (b"Rar!\x1a\x07\x00TY  - JOUR\n", "a RAR archive"),
+        (__import__("random").Random(7).randbytes(20_000), "control character(s)"),
+    ],
+    ids=["pdf", "gzip", "rar", "random"],
+)
+def test_real_binary_is_refused_naming_the_file(data: bytes, why: str) -> None:
+    for fmt in ("auto", "ris"):
+        meta = importing.SourceMeta("dmg", "Damaged DB", "2025-01-01", "damaged/blob.ris")
+        with pytest.raises(importing.ImportError_, match="binary content") as err:
+            importing.import_export(data, meta, fmt=fmt)
+        assert "damaged/blob.ris" in str(err.value) and why in str(err.value)
+
+
+def test_stray_control_bytes_do_not_make_a_file_binary() -> None:
+    """A 2-record MEDLINE file with a NUL, an ESC and a form feed: both records, no control
+    character in any value, one note counting them."""
+    text = (
+        "PMID- 1\nTI  - First\x00 title\nAB  - An\x1b abstract.\n\n"
+        "PMID- 2\nTI  - Second\x0c title\n"
+    )
+    result = imported(text.encode(), "two.nbib")
+    assert result.records["title"].to_list() == ["First title", "Second title"]
+    assert result.records["abstract"].to_list()[0] == "An abstract."
+    assert result.notes == [
+        "3 control character(s) removed from values (U+0000 x1, U+000C x1, U+001B x1)"
+    ]
+
+
+def test_csv_cell_over_the_csv_modules_default_limit(fixtures_dir: Path) -> None:
+    """A WoS tab-delimited export whose first abstract is 300 KB (csv's default limit is
+    128 KiB): all 50 records, the others unchanged."""
+    rel = "wosfile/wos_tab_delimited_win_utf8.txt"
+    data = (fixtures_dir / "exports" / rel).read_bytes()
+    intact = imported(data, rel)
+    head, _, body = data.partition(b"\n")
+    columns = head.decode("utf-8-sig").rstrip("\r").split("\t")
+    cells = body.split(b"\n", 1)
+    row = cells[0].split(b"\t")
+    row[columns.index("AB")] = b"long abstract " * 22_000
+    damaged = head + b"\n" + b"\t".join(row) + b"\n" + cells[1]
+    result = imported(damaged, rel)
+    assert result.records.height == intact.records.height == 50
+    assert content(result)[1:] == content(intact)[1:]
+    assert len(content(result)[0]["abstract"]) > 300_000
+
+
+def test_truncated_csv_names_the_row() -> None:
+    data = b'Title,Year,Abstract\n"A",2020,"one"\n"B",2021,"two, cut her'
+    message = run(data, "cut.csv")
+    assert isinstance(message, str)
+    assert message.endswith(
+        "unterminated quoted field at row 3: the file looks truncated (the row starts at line 3)"
+    )
