@@ -286,3 +286,16 @@ def test_truncated_csv_names_the_row() -> None:
     assert message.endswith(
         "unterminated quoted field at row 3: the file looks truncated (the row starts at line 3)"
     )
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [b"", b"\xef\xbb\xbf", b"% Encoding: UTF-8\n\n", b"\n" * 200],
+    ids=["plain", "bom", "comment", "blank-lines"],
+)
+def test_bibtex_with_a_huge_first_field_on_its_first_line_is_detected(prefix: bytes) -> None:
+    data = prefix + b"@article{k1, abstract={" + BIG + b"}, title={T}}\n@book{k2, title={U}}\n"
+    result = imported(data, "huge.bib")
+    assert result.file_row["format"] == "bibtex"
+    assert result.records["title"].to_list() == ["T", "U"]
+    assert len(result.records["abstract"][0]) == len(BIG.strip())

@@ -708,6 +708,8 @@ def detect_format(data: bytes, text: str) -> str | None:
     found = tagged.detect(text)
     if found is not None:
         return found
+    if bibtex.starts_like_bibtex(text):  # an entry whose first line is longer than the sample
+        return "bibtex"
     # a header line is short: never hand a 200 MB line to the csv module (field size limit)
     head = text[:_MAX_HEADER].lstrip("\ufeff")
     if "\n" not in head and len(text) > _MAX_HEADER:

@@ -363,6 +363,15 @@ def _resolve(parts: str | list[tuple[bool, str]], strings: dict[str, str]) -> st
     return "".join(strings.get(t.lower(), t) if ref else t for ref, t in parts)
 
 
+_LEADING_ENTRY = re.compile(r"\A\ufeff?(?:[ \t]*(?:%[^\n]*)?\r?\n)*[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]")
+
+
+def starts_like_bibtex(text: str) -> bool:
+    """Whether the text's first non-blank, non-``%`` line opens a BibTeX block, however long
+    that line or the comment lines before it are."""
+    return _LEADING_ENTRY.match(text) is not None
+
+
 def parse(text: str) -> Parsed:
     starts = [(m.start(), m.end(), m.group(1).lower(), m.group(2)) for m in _BLOCK.finditer(text)]
     entries: list[_Entry] = []
