@@ -343,15 +343,15 @@ def _read_block(
         n_unclosed = len(entry.unclosed)
         parts, pos = _value(text, field.end(), end, entry, name, cautious)
         entry.fields.append((name, parts))
-        after = _SPACE.match(text, pos, end).end()  # type: ignore[union-attr]
+        next_at = _SPACE.match(text, pos, end).end()  # type: ignore[union-attr]
         if (
-            after < end
-            and text[after] not in (",", close_char)
+            next_at < end
+            and text[next_at] not in (",", close_char)
             and len(entry.unclosed) == n_unclosed  # an unclosed value ends before a field
-            and _FIELD.match(text, after, end)
+            and _FIELD.match(text, next_at, end)
         ):
             entry.missing_commas += 1
-        pos = after
+        pos = next_at
     return entry
 
 
@@ -363,7 +363,9 @@ def _resolve(parts: str | list[tuple[bool, str]], strings: dict[str, str]) -> st
     return "".join(strings.get(t.lower(), t) if ref else t for ref, t in parts)
 
 
-_LEADING_ENTRY = re.compile(r"\A\ufeff?(?:[ \t]*(?:%[^\n]*)?\r?\n)*[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]")
+_LEADING_ENTRY = re.compile(
+    r"\A\ufeff?(?:[ \t]*(?:%[^\n]*)?\r?\n)*[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]"
+)
 
 
 def starts_like_bibtex(text: str) -> bool:

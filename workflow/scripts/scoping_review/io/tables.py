@@ -74,17 +74,17 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> int:
                     )
             row_line = reader.line_num + 1
     except csv.Error as err:
-        row = n + 2  # spreadsheet numbering: the header is row 1
+        row_no = n + 2  # spreadsheet numbering: the header is row 1
         if str(err) == "unexpected end of data":
             if not strict:  # pragma: no cover - only the strict reader reports it
                 raise
             raise TableError(
-                f"unterminated quoted field at row {row}: the file looks truncated "
+                f"unterminated quoted field at row {row_no}: the file looks truncated "
                 f"(the row starts at line {row_line})"
             ) from err
         if strict:
             raise
-        raise TableError(f"row {row} (line {row_line}): {err}") from err
+        raise TableError(f"row {row_no} (line {row_line}): {err}") from err
     return n
 
 
