@@ -7,9 +7,19 @@ Order of decisions (each recorded in ``Decoded.note``):
    the first record;
 3. UTF-16 without a BOM is recognised by its zero bytes (every other byte of ASCII text);
 4. strict UTF-8;
-5. otherwise a legacy encoding chosen by charset-normalizer among :data:`LEGACY_CANDIDATES`
+5. UTF-8 whose only flaw is an incomplete character in the last 1-3 bytes (a download cut inside
+   a character): UTF-8 without those bytes, noted "file ends inside a character: truncated
+   download?";
+6. UTF-8 with invalid bytes on some lines: the valid lines stay UTF-8 and only the others are
+   decoded in the legacy encoding detected on them (when at least one non-ASCII line is valid
+   UTF-8 and the bad lines read as a single-byte encoding, or are not the majority), so invalid
+   bytes in one record never change how the other records decode;
+7. otherwise a legacy encoding chosen by charset-normalizer among :data:`LEGACY_CANDIDATES`
    (cp1252 first: what Windows reference managers write; GB18030/GBK, Shift-JIS, cp1251 for
    the rest); when even that fails, cp1252 with replacement characters, which the note says.
+
+Control characters (C0 other than tab, LF, CR) are removed after decoding by
+:func:`strip_controls`, counted in a note; :func:`binary_reason` refuses only real binary files.
 
 Mojibake (UTF-8 read as cp1252 and saved again as UTF-8: ``Ã©`` for ``é``) is repaired with
 ftfy, line by line, and only on lines that are *clearly* double-encoded; the note counts them.
@@ -250,7 +260,12 @@ def _mixed(data: bytes) -> Decoded | None:
     for i, line in enumerate(lines):
         if line.isascii():
             continue
-        (good if is_utf8(line) else bad).append(i)
+        try:
+            line.decode("utf-8")  # short lines: Python's decoder beats an Arrow call per line
+        except UnicodeDecodeError:
+            bad.append(i)
+        else:
+            good.append(i)
     if not good or not bad:
         return None
     bad_bytes = b"\n".join(lines[i] for i in bad)
