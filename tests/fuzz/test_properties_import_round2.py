@@ -222,3 +222,21 @@ def test_control_characters_are_removed_and_counted(text: str) -> None:
             assert note is not None and note.startswith(f"{n} control character(s) removed")
         else:
             assert note is None
+
+
+@FUZZ
+@given(
+    st.lists(st.from_regex(r"[A-Z][a-zé'.\-]{0,6}", fullmatch=True), min_size=1, max_size=3),
+    st.lists(st.from_regex(r"[A-Za-zé.\-]{1,6}", fullmatch=True), min_size=1, max_size=3),
+)
+def test_names_taken_as_written_are_what_bibtexparser_would_merge(
+    last: list[str], first: list[str]
+) -> None:
+    from bibtexparser.middlewares.names import parse_single_name_into_parts
+
+    name = f"{' '.join(last)}, {' '.join(first)}"
+    assert bibtex._SIMPLE_NAME.match(name)
+    assert bibtex.split_names(name) == (
+        [parse_single_name_into_parts(name).merge_last_name_first],
+        False,
+    )
