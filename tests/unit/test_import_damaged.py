@@ -299,3 +299,39 @@ def test_bibtex_with_a_huge_first_field_on_its_first_line_is_detected(prefix: by
     assert result.file_row["format"] == "bibtex"
     assert result.records["title"].to_list() == ["T", "U"]
     assert len(result.records["abstract"][0]) == len(BIG.strip())
+
+
+def test_scopus_bibtex_without_the_comma_after_note_loses_no_field(fixtures_dir: Path) -> None:
+    """Scopus writes ``note={cited By 0}`` without the comma before the next field in some
+    exports; bibtexparser read the next field (the Scopus URL) into the note."""
+    rel = "synthesisr/Scopus_bib_example.bib"
+    data = (fixtures_dir / "exports" / rel).read_bytes()
+    assert data.count(b"note={cited By 0},\n") == 3
+    damaged = data.replace(b"note={cited By 0},\n", b"note={cited By 0}\n")
+    intact, result = imported(data, rel), imported(damaged, rel)
+    assert content(result) == content(intact) and result.rejects.height == 0
+    assert result.records["url"].str.starts_with("https://www.scopus.com/").all()
+    assert (
+        "3 entries lack a comma between fields, fields read apart: "
+        "['Li2020', 'Cao2020', 'Tang2020']" in result.notes
+    )
+
+
+def test_proquest_fields_read_off_the_raw_file(fixtures_dir: Path) -> None:
+    rel = "metaknowledge/ProQuest_TestFile.testtxt"
+    result = imported((fixtures_dir / "exports" / rel).read_bytes(), rel)
+    first = result.records.sort("source_line").row(0, named=True)
+    assert first["title"] == "Entrenchment and the Kripke-Wittgenstein paradox"
+    assert first["authors"] == ["Dorst, Chris"] and first["year"] == 2014
+    assert first["publication_type"] == "thesis" and first["language"] == "en"
+    assert first["isbn"] == ["9781303940095"] and first["native_id"] == "1548716365"
+    assert first["url"].endswith("docview/1548716365?accountid=14906")
+    assert first["abstract"].startswith("Surprisingly little attention has been paid")
+    assert first["source_line"] == 218  # the "Document 1 of 100" line
+    tags = first["raw_tags"]
+    assert tags[:4] == ["Heading", "Author", "Document URL", "Abstract"]
+    assert tags.count("Links") == 2  # "Links: ..." and the untagged link line after it
+    # every record has its abstract and its ProQuest document ID
+    assert result.records["abstract"].is_not_null().all()
+    assert result.records["native_id"].n_unique() == 100
+    assert any("outside any document" in n for n in result.notes)
