@@ -240,3 +240,20 @@ def test_names_taken_as_written_are_what_bibtexparser_would_merge(
         [parse_single_name_into_parts(name).merge_last_name_first],
         False,
     )
+
+
+@FUZZ
+@given(
+    st.lists(
+        st.sampled_from(
+            ["@article{k,", "@ article{k,", "@Article\n{k,", "@article2{k,", "@commentary{x,",
+             "@string{s = {v}}", "@comment{c}", "@preamble{p}", "  title = {t},", "}", "",
+             "year = s", "@book(k, title = \"q\")", "@misc{,", "abstract = {open"]
+        ),
+        max_size=25,
+    ),
+    st.sampled_from(["\n", "\r\n"]),
+)  # fmt: skip
+def test_bibtex_block_starts_and_the_independent_count_agree(picks: list[str], nl: str) -> None:
+    parsed = bibtex.parse(nl.join(picks))
+    assert parsed.n_raw == parsed.n_records + len(parsed.rejects)

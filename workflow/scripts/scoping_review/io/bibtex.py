@@ -162,7 +162,10 @@ def split_names(value: str) -> tuple[list[str], bool]:
     return out, lenient
 
 
-_BLOCK = re.compile(r"^[ \t]*@[ \t]*([A-Za-z]\w*)[ \t]*([{(])", re.MULTILINE)
+# a block starts where ``_ENTRY_START`` (the independent count) would see one, and also at
+# ``@comment``, ``@string`` and ``@preamble`` (any type starting with those words, as it reads)
+_BLOCK = re.compile(r"^[ \t]*@([A-Za-z]+)\s*([{(])", re.MULTILINE)
+_NOT_ENTRIES = ("comment", "string", "preamble")
 _SKIP = re.compile(r"[\s,]*")
 _SPACE = re.compile(r"\s*")
 _KEY = re.compile(r"[ \t]*([^,\n{}()=\"#]*?)[ \t]*(?=[,\n})=]|$)")
@@ -384,12 +387,12 @@ def parse(text: str) -> Parsed:
     for i, (begin, open_end, kind, delim) in enumerate(starts):
         line += text.count("\n", last, begin)
         last = begin
-        if kind in ("comment", "preamble"):
+        if kind.startswith(_NOT_ENTRIES) and not kind.startswith("string"):
             continue
         end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
         close_char = "}" if delim == "{" else ")"
         entry = _parse_block(text, open_end, end, kind, close_char, line)
-        if kind == "string":
+        if kind.startswith("string"):
             for name, parts in entry.fields:
                 strings[name] = _resolve(parts, strings)
             continue
