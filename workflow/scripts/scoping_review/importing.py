@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from . import schemas
+from .connectors import formats as api_formats
 from .io import bibtex, tables, tagged, xmlrefs
 from .io.decode import Decoded, decode
 from .ledger import Count, Emitter
@@ -38,6 +39,7 @@ FORMATS = (
     "csv",
     "xlsx",
     *TABLE_PRESETS,
+    *api_formats.FORMATS,  # API result pages (connectors/formats.py)
 )
 
 LIST_FIELDS = ("authors", "keywords", "issn", "isbn")
@@ -675,7 +677,7 @@ def detect_format(data: bytes, text: str) -> str | None:
     ``text``: the decoded text, or its first ``_MAX_HEADER + 1`` characters (all it reads)."""
     if data[:4] == b"PK\x03\x04":
         return "xlsx"
-    found = tagged.detect(text)
+    found = tagged.detect(text) or api_formats.detect(text)
     if found is not None:
         return found
     # a header line is short: never hand a 200 MB line to the csv module (field size limit)
@@ -737,6 +739,11 @@ def parse_text(
         try:
             return xmlrefs.parse(text, fmt), fmt, None
         except xmlrefs.XMLExportError as err:
+            raise ImportError_(str(err)) from err
+    if fmt in api_formats.FORMATS:
+        try:
+            return api_formats.parse(text, fmt), fmt, api_formats.FIELD_MAP
+        except api_formats.PageError as err:
             raise ImportError_(str(err)) from err
     if fmt in ("csv", "xlsx", *TABLE_PRESETS):
         try:
