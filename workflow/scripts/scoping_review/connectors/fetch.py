@@ -198,11 +198,11 @@ def _fetch_cursor(
         number = sum(1 for r in out.requests if r["role"] == "page") + 1
         info = _page_info(api, answer, f"page {number}")
         out.keep(answer, "page", info.n_items)
-        total = info.total if info.total is not None else total
+        total = info.total if total is None else total  # the total reported at the start
         if info.n_items == 0 or not info.cursor:
             break
-        if total is not None and out.retrieved >= total:
-            break
+        if api != "openalex" and total is not None and out.retrieved >= total:
+            break  # OpenAlex: followed until next_cursor is null (its documented end)
         if api == "europepmc" and info.cursor in seen_cursors:
             break
         seen_cursors.add(info.cursor)
