@@ -20,8 +20,8 @@ import pytest
 from conftest import require_shared
 from hypothesis import given
 from hypothesis import strategies as st
-
 from replay import Replay, Reply, Seen, cassette
+
 from scoping_review import importing
 from scoping_review.connectors import apis, fetch, formats, rounds
 
@@ -96,7 +96,10 @@ def test_openalex_cursor_paging_window_and_manifest(tmp_path: Path) -> None:
     assert first.path == "/works" and first.one("cursor") == "*"
     assert first.one("filter") == "openalex:W3045921891|W3046863325,to_created_date:2026-03-15"
     assert first.one("api_key") == KEY and first.one("mailto") == EMAIL  # sent ...
-    assert second.one("cursor") == "IlsnLUluZmluaXR5JywgMCwgJ2h0dHBzOi8vb3BlbmFsZXgub3JnL1czMDQ1OTIxODkxJ10i"
+    assert (
+        second.one("cursor")
+        == "IlsnLUluZmluaXR5JywgMCwgJ2h0dHBzOi8vb3BlbmFsZXgub3JnL1czMDQ1OTIxODkxJ10i"
+    )
     folder = tmp_path / "api_searches/oa/round-001"
     manifest = json.loads((folder / "manifest.json").read_text())
     no_secrets(tmp_path)  # ... never stored
@@ -124,7 +127,7 @@ def test_openalex_cursor_paging_window_and_manifest(tmp_path: Path) -> None:
 
 
 def test_second_round_window_starts_at_the_previous_run_minus_the_overlap(tmp_path: Path) -> None:
-    rec, answer = openalex_paging()
+    _rec, answer = openalex_paging()
     search = {"id": "oa", "database": "OpenAlex", "api": "openalex", "query": "therapy"}
     (tmp_path / "results/versions/v001").mkdir(parents=True)
     (tmp_path / "results/versions/v001/version.json").write_text(
@@ -162,7 +165,7 @@ def test_window_follows_this_searchs_previous_fetch() -> None:
 
 
 def test_an_interrupted_round_starts_over_and_is_never_imported(tmp_path: Path) -> None:
-    rec, answer = openalex_paging()
+    _rec, answer = openalex_paging()
     search = {"id": "oa", "database": "OpenAlex", "api": "openalex", "query": ""}
     partial = tmp_path / "api_searches/oa/round-001.partial"
     partial.mkdir(parents=True)
@@ -352,7 +355,7 @@ def test_retries_are_bounded(tmp_path: Path) -> None:
 
 
 def test_a_timeout_is_retried(tmp_path: Path) -> None:
-    rec, paging = openalex_paging()
+    rec, _paging = openalex_paging()
     slow = Reply.of(rec[2], delay_s=1.5)
     answer, _ = faulty([slow])
     with serve(answer).running() as server:
@@ -467,8 +470,16 @@ def test_abstract_rebuilt_from_its_inverted_index(words: list[str]) -> None:
 
 
 def test_error_message_shapes() -> None:
-    assert apis.error_message("pubmed", 200, b'{"esearchresult": {"ERROR": "Search Backend failed"}}') == "Search Backend failed"
-    assert apis.error_message("x", 414, b"<html><body><h1>Request-URI Too Long</h1></body></html>") == "Request-URI Too Long"
-    assert apis.public_url("http://h/w", {"a": "1", "api_key": "k", "mailto": "m"}) == "http://h/w?a=1"
+    assert (
+        apis.error_message("pubmed", 200, b'{"esearchresult": {"ERROR": "Search Backend failed"}}')
+        == "Search Backend failed"
+    )
+    assert (
+        apis.error_message("x", 414, b"<html><body><h1>Request-URI Too Long</h1></body></html>")
+        == "Request-URI Too Long"
+    )
+    assert (
+        apis.public_url("http://h/w", {"a": "1", "api_key": "k", "mailto": "m"}) == "http://h/w?a=1"
+    )
     with pytest.raises(apis.ApiError, match="esearch answer is not well-formed XML"):
         apis.pubmed_esearch(b"<eSearchResult><Count>3</Co")
