@@ -33,15 +33,19 @@ pytestmark = pytest.mark.integration
 EMAIL = "living-team@example.org"
 KNOWN = "W3046863325"  # in the round-1 hand search too
 NEW = "W3045921891"
-HAND = """TY  - JOUR
-AU  - Nishioka, Chifumi
-AU  - Färber, Michael
-TI  - Trends of Publications' Citations and Altmetrics Based on Open Access Types
-PY  - 2020
-DO  - 10.1145/3383583.3398584
-AN  - h1
-ER  - 
-"""
+HAND = "\n".join(
+    [
+        "TY  - JOUR",
+        "AU  - Nishioka, Chifumi",
+        "AU  - Färber, Michael",
+        "TI  - Trends of Publications' Citations and Altmetrics Based on Open Access Types",
+        "PY  - 2020",
+        "DO  - 10.1145/3383583.3398584",
+        "AN  - h1",
+        "ER  - ",
+        "",
+    ]
+)
 
 
 def update(workdir: Path) -> subprocess.CompletedProcess[str]:
@@ -89,7 +93,7 @@ def living(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 "api": "openalex",
                 "query": "",
                 "params": {"filter": f"openalex:{NEW}|{KNOWN}"},
-            }  # fmt: skip
+            }
         )
         config["api"] = {"base_urls": {"openalex": replay.url}, "backoff_s": 0.05}
         config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
