@@ -226,6 +226,30 @@ def test_pubmed_history_server_paging(tmp_path: Path) -> None:
     assert rounds.reconcile("pm", manifest, [p.file_row for p in parts]) == []
 
 
+def test_pubmed_medline_pages(tmp_path: Path) -> None:
+    # the recorded esearch answer with Count set to the 1 record of the recorded MEDLINE text
+    medline = (api_dir("ncbi") / "biopython_medline_pubmed_result1.txt").read_bytes()
+    esearch = pubmed_answer(1)
+
+    def answer(seen: Seen) -> Reply:
+        return esearch(seen) if seen.path == "/esearch.fcgi" else Reply(200, medline)
+
+    search = {"id": "pm", "database": "PubMed", "api": "pubmed", "query": "x", "format": "medline"}
+    with serve(answer).running() as server:
+        outcome = run(tmp_path, server.url, search)
+    assert outcome.ok, outcome.message
+    efetch = server.seen[1]
+    assert (efetch.one("rettype"), efetch.one("retmode")) == ("medline", "text")
+    folder = tmp_path / "api_searches/pm/round-001"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["format"] == "medline" and (folder / "page-0001.txt").read_bytes() == medline
+    parts = import_round(folder, manifest)
+    assert parts[0].records["pmid"].to_list() == ["12230038"]
+    assert rounds.reconcile("pm", manifest, [p.file_row for p in parts]) == []
+    cfg = config(server.url, search)
+    assert rounds.effective_searches(cfg, tmp_path)[1]["format"] == "medline"
+
+
 def test_pubmed_error_list_is_one_line_naming_the_search(tmp_path: Path) -> None:
     body = (api_dir("ncbi") / "biopython_esearch8_no_hits_error_list.xml").read_bytes()
     search = {"id": "pm", "database": "PubMed", "api": "pubmed", "query": "abcXYZ"}
@@ -467,6 +491,40 @@ def test_abstract_rebuilt_from_its_inverted_index(words: list[str]) -> None:
     for pos, word in enumerate(words):
         index.setdefault(word, []).append(pos)
     assert formats.abstract_from_inverted_index(index) == " ".join(words)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+ITEM_KEYS = st.sampled_from(["title", "display_name", "id", "doi", "DOI", "pmid", "abstractText",
+                             "authorString", "author", "authorships", "container-title",
+                             "publication_year", "pubYear", "issued", "ISSN", "abstract",
+                             "abstract_inverted_index", "source", "biblio", "keywords", "junk"])  # fmt: skip
+
+
+@given(
+    st.sampled_from(formats.FORMATS),
+    st.lists(st.dictionaries(ITEM_KEYS, JSON_VALUES, max_size=6) | JSON_VALUES, max_size=8),
+)
+def test_every_item_of_a_page_is_a_record_or_a_counted_reject(fmt: str, items: list[Any]) -> None:
+    page: dict[str, Any] = {
+        "openalex_json": {"meta": {"count": len(items)}, "results": items},
+        "europepmc_json": {"hitCount": len(items), "resultList": {"result": items}},
+        "crossref_json": {"status": "ok", "message-type": "work-list",
+                          "message": {"total-results": len(items), "items": items}},
+    }[fmt]  # fmt: skip
+    meta = importing.SourceMeta("s", "X", "2026-01-01", "page.json")
+    try:
+        result = importing.import_export(json.dumps(page).encode(), meta, fmt=fmt)
+    except importing.ImportError_ as err:  # a value the canonical frame cannot take is named
+        assert "page.json" in str(err)
+        return
+    assert result.file_row["n_raw"] == len(items)
+    assert result.records.height + result.rejects.height == len(items)
 
 
 def test_error_message_shapes() -> None:

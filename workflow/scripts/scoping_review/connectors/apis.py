@@ -211,6 +211,17 @@ def pubmed_esearch(body: bytes) -> tuple[int, str, str, str]:
     return count, web_env, key, (root.findtext("QueryTranslation") or "").strip()
 
 
+_MEDLINE_RECORD = re.compile(rb"(?m)^PMID- ")
+
+
+def medline_page_info(body: bytes, where: str) -> PageInfo:
+    """Records on an efetch page of MEDLINE text (``rettype=medline&retmode=text``)."""
+    head = body.lstrip()[:200]
+    if head.startswith((b"{", b"<")):
+        raise ApiError(f"PubMed answered: {error_message('pubmed', 200, body)} ({where})")
+    return PageInfo(None, len(_MEDLINE_RECORD.findall(body)), None)
+
+
 _PUBMED_RECORD = re.compile(rb"<PubmedArticle>|<PubmedArticle\s|<PubmedBookArticle[\s>]")
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from .. import __version__, versions
 from . import apis, rounds
-from .apis import ApiError, Spec, Window
+from .apis import ApiError, Window
 from .client import Answer, Client, TransportError
 
 
@@ -120,8 +120,8 @@ def secrets_for(api: str, environ: Mapping[str, str]) -> dict[str, str]:
 class _Round:
     """The pages of one round as they are written into its partial folder."""
 
-    def __init__(self, folder: Path, spec: Spec) -> None:
-        self.folder, self.spec = folder, spec
+    def __init__(self, folder: Path, ext: str) -> None:
+        self.folder, self.ext = folder, ext
         self.requests: list[dict[str, Any]] = []
         self.retrieved = 0
 
@@ -129,7 +129,7 @@ class _Round:
         number = len(self.requests) + 1
         if name is None:
             pages = sum(1 for r in self.requests if r["role"] == "page")
-            name = f"page-{pages + 1:04d}.{self.spec.ext}"
+            name = f"page-{pages + 1:04d}.{self.ext}"
         (self.folder / name).write_bytes(answer.body)
         self.requests.append(
             {
@@ -161,7 +161,7 @@ def _page_info(api: str, answer: Answer, where: str) -> apis.PageInfo:
 
 
 def _fetch_pubmed(
-    client: Client, base: str, params: dict[str, str], page_size: int, out: _Round
+    client: Client, base: str, params: dict[str, str], page_size: int, out: _Round, fmt: str
 ) -> tuple[int, str]:
     answer = _checked(client.get(base + apis.path_of("pubmed", True), params), "pubmed")
     try:
@@ -175,11 +175,18 @@ def _fetch_pubmed(
         )
     retstart = 0
     while retstart < count:
-        fetch = {"db": "pubmed", "query_key": key, "WebEnv": web_env, "retmode": "xml"}
+        fetch = {"db": "pubmed", "query_key": key, "WebEnv": web_env}
+        fetch |= (
+            {"rettype": "medline", "retmode": "text"} if fmt == "medline" else {"retmode": "xml"}
+        )
         fetch |= {"retstart": str(retstart), "retmax": str(page_size)}
         fetch["tool"] = params.get("tool", "scoping-review")
         answer = _checked(client.get(base + apis.path_of("pubmed", False), fetch), "pubmed")
-        info = _page_info("pubmed", answer, f"efetch page {retstart // page_size + 1}")
+        where = f"efetch page {retstart // page_size + 1} ({answer.url})"
+        if fmt == "medline":
+            info = apis.medline_page_info(answer.body, where)
+        else:
+            info = apis.page_info("pubmed", answer.body, where)
         out.keep(answer, "page", info.n_items)
         if info.n_items == 0:
             break
@@ -237,6 +244,13 @@ def fetch_search(
     if (final / rounds.MANIFEST).exists():
         return Outcome(sid, True, f"{label}: round {round_} already fetched (stored rounds are "
                                   f"immutable): {final}", final)  # fmt: skip
+    fmt, ext = spec.fmt, spec.ext
+    asked = str(search.get("format") or "auto")
+    if api == "pubmed" and asked == "medline":
+        fmt, ext = "medline", "txt"  # efetch rettype=medline instead of PubMed XML
+    elif asked not in ("auto", spec.fmt):
+        return Outcome(sid, False, f"{label}: format {asked!r} is not one this API sends "
+                                   f"(auto{', medline' if api == 'pubmed' else ''})")  # fmt: skip
     partial = final.with_name(final.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)  # an interrupted fetch starts over
     partial.mkdir(parents=True)
@@ -259,11 +273,11 @@ def fetch_search(
         user_agent=f"scoping-review/{__version__}",
     )
     base = settings.base_urls.get(api, spec.base_url).rstrip("/")
-    out = _Round(partial, spec)
+    out = _Round(partial, ext)
     translation = ""
     try:
         if api == "pubmed":
-            reported, translation = _fetch_pubmed(client, base, params, page_size, out)
+            reported, translation = _fetch_pubmed(client, base, params, page_size, out, fmt)
         else:
             total = _fetch_cursor(api, client, base, params, out)
             reported = total if total is not None else out.retrieved
@@ -297,7 +311,7 @@ def fetch_search(
         "query": query,
         "params": extra,
         "query_translation": translation,
-        "format": spec.fmt,
+        "format": fmt,
         "page_size": page_size,
         "reported_total": reported,
         "retrieved": out.retrieved,

@@ -1,10 +1,11 @@
 """Importers for API result pages: OpenAlex works, Europe PMC search and Crossref works JSON.
 
 Each page is parsed with :mod:`json`; every item of its result list is one raw record
-(``n_raw``), which becomes a record or, when it is not an object or carries neither a title
-nor an identifier, a reject with the reason. Fields come out as ``(tag, value)`` pairs whose
-tags are the canonical field names (:data:`FIELD_MAP`), so the importer's canonical frame
-treats them like any export's. ``line`` is the item's position in the page (1-based).
+(``n_raw``), which becomes a record or, when it is not an object, has fields of an unexpected
+shape or carries neither a title nor an identifier, a reject with the reason. Fields come out
+as ``(tag, value)`` pairs whose tags are the canonical field names (:data:`FIELD_MAP`), so
+the importer's canonical frame treats them like any export's. ``line`` is the item's
+position in the page (1-based).
 
 OpenAlex gives no abstract text, only ``abstract_inverted_index`` (word -> positions): the
 abstract is rebuilt by placing each word at its positions. Crossref abstracts are JATS XML:
@@ -54,7 +55,7 @@ def _strip_url(value: Any, prefix: str) -> str | None:
 
 
 def _s(value: Any) -> str | None:
-    if value is None:
+    if value is None or isinstance(value, (dict, list)):
         return None
     text = re.sub(r"\s+", " ", str(value)).strip()
     return text or None
@@ -217,7 +218,13 @@ def parse(text: str, fmt: str) -> Parsed:
             reason = "result item is not a JSON object"
             rejects.append(RawReject(position, reason, json.dumps(item)))
             continue
-        fields = [(t, v) for t, raw in extract(item) if (v := _s(raw)) is not None]
+        try:
+            extracted = extract(item)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as err:
+            reason = f"result item has an unexpected shape ({type(err).__name__}: {err})"
+            rejects.append(RawReject(position, reason, json.dumps(item, ensure_ascii=False)))
+            continue
+        fields = [(t, v) for t, raw in extracted if (v := _s(raw)) is not None]
         if not any(t in ("title", "doi", "native_id") for t, _ in fields):
             raw = json.dumps(item, ensure_ascii=False, sort_keys=True)
             rejects.append(RawReject(position, "result item has no title and no identifier", raw))

@@ -92,7 +92,7 @@ def expand(
                     "round": round_,
                     "strategy": strategy_text(manifest),
                     "files": [f"{folder}/{name}" for name in pages],
-                    "format": spec.fmt,
+                    "format": str(manifest.get("format") or spec.fmt),
                     "encoding": None,
                     "columns": None,
                     "api": spec.name,
