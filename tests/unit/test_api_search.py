@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from replay import Replay, Reply, Seen, cassette
 
-from scoping_review import importing
+from scoping_review import cli, importing, update, versions
 from scoping_review.connectors import apis, fetch, formats, rounds
 
 NOW = datetime.datetime(2026, 3, 15, 9, 30, tzinfo=datetime.UTC)
@@ -378,14 +378,16 @@ def test_retries_are_bounded(tmp_path: Path) -> None:
     assert "down" in outcome.message
 
 
-def test_a_timeout_is_retried(tmp_path: Path) -> None:
+def test_a_timeout_is_retried(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     rec, _paging = openalex_paging()
     slow = Reply.of(rec[2], delay_s=1.5)
     answer, _ = faulty([slow])
-    with serve(answer).running() as server:
+    with caplog.at_level("DEBUG"), serve(answer).running() as server:
         outcome = run(tmp_path, server.url, OA, timeout_s=0.5, backoff_s=0.01)
     assert outcome.ok, outcome.message
     assert len(server.seen) == 3
+    assert "Retrying" in caplog.text and "api_key=***" in caplog.text  # urllib3's warning ...
+    assert KEY not in caplog.text and "team%40example.org" not in caplog.text  # ... redacted
 
 
 def test_timeouts_past_the_retries_fail_clearly(tmp_path: Path) -> None:
@@ -434,6 +436,42 @@ def test_credentials_in_config_are_refused(tmp_path: Path) -> None:
 def test_unknown_search_id(tmp_path: Path) -> None:
     outcomes = fetch.run_searches(tmp_path, config("http://x", OA), only="nope", now=NOW)
     assert not outcomes[0].ok and "API searches: oa" in outcomes[0].message
+
+
+# --- the commands: `scoping-review search` and `update` ---------------------------------------
+
+
+def review(tmp: Path, url: str, search: dict[str, Any]) -> Path:
+    (tmp / "config").mkdir()
+    (tmp / "config/config.yaml").write_text(json.dumps(config(url, search)), encoding="utf-8")
+    return tmp
+
+
+def test_search_command_fetches_and_reports_one_line_per_search(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _rec, answer = openalex_paging()
+    with serve(answer).running() as server:
+        workdir = review(tmp_path, server.url, OA)
+        assert cli.main(["search", "--directory", str(workdir), "--search", "oa"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("search 'oa' (openalex): round 1: 2 records of 2")
+    assert (workdir / "api_searches/oa/round-001/manifest.json").exists()
+
+
+def test_update_stops_before_the_workflow_when_an_api_search_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rec = cassette(api_dir("openalex") / "openalexPro_cursor_paging_and_400s.vcr.yml")[0]
+    with serve(lambda seen: Reply.of(rec)).running() as server:
+        workdir = review(tmp_path, server.url, OA)
+        code = update.run_update(cli.SNAKEFILE, workdir)
+    assert code == versions.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "update: search 'oa' (openalex): HTTP 400 for " in err
+    assert "an API search failed; the workflow was not run" in err
+    assert not (workdir / "results/01_import").exists()
+    assert cli.main(["search", "--directory", str(workdir)]) == 1  # the command's status too
 
 
 # --- importers and reconciliation -------------------------------------------------------------

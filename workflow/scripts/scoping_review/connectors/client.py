@@ -11,10 +11,12 @@ nowhere else; what callers get back names the request without them.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from urllib.parse import quote, quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -23,6 +25,23 @@ from urllib3.util.retry import Retry
 from .apis import public_url
 
 RETRY_STATUS = (429, 500, 502, 503, 504)
+
+
+class _Redact(logging.Filter):
+    """Removes credential values from urllib3's log lines (its retry warnings print the URL)."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        forms = {f(s) for s in secrets if s for f in (str, quote, quote_plus)}
+        self.forms = sorted(forms, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.forms:
+            message = record.getMessage()
+            for form in self.forms:
+                message = message.replace(form, "***")
+            record.msg, record.args = message, ()
+        return True
 
 
 class _Backoff(Retry):
@@ -83,6 +102,13 @@ class Client:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = user_agent
+        self._redact = _Redact(self.secrets.values())
+        # a logger's filters see only its own records: each urllib3 module logs on its own
+        names = ("connectionpool", "util.retry", "poolmanager", "connection", "response")
+        self._loggers = [logging.getLogger(f"urllib3.{n}") for n in names]
+        self._loggers.append(logging.getLogger("urllib3"))
+        for logger in self._loggers:
+            logger.addFilter(self._redact)
 
     def _throttle(self) -> None:
         wait = self._last + self.interval_s - time.monotonic()
@@ -107,6 +133,8 @@ class Client:
 
     def close(self) -> None:
         self.session.close()
+        for logger in self._loggers:
+            logger.removeFilter(self._redact)
 
 
 def _reason(err: requests.RequestException) -> str:
