@@ -76,7 +76,8 @@ class Reply:
 
     @classmethod
     def of(cls, recorded: Recorded, **kwargs: Any) -> Reply:
-        keep = ("content-type", "content-encoding", "retry-after")
+        keep = ("content-type", "content-encoding", "retry-after", "x-rate-limit-limit",
+                "x-rate-limit-interval", "x-ratelimit-limit", "x-ratelimit-remaining")  # fmt: skip
         headers = {k: v for k, v in recorded.headers.items() if k in keep}
         return cls(recorded.status, recorded.body, headers, **kwargs)
 

@@ -24,6 +24,7 @@ from replay import Replay, Reply, Seen, cassette
 
 from scoping_review import cli, importing, update, versions
 from scoping_review.connectors import apis, fetch, formats, rounds
+from scoping_review.connectors.client import Client, announced_interval
 
 NOW = datetime.datetime(2026, 3, 15, 9, 30, tzinfo=datetime.UTC)
 KEY = "secret-key-123"
@@ -94,7 +95,7 @@ def test_openalex_cursor_paging_window_and_manifest(tmp_path: Path) -> None:
     # round 1 (no version frozen) has no earlier round: the window starts at `since` (unset)
     first, second = server.seen
     assert first.path == "/works" and first.one("cursor") == "*"
-    assert first.one("filter") == "openalex:W3045921891|W3046863325,to_created_date:2026-03-15"
+    assert first.one("filter") == "openalex:W3045921891|W3046863325"
     assert first.one("api_key") == KEY and first.one("mailto") == EMAIL  # sent ...
     assert (
         second.one("cursor")
@@ -138,7 +139,7 @@ def test_second_round_window_starts_at_the_previous_run_minus_the_overlap(tmp_pa
     assert outcome.ok, outcome.message
     assert "round 2" in outcome.message
     # no earlier fetch of this search: the previous round's run date is the file search's
-    assert server.seen[0].one("filter") == "from_created_date:2025-12-31,to_created_date:2026-03-15"
+    assert server.seen[0].one("filter") == "from_created_date:2025-12-31"
     assert server.seen[0].one("search") == "therapy"
     manifest = json.loads((tmp_path / "api_searches/oa/round-002/manifest.json").read_text())
     assert manifest["window"] == {"field": "created_date", "from": "2025-12-31",
@@ -426,6 +427,19 @@ def test_openalex_400_is_one_line_with_the_apis_message_and_not_retried(tmp_path
     assert outcome.message.startswith("search 'oa' (openalex): HTTP 400 for ")
     assert "Invalid query parameters error.: DOESNTEXIST is not a valid field" in outcome.message
     assert KEY not in outcome.message and EMAIL not in outcome.message
+
+
+def test_a_stricter_announced_rate_limit_widens_the_interval() -> None:
+    rec = cassette(api_dir("crossref") / "habanero_works_query_cursor_star.vcr.yaml")[0]
+    assert (rec.headers["x-rate-limit-limit"], rec.headers["x-rate-limit-interval"]) == ("5", "1s")
+    client = Client(interval_s=0.0)
+    with serve(lambda seen: Reply.of(rec)).running() as server:
+        client.get(server.url + "/works", {"query": "widget"})
+        client.get(server.url + "/works", {"query": "widget"})
+    client.close()
+    assert client.interval_s == pytest.approx(0.2)  # Crossref's public pool: 5 per second
+    assert server.seen[1].at - server.seen[0].at >= 0.15  # spaced (starts, not arrivals)
+    assert announced_interval({"x-rate-limit-limit": "x"}) == 0.0
 
 
 def test_credentials_in_config_are_refused(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ Each API pages in its own way:
   when ``items`` is empty or ``total-results`` records were retrieved.
 
 The date window of a living update goes where each API takes it: PubMed ``mindate``/``maxdate``
-with ``datetype=edat`` (the date the record entered PubMed), OpenAlex ``from_created_date``/
-``to_created_date`` filters, Crossref ``from-index-date``/``until-index-date`` filters, and
+with ``datetype=edat`` (the date the record entered PubMed), an OpenAlex ``from_created_date``
+filter (the window ends at the run), Crossref ``from-index-date``/``until-index-date`` filters, and
 Europe PMC a ``FIRST_IDATE:[from TO to]`` clause added to the query.
 """
 
@@ -115,9 +115,8 @@ def first_params(
     elif api == "openalex":
         if query:
             params["search"] = query
-        if window.start:
+        if window.start:  # the window ends at the run: nothing was created after it
             _add_filter(params, f"from_created_date:{window.start.isoformat()}")
-        _add_filter(params, f"to_created_date:{window.end.isoformat()}")
         params |= {"per_page": str(page_size), "cursor": "*"}
     elif api == "europepmc":
         since = window.start.isoformat() if window.start else "1800-01-01"

@@ -5,8 +5,9 @@ Retries are urllib3's :class:`~urllib3.util.retry.Retry` mounted on a :mod:`requ
 ``max_retries`` times, waiting ``Retry-After`` when the server sends it and otherwise
 ``backoff_s * 2**(n-1)`` seconds (capped at ``backoff_max_s``) plus a random jitter of up to
 ``backoff_s``. Other 4xx answers (bad query, bad key) are never retried. Requests are spaced by
-at least the API's documented interval. Credentials are added to each request here and
-nowhere else; what callers get back names the request without them.
+at least the API's documented interval, or wider when the server announces a stricter limit
+(Crossref's ``x-rate-limit-limit`` per ``x-rate-limit-interval``). Credentials are added to
+each request here and nowhere else; what callers get back names the request without them.
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ class Client:
         except requests.RequestException as err:
             reason = _reason(err)
             raise TransportError(f"{shown}: {reason}") from None
+        self.interval_s = max(self.interval_s, announced_interval(response.headers))
         retries = getattr(getattr(response.raw, "retries", None), "history", ()) or ()
         return Answer(shown, response.status_code, body, len(retries))
 
@@ -135,6 +137,18 @@ class Client:
         self.session.close()
         for logger in self._loggers:
             logger.removeFilter(self._redact)
+
+
+def announced_interval(headers: Mapping[str, str]) -> float:
+    """Seconds between requests that ``x-rate-limit-limit`` per ``x-rate-limit-interval``
+    (Crossref: ``5`` per ``1s``) allow; 0 when the headers are absent or unreadable."""
+    limit, interval = headers.get("x-rate-limit-limit"), headers.get("x-rate-limit-interval")
+    try:
+        n = int(str(limit))
+        seconds = float(str(interval).strip().removesuffix("s"))
+    except (TypeError, ValueError):
+        return 0.0
+    return seconds / n if n > 0 and seconds > 0 else 0.0
 
 
 def _reason(err: requests.RequestException) -> str:
