@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import require_shared
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from replay import Replay, Reply, Seen, cassette
 
@@ -471,6 +471,8 @@ def test_search_command_fetches_and_reports_one_line_per_search(
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and out[0].startswith("search 'oa' (openalex): round 1: 2 records of 2")
     assert (workdir / "api_searches/oa/round-001/manifest.json").exists()
+    with update.update_lock(workdir / "results"):  # an update is running: refused at once
+        assert cli.main(["search", "--directory", str(workdir)]) == versions.EXIT_LOCKED
 
 
 def test_update_stops_before_the_workflow_when_an_api_search_fails(
@@ -558,6 +560,7 @@ ITEM_KEYS = st.sampled_from(["title", "display_name", "id", "doi", "DOI", "pmid"
                              "abstract_inverted_index", "source", "biblio", "keywords", "junk"])  # fmt: skip
 
 
+@settings(deadline=None)  # the first import warms polars up
 @given(
     st.sampled_from(formats.FORMATS),
     st.lists(st.dictionaries(ITEM_KEYS, JSON_VALUES, max_size=6) | JSON_VALUES, max_size=8),

@@ -112,7 +112,12 @@ def _search(args: argparse.Namespace) -> int:
     except storage.InputFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    outcomes = fetch.run_searches(workdir, config, only=args.search)
+    try:  # the update's lock: never two fetches of one round at a time
+        with update.update_lock(workdir / "results"):
+            outcomes = fetch.run_searches(workdir, config, only=args.search)
+    except update.LockBusy as err:
+        print(f"search: {err}", file=sys.stderr)
+        return versions.EXIT_LOCKED
     if not outcomes:
         print("no API searches in the config (a search with `api:` and `query:`)")
     for outcome in outcomes:
@@ -277,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="fetch this round of the config's API searches (PubMed, OpenAlex, Europe PMC, "
         "Crossref) into the review folder",
         description="Exit status: 0 every search fetched (or already fetched this round), "
-        "1 a search failed (one line each, naming it), 2 bad command line or config.",
+        "1 a search failed (one line each, naming it), 2 bad command line or config, "
+        f"{versions.EXIT_LOCKED} an update or another search of the review is running.",
     )
     sea.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
     sea.add_argument("--search", default=None, help="only this API search (its id)")

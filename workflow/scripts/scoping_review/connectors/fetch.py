@@ -208,6 +208,8 @@ def _fetch_cursor(
         total = info.total if total is None else total  # the total reported at the start
         if info.n_items == 0 or not info.cursor:
             break
+        if total is not None and out.retrieved > total:
+            break  # more than reported: never page on forever (the mismatch is reported)
         if api != "openalex" and total is not None and out.retrieved >= total:
             break  # OpenAlex: followed until next_cursor is null (its documented end)
         if api == "europepmc" and info.cursor in seen_cursors:
