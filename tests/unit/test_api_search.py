@@ -442,6 +442,28 @@ def test_a_stricter_announced_rate_limit_widens_the_interval() -> None:
     assert announced_interval({"x-rate-limit-limit": "x"}) == 0.0
 
 
+def test_config_schema_for_api_searches() -> None:
+    import jsonschema
+    import yaml
+
+    schema = yaml.safe_load(cli.CONFIG_SCHEMA.read_text(encoding="utf-8"))
+    base = yaml.safe_load((cli.REPO_DIR / "config/config.yaml").read_text(encoding="utf-8"))
+
+    def errors(search: dict[str, Any], api: dict[str, Any] | None = None) -> list[str]:
+        config = {**base, "searches": [search], "api": api or {}}
+        validator = jsonschema.Draft202012Validator(schema)
+        return [e.message for e in validator.iter_errors(config)]
+
+    assert errors({**OA, "params": {"filter": "type:article"}, "since": "2024-01-01"}) == []
+    assert errors({"id": "oa", "database": "OpenAlex", "api": "openalex"})  # no query
+    assert errors({**OA, "files": ["x.ris"]})  # an API search has no files
+    assert errors({**OA, "params": {"mailto": "a@b.c"}})  # contact only from the environment
+    assert errors({**OA, "api": "scopus"})  # no free API: a file search
+    for store in ("../outside", "/abs", "a/../../b"):
+        assert errors(OA, {"store": store}), store  # rounds stay inside the review folder
+    assert errors(OA, {"store": "searches/api", "overlap_days": 14}) == []
+
+
 def test_credentials_in_config_are_refused(tmp_path: Path) -> None:
     outcome = run(tmp_path, "http://127.0.0.1:9", {**OA, "params": {"api_key": "x"}})
     assert not outcome.ok and "environment variables" in outcome.message
