@@ -21,11 +21,13 @@ def _filters(search: dict[str, Any]) -> list[str]:
     window = search.get("api_window") or {}
     out = [f"{k}: {v}" for k, v in sorted((search.get("api_params") or {}).items())]
     start = window.get("from") or "the earliest record"
-    previous = window.get("previous_run") or "none"
-    out.append(
-        f"date window on {window.get('field')}: {start} to {window.get('to')}, reaching back "
-        f"{window.get('overlap_days')} days before the previous round ({previous})"
+    previous = window.get("previous_run")
+    reach = (
+        f"reaching back {window.get('overlap_days')} days before the previous round ({previous})"
+        if previous
+        else "the first round of this search"
     )
+    out.append(f"date window on {window.get('field')}: {start} to {window.get('to')}, {reach}")
     return out
 
 
