@@ -24,9 +24,9 @@ import polars as pl
 import pytest
 import yaml
 from conftest import require_shared
-from replay import Replay, Reply, Seen, cassette
 
 from scoping_review import versions
+from support.replay import Replay, Reply, Seen, cassette
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration

@@ -20,11 +20,11 @@ import pytest
 from conftest import require_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from replay import Replay, Reply, Seen, cassette
 
 from scoping_review import cli, importing, update, versions
 from scoping_review.connectors import apis, fetch, formats, rounds
 from scoping_review.connectors.client import Client, announced_interval
+from support.replay import Replay, Reply, Seen, cassette
 
 NOW = datetime.datetime(2026, 3, 15, 9, 30, tzinfo=datetime.UTC)
 KEY = "secret-key-123"
