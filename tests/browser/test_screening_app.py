@@ -16,6 +16,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +202,118 @@ def test_keyboard_screening_survives_a_kill_and_reaches_prisma(
     decisions = pl.read_parquet(review20 / "results/03_screen/decisions.parquet")
     app_rows = decisions.filter(pl.col("sheet").str.starts_with("screening/"))
     assert dict(zip(app_rows["study_id"], app_rows["decision"], strict=True)) == decided
+
+
+HOSTILE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned=2"> Alliance study'
+
+
+@pytest.fixture(scope="module")
+def dual(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = make_review(
+        tmp_path_factory.mktemp("dual"),
+        extra_ris(4, titles={0: HOSTILE}),
+        "  stages:\n    title_abstract: {reviewers: 2, names: [AB, CD]}\n",
+    )
+    # with two reviewers nothing has passed title/abstract yet: no full-text decisions
+    (workdir / "inputs/full_text.csv").write_text("record_id,decision,reason,reviewer,date,note\n")
+    run_workflow(workdir)
+    return workdir
+
+
+def study_titled(workdir: Path, text: str) -> str:
+    studies = pl.read_parquet(workdir / "results/02_dedupe/studies.parquet")
+    return str(studies.filter(pl.col("title").str.contains(text, literal=True))["study_id"][0])
+
+
+def post(url: str, data: dict[str, str]) -> int:
+    body = urllib.parse.urlencode(data).encode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=30) as r:
+            return int(r.status)
+    except urllib.error.HTTPError as err:
+        return int(err.code)
+
+
+def test_markup_is_text_and_writes_need_the_csrf_token(browser: Any, dual: Path) -> None:
+    hostile = study_titled(dual, "<script>")
+    server = Server(dual, "AB")
+    try:
+        browser.open(f"{server.url}/?study={hostile}")
+        assert current_study(browser) == hostile
+        assert browser.evaluate("document.getElementById('title').textContent") == HOSTILE
+        assert (
+            browser.evaluate("document.querySelectorAll('#study script, #study img').length") == 0
+        )
+        assert browser.evaluate("typeof window.pwned") == "undefined"
+        # a write without the CSRF token is refused and nothing reaches the sheet
+        status = post(f"{server.url}/decide", {"study_id": hostile, "decision": "include"})
+        assert status == 400
+        assert post(f"{server.url}/undo", {}) == 400
+        assert not (dual / "screening/title_abstract/AB.csv").exists()
+    finally:
+        server.kill()
+    # another host only with a token; with one, every request needs it
+    refused = subprocess.run(
+        [str(CLI), "screen", "--directory", str(dual), "--reviewer", "AB", "--host", "0.0.0.0"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 2
+    assert "--token" in refused.stderr
+    server = Server(dual, "AB", "--token", "s3cret")
+    try:
+        try:
+            urllib.request.urlopen(server.url + "/", timeout=30)
+            raise AssertionError("served without the token")
+        except urllib.error.HTTPError as err:
+            assert err.code == 403
+        browser.open(server.url + "/?token=s3cret")
+        assert browser.evaluate("document.getElementById('reviewer').textContent") == "AB"
+    finally:
+        server.kill()
+
+
+def test_dual_screening_is_blind_until_both_decided_then_consensus(
+    browser: Any, dual: Path
+) -> None:
+    target = study_titled(dual, "Study 2 of")
+    ab, cd = Server(dual, "AB"), Server(dual, "CD")
+    try:
+        browser.open(f"{ab.url}/?study={target}")
+        loaded(browser, lambda: browser.press("i"))
+        # CD sees the study undecided, nothing of AB's decision, and no conflict yet
+        browser.open(f"{cd.url}/?study={target}")
+        assert current_study(browser) == target
+        assert browser.evaluate("document.getElementById('mine').textContent") == "not decided"
+        assert "include" not in browser.evaluate("document.getElementById('study').innerText")
+        browser.open(f"{cd.url}/consensus")
+        assert browser.evaluate("document.getElementById('n-conflicts').textContent") == "0"
+        browser.open(f"{cd.url}/?study={target}")
+        browser.press("e")
+        loaded(browser, lambda: browser.press("1"))
+        # both decided, differently: the consensus view shows them side by side
+        browser.open(f"{ab.url}/consensus")
+        assert browser.evaluate("document.getElementById('n-conflicts').textContent") == "1"
+        sides = browser.evaluate(
+            "[...document.querySelectorAll('.conflict td')].map(e => e.textContent.trim())"
+        )
+        assert sides == ["include", "exclude (not_rupture_repair)"]
+        loaded(
+            browser,
+            lambda: browser.click(
+                f'.conflict[data-study-id="{target}"] button[data-decision="include"]'
+            ),
+        )
+        assert browser.evaluate("document.getElementById('n-conflicts').textContent") == "0"
+    finally:
+        ab.kill()
+        cd.kill()
+    assert (dual / "screening/title_abstract/AB.csv").exists()
+    assert (dual / "screening/title_abstract/CD.csv").exists()
+    consensus = sheet.latest(sheet.read(dual / "screening/title_abstract/consensus.csv"))
+    assert consensus[target]["decision"] == "include"
+    run_workflow(dual)
+    after = counts(dual)
+    assert after["conflicts.title_abstract"] == 1
+    assert after["conflicts.title_abstract.unresolved"] == 0
+    status = pl.read_parquet(dual / "results/03_screen/status.parquet")
+    assert status.filter(pl.col("study_id") == target)["title_abstract"].to_list() == ["include"]
