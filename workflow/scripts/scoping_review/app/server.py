@@ -133,7 +133,7 @@ def _check_token(expected: str | None) -> BaseResponse | None:
     if not hmac.compare_digest(given.encode(), expected.encode()):
         abort(403)
     if request.args.get("token") and request.method == "GET":
-        args = {k: v for k, v in request.args.items() if k != "token"}
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "token"}
         resp = redirect(url_for(request.endpoint or "screen_page", **args))
         resp.set_cookie("sr_token", expected, httponly=True, samesite="Strict")
         return resp

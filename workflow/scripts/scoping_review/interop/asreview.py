@@ -140,7 +140,7 @@ def _tag_names(raw: object, groups: list[dict[str, Any]]) -> list[str]:
         tags = json.loads(str(raw)) if raw else []
     except json.JSONDecodeError:
         return []
-    names: dict[tuple[int, int], str] = {}
+    names: dict[tuple[object, object], str] = {}
     for g in groups or []:
         for v in g.get("values") or []:
             names[(g.get("id"), v.get("id"))] = f"{g.get('export')}_{v.get('export')}"
