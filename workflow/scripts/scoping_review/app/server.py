@@ -228,6 +228,7 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
             next_id=ids[pos + 1] if ids and pos + 1 < len(ids) else None,
             query=query,
             hits=[by_id[h] for h in hits[:50]],
+            sheet_name=own_path.relative_to(review.directory).as_posix(),
         )
 
     def _decision_row(form: Mapping[str, str], who: str) -> dict[str, str | None]:
