@@ -204,6 +204,14 @@ def test_keyboard_screening_survives_a_kill_and_reaches_prisma(
     assert dict(zip(app_rows["study_id"], app_rows["decision"], strict=True)) == decided
 
 
+MAYBE_PAIR = "\n".join(
+    [
+        *("TY  - JOUR", "TI  - Alliance rupture markers in brief relational therapy"),
+        *("AU  - Eubanks, C.", "PY  - 2020", "AN  - pair1", "ER  - ", ""),
+        *("TY  - JOUR", "TI  - Alliance rupture markers in brief relational psychotherapy"),
+        *("AU  - Eubanks, C.", "PY  - 2020", "AN  - pair2", "ER  - ", ""),
+    ]
+)
 HOSTILE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned=2"> Alliance study'
 
 
@@ -211,7 +219,7 @@ HOSTILE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned=2">
 def dual(tmp_path_factory: pytest.TempPathFactory) -> Path:
     workdir = make_review(
         tmp_path_factory.mktemp("dual"),
-        extra_ris(4, titles={0: HOSTILE}),
+        extra_ris(4, titles={0: HOSTILE}) + "\n" + MAYBE_PAIR,
         "  stages:\n    title_abstract: {reviewers: 2, names: [AB, CD]}\n",
     )
     # with two reviewers nothing has passed title/abstract yet: no full-text decisions
@@ -317,3 +325,26 @@ def test_dual_screening_is_blind_until_both_decided_then_consensus(
     assert after["conflicts.title_abstract.unresolved"] == 0
     status = pl.read_parquet(dual / "results/03_screen/status.parquet")
     assert status.filter(pl.col("study_id") == target)["title_abstract"].to_list() == ["include"]
+
+
+def test_dedupe_maybe_pairs_are_decided_in_the_app(browser: Any, dual: Path) -> None:
+    queue = pl.read_parquet(dual / "results/02_dedupe/review_queue.parquet")
+    assert queue.height == 1
+    pair = queue.row(0, named=True)
+    server = Server(dual, "AB")
+    try:
+        browser.open(server.url + "/dedupe")
+        assert browser.evaluate("document.getElementById('pair').dataset.a") == pair["record_id_a"]
+        texts = browser.evaluate("document.getElementById('pair').innerText")
+        assert "brief relational therapy" in texts and "brief relational psychotherapy" in texts
+        loaded(browser, lambda: browser.press("s"))
+        assert browser.evaluate("document.getElementById('n-decided').textContent") == "1"
+    finally:
+        server.kill()
+    written = sheet.pair_decisions(sheet.read(dual / "screening/dedupe/AB.csv", sheet.PAIR_COLUMNS))
+    assert written == {(pair["record_id_a"], pair["record_id_b"]): "same"}
+    run_workflow(dual)
+    clusters = pl.read_parquet(dual / "results/02_dedupe/clusters.parquet")
+    ids = clusters.filter(pl.col("record_id").is_in([pair["record_id_a"], pair["record_id_b"]]))
+    assert ids["study_id"].n_unique() == 1
+    assert pl.read_parquet(dual / "results/02_dedupe/review_queue.parquet").height == 0

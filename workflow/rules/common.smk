@@ -92,4 +92,7 @@ def previous_version_files(*names):
 
 
 def dedupe_decision_sheets():
-    return list(config.get("dedupe", {}).get("decisions", []))
+    folder = Path(config["screening"].get("app_directory") or "screening") / "dedupe"
+    return list(config.get("dedupe", {}).get("decisions", [])) + sorted(
+        str(p) for p in folder.glob("*.csv")
+    )

@@ -25,6 +25,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import schemas, screen, storage
+from ..worklists import file_stem
 from . import queue as q
 from . import sheet
 
@@ -51,6 +52,7 @@ class Review:
     status: pl.DataFrame
     decisions: pl.DataFrame  # from the last run, app sheets left out (read live instead)
     scores: dict[str, float] = field(default_factory=dict)
+    pairs: pl.DataFrame | None = None  # the dedupe review queue (maybe pairs)
 
     @classmethod
     def load(cls, directory: Path) -> Review:
@@ -82,7 +84,12 @@ class Review:
         if (directory / RANKING).exists():
             ranking = pl.read_parquet(directory / RANKING)
             scores = dict(zip(ranking["study_id"], ranking["score"].cast(pl.Float64), strict=True))
+        queue_path = res / "02_dedupe/review_queue.parquet"
+        pairs = (
+            storage.read_table(queue_path, schemas.REVIEW_QUEUE) if queue_path.exists() else None
+        )
         return cls(
+            pairs=pairs,
             directory=directory,
             criteria=list(cfg.get("criteria") or []),
             settings=screen.Settings.from_config(screening),
@@ -283,6 +290,47 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
             reasons=reasons,
             reviewer=reviewer,
         )
+
+    dedupe_path = review.app_dir / sheet.DEDUPE_FOLDER / f"{file_stem(reviewer)}.csv"
+    sheet.repair(dedupe_path)
+    pairs = [] if review.pairs is None else list(review.pairs.iter_rows(named=True))
+    pair_keys = [(p["record_id_a"], p["record_id_b"]) for p in pairs]
+
+    @app.get("/dedupe")
+    def dedupe_page() -> str:
+        mine = sheet.pair_decisions(sheet.read(dedupe_path, sheet.PAIR_COLUMNS))
+        pos = request.args.get("pair", type=int)
+        if pos is None or not 0 <= pos < len(pairs):
+            pos = next((i for i, k in enumerate(pair_keys) if k not in mine), 0)
+        fields = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi")
+        return render_template(
+            "dedupe.html",
+            reviewer=reviewer,
+            pair=pairs[pos] if pairs else None,
+            pos=pos,
+            n=len(pairs),
+            decided=sum(1 for k in pair_keys if k in mine),
+            mine=mine.get(pair_keys[pos]) if pairs else None,
+            fields=fields,
+            sheet_name=dedupe_path.relative_to(review.directory).as_posix(),
+        )
+
+    @app.post("/dedupe")
+    def dedupe_decide() -> BaseResponse:
+        key = (request.form.get("record_id_a", ""), request.form.get("record_id_b", ""))
+        decision = request.form.get("decision", "")
+        if key not in pair_keys:
+            abort(400, "unknown record pair")
+        if decision not in ("same", "different"):
+            abort(400, "decision must be same or different")
+        row = {"record_id_a": key[0], "record_id_b": key[1], "decision": decision,
+               "reviewer": reviewer}  # fmt: skip
+        sheet.append(dedupe_path, row, columns=sheet.PAIR_COLUMNS)
+        mine = sheet.pair_decisions(sheet.read(dedupe_path, sheet.PAIR_COLUMNS))
+        start = pair_keys.index(key) + 1
+        order = list(range(start, len(pairs))) + list(range(0, start))
+        nxt = next((i for i in order if pair_keys[i] not in mine), pair_keys.index(key))
+        return redirect(url_for("dedupe_page", pair=nxt))
 
     @app.post("/consensus")
     def consensus_decide() -> BaseResponse:

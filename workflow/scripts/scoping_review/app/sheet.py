@@ -29,15 +29,21 @@ CONSENSUS_STEM = "consensus"
 _LOCK = threading.Lock()
 
 
-def current(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with every row blanked except each study's latest one, and that one blanked
-    too when it is an undo (no decision); same height, same row order."""
-    if frame.height == 0 or "study_id" not in frame.columns:
+PAIR_COLUMNS = ("record_id_a", "record_id_b", "decision", "note", "reviewer", "timestamp")
+PAIR_KEY = ("record_id_a", "record_id_b")
+DEDUPE_FOLDER = "dedupe"
+
+
+def current(frame: pl.DataFrame, key: tuple[str, ...] = ("study_id",)) -> pl.DataFrame:
+    """``frame`` with every row blanked except the latest one per ``key`` (a study, or a
+    record pair in a dedupe sheet), and that one blanked too when it is an undo (no
+    decision); same height, same row order."""
+    if frame.height == 0 or not set(key) <= set(frame.columns):
         return frame
     idx = pl.col("_row")
-    last = idx == idx.max().over("study_id")
+    last = idx == idx.max().over(key)
     decided = pl.col("decision").fill_null("").str.strip_chars() != ""
-    keep = last & decided & pl.col("study_id").is_not_null()
+    keep = last & decided & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
     return frame.with_row_index("_row").select(
         pl.when(keep).then(pl.col(c)).otherwise(None).alias(c) for c in frame.columns
     )
@@ -54,12 +60,16 @@ def path_for(directory: Path, stage: str, reviewer: str) -> Path:
     return directory / stage / f"{file_stem(reviewer)}.csv"
 
 
-def line(row: Mapping[str, str | None], when: datetime | None = None) -> str:
+def line(
+    row: Mapping[str, str | None],
+    when: datetime | None = None,
+    columns: tuple[str, ...] = COLUMNS,
+) -> str:
     """One CSV line (cells safe against spreadsheet formulas), timestamped now (UTC)."""
     stamp = (when or datetime.now(UTC)).isoformat(timespec="milliseconds")
-    values = {**{c: row.get(c) for c in COLUMNS}, "timestamp": stamp, "date": stamp[:10]}
+    values = {**{c: row.get(c) for c in columns}, "timestamp": stamp, "date": stamp[:10]}
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([safe_text(values[c]) or "" for c in COLUMNS])
+    csv.writer(buffer, lineterminator="\n").writerow([safe_text(values[c]) or "" for c in columns])
     return buffer.getvalue()
 
 
@@ -79,13 +89,18 @@ def repair(path: Path) -> int:
     return len(data) - keep
 
 
-def append(path: Path, row: Mapping[str, str | None], when: datetime | None = None) -> str:
+def append(
+    path: Path,
+    row: Mapping[str, str | None],
+    when: datetime | None = None,
+    columns: tuple[str, ...] = COLUMNS,
+) -> str:
     """Append one decision line (the header first for a new sheet) and fsync it."""
-    text = line(row, when)
+    text = line(row, when, columns)
     with _LOCK:
         path.parent.mkdir(parents=True, exist_ok=True)
         new = not path.exists() or path.stat().st_size == 0
-        payload = (",".join(COLUMNS) + "\n" if new else "") + text
+        payload = (",".join(columns) + "\n" if new else "") + text
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, payload.encode("utf-8"))
@@ -101,11 +116,17 @@ def append(path: Path, row: Mapping[str, str | None], when: datetime | None = No
     return text
 
 
-def read(path: Path) -> pl.DataFrame:
+def read(path: Path, columns: tuple[str, ...] = COLUMNS) -> pl.DataFrame:
     """A sheet as text columns (empty frame with the columns when it does not exist)."""
     if not path.exists() or path.stat().st_size == 0:
-        return pl.DataFrame(schema=dict.fromkeys(COLUMNS, pl.String()))
+        return pl.DataFrame(schema=dict.fromkeys(columns, pl.String()))
     return pl.read_csv(path, infer_schema=False)
+
+
+def pair_decisions(frame: pl.DataFrame) -> dict[tuple[str, str], str]:
+    """(record_id_a, record_id_b) -> same/different, the latest line per pair."""
+    cur = current(frame, PAIR_KEY).drop_nulls(list(PAIR_KEY))
+    return {(r["record_id_a"], r["record_id_b"]): r["decision"] for r in cur.iter_rows(named=True)}
 
 
 def sheets(directory: Path, stages: tuple[str, ...]) -> list[tuple[str, Path, bool]]:

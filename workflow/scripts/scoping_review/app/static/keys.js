@@ -26,6 +26,8 @@
     if (k === "i") { ev.preventDefault(); submit("do-include"); }
     else if (k === "e" && document.getElementById("reasons-exclude")) { ev.preventDefault(); showReasons("exclude"); }
     else if (k === "r" && document.getElementById("reasons-not_retrieved")) { ev.preventDefault(); showReasons("not_retrieved"); }
+    else if (k === "s") { ev.preventDefault(); submit("do-same"); }
+    else if (k === "d") { ev.preventDefault(); submit("do-different"); }
     else if (k === "m") { ev.preventDefault(); submit("do-maybe"); }
     else if (k === "u") { ev.preventDefault(); submit("do-undo"); }
     else if (k === "n" || k === "ArrowRight" || k === "j") { ev.preventDefault(); go("next"); }
