@@ -239,3 +239,56 @@ def test_export_carries_study_ids_back() -> None:
     rows = asreview.read_table(labelled, "ours.csv", "me")
     sheet = to_sheet(rows, studies, CRITERIA, name="ours.csv", stage="title_abstract")
     assert sorted(sheet["study_id"].to_list()) == sorted(studies["study_id"].to_list())
+
+
+def test_asreview_tags_are_reasons_and_our_ids_come_back_from_a_project(tmp_path: Path) -> None:
+    """A project whose dataset is our own export: the record's study_id is used; an
+    irrelevant record's tags are its reasons (mapped by label or alias)."""
+    import io
+    import sqlite3
+    import zipfile
+
+    tools = _tools()
+    studies = _studies(tools / "rayyan/cff_baseline_rayyan.ris")
+    ours = studies.select("study_id", "title")
+    db_path = tmp_path / "results.db"
+    conn = sqlite3.connect(db_path)
+    conn.execute("create table record (record_id, dataset_row, title, doi, year)")
+    conn.execute("create table results (record_id, label, time, note, tags)")
+    for i in range(ours.height):
+        conn.execute("insert into record values (?, ?, ?, NULL, NULL)", (i, i, f"retitled {i}"))
+        tags = '[{"id": 0, "values": [{"id": 1, "checked": true}]}]' if i == 1 else "[]"
+        conn.execute(
+            "insert into results values (?, ?, 1745432659.8, NULL, ?)", (i, 1 - i % 2, tags)
+        )
+    conn.commit()
+    conn.close()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr(
+            "project.json",
+            '{"tags": [{"id": 0, "export": "why", "values": [{"id": 1, "export": "population"}]}]}',
+        )
+        z.writestr("data/ours.csv", ours.write_csv())
+        z.write(db_path, "results.db")
+    rows = asreview.read_project(buffer.getvalue(), "ours.asreview", "Ann")
+    assert rows["study_id"].to_list() == ours["study_id"].to_list()
+    assert rows.row(1, named=True)["reasons"] == ["why_population"]
+    assert rows.row(1, named=True)["date"] == "2025-04-23"
+    sheet = to_sheet(
+        rows,
+        studies,
+        CRITERIA,
+        name="ours.asreview",
+        stage="title_abstract",
+        aliases={"why_population": "wrong_population"},
+        exclude_reason="off_topic",
+    )
+    by_study = dict(zip(sheet["study_id"], sheet["reason"], strict=True))
+    assert by_study[ours["study_id"][1]] == "wrong_population"
+    assert by_study[ours["study_id"][3]] == "off_topic"  # no tags: the default reason
+    # a tag with no mapping is an error naming the file and the record
+    with pytest.raises(
+        InteropError, match=r"ours\.asreview, row 1: exclusion reason 'why_population'"
+    ):
+        to_sheet(rows, studies, CRITERIA, name="ours.asreview", stage="title_abstract")

@@ -155,6 +155,17 @@ def _tag_names(raw: object, groups: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _our_ids(archive: zipfile.ZipFile) -> dict[int, str]:
+    """dataset row -> our study ID, when the project's dataset is our own export (it keeps
+    the ``study_id`` column); else empty."""
+    for member in archive.namelist():
+        if member.startswith("data/") and member.lower().endswith(".csv"):
+            frame = pl.read_csv(archive.read(member), infer_schema=False)
+            if "study_id" in frame.columns:
+                return dict(enumerate(frame["study_id"].to_list()))
+    return {}
+
+
 def read_project(data: bytes, name: str, reviewer: str) -> pl.DataFrame:
     """Tool rows from a ``.asreview`` project (a zip): labels from the SQLite ``results``
     table (top-level ``results.db``, or ``reviews/<id>/results.db`` in v2 projects), the
@@ -180,20 +191,22 @@ def read_project(data: bytes, name: str, reviewer: str) -> pl.DataFrame:
         if records is None:
             raise InteropError(f"{name}: no record table in the project")
         info = {
-            r[0]: r[1:] for r in records.execute("select record_id, title, doi, year from record")
+            r[0]: r[1:]
+            for r in records.execute("select record_id, title, doi, year, dataset_row from record")
         }
+        ours = _our_ids(archive)
         groups = project.get("tags") or []
         rows: list[dict[str, Any]] = []
         for record_id, label, time, note, tags in results.execute(
             "select record_id, label, time, note, tags from results order by record_id"
         ):
-            title, doi, year = info.get(record_id, (None, None, None))
+            title, doi, year, dataset_row = info.get(record_id, (None, None, None, None))
             decision = _label(label, f"{name}, record_id {record_id}")
             rows.append(
                 {
                     "row": int(record_id),
                     "key": str(record_id),
-                    "study_id": None,
+                    "study_id": ours.get(dataset_row) if dataset_row is not None else None,
                     "doi": _text(doi),
                     "pmid": None,
                     "title": _text(title),
