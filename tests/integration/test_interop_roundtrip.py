@@ -28,6 +28,7 @@ CONFIG = """\
 review: {title: "Rayyan round trip", short_title: "Rayyan", authors: ["Test"], question: "?"}
 searches:
   - {id: embase, database: Embase, date: "2024-08-25", files: [inputs/cff_baseline_rayyan.ris]}
+  - {id: demo, database: PubMed, date: "2025-04-23", files: [inputs/asreview_demo.csv]}
 criteria:
   - {code: off_topic, label: Not about dinosaur skin or feathers}
   - {code: erratum, label: Erratum or correction notice}
@@ -69,12 +70,18 @@ def test_rayyan_export_and_decisions_round_trip(tmp_path: Path) -> None:
     (work / "config").mkdir(parents=True)
     (work / "inputs").mkdir()
     shutil.copy(tools / "rayyan/cff_baseline_rayyan.ris", work / "inputs")
+    # ASReview's export of its demo project, used here as a search (the records it screened)
+    shutil.copy(
+        tools / "asreview/generated_asreview_relevant_not_seen_irrelevant_demo.csv",
+        work / "inputs/asreview_demo.csv",
+    )
     for name in ("highlights.csv", "documents.csv", "codebook.csv"):
         shutil.copy(REPO / "tests/data/tiny_review/inputs" / name, work / "inputs")
     (work / "inputs/charting.csv").write_text("record_id,study_label,country\n")
     (work / "config/config.yaml").write_text(CONFIG.replace("SHEETS", ""))
     snakemake(work)
-    assert counts(work)["records_pending"] == 10
+    before = counts(work)
+    assert before["records_pending"] == 110
 
     # our exports carry our study IDs and read back through the tools' readers
     out = cli(
@@ -87,7 +94,7 @@ def test_rayyan_export_and_decisions_round_trip(tmp_path: Path) -> None:
         str(tmp_path / "p.ris"),
     )
     assert out.returncode == 0, out.stderr
-    assert "10 pending title_abstract studies" in out.stdout
+    assert "110 pending title_abstract studies" in out.stdout
     studies = pl.read_parquet(work / "results/02_dedupe/studies.parquet")
     back = rayyan.read_ris((tmp_path / "p.ris").read_bytes(), "p.ris")
     assert sorted(back["study_id"].to_list()) == sorted(studies["study_id"].to_list())
@@ -104,7 +111,7 @@ def test_rayyan_export_and_decisions_round_trip(tmp_path: Path) -> None:
     exported = pl.read_csv(tmp_path / "p.csv", infer_schema=False)
     assert sorted(exported["study_id"].to_list()) == sorted(studies["study_id"].to_list())
     # ASReview returns the imported columns plus its label: a labelled copy maps by study_id
-    labelled = exported.with_columns(pl.Series("asreview_label", ["1", "0"] * 5))
+    labelled = exported.with_columns(pl.Series("asreview_label", ["1", "0"] * 55))
     rows = asreview.read_table(labelled, "labelled.csv", "Ann")
     assert (
         rows.filter(pl.col("decision").is_not_null())["study_id"].to_list()
@@ -124,14 +131,28 @@ def test_rayyan_export_and_decisions_round_trip(tmp_path: Path) -> None:
                "--exclude-reason", "off_topic", "--out", str(sheet))  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "6 decisions written" in done.stdout
+
+    # ASReview LAB's project file of the demo review: 9 relevant, 14 irrelevant, 1 unlabelled
+    project = str(tools / "asreview/asreview-demo-project-v3format.asreview")
+    sheet2 = work / "inputs/asreview_ta.csv"
+    done = cli("import-decisions", project, "--directory", str(work), "--tool", "asreview",
+               "--reviewer", "Ann", "--exclude-reason", "off_topic", "--out", str(sheet2))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "23 decisions written" in done.stdout
+
     (work / "config/config.yaml").write_text(
-        CONFIG.replace("SHEETS", "{path: inputs/rayyan_ta.csv, stage: title_abstract}")
+        CONFIG.replace(
+            "SHEETS",
+            "{path: inputs/rayyan_ta.csv, stage: title_abstract}, "
+            "{path: inputs/asreview_ta.csv, stage: title_abstract}",
+        )
     )
     snakemake(work)
     got = counts(work)
-    # Emily: 2 included, 2 excluded, 2 maybe (still pending), 4 untouched (pending)
-    assert got["records_excluded"] == 2
-    assert got["records_excluded.off_topic"] == 2
-    assert got["records_pending"] == 6
+    # Rayyan (Emily): 2 included, 2 excluded, 2 maybe (still pending), 4 untouched (pending);
+    # ASReview (Ann): 9 included, 14 excluded, the other 77 not seen (pending)
+    assert got["records_excluded"] == 2 + 14
+    assert got["records_excluded.off_topic"] == 2 + 14
+    assert got["records_pending"] == 6 + 77
     assert got["pending.title_abstract.maybe"] == 2
-    assert got["dbr_pending"] == 2
+    assert got["dbr_pending"] == 2 + 9
