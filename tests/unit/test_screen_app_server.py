@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from helpers import records
 from scoping_review import dedupe, screen
-from scoping_review.app import server, sheet
+from scoping_review.app import queue, server, sheet
 
 CRITERIA = [
     {"code": "off_topic", "label": "Off topic"},
@@ -169,3 +169,24 @@ def test_reserved_names_and_hosts_are_refused(serve: tuple) -> None:
         server.check_host("0.0.0.0", None)
     server.check_host("0.0.0.0", "t0ken")
     server.check_host("127.0.0.1", None)
+
+
+def test_queue_follows_a_ranking_score_when_there_is_one(tmp_path: Path) -> None:
+    made = review(tmp_path)
+    plain = queue.queue(
+        made.studies, made.status, made.decisions, made.settings, "title_abstract", "AB", {}
+    )
+    assert plain == sorted(plain) and len(plain) == 4
+    scores = {s: float(i) for i, s in enumerate(plain)}  # the last study scores highest
+    ranked = queue.queue(
+        made.studies, made.status, made.decisions, made.settings, "title_abstract", "AB", {},
+        scores,
+    )  # fmt: skip
+    assert ranked == plain[::-1]
+    # a study the reviewer decided in the app stays in the queue after the next run
+    decided = made.decisions.filter(pl.col("stage") == "title_abstract")["study_id"][0]
+    again = queue.queue(
+        made.studies, made.status, made.decisions, made.settings, "title_abstract", "AB",
+        {decided: {}},
+    )  # fmt: skip
+    assert decided in again and len(again) == 5
