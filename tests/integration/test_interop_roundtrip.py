@@ -15,7 +15,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import require_shared
 
 from scoping_review.interop import asreview, rayyan
 
@@ -64,8 +63,8 @@ def counts(workdir: Path) -> dict[str, int]:
     return dict(zip(ledger["count_id"], ledger["value"], strict=True))
 
 
-def test_rayyan_export_and_decisions_round_trip(tmp_path: Path) -> None:
-    tools = require_shared("fixtures", "screening-tools")
+def test_rayyan_export_and_decisions_round_trip(tmp_path: Path, fixtures_dir: Path) -> None:
+    tools = fixtures_dir / "screening-tools"
     work = tmp_path / "review"
     (work / "config").mkdir(parents=True)
     (work / "inputs").mkdir()

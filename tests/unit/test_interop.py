@@ -7,7 +7,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import require_shared
 
 from scoping_review import importing, schemas, screen
 from scoping_review.interop import InteropError, asreview, export, rayyan, to_sheet
@@ -20,8 +19,9 @@ CRITERIA = [
 ]
 
 
-def _tools() -> Path:
-    return require_shared("fixtures", "screening-tools")
+@pytest.fixture
+def tools(fixtures_dir: Path) -> Path:
+    return fixtures_dir / "screening-tools"
 
 
 def _studies(path: Path) -> pl.DataFrame:
@@ -53,8 +53,7 @@ def test_rayyan_notes_segments() -> None:
     assert rayyan.parse_notes("").votes == {}
 
 
-def test_rayyan_csv_and_ris_give_the_same_decisions() -> None:
-    tools = _tools()
+def test_rayyan_csv_and_ris_give_the_same_decisions(tools: Path) -> None:
     csv_rows = rayyan.read_csv((tools / "rayyan/cff_baseline_rayyan.csv").read_bytes(), "x.csv")
     ris_rows = rayyan.read_ris((tools / "rayyan/cff_baseline_rayyan.ris").read_bytes(), "x.ris")
     # 10 records: Emily included 2, excluded 2, maybe 2; 4 nobody touched
@@ -71,8 +70,7 @@ def test_rayyan_csv_and_ris_give_the_same_decisions() -> None:
     assert csv_rows.filter(pl.col("key") == "rayyan-42924191")["decision"].to_list() == ["maybe"]
 
 
-def test_rayyan_round_trip_to_a_sheet_the_screen_rule_reads() -> None:
-    tools = _tools()
+def test_rayyan_round_trip_to_a_sheet_the_screen_rule_reads(tools: Path) -> None:
     studies = _studies(tools / "rayyan/cff_baseline_rayyan.ris")
     path = tools / "rayyan/cff_baseline_rayyan.csv"
     rows = rayyan.read_csv(path.read_bytes(), str(path))
@@ -97,8 +95,7 @@ def test_rayyan_round_trip_to_a_sheet_the_screen_rule_reads() -> None:
     schemas.validate(decisions, schemas.DECISIONS)
 
 
-def test_rayyan_unknown_reason_names_file_and_line_and_alias_maps_it() -> None:
-    tools = _tools()
+def test_rayyan_unknown_reason_names_file_and_line_and_alias_maps_it(tools: Path) -> None:
     path = tools / "rayyan/rayyanR_tinea_update.ris"
     studies = _studies(path)
     rows = rayyan.read_ris(path.read_bytes(), str(path))
@@ -130,8 +127,7 @@ def test_rayyan_unknown_reason_names_file_and_line_and_alias_maps_it() -> None:
     assert decisions.height == sheet.height
 
 
-def test_rayyan_maybe_is_not_a_full_text_decision() -> None:
-    tools = _tools()
+def test_rayyan_maybe_is_not_a_full_text_decision(tools: Path) -> None:
     path = tools / "rayyan/cff_baseline_rayyan.csv"
     rows = rayyan.read_csv(path.read_bytes(), str(path))
     studies = _studies(tools / "rayyan/cff_baseline_rayyan.ris")
@@ -157,8 +153,8 @@ def _asreview_all(tools: Path) -> dict[str, pl.DataFrame]:
     }
 
 
-def test_asreview_exports_and_projects_agree() -> None:
-    got = _asreview_all(_tools())
+def test_asreview_exports_and_projects_agree(tools: Path) -> None:
+    got = _asreview_all(tools)
     for kind, rows in got.items():
         decided = rows.filter(pl.col("decision").is_not_null())
         assert decided.group_by("decision").len().sort("decision").rows() == [
@@ -177,8 +173,7 @@ def test_asreview_exports_and_projects_agree() -> None:
     assert decided_titles(got["v2"]) == decided_titles(got["xlsx"]) == decided_titles(got["csv"])
 
 
-def test_asreview_round_trip_to_sheet() -> None:
-    tools = _tools()
+def test_asreview_round_trip_to_sheet(tools: Path) -> None:
     stem = "generated_asreview_relevant_not_seen_irrelevant_demo"
     studies = _studies(tools / "asreview" / f"{stem}.csv")
     project = tools / "asreview/asreview-demo-project-v3format.asreview"
@@ -200,8 +195,7 @@ def test_asreview_round_trip_to_sheet() -> None:
     assert set(sheet["reviewer"]) == {"Ann"}
 
 
-def test_asreview_unknown_study_names_file_and_row() -> None:
-    tools = _tools()
+def test_asreview_unknown_study_names_file_and_row(tools: Path) -> None:
     path = tools / "asreview/generated_asreview_relevant_not_seen_irrelevant_demo.csv"
     rows = asreview.read_csv(path.read_bytes(), str(path), "Ann")
     studies = _studies(path).head(50)  # half the records are not in this review
@@ -216,9 +210,8 @@ def test_asreview_unknown_study_names_file_and_row() -> None:
         )
 
 
-def test_export_carries_study_ids_back() -> None:
+def test_export_carries_study_ids_back(tools: Path) -> None:
     """Our RIS and CSV exports read back by the tool readers name our studies."""
-    tools = _tools()
     studies = _studies(tools / "rayyan/cff_baseline_rayyan.ris").with_columns(
         pl.lit(["A, B", "<script>x</script>"]).alias("authors"),
         pl.lit(None, dtype=pl.String).alias("abstract"),
@@ -241,14 +234,15 @@ def test_export_carries_study_ids_back() -> None:
     assert sorted(sheet["study_id"].to_list()) == sorted(studies["study_id"].to_list())
 
 
-def test_asreview_tags_are_reasons_and_our_ids_come_back_from_a_project(tmp_path: Path) -> None:
+def test_asreview_tags_are_reasons_and_our_ids_come_back_from_a_project(
+    tmp_path: Path, tools: Path
+) -> None:
     """A project whose dataset is our own export: the record's study_id is used; an
     irrelevant record's tags are its reasons (mapped by label or alias)."""
     import io
     import sqlite3
     import zipfile
 
-    tools = _tools()
     studies = _studies(tools / "rayyan/cff_baseline_rayyan.ris")
     ours = studies.select("study_id", "title")
     db_path = tmp_path / "results.db"
