@@ -188,8 +188,8 @@ def test_keyboard_screening_survives_a_kill_and_reaches_prisma(
     finally:
         server.kill()
 
-    own = sheet.latest(sheet.read(sheet_path))
-    assert {s: r["decision"] for s, r in own.items()} == decided
+    own = sheet.latest(sheet.read(sheet_path))  # keyed by each study's representative record
+    assert {r["study"]: r["decision"] for r in own.values()} == decided
     run_workflow(review20)
     after = counts(review20)
     n_excluded = sum(1 for d in decided.values() if d == "exclude")
@@ -318,7 +318,7 @@ def test_dual_screening_is_blind_until_both_decided_then_consensus(
     assert (dual / "screening/title_abstract/AB.csv").exists()
     assert (dual / "screening/title_abstract/CD.csv").exists()
     consensus = sheet.latest(sheet.read(dual / "screening/title_abstract/consensus.csv"))
-    assert consensus[target]["decision"] == "include"
+    assert {r["study"]: r["decision"] for r in consensus.values()} == {target: "include"}
     run_workflow(dual)
     after = counts(dual)
     assert after["conflicts.title_abstract"] == 1
@@ -331,8 +331,13 @@ def test_dedupe_maybe_pairs_are_decided_in_the_app(browser: Any, dual: Path) -> 
     queue = pl.read_parquet(dual / "results/02_dedupe/review_queue.parquet")
     assert queue.height == 1
     pair = queue.row(0, named=True)
+    clusters = pl.read_parquet(dual / "results/02_dedupe/clusters.parquet")
+    study_b = clusters.filter(pl.col("record_id") == pair["record_id_b"])["study_id"][0]
     server = Server(dual, "AB")
     try:
+        # screened before the merge: the decision must follow the record into the merged study
+        browser.open(f"{server.url}/?study={study_b}")
+        loaded(browser, lambda: browser.press("i"))
         browser.open(server.url + "/dedupe")
         assert browser.evaluate("document.getElementById('pair').dataset.a") == pair["record_id_a"]
         texts = browser.evaluate("document.getElementById('pair').innerText")
@@ -347,4 +352,8 @@ def test_dedupe_maybe_pairs_are_decided_in_the_app(browser: Any, dual: Path) -> 
     clusters = pl.read_parquet(dual / "results/02_dedupe/clusters.parquet")
     ids = clusters.filter(pl.col("record_id").is_in([pair["record_id_a"], pair["record_id_b"]]))
     assert ids["study_id"].n_unique() == 1
+    merged = ids["study_id"][0]
+    decisions = pl.read_parquet(dual / "results/03_screen/decisions.parquet")
+    ab = decisions.filter((pl.col("reviewer") == "AB") & (pl.col("study_id") == merged))
+    assert ab.filter(pl.col("stage") == "title_abstract")["decision"].to_list() == ["include"]
     assert pl.read_parquet(dual / "results/02_dedupe/review_queue.parquet").height == 0

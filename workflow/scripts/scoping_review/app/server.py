@@ -54,6 +54,11 @@ class Review:
     scores: dict[str, float] = field(default_factory=dict)
     pairs: pl.DataFrame | None = None  # the dedupe review queue (maybe pairs)
 
+    @property
+    def record_to_study(self) -> dict[str, str]:
+        pairs = self.studies.select("study_id", "record_ids").explode("record_ids")
+        return dict(zip(pairs["record_ids"], pairs["study_id"], strict=True))
+
     @classmethod
     def load(cls, directory: Path) -> Review:
         cfg_path = directory / "config" / "config.yaml"
@@ -116,16 +121,17 @@ class Review:
         at = self.decisions.filter(pl.col("stage") == stage)
         frames = [at.filter(pl.col("reviewer") != screen.CONSENSUS).select(cols)]
         done = set(at.filter(pl.col("reviewer") == screen.CONSENSUS)["study_id"].to_list())
+        to_study = self.record_to_study
         for sheet_stage, path, consensus in sheet.sheets(self.app_dir, screen.STAGES):
             if sheet_stage != stage:
                 continue
-            cur = sheet.latest(sheet.read(path))
+            cur = sheet.by_study(sheet.read(path), to_study)
             if consensus:
                 done |= set(cur)
                 continue
             frames.append(
                 pl.DataFrame(
-                    [{c: r.get(c) for c in cols} for r in cur.values()],
+                    [{**{c: r.get(c) for c in cols}, "study_id": s} for s, r in cur.items()],
                     schema=q.DECISION_COLUMNS,
                     orient="row",
                 )
@@ -167,6 +173,7 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
     reasons = review.reasons(stage)
     decisions = screen.DECISIONS[stage]
     by_id = {r["study_id"]: r for r in review.studies.iter_rows(named=True)}
+    to_study = review.record_to_study
     record_info = {r["record_id"]: r for r in review.records.iter_rows(named=True)}
 
     @app.before_request
@@ -185,7 +192,7 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
         return resp
 
     def state() -> tuple[list[str], dict[str, dict[str, str | None]]]:
-        own = sheet.latest(sheet.read(own_path))
+        own = sheet.by_study(sheet.read(own_path), to_study)
         ids = q.queue(
             review.studies,
             review.status,
@@ -251,31 +258,39 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
         if decision not in screen.NEEDS_REASON:
             reason = None
         note = (form.get("note") or "").strip() or None
-        return {
-            "study_id": study,
-            "decision": decision,
-            "reason": reason,
-            "reviewer": who,
-            "note": note,
-        }
+        return {"study": study, "decision": decision, "reason": reason, "reviewer": who,
+                "note": note}  # fmt: skip
+
+    def _clear(path: Path, study: str, who: str, keep: str | None = None) -> None:
+        """Undo lines for the study's records that hold a decision (after a merge a study
+        may have one under another record), except ``keep``."""
+        for record, row in sheet.latest(sheet.read(path)).items():
+            if record != keep and (to_study.get(record) or row.get("study")) == study:
+                sheet.append(path, {"record_id": record, "study": study, "reviewer": who})
+
+    def _write(path: Path, row: dict[str, str | None]) -> None:
+        study = str(row["study"])
+        record = str(by_id[study]["representative_record_id"])
+        _clear(path, study, str(row["reviewer"]), keep=record)
+        sheet.append(path, {**row, "record_id": record})
 
     @app.post("/decide")
     def decide() -> BaseResponse:
         row = _decision_row(request.form, reviewer)
-        sheet.append(own_path, row)
+        _write(own_path, row)
         ids, own = state()
-        pos = ids.index(str(row["study_id"])) if row["study_id"] in ids else 0
+        pos = ids.index(str(row["study"])) if row["study"] in ids else 0
         nxt = first_open(ids, own, pos + 1) if ids else 0
         return redirect(url_for("screen_page", study=ids[nxt]) if ids else url_for("screen_page"))
 
     @app.post("/undo")
     def undo() -> BaseResponse:
-        own = sheet.latest(sheet.read(own_path))
+        own = sheet.by_study(sheet.read(own_path), to_study)
         if not own:
             return redirect(url_for("screen_page"))
-        last = max(own.values(), key=lambda r: str(r["timestamp"]))
-        sheet.append(own_path, {"study_id": last["study_id"], "reviewer": reviewer})
-        return redirect(url_for("screen_page", study=last["study_id"]))
+        study = max(own, key=lambda s: str(own[s]["timestamp"]))
+        _clear(own_path, study, reviewer)
+        return redirect(url_for("screen_page", study=study))
 
     @app.get("/consensus")
     def consensus_page() -> str:
@@ -335,7 +350,7 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
     @app.post("/consensus")
     def consensus_decide() -> BaseResponse:
         row = _decision_row(request.form, screen.CONSENSUS)
-        sheet.append(consensus_path, row)
+        _write(consensus_path, row)
         return redirect(url_for("consensus_page"))
 
     return app

@@ -2,10 +2,14 @@
 
 Each reviewer screening a stage in the app has one sheet,
 ``<screening.app_directory>/<stage>/<reviewer>.csv`` (``consensus.csv`` for the consensus
-view), with the usual sheet columns plus a ``timestamp``. Every decision is one appended line
+view), with the usual sheet columns plus ``study`` and a ``timestamp``. A line names the
+study by its representative ``record_id`` (``study`` is for people): the screen rule resolves
+a record to the study it belongs to *now*, so a decision follows its study when a later
+dedupe decision merges two studies (and a merge of two differently decided studies is a
+contradiction the screen rule reports with both rows). Every decision is one appended line
 (written with one ``write`` and fsynced before the browser hears back); changing or undoing a
-decision appends another line for the same study, an undo one with an empty decision. The
-latest line for a study is the reviewer's decision: :func:`current` blanks the lines it
+decision appends another line for the same record, an undo one with an empty decision. The
+latest line for a record is the reviewer's decision: :func:`current` blanks the lines it
 supersedes, keeping every row where it is, so an error still names the row a person sees.
 """
 
@@ -24,7 +28,8 @@ import polars as pl
 from ..spreadsheet import safe_text
 from ..worklists import file_stem
 
-COLUMNS = ("study_id", "decision", "reason", "reviewer", "date", "note", "timestamp")
+COLUMNS = ("record_id", "decision", "reason", "reviewer", "date", "note", "study", "timestamp")
+KEY = ("record_id",)
 CONSENSUS_STEM = "consensus"
 _LOCK = threading.Lock()
 
@@ -34,8 +39,8 @@ PAIR_KEY = ("record_id_a", "record_id_b")
 DEDUPE_FOLDER = "dedupe"
 
 
-def current(frame: pl.DataFrame, key: tuple[str, ...] = ("study_id",)) -> pl.DataFrame:
-    """``frame`` with every row blanked except the latest one per ``key`` (a study, or a
+def current(frame: pl.DataFrame, key: tuple[str, ...] = KEY) -> pl.DataFrame:
+    """``frame`` with every row blanked except the latest one per ``key`` (a record, or a
     record pair in a dedupe sheet), and that one blanked too when it is an undo (no
     decision); same height, same row order."""
     if frame.height == 0 or not set(key) <= set(frame.columns):
@@ -49,10 +54,26 @@ def current(frame: pl.DataFrame, key: tuple[str, ...] = ("study_id",)) -> pl.Dat
     )
 
 
-def latest(frame: pl.DataFrame) -> dict[str, dict[str, str | None]]:
-    """study_id -> its current row (decision, reason, note, timestamp), undone studies left out."""
-    cur = current(frame).filter(pl.col("study_id").is_not_null())
-    return {r["study_id"]: r for r in cur.iter_rows(named=True)}
+Row = dict[str, str | None]
+
+
+def latest(frame: pl.DataFrame) -> dict[str, Row]:
+    """record_id -> its current row (decision, reason, note, study, timestamp); undone
+    records left out."""
+    cur = current(frame).filter(pl.col("record_id").is_not_null())
+    return {r["record_id"]: r for r in cur.iter_rows(named=True)}
+
+
+def by_study(frame: pl.DataFrame, record_to_study: Mapping[str, str]) -> dict[str, Row]:
+    """study_id (as the review has it now) -> the latest current row of its records."""
+    out: dict[str, Row] = {}
+    for record, row in latest(frame).items():
+        study = record_to_study.get(record) or row.get("study")
+        if study is None:
+            continue
+        if study not in out or str(row["timestamp"]) > str(out[study]["timestamp"]):
+            out[study] = row
+    return out
 
 
 def path_for(directory: Path, stage: str, reviewer: str) -> Path:
