@@ -190,3 +190,13 @@ def test_queue_follows_a_ranking_score_when_there_is_one(tmp_path: Path) -> None
         {decided: {}},
     )  # fmt: skip
     assert decided in again and len(again) == 5
+
+
+def test_search_lists_matching_studies_of_the_queue(serve: tuple) -> None:
+    made, start = serve
+    client = start("title_abstract")
+    page = client.get("/?q=number+five")
+    hits = re.findall(r'<li><a href="/\?study=([^"]+)">', page)
+    five = made.studies.filter(pl.col("title").str.contains("five"))["study_id"].to_list()
+    assert hits == five
+    assert "no match" in client.get("/?q=%3Cscript%3E")
