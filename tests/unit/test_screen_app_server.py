@@ -128,7 +128,7 @@ def test_writes_are_checked_before_they_reach_the_sheet(serve: tuple) -> None:
         {"study_id": study, "decision": "exclude", "reason": "off_topic", "csrf_token": token},
     )
     assert status == 302 and "study=" in location
-    assert sheet.by_study(sheet.read(path), made.record_to_study)[study]["reason"] == "off_topic"
+    assert sheet.by_study(sheet.read(path), made.record_to_study)[study].reason == "off_topic"
     # the CSRF token of another session is refused
     other = start("title_abstract")
     assert (

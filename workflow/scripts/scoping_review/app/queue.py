@@ -11,8 +11,10 @@ blind until both have decided, and then the study shows up only in the consensus
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import polars as pl
 
@@ -27,6 +29,42 @@ DECISION_COLUMNS = {
 }
 
 
+def waiting(
+    studies: pl.DataFrame,
+    status: pl.DataFrame,
+    decisions: pl.DataFrame,
+    settings: Settings,
+    stage: str,
+    reviewer: str,
+) -> list[str]:
+    """Studies waiting for ``reviewer`` at ``stage`` after the last run (its worklist)."""
+    mine = replace(settings.stages[stage], names=(reviewer,))
+    one = Settings(stages={**settings.stages, stage: StageSettings(mine.reviewers, mine.names)})
+    return list(worklists(studies, status, decisions, one)[(stage, reviewer)]["study_id"])
+
+
+class Order:
+    """The queue's order, computed once per server: the last run's waiting studies, sorted;
+    studies decided in the app since then are merged in per request (usually none are new)."""
+
+    def __init__(
+        self, base: Iterable[str], known: Iterable[str], scores: Mapping[str, float] | None
+    ) -> None:
+        self.scores = dict(scores or {})
+        self.known = set(known)
+        self.base = self._sorted(set(base))
+        self.base_set = set(self.base)
+
+    def _sorted(self, ids: Iterable[str]) -> list[str]:
+        if self.scores:
+            return sorted(ids, key=lambda s: (-self.scores.get(s, float("-inf")), s))
+        return sorted(ids)
+
+    def __call__(self, own: Iterable[str]) -> list[str]:
+        extra = (set(own) & self.known) - self.base_set
+        return self._sorted(self.base_set | extra) if extra else self.base
+
+
 def queue(
     studies: pl.DataFrame,
     status: pl.DataFrame,
@@ -38,13 +76,8 @@ def queue(
     scores: Mapping[str, float] | None = None,
 ) -> list[str]:
     """Study IDs the reviewer screens at ``stage``, in priority order."""
-    mine = replace(settings.stages[stage], names=(reviewer,))
-    one = Settings(stages={**settings.stages, stage: StageSettings(mine.reviewers, mine.names)})
-    waiting = worklists(studies, status, decisions, one)[(stage, reviewer)]["study_id"]
-    ids = set(waiting.to_list()) | (set(own) & set(studies["study_id"].to_list()))
-    if scores:
-        return sorted(ids, key=lambda s: (-scores.get(s, float("-inf")), s))
-    return sorted(ids)
+    base = waiting(studies, status, decisions, settings, stage, reviewer)
+    return Order(base, studies["study_id"].to_list(), scores)(own)
 
 
 @dataclass(frozen=True)
@@ -58,12 +91,10 @@ class Progress:
         return self.total - self.decided
 
 
-def progress(ids: list[str], own: Mapping[str, Mapping[str, str | None]]) -> Progress:
-    counts: dict[str, int] = {}
-    for s in ids:
-        if s in own:
-            d = str(own[s]["decision"])
-            counts[d] = counts.get(d, 0) + 1
+def progress(ids: list[str], own: Mapping[str, Any]) -> Progress:
+    """Decisions per kind among the queue's studies (``own``: study -> its decision)."""
+    in_queue = set(ids)
+    counts = Counter(str(d.decision) for s, d in own.items() if s in in_queue)
     return Progress(len(ids), sum(counts.values()), dict(sorted(counts.items())))
 
 

@@ -55,9 +55,11 @@ class Review:
     pairs: pl.DataFrame | None = None  # the dedupe review queue (maybe pairs)
 
     @property
-    def record_to_study(self) -> dict[str, str]:
-        pairs = self.studies.select("study_id", "record_ids").explode("record_ids")
-        return dict(zip(pairs["record_ids"], pairs["study_id"], strict=True))
+    def record_to_study(self) -> pl.DataFrame:
+        """record_id -> _study (see :func:`sheet.study_map`)."""
+        return self.studies.select(
+            pl.col("record_ids").alias("record_id"), pl.col("study_id").alias("_study")
+        ).explode("record_id")
 
     @classmethod
     def load(cls, directory: Path) -> Review:
@@ -131,7 +133,15 @@ class Review:
                 continue
             frames.append(
                 pl.DataFrame(
-                    [{**{c: r.get(c) for c in cols}, "study_id": s} for s, r in cur.items()],
+                    [
+                        {
+                            "study_id": s,
+                            "reviewer": d.reviewer,
+                            "decision": d.decision,
+                            "reason": d.reason,
+                        }
+                        for s, d in cur.items()
+                    ],
                     schema=q.DECISION_COLUMNS,
                     orient="row",
                 )
@@ -174,6 +184,13 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
     decisions = screen.DECISIONS[stage]
     by_id = {r["study_id"]: r for r in review.studies.iter_rows(named=True)}
     to_study = review.record_to_study
+    order = q.Order(
+        q.waiting(
+            review.studies, review.status, review.decisions, review.settings, stage, reviewer
+        ),
+        by_id,
+        review.scores,
+    )
     record_info = {r["record_id"]: r for r in review.records.iter_rows(named=True)}
 
     @app.before_request
@@ -191,19 +208,20 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
         resp.headers["Cache-Control"] = "no-store"
         return resp
 
-    def state() -> tuple[list[str], dict[str, dict[str, str | None]]]:
-        own = sheet.by_study(sheet.read(own_path), to_study)
-        ids = q.queue(
-            review.studies,
-            review.status,
-            review.decisions,
-            review.settings,
-            stage,
-            reviewer,
-            own,
-            review.scores,
-        )
-        return ids, own
+    def state() -> tuple[list[str], dict[str, sheet.Decision]]:
+        own = mine()
+        return order(own), own
+
+    cache: dict[str, Any] = {}
+
+    def mine() -> dict[str, sheet.Decision]:
+        """The reviewer's decisions, parsed again only when the sheet changed."""
+        stat = own_path.stat() if own_path.exists() else None
+        stamp = (stat.st_size, stat.st_mtime_ns) if stat else None
+        if cache.get("stamp") != stamp or "own" not in cache:
+            cache["own"] = sheet.by_study(sheet.read(own_path), to_study)
+            cache["stamp"] = stamp
+        return dict(cache["own"])
 
     def first_open(ids: list[str], own: Mapping[str, Any], start: int = 0) -> int:
         for i in list(range(start, len(ids))) + list(range(0, start)):
@@ -264,8 +282,8 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
     def _clear(path: Path, study: str, who: str, keep: str | None = None) -> None:
         """Undo lines for the study's records that hold a decision (after a merge a study
         may have one under another record), except ``keep``."""
-        for record, row in sheet.latest(sheet.read(path)).items():
-            if record != keep and (to_study.get(record) or row.get("study")) == study:
+        for record in sheet.records_with_decisions(sheet.read(path), study, to_study):
+            if record != keep:
                 sheet.append(path, {"record_id": record, "study": study, "reviewer": who})
 
     def _write(path: Path, row: dict[str, str | None]) -> None:
@@ -285,10 +303,10 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
 
     @app.post("/undo")
     def undo() -> BaseResponse:
-        own = sheet.by_study(sheet.read(own_path), to_study)
+        own = mine()
         if not own:
             return redirect(url_for("screen_page"))
-        study = max(own, key=lambda s: str(own[s]["timestamp"]))
+        study = max(own, key=lambda s: own[s].timestamp)
         _clear(own_path, study, reviewer)
         return redirect(url_for("screen_page", study=study))
 

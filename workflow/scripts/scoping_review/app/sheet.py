@@ -22,6 +22,7 @@ import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -45,11 +46,11 @@ def current(frame: pl.DataFrame, key: tuple[str, ...] = KEY) -> pl.DataFrame:
     decision); same height, same row order."""
     if frame.height == 0 or not set(key) <= set(frame.columns):
         return frame
-    idx = pl.col("_row")
-    last = idx == idx.max().over(key)
+    ident = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
+    last = ident.is_last_distinct()
     decided = pl.col("decision").fill_null("").str.strip_chars() != ""
     keep = last & decided & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
-    return frame.with_row_index("_row").select(
+    return frame.select(
         pl.when(keep).then(pl.col(c)).otherwise(None).alias(c) for c in frame.columns
     )
 
@@ -64,16 +65,56 @@ def latest(frame: pl.DataFrame) -> dict[str, Row]:
     return {r["record_id"]: r for r in cur.iter_rows(named=True)}
 
 
-def by_study(frame: pl.DataFrame, record_to_study: Mapping[str, str]) -> dict[str, Row]:
-    """study_id (as the review has it now) -> the latest current row of its records."""
-    out: dict[str, Row] = {}
-    for record, row in latest(frame).items():
-        study = record_to_study.get(record) or row.get("study")
-        if study is None:
-            continue
-        if study not in out or str(row["timestamp"]) > str(out[study]["timestamp"]):
-            out[study] = row
-    return out
+class Decision(NamedTuple):
+    """A study's current decision in a sheet (what the app shows and counts)."""
+
+    decision: str
+    reason: str | None
+    reviewer: str | None
+    record_id: str
+    timestamp: str
+
+
+StudyMap = Mapping[str, str] | pl.DataFrame
+
+
+def study_map(record_to_study: StudyMap) -> pl.DataFrame:
+    """record_id -> _study as a frame (build it once; a server joins it on every request)."""
+    if isinstance(record_to_study, pl.DataFrame):
+        return record_to_study
+    return pl.DataFrame(
+        {"record_id": list(record_to_study), "_study": list(record_to_study.values())},
+        schema={"record_id": pl.String, "_study": pl.String},
+    )
+
+
+def _mapped(frame: pl.DataFrame, record_to_study: StudyMap) -> pl.DataFrame:
+    cur = current(frame).filter(pl.col("record_id").is_not_null())
+    return cur.join(study_map(record_to_study), on="record_id", how="left").with_columns(
+        pl.coalesce("_study", "study").alias("_study")
+    )
+
+
+def by_study(frame: pl.DataFrame, record_to_study: StudyMap) -> dict[str, Decision]:
+    """study_id (as the review has it now) -> the latest current decision of its records
+    (a record no longer in the review keeps the study written beside it)."""
+    if frame.height == 0:
+        return {}
+    cur = (
+        _mapped(frame, record_to_study)
+        .filter(pl.col("_study").is_not_null())
+        .sort("timestamp", maintain_order=True)
+        .unique("_study", keep="last", maintain_order=True)
+    )
+    cols = ("_study", "decision", "reason", "reviewer", "record_id", "timestamp")
+    return {s: Decision(*rest) for s, *rest in zip(*(cur[c].to_list() for c in cols), strict=True)}
+
+
+def records_with_decisions(frame: pl.DataFrame, study: str, record_to_study: StudyMap) -> list[str]:
+    """Records whose current line decides ``study`` (more than one after a merge)."""
+    if frame.height == 0:
+        return []
+    return _mapped(frame, record_to_study).filter(pl.col("_study") == study)["record_id"].to_list()
 
 
 def path_for(directory: Path, stage: str, reviewer: str) -> Path:
