@@ -2,6 +2,10 @@
 import hashlib
 from pathlib import Path
 
+from scoping_review.connectors import rounds as api_rounds
+
+# API searches (`api:` in config) become one search per fetched round (connectors/rounds.py)
+config["searches"] = api_rounds.effective_searches(config, Path("."))
 SEARCHES = {s["id"]: s for s in config["searches"]}
 
 
@@ -36,8 +40,24 @@ def search_files(wildcards):
     return SEARCHES[wildcards.search]["files"]
 
 
+def search_manifest(wildcards):
+    """An API search round's manifest (the import reconciles with it); [] for exports."""
+    manifest = SEARCHES[wildcards.search].get("api_manifest")
+    return [manifest] if manifest else []
+
+
+def app_sheets():
+    """Sheets the screening app wrote: <screening.app_directory>/<stage>/<name>.csv."""
+    folder = Path(config["screening"].get("app_directory") or "screening")
+    return sorted(
+        str(p)
+        for stage in ("title_abstract", "full_text")
+        for p in (folder / stage).glob("*.csv")
+    )
+
+
 def screening_sheets():
-    return [sheet["path"] for sheet in config["screening"]["sheets"]]
+    return [sheet["path"] for sheet in config["screening"]["sheets"]] + app_sheets()
 
 
 def claims_file():
@@ -99,4 +119,7 @@ def previous_version_files(*names):
 
 
 def dedupe_decision_sheets():
-    return list(config.get("dedupe", {}).get("decisions", []))
+    folder = Path(config["screening"].get("app_directory") or "screening") / "dedupe"
+    return list(config.get("dedupe", {}).get("decisions", [])) + sorted(
+        str(p) for p in folder.glob("*.csv")
+    )
