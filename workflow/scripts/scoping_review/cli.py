@@ -128,11 +128,11 @@ def _search(args: argparse.Namespace) -> int:
     except storage.InputFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    try:  # the update's lock: never two fetches of one round at a time
+    try:  # the review's write lock (run, update): never two fetches of one round at a time
         with update.update_lock(workdir / "results"):
             outcomes = fetch.run_searches(workdir, config, only=args.search)
     except update.LockBusy as err:
-        print(f"search: {err}", file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
         return versions.EXIT_LOCKED
     if not outcomes:
         print("no API searches in the config (a search with `api:` and `query:`)")
