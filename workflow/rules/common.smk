@@ -3,6 +3,10 @@ import hashlib
 from pathlib import Path
 
 SEARCHES = {s["id"]: s for s in config["searches"]}
+# Optional stages (a review starts with its searches): absent or null in config = not started.
+SCREENING = config.get("screening") or {}
+CHARTING = config.get("charting") or {}
+CODING = config.get("coding") or {}
 REPO_DIR = Path(workflow.basedir)
 STAGE_PARTS = [
     "01_import",
@@ -20,7 +24,28 @@ def search_files(wildcards):
 
 
 def screening_sheets():
-    return [sheet["path"] for sheet in config["screening"]["sheets"]]
+    return [sheet["path"] for sheet in SCREENING.get("sheets") or []]
+
+
+def charting_sheet():
+    return [CHARTING["sheet"]] if CHARTING else []
+
+
+def coding_files(key):
+    """Paths of one coding input (highlights, documents, codebook); [] before coding starts."""
+    value = CODING.get(key)
+    if not value:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def stages_started():
+    """Which optional stages have inputs (the report says "not started" for the others)."""
+    return {
+        "screening": bool(SCREENING.get("sheets")),
+        "charting": bool(CHARTING),
+        "coding": bool(CODING),
+    }
 
 
 def claims_file():

@@ -93,6 +93,7 @@ rule report:
     params:
         code_version=CODE_VERSION,
         config=config,
+        stages=stages_started(),
         templates=str(REPO_DIR / "workflow" / "templates"),
         prisma=str(REPO_DIR / "resources" / "prisma"),
     script:

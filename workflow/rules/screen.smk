@@ -22,7 +22,7 @@ rule screen:
         "../../environment.yml"
     params:
         code_version=CODE_VERSION,
-        screening=config["screening"],
-        criteria=config["criteria"],
+        screening=SCREENING,
+        criteria=config.get("criteria") or [],
     script:
         "../scripts/screen.py"

@@ -24,7 +24,7 @@ def main(smk) -> None:
             reviewer=s.get("reviewer"),
             consensus=bool(s.get("consensus", False)),
         )
-        for s in cfg["sheets"]
+        for s in cfg.get("sheets") or []
     ]
     decisions = screen.read_decisions(sheets, clusters, criteria)
     automatic = screen.automatic_exclusions(studies, settings.rules)

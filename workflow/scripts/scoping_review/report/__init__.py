@@ -16,7 +16,7 @@ import polars as pl
 import yaml
 from markupsafe import Markup
 
-from . import changes, checklist, figures, flow, guard, render
+from . import changes, checklist, figures, flow, guard, progress, render
 from .counts import Ledger, MissingCountError, format_count, format_pct, slug
 from .figures import FigureExport
 
@@ -57,6 +57,9 @@ class ReportInputs:
     # frame of row, column, count_id (optional row_title, column_title), e.g.
     # {"evidence_map": ..., "cooccurrence": ...}; each becomes a heatmap figure
     matrices: dict[str, pl.DataFrame] = field(default_factory=dict)
+    # optional stages with inputs in config ("screening", "charting", "coding" -> started);
+    # None: all started. A stage not started is one line in the report, not empty tables.
+    stages: dict[str, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -242,10 +245,14 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         for name, s in _figure_specs(inputs, ledger, characteristics, themes).items()
     }
     titles = {"flow": "PRISMA 2020 flow diagram"} | {n: f.title for n, f in fig_exports.items()}
-    checklist_rows = checklist.build_checklist(items, ledger, config, inputs.charting_fields)
+    stages = progress.stages_view(inputs.stages)
+    checklist_rows = checklist.build_checklist(
+        items, ledger, config, inputs.charting_fields, stages=stages
+    )
 
     embed_max = int((config.get("report") or {}).get("embed_ids_max", 500))
     context: dict[str, Any] = {
+        "stages": stages,
         "review": render.review_view(config, ledger),
         "searches": render.searches_view(config, ledger),
         "sources": render.sources_view(ledger, config),
