@@ -18,6 +18,7 @@ import polars as pl
 import vl_convert as vlc
 
 from .counts import Ledger, slug
+from .labels import search_labels
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 # Colour-blind-safe qualitative palette (Okabe–Ito, then Tableau), fixed for determinism.
@@ -169,7 +170,7 @@ def bar_chart(
             "label:N",
             sort=order,
             title=None,
-            axis=alt.Axis(labelLimit=320, labelFontSize=12, labelFont=FONT),
+            axis=alt.Axis(labelLimit=1000, labelFontSize=12, labelFont=FONT),
         ),
         x=alt.X(
             "value:Q",
@@ -184,7 +185,7 @@ def bar_chart(
             title=group_title,
             orient="bottom",
             columns=2,
-            labelLimit=360,
+            labelLimit=1000,
             labelFont=FONT,
             titleFont=FONT,
         )
@@ -238,13 +239,13 @@ def heatmap_chart(
             "row:N",
             sort=rows,
             title=row_title,
-            axis=alt.Axis(labelLimit=260, labelFont=FONT, titleFont=FONT),
+            axis=alt.Axis(labelLimit=1000, labelFont=FONT, titleFont=FONT),
         ),
         x=alt.X(
             "column:N",
             sort=columns,
             title=column_title,
-            axis=alt.Axis(labelLimit=200, labelAngle=-30, labelFont=FONT, titleFont=FONT),
+            axis=alt.Axis(labelLimit=1000, labelAngle=-30, labelFont=FONT, titleFont=FONT),
         ),
         href=alt.Href("href:N"),
         tooltip=_tooltip(
@@ -400,11 +401,10 @@ def inline_svg(svg: str, prefix: str, title: str) -> str:
 def search_ids(ledger: Ledger, config: dict[str, Any]) -> list[tuple[str, str]]:
     """(search id, display name) for every search with a ledger count, in config order."""
     out: list[tuple[str, str]] = []
-    for s in config.get("searches") or []:
-        sid = str(s.get("id"))
+    names = search_labels(config.get("searches") or [])
+    for sid, name in names.items():
         if ledger.has(f"database_results.{sid}"):
-            name = str(s.get("database") or sid)
-            out.append((sid, f"{name} ({s['platform']})" if s.get("platform") else name))
+            out.append((sid, name))
     known = {sid for sid, _ in out}
     for cid in sorted(ledger.with_prefix("database_results.")):
         sid = cid[len("database_results.") :]
