@@ -37,13 +37,14 @@ def main(smk) -> None:
     if not cfg:
         not_started(smk, log)
         return
+    sheet = str(smk.input.sheet[0])  # a one-item list: [] before charting starts
     fields = [extract.Field.from_config(f) for f in cfg["fields"]]
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     status = storage.read_table(smk.input.status, schemas.STATUS)
     included = status.filter(pl.col("final") == "included")["study_id"].to_list()
     charted = extract.chart(
-        storage.read_sheet(smk.input.sheet),
-        smk.input.sheet,
+        storage.read_sheet(sheet),
+        sheet,
         fields,
         clusters,
         included,
