@@ -36,9 +36,17 @@ CLIPPED = """
   const inside = (r, c) => r.left >= c.left - tol && r.right <= c.right + tol
     && r.top >= c.top - tol && r.bottom <= c.bottom + tol;
   const shown = r => r.width > 0 && r.height > 0;
+  const meets = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 2
+    && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 2;
   for (const svg of document.querySelectorAll('main svg')) {
     const box = svg.getBoundingClientRect();
     if (!shown(box)) continue;  // in a closed <details>
+    // axis titles and legend titles never sit on top of labels
+    const labels = Array.from(svg.querySelectorAll('.role-axis-label text, .role-legend-label text'));
+    for (const t of svg.querySelectorAll('.role-axis-title text, .role-legend-title text'))
+      for (const l of labels)
+        if (meets(t.getBoundingClientRect(), l.getBoundingClientRect()))
+          bad.push('title on a label: ' + t.textContent + ' / ' + l.textContent);
     const wrap = svg.closest('.svg-wrap');
     if (wrap && wrap.scrollWidth > wrap.clientWidth + tol) bad.push('figure scrolls: ' + svg.id);
     for (const t of svg.querySelectorAll('text')) {

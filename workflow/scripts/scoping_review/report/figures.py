@@ -221,11 +221,13 @@ def heatmap_chart(
     column_title: str,
     rows: list[str] | None = None,
     columns: list[str] | None = None,
+    axis_titles: bool = True,
 ) -> dict[str, Any]:
     """A matrix of ledger counts (evidence map, co-occurrence, overlap between sources).
 
     Each cell's shade and printed number are the value of its count id; cells link to
-    ``#count=<count_id>`` like bars do.
+    ``#count=<count_id>`` like bars do. ``axis_titles=False`` leaves the axis titles out
+    (the tooltips keep them) where the caption says what rows and columns are.
     """
     data = [
         {"row": c.row, "column": c.column, **_datum(ledger, c.count_id, f"cell {c.row}/{c.column}")}
@@ -238,13 +240,13 @@ def heatmap_chart(
         y=alt.Y(
             "row:N",
             sort=rows,
-            title=row_title,
+            title=row_title if axis_titles else None,
             axis=alt.Axis(labelLimit=1000, labelFont=FONT, titleFont=FONT),
         ),
         x=alt.X(
             "column:N",
             sort=columns,
-            title=column_title,
+            title=column_title if axis_titles else None,
             axis=alt.Axis(labelLimit=1000, labelAngle=-30, labelFont=FONT, titleFont=FONT),
         ),
         href=alt.Href("href:N"),
@@ -450,8 +452,15 @@ def source_overlap(ledger: Ledger, config: dict[str, Any]) -> dict[str, Any] | N
             if ledger.has(cid):
                 cells.append(Cell(row=name_a, column=name_b, count_id=cid))
     names = [name for _, name in sources]
+    # rows and columns are the same searches, named in full: no axis titles beside them
     return heatmap_chart(
-        cells, ledger, row_title="Source", column_title="Source", rows=names, columns=names
+        cells,
+        ledger,
+        row_title="Source",
+        column_title="Source",
+        rows=names,
+        columns=names,
+        axis_titles=False,
     )
 
 
