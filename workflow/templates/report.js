@@ -214,6 +214,23 @@
   window.addEventListener("hashchange", fromHash);
   fromHash();
 
+  // a link to a part of the page inside collapsed sections opens them on the way
+  function openTarget() {
+    var h = decodeURIComponent(window.location.hash || "").slice(1);
+    if (!h || h.indexOf("count=") === 0) { return; }
+    var target = document.getElementById(h);
+    if (!target) { return; }
+    for (var d = target.closest("details"); d; d = d.parentElement ? d.parentElement.closest("details") : null) {
+      d.open = true;
+    }
+    if (target.tagName === "DETAILS") { target.open = true; }
+    var next = target.nextElementSibling;  // a heading over a collapsed table
+    if (next && next.tagName === "DETAILS") { next.open = true; }
+    target.scrollIntoView();
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
+
   body.setAttribute("data-count-spans", String(spans.length));
   if (missing.length) {
     body.setAttribute("data-missing-counts", missing.join(" "));

@@ -16,7 +16,7 @@ import polars as pl
 import yaml
 from markupsafe import Markup
 
-from . import changes, checklist, figures, flow, guard, progress, render
+from . import changes, checklist, figures, flow, guard, progress, render, toc
 from .counts import Ledger, MissingCountError, format_count, format_pct, slug
 from .figures import FigureExport
 
@@ -288,7 +288,7 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "search_rounds": changes.rounds_view(config),
     }
     env = render.make_environment(inputs.templates_dir)
-    html = render.render_html(env, context, ledger)
+    html = toc.add_contents(render.render_html(env, context, ledger))
     guard.check_html(html, ledger.values(), ledger.units())
     return ReportOutputs(
         html=html,

@@ -304,6 +304,10 @@ def provenance_view(files: pl.DataFrame, provenance: dict[str, Any]) -> dict[str
     }
 
 
+# pending studies listed on the page (the rest: worklists and the counts' ID lists)
+PENDING_SHOWN = 100
+
+
 def screening_view(
     config: dict[str, Any],
     ledger: Ledger,
@@ -391,13 +395,23 @@ def screening_view(
         {"label": ledger.row(c).label, "count_id": c}
         for c in sorted(ledger.with_prefix("worklist."))
     ]
+    # the page lists the first PENDING_SHOWN pending studies (its weight must not grow with
+    # the corpus); the worklists and the pending counts hold all of them
+    waiting = pl.DataFrame()
+    if status is not None and "pending_reason" in status.columns:
+        waiting = status.filter(pl.col("pending")).sort("study_id")
+    shown = waiting.head(PENDING_SHOWN)
+    needed = set(shown["study_id"].cast(pl.String).to_list()) if shown.height else set()
+    if carryover is not None and carryover.height:
+        needed |= set(carryover.filter(pl.col("adds_abstract"))["study_id"].cast(pl.String))
     titles: dict[str, str] = {}
-    if lookup is not None and lookup.height:
-        for r in lookup.filter(pl.col("kind") == "study").iter_rows(named=True):
+    if lookup is not None and lookup.height and needed:
+        studies = lookup.filter((pl.col("kind") == "study") & pl.col("id").is_in(sorted(needed)))
+        for r in studies.iter_rows(named=True):
             titles[str(r["id"])] = _str(r.get("title"))
     pending = []
-    if status is not None and "pending_reason" in status.columns:
-        for r in status.filter(pl.col("pending")).sort("study_id").iter_rows(named=True):
+    if shown.height:
+        for r in shown.iter_rows(named=True):
             stage = "full_text" if r.get("title_abstract") == "include" else "title_abstract"
             pending.append(
                 {
@@ -427,6 +441,8 @@ def screening_view(
         "agreement": agreement,
         "worklists": worklists,
         "pending": pending,
+        "pending_more": waiting.height > shown.height,
+        "pending_shown": str(PENDING_SHOWN),
         "recheck": recheck,
         "carried_id": cid("screen.carried_over"),
         "recheck_id": cid("screen.recheck_abstract"),
