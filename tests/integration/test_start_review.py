@@ -153,7 +153,9 @@ def test_screening_without_charting_or_coding(started: dict[str, Any]) -> None:
     summary = text_of(section(page, "summary"))
     assert "codes in" not in summary  # no zero-code card
     issues = started["issues"]
-    assert issues.filter(pl.col("check").is_in(["included_not_coded", "charting_missing"])).is_empty()
+    assert issues.filter(
+        pl.col("check").is_in(["included_not_coded", "charting_missing"])
+    ).is_empty()
     assert "included but not coded" not in page and "has no coded segment" not in page
     checklist = section(page, "checklist")
     for item in ("15", "17", "18"):
@@ -183,7 +185,10 @@ def test_two_searches_of_one_database_stay_distinct(tmp_path: Path) -> None:
     assert (r1["value"], r2["value"]) == (6, 8)
     assert r1["label"] != r2["label"]
     assert counts["search_databases"]["value"] == 1  # one database, searched twice
-    labels = {"scopus_r1": "Scopus, round 1, 2024-01-10", "scopus_r2": "Scopus, round 2, 2024-06-10"}
+    labels = {
+        "scopus_r1": "Scopus, round 1, 2024-01-10",
+        "scopus_r2": "Scopus, round 2, 2024-06-10",
+    }
     page = (workdir / "results/07_report/index.html").read_text()
 
     # yield table: one row per search, each with its own ledger count

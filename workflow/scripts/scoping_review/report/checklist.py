@@ -260,7 +260,9 @@ def build_checklist(
         sources: list[str] = []
         stage = STAGE_OF_ITEM.get(number)
         if stage and stages and not stages[stage]["started"]:
-            parts.append(Markup("<div class='not-started'>{}</div>").format(stages[stage]["message"]))
+            parts.append(
+                Markup("<div class='not-started'>{}</div>").format(stages[stage]["message"])
+            )
             sources.append("not_started")
         elif filler is not None:
             filled = filler(ledger, config, charting_fields)
