@@ -43,6 +43,7 @@ def search_labels(searches: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     seen: dict[str, int] = defaultdict(int)
     for label in labels.values():
         seen[label] += 1
+    ordered = [str(s.get("id")) for s in searches]
     return {
-        sid: (f"{label} [{sid}]" if seen[label] > 1 else label) for sid, label in labels.items()
+        sid: (f"{labels[sid]} [{sid}]" if seen[labels[sid]] > 1 else labels[sid]) for sid in ordered
     }
