@@ -15,11 +15,24 @@ from typing import Any
 import polars as pl
 import pytest
 import yaml
-from conftest import require_shared
 
+from helpers import skip_unless_required
 from scoping_review import cli
 
 pytestmark = pytest.mark.integration
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+
+
+def require_shared(*parts: str) -> Path:
+    """A fixture file under ../shared (skips with the reason when the clone lacks it)."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        skip_unless_required(
+            f"shared fixture {path} is not present (clone lacks ../shared)",
+            "SCOPING_REVIEW_REQUIRE_SHARED",
+        )
+    return path
+
 
 PUBMED = ("exports", "synthesisr", "PubMed_example.txt")  # 3 PubMed MEDLINE records
 SCOPUS = ("exports", "synthesisr", "Scopus_ris_example.ris")  # 3 Scopus RIS records
