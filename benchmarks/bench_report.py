@@ -7,7 +7,9 @@ peak memory of the process tree), and the page's size is recorded with the numbe
 rows it shows. The named peer is the same report at the smallest scale in the same run: page
 weight must grow with what the page shows, not with the corpus (verdict: the largest page is at
 most ``--max-weight-ratio`` times the smallest while the corpus grows by far more), and the
-500-study render must stay under the 22 s that issue 20 measured for a 490-study review.
+500-study render must stay under the 22 s that issue 20 measured for a 490-study review (the
+verdict reads the rule's CPU seconds, which a loaded shared machine does not inflate; wall
+seconds and the load average are recorded beside them).
 
     python benchmarks/bench_report.py --studies 500 100000   # `make bench-report`
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -94,9 +97,10 @@ def verdicts(rows: list[dict[str, Any]], max_ratio: float) -> dict[str, Any]:
         "weight_ok": weight_ratio <= max_ratio if len(rows) > 1 else None,
     }
     near = [r for r in rows if r["target_studies"] <= 1000]
-    if near and near[0]["report_rule_s"] is not None:
+    if near and near[0]["report_rule_cpu_s"] is not None:
         out["small_render_s"] = near[0]["report_rule_s"]
-        out["small_render_ok"] = near[0]["report_rule_s"] <= ISSUE_BASELINE_S
+        out["small_render_cpu_s"] = near[0]["report_rule_cpu_s"]
+        out["small_render_ok"] = near[0]["report_rule_cpu_s"] <= ISSUE_BASELINE_S
     return out
 
 
@@ -106,7 +110,8 @@ def render(result: dict[str, Any]) -> str:
         "# Report rendering benchmark",
         "",
         f"Commit `{result['commit']}`, {result['date']}; {m['cpu']} ({m['cores']} cores, "
-        f"{m['memory_gib']} GiB), Python {m['python']}, load at start {m['loadavg_start']}.",
+        f"{m['memory_gib']} GiB), Python {m['python']}, load average at start "
+        f"{m['loadavg_start']}, at end {result['loadavg_end']}.",
         "Command: `" + result["command"] + "`.",
         "",
         "| studies | records | included | report rule s | CPU s | peak MiB | run incl. start-up s "
@@ -132,7 +137,8 @@ def render(result: dict[str, Any]) -> str:
     ]
     if "small_render_s" in v:
         lines.append(
-            f"- report rule at the small scale: {v['small_render_s']} s (issue 20 measured ~"
+            f"- report rule at the small scale: {v['small_render_cpu_s']} CPU s "
+            f"({v['small_render_s']} s wall at the load above; issue 20 measured ~"
             f"{ISSUE_BASELINE_S:g} s for a 490-study review): "
             + ("**met**" if v["small_render_ok"] else "**not met**")
         )
@@ -157,6 +163,7 @@ def main() -> None:
         "command": "python benchmarks/bench_report.py --studies "
         + " ".join(str(n) for n in sorted(args.studies)),
         "rows": rows,
+        "loadavg_end": [round(x, 2) for x in os.getloadavg()],
         "verdicts": verdicts(rows, args.max_weight_ratio),
         "total_s": round(time.perf_counter() - started, 1),
     }
