@@ -133,6 +133,11 @@ def test_nothing_clipped_at_1400_px(browser: Any, long_names: Path) -> None:
     browser.click('#figure-records-per-source [data-count-ref="database_results.scopus"]')
     opened = browser.evaluate("document.getElementById('count-panel').dataset.countOpen")
     assert opened == "database_results.scopus"
+    # its inputs come from the blob's shared input sets: names with their SHA-256
+    hashes = browser.evaluate(
+        "Array.from(document.querySelectorAll('#count-panel .hash')).map(h => h.textContent)"
+    )
+    assert hashes and all(len(h) == 64 for h in hashes), hashes
 
 
 def test_flow_boxes_sized_to_text(browser: Any, tmp_path: Path) -> None:

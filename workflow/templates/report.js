@@ -5,6 +5,7 @@
   var data = JSON.parse(document.getElementById("ledger-data").textContent);
   var counts = data.counts;
   var lookup = data.lookup;
+  var inputSets = data.input_sets || [];
   var panel = document.getElementById("count-panel");
   var panelTitle = document.getElementById("count-panel-title");
   var panelBody = panel.querySelector(".panel-body");
@@ -95,9 +96,10 @@
   }
 
   function inputsList(c) {
-    if (!c.inputs || !c.inputs.length) { return null; }
+    var pairs = typeof c.inputs === "number" ? inputSets[c.inputs] : c.inputs;
+    if (!pairs || !pairs.length) { return null; }
     var ul = el("ul", { "class": "plain" });
-    c.inputs.forEach(function (pair) {
+    pairs.forEach(function (pair) {
       var li = el("li");
       li.appendChild(el("span", { "class": "code" }, pair[0]));
       li.appendChild(document.createTextNode(" "));
