@@ -155,11 +155,12 @@ def main() -> None:
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-report-"))
     started = time.perf_counter()
+    host = bench_workflow.machine()  # before the runs: its load average is the one at start
     rows = [bench_scale(n, work, args.seed) for n in sorted(args.studies)]
     result = {
         "commit": commit(),
         "date": datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": bench_workflow.machine(),
+        "machine": host,
         "command": "python benchmarks/bench_report.py --studies "
         + " ".join(str(n) for n in sorted(args.studies)),
         "rows": rows,
