@@ -36,9 +36,10 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
+sys.path.insert(0, str(REPO / "tests"))  # support: test scaffolding
 
 from scoping_review import dedupe, storage  # noqa: E402
-from scoping_review.dedupe.layout import records_from_layout  # noqa: E402
+from support.dedupe_layout import records_from_layout  # noqa: E402
 
 FIXTURES = REPO.parent / "shared" / "fixtures" / "dedup"
 WORK = HERE / "work"

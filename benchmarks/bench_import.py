@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support: test scaffolding
 
 import bibtexparser
 import polars as pl
 
-from scoping_review import importing, synthetic
+from scoping_review import importing
 from scoping_review.io.decode import decode
+from support import synthetic
 
 
 def cpu_model() -> str:

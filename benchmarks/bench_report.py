@@ -1,6 +1,6 @@
 """Report rendering benchmark: time and page weight of the report at 500 and 100k studies.
 
-For each scale (studies): a synthetic review (scoping_review.synthetic_corpus: searches,
+For each scale (studies): a synthetic review (tests/support/synthetic_corpus.py: searches,
 screening, charting and coding) is written to a scratch folder and run once by Snakemake
 (untimed); then the report rule alone is re-run (``--forcerun report``) and timed (wall, CPU,
 peak memory of the process tree), and the page's size is recorded with the number of table

@@ -1,6 +1,6 @@
 """Whole-workflow benchmark on synthetic reviews, with a living update and the peers' ratios.
 
-For each scale (records): generate a synthetic review (scoping_review.synthetic_corpus) in a
+For each scale (records): generate a synthetic review (tests/support/synthetic_corpus.py) in a
 scratch folder, run the whole workflow (`snakemake --cores 2`) and record wall time, CPU time and
 peak memory end to end (getrusage of the child processes, measured in a child of its own) and per
 rule (Snakemake's `benchmark:` files, results/logs/benchmarks/). After the largest scale (and every

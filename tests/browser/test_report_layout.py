@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from scoping_review.report import build_report
-from scoping_review.report.sample import sample_inputs
+from support.report_sample import sample_inputs
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

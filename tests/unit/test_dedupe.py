@@ -7,7 +7,7 @@ import pytest
 
 from helpers import records
 from scoping_review import dedupe, storage
-from scoping_review.dedupe.layout import records_from_layout
+from support.dedupe_layout import records_from_layout
 
 T1 = "Alliance ruptures in cognitive-behavioral psychotherapy: a cognitive conceptualization"
 

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoping_review import cli, importing, storage, synthetic
+from scoping_review import cli, importing, storage
 from scoping_review.io.decode import decode
+from support import synthetic
 
 META = importing.SourceMeta("src", "Database", "2024-09-18", "export.ris")
 

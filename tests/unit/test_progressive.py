@@ -20,7 +20,7 @@ from scoping_review.report import build_report, figures, render, toc
 from scoping_review.report.counts import Ledger
 from scoping_review.report.guard import check_html
 from scoping_review.report.labels import search_labels
-from scoping_review.report.sample import sample_inputs
+from support.report_sample import sample_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = str(ROOT / "workflow" / "templates")

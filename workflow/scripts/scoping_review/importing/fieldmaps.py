@@ -1,0 +1,297 @@
+"""Field maps as data: per export format, the tags or columns feeding each canonical field, and the
+value vocabularies.
+"""
+
+from __future__ import annotations
+
+from .model import FieldMap
+
+FIELD_MAPS: dict[str, FieldMap] = {
+    "ris": {
+        "title": ("TI", "T1", "CT", "BT"),
+        "abstract": ("AB", "N2"),
+        "authors": ("AU", "A1"),  # A2 is editors/secondary authors: kept raw only
+        "year": ("PY", "Y1", "DA"),  # Y2 is an access date in most dialects
+        "journal": ("T2", "JO", "JF", "JA", "J2", "T3"),
+        "volume": ("VL",),
+        "issue": ("IS", "CP"),
+        "start_page": ("SP",),
+        "end_page": ("EP",),
+        "doi": ("DO", "M3", "N1", "L2", "UR"),
+        "accession": ("AN", "ID", "U1"),
+        "pmid": ("PM",),
+        "language": ("LA",),
+        "type": ("TY",),
+        "keywords": ("KW",),
+        "url": ("UR", "L2"),
+        "issn": ("SN",),
+        "isbn": ("SN",),
+        "native_id": ("AN", "ID", "U1"),
+    },
+    "medline": {
+        "title": ("TI", "BTI"),
+        "abstract": ("AB",),
+        "authors": ("FAU", "AU"),
+        "year": ("DP", "DEP"),
+        "journal": ("JT", "TA"),
+        "volume": ("VI",),
+        "issue": ("IP",),
+        "pages": ("PG",),
+        "doi": ("LID", "AID"),
+        "accession": ("PMID", "OID"),
+        "pmid": ("PMID",),
+        "language": ("LA",),
+        "type": ("PT",),
+        "keywords": ("OT", "MH"),
+        "url": ("AID",),
+        "issn": ("IS",),
+        "isbn": ("ISBN",),
+        "native_id": ("PMID", "OID"),
+    },
+    "wos": {
+        "title": ("TI",),
+        "abstract": ("AB",),
+        "authors": ("AF", "AU"),
+        "year": ("PY", "EA"),
+        "journal": ("SO", "JI"),
+        "volume": ("VL",),
+        "issue": ("IS",),
+        "start_page": ("BP",),
+        "end_page": ("EP",),
+        "pages": ("AR",),
+        "doi": ("DI",),
+        "accession": ("UT",),
+        "pmid": ("PM",),
+        "language": ("LA",),
+        "type": ("DT", "PT"),
+        "keywords": ("DE", "ID"),
+        "issn": ("SN", "EI"),
+        "isbn": ("BN",),
+        "native_id": ("UT",),
+    },
+    "endnote": {
+        "title": ("T",),
+        "abstract": ("X",),
+        "authors": ("A", "E"),
+        "year": ("D",),
+        "journal": ("J", "B"),
+        "volume": ("V",),
+        "issue": ("N",),
+        "pages": ("P",),
+        "doi": ("R", "U"),
+        "accession": ("M", "L"),
+        "language": ("G",),
+        "type": ("0",),
+        "keywords": ("K",),
+        "url": ("U",),
+        "issn": ("@",),
+        "isbn": ("@",),
+        "native_id": ("M", "L"),
+    },
+    "bibtex": {
+        "title": ("title", "booktitle"),
+        "abstract": ("abstract",),
+        "authors": ("author", "editor"),
+        "year": ("year", "date"),
+        "journal": ("journal", "journaltitle", "booktitle"),
+        "volume": ("volume",),
+        "issue": ("number", "issue"),
+        "pages": ("pages",),
+        "doi": ("doi", "url"),
+        "accession": ("ID",),
+        "pmid": ("pmid",),
+        "language": ("language",),
+        "type": ("ENTRYTYPE",),
+        "keywords": ("keywords",),
+        "url": ("url",),
+        "issn": ("issn",),
+        "isbn": ("isbn",),
+        "native_id": ("ID",),
+    },
+    "endnote_xml": {
+        "title": ("title",),
+        "abstract": ("abstract",),
+        "authors": ("author",),
+        "year": ("year", "date"),
+        "journal": ("secondary-title", "full-title", "alt-title"),
+        "volume": ("volume",),
+        "issue": ("number",),
+        "pages": ("pages",),
+        "doi": ("electronic-resource-num", "url"),
+        "accession": ("accession-num", "rec-number"),
+        "language": ("language",),
+        "type": ("ref-type",),
+        "keywords": ("keyword",),
+        "url": ("url",),
+        "issn": ("isbn",),
+        "isbn": ("isbn",),
+        "native_id": ("accession-num", "rec-number"),
+    },
+    "pubmed_xml": {
+        "title": ("ArticleTitle", "BookTitle"),
+        "abstract": ("AbstractText",),
+        "authors": ("Author",),
+        "year": ("PubDate", "Year"),
+        "journal": ("Title", "ISOAbbreviation"),
+        "volume": ("Volume",),
+        "issue": ("Issue",),
+        "pages": ("MedlinePgn",),
+        "doi": ("ELocationID.doi", "ArticleId.doi"),
+        "accession": ("PMID",),
+        "pmid": ("PMID",),
+        "language": ("Language",),
+        "type": ("PublicationType",),
+        "keywords": ("Keyword", "DescriptorName"),
+        "issn": ("ISSN", "ISSNLinking"),
+        "native_id": ("PMID",),
+    },
+    "scopus_csv": {
+        "title": ("Title",),
+        "abstract": ("Abstract",),
+        "authors": ("Authors", "Author full names"),
+        "year": ("Year",),
+        "journal": ("Source title", "Abbreviated Source Title"),
+        "volume": ("Volume",),
+        "issue": ("Issue",),
+        "start_page": ("Page start",),
+        "end_page": ("Page end",),
+        "pages": ("Art. No.",),
+        "doi": ("DOI",),
+        "accession": ("EID",),
+        "pmid": ("PubMed ID",),
+        "language": ("Language of Original Document",),
+        "type": ("Document Type",),
+        "keywords": ("Author Keywords", "Index Keywords"),
+        "url": ("Link",),
+        "issn": ("ISSN",),
+        "isbn": ("ISBN",),
+        "native_id": ("EID",),
+    },
+    "pubmed_csv": {
+        "title": ("Title",),
+        "authors": ("Authors",),
+        "year": ("Publication Year",),
+        "journal": ("Journal/Book",),
+        "doi": ("DOI",),
+        "accession": ("PMID",),
+        "pmid": ("PMID",),
+        "native_id": ("PMID",),
+    },
+    "colrev_csv": {
+        "title": ("title",),
+        "abstract": ("abstract",),
+        "authors": ("author",),
+        "year": ("year",),
+        "journal": ("journal", "booktitle"),
+        "volume": ("volume",),
+        "issue": ("number",),
+        "pages": ("pages",),
+        "doi": ("doi",),
+        "accession": ("ID",),
+        "type": ("ENTRYTYPE",),
+        "keywords": ("keywords",),
+        "url": ("url",),
+        "issn": ("issn",),
+        "isbn": ("isbn",),
+        "native_id": ("ID",),
+    },
+}
+FIELD_MAPS["wos_tab"] = FIELD_MAPS["wos"]
+
+# generic CSV/TSV/XLSX: column names (lowercased, non-alphanumerics as "_") per canonical field
+# fmt: off
+GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("title", "document_title", "item_title", "article_title", "primary_title", "ti", "t1",
+              "display_name"),
+    "abstract": ("abstract", "abstract_note", "ab", "n2"),
+    "authors": ("authors", "author", "author_names", "author_s", "first_authors",
+                "authorships_author_display_name", "au", "a1"),
+    "year": ("year", "publication_year", "pubyear", "py", "y1", "date_published", "date"),
+    "journal": ("journal", "source_title", "publication_title", "journal_book", "publicationname",
+                "secondary_title", "journal_title", "publication", "source", "jo", "t2", "so"),
+    "volume": ("volume", "journal_volume", "vl"),
+    "issue": ("issue", "number", "journal_issue", "issue_number", "is"),
+    "pages": ("pages", "pg"),
+    "start_page": ("start_page", "page_start", "sp", "bp"),
+    "end_page": ("end_page", "page_end", "ep"),
+    "doi": ("doi", "item_doi", "do", "di"),
+    "pmid": ("pmid", "pubmed_id", "pm"),
+    "accession": ("accession", "accession_number", "an", "eid", "ut", "lens_id", "openalex_id"),
+    "language": ("language", "la", "language_of_original_document"),
+    "type": ("type", "type_of_reference", "document_type", "publication_type", "content_type",
+             "referencetype", "entrytype", "ty"),
+    "keywords": ("keywords", "author_keywords", "kw", "de"),
+    "url": ("url", "link", "source_urls", "urls", "ur"),
+    "issn": ("issn", "issns", "eissn", "sn"),
+    "isbn": ("isbn", "isbns", "bn"),
+    "native_id": ("record_id", "id", "eid", "ut", "lens_id", "openalex_id", "customid", "pmid"),
+}
+
+# list fields of table formats are split on the first of these separators found in the value
+SPLITS: dict[str, dict[str, tuple[str, ...]]] = {
+    "wos": {"keywords": (";",)},
+    "wos_tab": {"authors": (";",), "keywords": (";",), "issn": (";",)},
+    "bibtex": {"keywords": (";", ",")},
+    "colrev_csv": {"authors": (" and ",), "keywords": (";", ",")},
+    "scopus_csv": {"authors": (";", ", "), "keywords": (";",), "issn": (";",), "isbn": (";",)},
+    "pubmed_csv": {"authors": (", ",)},
+    "csv": {
+        "authors": (";", "|", " and "),
+        "keywords": (";", "|"),
+        "issn": (";", ","),
+        "isbn": (";", ","),
+    },
+}
+SPLITS["xlsx"] = SPLITS["csv"]
+
+PUBLICATION_TYPES: dict[str, str] = {
+    # RIS TY
+    "jour": "article", "jfull": "article", "mgzn": "article", "news": "article", "abst": "abstract",
+    "book": "book", "ebook": "book", "edbook": "book", "chap": "chapter", "echap": "chapter",
+    "conf": "conference", "cpaper": "conference", "thes": "thesis", "rprt": "report",
+    "gen": "other", "elec": "other",
+    # PubMed PT, WoS DT, Scopus Document Type, EndNote reference types
+    "journal article": "article", "article": "article", "review": "review",
+    "systematic review": "review", "meta-analysis": "review", "editorial": "editorial",
+    "letter": "letter", "comment": "letter", "preprint": "preprint", "erratum": "erratum",
+    "published erratum": "erratum", "retraction of publication": "retraction",
+    "book chapter": "chapter", "proceedings paper": "conference", "meeting abstract": "abstract",
+    "conference paper": "conference", "conference proceedings": "conference",
+    "conference review": "review", "note": "other", "short survey": "review",
+    "case reports": "article", "j": "article", "b": "book", "s": "article", "p": "other",
+    "article; early access": "article", "review; early access": "review",
+    "thesis": "thesis", "report": "report", "edited book": "book",
+    # BibTeX
+    "inproceedings": "conference", "incollection": "chapter", "inbook": "chapter",
+    "phdthesis": "thesis", "mastersthesis": "thesis", "techreport": "report", "misc": "other",
+}
+
+LANGUAGES: dict[str, str] = {
+    "eng": "en", "english": "en", "en": "en", "ger": "de", "deu": "de", "german": "de",
+    "fre": "fr", "fra": "fr", "french": "fr", "spa": "es", "spanish": "es", "es": "es",
+    "ita": "it", "italian": "it", "por": "pt", "portuguese": "pt", "dut": "nl", "nld": "nl",
+    "dutch": "nl", "chi": "zh", "chinese": "zh", "jpn": "ja", "japanese": "ja",
+    "heb": "he", "hebrew": "he", "tur": "tr", "turkish": "tr", "gre": "el", "greek": "el",
+}
+# fmt: on
+
+# value patterns (Rust regex, group 1) applied before a tag can win its field
+_DOI = (
+    r"(10\.\d{4,9}/[^\s\"<>]+)"  # SICI DOIs contain [ ]: 10.1650/0010-5422(2007)109[97:N]2.0.CO;2
+)
+EXTRACT: dict[str, str] = {
+    "doi": _DOI,
+    "year": r"(?:^|\D)(1[5-9]\d\d|20\d\d)(?:\D|$)",
+}
+EXTRACT_BY_FORMAT: dict[tuple[str, str], str] = {
+    ("medline", "doi"): r"(10\.\d{4,9}/\S+)\s*\[doi\]",
+}
+# values that a cleaner above would return unchanged: such values skip it
+_CLEAN_SHAPES: dict[str, str] = {
+    "doi": r"^10\.\d{4,9}/[^\s\"<>]+$",
+    "year": r"^(?:1[5-9]\d\d|20\d\d)$",
+    "pmid": r"^\d+$",
+    "native_id": r"^\S+$",
+}
+_ISSN = r"\b\d{4}-?\d{3}[\dXx]\b"
+_ISBN = r"\b(?:97[89][- ]?)?\d{1,5}[- ]?\d+[- ]?\d+[- ]?[\dXx]\b"
