@@ -58,7 +58,8 @@ def dedupe_counts(
                 "dedupe.relations",
                 (relations["record_id_a"] + "|" + relations["record_id_b"]).to_list(),
                 unit="record pairs",
-                label="Related but distinct records (erratum, retraction, preprint, abstract)",
+                label="Related but distinct records (erratum, retraction, preprint, abstract, "
+                "shared DOI)",
                 id_kind="record_pair",
             )
         )
