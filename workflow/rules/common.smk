@@ -23,8 +23,18 @@ def search_files(wildcards):
     return SEARCHES[wildcards.search]["files"]
 
 
+def app_sheets():
+    """Sheets the screening app wrote: <screening.app_directory>/<stage>/<name>.csv."""
+    folder = Path(SCREENING.get("app_directory") or "screening")
+    return sorted(
+        str(p)
+        for stage in ("title_abstract", "full_text")
+        for p in (folder / stage).glob("*.csv")
+    )
+
+
 def screening_sheets():
-    return [sheet["path"] for sheet in SCREENING.get("sheets") or []]
+    return [sheet["path"] for sheet in SCREENING.get("sheets") or []] + app_sheets()
 
 
 def charting_sheet():
@@ -42,7 +52,7 @@ def coding_files(key):
 def stages_started():
     """Which optional stages have inputs (the report says "not started" for the others)."""
     return {
-        "screening": bool(SCREENING.get("sheets")),
+        "screening": bool(screening_sheets()),
         "charting": bool(CHARTING),
         "coding": bool(CODING),
     }
@@ -107,4 +117,7 @@ def previous_version_files(*names):
 
 
 def dedupe_decision_sheets():
-    return list(config.get("dedupe", {}).get("decisions", []))
+    folder = Path(SCREENING.get("app_directory") or "screening") / "dedupe"
+    return list(config.get("dedupe", {}).get("decisions", [])) + sorted(
+        str(p) for p in folder.glob("*.csv")
+    )
