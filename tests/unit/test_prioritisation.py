@@ -1,0 +1,229 @@
+"""Prioritised screening: metrics, ranking determinism, the stopping rule's arithmetic and the
+``simulate`` command on a real labelled set."""
+
+from __future__ import annotations
+
+import json
+import math
+from fractions import Fraction
+
+import numpy as np
+import polars as pl
+import pytest
+from conftest import require_shared
+
+from scoping_review import cli, ranking, simulate, stopping
+
+# -- metrics on a tiny hand-computed ranking -------------------------------------------------
+
+
+def test_metrics_hand_computed_small() -> None:
+    # 20 records, 3 includes, found at positions 1, 2 and 4; the other 16 are never screened
+    m = simulate.metrics([1, 1, 0, 1], 20)
+    # k = 4 records screened for ceil(0.95 * 3) = 3 includes: WSS@95 = (20 - 4) / 20 - 0.05
+    assert m["wss_95"] == pytest.approx(0.75)
+    assert m["recall_at_10pct"] == pytest.approx(2 / 3)  # first ceil(2.0) = 2 records
+    assert m["recall_at_25pct"] == pytest.approx(1.0)  # first 5 records (4 screened + 1 exclude)
+    assert m["screened_fraction_for_95_recall"] == pytest.approx(0.2)
+    assert m["screened_fraction_for_100_recall"] == pytest.approx(0.2)
+    assert (m["records"], m["includes"]) == (20, 3)
+
+
+def test_metrics_95_and_100_recall_differ() -> None:
+    # 40 records, 20 includes: 19 in the first 25 records, the last include at position 30
+    order = [0] * 30
+    for pos in [*range(0, 19), 29]:  # includes at 1-based positions 1..19 and 30
+        order[pos] = 1
+    order[20] = 0
+    m = simulate.metrics(order, 40)
+    # ceil(0.95 * 20) = 19 includes after 19 records; all 20 after 30
+    assert m["screened_fraction_for_95_recall"] == pytest.approx(19 / 40)
+    assert m["screened_fraction_for_100_recall"] == pytest.approx(30 / 40)
+    assert m["wss_95"] == pytest.approx((40 - 19) / 40 - 0.05)
+    assert m["recall_at_10pct"] == pytest.approx(4 / 20)  # ceil(4.0) = 4 records
+    assert m["recall_at_25pct"] == pytest.approx(10 / 20)  # ceil(10.0) = 10 records
+    assert m["recall_at_50pct"] == pytest.approx(19 / 20)  # ceil(20.0) = 20 records
+
+
+def test_metrics_ceil_of_fractional_cut() -> None:
+    # N = 7: the first ceil(0.7) = 1 record and the first ceil(1.75) = 2 records
+    m = simulate.metrics([0, 1, 1, 0, 0, 0, 0], 7)
+    assert m["recall_at_10pct"] == 0.0
+    assert m["recall_at_25pct"] == pytest.approx(0.5)
+    # ceil(0.95 * 2) = 2 includes after 3 records
+    assert m["wss_95"] == pytest.approx((7 - 3) / 7 - 0.05)
+
+
+def test_metrics_reject_sets_without_includes() -> None:
+    with pytest.raises(ValueError, match="at least one include"):
+        simulate.metrics([0, 0], 5)
+
+
+# -- the stopping rule against worked examples -----------------------------------------------
+
+
+def _p_zero(n_urn: int, k_urn: int, n: int) -> float:
+    """P(no include in n draws from an urn of n_urn with k_urn includes), by counting."""
+    return float(Fraction(math.comb(n_urn - k_urn, n), math.comb(n_urn, n)))
+
+
+def test_stopping_rule_worked_example_does_not_stop() -> None:
+    # 1000 records; 500 screened; 40 includes at positions 261-300, then 200 excludes.
+    labels = [0] * 260 + [1] * 40 + [0] * 200
+    result = stopping.test(labels, 1000, stopping.StoppingSettings(0.95, 0.95))
+    # the sample of the last 200 (k = 0) gives the smallest p: r_before = 40,
+    # K = floor(40 / 0.95 - 40 + 1) = floor(3.105) = 3 includes in an urn of 1000 - 300 = 700
+    assert stopping.k_h0(40, 40, 0.95) == 3
+    expected = _p_zero(700, 3, 200)
+    assert expected == pytest.approx((500 * 499 * 498) / (700 * 699 * 698))
+    assert result.sample_size == 200
+    assert result.p_value == pytest.approx(expected, rel=1e-9)
+    assert not result.stop  # 0.364 is not below 1 - 0.95
+    assert math.isnan(result.estimated_recall)
+
+
+def test_stopping_rule_worked_example_stops() -> None:
+    # 3000 records; 2500 screened; 100 includes at positions 401-500, then 2000 excludes.
+    labels = [0] * 400 + [1] * 100 + [0] * 2000
+    result = stopping.test(labels, 3000, stopping.StoppingSettings(0.95, 0.95))
+    # K = floor(100 / 0.95 - 100 + 1) = 6 in an urn of 3000 - 500 = 2500; 2000 draws, none
+    assert stopping.k_h0(100, 100, 0.95) == 6
+    expected = _p_zero(2500, 6, 2000)
+    assert expected == pytest.approx(np.prod([(500 - i) / (2500 - i) for i in range(6)]))
+    assert result.p_value == pytest.approx(expected, rel=1e-9)
+    assert result.sample_size == 2000
+    assert result.stop and result.estimated_recall == 0.95
+    # a 99 % target: K = floor(100 / 0.99 - 100 + 1) = floor(2.0101) = 2, so
+    # p = (500 * 499) / (2500 * 2499) = 0.0399: stop at 95 % confidence, not at 99 %
+    assert stopping.k_h0(100, 100, 0.99) == 2
+    p99 = (500 * 499) / (2500 * 2499)
+    strict = stopping.test(labels, 3000, stopping.StoppingSettings(0.99, 0.95))
+    assert strict.p_value == pytest.approx(p99, rel=1e-9) and strict.stop
+    stricter = stopping.test(labels, 3000, stopping.StoppingSettings(0.99, 0.99))
+    assert stricter.p_value == pytest.approx(p99, rel=1e-9) and not stricter.stop
+
+
+def test_stopping_rule_everything_screened_stops() -> None:
+    result = stopping.test([1, 0, 0], 3)
+    assert result.stop
+
+
+def test_stopping_settings_validated() -> None:
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        stopping.StoppingSettings(recall_target=95, confidence=0.95)
+
+
+# -- ranking: determinism and explanations ---------------------------------------------------
+
+TEXTS = {
+    "S-1": ("Mindfulness therapy for anxiety in adolescents", "A randomised trial of therapy."),
+    "S-2": ("Soil nitrogen in maize fields", "Fertiliser and yield in agriculture."),
+    "S-3": ("Therapy alliance rupture and repair", "Rupture repair in psychotherapy sessions."),
+    "S-4": ("Crop rotation and soil carbon", "Agriculture trial on soil."),
+    "S-5": ("Alliance ruptures in psychotherapy", "Therapist responses to rupture."),
+    "S-6": ("Irrigation of wheat", "Water use in agriculture fields."),
+    "S-7": ("Repair of alliance ruptures in therapy", None),
+}
+
+
+def _studies() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "study_id": list(TEXTS),
+            "title": [t for t, _ in TEXTS.values()],
+            "abstract": [a for _, a in TEXTS.values()],
+            "keywords": [[] for _ in TEXTS],
+        },
+        schema={
+            "study_id": pl.String,
+            "title": pl.String,
+            "abstract": pl.String,
+            "keywords": pl.List(pl.String),
+        },
+    )
+
+
+def test_rank_studies_orders_by_score_with_top_terms_and_is_deterministic() -> None:
+    labels = pl.DataFrame({"study_id": ["S-3", "S-2", "S-4"], "label": [1, 0, 0]})
+    first = ranking.rank_studies(_studies(), labels)
+    again = ranking.rank_studies(_studies().reverse(), labels.reverse())
+    assert first.equals(again)
+    assert first["study_id"].to_list()[:2] == ["S-7", "S-5"] or first["study_id"].to_list()[
+        :2
+    ] == ["S-5", "S-7"]
+    assert first["study_id"].to_list()[-1] in ("S-6",)
+    assert first["rank"].to_list() == [1, 2, 3, 4]
+    scores = first["score"].to_list()
+    assert scores == sorted(scores, reverse=True)
+    top = dict(zip(first["study_id"], first["top_terms"], strict=True))
+    assert any("rupture" in t for t in top["S-5"])
+
+
+def test_rank_studies_without_both_classes_keeps_id_order() -> None:
+    labels = pl.DataFrame({"study_id": ["S-3"], "label": [1]})
+    out = ranking.rank_studies(_studies(), labels)
+    assert out["study_id"].to_list() == ["S-1", "S-2", "S-4", "S-5", "S-6", "S-7"]
+    assert out["score"].null_count() == out.height
+
+
+def _labelled(n: int = 60) -> pl.DataFrame:
+    rng = np.random.default_rng(5)
+    words_in = ["rupture", "repair", "alliance", "therapy", "session"]
+    words_out = ["soil", "maize", "yield", "irrigation", "wheat", "nitrogen"]
+    rows = []
+    for i in range(n):
+        inc = i % 6 == 0
+        pool = words_in if inc else words_out
+        mix = [*rng.choice(pool, 5), *rng.choice(words_in + words_out, 3)]
+        rows.append({"title": " ".join(mix[:4]), "abstract": " ".join(mix), "label_included": int(inc)})
+    return pl.DataFrame(rows)
+
+
+def test_simulation_is_deterministic_per_seed() -> None:
+    frame = _labelled()
+    a = simulate.simulate(frame, seed=3)
+    b = simulate.simulate(frame, seed=3)
+    for key in ("wss_95", "recall_at_10pct", "prior_rows", "stopping"):
+        assert a[key] == b[key]
+    c = simulate.simulate(frame, seed=4)
+    assert c["prior_rows"] != a["prior_rows"]
+    # separable toy data: every include before most excludes
+    assert a["screened_fraction_for_100_recall"] < 0.5
+
+
+def test_replay_same_seed_same_order() -> None:
+    frame = _labelled()
+    feats = ranking.features(ranking.record_text(frame))
+    y = frame["label_included"].to_numpy().astype(np.int64)
+    one = simulate.replay(feats.matrix, y, seed=11)
+    two = simulate.replay(feats.matrix, y, seed=11)
+    assert one.order.tolist() == two.order.tolist()
+
+
+# -- the command on a real labelled set ------------------------------------------------------
+
+
+def test_simulate_command_on_real_labelled_set(tmp_path, capsys) -> None:
+    path = require_shared("fixtures", "screening", "labelled", "Cohen_2006_UrinaryIncontinence.csv")
+    out = tmp_path / "metrics.json"
+    assert cli.main(["simulate", str(path), "--seed", "1", "--out", str(out)]) == 0
+    m = json.loads(out.read_text())
+    required = {
+        "records", "includes", "wss_95", "recall_at_10pct", "recall_at_25pct",
+        "screened_fraction_for_95_recall", "screened_fraction_for_100_recall", "seconds", "stopping",
+    }  # fmt: skip
+    assert required <= set(m)
+    labels = pl.read_csv(path, infer_schema=False)["label_included"].cast(pl.Int64)
+    assert (m["records"], m["includes"]) == (labels.len(), int(labels.sum()))
+    assert 0.0 < m["wss_95"] < 0.95
+    assert 0 < m["screened_fraction_for_95_recall"] <= m["screened_fraction_for_100_recall"] <= 1
+    stop = m["stopping"]
+    assert stop["screened"] is not None and 0 <= stop["recall"] <= 1
+    assert "WSS@95" in capsys.readouterr().out
+
+
+def test_simulate_command_names_bad_labels(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("title,abstract,label_included\na,b,1\nc,d,yes\n", encoding="utf-8")
+    assert cli.main(["simulate", str(bad)]) == 2
+    assert "line(s) 3" in capsys.readouterr().err
