@@ -22,6 +22,7 @@ import polars as pl
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
 TEXT_COLUMNS = ("title", "abstract", "keywords")
 RANKING_COLUMNS = ("study_id", "rank", "score", "top_terms")
@@ -33,7 +34,8 @@ class RankingSettings:
 
     seed: int = 0
     ngram_max: int = 2
-    c: float = 1.0  # inverse regularisation strength of the logistic regression
+    model: str = "logistic"  # or "svm" (linear SVM; score = logistic of its decision value)
+    c: float = 1.0  # inverse regularisation strength
     top_terms: int = 5
     max_features: int | None = None
 
@@ -43,6 +45,7 @@ class RankingSettings:
         return cls(
             seed=int(cfg.get("seed", 0)),
             ngram_max=int(cfg.get("ngram_max", 2)),
+            model=str(cfg.get("model", "logistic")),
             c=float(cfg.get("c", 1.0)),
             top_terms=int(cfg.get("top_terms", 5)),
         )
@@ -83,30 +86,46 @@ def features(texts: Sequence[str], settings: RankingSettings = RankingSettings()
     return Features(sparse.csr_matrix(matrix), vectorizer.get_feature_names_out())
 
 
+Model = LogisticRegression | LinearSVC
+MODELS = ("logistic", "svm")
+
+
 def fit(
     matrix: sparse.csr_matrix, labels: npt.NDArray[np.int_], settings: RankingSettings
-) -> LogisticRegression:
-    """Logistic regression on the labelled rows (needs at least one include and one exclude)."""
+) -> Model:
+    """A class-balanced linear model on the labelled rows (needs an include and an exclude)."""
     if len(set(labels.tolist())) < 2:
         raise ValueError("the model needs at least one include and one exclude")
-    model = LogisticRegression(
-        C=settings.c,
-        class_weight="balanced",
-        solver="liblinear",
-        random_state=settings.seed,
-        max_iter=1000,
-    )
+    model: Model
+    if settings.model == "logistic":
+        # the dual liblinear solver: fast when terms outnumber labelled records
+        model = LogisticRegression(
+            C=settings.c,
+            class_weight="balanced",
+            solver="liblinear",
+            dual=True,
+            random_state=settings.seed,
+            max_iter=1000,
+        )
+    elif settings.model == "svm":
+        model = LinearSVC(C=settings.c, class_weight="balanced", random_state=settings.seed)
+    else:
+        raise ValueError(f"unknown ranking model {settings.model!r} (one of {MODELS})")
     model.fit(matrix, labels)
     return model
 
 
-def scores(model: LogisticRegression, matrix: sparse.csr_matrix) -> npt.NDArray[np.float64]:
-    """Probability of inclusion per row."""
-    return np.asarray(model.predict_proba(matrix)[:, 1], dtype=np.float64)
+def scores(model: Model, matrix: sparse.csr_matrix) -> npt.NDArray[np.float64]:
+    """Score per row in [0, 1]: the probability of inclusion (logistic regression), or the
+    logistic function of the SVM's decision value."""
+    if isinstance(model, LogisticRegression):
+        return np.asarray(model.predict_proba(matrix)[:, 1], dtype=np.float64)
+    value = np.asarray(model.decision_function(matrix), dtype=np.float64)
+    return np.asarray(1.0 / (1.0 + np.exp(-value)), dtype=np.float64)
 
 
 def top_terms(
-    model: LogisticRegression,
+    model: Model,
     matrix: sparse.csr_matrix,
     terms: npt.NDArray[np.str_],
     k: int,
