@@ -227,3 +227,133 @@ def test_simulate_command_names_bad_labels(tmp_path, capsys) -> None:
     bad.write_text("title,abstract,label_included\na,b,1\nc,d,yes\n", encoding="utf-8")
     assert cli.main(["simulate", str(bad)]) == 2
     assert "line(s) 3" in capsys.readouterr().err
+
+
+# -- the workflow's use: PRISMA identities with automation exclusions, worklist order --------
+
+CRITERIA = [{"code": "off_topic", "label": "Off topic", "stages": ["title_abstract", "full_text"]}]
+WORDS = (
+    "alliance rupture repair therapy session client therapist outcome process trial model "
+    "soil maize wheat yield nitrogen water carbon crop irrigation field farm climate"
+).split()
+
+
+def _review(n: int = 500) -> tuple[pl.DataFrame, pl.DataFrame]:
+    from helpers import records
+
+    from scoping_review import dedupe
+
+    rng = np.random.default_rng(0)
+    rows = [
+        {
+            "record_id": f"db:{i}",
+            "title": f"{' '.join(rng.choice(WORDS, 6))} study {i} of series {i * 7919 % 1000}",
+            "abstract": " ".join(rng.choice(WORDS, 30)),
+            "year": 2000 + i % 20,
+        }
+        for i in range(n)
+    ]
+    clusters, studies = dedupe.deduplicate(records(rows))
+    assert studies.height == n
+    return clusters, studies
+
+
+def _ta_sheet(decided: list[tuple[str, str]]):
+    from scoping_review import screen
+
+    frame = pl.DataFrame(
+        {
+            "record_id": [r for r, _ in decided],
+            "decision": [d for _, d in decided],
+            "reason": [None if d == "include" else "off_topic" for _, d in decided],
+            "reviewer": ["R1"] * len(decided),
+        }
+    )
+    return screen.Sheet("ta.csv", "title_abstract", frame)
+
+
+def _screened_review(apply: bool):
+    from scoping_review import prioritisation, screen
+
+    clusters, studies = _review()
+    # 20 includes among the first 40 screened, then 400 excludes; 60 records never screened
+    decided = [(f"db:{i}", "include" if i % 2 == 0 else "exclude") for i in range(40)]
+    decided += [(f"db:{i}", "exclude") for i in range(40, 440)]
+    decisions = screen.read_decisions([_ta_sheet(decided)], clusters, CRITERIA)
+    auto = screen.automatic_exclusions(studies, [])
+    status = screen.screening_status(studies, decisions, auto)
+    rule = stopping.StoppingSettings(0.95, 0.95, apply=apply)
+    outcome = prioritisation.stopping_test(status, decisions, ["ta.csv"], rule)
+    auto = prioritisation.with_stopping(auto, outcome)
+    status = screen.screening_status(studies, decisions, auto)
+    counts = [
+        *screen.screen_counts(status, studies, auto, CRITERIA),
+        *prioritisation.stopping_counts(outcome, studies),
+    ]
+    return studies, status, outcome, counts
+
+
+def _ledger_checks(counts, n: int) -> dict[str, int]:
+    from scoping_review import ledger
+
+    values = {c.count_id: c.value for c in counts}
+    values.update(database_results=n, duplicates=0, excluded_other=0)
+    assert ledger.check_identities(values) == []
+    assert ledger.check_sums(ledger.to_frame(counts, {})) == []
+    return values
+
+
+def test_applied_stopping_rule_is_an_automation_exclusion_in_prisma() -> None:
+    studies, status, outcome, counts = _screened_review(apply=True)
+    # the last include is the 39th record: the last 401 hold none; K = floor(20 / 0.95 - 20
+    # + 1) = 2 includes in an urn of 500 - 39 = 461, so p = (60 * 59) / (461 * 460)
+    assert outcome.result.p_value == pytest.approx((60 * 59) / (461 * 460), rel=1e-9)
+    assert outcome.result.stop and outcome.applied and len(outcome.set_aside) == 60
+    values = _ledger_checks(counts, 500)
+    assert values["excluded_automatic"] == 60
+    assert values["excluded_automatic.stopping_rule"] == 60
+    assert values["stopping.set_aside"] == 60
+    assert values["records_screened"] == 440 and values["records_pending"] == 0
+    assert values["stopping.recall_target"] == 950 and values["stopping.confidence"] == 950
+    by_id = {c.count_id: c for c in counts}
+    assert by_id["stopping.set_aside"].ids == by_id["excluded_automatic.stopping_rule"].ids
+    finals = status.group_by("final").len().sort("final").rows()
+    assert finals == [("excluded_automatic", 60), ("excluded_title_abstract", 420),
+                      ("pending", 20)]  # fmt: skip
+    reasons = set(status.filter(pl.col("final") == "excluded_automatic")["final_reason"])
+    assert len(reasons) == 1 and "stopping rule" in reasons.pop()
+
+
+def test_stopping_rule_without_the_switch_excludes_nothing() -> None:
+    _, status, outcome, counts = _screened_review(apply=False)
+    assert outcome.result.stop and not outcome.applied and outcome.set_aside == []
+    values = _ledger_checks(counts, 500)
+    assert values["excluded_automatic"] == 0 and values["stopping.set_aside"] == 0
+    assert values["records_pending"] == 60
+    assert "excluded_automatic.stopping_rule" not in values
+    assert status.filter(pl.col("final") == "excluded_automatic").height == 0
+
+
+def test_worklist_in_rank_order_with_score_and_terms() -> None:
+    from scoping_review import prioritisation, screen, worklists
+
+    clusters, studies = _review(60)
+    decided = [(f"db:{i}", "include" if i % 3 == 0 else "exclude") for i in range(30)]
+    decisions = screen.read_decisions([_ta_sheet(decided)], clusters, CRITERIA)
+    status = screen.screening_status(studies, decisions, screen.automatic_exclusions(studies, []))
+    texts = prioritisation.study_texts(studies)
+    ranked = prioritisation.rank_pending(texts, status, ranking.RankingSettings())
+    assert ranked.height == 30 and ranked["rank"].to_list() == list(range(1, 31))
+    settings = screen.Settings.from_config({"stages": {"title_abstract": {"names": ["R1"]}}})
+    lists = worklists.worklists(studies, status, decisions, settings, ranked)
+    sheet = lists[("title_abstract", "R1")]
+    assert sheet["study_id"].to_list() == ranked["study_id"].to_list()
+    assert sheet["priority"].to_list() == [str(i) for i in range(1, 31)]
+    assert sheet.columns[-3:] == ["priority", "score", "top_terms"]
+    # a filled worklist is still a decision sheet
+    again = screen.read_decisions(
+        [screen.Sheet("w.csv", "title_abstract", sheet.head(2).with_columns(
+            pl.lit("exclude").alias("decision"), pl.lit("off_topic").alias("reason")))],
+        clusters, CRITERIA,
+    )  # fmt: skip
+    assert again.height == 2

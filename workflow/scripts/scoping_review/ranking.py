@@ -35,7 +35,7 @@ class RankingSettings:
     seed: int = 0
     ngram_max: int = 2
     model: str = "logistic"  # or "svm" (linear SVM; score = logistic of its decision value)
-    c: float = 1.0  # inverse regularisation strength
+    c: float = 10.0  # inverse regularisation strength (10 won on the labelled sets)
     top_terms: int = 5
     max_features: int | None = None
 
@@ -46,7 +46,7 @@ class RankingSettings:
             seed=int(cfg.get("seed", 0)),
             ngram_max=int(cfg.get("ngram_max", 2)),
             model=str(cfg.get("model", "logistic")),
-            c=float(cfg.get("c", 1.0)),
+            c=float(cfg.get("c", 10.0)),
             top_terms=int(cfg.get("top_terms", 5)),
         )
 
