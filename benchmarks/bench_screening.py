@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +166,34 @@ def ranking_speed(n_pending: int, n_decided: int, seed: int) -> dict[str, Any]:
     return {"pending": n_pending, "decided": n_decided, "seconds": wall, "cpu_seconds": cpu}
 
 
+def _one(
+    task: tuple[Path, int, bool],
+    rule: stopping.StoppingSettings,
+    settings: ranking.RankingSettings,
+) -> dict[str, Any]:
+    """One seed on one set: ours, and ASReview from the same prior rows when asked."""
+    csv, seed, with_peer = task
+    frame = simulate.read_labelled(storage.read_sheet(csv), str(csv))
+    y = frame["label_included"].to_numpy().astype(np.int64)
+    prior = simulate.prior_rows(y, seed)
+    ours = simulate.simulate(frame, seed=seed, settings=settings, rule=rule, prior=prior)
+    run: dict[str, Any] = {"seed": seed, "prior_rows": list(prior), "ours": ours}
+    if with_peer:
+        labels, seconds = run_peer(PEER_VENV / "bin" / "asreview", csv, prior, seed)
+        peer = simulate.metrics(labels, y.shape[0])
+        peer["seconds"] = seconds
+        run["asreview"] = peer
+    print(
+        csv.stem,
+        seed,
+        f"ours wss {ours['wss_95']:.3f} ({ours['seconds']:.1f}s)",
+        f"asreview wss {run['asreview']['wss_95']:.3f}" if "asreview" in run else "",
+        f"stop at {ours['stopping']['screened_fraction']} recall {ours['stopping']['recall']}",
+        flush=True,
+    )
+    return run
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20, help="seeds per set (ours)")
@@ -174,6 +203,7 @@ def main() -> int:
     parser.add_argument("--confidence", type=float, default=0.95)
     parser.add_argument("--speed-pending", type=int, default=100_000)
     parser.add_argument("--speed-decided", type=int, default=10_000)
+    parser.add_argument("--jobs", type=int, default=2, help="runs at the same time")
     parser.add_argument("--out", default=str(HERE / "screening.md"))
     args = parser.parse_args()
 
@@ -188,34 +218,18 @@ def main() -> int:
     settings = ranking.RankingSettings()
     started = time.perf_counter()
     results: dict[str, Any] = {"sets": {}}
+    tasks = [(csv, seed, seed < args.peer_seeds) for csv in csvs for seed in range(args.seeds)]
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        done = list(pool.map(_one, tasks, [rule] * len(tasks), [settings] * len(tasks)))
     for csv in csvs:
-        frame = simulate.read_labelled(storage.read_sheet(csv), str(csv))
-        y = frame["label_included"].to_numpy().astype(np.int64)
-        runs: list[dict[str, Any]] = []
-        for seed in range(args.seeds):
-            prior = simulate.prior_rows(y, seed)
-            ours = simulate.simulate(frame, seed=seed, settings=settings, rule=rule, prior=prior)
-            run: dict[str, Any] = {"seed": seed, "prior_rows": list(prior), "ours": ours}
-            if seed < args.peer_seeds:
-                labels, seconds = run_peer(exe, csv, prior, seed)
-                peer = simulate.metrics(labels, y.shape[0])
-                peer["seconds"] = seconds
-                run["asreview"] = peer
-            runs.append(run)
-            print(
-                csv.stem,
-                seed,
-                f"ours wss {ours['wss_95']:.3f} ({ours['seconds']:.1f}s)",
-                f"asreview wss {run['asreview']['wss_95']:.3f}" if "asreview" in run else "",
-                f"stop at {ours['stopping']['screened_fraction']} recall "
-                f"{ours['stopping']['recall']}",
-                flush=True,
-            )
+        runs = [run for (c, _, _), run in zip(tasks, done, strict=True) if c == csv]
+        y = simulate.read_labelled(storage.read_sheet(csv), str(csv))["label_included"]
         results["sets"][csv.stem] = {
-            "records": int(y.shape[0]),
+            "records": int(y.len()),
             "includes": int(y.sum()),
             "runs": runs,
         }
+    ours = done[0]["ours"]
     results["speed"] = ranking_speed(args.speed_pending, args.speed_decided, seed=0)
     results["env"] = {
         "commit": commit(),
@@ -230,11 +244,13 @@ def main() -> int:
         "confidence": args.confidence,
         "model": ours["model"],
         "total_seconds": time.perf_counter() - started,
+        "jobs": args.jobs,
         "command": "python benchmarks/bench_screening.py " + " ".join(sys.argv[1:]),
     }
     verdicts = judge(results)
     results["verdicts"] = verdicts
     out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     out.write_text(render(results))
     print(f"written {out}")
@@ -275,7 +291,9 @@ def judge(results: dict[str, Any]) -> dict[str, Any]:
         "wss_mean_diff": mean_diff,
         "wss_mean_diff_at_least_5_points": mean_diff >= 0.05,
         "stopping_every_set": all(e["stop_ok"] for e in per_set.values()),
-        "speed_ok": results["speed"]["seconds"] <= 30.0,
+        "speed_ok": results["speed"]["seconds"] <= 30.0
+        and results["speed"]["pending"] >= 100_000
+        and results["speed"]["decided"] >= 10_000,
     }
 
 
@@ -295,7 +313,7 @@ def render(results: dict[str, Any]) -> str:
         f"Generated by `make bench-screening` ({env['command'].strip()}) in one run finished "
         f"{env['finished']} at commit {env['commit']} on {env['cpu_model']} ({env['cpus']} CPUs "
         f"visible), Python {env['python']}, {env['asreview']}; {env['total_seconds']:.0f} s in "
-        "all.",
+        f"all, {env['jobs']} runs at a time.",
         "",
         f"Ours: {env['model']}, re-trained after every batch of max(1, floor(0.01 x screened)) "
         "records. ASReview LAB: `asreview simulate` with its defaults (ELAS u4: TF-IDF, SVM, "
@@ -394,7 +412,7 @@ def render(results: dict[str, Any]) -> str:
         f"- Stopping rule reaches its target at its confidence on every set: "
         f"{_yes(v['stopping_every_set'])}.",
         f"- Ranking 100k pending with 10k decisions in ≤ 30 s: {_yes(v['speed_ok'])} "
-        f"({s['seconds']:.1f} s).",
+        f"({s['pending']:,} pending, {s['decided']:,} decisions: {s['seconds']:.1f} s).",
         "",
     ]
     return "\n".join(lines)
