@@ -12,7 +12,7 @@ The stopping rule is judged over every seed (at least 20 per set by default): pe
 share of seeds whose recall at the rule's decision point reaches the target, against the
 stated confidence. A last section times ranking 100k pending records with 10k decisions.
 
-    python benchmarks/bench_screening.py                     # 20 seeds, ASReview on 5 of them
+    python benchmarks/bench_screening.py                     # 20 seeds, ASReview on 3 of them
     python benchmarks/bench_screening.py --seeds 3 --peer-seeds 2 --sets Cohen_2006_NSAIDS
 
 Writes benchmarks/screening.md and benchmarks/screening.json.
@@ -197,7 +197,7 @@ def _one(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20, help="seeds per set (ours)")
-    parser.add_argument("--peer-seeds", type=int, default=5, help="first N seeds also for ASReview")
+    parser.add_argument("--peer-seeds", type=int, default=3, help="first N seeds also for ASReview")
     parser.add_argument("--sets", nargs="*", default=None, help="set names (default: all)")
     parser.add_argument("--recall-target", type=float, default=0.95)
     parser.add_argument("--confidence", type=float, default=0.95)
@@ -287,7 +287,9 @@ def judge(results: dict[str, Any]) -> dict[str, Any]:
     mean_diff = statistics.fmean(diffs) if diffs else math.nan
     return {
         "sets": per_set,
-        "wss_every_set_at_least_peer": all(e.get("wss_at_least_peer", False) for e in per_set.values()),
+        "wss_every_set_at_least_peer": all(
+            e.get("wss_at_least_peer", False) for e in per_set.values()
+        ),
         "wss_mean_diff": mean_diff,
         "wss_mean_diff_at_least_5_points": mean_diff >= 0.05,
         "stopping_every_set": all(e["stop_ok"] for e in per_set.values()),
@@ -315,8 +317,8 @@ def render(results: dict[str, Any]) -> str:
         f"visible), Python {env['python']}, {env['asreview']}; {env['total_seconds']:.0f} s in "
         f"all, {env['jobs']} runs at a time.",
         "",
-        f"Ours: {env['model']}, re-trained after every batch of max(1, floor(0.01 x screened)) "
-        "records. ASReview LAB: `asreview simulate` with its defaults (ELAS u4: TF-IDF, SVM, "
+        f"Ours: {env['model']}, re-trained after every batch of max(1, floor("
+        f"{simulate.BATCH_FRACTION} x screened)) records. ASReview LAB: `asreview simulate` with its defaults (ELAS u4: TF-IDF, SVM, "
         "maximum querier, balanced sampling; one record per query, re-trained each query). "
         f"Seeds 0..{env['seeds'] - 1} per set for ours; ASReview on seeds "
         f"0..{env['peer_seeds'] - 1}, each started from the same include and exclude as ours "
@@ -407,8 +409,9 @@ def render(results: dict[str, Any]) -> str:
         "## Verdicts (computed from the numbers above)",
         "",
         f"- WSS@95 at least ASReview's on every set: {_yes(v['wss_every_set_at_least_peer'])}.",
-        f"- WSS@95 on average ≥ 5 points above ASReview: {_yes(v['wss_mean_diff_at_least_5_points'])}"
-        f" (mean difference {v['wss_mean_diff']:+.3f}).",
+        "- WSS@95 on average ≥ 5 points above ASReview: "
+        f"{_yes(v['wss_mean_diff_at_least_5_points'])} "
+        f"(mean difference {v['wss_mean_diff']:+.3f}).",
         f"- Stopping rule reaches its target at its confidence on every set: "
         f"{_yes(v['stopping_every_set'])}.",
         f"- Ranking 100k pending with 10k decisions in ≤ 30 s: {_yes(v['speed_ok'])} "

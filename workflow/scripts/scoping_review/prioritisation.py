@@ -89,9 +89,9 @@ def study_rounds(clusters: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     dates = sorted(d for d in first["search_date"].unique().to_list() if d is not None)
     index = {d: i + 1 for i, d in enumerate(dates)}
     return first.with_columns(
-        pl.col("search_date").replace_strict(index, default=None, return_dtype=pl.Int64).alias(
-            "round"
-        )
+        pl.col("search_date")
+        .replace_strict(index, default=None, return_dtype=pl.Int64)
+        .alias("round")
     ).sort("study_id")
 
 
@@ -149,9 +149,7 @@ def rounds_table(results: Sequence[RoundResult]) -> pl.DataFrame:
         }
         for r in results
     ]
-    return schemas.validate(
-        pl.DataFrame(rows, schema=schemas.ROUNDS.polars_schema), schemas.ROUNDS
-    )
+    return schemas.validate(pl.DataFrame(rows, schema=schemas.ROUNDS.polars_schema), schemas.ROUNDS)
 
 
 def screening_order(decisions: pl.DataFrame, sheet_order: Sequence[str]) -> list[str]:

@@ -51,6 +51,9 @@ class RankingSettings:
         )
 
 
+DEFAULT = RankingSettings()
+
+
 def record_text(frame: pl.DataFrame) -> list[str]:
     """Title, abstract and keywords of each row joined into one text (missing parts empty)."""
     parts: list[pl.Expr] = []
@@ -71,7 +74,7 @@ class Features:
     terms: npt.NDArray[np.str_]
 
 
-def features(texts: Sequence[str], settings: RankingSettings = RankingSettings()) -> Features:
+def features(texts: Sequence[str], settings: RankingSettings = DEFAULT) -> Features:
     """TF-IDF matrix (rows in the order of ``texts``) and the term of each column."""
     vectorizer = TfidfVectorizer(
         ngram_range=(1, settings.ngram_max),
@@ -86,7 +89,7 @@ def features(texts: Sequence[str], settings: RankingSettings = RankingSettings()
     return Features(sparse.csr_matrix(matrix), vectorizer.get_feature_names_out())
 
 
-Model = LogisticRegression | LinearSVC
+Model = Any  # a fitted LogisticRegression or LinearSVC (scikit-learn ships no type hints)
 MODELS = ("logistic", "svm")
 
 
@@ -154,7 +157,7 @@ def rank_studies(
     studies: pl.DataFrame,
     labels: pl.DataFrame,
     candidates: Sequence[str] | None = None,
-    settings: RankingSettings = RankingSettings(),
+    settings: RankingSettings = DEFAULT,
 ) -> pl.DataFrame:
     """Rank ``candidates`` (default: studies without a label) by a model trained on ``labels``.
 
@@ -171,11 +174,11 @@ def rank_studies(
     else:
         chosen = set(candidates)
         wanted = [s for s in ids if s in chosen]
-    schema = {
-        "study_id": pl.String,
-        "rank": pl.Int64,
-        "score": pl.Float64,
-        "top_terms": pl.List(pl.String),
+    schema: dict[str, pl.DataType] = {
+        "study_id": pl.String(),
+        "rank": pl.Int64(),
+        "score": pl.Float64(),
+        "top_terms": pl.List(pl.String()),
     }
     y_all = [int(labelled[s]) for s in ids if s in labelled]
     if len(set(y_all)) < 2 or not wanted:

@@ -31,6 +31,9 @@ import polars as pl
 from . import ranking, stopping
 
 REQUIRED_COLUMNS = ("title", "abstract", "label_included")
+# re-train after every batch of max(1, floor(BATCH_FRACTION x screened)) records: every record
+# while fewer than 20 are screened, then batches growing with the screened set (few fits)
+BATCH_FRACTION = 0.02
 
 
 def _first_reaching(found: npt.NDArray[np.int64], target: int) -> int:
@@ -91,9 +94,9 @@ def replay(
     matrix: Any,
     labels: npt.NDArray[np.int64],
     seed: int = 0,
-    settings: ranking.RankingSettings = ranking.RankingSettings(),
-    rule: stopping.StoppingSettings = stopping.StoppingSettings(),
-    batch_fraction: float = 0.01,
+    settings: ranking.RankingSettings = ranking.DEFAULT,
+    rule: stopping.StoppingSettings = stopping.DEFAULT,
+    batch_fraction: float = BATCH_FRACTION,
     prior: tuple[int, int] | None = None,
 ) -> Replay:
     """Screen in ranked order, re-training after every batch of ``max(1, floor(batch_fraction x
@@ -153,16 +156,17 @@ def read_labelled(frame: pl.DataFrame, name: str = "labelled set") -> pl.DataFra
 def simulate(
     frame: pl.DataFrame,
     seed: int = 0,
-    settings: ranking.RankingSettings = ranking.RankingSettings(),
-    rule: stopping.StoppingSettings = stopping.StoppingSettings(),
+    settings: ranking.RankingSettings = ranking.DEFAULT,
+    rule: stopping.StoppingSettings = stopping.DEFAULT,
     prior: tuple[int, int] | None = None,
+    batch_fraction: float = BATCH_FRACTION,
 ) -> dict[str, Any]:
     """The metrics JSON of ``scoping-review simulate`` for one labelled frame and seed."""
     started = time.perf_counter()
     frame = read_labelled(frame)
     y = frame["label_included"].to_numpy().astype(np.int64)
     feats = ranking.features(ranking.record_text(frame), settings)
-    run = replay(feats.matrix, y, seed, settings, rule, prior=prior)
+    run = replay(feats.matrix, y, seed, settings, rule, batch_fraction, prior=prior)
     out = metrics(run.labels, y.shape[0])
     includes = out["includes"]
     stop: dict[str, Any] = {
@@ -180,6 +184,7 @@ def simulate(
         model=f"tfidf(1-{settings.ngram_max}gram, sublinear) + logistic regression "
         f"(C={settings.c}, balanced)",
         model_fits=run.fits,
+        batch_fraction=batch_fraction,
         stopping=stop,
         seconds=time.perf_counter() - started,
     )

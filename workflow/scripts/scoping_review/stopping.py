@@ -55,6 +55,9 @@ class StoppingSettings:
         )
 
 
+DEFAULT = StoppingSettings()
+
+
 @dataclass(frozen=True)
 class StoppingResult:
     """The test at one point of screening."""
@@ -103,7 +106,7 @@ def p_values(
 def test(
     labels: Sequence[int] | npt.NDArray[np.int64],
     n_total: int,
-    settings: StoppingSettings = StoppingSettings(),
+    settings: StoppingSettings = DEFAULT,
 ) -> StoppingResult:
     """Apply the rule to the decisions so far, in the order they were made (1 = include)."""
     y = np.asarray(labels, dtype=np.int64)
