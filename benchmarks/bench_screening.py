@@ -318,7 +318,8 @@ def render(results: dict[str, Any]) -> str:
         f"all, {env['jobs']} runs at a time.",
         "",
         f"Ours: {env['model']}, re-trained after every batch of max(1, floor("
-        f"{simulate.BATCH_FRACTION} x screened)) records. ASReview LAB: `asreview simulate` with its defaults (ELAS u4: TF-IDF, SVM, "
+        f"{simulate.BATCH_FRACTION} x screened)) records. ASReview LAB: `asreview simulate` "
+        "with its defaults (ELAS u4: TF-IDF, SVM, "
         "maximum querier, balanced sampling; one record per query, re-trained each query). "
         f"Seeds 0..{env['seeds'] - 1} per set for ours; ASReview on seeds "
         f"0..{env['peer_seeds'] - 1}, each started from the same include and exclude as ours "
