@@ -12,7 +12,7 @@ The stopping rule is judged over every seed (at least 20 per set by default): pe
 share of seeds whose recall at the rule's decision point reaches the target, against the
 stated confidence. A last section times ranking 100k pending records with 10k decisions.
 
-    python benchmarks/bench_screening.py                     # 20 seeds, ASReview on 3 of them
+    python benchmarks/bench_screening.py                     # 20 seeds, ASReview on 2 of them
     python benchmarks/bench_screening.py --seeds 3 --peer-seeds 2 --sets Cohen_2006_NSAIDS
 
 Writes benchmarks/screening.md and benchmarks/screening.json.
@@ -26,6 +26,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -117,10 +118,13 @@ def run_peer(exe: Path, csv: Path, prior: tuple[int, int], seed: int) -> tuple[l
     out = WORK / "asreview" / f"{csv.stem}_seed{seed}.asreview"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
+    shutil.rmtree(out.with_name(out.name + ".tmp"), ignore_errors=True)  # left by a killed run
     cmd = [str(exe), "simulate", str(csv), "--prior-idx", str(prior[0]), str(prior[1])]
     cmd += ["--seed", str(seed), "-o", str(out)]
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
     seconds = time.perf_counter() - t0
     db = out.with_suffix(".db")
     with zipfile.ZipFile(out) as z:
@@ -197,7 +201,7 @@ def _one(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20, help="seeds per set (ours)")
-    parser.add_argument("--peer-seeds", type=int, default=3, help="first N seeds also for ASReview")
+    parser.add_argument("--peer-seeds", type=int, default=2, help="first N seeds also for ASReview")
     parser.add_argument("--sets", nargs="*", default=None, help="set names (default: all)")
     parser.add_argument("--recall-target", type=float, default=0.95)
     parser.add_argument("--confidence", type=float, default=0.95)
