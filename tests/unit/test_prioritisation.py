@@ -380,3 +380,45 @@ def test_worklist_in_rank_order_with_score_and_terms() -> None:
         clusters, CRITERIA,
     )  # fmt: skip
     assert again.height == 2
+
+
+def test_living_rounds_ranked_by_the_earlier_rounds_model() -> None:
+    from helpers import records
+    from scoping_review import dedupe, prioritisation, screen
+
+    rng = np.random.default_rng(1)
+    topic, other = WORDS[:11], WORDS[11:]
+    rows = []
+    for i in range(80):
+        inc = i % 4 == 0
+        words = [*rng.choice(topic if inc else other, 8), *rng.choice(WORDS, 2)]
+        rows.append(
+            {
+                "record_id": f"db:{i}",
+                "title": f"{' '.join(words[:5])} report {i} in series {i * 7919 % 1000}",
+                "abstract": " ".join(words),
+                "search_date": "2024-01-01" if i < 50 else "2024-06-01",
+            }
+        )
+    recs = records(rows)
+    clusters, studies = dedupe.deduplicate(recs)
+    assert studies.height == 80
+    decided = [(f"db:{i}", "include" if i % 4 == 0 else "exclude") for i in range(80)]
+    decisions = screen.read_decisions([_ta_sheet(decided)], clusters, CRITERIA)
+    status = screen.screening_status(studies, decisions, screen.automatic_exclusions(studies, []))
+    rounds_of = prioritisation.study_rounds(clusters, recs)
+    assert rounds_of.group_by("round").len().sort("round").rows() == [(1, 50), (2, 30)]
+    results = prioritisation.rounds(
+        prioritisation.study_texts(studies, recs), status, rounds_of, ranking.RankingSettings()
+    )
+    assert [r.round for r in results] == [2]
+    (r2,) = results
+    assert (len(r2.studies), len(r2.includes), r2.trained_on) == (30, 7, 50)
+    assert r2.found is not None
+    # the topic words separate includes: the model of round 1 puts round 2's includes first
+    assert len(r2.found[10]) == 3  # ceil(0.1 * 30) = 3 records, all includes
+    assert len(r2.found[25]) == 7 and len(r2.found[50]) == 7  # ceil(7.5) = 8 records
+    table = prioritisation.rounds_table(results)
+    assert table.row(0, named=True)["found_25pct"] == 7
+    counts = {c.count_id: c.value for c in prioritisation.round_counts(results)}
+    assert counts["ranking.round.2.includes"] == 7 and counts["ranking.round.2.found_10pct"] == 3
