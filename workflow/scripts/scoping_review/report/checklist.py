@@ -191,9 +191,11 @@ def prioritisation_text(ledger: Ledger) -> Markup:
             ledger.n("stopping.recall_target"),
             ledger.n("stopping.confidence"),
             ledger.n("stopping.p_value"),
-            "says the unscreened remainder may be set aside"
-            if stop
-            else "does not yet allow stopping",
+            "does not yet allow stopping"
+            if not stop
+            else "has nothing left to set aside: every study has been screened"
+            if ledger.value("ranking.ranked") == 0
+            else "says the unscreened remainder may be set aside",
         )
         if ledger.positive("stopping.set_aside"):
             out += Markup(

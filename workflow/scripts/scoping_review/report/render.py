@@ -9,6 +9,7 @@ context that carries a raw int or float; :func:`render_html` renders with autoes
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -300,6 +301,12 @@ def provenance_view(files: pl.DataFrame, provenance: dict[str, Any]) -> dict[str
     }
 
 
+def _round_name(label: str, rnd: str) -> str:
+    """``round 2 (2024-10-02)`` out of a ``ranking.round.<n>.studies`` label."""
+    found = re.search(r"round \S+ \([^)]*\)", label)
+    return found.group(0).capitalize() if found else f"Round {rnd}"
+
+
 def _round_key(count_id: str) -> tuple[int, str]:
     part = count_id.split(".")[2]
     return (int(part) if part.isdigit() else 0, count_id)
@@ -434,7 +441,7 @@ def screening_view(
         rounds.append(
             {
                 "round": rnd,
-                "label": ledger.row(cid_).label,
+                "label": _round_name(ledger.row(cid_).label, rnd),
                 "studies_id": cid_,
                 "includes_id": cid(f"ranking.round.{rnd}.includes"),
                 "found": [cid(f"ranking.round.{rnd}.found_{p}pct") for p in (10, 25, 50)],
