@@ -43,6 +43,7 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
+sys.path.insert(0, str(REPO / "tests"))  # support: test scaffolding (synthetic records)
 
 from scoping_review import ranking, simulate, stopping, storage  # noqa: E402
 
@@ -152,7 +153,7 @@ def summarise(values: list[float]) -> dict[str, float]:
 def ranking_speed(n_pending: int, n_decided: int, seed: int) -> dict[str, Any]:
     """Wall and CPU seconds of ranking ``n_pending`` studies with ``n_decided`` decisions on
     synthetic titles and abstracts (features, fit, scores and top terms)."""
-    from scoping_review import synthetic
+    from support import synthetic
 
     recs = synthetic.records(n_pending + n_decided, seed=seed)
     studies = recs.select(

@@ -1,4 +1,4 @@
-"""Write a synthetic review (scoping_review.synthetic_corpus) to a folder the workflow runs in.
+"""Write a synthetic review (tests/support/synthetic_corpus.py) to a folder the workflow runs in.
 
     python benchmarks/make_corpus.py DIR --records 10000 [--seed 0] [--update 0.01]
 
@@ -16,9 +16,10 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
+sys.path.insert(0, str(REPO / "tests"))  # support: test scaffolding
 
-from scoping_review import synthetic_corpus  # noqa: E402
-from scoping_review.synthetic_corpus import Corpus  # noqa: E402
+from support import synthetic_corpus  # noqa: E402
+from support.synthetic_corpus import Corpus  # noqa: E402
 
 
 def write(corpus: Corpus, folder: Path) -> None:

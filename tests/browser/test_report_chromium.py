@@ -16,7 +16,7 @@ from scoping_review.report import build_report
 from scoping_review.report.checklist import SECTIONS
 from scoping_review.report.counts import Ledger
 from scoping_review.report.guard import check_html
-from scoping_review.report.sample import sample_inputs
+from support.report_sample import sample_inputs
 
 pytestmark = pytest.mark.browser
 

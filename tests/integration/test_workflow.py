@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -107,6 +110,32 @@ def test_ledger_ids_match_values_and_carry_input_hashes(tiny: Path) -> None:
     screened = frame.filter(pl.col("count_id") == "records_screened").row(0, named=True)
     assert screened["stage"] == "03_screen" and screened["rule"] == "screen"
     assert {i["name"] for i in screened["inputs"]} >= {"inputs/title_abstract.csv"}
+
+
+TINY_DIGEST = REPO / "tests/data/tiny_review.digest.json"
+
+
+def table_digests(results: Path) -> dict[str, str]:
+    """sha256 of every stage table's contents (schema and rows), by path under results/."""
+    digests = {}
+    for path in sorted(results.rglob("*.parquet")):
+        frame = pl.read_parquet(path)
+        content = {"schema": {k: str(v) for k, v in frame.schema.items()}, "rows": frame.rows()}
+        payload = json.dumps(content, default=str, ensure_ascii=False).encode()
+        digests[path.relative_to(results).as_posix()] = hashlib.sha256(payload).hexdigest()
+    return digests
+
+
+def test_tiny_review_tables_match_the_committed_digest(tiny: Path) -> None:
+    """Guards refactors: the tiny review's tables are those of the committed run. A change
+    that means to alter outputs rewrites the digest with SCOPING_REVIEW_UPDATE_DIGEST=1."""
+    got = table_digests(tiny / "results")
+    if os.environ.get("SCOPING_REVIEW_UPDATE_DIGEST") == "1":
+        TINY_DIGEST.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
+    want = json.loads(TINY_DIGEST.read_text())
+    assert len(want) >= 30
+    changed = sorted(k for k in want.keys() | got.keys() if want.get(k) != got.get(k))
+    assert changed == [], f"tables differ from {TINY_DIGEST.name}: {changed}"
 
 
 def test_tiny_report_is_written(tiny: Path) -> None:

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from scoping_review import cli, dedupe, storage
-from scoping_review.dedupe.layout import records_from_layout
+from support.dedupe_layout import records_from_layout
 
 LAYOUT_CSV = """\
 ID,title,year,author,pages,volume,number,ENTRYTYPE,journal,doi

@@ -16,7 +16,7 @@ from scoping_review.report.checklist import SECTIONS
 from scoping_review.report.counts import Ledger
 from scoping_review.report.flow import build_flow, flow_spec
 from scoping_review.report.guard import check_html
-from scoping_review.report.sample import sample_inputs
+from support.report_sample import sample_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = str(ROOT / "workflow" / "templates")

@@ -15,7 +15,7 @@ from scoping_review.report.counts import (
     slug,
 )
 from scoping_review.report.render import check_context
-from scoping_review.report.sample import sample_ledger
+from support.report_sample import sample_ledger
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from scoping_review import importing, synthetic_corpus
-from scoping_review.synthetic_corpus import Corpus
+from scoping_review import importing
+from support import synthetic_corpus
+from support.synthetic_corpus import Corpus
 
 
 @pytest.fixture(scope="module")

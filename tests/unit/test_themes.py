@@ -81,7 +81,7 @@ def test_report_states_the_metric_and_threshold_and_draws_the_synthesis() -> Non
 
     from scoping_review import ledger as L
     from scoping_review.report import build_report
-    from scoping_review.report.sample import sample_inputs
+    from support.report_sample import sample_inputs
 
     root = Path(__file__).resolve().parents[2]
     base = sample_inputs(str(root / "workflow/templates"), str(root / "resources/prisma"))

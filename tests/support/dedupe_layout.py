@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .. import importing
+from scoping_review import importing
 
 
 def records_from_layout(

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from .. import ledger as L
-from .. import schemas
-from ..versions import update_arm
-from .counts import slug
+from scoping_review import ledger as L
+from scoping_review import schemas
+from scoping_review.report.counts import slug
+from scoping_review.versions import update_arm
 
 if TYPE_CHECKING:
-    from . import ReportInputs
+    from scoping_review.report import ReportInputs
 
 
 def _sha(text: str) -> str:
@@ -260,7 +260,7 @@ def sample_ledger(previous: int = 0) -> pl.DataFrame:
         add("update.reconsidered_studies", [], "Included on re-assessment", "changes", "study")
     # studies per source and overlap: medline r000-r024 -> S000-S024, embase r025-r044 ->
     # S025-S044, psycinfo r045-r059 duplicates of S000-S014
-    from .sources import source_counts
+    from scoping_review.report.sources import source_counts
 
     record_ids = _ids("r", 0, 60)
     c.extend(
@@ -358,7 +358,7 @@ def sample_inputs(
     templates_dir: str, prisma_dir: str, embed_ids_max: int = 50, previous: int = 0
 ) -> ReportInputs:
     """Every input of :func:`~scoping_review.report.build_report` for the synthetic review."""
-    from . import ReportInputs
+    from scoping_review.report import ReportInputs
 
     included = _ids("S", 0, 10)
     country = ["Canada"] * 4 + ["United Kingdom"] * 3 + ["USA"] * 3

@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from . import synthetic
+from support import synthetic
 
 # (search id, database, export format, file extension, share of the primary records)
 SEARCHES: tuple[tuple[str, str, str, str, float], ...] = (

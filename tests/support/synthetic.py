@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from . import schemas
+from scoping_review import schemas
 
 _WORD_TEXT = """alliance rupture repair therapeutic relationship client therapist session outcome
 process change psychotherapy cognitive behavioural psychodynamic emotion focused withdrawal

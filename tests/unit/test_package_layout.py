@@ -1,0 +1,34 @@
+"""The package ships no test scaffolding: no module imports ``support`` or ``helpers``, and the
+modules moved to ``tests/support`` are gone from it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "workflow" / "scripts" / "scoping_review"
+SCAFFOLDING = {"support", "helpers", "tests", "conftest"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_no_package_module_imports_test_scaffolding() -> None:
+    modules = sorted(PACKAGE.rglob("*.py"))
+    assert len(modules) > 40
+    offenders = {
+        str(p.relative_to(PACKAGE)): sorted(imported_roots(p) & SCAFFOLDING) for p in modules
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_scaffolding_modules_live_in_tests_support() -> None:
+    for gone in ("synthetic.py", "synthetic_corpus.py", "report/sample.py", "dedupe/layout.py"):
+        assert not (PACKAGE / gone).exists(), gone

@@ -1,0 +1,300 @@
+"""Clusters to stable study IDs, representative records filled from members (one row per study),
+the review queue (one row per maybe pair) and relations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+
+from .. import schemas
+from .scoring import RELATION_TEXT
+from .settings import DedupeResult, DedupeSettings
+
+COMPLETENESS_FIELDS = (
+    "title",
+    "abstract",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+)
+
+
+def study_id_for(anchor_record_id: str) -> str:
+    return "S-" + hashlib.sha1(anchor_record_id.encode()).hexdigest()[:10]
+
+
+def _study_ids(anchors: pl.Series) -> pl.Series:
+    """:func:`study_id_for` over a column, hashing each distinct anchor once."""
+    unique = anchors.unique()
+    mapping = dict(zip(unique.to_list(), [study_id_for(a) for a in unique.to_list()], strict=True))
+    return anchors.replace_strict(mapping, return_dtype=pl.String)
+
+
+def _completeness() -> pl.Expr:
+    filled = [pl.col(c).is_not_null().cast(pl.Int64) for c in COMPLETENESS_FIELDS]
+    return pl.sum_horizontal([*filled, (pl.col("authors").list.len() > 0).cast(pl.Int64)])
+
+
+def _assemble(
+    records: pl.DataFrame,
+    keys: pl.DataFrame,
+    labels: pl.DataFrame,
+    edges: pl.DataFrame,
+    scored: pl.DataFrame,
+    refused: set[tuple[int, int]],
+    settings: DedupeSettings,
+) -> DedupeResult:
+    recs = (
+        records.sort("record_id")
+        .with_row_index("i")
+        .join(labels, on="i")
+        .with_columns(_completeness().alias("_complete"))
+    )
+    recs = recs.with_columns(
+        # anchor: earliest search, then smallest record_id (stable across runs)
+        pl.col("record_id")
+        .sort_by("search_date", "record_id", nulls_last=True)
+        .first()
+        .over("label")
+        .alias("_anchor"),
+        pl.col("record_id")
+        .sort_by(["_complete", "search_date", "record_id"], descending=[True, False, False])
+        .first()
+        .over("label")
+        .alias("_rep"),
+        pl.len().over("label").alias("_n"),
+    )
+    recs = recs.with_columns(
+        _study_ids(recs["_anchor"]).alias("study_id"),
+        (pl.col("record_id") == pl.col("_rep")).alias("is_representative"),
+    )
+    label_of = labels.rename({"label": "la"})
+    accepted = (
+        edges.join(label_of, on="i")
+        .join(label_of.rename({"i": "j", "la": "lb"}), on="j")
+        .filter(pl.col("la") == pl.col("lb"))
+        .join(scored.select("i", "j", "evidence"), on=["i", "j"], how="left")
+    )
+    if refused:
+        refused_frame = pl.DataFrame(
+            [(a, b) for a, b in refused], schema={"i": pl.UInt32, "j": pl.UInt32}, orient="row"
+        )
+        accepted = accepted.join(refused_frame, on=["i", "j"], how="anti")
+    # each record's strongest link inside its study explains why it is there
+    ends = pl.concat(
+        [
+            accepted.select(
+                "i", pl.col("j").alias("other"), "rule", "priority", "score", "evidence"
+            ),
+            accepted.select(
+                pl.col("j").alias("i"),
+                pl.col("i").alias("other"),
+                "rule",
+                "priority",
+                "score",
+                "evidence",
+            ),
+        ]
+    )
+    ids = keys.select(pl.col("i").alias("other"), pl.col("record_id").alias("linked_to"))
+    best = (
+        ends.join(ids, on="other")
+        .sort(["i", "priority", "score", "linked_to"], descending=[False, True, True, False])
+        .group_by("i", maintain_order=True)
+        .first()
+        .select("i", pl.col("rule").alias("_link_rule"), "linked_to", "score", "evidence")
+    )
+    recs = recs.join(best, on="i", how="left")
+    single = pl.col("_n") == 1
+    clusters = recs.select(
+        "record_id",
+        "study_id",
+        "is_representative",
+        pl.when(single)
+        .then(pl.lit("unique"))
+        .when(pl.col("is_representative"))
+        .then(pl.lit("representative"))
+        .otherwise(pl.col("_link_rule"))
+        .alias("rule"),
+        pl.when(single).then(None).otherwise(pl.col("linked_to")).alias("linked_to"),
+        pl.when(single).then(None).otherwise(pl.col("score")).alias("score"),
+        pl.when(single).then(None).otherwise(pl.col("_link_rule")).alias("link_rule"),
+        pl.when(single).then(None).otherwise(pl.col("evidence")).alias("evidence"),
+    ).sort("record_id")
+
+    studies = _studies(recs)
+    study_of = recs.select("i", "study_id")
+    review_queue = _review_queue(records, scored, study_of, refused)
+    relations = _relations(keys, scored, study_of)
+    return DedupeResult(
+        clusters=schemas.validate(clusters, schemas.CLUSTERS),
+        studies=schemas.validate(studies, schemas.STUDIES),
+        review_queue=schemas.validate(review_queue, schemas.REVIEW_QUEUE),
+        relations=schemas.validate(relations, schemas.RELATIONS),
+        pairs_compared=scored.height,
+    )
+
+
+def _studies(recs: pl.DataFrame) -> pl.DataFrame:
+    rep = recs.filter(pl.col("is_representative"))
+    members = (
+        recs.sort("record_id")
+        .group_by("study_id")
+        .agg(
+            pl.col("record_id").alias("record_ids"),
+            pl.col("database").drop_nulls().unique().sort().alias("databases"),
+            pl.len().cast(pl.Int64).alias("n_records"),
+            pl.col("doi").str.to_lowercase().drop_nulls().unique().sort().alias("dois"),
+            pl.col("pmid").drop_nulls().unique().sort().alias("pmids"),
+        )
+    )
+    # fields missing on the representative are filled from other members (nothing is lost)
+    fill_cols = ["doi", "pmid", "abstract", "journal", "volume", "issue", "pages", "year"]
+    fills = (
+        recs.sort("_complete", "record_id", descending=[True, False])
+        .group_by("study_id")
+        .agg([pl.col(c).drop_nulls().first().alias(f"_{c}") for c in fill_cols])
+    )
+    return (
+        rep.join(members, on="study_id")
+        .join(fills, on="study_id")
+        .with_columns([pl.coalesce(c, f"_{c}").alias(c) for c in fill_cols])
+        .select(
+            "study_id",
+            pl.col("record_id").alias("representative_record_id"),
+            "record_ids",
+            "databases",
+            "n_records",
+            "title",
+            "authors",
+            "year",
+            "journal",
+            "volume",
+            "issue",
+            "pages",
+            "doi",
+            "pmid",
+            "abstract",
+            "publication_type",
+            "language",
+            "dois",
+            "pmids",
+        )
+        .sort("study_id")
+    )
+
+
+SIDE_FIELDS = ("title", "authors", "year", "journal", "volume", "issue", "pages", "doi")
+
+
+def _review_queue(
+    records: pl.DataFrame,
+    scored: pl.DataFrame,
+    study_of: pl.DataFrame,
+    refused: set[tuple[int, int]],
+) -> pl.DataFrame:
+    """Maybe pairs (and links the chaining guard refused) whose records are in different
+    studies and that no person has decided yet, side by side."""
+    refused_frame = pl.DataFrame(
+        [(a, b) for a, b in sorted(refused)], schema={"i": pl.UInt32, "j": pl.UInt32}, orient="row"
+    ).with_columns(pl.lit(True).alias("_refused"))
+    queue = (
+        scored.join(refused_frame, on=["i", "j"], how="left")
+        .filter(
+            pl.col("human").is_null()
+            & ((pl.col("verdict") == "maybe") | pl.col("_refused").fill_null(False))
+        )
+        .join(study_of, on="i")
+        .join(study_of.rename({"i": "j", "study_id": "study_id_b"}), on="j")
+        .filter(pl.col("study_id") != pl.col("study_id_b"))
+        .select(
+            "i",
+            "j",
+            pl.col("study_id").alias("study_id_a"),
+            "study_id_b",
+            pl.when(pl.col("_refused").fill_null(False))
+            .then(
+                pl.lit("duplicate by rule ")
+                + pl.col("rule").fill_null("?")
+                + pl.lit(", split by the chaining guard")
+            )
+            .otherwise(pl.lit("maybe"))
+            .alias("reason"),
+            pl.col("ti").alias("title_similarity"),
+            pl.col("au").alias("author_similarity"),
+            "evidence",
+        )
+    )
+    side = (
+        records.sort("record_id")
+        .with_row_index("i")
+        .select(
+            "i",
+            "record_id",
+            *[
+                pl.col(c).list.join("; ").alias(c) if c == "authors" else pl.col(c).cast(pl.String)
+                for c in SIDE_FIELDS
+            ],
+        )
+    )
+    queue = queue.join(side.rename(lambda c: f"{c}_a"), left_on="i", right_on="i_a").join(
+        side.rename(lambda c: f"{c}_b"), left_on="j", right_on="i_b"
+    )
+    return queue.select(
+        "record_id_a",
+        "record_id_b",
+        "study_id_a",
+        "study_id_b",
+        "reason",
+        "title_similarity",
+        "author_similarity",
+        "evidence",
+        *[f"{c}_{s}" for c in SIDE_FIELDS for s in ("a", "b")],
+        pl.lit(None, dtype=pl.String).alias("decision"),
+        pl.lit(None, dtype=pl.String).alias("note"),
+    ).sort("record_id_a", "record_id_b")
+
+
+def _relations(keys: pl.DataFrame, scored: pl.DataFrame, study_of: pl.DataFrame) -> pl.DataFrame:
+    """Related but distinct records; record_id_a is the notice/preprint/abstract."""
+    rel = scored.filter(pl.col("relation").is_not_null())
+    a_is_related = (
+        pl.when(pl.col("relation") == "preprint")
+        .then(pl.col("preprint_a"))
+        .when(pl.col("relation") == "conference_abstract")
+        .then(pl.col("conference_a"))
+        .when(pl.col("relation") == "shared_doi")
+        .then(pl.lit(True))
+        .otherwise(pl.col("notice_a").is_not_null())
+    )
+    rel = rel.with_columns(a_is_related.alias("_a")).select(
+        pl.when("_a").then("i").otherwise("j").alias("i"),
+        pl.when("_a").then("j").otherwise("i").alias("j"),
+        "relation",
+        pl.col("ti").alias("title_similarity"),
+        "evidence",
+    )
+    ids = keys.select("i", "record_id")
+    out = (
+        rel.join(ids, on="i")
+        .join(ids.rename({"i": "j", "record_id": "record_id_b"}), on="j")
+        .join(study_of, on="i")
+        .join(study_of.rename({"i": "j", "study_id": "study_id_b"}), on="j")
+        .filter(pl.col("study_id") != pl.col("study_id_b"))
+    )
+    return out.select(
+        pl.col("record_id").alias("record_id_a"),
+        "record_id_b",
+        "relation",
+        pl.col("relation").replace_strict(RELATION_TEXT, return_dtype=pl.String).alias("meaning"),
+        pl.col("study_id").alias("study_id_a"),
+        "study_id_b",
+        "title_similarity",
+        "evidence",
+    ).sort("record_id_a", "record_id_b")

@@ -1,0 +1,104 @@
+"""People's same/different decisions on record pairs: read from sheets (one row per pair),
+combined, and the review worksheet written for them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from ..spreadsheet import Worksheet
+
+DECISION_VALUES = ("same", "different")
+
+
+class DecisionError(ValueError):
+    """A row of a dedupe decisions sheet is unusable; the message names the sheet and row."""
+
+
+def _decision_pairs(decisions: pl.DataFrame | None, keys: pl.DataFrame) -> pl.DataFrame:
+    """People's decisions as (i, j, human, note), checked: known IDs, same/different."""
+    schema = {"i": pl.UInt32, "j": pl.UInt32, "human": pl.String, "human_note": pl.String}
+    if decisions is None or decisions.is_empty():
+        return pl.DataFrame(schema=schema)
+    frame = decisions
+    for col in ("sheet", "row", "note"):
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col))
+    frame = frame.with_columns(
+        pl.col("decision").str.strip_chars().str.to_lowercase(),
+        pl.col("record_id_a").str.strip_chars(),
+        pl.col("record_id_b").str.strip_chars(),
+    )
+    index = keys.select("record_id", "i")
+    frame = frame.join(
+        index.rename({"record_id": "record_id_a", "i": "ia"}), on="record_id_a", how="left"
+    ).join(index.rename({"record_id": "record_id_b", "i": "ib"}), on="record_id_b", how="left")
+    for row in frame.iter_rows(named=True):
+        where = f"{row['sheet'] or 'decisions'}: row {row['row']}"
+        for side in ("a", "b"):
+            if row[f"i{side}"] is None:
+                raise DecisionError(
+                    f"{where}: record_id_{side} {row[f'record_id_{side}']!r} is not a known record"
+                )
+        if row["decision"] not in DECISION_VALUES:
+            raise DecisionError(
+                f"{where}: decision {row['decision']!r} is not one of {list(DECISION_VALUES)}"
+            )
+        if row["ia"] == row["ib"]:
+            raise DecisionError(f"{where}: a record is paired with itself")
+    pairs = frame.select(
+        pl.min_horizontal("ia", "ib").alias("i"),
+        pl.max_horizontal("ia", "ib").alias("j"),
+        pl.col("decision").alias("human"),
+        pl.col("note").alias("human_note"),
+    )
+    clash = pairs.group_by("i", "j").agg(pl.col("human").n_unique()).filter(pl.col("human") > 1)
+    if clash.height:
+        ids = keys["record_id"]
+        i, j = clash.row(0)[:2]
+        raise DecisionError(f"decisions say both same and different for {ids[i]} and {ids[j]}")
+    return pairs.unique(["i", "j"], keep="last").cast(schema)  # type: ignore[arg-type]
+
+
+DECISION_COLUMNS = ("record_id_a", "record_id_b", "decision")
+
+
+def decisions_from_sheet(frame: pl.DataFrame, sheet: str) -> pl.DataFrame:
+    """A decisions sheet (all text) with its ``sheet`` name and ``row`` number (header = 1)
+    added; blank rows are skipped and missing columns are an error naming the sheet."""
+    missing = [c for c in DECISION_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DecisionError(f"{sheet}: missing columns {missing} (needs {list(DECISION_COLUMNS)})")
+    out = frame.with_row_index("row", offset=2).select(
+        "record_id_a",
+        "record_id_b",
+        "decision",
+        (pl.col("note") if "note" in frame.columns else pl.lit(None, dtype=pl.String)).alias(
+            "note"
+        ),
+        pl.lit(sheet).alias("sheet"),
+        pl.col("row").cast(pl.Int64),
+    )
+    blank = pl.all_horizontal(
+        pl.col(c).str.strip_chars().replace("", None).is_null() for c in DECISION_COLUMNS
+    )
+    return out.filter(~blank)
+
+
+def review_worksheet(review_queue: pl.DataFrame) -> Worksheet:
+    """The review queue as a worklist sheet: decision is a same/different dropdown; rows
+    copied into a ``dedupe.decisions`` sheet are applied on the next run."""
+    return Worksheet(
+        name="review_queue",
+        frame=review_queue,
+        dropdowns={"decision": list(DECISION_VALUES)},
+        widths={"title_a": 50, "title_b": 50, "evidence": 40, "reason": 24},
+        note="Decide each pair: same or different. Copy decided rows into a sheet listed under "
+        "dedupe.decisions in the config; they are applied on every later run.",
+    )
+
+
+def combine_decisions(sheets: list[pl.DataFrame]) -> pl.DataFrame | None:
+    """All decisions sheets (from :func:`decisions_from_sheet`) as one frame, or None."""
+    frames = [s for s in sheets if s.height]
+    return pl.concat(frames) if frames else None

@@ -1,0 +1,96 @@
+"""Format detection: an export's format from its bytes and text, table presets from column names,
+binary sniffing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from ..io import bibtex, proquest, tables, tagged
+from ..io import decode as decode_mod
+from .fieldmaps import GENERIC_ALIASES
+from .model import FieldMap, ImportError_
+
+
+def _norm_col(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+
+
+def generic_map(columns: Sequence[str], mapping: Mapping[str, object] | None = None) -> FieldMap:
+    """Field map for a generic table: config ``columns`` first, then the alias table."""
+    by_norm: dict[str, str] = {}
+    for col in columns:
+        by_norm.setdefault(_norm_col(col), col.strip())
+    fmap: FieldMap = {}
+    for fld, aliases in GENERIC_ALIASES.items():
+        found = tuple(by_norm[a] for a in aliases if a in by_norm)
+        if found:
+            fmap[fld] = found
+    for fld, cols in (mapping or {}).items():
+        if fld == "publication_type":
+            fld = "type"
+        if fld not in GENERIC_ALIASES:
+            raise ImportError_(
+                f"columns: unknown canonical field {fld!r} (known: {sorted(GENERIC_ALIASES)})"
+            )
+        wanted = (cols,) if isinstance(cols, str) else tuple(str(c) for c in cols)  # type: ignore[attr-defined]
+        missing = [c for c in wanted if c.strip() not in [x.strip() for x in columns]]
+        if missing:
+            raise ImportError_(f"columns: {fld} -> {missing} not in the header {list(columns)}")
+        fmap[fld] = tuple(c.strip() for c in wanted)
+    return fmap
+
+
+def detect_table_preset(columns: Sequence[str]) -> str:
+    cols = {c.strip() for c in columns}
+    if {"PT", "UT", "TI"} <= cols:
+        return "wos_tab"
+    if {"Source title", "EID"} <= cols or {"Authors", "Author(s) ID", "Source title"} <= cols:
+        return "scopus_csv"
+    if {"PMID", "Title", "Authors", "Citation", "Journal/Book"} <= cols:
+        return "pubmed_csv"
+    stripped = [c.strip() for c in columns]
+    if stripped[:1] == ["ID"] and "ENTRYTYPE" in cols:
+        return "colrev_csv"
+    return "csv"
+
+
+def detect_format(data: bytes, text: str) -> str | None:
+    """The export format from content (tagged, BibTeX, XML, spreadsheet or delimited).
+
+    ``text``: the decoded text, or its first ``_MAX_HEADER + 1`` characters (all it reads)."""
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if proquest.detect(text):
+        return "proquest"
+    found = tagged.detect(text)
+    if found is not None:
+        return found
+    if bibtex.starts_like_bibtex(text):  # an entry whose first line is longer than the sample
+        return "bibtex"
+    # a header line is short: never hand a 200 MB line to the csv module (field size limit)
+    head = text[:_MAX_HEADER].lstrip("\ufeff")
+    if "\n" not in head and len(text) > _MAX_HEADER:
+        return None
+    header = head.split("\n", 1)[0].rstrip("\r")
+    sep = tables.sniff_separator(header)
+    cells = tables.header_of(header, sep)
+    if len(cells) < 2 or any(len(c) > 80 for c in cells) or header.startswith(("{", "[")):
+        return None
+    # a delimited file is an export only if its header names bibliographic columns: a known
+    # preset, or a generic table whose header maps to a title or to at least two canonical
+    # fields (prose with a comma in its first line is not a CSV export)
+    mapped = generic_map(cells)
+    if detect_table_preset(cells) != "csv" or "title" in mapped or len(mapped) >= 2:
+        return "csv"
+    return None
+
+
+_MAX_HEADER = 1 << 16  # characters a table's header line may have
+
+
+def binary_reason(text: str, data: bytes = b"") -> str | None:
+    """Why a file is binary rather than a text export (None: text); see
+    :func:`..io.decode.binary_reason` (file signatures, or a large share of control bytes)."""
+    return decode_mod.binary_reason(data, text)

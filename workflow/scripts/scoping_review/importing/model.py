@@ -1,0 +1,47 @@
+"""The import stage's vocabulary: export formats, list fields, the error and the per-export result
+types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+TAGGED = ("ris", "medline", "wos", "endnote")
+TABLE_PRESETS = ("scopus_csv", "pubmed_csv", "wos_tab", "colrev_csv")
+FORMATS = (
+    *TAGGED,
+    "bibtex",
+    "proquest",
+    "endnote_xml",
+    "pubmed_xml",
+    "csv",
+    "xlsx",
+    *TABLE_PRESETS,
+)
+
+LIST_FIELDS = ("authors", "keywords", "issn", "isbn")
+
+# canonical field -> tags, first present wins (list fields take all values of the first present tag)
+FieldMap = dict[str, tuple[str, ...]]
+
+
+class ImportError_(ValueError):
+    """An export cannot be imported at all (unknown format, records unaccounted for)."""
+
+
+@dataclass(frozen=True)
+class SourceMeta:
+    source_id: str
+    database: str
+    search_date: str
+    path: str  # as written in config: provenance only, never opened here
+
+
+@dataclass
+class Imported:
+    records: pl.DataFrame
+    rejects: pl.DataFrame
+    file_row: dict[str, object]
+    notes: list[str]

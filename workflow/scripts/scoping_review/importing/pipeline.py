@@ -1,0 +1,196 @@
+"""One export's bytes to its records, rejects and file row (one row per export file); parts
+combined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import polars as pl
+
+from .. import schemas
+from ..io import bibtex, proquest, tables, tagged, xmlrefs
+from ..io import decode as decode_mod
+from ..io.decode import Decoded, decode
+from .canonical import _fallback_ids, canonical_frame
+from .detect import _MAX_HEADER, binary_reason, detect_format, detect_table_preset, generic_map
+from .model import FORMATS, TABLE_PRESETS, TAGGED, FieldMap, Imported, ImportError_, SourceMeta
+
+
+def parse_text(
+    decoded: Decoded,
+    fmt: str,
+    *,
+    data: bytes = b"",
+    columns: Mapping[str, object] | None = None,
+) -> tuple[tagged.Parsed, str, FieldMap | None]:
+    """Run the reader for ``fmt``; returns the parse, the field-map name and a field map for
+    generic tables (None: use ``FIELD_MAPS``). Tagged readers take the UTF-8 bytes when the
+    export was exactly that (no Python string is built)."""
+    if fmt in TAGGED:
+        source = decoded.utf8 if decoded.utf8 is not None else decoded.text
+        return tagged.parse(source, tagged.FORMATS[fmt]), fmt, None
+    text = decoded.text
+    if fmt == "bibtex":
+        return bibtex.parse(text), fmt, None
+    if fmt == "proquest":
+        return proquest.parse(text), fmt, None
+    if fmt in ("endnote_xml", "pubmed_xml"):
+        try:
+            return xmlrefs.parse(text, fmt), fmt, None
+        except xmlrefs.XMLExportError as err:
+            raise ImportError_(str(err)) from err
+    if fmt in ("csv", "xlsx", *TABLE_PRESETS):
+        try:
+            if fmt == "xlsx" or data[:4] == b"PK\x03\x04":
+                try:
+                    frame = pl.read_excel(
+                        io.BytesIO(data), engine="calamine", infer_schema_length=0
+                    )
+                except pl.exceptions.PolarsError:
+                    raise
+                except Exception as err:  # calamine's own errors: not a workbook
+                    raise tables.TableError(f"not a readable spreadsheet: {err}") from err
+                parsed = tables.parse_sheet(frame)
+                header = frame.columns
+            else:
+                parsed = tables.parse_delimited(text)
+                header = tables.header_of(text)
+        except (pl.exceptions.PolarsError, tables.TableError) as err:
+            raise ImportError_(f"cannot read as a table: {err}") from err
+        preset = fmt if fmt in TABLE_PRESETS else detect_table_preset(header)
+        if columns:
+            preset = "csv" if fmt in ("csv", "xlsx") else preset
+        if preset in ("csv", "xlsx"):
+            return parsed, "xlsx" if fmt == "xlsx" else "csv", generic_map(header, columns)
+        return parsed, preset, None
+    raise ImportError_(f"format {fmt!r} is not supported (supported: {', '.join(FORMATS)})")
+
+
+_SHA_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
+
+
+def import_export(
+    data: bytes,
+    meta: SourceMeta,
+    *,
+    fmt: str = "auto",
+    encoding: str | None = None,
+    columns: Mapping[str, object] | None = None,
+) -> Imported:
+    """Parse one export file's bytes into records, rejects and its ``files`` row.
+
+    ``columns`` maps canonical fields to column names for generic CSV/TSV/XLSX files.
+    Raises :class:`ImportError_` naming the file when the format is unknown or when the records
+    parsed plus rejected do not add up to the record starts counted in the raw text.
+    """
+    is_xlsx = data[:4] == b"PK\x03\x04" or fmt == "xlsx"
+    # the file's SHA-256 is computed beside the parse (hashlib releases the GIL on large data)
+    sha_thread = _SHA_POOL.submit(lambda: hashlib.sha256(data).hexdigest())
+    try:
+        decoded = decode(b"" if is_xlsx else data, encoding)
+    except (UnicodeDecodeError, LookupError) as err:
+        raise ImportError_(f"{meta.path}: cannot decode as {encoding!r}: {err}") from err
+    control_note: str | None = None
+    if not is_xlsx:
+        binary = binary_reason(decoded.head(_MAX_HEADER), data)
+        if binary is not None:
+            raise ImportError_(
+                f"{meta.path}: {binary}: not a text export in any supported format "
+                f"({', '.join(FORMATS)})"
+            )
+        decoded, control_note = decode_mod.strip_controls(decoded)
+    chosen = (
+        fmt if fmt not in ("auto", None, "") else detect_format(data, decoded.head(_MAX_HEADER + 1))
+    )
+    if chosen is None:
+        raise ImportError_(
+            f"{meta.path}: cannot tell the export format from its content; "
+            f"set `format:` for search {meta.source_id!r} in config ({', '.join(FORMATS)})"
+        )
+    try:
+        parsed, map_name, fmap = parse_text(decoded, chosen, data=data, columns=columns)
+    except ImportError_ as err:
+        raise ImportError_(f"{meta.path}: {err}") from err
+    if is_xlsx:
+        cleaned, control_note = decode_mod.strip_control_column(parsed.fields)
+        parsed.fields = cleaned
+    n_parsed, n_rejected = parsed.n_records, len(parsed.rejects)
+    if parsed.n_raw != n_parsed + n_rejected:
+        raise ImportError_(
+            f"{meta.path}: {parsed.n_raw} record starts in the raw text but {n_parsed} parsed "
+            f"+ {n_rejected} rejected; refusing to lose records silently "
+            f"(parsed records start at lines {parsed.starts['line'].head(3).to_list()}...)"
+        )
+    canon = canonical_frame(parsed.fields, parsed.starts, map_name, fmap, stripped=parsed.stripped)
+    canon = canon.with_columns(_fallback_ids(canon))
+    native = pl.col("native_id")
+    suffix: pl.Expr = pl.lit("")
+    repeated: list[str] = []
+    if canon["native_id"].is_duplicated().any():  # the n-th copy of an ID gets "~n"
+        nth = pl.int_range(1, pl.len() + 1).over("native_id")
+        suffix = pl.when(nth > 1).then(pl.concat_str(pl.lit("~"), nth.cast(pl.String)))
+        suffix = suffix.otherwise(pl.lit(""))
+        repeated = (canon.group_by("native_id").len().filter(pl.col("len") > 1).sort("native_id"))[
+            "native_id"
+        ].to_list()
+    sha = sha_thread.result()
+    records = canon.with_columns(
+        record_id=pl.concat_str(pl.lit(f"{meta.source_id}:"), native, suffix),
+        source_id=pl.lit(meta.source_id),
+        database=pl.lit(meta.database),
+        search_date=pl.lit(meta.search_date),
+        source_file=pl.lit(meta.path),
+        source_line=pl.col("line").cast(pl.Int64),
+        source_sha256=pl.lit(sha),
+    )
+    records = records.select([pl.col(c).cast(t) for c, t in schemas.RECORDS.columns.items()])
+    rejects = pl.DataFrame(
+        {
+            "source_id": [meta.source_id] * n_rejected,
+            "file": [meta.path] * n_rejected,
+            "line": [r.line for r in parsed.rejects],
+            "reason": [r.reason for r in parsed.rejects],
+            "raw": [r.raw for r in parsed.rejects],
+        },
+        schema=schemas.REJECTS.polars_schema,
+    )
+    file_row: dict[str, object] = {
+        "source_id": meta.source_id,
+        "database": meta.database,
+        "path": meta.path,
+        "sha256": sha,
+        "format": map_name if chosen in ("csv", *TABLE_PRESETS) else chosen,
+        "encoding": "xlsx" if is_xlsx else decoded.encoding,
+        "encoding_note": "spreadsheet (no text encoding)" if is_xlsx else decoded.note,
+        "n_raw": parsed.n_raw,
+        "n_parsed": n_parsed,
+        "n_rejected": n_rejected,
+    }
+    notes = list(parsed.notes)
+    if control_note is not None:
+        notes.append(control_note)
+    if repeated:
+        notes.append(f"native IDs repeated in the file: {repeated[:5]}")
+    file_row["notes"] = notes
+    return Imported(
+        schemas.validate(records, schemas.RECORDS),
+        schemas.validate(rejects, schemas.REJECTS),
+        file_row,
+        notes,
+    )
+
+
+def combine(parts: Sequence[Imported]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """records, rejects and files tables for all exports, in a stable order."""
+    records = pl.concat([p.records for p in parts]) if parts else schemas.RECORDS.empty()
+    rejects = pl.concat([p.rejects for p in parts]) if parts else schemas.REJECTS.empty()
+    files = pl.DataFrame([p.file_row for p in parts], schema=schemas.FILES.polars_schema)
+    return (
+        schemas.validate(records.sort("record_id"), schemas.RECORDS),
+        schemas.validate(rejects.sort("file", "line"), schemas.REJECTS),
+        schemas.validate(files.sort("source_id", "path"), schemas.FILES),
+    )

@@ -1,0 +1,106 @@
+"""The Jinja environment, the context check, the click-through ledger JSON and the page render."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+import polars as pl
+
+from ..checklist import ANCHORS
+from ..counts import Ledger, format_count, literal
+
+SEVERITIES = ("error", "warning", "info")
+
+
+def make_environment(templates_dir: str) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def check_context(value: Any, path: str = "context") -> None:
+    """Raise :class:`TypeError` if a raw number hides anywhere in the template context."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, int | float):
+        raise TypeError(
+            f"{path} is the number {value!r}: numbers reach the report only through the "
+            "ledger (n()/pct())"
+        )
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            check_context(v, f"{path}[{k!r}]")
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            check_context(v, f"{path}[{i}]")
+    elif callable(value):
+        return
+    else:
+        raise TypeError(f"{path} has unexpected type {type(value).__name__}")
+
+
+# -- click-through data ----------------------------------------------------------------------
+
+
+def ledger_json(ledger: Ledger, lookup: pl.DataFrame, embed_ids_max: int) -> str:
+    """The JSON blob behind the click-through panel, safe inside ``<script>``.
+
+    Counts with at most ``embed_ids_max`` IDs carry them (and their titles from ``lookup``);
+    larger ones point at ``counts/<count_id>.csv``.
+    """
+    counts: dict[str, Any] = {}
+    wanted: set[str] = set()
+    for row in ledger:
+        embed = row.id_kind != "none" and len(row.ids) <= embed_ids_max
+        if embed:
+            wanted.update(row.ids)
+        counts[row.count_id] = {
+            "label": row.label,
+            "stage": row.stage,
+            "rule": row.rule,
+            "unit": row.unit,
+            "id_kind": row.id_kind,
+            "value": row.value,
+            "display": format_count(row.value, row.unit),
+            "n_ids": len(row.ids),
+            "inputs": [list(i) for i in row.inputs],
+            "ids": list(row.ids) if embed else None,
+            "csv": None if embed or row.id_kind == "none" else f"counts/{row.count_id}.csv",
+        }
+    titles: dict[str, Any] = {}
+    if lookup.height and wanted:
+        sub = lookup.filter(pl.col("id").is_in(sorted(wanted))).unique("id", keep="first")
+        for r in sub.sort("id").iter_rows(named=True):
+            titles[str(r["id"])] = {
+                "kind": r.get("kind"),
+                "title": r.get("title"),
+                "year": r.get("year"),
+                "source": r.get("source"),
+            }
+    blob = json.dumps(
+        {"counts": counts, "lookup": titles}, sort_keys=True, ensure_ascii=False, indent=None
+    )
+    # nothing in the blob can close the script element or open a comment
+    return blob.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_html(env: jinja2.Environment, context: dict[str, Any], ledger: Ledger) -> str:
+    check_context(context)
+    template = env.get_template("report.html.j2")
+    return template.render(
+        **context,
+        n=ledger.n,
+        num=ledger.n,
+        pct=ledger.pct,
+        has=ledger.has,
+        literal=literal,
+        anchors=ANCHORS,
+    )

@@ -1,0 +1,240 @@
+"""Changes since the previous version (one row per change and ID) and their ledger counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from .. import schemas
+from ..ledger import Count, Emitter, count_of, measure
+from .freeze import EXCLUDED
+
+
+def included_studies(status: pl.DataFrame, studies: pl.DataFrame) -> pl.DataFrame:
+    """The studies a version includes, with enough bibliography to recognise them."""
+    ids = status.filter(pl.col("final") == "included").select("study_id")
+    frame = ids.join(studies, on="study_id", how="left").select(
+        list(schemas.VERSION_INCLUDED.columns)
+    )
+    return schemas.validate(frame.sort("study_id"), schemas.VERSION_INCLUDED)
+
+
+@dataclass(frozen=True)
+class PreviousVersion:
+    """The tables of the previous version that the changes are computed against."""
+
+    number: int
+    clusters: pl.DataFrame  # record_id, study_id
+    status: pl.DataFrame  # study_id, final
+    ledger: pl.DataFrame  # the version's counts ledger
+
+
+def _rows(change: str, frame: pl.DataFrame, id_kind: str) -> pl.DataFrame:
+    cols = {c: pl.lit(None, pl.String) for c in ("source_id", "study_id", "previous", "current")}
+    cols.update({c: pl.col(c) for c in frame.columns if c in cols})
+    return frame.select(
+        pl.lit(change).alias("change"), pl.col("id"), pl.lit(id_kind).alias("id_kind"), **cols
+    )
+
+
+def compute_changes(
+    previous: PreviousVersion,
+    records: pl.DataFrame,
+    clusters: pl.DataFrame,
+    status: pl.DataFrame,
+) -> pl.DataFrame:
+    """One row per record or study that is new, gone or decided differently since ``previous``."""
+    prev_records = set(previous.clusters["record_id"].to_list())
+    prev_study = dict(
+        zip(previous.clusters["record_id"], previous.clusters["study_id"], strict=True)
+    )
+    prev_final = dict(zip(previous.status["study_id"], previous.status["final"], strict=True))
+    prev_included = {s for s, f in prev_final.items() if f == "included"}
+    known_studies = set(previous.clusters["study_id"].to_list())
+
+    recs = records.select("record_id", "source_id").join(
+        clusters.select("record_id", "study_id"), on="record_id", how="left"
+    )
+    new_recs = recs.filter(~pl.col("record_id").is_in(list(prev_records))).rename(
+        {"record_id": "id"}
+    )
+    dup_known = new_recs.filter(pl.col("study_id").is_in(list(known_studies)))
+    dup_included = new_recs.filter(pl.col("study_id").is_in(list(prev_included)))
+    removed = pl.DataFrame(
+        {
+            "id": sorted(prev_records - set(recs["record_id"].to_list())),
+        },
+        schema={"id": pl.String},
+    ).with_columns(
+        pl.col("id")
+        .replace_strict(prev_study, default=None, return_dtype=pl.String)
+        .alias("study_id")
+    )
+    current_studies = set(status["study_id"].to_list())
+    now = status.select(
+        pl.col("study_id").alias("id"),
+        pl.col("study_id"),
+        pl.col("final").alias("current"),
+        pl.col("study_id")
+        .replace_strict(prev_final, default=None, return_dtype=pl.String)
+        .alias("previous"),
+        pl.col("study_id").is_in(list(known_studies)).alias("_known"),
+    )
+    new_studies = now.filter(~pl.col("_known"))
+    newly_included = now.filter(
+        (pl.col("current") == "included") & (pl.col("previous").fill_null("") != "included")
+    )
+    newly_excluded = now.filter(
+        pl.col("current").is_in(list(EXCLUDED))
+        & ~pl.col("previous").fill_null("").is_in(list(EXCLUDED))
+    )
+    pending = now.filter(pl.col("current") == "pending")
+    changed = now.filter(pl.col("_known") & (pl.col("previous") != pl.col("current")))
+    gone = pl.DataFrame(
+        {"id": sorted(known_studies - current_studies)}, schema={"id": pl.String}
+    ).with_columns(
+        pl.col("id").alias("study_id"),
+        pl.col("id")
+        .replace_strict(prev_final, default=None, return_dtype=pl.String)
+        .alias("previous"),
+    )
+    parts = [
+        _rows("new_record", new_recs, "record_id"),
+        _rows("duplicate_of_known", dup_known, "record_id"),
+        _rows("duplicate_of_included", dup_included, "record_id"),
+        _rows("record_removed", removed, "record_id"),
+        _rows("new_study", new_studies.drop("_known"), "study_id"),
+        _rows("included", newly_included.drop("_known"), "study_id"),
+        _rows("excluded", newly_excluded.drop("_known"), "study_id"),
+        _rows("pending", pending.drop("_known"), "study_id"),
+        _rows("status_changed", changed.drop("_known"), "study_id"),
+        _rows("study_removed", gone, "study_id"),
+    ]
+    frame = pl.concat(parts, how="vertical").sort("change", "id")
+    return schemas.validate(frame, schemas.CHANGES)
+
+
+# change kind -> (count id, unit, label); the report's "changes" section lists them in order
+CHANGE_COUNTS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "new_record",
+        "changes.records",
+        "records",
+        "New records identified since the previous version",
+    ),
+    (
+        "duplicate_of_known",
+        "changes.duplicates_of_known",
+        "records",
+        "New records that are duplicates of studies already known",
+    ),
+    (
+        "duplicate_of_included",
+        "changes.duplicates_of_included",
+        "records",
+        "New records that are duplicates of previously included studies",
+    ),
+    ("new_study", "changes.new_studies", "studies", "New studies (not known before)"),
+    ("included", "changes.included", "studies", "Studies newly included"),
+    ("excluded", "changes.excluded", "studies", "Studies newly excluded"),
+    ("pending", "changes.pending", "studies", "Studies awaiting screening"),
+    (
+        "status_changed",
+        "changes.status_changed",
+        "studies",
+        "Previously known studies whose screening outcome changed",
+    ),
+    (
+        "record_removed",
+        "changes.records_removed",
+        "records",
+        "Records of the previous version no longer present",
+    ),
+    (
+        "study_removed",
+        "changes.studies_removed",
+        "studies",
+        "Studies of the previous version no longer present (merged or removed)",
+    ),
+)
+STAGE = "08_changes"
+RULE = "changes"
+
+
+def change_counts(
+    previous: PreviousVersion, changes: pl.DataFrame, current_ledger: pl.DataFrame
+) -> list[Count]:
+    """``changes.*`` ledger counts: the version compared with, what is new, what changed.
+
+    ``current_ledger`` holds the run's other ledger rows (the stage parts); every count whose
+    value differs from the previous version's gets ``changes.previous.<count_id>`` with the
+    previous value and IDs, and ``changes.counts_changed`` lists those count IDs.
+    """
+    emit = Emitter(STAGE, RULE)
+    counts = [
+        emit.measure(
+            "changes.previous_version",
+            previous.number,
+            unit="version",
+            label="Number of the previous version this run is compared with",
+        )
+    ]
+    for change, count_id, unit, label in CHANGE_COUNTS:
+        ids = changes.filter(pl.col("change") == change)["id"].to_list()
+        kind = "record_id" if unit == "records" else "study_id"
+        counts.append(emit.count(count_id, ids, unit=unit, label=label, id_kind=kind))
+    new = changes.filter(pl.col("change") == "new_record")
+    for source in sorted(set(new["source_id"].drop_nulls().to_list())):
+        counts.append(
+            emit.count(
+                f"changes.records.{source}",
+                new.filter(pl.col("source_id") == source)["id"].to_list(),
+                unit="records",
+                label=f"New records from search {source}",
+                id_kind="record_id",
+            )
+        )
+    prev = {r["count_id"]: r for r in previous.ledger.iter_rows(named=True)}
+    changed_ids: list[str] = []
+    previous_counts: list[Count] = []
+    for row in current_ledger.sort("count_id").iter_rows(named=True):
+        cid = row["count_id"]
+        old = prev.get(cid)
+        if cid.startswith("changes.") or old is None or old["value"] == row["value"]:
+            continue
+        changed_ids.append(cid)
+        label = f"{old['label']} (version {previous.number})"
+        if old["id_kind"] == "none":
+            previous_counts.append(
+                measure(
+                    f"changes.previous.{cid}",
+                    int(old["value"]),
+                    unit=old["unit"],
+                    label=label,
+                    stage=STAGE,
+                    rule=RULE,
+                )
+            )
+        else:
+            previous_counts.append(
+                count_of(
+                    f"changes.previous.{cid}",
+                    old["ids"],
+                    unit=old["unit"],
+                    label=label,
+                    stage=STAGE,
+                    rule=RULE,
+                    id_kind=old["id_kind"],
+                )
+            )
+    counts.append(
+        emit.count(
+            "changes.counts_changed",
+            changed_ids,
+            unit="counts",
+            label="Ledger counts whose value changed since the previous version",
+            id_kind="count_id",
+        )
+    )
+    return counts + previous_counts

@@ -1,0 +1,89 @@
+"""Frozen versions: their info and directory names, search rounds, exit statuses and the decision
+to freeze.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+VERSIONS_DIR = "results/versions"
+EXCLUDED = ("excluded_title_abstract", "excluded_full_text", "not_retrieved", "excluded_automatic")
+
+# exit statuses of `scoping-review update` (documented in the README)
+EXIT_OK = 0  # a new version was frozen, or nothing changed since the newest version
+EXIT_ERROR = 1  # the workflow failed (bad input, broken contract, ...): a real error
+EXIT_USAGE = 2  # bad command line or configuration
+EXIT_PENDING = 3  # ran cleanly, but studies await human screening: no version frozen
+EXIT_LOCKED = 4  # another update of the same review is running
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """What ``version.json`` of a frozen version says about it."""
+
+    number: int
+    max_round: int
+    ledger_sha256: str
+
+    @property
+    def dirname(self) -> str:
+        return version_dirname(self.number)
+
+
+def version_dirname(number: int) -> str:
+    return f"v{number:03d}"
+
+
+def current_round(searches: Sequence[Mapping[str, Any]]) -> int:
+    """The newest search round in the config (searches without ``round`` are round 1)."""
+    return max((int(s.get("round", 1)) for s in searches), default=1)
+
+
+def rounds(searches: Sequence[Mapping[str, Any]]) -> dict[int, list[str]]:
+    """Search IDs by round, rounds in order."""
+    out: dict[int, list[str]] = {}
+    for s in searches:
+        out.setdefault(int(s.get("round", 1)), []).append(str(s["id"]))
+    return dict(sorted(out.items()))
+
+
+def parse_version_info(data: Mapping[str, Any]) -> VersionInfo:
+    return VersionInfo(int(data["number"]), int(data["max_round"]), str(data["ledger_sha256"]))
+
+
+def previous_version(versions: Iterable[VersionInfo], round_: int) -> VersionInfo | None:
+    """The newest frozen version whose newest round is older than ``round_``."""
+    older = [v for v in versions if v.max_round < round_]
+    return max(older, key=lambda v: v.number) if older else None
+
+
+def latest_version(versions: Iterable[VersionInfo]) -> VersionInfo | None:
+    return max(versions, key=lambda v: v.number, default=None)
+
+
+@dataclass(frozen=True)
+class FreezeDecision:
+    action: str  # "freeze" | "pending" | "unchanged"
+    number: int  # the version frozen, or the newest one when unchanged (0: none)
+    message: str
+
+
+def decide_freeze(
+    versions: Sequence[VersionInfo], ledger_sha256: str, pending: int, round_: int
+) -> FreezeDecision:
+    """Freeze a new version only when nothing awaits screening and the ledger changed."""
+    latest = latest_version(versions)
+    if pending:
+        return FreezeDecision(
+            "pending",
+            latest.number if latest else 0,
+            f"{pending} studies await screening; no version frozen (round {round_})",
+        )
+    if latest is not None and latest.ledger_sha256 == ledger_sha256:
+        return FreezeDecision(
+            "unchanged", latest.number, f"nothing changed since version {latest.number}"
+        )
+    number = latest.number + 1 if latest else 1
+    return FreezeDecision("freeze", number, f"froze version {number} (round {round_})")
