@@ -13,6 +13,7 @@ from scoping_review import (
     storage,
     worklists,
 )
+from scoping_review.app import sheet as app_sheet
 
 
 def main(smk) -> None:
@@ -36,6 +37,17 @@ def main(smk) -> None:
         )
         for s in cfg["sheets"]
     ]
+    # the screening app's append-only sheets: each study's latest line is the decision
+    app_dir = Path(cfg.get("app_directory") or "screening")
+    sheets += [
+        screen.Sheet(
+            name=str(path),
+            stage=stage,
+            frame=app_sheet.current(storage.read_sheet(path)),
+            consensus=consensus,
+        )
+        for stage, path, consensus in app_sheet.sheets(app_dir, screen.STAGES)
+    ]
     decisions = screen.read_decisions(sheets, clusters, criteria)
     automatic = screen.automatic_exclusions(studies, settings.rules)
     status = screen.screening_status(studies, decisions, automatic, settings.needed(), criteria)
@@ -44,7 +56,7 @@ def main(smk) -> None:
     prio = prioritisation.Settings.from_config(cfg.get("prioritisation"))
     outcome = None
     if prio.enabled and prio.stopping is not None:
-        sheet_order = [s["path"] for s in cfg["sheets"]]
+        sheet_order = [s.name for s in sheets]  # config sheets, then the app's
         outcome = prioritisation.stopping_test(status, decisions, sheet_order, prio.stopping)
         if outcome.set_aside:
             automatic = prioritisation.with_stopping(automatic, outcome)
