@@ -83,6 +83,7 @@ def main(smk) -> None:
             screening_status=storage.read_table(smk.input.screening_status, schemas.STATUS),
             carryover=storage.read_table(smk.input.carryover, schemas.CARRYOVER),
             stages=dict(smk.params.stages),
+            ranking=storage.read_table(smk.input.ranking, schemas.RANKING),
         )
     )
     storage.write_text(out.html, smk.output.html)

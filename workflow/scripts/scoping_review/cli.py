@@ -3,11 +3,13 @@
 scoping-review init DIR [--title TITLE]
 scoping-review run [--directory DIR] [--cores N] [-- extra snakemake args]
 scoping-review update [--directory DIR] [--cores N | --profile P] [-- extra snakemake args]
+scoping-review search [--directory DIR] [--search ID]
 scoping-review import FILE [--format F] [--encoding E] [--out records.parquet] [--rejects r.parquet]
 scoping-review dedupe INPUT --out clusters.csv [--decisions SHEET ...] [--review-queue FILE]
 scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet] [--ids]
 scoping-review counts [--ledger results/ledger/counts.parquet] [--prefix PREFIX]
 scoping-review check-config [config/config.yaml]
+scoping-review simulate LABELLED.csv [--seed N] [--out metrics.json]
 scoping-review screen --reviewer NAME [--directory DIR] [--stage S] [--port P] [--host H --token T]
 scoping-review export-pending --tool asreview|rayyan --out FILE [--directory DIR] [--stage S]
 scoping-review import-decisions FILE --tool asreview|rayyan --out SHEET [--stage S] [--reviewer N]
@@ -125,7 +127,30 @@ def _update(args: argparse.Namespace) -> int:
         profile=args.profile,
         extra=extra[1:] if extra[:1] == ["--"] else extra,
         freeze_version=not args.no_freeze,
+        search=not args.no_search,
     )
+
+
+def _search(args: argparse.Namespace) -> int:
+    from .connectors import fetch
+
+    workdir = Path(args.directory).resolve()
+    try:
+        config = storage.read_yaml(workdir / "config" / "config.yaml")
+    except storage.InputFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:  # the update's lock: never two fetches of one round at a time
+        with update.update_lock(workdir / "results"):
+            outcomes = fetch.run_searches(workdir, config, only=args.search)
+    except update.LockBusy as err:
+        print(f"search: {err}", file=sys.stderr)
+        return versions.EXIT_LOCKED
+    if not outcomes:
+        print("no API searches in the config (a search with `api:` and `query:`)")
+    for outcome in outcomes:
+        print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
+    return 0 if all(o.ok for o in outcomes) else 1
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -253,6 +278,35 @@ def _check_config(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    import json
+
+    from . import simulate, stopping
+
+    try:
+        frame = storage.read_sheet(args.labelled)
+        rule = stopping.StoppingSettings(
+            recall_target=args.recall_target, confidence=args.confidence
+        )
+        result = simulate.simulate(
+            simulate.read_labelled(frame, args.labelled), seed=args.seed, rule=rule
+        )
+    except (ValueError, OSError, pl.exceptions.PolarsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    text = json.dumps(result, indent=2, sort_keys=True)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(
+            f"{args.labelled}: {result['records']} records, {result['includes']} includes; "
+            f"WSS@95 {result['wss_95']:.3f}, recall@10% {result['recall_at_10pct']:.3f}, "
+            f"recall@25% {result['recall_at_25pct']:.3f}; written {args.out}"
+        )
+    else:
+        print(text)
+    return 0
+
+
 def _screen(args: argparse.Namespace) -> int:
     from .app import server
 
@@ -368,8 +422,21 @@ def build_parser() -> argparse.ArgumentParser:
     upd.add_argument("--cores", default="2")
     upd.add_argument("--profile", default=None, help="Snakemake profile, e.g. profiles/slurm")
     upd.add_argument("--no-freeze", action="store_true", help="never freeze a version")
+    upd.add_argument("--no-search", action="store_true", help="do not fetch API searches first")
     upd.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="passed on to snakemake")
     upd.set_defaults(func=_update)
+
+    sea = sub.add_parser(
+        "search",
+        help="fetch this round of the config's API searches (PubMed, OpenAlex, Europe PMC, "
+        "Crossref) into the review folder",
+        description="Exit status: 0 every search fetched (or already fetched this round), "
+        "1 a search failed (one line each, naming it), 2 bad command line or config, "
+        f"{versions.EXIT_LOCKED} an update or another search of the review is running.",
+    )
+    sea.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
+    sea.add_argument("--search", default=None, help="only this API search (its id)")
+    sea.set_defaults(func=_search)
 
     imp = sub.add_parser("import", help="parse one export file and account for every record")
     imp.add_argument("file")
@@ -403,6 +470,17 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check-config", help="validate a review config against its schema")
     chk.add_argument("config", nargs="?", default="config/config.yaml")
     chk.set_defaults(func=_check_config)
+
+    sim = sub.add_parser(
+        "simulate",
+        help="replay prioritised screening on a labelled CSV (title, abstract, label_included)",
+    )
+    sim.add_argument("labelled", help="CSV with title, abstract and label_included (0/1)")
+    sim.add_argument("--seed", type=int, default=0, help="picks the starting include/exclude")
+    sim.add_argument("--out", default=None, help="write the metrics JSON here (default: stdout)")
+    sim.add_argument("--recall-target", type=float, default=0.95, help="stopping rule target")
+    sim.add_argument("--confidence", type=float, default=0.95, help="stopping rule confidence")
+    sim.set_defaults(func=_simulate)
 
     scr = sub.add_parser("screen", help="screen in the browser (a local web app)")
     scr.add_argument("--directory", default=".", help="review directory holding config/config.yaml")

@@ -12,7 +12,7 @@ import polars as pl
 import yaml
 from markupsafe import Markup
 
-from . import changes, checklist, figures, flow, guard, progress, render, toc
+from . import changes, checklist, figures, flow, guard, prisma_s, progress, render, toc
 from .counts import Ledger
 from .figures import FigureExport
 
@@ -33,6 +33,7 @@ class ReportInputs:
     prisma_dir: str
     screening_status: pl.DataFrame | None = None  # 03_screen/status.parquet
     carryover: pl.DataFrame | None = None  # 03_screen/carryover.parquet
+    ranking: pl.DataFrame | None = None  # 03_screen/ranking.parquet
     # synthesis tables of 04_extract / 06_themes (optional: sections are left out without them)
     characteristics: pl.DataFrame | None = None
     overarching: pl.DataFrame | None = None
@@ -244,7 +245,12 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "criteria": render.criteria_view(config),
         "screening": checklist.screening_text(config),
         "screening_results": render.screening_view(
-            config, ledger, inputs.screening_status, inputs.carryover, inputs.lookup
+            config,
+            ledger,
+            inputs.screening_status,
+            inputs.carryover,
+            inputs.lookup,
+            inputs.ranking,
         ),
         "flow": flow.flow_view(diagram),
         "flow_svg": Markup(figures.inline_svg(exports.raw_svg, "flow", titles["flow"])),
@@ -271,6 +277,7 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "ledger_json": render.ledger_json(ledger, inputs.lookup, embed_max),
         "changes": changes.changes_view(ledger, inputs.lookup),
         "search_rounds": changes.rounds_view(config),
+        "search_appendix": prisma_s.appendix_view(config, ledger),
     }
     env = render.make_environment(inputs.templates_dir)
     html = toc.add_contents(render.render_html(env, context, ledger))
