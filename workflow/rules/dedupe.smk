@@ -18,6 +18,6 @@ rule dedupe:
     params:
         code_version=CODE_VERSION,
         settings=config.get("dedupe", {}),
-        app_directory=config["screening"].get("app_directory") or "screening",
+        app_directory=SCREENING.get("app_directory") or "screening",
     script:
         "../scripts/dedupe.py"

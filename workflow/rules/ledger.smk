@@ -9,7 +9,7 @@ rule quality:
         prevalence="results/05_codes/prevalence.parquet",
         codebook="results/05_codes/codebook.parquet",
         status="results/03_screen/status.parquet",
-        documents=config["coding"].get("documents") or [],
+        documents=coding_files("documents"),
         claims=claims_file(),
     output:
         issues="results/quality/issues.parquet",
@@ -23,7 +23,8 @@ rule quality:
     params:
         code_version=CODE_VERSION,
         quality=config.get("quality", {}),
-        charting=config["charting"],
+        charting=CHARTING,
+        stages=stages_started(),
         searches=config["searches"],
     script:
         "../scripts/quality.py"
@@ -50,5 +51,6 @@ rule ledger:
     params:
         code_version=CODE_VERSION,
         searches=list(SEARCHES),
+        stages=stages_started(),
     script:
         "../scripts/ledger.py"

@@ -33,6 +33,7 @@ rule report:
         studies="results/02_dedupe/studies.parquet",
         screening_status="results/03_screen/status.parquet",
         carryover="results/03_screen/carryover.parquet",
+        ranking="results/03_screen/ranking.parquet",
         config_file=workflow.configfiles,
     output:
         html=report(
@@ -93,6 +94,7 @@ rule report:
     params:
         code_version=CODE_VERSION,
         config=config,
+        stages=stages_started(),
         templates=str(REPO_DIR / "workflow" / "templates"),
         prisma=str(REPO_DIR / "resources" / "prisma"),
     script:

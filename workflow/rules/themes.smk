@@ -17,6 +17,6 @@ rule themes:
         "../../environment.yml"
     params:
         code_version=CODE_VERSION,
-        coding=config["coding"],
+        coding=CODING,
     script:
         "../scripts/themes.py"

@@ -1,5 +1,6 @@
 """``scoping-review``: run the workflow and inspect its results from the command line.
 
+scoping-review init DIR [--title TITLE]
 scoping-review run [--directory DIR] [--cores N] [-- extra snakemake args]
 scoping-review update [--directory DIR] [--cores N | --profile P] [-- extra snakemake args]
 scoping-review search [--directory DIR] [--search ID]
@@ -8,6 +9,7 @@ scoping-review dedupe INPUT --out clusters.csv [--decisions SHEET ...] [--review
 scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet] [--ids]
 scoping-review counts [--ledger results/ledger/counts.parquet] [--prefix PREFIX]
 scoping-review check-config [config/config.yaml]
+scoping-review simulate LABELLED.csv [--seed N] [--out metrics.json]
 scoping-review screen --reviewer NAME [--directory DIR] [--stage S] [--port P] [--host H --token T]
 scoping-review export-pending --tool asreview|rayyan --out FILE [--directory DIR] [--stage S]
 scoping-review import-decisions FILE --tool asreview|rayyan --out SHEET [--stage S] [--reviewer N]
@@ -39,6 +41,27 @@ from .screen import STAGES
 REPO_DIR = Path(__file__).resolve().parents[3]
 SNAKEFILE = REPO_DIR / "Snakefile"
 CONFIG_SCHEMA = REPO_DIR / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def _init(args: argparse.Namespace) -> int:
+    from . import init
+
+    target = Path(args.directory)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        print(
+            f"error: {target} is not an empty folder; init writes only into a new or empty one",
+            file=sys.stderr,
+        )
+        return 2
+    files = init.scaffold(args.title)
+    for rel, content in sorted(files.items()):
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    print(f"new review in {target}: " + ", ".join(sorted(files)))
+    print(f"next: put your exports in {target / 'searches'}, edit {target / 'config/config.yaml'}")
+    print(f"then: scoping-review run --directory {target}  (see {target / 'README.md'})")
+    return 0
 
 
 def _snakemake_base(directory: Path, cores: str) -> list[str]:
@@ -265,6 +288,35 @@ def _check_config(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    import json
+
+    from . import simulate, stopping
+
+    try:
+        frame = storage.read_sheet(args.labelled)
+        rule = stopping.StoppingSettings(
+            recall_target=args.recall_target, confidence=args.confidence
+        )
+        result = simulate.simulate(
+            simulate.read_labelled(frame, args.labelled), seed=args.seed, rule=rule
+        )
+    except (ValueError, OSError, pl.exceptions.PolarsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    text = json.dumps(result, indent=2, sort_keys=True)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(
+            f"{args.labelled}: {result['records']} records, {result['includes']} includes; "
+            f"WSS@95 {result['wss_95']:.3f}, recall@10% {result['recall_at_10pct']:.3f}, "
+            f"recall@25% {result['recall_at_25pct']:.3f}; written {args.out}"
+        )
+    else:
+        print(text)
+    return 0
+
+
 def _screen(args: argparse.Namespace) -> int:
     from .app import server
 
@@ -357,6 +409,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    ini = sub.add_parser("init", help="start a new review folder (config, searches/, sheets/)")
+    ini.add_argument("directory", help="the new review's folder (created; must be empty)")
+    ini.add_argument("--title", default="My scoping review", help="the review's title")
+    ini.set_defaults(func=_init)
+
     run = sub.add_parser(
         "run",
         help="run the workflow on a review directory",
@@ -429,6 +486,17 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check-config", help="validate a review config against its schema")
     chk.add_argument("config", nargs="?", default="config/config.yaml")
     chk.set_defaults(func=_check_config)
+
+    sim = sub.add_parser(
+        "simulate",
+        help="replay prioritised screening on a labelled CSV (title, abstract, label_included)",
+    )
+    sim.add_argument("labelled", help="CSV with title, abstract and label_included (0/1)")
+    sim.add_argument("--seed", type=int, default=0, help="picks the starting include/exclude")
+    sim.add_argument("--out", default=None, help="write the metrics JSON here (default: stdout)")
+    sim.add_argument("--recall-target", type=float, default=0.95, help="stopping rule target")
+    sim.add_argument("--confidence", type=float, default=0.95, help="stopping rule confidence")
+    sim.set_defaults(func=_simulate)
 
     scr = sub.add_parser("screen", help="screen in the browser (a local web app)")
     scr.add_argument("--directory", default=".", help="review directory holding config/config.yaml")

@@ -66,7 +66,8 @@ def import_counts(
         ),
         emit.count(
             "search_databases",
-            [s["database"] for s in searches],
+            # a database searched twice (a re-run in a later round) is one database
+            list(dict.fromkeys(s["database"] for s in searches)),
             unit="databases",
             label="Databases searched",
             id_kind="database",
@@ -88,7 +89,7 @@ def import_counts(
                 f"database_results.{sid}",
                 ids,
                 unit="records",
-                label=f"Records identified from {search['database']}",
+                label=f"Records identified from {search['database']} (search {sid})",
                 id_kind="record_id",
             )
         )

@@ -12,7 +12,7 @@ import polars as pl
 import yaml
 from markupsafe import Markup
 
-from . import changes, checklist, figures, flow, guard, prisma_s, render
+from . import changes, checklist, figures, flow, guard, prisma_s, progress, render, toc
 from .counts import Ledger
 from .figures import FigureExport
 
@@ -33,6 +33,7 @@ class ReportInputs:
     prisma_dir: str
     screening_status: pl.DataFrame | None = None  # 03_screen/status.parquet
     carryover: pl.DataFrame | None = None  # 03_screen/carryover.parquet
+    ranking: pl.DataFrame | None = None  # 03_screen/ranking.parquet
     # synthesis tables of 04_extract / 06_themes (optional: sections are left out without them)
     characteristics: pl.DataFrame | None = None
     overarching: pl.DataFrame | None = None
@@ -42,6 +43,9 @@ class ReportInputs:
     # frame of row, column, count_id (optional row_title, column_title), e.g.
     # {"evidence_map": ..., "cooccurrence": ...}; each becomes a heatmap figure
     matrices: dict[str, pl.DataFrame] = field(default_factory=dict)
+    # optional stages with inputs in config ("screening", "charting", "coding" -> started);
+    # None: all started. A stage not started is one line in the report, not empty tables.
+    stages: dict[str, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -227,10 +231,14 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         for name, s in _figure_specs(inputs, ledger, characteristics, themes).items()
     }
     titles = {"flow": "PRISMA 2020 flow diagram"} | {n: f.title for n, f in fig_exports.items()}
-    checklist_rows = checklist.build_checklist(items, ledger, config, inputs.charting_fields)
+    stages = progress.stages_view(inputs.stages)
+    checklist_rows = checklist.build_checklist(
+        items, ledger, config, inputs.charting_fields, stages=stages
+    )
 
     embed_max = int((config.get("report") or {}).get("embed_ids_max", 500))
     context: dict[str, Any] = {
+        "stages": stages,
         "review": render.review_view(config, ledger),
         "searches": render.searches_view(config, ledger),
         "sources": render.sources_view(ledger, config),
@@ -238,7 +246,12 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "screening": checklist.screening_text(config, ledger),
         "in_progress": checklist.progress_text(ledger) if checklist.in_progress(ledger) else None,
         "screening_results": render.screening_view(
-            config, ledger, inputs.screening_status, inputs.carryover, inputs.lookup
+            config,
+            ledger,
+            inputs.screening_status,
+            inputs.carryover,
+            inputs.lookup,
+            inputs.ranking,
         ),
         "flow": flow.flow_view(diagram),
         "flow_svg": Markup(figures.inline_svg(exports.raw_svg, "flow", titles["flow"])),
@@ -268,7 +281,7 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "search_appendix": prisma_s.appendix_view(config, ledger),
     }
     env = render.make_environment(inputs.templates_dir)
-    html = render.render_html(env, context, ledger)
+    html = toc.add_contents(render.render_html(env, context, ledger))
     guard.check_html(html, ledger.values(), ledger.units())
     return ReportOutputs(
         html=html,

@@ -204,9 +204,50 @@ def _item8(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]])
     return Markup("Full strategies as run:{}").format(Markup("").join(parts))
 
 
+def prioritisation_text(ledger: Ledger) -> Markup:
+    """Prioritised screening and the stopping rule, in words with ledger numbers ("" when the
+    review does not rank)."""
+    if not ledger.has("ranking.trained_on"):
+        return Markup("")
+    out = Markup(
+        "Title/abstract screening was prioritised: a text model (TF-IDF of title, abstract and "
+        "keywords with a class-balanced linear classifier) trained on the {} title/abstract "
+        "decisions so far ranks the {} studies awaiting screening, re-trained on every run."
+    ).format(ledger.n("ranking.trained_on"), ledger.n("ranking.ranked"))
+    if ledger.has("stopping.recall_target"):
+        rule = literal("hypergeometric stopping rule (Callaghan & Müller-Hansen 2020)", "rule")
+        stop = ledger.value("stopping.stop") == 1
+        out += Markup(
+            " The {} tests the hypothesis that recall is below the target of {} (confidence {}): "
+            "p = {}, so it {}."
+        ).format(
+            rule,
+            ledger.n("stopping.recall_target"),
+            ledger.n("stopping.confidence"),
+            ledger.n("stopping.p_value"),
+            "does not yet allow stopping"
+            if not stop
+            else "has nothing left to set aside: every study has been screened"
+            if ledger.value("ranking.ranked") == 0
+            else "says the unscreened remainder may be set aside",
+        )
+        if ledger.positive("stopping.set_aside"):
+            out += Markup(
+                " The team applied it: {} records not screened were marked as ineligible by "
+                "this automation tool (estimated recall at least {} at confidence {})."
+            ).format(
+                ledger.n("stopping.set_aside"),
+                ledger.n("stopping.recall_target"),
+                ledger.n("stopping.confidence"),
+            )
+        else:
+            out += Markup(" No record was excluded by the model.")
+    return out
+
+
 def _item9(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
-    return Markup("{} Decisions and reasons are read from the screening workbooks.").format(
-        screening_text(config, ledger)
+    return Markup("{} Decisions and reasons are read from the screening workbooks. {}").format(
+        screening_text(config, ledger), prioritisation_text(ledger)
     )
 
 
@@ -266,17 +307,24 @@ FILLERS: dict[int, Callable[[Ledger, dict[str, Any], list[dict[str, Any]]], Mark
 }
 
 
+# items filled from a stage's data: before the stage starts they say so instead
+STAGE_OF_ITEM: dict[int, str] = {11: "charting", 15: "charting", 17: "charting", 18: "coding"}
+
+
 def build_checklist(
     items: list[dict[str, Any]],
     ledger: Ledger,
     config: dict[str, Any],
     charting_fields: list[dict[str, Any]],
+    stages: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Checklist rows for the template (strings and markup only).
 
     Each row: ``number`` (str), ``section``, ``topic``, ``item``, ``optional`` (bool),
     ``reported_in`` (list of ``{href, label}``), ``content`` (markup), ``source``
-    (``data`` / ``author`` / ``data+author`` / ``missing``).
+    (``data`` / ``author`` / ``data+author`` / ``not_started`` / ``missing``). ``stages``
+    (:func:`.progress.stages_view`) says which stages have started: an item filled from a
+    stage not started holds that stage's one "not started" line instead.
     """
     numbers = sorted(int(i["number"]) for i in items)
     if numbers != list(range(1, 23)):
@@ -288,7 +336,13 @@ def build_checklist(
         filler = FILLERS.get(number)
         parts: list[Markup] = []
         sources: list[str] = []
-        if filler is not None:
+        stage = STAGE_OF_ITEM.get(number)
+        if stage and stages and not stages[stage]["started"]:
+            parts.append(
+                Markup("<div class='not-started'>{}</div>").format(stages[stage]["message"])
+            )
+            sources.append("not_started")
+        elif filler is not None:
             filled = filler(ledger, config, charting_fields)
             if filled:
                 parts.append(Markup("<div class='from-data'>{}</div>").format(filled))
@@ -341,6 +395,8 @@ STATUS_TEXT = {
     "data": "filled from the data",
     "author": "author text",
     "data+author": "filled from the data, with author text",
+    "not_started": "stage not started",
+    "not_started+author": "stage not started, with author text",
     "missing": "MISSING: not reported",
 }
 
