@@ -275,7 +275,7 @@ def ranking_counts(ranked: pl.DataFrame, status: pl.DataFrame) -> list[Count]:
             "ranking.ranked",
             ranked["study_id"].to_list(),
             unit="studies",
-            label="Studies awaiting title/abstract screening, ranked by the model",
+            label="Studies awaiting title and abstract screening, ranked by the model",
             id_kind="study_id",
         ),
     ]
@@ -291,7 +291,7 @@ def round_counts(results: Sequence[RoundResult]) -> list[Count]:
                 f"ranking.round.{r.round}.studies",
                 r.studies,
                 unit="studies",
-                label=f"Studies first found in {where} and decided at title/abstract",
+                label=f"Studies first found in {where} and decided at title and abstract",
                 id_kind="study_id",
             )
         )
@@ -330,7 +330,7 @@ def stopping_counts(outcome: StoppingOutcome, studies: pl.DataFrame) -> list[Cou
             "stopping.screened",
             outcome.screened,
             unit="studies",
-            label="Studies with a title/abstract decision tested by the stopping rule",
+            label="Studies with a title and abstract decision tested by the stopping rule",
             id_kind="study_id",
         ),
         emit.measure(
