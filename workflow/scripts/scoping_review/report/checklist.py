@@ -210,10 +210,15 @@ def prioritisation_text(ledger: Ledger) -> Markup:
     if not ledger.has("ranking.trained_on"):
         return Markup("")
     out = Markup(
-        "Title/abstract screening was prioritised: a text model (TF-IDF of title, abstract and "
-        "keywords with a class-balanced linear classifier) trained on the {} title/abstract "
+        "{} screening was prioritised: a text model (TF-IDF of title, abstract and "
+        "keywords with a class-balanced linear classifier) trained on the {} {} "
         "decisions so far ranks the {} studies awaiting screening, re-trained on every run."
-    ).format(ledger.n("ranking.trained_on"), ledger.n("ranking.ranked"))
+    ).format(
+        stage_name("title_abstract").capitalize(),
+        ledger.n("ranking.trained_on"),
+        stage_name("title_abstract"),
+        ledger.n("ranking.ranked"),
+    )
     if ledger.has("stopping.recall_target"):
         rule = literal("hypergeometric stopping rule (Callaghan & Müller-Hansen 2020)", "rule")
         stop = ledger.value("stopping.stop") == 1
