@@ -21,7 +21,7 @@ rule quality:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("quality.py"),
         quality=config.get("quality", {}),
         charting=config["charting"],
     script:
@@ -47,7 +47,7 @@ rule ledger:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("ledger.py"),
         searches=list(SEARCHES),
     script:
         "../scripts/ledger.py"

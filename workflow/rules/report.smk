@@ -12,7 +12,7 @@ rule sources:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("sources.py"),
     script:
         "../scripts/sources.py"
 
@@ -91,7 +91,7 @@ rule report:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("report.py"),
         config=config,
         templates=str(REPO_DIR / "workflow" / "templates"),
         prisma=str(REPO_DIR / "resources" / "prisma"),

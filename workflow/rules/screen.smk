@@ -21,7 +21,7 @@ rule screen:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("screen.py"),
         screening=config["screening"],
         criteria=config["criteria"],
     script:
