@@ -8,8 +8,9 @@ from typing import Any
 
 import polars as pl
 
+from ...normalize import slug
 from ..checklist import stage_name, text
-from ..counts import Ledger, author_text, slug
+from ..counts import Ledger, author_text
 from .environment import SEVERITIES
 
 # -- sections --------------------------------------------------------------------------------
