@@ -1,10 +1,11 @@
 """Adapter: coded segments, codebook and prevalence (rule codes)."""
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from scoping_review import codes, ledger, schemas, storage
+from scoping_review import codes, job, ledger, schemas, storage
 from scoping_review.io import qdpx
 
 
@@ -26,7 +27,7 @@ def read_segments(path: str, fmt: str, separator: str | None) -> pl.DataFrame:
     return codes.taguette_segments(sheet, path, separator)
 
 
-def read_codebook(path: str, cfg: dict) -> pl.DataFrame:
+def read_codebook(path: str, cfg: dict[str, Any]) -> pl.DataFrame:
     marker = cfg.get("deductive_marker", codes.DEDUCTIVE_MARKER)
     if Path(path).suffix.lower() in (".qdpx", ".qde"):
         project = qdpx.read_qdpx(storage.read_bytes(path), path)
@@ -37,7 +38,7 @@ def read_codebook(path: str, cfg: dict) -> pl.DataFrame:
     return codes.codebook_table(sheet, path, marker)
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "codes")
     cfg = smk.params.coding
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
@@ -67,4 +68,4 @@ def main(smk) -> None:
     log.info(f"{segments.height} segments, {prevalence.filter(pl.col('kept')).height} codes kept")
 
 
-main(snakemake)
+main(job.current())

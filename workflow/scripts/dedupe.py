@@ -1,9 +1,9 @@
 """Adapter: deduplicate the imported records (rule dedupe)."""
 
-from scoping_review import dedupe, ledger, schemas, storage
+from scoping_review import dedupe, job, ledger, schemas, storage
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "dedupe")
     records = storage.read_table(smk.input.records, schemas.RECORDS)
     settings = dedupe.DedupeSettings.from_config(dict(smk.params.settings))
@@ -29,4 +29,4 @@ def main(smk) -> None:
     )
 
 
-main(snakemake)
+main(job.current())

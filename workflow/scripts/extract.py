@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from scoping_review import extract, ledger, schemas, storage
+from scoping_review import extract, job, ledger, schemas, storage
 
 UNMATCHED = schemas.TableSchema(
     name="unmatched",
@@ -18,7 +18,7 @@ UNMATCHED = schemas.TableSchema(
 )
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "extract")
     cfg = smk.params.charting
     fields = [extract.Field.from_config(f) for f in cfg["fields"]]
@@ -61,4 +61,4 @@ def main(smk) -> None:
     log.info(f"{charted.charting.height} studies charted")
 
 
-main(snakemake)
+main(job.current())

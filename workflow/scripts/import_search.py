@@ -1,9 +1,9 @@
 """Adapter: import one search's export files (rule import_search)."""
 
-from scoping_review import importing, schemas, storage
+from scoping_review import importing, job, schemas, storage
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "import_search")
     search = smk.params.search
     parts = []
@@ -30,4 +30,4 @@ def main(smk) -> None:
     storage.write_table(files, smk.output.files, schemas.FILES)
 
 
-main(snakemake)
+main(job.current())

@@ -2,10 +2,10 @@
 
 import polars as pl
 
-from scoping_review import ledger, quality, schemas, storage
+from scoping_review import job, ledger, quality, schemas, storage
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "quality")
     cfg = smk.params.quality
     parts = pl.concat([storage.read_table(p, schemas.LEDGER) for p in smk.input.parts])
@@ -82,4 +82,4 @@ def main(smk) -> None:
         log.info(f"{n} {severity} findings")
 
 
-main(snakemake)
+main(job.current())

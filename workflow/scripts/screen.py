@@ -4,10 +4,10 @@ from pathlib import Path
 
 import polars as pl
 
-from scoping_review import ledger, schemas, screen, spreadsheet, storage, worklists
+from scoping_review import job, ledger, schemas, screen, spreadsheet, storage, worklists
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "screen")
     cfg = smk.params.screening
     criteria = smk.params.criteria
@@ -79,4 +79,4 @@ def main(smk) -> None:
     log.info(f"worklists (stage, reviewer) -> pending studies: {pending}")
 
 
-main(snakemake)
+main(job.current())
