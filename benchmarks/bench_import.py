@@ -42,6 +42,26 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def git_commit() -> str:
+    """The commit the benchmark ran at (``+dirty`` when the tree had changes)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return (head or "unknown") + ("+dirty" if dirty else "")
+
+
 def timed(fn: Callable[[], int]) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds of this process (all its threads) and ``fn``'s count."""
     c0, t0 = time.process_time(), time.perf_counter()
@@ -147,6 +167,7 @@ def main() -> None:
         "polars": pl.__version__,
         "machine": platform.machine(),
         "cpu_model": cpu_model(),
+        "commit": git_commit(),
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "cpus": __import__("os").cpu_count(),
         "n": args.n,
@@ -159,7 +180,7 @@ def main() -> None:
         "",
         f"`python benchmarks/bench_import.py --n {args.n} --seed {args.seed}` "
         f"(Python {env['python']}, polars {env['polars']}, {env['cpus']} CPUs visible, "
-        f"{env['cpu_model']}; "
+        f"{env['cpu_model']}, commit {env['commit']}, finished {env['finished']}; "
         "the machine is shared, so absolute times are noisy: compare the ratios, taken in "
         "the same run).",
         "",
@@ -190,7 +211,9 @@ def main() -> None:
         "ratio compares the work done per core: the peers run on one core, polars on all. "
         "raw split: read + UTF-8 decode + split into lines of the same bytes. rispy: "
         "`rispy.load` (tags to dict only, no canonical mapping). bibtexparser: `parse_string` "
-        "without middleware; ours adds LaTeX decoding and author splitting middleware on top.",
+        "with its default parse stack only (string references, enclosing braces removed); "
+        "ours reads BibTeX with its own tolerant splitter and adds LaTeX decoding and author "
+        "splitting (bibtexparser's name parser) on top.",
     ]
     (out / "import.md").write_text("\n".join(lines) + "\n")
     print(f"written {out / 'import.json'} and {out / 'import.md'}")

@@ -128,12 +128,17 @@ def test_duplicate_record_ids_are_kept_apart_and_noted() -> None:
     assert any("same-id" in note for note in result.notes)
 
 
-def test_unbalanced_bibtex_braces_reject_one_entry_with_its_line() -> None:
-    result = load("unbalanced_braces.bib")
-    if isinstance(result, importing.Imported):
-        assert result.file_row["n_raw"] == 3
-        assert result.rejects["line"].to_list() == [6]
-        assert sorted(result.records["native_id"].to_list())[0] == "ok1"
+def test_unbalanced_bibtex_braces_are_recovered_and_noted() -> None:
+    """The unclosed value runs to the next line that starts a field: every field is read, the
+    other entries are untouched, and a note names the entry and field (issue 18: a block is
+    rejected only when nothing can be recovered from it)."""
+    result = imported("unbalanced_braces.bib")
+    assert result.file_row["n_raw"] == 3 and result.rejects.height == 0
+    rows = {r["native_id"]: r for r in result.records.iter_rows(named=True)}
+    assert rows["ok1"]["title"] == "A balanced entry" and rows["ok2"]["year"] == 2022
+    assert rows["broken"]["title"] == "An unbalanced entry" and rows["broken"]["year"] == 2021
+    assert rows["broken"]["source_line"] == 6
+    assert any("broken (title)" in n and "never close" in n for n in result.notes)
 
 
 def test_ragged_csv_rows_are_an_error_naming_file_and_row() -> None:

@@ -85,10 +85,12 @@ def test_blank_line_starts_after_an_empty_tag_line_are_all_counted() -> None:
     assert result.records.height == 0 and result.rejects["line"].to_list() == [1, 3]
 
 
-def test_a_unit_separator_inside_a_value_is_kept() -> None:
-    # the line reader splits on this byte, so such a text is split by Python instead
+def test_a_unit_separator_inside_a_value_is_removed_and_counted() -> None:
+    # one control-character policy (issue 18): C0 controls other than tab/CR/LF never reach
+    # a value; the file's notes count them
     result = run(rec(1).replace("Title 1", "Title\x1f1") + rec(2))
-    assert result.records["title"].to_list() == ["Title\x1f1", "Title 2"]
+    assert result.records["title"].to_list() == ["Title1", "Title 2"]
+    assert "1 control character(s) removed from values (U+001F x1)" in result.notes
 
 
 def test_ris_tags_are_two_characters_wide() -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from ..io import tables, tagged
+from ..io import bibtex, proquest, tables, tagged
+from ..io import decode as decode_mod
 from .fieldmaps import GENERIC_ALIASES
 from .model import FieldMap, ImportError_
 
@@ -61,9 +62,13 @@ def detect_format(data: bytes, text: str) -> str | None:
     ``text``: the decoded text, or its first ``_MAX_HEADER + 1`` characters (all it reads)."""
     if data[:4] == b"PK\x03\x04":
         return "xlsx"
+    if proquest.detect(text):
+        return "proquest"
     found = tagged.detect(text)
     if found is not None:
         return found
+    if bibtex.starts_like_bibtex(text):  # an entry whose first line is longer than the sample
+        return "bibtex"
     # a header line is short: never hand a 200 MB line to the csv module (field size limit)
     head = text[:_MAX_HEADER].lstrip("\ufeff")
     if "\n" not in head and len(text) > _MAX_HEADER:
@@ -83,21 +88,9 @@ def detect_format(data: bytes, text: str) -> str | None:
 
 
 _MAX_HEADER = 1 << 16  # characters a table's header line may have
-# C0 control characters that never occur in a text export (tab, LF, VT, FF, CR and ESC-free)
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
-def binary_reason(text: str) -> str | None:
-    """Why decoded text is binary content rather than a text export (None: it is text).
-
-    Rule: a NUL character, or more than 1 % of the first 64 KiB being C0 control characters
-    other than tab, line and page breaks. Text exports never carry these; a PNG, PDF, ZIP or
-    random bytes read as cp1252 always do.
-    """
-    sample = text[:_MAX_HEADER]
-    if not sample:
-        return None
-    n = len(_CONTROL.findall(sample))
-    if "\x00" in sample or n * 100 > len(sample):
-        return f"binary content ({n} control character(s) in the first {len(sample)})"
-    return None
+def binary_reason(text: str, data: bytes = b"") -> str | None:
+    """Why a file is binary rather than a text export (None: text); see
+    :func:`..io.decode.binary_reason` (file signatures, or a large share of control bytes)."""
+    return decode_mod.binary_reason(data, text)

@@ -4,6 +4,7 @@ value vocabularies.
 
 from __future__ import annotations
 
+from ..io import proquest
 from .model import FieldMap
 
 FIELD_MAPS: dict[str, FieldMap] = {
@@ -145,6 +146,27 @@ FIELD_MAPS: dict[str, FieldMap] = {
         "issn": ("ISSN", "ISSNLinking"),
         "native_id": ("PMID",),
     },
+    "proquest": {
+        "title": ("Title", proquest.HEADING),
+        "abstract": ("Abstract",),
+        "authors": ("Author", "Authors"),
+        "year": ("Publication year", "Publication date", "Year", "Degree date"),
+        "journal": ("Publication title", "Source"),
+        "volume": ("Volume",),
+        "issue": ("Issue",),
+        "start_page": ("First page",),
+        "pages": ("Pages",),
+        "doi": ("DOI",),
+        "accession": ("ProQuest document ID", "Accession number"),
+        "pmid": ("PubMed ID",),
+        "language": ("Language", "Language of publication"),
+        "type": ("Document type", "Source type"),
+        "keywords": ("Subject", "Identifier / keyword", "MeSH subject"),
+        "url": (proquest.URL,),
+        "issn": ("ISSN",),
+        "isbn": ("ISBN",),
+        "native_id": ("ProQuest document ID", "Accession number"),
+    },
     "scopus_csv": {
         "title": ("Title",),
         "abstract": ("Abstract",),
@@ -232,6 +254,7 @@ SPLITS: dict[str, dict[str, tuple[str, ...]]] = {
     "wos": {"keywords": (";",)},
     "wos_tab": {"authors": (";",), "keywords": (";",), "issn": (";",)},
     "bibtex": {"keywords": (";", ",")},
+    "proquest": {"authors": (";",), "keywords": (";", ","), "issn": (";",), "isbn": (";",)},
     "colrev_csv": {"authors": (" and ",), "keywords": (";", ",")},
     "scopus_csv": {"authors": (";", ", "), "keywords": (";",), "issn": (";",), "isbn": (";",)},
     "pubmed_csv": {"authors": (", ",)},
@@ -261,6 +284,10 @@ PUBLICATION_TYPES: dict[str, str] = {
     "case reports": "article", "j": "article", "b": "book", "s": "article", "p": "other",
     "article; early access": "article", "review; early access": "review",
     "thesis": "thesis", "report": "report", "edited book": "book",
+    # ProQuest Document type / Source type
+    "dissertation/thesis": "thesis", "dissertations & theses": "thesis",
+    "scholarly journals": "article", "trade journals": "article", "magazines": "article",
+    "books": "book", "conference papers & proceedings": "conference", "reports": "report",
     # BibTeX
     "inproceedings": "conference", "incollection": "chapter", "inbook": "chapter",
     "phdthesis": "thesis", "mastersthesis": "thesis", "techreport": "report", "misc": "other",

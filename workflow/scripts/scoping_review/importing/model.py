@@ -13,6 +13,7 @@ TABLE_PRESETS = ("scopus_csv", "pubmed_csv", "wos_tab", "colrev_csv")
 FORMATS = (
     *TAGGED,
     "bibtex",
+    "proquest",
     "endnote_xml",
     "pubmed_xml",
     "csv",

@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import polars as pl
 
 from .. import schemas
-from ..io import bibtex, tables, tagged, xmlrefs
+from ..io import bibtex, proquest, tables, tagged, xmlrefs
+from ..io import decode as decode_mod
 from ..io.decode import Decoded, decode
 from .canonical import _fallback_ids, canonical_frame
 from .detect import _MAX_HEADER, binary_reason, detect_format, detect_table_preset, generic_map
@@ -35,6 +36,8 @@ def parse_text(
     text = decoded.text
     if fmt == "bibtex":
         return bibtex.parse(text), fmt, None
+    if fmt == "proquest":
+        return proquest.parse(text), fmt, None
     if fmt in ("endnote_xml", "pubmed_xml"):
         try:
             return xmlrefs.parse(text, fmt), fmt, None
@@ -91,13 +94,15 @@ def import_export(
         decoded = decode(b"" if is_xlsx else data, encoding)
     except (UnicodeDecodeError, LookupError) as err:
         raise ImportError_(f"{meta.path}: cannot decode as {encoding!r}: {err}") from err
+    control_note: str | None = None
     if not is_xlsx:
-        binary = binary_reason(decoded.head(_MAX_HEADER))
+        binary = binary_reason(decoded.head(_MAX_HEADER), data)
         if binary is not None:
             raise ImportError_(
                 f"{meta.path}: {binary}: not a text export in any supported format "
                 f"({', '.join(FORMATS)})"
             )
+        decoded, control_note = decode_mod.strip_controls(decoded)
     chosen = (
         fmt if fmt not in ("auto", None, "") else detect_format(data, decoded.head(_MAX_HEADER + 1))
     )
@@ -110,6 +115,9 @@ def import_export(
         parsed, map_name, fmap = parse_text(decoded, chosen, data=data, columns=columns)
     except ImportError_ as err:
         raise ImportError_(f"{meta.path}: {err}") from err
+    if is_xlsx:
+        cleaned, control_note = decode_mod.strip_control_column(parsed.fields)
+        parsed.fields = cleaned
     n_parsed, n_rejected = parsed.n_records, len(parsed.rejects)
     if parsed.n_raw != n_parsed + n_rejected:
         raise ImportError_(
@@ -163,6 +171,8 @@ def import_export(
         "n_rejected": n_rejected,
     }
     notes = list(parsed.notes)
+    if control_note is not None:
+        notes.append(control_note)
     if repeated:
         notes.append(f"native IDs repeated in the file: {repeated[:5]}")
     file_row["notes"] = notes

@@ -1,21 +1,43 @@
-"""BibTeX through bibtexparser v2 (LaTeX decoding and author splitting are its middlewares).
+"""BibTeX: a tolerant block and field splitter, bibtexparser v2's name handling and pylatexenc's
+LaTeX decoding (bibtexparser's own LaTeX middleware, made faster; see :class:`_FastLatexDecoding`).
 
-Failed blocks keep their start line and raw text and become rejects; an entry whose key repeats
-an earlier one is still a record (bibtexparser reports it as a failed block; we keep its entry
-and note the key). ``n_raw`` is counted from the text (``@type{`` at a line start, comments,
-strings and preambles excluded) so that nothing the library skips can go unnoticed.
+Why not ``bibtexparser.parse_string``: on real exports it loses fields silently (Scopus writes
+``note={cited By 0}`` without the comma before the next field; bibtexparser reads the next field
+into the note's value), rejects whole entries for one malformed author list, and runs at about
+100 KB/s. The splitter here reads what reference managers read:
+
+- blocks start at ``@type{`` or ``@type(`` at a line start; ``@comment`` and ``@preamble`` are
+  skipped, ``@string`` definitions are resolved in bare values (case-insensitive, ``#``
+  concatenation of parts);
+- values are ``{...}`` (balanced braces; escaped braces do not count), ``"..."`` or bare words;
+- recovered, each counted in a note naming the entries: a missing comma between two fields; a
+  value whose braces never close (it runs to the next line that starts a field, or to the end of
+  the entry: nothing after it is lost); text between fields that is no field (kept in the note);
+  an entry without a key (its fields are kept; the record gets a hash ID); an entry cut off at
+  the end of the file; an author list that bibtexparser's strict name parser refuses (parsed
+  leniently, or kept whole);
+- a block is rejected (with its line and raw text) only when nothing can be recovered from it:
+  no key and no field;
+- URL-like fields (``url``, ``doi``, ``file``, ``eprint``, ``pdf``, ``link``) are verbatim, and a
+  ``%`` or ``&`` without a backslash is a literal character (LaTeX would read a comment or an
+  alignment tab and drop the rest of the value).
+
+A repeated key is still a record and a repeated field keeps every value (both noted). ``n_raw``
+is counted from the text by a separate expression (``@type{`` at a line start, comments, strings
+and preambles excluded) for the caller's reconciliation.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import bibtexparser
 import polars as pl
 from bibtexparser import middlewares as m
-from bibtexparser.library import Library
-from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry
+from bibtexparser.middlewares.names import (
+    InvalidNameError,
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
 from pylatexenc import latexwalker
 
 from .tagged import Parsed, RawReject
@@ -23,17 +45,6 @@ from .tagged import Parsed, RawReject
 _ENTRY_START = re.compile(
     r"^[ \t]*@(?!comment|string|preamble)[A-Za-z]+\s*[{(]", re.MULTILINE | re.IGNORECASE
 )
-
-
-def _fields(entry: Entry) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = [("ENTRYTYPE", entry.entry_type.lower()), ("ID", entry.key)]
-    for fld in entry.fields:
-        key = fld.key.lower()
-        if isinstance(fld.value, list):
-            out.extend((key, str(v)) for v in fld.value)
-        else:
-            out.append((key, str(fld.value)))
-    return out
 
 
 # what needs pylatexenc's parse (a LaTeX parse costs ~0.4 ms per value): macros, groups, math,
@@ -69,75 +80,435 @@ class _FastLatexDecoding(m.LatexDecodingMiddleware):
         return text, ""
 
 
-def _middleware() -> list[Any]:
-    return [
-        _FastLatexDecoding(),
-        m.SeparateCoAuthors(),
-        m.SplitNameParts(),
-        m.MergeNameParts("last"),
-    ]
+_DECODER = _FastLatexDecoding()
+
+# fields whose values are identifiers or links: never LaTeX-decoded
+VERBATIM = frozenset({"url", "doi", "file", "eprint", "pdf", "link", "urldate", "isbn", "issn"})
+NAME_FIELDS = frozenset({"author", "editor", "translator"})
+UNPARSED = "@unparsed"  # the tag of text inside an entry that is no field (no field name has @)
+_ESCAPED = re.compile(r"\\([_%&#$])")
+# what only pylatexenc's parse decodes: a macro (a backslash not escaping a special), math, a tie
+_NEEDS_WALKER = re.compile(r"\\(?![&%_#$])|[$~]|\\$")
+_ESCAPE_OR_BRACE = re.compile(r"\\[&%_#$]|[{}]")
 
 
-def _rescue(entry: Entry) -> Entry:
-    """Run the parse middleware on an entry bibtexparser set aside (a repeated key or field)."""
-    library = Library([entry])
-    for mw in [*m.default_parse_stack(), *_middleware()]:
-        library = mw.transform(library)
-    return library.entries[0] if library.entries else entry
+def _balanced(value: str) -> bool:
+    if "{" not in value and "}" not in value:
+        return True
+    depth = 0
+    for char in value:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+_BARE_SPECIAL = re.compile(r"(?<!\\)([%&])")
+
+
+def decode_latex(value: str) -> str:
+    """A value's text: LaTeX decoded as bibtexparser's middleware does, but a ``%`` or ``&``
+    without a backslash is the literal character."""
+    if not _MARKUP.search(value):
+        return _LIGATURE.sub(lambda match: _LIGATURES[match.group()], value)
+    if "%" in value or "&" in value:
+        value = _BARE_SPECIAL.sub(r"\\\1", value)
+    if not _NEEDS_WALKER.search(value) and _balanced(value):
+        # escaped specials and brace groups only: pylatexenc's text without its parse (a long
+        # Scopus abstract with "\&" costs ~50 ms to parse); a property test compares the two
+        plain = _ESCAPE_OR_BRACE.sub(lambda m: m.group()[1:], value)
+        return _LIGATURE.sub(lambda match: _LIGATURES[match.group()], plain)
+    text, error = _DECODER._transform_python_value_string(value)
+    return text if not error else value
+
+
+_AND = re.compile(r"[ \r\n\t]+[aA][nN][dD][ \r\n\t]+")
+_SIMPLE_NAME = re.compile(
+    r"^[A-Z][^\s,{}\\~]*(?: [A-Z][^\s,{}\\~]*)*, [^\s,{}\\~]+(?: [^\s,{}\\~]+)*$"
+)
+
+
+def split_names(value: str) -> tuple[list[str], bool]:
+    """Persons of a name field as ``von Last, Jr, First`` (bibtexparser's SeparateCoAuthors,
+    SplitNameParts and MergeNameParts("last")), and whether a name needed the lenient parse.
+
+    A name already written ``Last, First`` with capitalised last-name words and no braces,
+    backslash or tie is returned as it is (what the parts would merge back into)."""
+    lenient = False
+    out: list[str] = []
+    if "{" in value or "}" in value or "\\" in value:
+        persons = split_multiple_persons_names(value)
+    else:  # the same split without braces or escapes to track (a property test compares)
+        stripped = value.strip(" \r\n\t")
+        persons = _AND.split(stripped) if stripped else []
+    for name in persons:
+        if _SIMPLE_NAME.match(name):
+            out.append(name)
+            continue
+        try:
+            parts = parse_single_name_into_parts(name)
+        except InvalidNameError:
+            lenient = True
+            try:
+                parts = parse_single_name_into_parts(name, strict=False)
+            except InvalidNameError:  # pragma: no cover - the lenient parse does not raise
+                out.append(name)
+                continue
+        merged = parts.merge_last_name_first
+        out.append(merged if merged else name)
+    return out, lenient
+
+
+# a block starts where ``_ENTRY_START`` (the independent count) would see one, and also at
+# ``@comment``, ``@string`` and ``@preamble`` (any type starting with those words, as it reads)
+_BLOCK = re.compile(r"^[ \t]*@([A-Za-z]+)\s*([{(])", re.MULTILINE)
+_NOT_ENTRIES = ("comment", "string", "preamble")
+_SKIP = re.compile(r"[\s,]*")
+_SPACE = re.compile(r"\s*")
+_KEY = re.compile(r"[ \t]*([^,\n{}()=\"#]*?)[ \t]*(?=[,\n})=]|$)")
+# a field name: what bibtexparser accepts, with at most one inner space ("key words") and
+# Scopus's no-break space ("funding_text\u00a01")
+_NAME = r"[A-Za-z_][^\s=,{}\"#()%\\]*(?:[ \t\u00a0]+[^\s=,{}\"#()%\\]+)?"
+_FIELD = re.compile(f"({_NAME})\\s*=\\s*")
+_BARE = re.compile(r"[^\s,#{}()\"]+")
+_BRACES = re.compile(r"(?<!\\)[{}]")
+_QUOTE_OR_BRACES = re.compile(r'(?<!\\)[{}"]')
+# a whole field without nested braces, quotes or backslashes, up to its comma (or the closing
+# delimiter, left for the loop to see)
+_SIMPLE_FIELD = {
+    close: re.compile(
+        f"[\\s,]*({_NAME})\\s*=\\s*"
+        f'(?:\\{{([^{{}}\\\\]*)\\}}|"([^"{{}}\\\\]*)"|(\\d+))'
+        f"\\s*(?:,|(?={re.escape(close)}))"
+    )
+    for close in "})"
+}
+_CLOSING_LINE = re.compile(r"\n[ \t]*[})][ \t]*$")
+_FIELD_LINE = re.compile(f'\\n[ \\t]*{_NAME}[ \\t]*=[ \\t]*[{{"0-9A-Za-z]')
+
+
+def _closing(text: str, pos: int, end: int, quoted: bool) -> int:
+    """Index just after the delimiter that closes the value opened at ``pos`` (``{`` or ``"``),
+    or -1 when it does not close before ``end``."""
+    if not quoted:
+        j = text.find("}", pos + 1, end)
+        if j < 0:
+            return -1
+        inner = text[pos + 1 : j]
+        if "{" not in inner and "\\" not in inner:
+            return j + 1
+    depth = 0
+    pattern = _QUOTE_OR_BRACES if quoted else _BRACES
+    for match in pattern.finditer(text, pos + 1, end):
+        char = match.group()
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                if not quoted:
+                    return match.end()
+                continue  # a stray closing brace inside a quoted value
+            depth -= 1
+        elif depth == 0:  # a quote at depth 0 closes a quoted value
+            return match.end()
+    return -1
+
+
+class _Entry:
+    __slots__ = ("close", "fields", "junk", "key", "line", "missing_commas", "truncated",
+                 "type", "unclosed")  # fmt: skip
+
+    def __init__(self, kind: str, line: int) -> None:
+        self.type = kind
+        self.line = line
+        self.key = ""
+        self.fields: list[tuple[str, str | list[tuple[bool, str]]]] = []
+        self.missing_commas = 0
+        self.unclosed: list[str] = []
+        self.junk: list[str] = []
+        self.truncated = False
+        self.close = -1
+
+
+def _value(
+    text: str, pos: int, end: int, entry: _Entry, name: str, cautious: bool
+) -> tuple[list[tuple[bool, str]], int]:
+    """The parts of a value starting at ``pos``: ``(is_reference, text)`` pairs, and the index
+    after the value."""
+    parts: list[tuple[bool, str]] = []
+    while True:
+        pos = _SPACE.match(text, pos, end).end()  # type: ignore[union-attr]
+        char = text[pos] if pos < end else ""
+        if char in ("{", '"'):
+            close = _closing(text, pos, end, char == '"')
+            if close >= 0 and cautious:  # a value may not run over a line that starts a field
+                over = _FIELD_LINE.search(text, pos, close)
+                close = -1 if over is not None else close
+            if close < 0:  # never closes: read to the next field line or the entry's end
+                stop = _FIELD_LINE.search(text, pos, end)
+                stop_at = stop.start() if stop else end
+                body = text[pos + 1 : stop_at].rstrip()
+                if stop is None:  # the entry's own closing line, when there is one
+                    closed = _CLOSING_LINE.sub("", body)
+                    if closed != body:
+                        entry.close = stop_at
+                    body = closed.rstrip()
+                body = body.removesuffix(",").rstrip()
+                entry.unclosed.append(name)
+                parts.append((False, body))
+                return parts, stop_at
+            parts.append((False, text[pos + 1 : close - 1]))
+            pos = close
+        else:
+            bare = _BARE.match(text, pos, end)
+            if bare is None:
+                break
+            token = bare.group()
+            parts.append((not token.isdigit(), token))
+            pos = bare.end()
+        after = _SPACE.match(text, pos, end).end()  # type: ignore[union-attr]
+        if after < end and text[after] == "#":
+            pos = after + 1
+            continue
+        break
+    return parts, pos
+
+
+def _parse_block(text: str, start: int, end: int, kind: str, close_char: str, line: int) -> _Entry:
+    """One ``@type{...}`` block from the index after its opening delimiter to ``end``.
+
+    When the entry does not close (its braces are unbalanced: a value took the entry's closing
+    brace), it is read again with values that may not run over a line starting a field."""
+    entry = _read_block(text, start, end, kind, close_char, line, cautious=False)
+    if entry.truncated:
+        again = _read_block(text, start, end, kind, close_char, line, cautious=True)
+        if len(again.fields) > len(entry.fields) or not again.truncated:
+            return again
+    return entry
+
+
+def _read_block(
+    text: str, start: int, end: int, kind: str, close_char: str, line: int, *, cautious: bool
+) -> _Entry:
+    entry = _Entry(kind, line)
+    key = _KEY.match(text, start, end)
+    pos = start
+    if key is not None and key.end() <= end:
+        after = text[key.end()] if key.end() < end else ""
+        if after == "=":
+            pos = start  # no key: the first thing is a field
+        else:
+            entry.key = key.group(1)
+            pos = key.end()
+    simple_field = _SIMPLE_FIELD[close_char]
+    while True:
+        simple = simple_field.match(text, pos, end)
+        if simple is not None:  # the common case in one match: name = {text} or "text" or 12,
+            value = simple.group(2)
+            if value is None:
+                value = simple.group(3) if simple.group(3) is not None else simple.group(4)
+            entry.fields.append((simple.group(1).lower(), value))
+            pos = simple.end()
+            continue
+        pos = _SKIP.match(text, pos, end).end()  # type: ignore[union-attr]
+        if pos >= end:
+            entry.truncated = entry.close < 0
+            break
+        char = text[pos]
+        if char == close_char:
+            entry.close = pos + 1
+            break
+        field = _FIELD.match(text, pos, end)
+        if field is None:
+            # text that is no field: skip to the next field line (it is kept in the note)
+            stop = _FIELD_LINE.search(text, pos, end)
+            stop_at = stop.start() if stop else end
+            closing = text.find(close_char, pos, stop_at)
+            if closing >= 0 and not text[pos:closing].strip(" \t\r\n,"):
+                entry.close = closing + 1
+                break
+            junk = text[pos:stop_at].strip()
+            if stop is None and junk.endswith(close_char):
+                junk = junk[:-1].rstrip()
+                entry.close = stop_at
+            if junk:
+                entry.junk.append(junk)
+            pos = stop_at
+            if stop is None:
+                if entry.close < 0:
+                    entry.truncated = True
+                break
+            continue
+        name = field.group(1).lower()
+        n_unclosed = len(entry.unclosed)
+        parts, pos = _value(text, field.end(), end, entry, name, cautious)
+        entry.fields.append((name, parts))
+        next_at = _SPACE.match(text, pos, end).end()  # type: ignore[union-attr]
+        if (
+            next_at < end
+            and text[next_at] not in (",", close_char)
+            and len(entry.unclosed) == n_unclosed  # an unclosed value ends before a field
+            and _FIELD.match(text, next_at, end)
+        ):
+            entry.missing_commas += 1
+        pos = next_at
+    return entry
+
+
+def _resolve(parts: str | list[tuple[bool, str]], strings: dict[str, str]) -> str:
+    if isinstance(parts, str):
+        return parts
+    if len(parts) == 1 and not parts[0][0]:
+        return parts[0][1]
+    return "".join(strings.get(t.lower(), t) if ref else t for ref, t in parts)
+
+
+_LEADING_ENTRY = re.compile(
+    r"\A\ufeff?(?:[ \t]*(?:%[^\n]*)?\r?\n)*[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]"
+)
+
+
+def starts_like_bibtex(text: str) -> bool:
+    """Whether the text's first non-blank, non-``%`` line opens a BibTeX block, however long
+    that line or the comment lines before it are."""
+    return _LEADING_ENTRY.match(text) is not None
 
 
 def parse(text: str) -> Parsed:
-    library = bibtexparser.parse_string(  # type: ignore[attr-defined]
-        text, append_middleware=_middleware()
-    )
-    entries: list[tuple[int, list[tuple[str, str]]]] = [
-        ((e.start_line or 0) + 1, _fields(e)) for e in library.entries
-    ]
+    starts = [(m.start(), m.end(), m.group(1).lower(), m.group(2)) for m in _BLOCK.finditer(text)]
+    entries: list[_Entry] = []
+    strings: dict[str, str] = {}
     rejects: list[RawReject] = []
+    line = 1
+    last = 0
+    for i, (begin, open_end, kind, delim) in enumerate(starts):
+        line += text.count("\n", last, begin)
+        last = begin
+        if kind.startswith(_NOT_ENTRIES) and not kind.startswith("string"):
+            continue
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
+        close_char = "}" if delim == "{" else ")"
+        entry = _parse_block(text, open_end, end, kind, close_char, line)
+        if kind.startswith("string"):
+            for name, parts in entry.fields:
+                strings[name] = _resolve(parts, strings)
+            continue
+        if not entry.key and not entry.fields:
+            rejects.append(
+                RawReject(
+                    line,
+                    "BibTeX block could not be parsed (no key and no field)",
+                    text[begin:end].strip(),
+                )
+            )
+            continue
+        entries.append(entry)
+
+    rec: list[int] = []
+    tags: list[str] = []
+    values: list[str] = []
     notes: list[str] = []
+    seen: dict[str, int] = {}
     repeated: list[str] = []
     fields_twice: list[str] = []
-    for block in library.failed_blocks:
-        rescued = getattr(block, "ignore_error_block", None)
-        if isinstance(block, DuplicateBlockKeyBlock | DuplicateFieldKeyBlock) and isinstance(
-            rescued, Entry
-        ):
-            entries.append(((block.start_line or 0) + 1, _fields(_rescue(rescued))))
-            if isinstance(block, DuplicateBlockKeyBlock):
-                repeated.append(block.key)
-            else:
-                fields_twice.append(f"{rescued.key} ({', '.join(sorted(block.duplicate_keys))})")
-            continue
-        rejects.append(
-            RawReject(
-                (block.start_line or 0) + 1,
-                f"BibTeX block could not be parsed ({type(block).__name__})",
-                block.raw or "",
-            )
-        )
+    missing_commas: list[str] = []
+    unclosed: list[str] = []
+    junk: list[str] = []
+    no_key: list[int] = []
+    truncated: list[str] = []
+    lenient: list[str] = []
+    for i, entry in enumerate(entries):
+        label = entry.key or f"line {entry.line}"
+        rec.append(i)
+        tags.append("ENTRYTYPE")
+        values.append(entry.type)
+        if entry.key:
+            rec.append(i)
+            tags.append("ID")
+            values.append(entry.key)
+            if entry.key in seen:
+                repeated.append(entry.key)
+            seen[entry.key] = i
+        else:
+            no_key.append(entry.line)
+        names = [n for n, _ in entry.fields]
+        if len(set(names)) != len(names):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            fields_twice.append(f"{label} ({', '.join(twice)})")
+        for name, parts in entry.fields:
+            value = _resolve(parts, strings)
+            if name in VERBATIM:  # only the escapes a BibTeX writer adds are undone
+                rec.append(i)
+                tags.append(name)
+                values.append(_ESCAPED.sub(r"\1", value) if "\\" in value else value)
+                continue
+            value = decode_latex(value)
+            if name in NAME_FIELDS:
+                persons, loose = split_names(value)
+                if loose:
+                    lenient.append(label)
+                for person in persons:
+                    rec.append(i)
+                    tags.append(name)
+                    values.append(person)
+                continue
+            rec.append(i)
+            tags.append(name)
+            values.append(value)
+        if entry.missing_commas:
+            missing_commas.append(label)
+        if entry.unclosed:
+            unclosed.append(f"{label} ({', '.join(entry.unclosed)})")
+        for text_left in entry.junk:  # kept in the record's raw fields, never dropped
+            rec.append(i)
+            tags.append(UNPARSED)
+            values.append(text_left)
+        if entry.junk:
+            junk.append(f"{label}: {entry.junk[0][:60]!r}")
+        if entry.truncated:
+            truncated.append(label)
+
     if repeated:
         notes.append(f"{len(repeated)} entry key(s) repeated, entries kept: {repeated[:5]}")
     if fields_twice:
         notes.append(
             f"{len(fields_twice)} entries repeat a field, kept with every value: {fields_twice[:5]}"
         )
-    entries.sort(key=lambda e: e[0])
-    rec: list[int] = []
-    tags: list[str] = []
-    values: list[str] = []
-    for i, (_, flds) in enumerate(entries):
-        for t, v in flds:
-            rec.append(i)
-            tags.append(t)
-            values.append(v)
+    if missing_commas:
+        notes.append(
+            f"{len(missing_commas)} entries lack a comma between fields, fields read apart: "
+            f"{missing_commas[:5]}"
+        )
+    if unclosed:
+        notes.append(
+            f"{len(unclosed)} entries have a value whose braces or quotes never close, read to "
+            f"the next field: {unclosed[:5]}"
+        )
+    if junk:
+        notes.append(
+            f"{len(junk)} entries hold text that is no field, kept as {UNPARSED!r}: {junk[:3]}"
+        )
+    if no_key:
+        notes.append(f"{len(no_key)} entries have no key (lines {no_key[:5]}); fields kept")
+    if truncated:
+        notes.append(
+            f"{len(truncated)} entries are not closed (the file may be cut off): {truncated[:5]}"
+        )
+    if lenient:
+        notes.append(
+            f"{len(lenient)} entries have a name list the strict name parser refuses, read "
+            f"leniently: {lenient[:5]}"
+        )
     fields = pl.DataFrame(
         {"rec": rec, "fid": range(len(rec)), "tag": tags, "value": values},
         schema={"rec": pl.Int64, "fid": pl.Int64, "tag": pl.String, "value": pl.String},
     )
-    starts = pl.DataFrame(
-        {"rec": range(len(entries)), "line": [e[0] for e in entries]},
+    start_frame = pl.DataFrame(
+        {"rec": range(len(entries)), "line": [e.line for e in entries]},
         schema={"rec": pl.Int64, "line": pl.Int64},
     )
     n_raw = len(_ENTRY_START.findall(text))
-    # comment blocks are the file author's notes, not records: nothing to report
-    return Parsed(fields, starts, rejects, n_raw, notes)
+    return Parsed(fields, start_frame, rejects, n_raw, notes)

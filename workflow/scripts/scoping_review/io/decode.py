@@ -7,9 +7,19 @@ Order of decisions (each recorded in ``Decoded.note``):
    the first record;
 3. UTF-16 without a BOM is recognised by its zero bytes (every other byte of ASCII text);
 4. strict UTF-8;
-5. otherwise a legacy encoding chosen by charset-normalizer among :data:`LEGACY_CANDIDATES`
+5. UTF-8 whose only flaw is an incomplete character in the last 1-3 bytes (a download cut inside
+   a character): UTF-8 without those bytes, noted "file ends inside a character: truncated
+   download?";
+6. UTF-8 with invalid bytes on some lines: the valid lines stay UTF-8 and only the others are
+   decoded in the legacy encoding detected on them (when at least one non-ASCII line is valid
+   UTF-8 and the bad lines read as a single-byte encoding, or are not the majority), so invalid
+   bytes in one record never change how the other records decode;
+7. otherwise a legacy encoding chosen by charset-normalizer among :data:`LEGACY_CANDIDATES`
    (cp1252 first: what Windows reference managers write; GB18030/GBK, Shift-JIS, cp1251 for
    the rest); when even that fails, cp1252 with replacement characters, which the note says.
+
+Control characters (C0 other than tab, LF, CR) are removed after decoding by
+:func:`strip_controls`, counted in a note; :func:`binary_reason` refuses only real binary files.
 
 Mojibake (UTF-8 read as cp1252 and saved again as UTF-8: ``Ã©`` for ``é``) is repaired with
 ftfy, line by line, and only on lines that are *clearly* double-encoded; the note counts them.
@@ -25,6 +35,7 @@ from __future__ import annotations
 import re
 import struct
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -206,6 +217,76 @@ def decode(
     return decoded
 
 
+TRUNCATED_NOTE = "file ends inside a character: truncated download?"
+
+
+def _cut_character(data: bytes, bad: int) -> Decoded | None:
+    """UTF-8 whose only flaw is an incomplete character at the very end (a download cut inside
+    a multi-byte character): the text without those 1-3 bytes, still UTF-8, with a note."""
+    if bad < 0 or len(data) - bad > 3:
+        return None
+    body = data[:bad]
+    try:
+        data[bad:].decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.reason != "unexpected end of data" or not is_utf8(body):
+            return None
+    else:  # pragma: no cover - ``bad`` is where decoding failed
+        return None
+    return Decoded(
+        None,
+        "utf-8",
+        f"valid UTF-8 but for the last {len(data) - bad} byte(s) (an incomplete character, "
+        f"dropped); {TRUNCATED_NOTE}",
+        body,
+    )
+
+
+_SINGLE_BYTE = ("cp1252", "cp1251", "cp1250", "latin_1", "iso8859_1", "ascii")
+
+
+def _mixed(data: bytes) -> Decoded | None:
+    """A UTF-8 file with invalid bytes on some lines (one record pasted from a Latin-1 source, a
+    stray byte): each line that is valid UTF-8 stays UTF-8, and only the other lines are decoded
+    in the legacy encoding detected on them, so a bad record never changes how the others read.
+
+    Applies when at least one non-ASCII line is valid UTF-8 and either such lines are at least as
+    many as the invalid ones or the invalid lines read as a single-byte encoding (multi-byte
+    legacy text such as GBK has short runs that are valid UTF-8 by chance; it is left to
+    whole-file detection)."""
+    lines = data.split(b"\n")
+    good: list[int] = []
+    bad: list[int] = []
+    for i, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")  # short lines: Python's decoder beats an Arrow call per line
+        except UnicodeDecodeError:
+            bad.append(i)
+        else:
+            good.append(i)
+    if not good or not bad:
+        return None
+    bad_bytes = b"\n".join(lines[i] for i in bad)
+    legacy = _legacy(bad_bytes)
+    enc = "cp1252" if legacy is None else legacy[1]
+    if len(good) < len(bad) and enc.lower().replace("-", "_") not in _SINGLE_BYTE:
+        return None
+    bad_set = set(bad)
+    text_lines = [
+        line.decode(enc, errors="replace") if i in bad_set else line.decode("utf-8")
+        for i, line in enumerate(lines)
+    ]
+    shown = ", ".join(str(i + 1) for i in bad[:5]) + (", ..." if len(bad) > 5 else "")
+    return Decoded(
+        "\n".join(text_lines),
+        "utf-8",
+        f"UTF-8 except {len(bad)} line(s) with invalid bytes (line {shown}), "
+        f"decoded as {enc}; the other lines are UTF-8",
+    )
+
+
 def _detect(data: bytes, fallback: str) -> Decoded:
     for bom, enc in _BOMS:
         if data.startswith(bom):
@@ -228,6 +309,12 @@ def _detect(data: bytes, fallback: str) -> Decoded:
         data.decode("utf-8")  # only for the offset of the first bad byte
     except UnicodeDecodeError as err:
         bad = err.start
+    cut = _cut_character(data, bad)
+    if cut is not None:
+        return cut
+    mixed = _mixed(data)
+    if mixed is not None:
+        return mixed
     legacy = _legacy(data)
     if legacy is not None:
         text, enc = legacy
@@ -239,3 +326,100 @@ def _detect(data: bytes, fallback: str) -> Decoded:
         f"not UTF-8 (first bad byte at offset {bad}); decoded as {fallback} with "
         f"{text.count(chr(0xFFFD))} replacement character(s)",
     )
+
+
+# --- control characters and binary content ------------------------------------------------------
+
+# C0 control characters other than tab, LF and CR: never part of a value in a text export. One
+# policy for every format: they are removed (counted per file in a note), never stored.
+CONTROL_CHARS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
+_CONTROL_RE = re.compile(f"[{re.escape(CONTROL_CHARS)}]")
+_CONTROL_BYTES = CONTROL_CHARS.encode("ascii")
+_CONTROL_RUST = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # the same set, as a Rust regex
+_CONTROL_BYTES_RE = re.compile(b"[" + re.escape(_CONTROL_BYTES) + b"]")
+
+# the file signatures of what is sometimes saved in place of an export
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"BZh", "a bzip2 archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an OLE2 file (legacy .xls/.doc)"),
+)
+# share of C0 control characters (tab, LF, CR excepted) above which decoded text is binary:
+# random bytes read as cp1252 have ~11 %; a text export with stray control bytes has a few
+BINARY_SHARE = 0.05
+_SAMPLE = 1 << 16
+
+
+def binary_reason(data: bytes, head: str) -> str | None:
+    """Why a file is binary content rather than a text export (None: it is text).
+
+    ``head``: the first characters of its decoded text. Binary means a known file signature
+    (archives, images, PDF, OLE2) or more than :data:`BINARY_SHARE` of the first 64 Ki
+    characters being C0 control characters other than tab, LF and CR. A few stray control
+    characters (a NUL in a MEDLINE file) do not make a file binary: they are removed from the
+    values by :func:`strip_controls`.
+    """
+    for magic, what in MAGIC:
+        if data.startswith(magic) and not (magic == b"BZh" and data[4:10] != b"1AY&SY"):
+            return f"binary content ({what}, by its file signature)"
+    sample = head[:_SAMPLE]
+    if not sample:
+        return None
+    n = len(_CONTROL_RE.findall(sample))
+    if n > BINARY_SHARE * len(sample):
+        return (
+            f"binary content ({n} control character(s) in the first {len(sample)}, "
+            f"over {BINARY_SHARE:.0%})"
+        )
+    return None
+
+
+def _control_note(found: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for ch in found:
+        counts[ch] = counts.get(ch, 0) + 1
+    kinds = ", ".join(f"U+{ord(c):04X} x{n}" for c, n in sorted(counts.items()))
+    return f"{len(found)} control character(s) removed from values ({kinds})"
+
+
+def strip_controls(decoded: Decoded) -> tuple[Decoded, str | None]:
+    """``decoded`` without C0 control characters other than tab, LF and CR, and the note that
+    counts what was removed (None: there were none)."""
+    if decoded.utf8 is not None and decoded._text is None:
+        data = decoded.utf8
+        kept = data.translate(None, _CONTROL_BYTES)
+        if len(kept) == len(data):
+            return decoded, None
+        found = [chr(b[0]) for b in _CONTROL_BYTES_RE.findall(data)]
+        return Decoded(None, decoded.encoding, decoded.note, kept), _control_note(found)
+    text = decoded.text
+    found = _CONTROL_RE.findall(text)
+    if not found:
+        return decoded, None
+    kept_text = _CONTROL_RE.sub("", text)
+    utf8 = kept_text.encode("utf-8") if decoded.utf8 is not None else None
+    return Decoded(kept_text, decoded.encoding, decoded.note, utf8), _control_note(found)
+
+
+def strip_control_column(
+    frame: pl.DataFrame, column: str = "value"
+) -> tuple[pl.DataFrame, str | None]:
+    """The same policy for values read without a text decoding (spreadsheet cells)."""
+    hits = frame.select(pl.col(column).str.extract_all(_CONTROL_RUST).explode().drop_nulls())
+    found = hits.to_series().to_list()
+    if not found:
+        return frame, None
+    frame = frame.with_columns(pl.col(column).str.replace_all(_CONTROL_RUST, ""))
+    return frame, _control_note(found)

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import sys
 
 import polars as pl
 
 from .tagged import Parsed
 
 TEXT_FORMATS = ("csv",)
+
+# no field-size limit: a Scopus ``References`` cell or a WoS abstract can exceed the csv
+# module's default of 128 KiB (the limit is process-wide; the largest value a C long holds)
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 def sniff_separator(text: str) -> str:
@@ -32,24 +38,68 @@ class TableError(ValueError):
 
 def _count_rows(text: str, sep: str, quoting: bool = True) -> int:
     """Data rows with any content, by the :mod:`csv` module. A row with more cells than the
-    header is an error unless the extra cells are empty (WoS tab files end rows with a tab)."""
+    header is an error unless the extra cells are empty (WoS tab files end rows with a tab).
+
+    Read strictly first, so that a quoted field still open at the end of the file (a download
+    cut inside a cell) is an error naming its row rather than a cell that swallows the rest of
+    the file; other strict-mode complaints (a quote inside an unquoted cell) are tolerated as
+    the csv module does by default. Any :class:`csv.Error` left becomes a :class:`TableError`
+    naming the row."""
+    try:
+        return _count(text, sep, quoting, strict=True)
+    except csv.Error:
+        pass
+    return _count(text, sep, quoting, strict=False)
+
+
+def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> int:
     reader = csv.reader(
         io.StringIO(text, newline=""),
         delimiter=sep,
         quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE,
+        strict=strict,
     )
-    header = next(reader, [])
     n = 0
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        n += 1
-        if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
+    row_line = 1
+    try:
+        header = next(reader, [])
+        row_line = reader.line_num + 1
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                n += 1
+                if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
+                    raise TableError(
+                        f"line {row_line}: {len(row)} cells but the header has {len(header)}; "
+                        f"extra cells {row[len(header) :][:3]} would be lost"
+                    )
+            row_line = reader.line_num + 1
+    except csv.Error as err:
+        row_no = n + 2  # spreadsheet numbering: the header is row 1
+        if str(err) == "unexpected end of data":
+            if not strict:  # pragma: no cover - only the strict reader reports it
+                raise
             raise TableError(
-                f"line {reader.line_num}: {len(row)} cells but the header has {len(header)}; "
-                f"extra cells {row[len(header) :][:3]} would be lost"
-            )
+                f"unterminated quoted field at row {row_no}: the file looks truncated "
+                f"(the row starts at line {row_line})"
+            ) from err
+        if strict:
+            raise
+        raise TableError(f"row {row_no} (line {row_line}): {err}") from err
     return n
+
+
+_OFFSET = re.compile(r"current offset in the file is (\d+) bytes")
+
+
+def polars_error(err: Exception, data: bytes) -> TableError:
+    """A polars CSV error as one line naming the line of the file (polars gives a byte
+    offset and advice about schema inference that does not apply: every cell is read as text)."""
+    message = str(err).strip().split("\n", 1)[0]
+    found = _OFFSET.search(str(err))
+    if found:
+        line = data[: int(found.group(1))].count(b"\n") + 1
+        return TableError(f"line {line}: {message}")
+    return TableError(message)
 
 
 def to_long(frame: pl.DataFrame, first_lines: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -96,14 +146,19 @@ def parse_delimited(text: str, sep: str | None = None) -> Parsed:
     text = text.replace("\r\n", "\n")
     # tab-delimited exports (WoS, EndNote) do not quote: a '"' in a title is just a character
     quoting = not (sep == "\t" and '"' not in text.split("\n", 1)[0])
-    frame = pl.read_csv(
-        text.encode(),
-        separator=sep,
-        infer_schema=False,
-        quote_char='"' if quoting else None,
-        truncate_ragged_lines=True,  # extra cells checked in _count_rows
-        raise_if_empty=False,
-    )
+    n_raw = _count_rows(text, sep, quoting)  # first: its errors name the row
+    data = text.encode()
+    try:
+        frame = pl.read_csv(
+            data,
+            separator=sep,
+            infer_schema=False,
+            quote_char='"' if quoting else None,
+            truncate_ragged_lines=True,  # extra cells checked in _count_rows
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError as err:
+        raise polars_error(err, data) from err
     # physical line of each row: header is line 1; a row spans 1 + its cells' line breaks
     breaks = (
         frame.select(pl.sum_horizontal(pl.all().str.count_matches("\n").fill_null(0)).alias("b"))[
@@ -113,7 +168,6 @@ def parse_delimited(text: str, sep: str | None = None) -> Parsed:
         else pl.Series("b", [], dtype=pl.Int64)
     )
     first = (breaks.cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0) + 2
-    n_raw = _count_rows(text, sep, quoting)
     fields, starts = to_long(frame, first)
     return Parsed(fields, starts, [], n_raw, [])
 
