@@ -28,23 +28,12 @@ class Files(Protocol):
 class Job(Protocol):
     """What an adapter reads of the ``snakemake`` object."""
 
-    @property
-    def input(self) -> Files: ...
-
-    @property
-    def output(self) -> Files: ...
-
-    @property
-    def params(self) -> Files: ...
-
-    @property
-    def log(self) -> Files: ...
-
-    @property
-    def wildcards(self) -> Files: ...
-
-    @property
-    def threads(self) -> int: ...
+    input: Files
+    output: Files
+    params: Files
+    log: Files
+    wildcards: Files
+    threads: int
 
 
 def current() -> Job:
