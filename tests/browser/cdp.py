@@ -135,6 +135,15 @@ class Browser:
             raise CDPError(f"nothing matches {selector!r}")
         self.click_at(point[0], point[1])
 
+    def press(self, key: str) -> None:
+        """A real key press (keyDown with its text, keyUp) through the browser's input pipeline."""
+        text = key if len(key) == 1 else ""
+        params = {"key": key, "text": text, "unmodifiedText": text}
+        if key == "Escape":
+            params["windowsVirtualKeyCode"] = 27
+        self.call("Input.dispatchKeyEvent", {"type": "keyDown", **params})
+        self.call("Input.dispatchKeyEvent", {"type": "keyUp", "key": key})
+
     def requests(self) -> list[str]:
         """URLs of every request the page attempted so far (Network.requestWillBeSent)."""
         self.evaluate("1")  # flush pending events into self.events

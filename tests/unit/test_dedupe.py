@@ -158,20 +158,20 @@ T3 = "Tendon healing after surgical repair in adult rats"
 
 
 def test_chaining_guard_keeps_an_unrelated_record_out() -> None:
-    # A-B: same long title and year; B-C: same DOI, first author and year (a translated title).
+    # A-B: same long title and year; B-C: same PMID, first author and year (a translated title).
     # A and C share nothing: they must not end up in one study through B.
     recs = records(
         [
             {"record_id": "a:1", "title": T2, "year": 2020, "authors": ["Safran, J."]},
             {"record_id": "b:1", "title": T2, "year": 2020, "authors": ["Safran, J."],
-             "doi": "10.1000/x"},
+             "pmid": "31234567"},
             {"record_id": "c:1", "title": T3, "year": 2020, "authors": ["Safran, J."],
-             "doi": "10.1000/x"},
+             "pmid": "31234567"},
         ]
     )  # fmt: skip
     result = dedupe.run(recs)
     study = _study_of(result.clusters)
-    assert study["b:1"] == study["c:1"]  # the stronger (DOI) link wins
+    assert study["b:1"] == study["c:1"]  # the stronger (PMID) link wins
     assert study["a:1"] != study["b:1"]
     refused = result.review_queue.filter(pl.col("reason").str.contains("chaining guard"))
     assert refused.select("record_id_a", "record_id_b").rows() == [("a:1", "b:1")]

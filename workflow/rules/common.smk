@@ -18,8 +18,18 @@ def search_files(wildcards):
     return SEARCHES[wildcards.search]["files"]
 
 
+def app_sheets():
+    """Sheets the screening app wrote: <screening.app_directory>/<stage>/<name>.csv."""
+    folder = Path(config["screening"].get("app_directory") or "screening")
+    return sorted(
+        str(p)
+        for stage in ("title_abstract", "full_text")
+        for p in (folder / stage).glob("*.csv")
+    )
+
+
 def screening_sheets():
-    return [sheet["path"] for sheet in config["screening"]["sheets"]]
+    return [sheet["path"] for sheet in config["screening"]["sheets"]] + app_sheets()
 
 
 def claims_file():
@@ -78,4 +88,7 @@ def previous_version_files(*names):
 
 
 def dedupe_decision_sheets():
-    return list(config.get("dedupe", {}).get("decisions", []))
+    folder = Path(config["screening"].get("app_directory") or "screening") / "dedupe"
+    return list(config.get("dedupe", {}).get("decisions", [])) + sorted(
+        str(p) for p in folder.glob("*.csv")
+    )

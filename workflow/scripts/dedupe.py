@@ -1,14 +1,24 @@
 """Adapter: deduplicate the imported records (rule dedupe)."""
 
+from pathlib import Path
+
 from scoping_review import dedupe, job, ledger, schemas, storage
+from scoping_review.app import sheet as app_sheet
 
 
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "dedupe")
     records = storage.read_table(smk.input.records, schemas.RECORDS)
     settings = dedupe.DedupeSettings.from_config(dict(smk.params.settings))
+    # the screening app's dedupe sheets are append-only: the latest line per pair decides
+    app_dir = Path(smk.params.app_directory) / app_sheet.DEDUPE_FOLDER
     sheets = [
-        dedupe.decisions_from_sheet(storage.read_sheet(path), str(path))
+        dedupe.decisions_from_sheet(
+            app_sheet.current(storage.read_sheet(path), app_sheet.PAIR_KEY)
+            if Path(path).parent == app_dir
+            else storage.read_sheet(path),
+            str(path),
+        )
         for path in smk.input.decisions
     ]
     decisions = dedupe.combine_decisions(sheets)

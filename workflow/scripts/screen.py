@@ -5,6 +5,7 @@ from pathlib import Path
 import polars as pl
 
 from scoping_review import job, ledger, schemas, screen, spreadsheet, storage, worklists
+from scoping_review.app import sheet as app_sheet
 
 
 def main(smk: job.Job) -> None:
@@ -25,6 +26,17 @@ def main(smk: job.Job) -> None:
             consensus=bool(s.get("consensus", False)),
         )
         for s in cfg["sheets"]
+    ]
+    # the screening app's append-only sheets: each study's latest line is the decision
+    app_dir = Path(cfg.get("app_directory") or "screening")
+    sheets += [
+        screen.Sheet(
+            name=str(path),
+            stage=stage,
+            frame=app_sheet.current(storage.read_sheet(path)),
+            consensus=consensus,
+        )
+        for stage, path, consensus in app_sheet.sheets(app_dir, screen.STAGES)
     ]
     decisions = screen.read_decisions(sheets, clusters, criteria)
     automatic = screen.automatic_exclusions(studies, settings.rules)

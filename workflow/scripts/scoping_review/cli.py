@@ -7,6 +7,9 @@ scoping-review dedupe INPUT --out clusters.csv [--decisions SHEET ...] [--review
 scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet] [--ids]
 scoping-review counts [--ledger results/ledger/counts.parquet] [--prefix PREFIX]
 scoping-review check-config [config/config.yaml]
+scoping-review screen --reviewer NAME [--directory DIR] [--stage S] [--port P] [--host H --token T]
+scoping-review export-pending --tool asreview|rayyan --out FILE [--directory DIR] [--stage S]
+scoping-review import-decisions FILE --tool asreview|rayyan --out SHEET [--stage S] [--reviewer N]
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import polars as pl
 
-from . import __version__, importing, schemas, storage, update, versions
+from . import __version__, importing, schemas, spreadsheet, storage, update, versions
 from .report import explain
+from .screen import STAGES
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 SNAKEFILE = REPO_DIR / "Snakefile"
@@ -226,6 +231,93 @@ def _check_config(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _screen(args: argparse.Namespace) -> int:
+    from .app import server
+
+    try:
+        server.check_host(args.host, args.token)
+        review = server.Review.load(Path(args.directory))
+        app = server.create_app(review, args.reviewer, args.stage, token=args.token)
+    except (ValueError, server.ReviewNotReady, storage.InputFileError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    server.serve(app, args.host, args.port)
+    return 0
+
+
+def _review_tables(directory: Path) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
+    import yaml
+
+    cfg = yaml.safe_load((directory / "config" / "config.yaml").read_text(encoding="utf-8"))
+    res = directory / "results"
+    studies = storage.read_table(res / "02_dedupe/studies.parquet", schemas.STUDIES)
+    status = storage.read_table(res / "03_screen/status.parquet", schemas.STATUS)
+    return cfg, studies, status
+
+
+def _export_pending(args: argparse.Namespace) -> int:
+    from .interop import export
+
+    try:
+        _cfg, studies, status = _review_tables(Path(args.directory))
+    except (OSError, storage.InputFileError) as err:
+        print(f"error: {err} (run the workflow first)", file=sys.stderr)
+        return 2
+    frame = export.pending(studies, status, args.stage)
+    out = Path(args.out)
+    if args.tool == "asreview" and out.suffix.lower() == ".csv":
+        export.asreview_csv(frame).write_csv(out)
+    else:
+        out.write_text(export.ris(frame), encoding="utf-8")
+    print(f"{frame.height} pending {args.stage} studies written to {out}")
+    return 0
+
+
+def _import_decisions(args: argparse.Namespace) -> int:
+    from .interop import InteropError, asreview, rayyan, to_sheet
+
+    path = Path(args.file)
+    try:
+        cfg, studies, _status = _review_tables(Path(args.directory))
+        data = path.read_bytes()
+    except (OSError, storage.InputFileError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    suffix = path.suffix.lower()
+    name = str(path)
+    try:
+        if args.tool == "rayyan":
+            rows = rayyan.read_ris(data, name) if suffix == ".ris" else rayyan.read_csv(data, name)
+        elif suffix == ".asreview":
+            rows = asreview.read_project(data, name, args.reviewer)
+        elif suffix == ".ris":
+            rows = asreview.read_ris(data, name, args.reviewer)
+        elif suffix in (".xlsx", ".xls"):
+            rows = asreview.read_xlsx(data, name, args.reviewer)
+        else:
+            sep = "\t" if suffix in (".tsv", ".tab") else ","
+            rows = asreview.read_csv(data, name, args.reviewer, separator=sep)
+        sheet = to_sheet(
+            rows,
+            studies,
+            cfg.get("criteria") or [],
+            name=name,
+            stage=args.stage,
+            aliases=(cfg.get("screening") or {}).get("reason_aliases") or {},
+            exclude_reason=args.exclude_reason,
+        )
+    except InteropError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    spreadsheet.neutralise(sheet).write_csv(args.out)
+    undecided = rows.filter(pl.col("decision").is_null()).height
+    print(
+        f"{sheet.height} decisions written to {args.out} ({undecided} record(s) undecided in "
+        f"{args.tool}); list it under screening.sheets with stage: {args.stage}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scoping-review", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -284,6 +376,38 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check-config", help="validate a review config against its schema")
     chk.add_argument("config", nargs="?", default="config/config.yaml")
     chk.set_defaults(func=_check_config)
+
+    scr = sub.add_parser("screen", help="screen in the browser (a local web app)")
+    scr.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
+    scr.add_argument("--reviewer", required=True, help="your name (your sheet's name)")
+    scr.add_argument("--stage", default="title_abstract", choices=list(STAGES))
+    scr.add_argument("--port", type=int, default=8765)
+    scr.add_argument("--host", default="127.0.0.1", help="other than 127.0.0.1 needs --token")
+    scr.add_argument("--token", default=None, help="required on every request when given")
+    scr.set_defaults(func=_screen)
+
+    exq = sub.add_parser("export-pending", help="pending studies of a stage for ASReview/Rayyan")
+    exq.add_argument("--directory", default=".")
+    exq.add_argument("--stage", default="title_abstract", choices=list(STAGES))
+    exq.add_argument("--tool", required=True, choices=["asreview", "rayyan"])
+    exq.add_argument("--out", required=True, help=".csv (ASReview) or .ris (both tools)")
+    exq.set_defaults(func=_export_pending)
+
+    imd = sub.add_parser(
+        "import-decisions", help="a Rayyan or ASReview export back as a decision sheet"
+    )
+    imd.add_argument("file", help="Rayyan .csv/.ris; ASReview .csv/.tsv/.xlsx/.ris/.asreview")
+    imd.add_argument("--directory", default=".")
+    imd.add_argument("--tool", required=True, choices=["asreview", "rayyan"])
+    imd.add_argument("--stage", default="title_abstract", choices=list(STAGES))
+    imd.add_argument("--reviewer", default="asreview", help="ASReview: name for the decisions")
+    imd.add_argument(
+        "--exclude-reason",
+        default=None,
+        help="criterion code for exclusions the tool gives no reason for (ASReview has none)",
+    )
+    imd.add_argument("--out", required=True, help="the decision sheet (CSV) to write")
+    imd.set_defaults(func=_import_decisions)
     return parser
 
 

@@ -144,14 +144,63 @@ def fold_expr(col: str | pl.Expr) -> pl.Expr:
     )
 
 
+# Values that exports write where a field has no value: missing data, never evidence that two
+# records differ (PsycINFO's "No-Specified" pages, "n/a", "In press", "[Epub ahead of print]").
+PLACEHOLDER = (
+    r"(?i)^[\s\[\](){}.,;:*?-]*(?:no[ -]?t?[ -]?specified|not[ -]specified|unspecified"
+    r"|n\s*/\s*a|n\.?\s*a\.?|na|none|null|nil|unknown|not available|not applicable|tba|tbd"
+    r"|(?:article )?in[ -]press|(?:\w+ )?ahead of print|e-?pub(?:lished)? ahead of print"
+    r"|e-?pub(?:lished)?|online first|early view|forthcoming|accepted(?: manuscript)?"
+    r"|no title(?: available)?|untitled|anonymous|anon)[\s\[\](){}.,;:*?-]*$"
+    r"|^[\s\[\](){}.,;:*?-]*$"
+)
+
+
+def placeholder_expr(col: str | pl.Expr) -> pl.Expr:
+    """The value, or null where it is a placeholder for a missing value (``"No-Specified"``,
+    ``"n/a"``, ``"In press"``, ``"Article in Press"``, ``"[Epub ahead of print]"``, ``"-"``)."""
+    value = _expr(col)
+    return pl.when(value.str.contains(PLACEHOLDER)).then(None).otherwise(value)
+
+
+# Titles that many different items carry (a journal's recurring column, a notice, a book
+# review): the same such title, author, journal, year and volume do not make two records one.
+GENERIC_TITLE = (
+    r"^(?:(?:guest |invited )?editorials?(?: comments?| note)?|editor s (?:comments?|notes?|note"
+    r"|introduction|letter|choice|corner|page|preface|remarks|summary)"
+    r"|(?:remarks|notes?|comments?|a (?:note|letter|message|word)) from the (?:editors?|chair"
+    r"|president)|from the (?:editors?|editor s desk|chair|president)|message from the \w+"
+    r"|letter from the \w+|introduction|preface|foreword|prologue|epilogue|overview|summary"
+    r"|erratum|errata|corrigendum|corrigenda|correction|corrections|addendum|retraction"
+    r"|(?:author s |authors )?(?:reply|response)(?: to (?:the )?(?:letter|comments?|editor))?"
+    r"|in reply|rebuttal|letters?(?: to the editor)?|correspondence|comments?|commentary"
+    r"|discussion|book reviews?|reviews?|books? received|news|news in brief|abstracts?"
+    r"|meeting abstracts?|poster(?: session)?s?|oral presentations?|index|(?:table of )?contents"
+    r"|in this issue|this issue|announcements?|obituary|in memoriam|acknowledge?ments?"
+    r"|reviewers?(?: list)?|thank you to (?:our )?reviewers|editorial board|masthead|highlights?"
+    r"|call for papers|calendar|conclusions?|case reports?|images? in \w+|quiz|what s new)"
+    r"(?: \d+| [ivx]+| part \w+)?$"
+)
+
+
+def generic_title_expr(title: str | pl.Expr) -> pl.Expr:
+    """True where a folded title (:func:`fold_expr`) is one that recurs across different items:
+    a column, notice, reply or review title (``"editor s comments"``, ``"book review"``); a
+    ``"book review ..."`` with the book's name is still one of many reviews of that book."""
+    t = _expr(title)
+    return (t.str.contains(GENERIC_TITLE) | t.str.contains(r"^book reviews?\b")).fill_null(False)
+
+
 def match_title_expr(col: str | pl.Expr) -> pl.Expr:
-    """A title for matching: a MEDLINE translated title's brackets and a trailing bracketed
-    tag (``[Chinese]``, ``[Review]``) removed, then :func:`fold_expr`."""
+    """A title for matching: a MEDLINE translated title's brackets, a trailing bracketed tag
+    (``[Chinese]``, ``[Review]``) and a trailing bracketed part of any length (the original
+    title, ``"Title [Originaltitel]"``) removed, then :func:`fold_expr`."""
     unwrapped = (
         _expr(col)
         .str.strip_chars()
         .str.replace(r"^\[(.+)\]\.?$", "$1")
         .str.replace(r"(.{12,}?)\s*[\[(][^\[\]()]{1,40}[\])]\.?$", "$1")
+        .str.replace(r"(.{12,}?)\s*\[[^\[\]]{1,400}\]\.?$", "$1")
     )
     return fold_expr(unwrapped)
 
@@ -186,14 +235,15 @@ def match_doi_expr(col: str | pl.Expr) -> pl.Expr:
 def pages_expr(col: str | pl.Expr) -> pl.Expr:
     """Page range with the end page written out: ``"123-9"`` → ``"123-129"``,
     ``"pp. 548–555"`` → ``"548-555"``, ``"e1234"`` → ``"e1234"``; lowercase, no spaces.
-    A list of ranges (``"532,534-536"``) keeps its first range."""
+    A list of ranges (``"532,534-536"``) keeps its first range; Scopus's ``":2380"`` is
+    ``"2380"``."""
     text = (
         _expr(col)
         .str.to_lowercase()
         .str.replace(r"^\s*pp?\.?\s*", "")
         .str.replace_all(r"[\u2010-\u2015\u2212]|--+", "-")
         .str.replace_all(r"\s+", "")
-        .str.strip_chars("-.,;")
+        .str.strip_chars("-.,;:")
         .replace("", None)
     )
     start = text.str.extract(r"^([^-,]+)")
@@ -249,15 +299,23 @@ def _surname(elem: pl.Expr) -> pl.Expr:
     )
 
 
+RUN_TOGETHER = r"(\b\p{Lu}\.) ?(\p{Lu}[\p{Ll}'’])"
+
+
+def split_run_together_expr(author: str | pl.Expr) -> pl.Expr:
+    """One author string to a list of authors, split where an initial's dot runs into the next
+    name: ``"Kohashi K.Hiromura M."`` → ``["Kohashi K.", "Hiromura M."]``, ``"Tan A.O'Donnell
+    C. P."`` → ``["Tan A.", "O'Donnell C. P."]`` (exports that lost the separator)."""
+    return _expr(author).str.replace_all(RUN_TOGETHER, "$1\x1f$2").str.split("\x1f")
+
+
 def surnames_frame(frame: pl.DataFrame, col: str, max_authors: int) -> pl.Series:
     """:func:`surnames_expr` of the first ``max_authors`` entries, computed on the exploded
     column (faster than per-list evaluation on large tables)."""
-    flat = (
-        frame.select(pl.col(col).list.head(max_authors))
-        .with_row_index("_r")
-        .explode(col)
-        .with_columns(_surname(pl.col(col)).alias("_s"))
-    )
+    flat = frame.select(pl.col(col).list.head(max_authors)).with_row_index("_r").explode(col)
+    if flat[col].str.contains(RUN_TOGETHER).any():  # split only when some string needs it
+        flat = flat.with_columns(split_run_together_expr(pl.col(col))).explode(col)
+    flat = flat.with_columns(_surname(pl.col(col)).alias("_s"))
     grouped = (
         flat.filter(pl.col("_s").str.len_chars() > 0)
         .group_by("_r", maintain_order=True)
@@ -272,7 +330,7 @@ def surnames_frame(frame: pl.DataFrame, col: str, max_authors: int) -> pl.Series
     )
 
 
-JOURNAL_STOPWORDS = ("the", "of", "and", "in", "for", "on", "de", "la", "der", "und", "et", "a")
+JOURNAL_STOPWORDS = ("the", "of", "and", "in", "for", "on", "de", "la", "der", "und", "et")
 
 
 def journal_expr(col: str | pl.Expr) -> pl.Expr:

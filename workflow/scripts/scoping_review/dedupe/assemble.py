@@ -269,6 +269,8 @@ def _relations(keys: pl.DataFrame, scored: pl.DataFrame, study_of: pl.DataFrame)
         .then(pl.col("preprint_a"))
         .when(pl.col("relation") == "conference_abstract")
         .then(pl.col("conference_a"))
+        .when(pl.col("relation") == "shared_doi")
+        .then(pl.lit(True))
         .otherwise(pl.col("notice_a").is_not_null())
     )
     rel = rel.with_columns(a_is_related.alias("_a")).select(

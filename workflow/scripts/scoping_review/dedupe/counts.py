@@ -35,7 +35,7 @@ REVIEW_QUEUE, RELATIONS = (
     CountSpec("dedupe.review_queue", "Record pairs awaiting a person's same/different decision",
               "record pairs", "record_pair", _pairs),
     CountSpec("dedupe.relations",
-              "Related but distinct records (erratum, retraction, preprint, abstract)",
+              "Related but distinct records (erratum, retraction, preprint, abstract, shared DOI)",
               "record pairs", "record_pair", _pairs),
 )  # fmt: skip
 

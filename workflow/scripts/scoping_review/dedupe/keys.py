@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+from rapidfuzz import fuzz, process
 
 from ..normalize import (
     PREPRINT_DOI_PREFIXES,
     PREPRINT_JOURNALS,
     fold_expr,
-    initials_expr,
+    generic_title_expr,
     journal_expr,
     match_doi_expr,
     match_title_expr,
     notice_kind_expr,
     pages_expr,
+    placeholder_expr,
     strip_notice_expr,
     surnames_frame,
 )
@@ -23,11 +26,21 @@ CONFERENCE_TYPES = r"(?i)conference|congress|meeting|abstract|proceeding|poster|
 CONFERENCE_VENUES = r"\b(?:abstracts?|congress|meeting|conference|symposium|workshop)\b"
 
 
+# a title held by records of this many different years, or of this many different issues of
+# one journal, is a recurring title ("Editor's comments"), whatever its words
+RECURRING_YEARS = 3
+RECURRING_ISSUES = 3
+# surnames that stand for no author
+NO_AUTHOR = ("unknown", "anonymous", "anon", "et al", "na", "n a", "no authorship indicated")
+ABSTRACT_HEAD = 300  # characters of the folded abstract compared when a title needs support
+
+
 def _number(col: str) -> pl.Expr:
     """Volume/issue for comparison: its first number without leading zeros (``"Vol. 09"``,
-    ``"drug discovery 9"`` → ``"9"``), else the folded text."""
-    folded = fold_expr(pl.col(col))
-    return pl.coalesce(folded.str.extract(r"(\d+)").str.replace(r"^0+(\d)", "$1"), folded)
+    ``"drug discovery 9"`` → ``"9"``); null when it has no number (``"(Jul)"``, ``"Ph.D."``,
+    ``"In press"``): a value without a number says nothing about identity."""
+    folded = fold_expr(placeholder_expr(pl.col(col)))
+    return folded.str.extract(r"(\d+)").str.replace(r"^0+(\d)", "$1")
 
 
 def match_keys(records: pl.DataFrame) -> pl.DataFrame:
@@ -38,18 +51,22 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         "record_id",
         "search_date",
         "year",
-        match_title_expr("title").alias("t_full"),
-        journal_expr("journal").alias("j"),
+        match_title_expr(placeholder_expr(pl.col("title"))).alias("t_full"),
+        journal_expr(placeholder_expr(pl.col("journal"))).alias("j"),
         _number("volume").alias("vol"),
         _number("issue").alias("iss"),
-        pages_expr("pages").alias("pg"),
+        pages_expr(placeholder_expr(pl.col("pages"))).alias("pg"),
         match_doi_expr("doi").alias("doi"),
         pl.col("pmid").str.strip_chars().replace("", None).alias("pmid"),
         pl.col("publication_type").alias("ptype"),
         pl.col("volume").alias("_vol_raw"),
         pl.col("issue").alias("_iss_raw"),
         pl.col("journal").alias("_journal_raw"),
-    ).with_columns(surnames_frame(base, "authors", MAX_AUTHORS).alias("_sur"))
+    ).with_columns(
+        surnames_frame(base, "authors", MAX_AUTHORS)
+        .list.eval(pl.element().filter(~pl.element().is_in(NO_AUTHOR)))
+        .alias("_sur")
+    )
     first_page = pl.col("pg").str.extract(r"^([^-,]+)")
     last_page = pl.col("pg").str.extract(r"^[^-,]+-([^-,]+)")
     keys = keys.with_columns(
@@ -57,6 +74,10 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         first_page.str.replace(r"^[a-z]*0*(\d)", "$1").alias("sp"),
         last_page.str.replace(r"^[a-z]*0*(\d)", "$1").alias("ep"),
         first_page.str.contains(r"^s\d").fill_null(False).alias("_supplement_page"),
+        # one page, or a page with a letter ("81A"): a meeting supplement prints many items there
+        (last_page.is_null() | (last_page == first_page) | first_page.str.contains(r"\d[a-z]+$"))
+        .fill_null(False)
+        .alias("pg_single"),
         # a volume that is the year (Cochrane: volume 2020, issue 9) says nothing
         pl.when(pl.col("vol") == pl.col("year").cast(pl.String))
         .then(None)
@@ -66,7 +87,6 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         strip_notice_expr("t_full").alias("t"),
         pl.col("_sur").list.join(" ").replace("", None).alias("au"),
         pl.col("_sur").list.first().str.replace_all(" ", "").alias("au1"),
-        initials_expr("j").alias("j_init"),
         pl.col("doi").str.replace(r"\.pub\d+$", "").alias("doi_base"),
         (
             pl.col("j").str.contains(PREPRINT_JOURNALS).fill_null(False)
@@ -84,9 +104,67 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
             | pl.col("_journal_raw").str.contains(r"(?i)\bsuppl").fill_null(False)
         ).alias("conference"),
         pl.col("t").str.count_matches(" ").add(1).fill_null(0).cast(pl.Int64).alias("n_words"),
+        (
+            generic_title_expr("t_full")
+            | generic_title_expr("t")
+            | (
+                pl.col("t").is_not_null()
+                & (
+                    (pl.col("year").drop_nulls().n_unique().over("t") >= RECURRING_YEARS)
+                    | (
+                        pl.concat_str("j", "vol", "iss", separator="|")
+                        .drop_nulls()
+                        .n_unique()
+                        .over("t")
+                        >= RECURRING_ISSUES
+                    )
+                )
+            )
+        )
+        .fill_null(False)
+        .alias("generic"),
         pl.col("t").str.replace_all(" ", "").alias("_tc"),
     )
+    keys = keys.with_columns(_shared_doi(keys).alias("doi_shared"))
+    # abstracts are compared only where a generic title needs their support: fold those alone
+    generic = base.join(keys.filter("generic").select("i"), on="i").select(
+        "i",
+        fold_expr(pl.col("abstract").str.slice(0, 2 * ABSTRACT_HEAD))
+        .str.slice(0, ABSTRACT_HEAD)
+        .alias("ab"),
+    )
+    keys = keys.join(generic, on="i", how="left", maintain_order="left")
     return keys.with_columns(
         pl.col("_tc").str.slice(0, 24).alias("t_head"),
         pl.col("_tc").str.slice(-24).alias("t_tail"),
     ).drop("_sur", "_vol_raw", "_iss_raw", "_journal_raw", "_tc", "_supplement_page")
+
+
+def titles_disagree(a: pl.Series, b: pl.Series) -> pl.Series:
+    """True where two aligned title columns name different items (similarity under 70 and no
+    title inside the other: token set under 90); false where either is null."""
+    if a.len() == 0:
+        return pl.Series(dtype=pl.Boolean)
+    left, right = a.fill_null("").to_list(), b.fill_null("").to_list()
+    ratio = process.cpdist(left, right, scorer=fuzz.ratio, dtype=np.float64)
+    token_set = process.cpdist(left, right, scorer=fuzz.token_set_ratio, dtype=np.float64)
+    disagree = pl.Series((ratio < 70) & (token_set < 90))
+    return disagree & a.is_not_null() & b.is_not_null()
+
+
+def _shared_doi(keys: pl.DataFrame) -> pl.Series:
+    """True for a record whose DOI is shared by records whose titles disagree: a conference
+    supplement's DOI on every abstract of the book, a DOI pasted onto the wrong record. Such a
+    DOI names no single item, so it is no evidence of identity (nor of difference).
+
+    Each record's title is compared with the title of its DOI's first record (by ``i``); a
+    DOI is shared when any comparison disagrees."""
+    held = (
+        keys.select("i", "doi_base", "t")
+        .filter(pl.col("doi_base").is_not_null() & (pl.len().over("doi_base") >= 2))
+        .with_columns(pl.col("t").sort_by("i").first().over("doi_base").alias("_t0"))
+        .filter(pl.col("t") != pl.col("_t0"))
+    )
+    disagree = held.with_columns(titles_disagree(held["t"], held["_t0"]).alias("_d"))
+    shared = disagree.filter(pl.col("_d"))["doi_base"].unique()
+    return keys["doi_base"].is_in(shared.implode()).fill_null(False)

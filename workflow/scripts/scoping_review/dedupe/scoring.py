@@ -19,7 +19,6 @@ PAIR_FIELDS = (
     "au",
     "au1",
     "j",
-    "j_init",
     "vol",
     "iss",
     "pg",
@@ -30,6 +29,10 @@ PAIR_FIELDS = (
     "pmid",
     "preprint",
     "conference",
+    "generic",
+    "doi_shared",
+    "ab",
+    "pg_single",
 )
 
 
@@ -60,6 +63,12 @@ FEATURES = (
     "preprint_b",
     "conference_a",
     "conference_b",
+    "generic_a",
+    "generic_b",
+    "doi_shared",
+    "ab",
+    "pg_single_a",
+    "pg_single_b",
 )
 
 
@@ -101,7 +110,14 @@ def pair_features(keys: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
         .then(pl.col("t_b").str.starts_with(pl.col("t_a")) & (pl.col("n_words_a") >= 6))
         .otherwise(pl.col("t_a").str.starts_with(pl.col("t_b")) & (pl.col("n_words_b") >= 6))
         .alias("ti_prefix"),
-        _agree("doi_base").alias("doi"),
+        # a DOI shared by records whose titles disagree (a supplement's) says nothing either way
+        pl.when(pl.col("doi_shared_a") | pl.col("doi_shared_b"))
+        .then(None)
+        .otherwise(_agree("doi_base"))
+        .alias("doi"),
+        ((pl.col("doi_base_a") == pl.col("doi_base_b")) & pl.col("doi_shared_a"))
+        .fill_null(False)
+        .alias("doi_shared"),
         _agree("pmid").alias("pmid"),
         _agree("vol").alias("vol"),
         _agree("iss").alias("iss"),
@@ -123,6 +139,7 @@ def pair_features(keys: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     worth = (
         (pl.col("ti") >= 50).fill_null(True)
         | (pl.col("doi") == 1).fill_null(False)
+        | pl.col("doi_shared")
         | (pl.col("pmid") == 1).fill_null(False)
         | ((pl.col("vol") == 1) & (pl.col("pages") == 1)).fill_null(False)
         | pl.col("t_a").str.contains(pl.col("t_b"), literal=True).fill_null(False)
@@ -135,21 +152,67 @@ def pair_features(keys: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
         _similarity(rich["au_a"], rich["au_b"], fuzz.token_set_ratio).alias("au"),
         _similarity(rich["j_a"], rich["j_b"], fuzz.ratio).alias("_jo"),
     )
-    journal_abbrev = (
-        (pl.col("j_init_a") == pl.col("j_init_b"))
-        & (pl.col("j_init_a").str.len_chars() >= 2)
-        & (
-            pl.col("j_a").str.starts_with(pl.col("j_b").str.extract(r"^(\w+)"))
-            | pl.col("j_b").str.starts_with(pl.col("j_a").str.extract(r"^(\w+)"))
-        )
-    )
     rich = rich.with_columns(
-        pl.when(journal_abbrev).then(pl.lit(100.0)).otherwise(pl.col("_jo")).alias("jo")
+        pl.when(_journal_abbreviation(rich))
+        .then(pl.lit(100.0))
+        .otherwise(pl.col("_jo"))
+        .alias("jo")
     ).drop("_jo")
+    # abstracts are compared only where a generic title needs their support
+    needs_abstract = (pl.col("generic_a") | pl.col("generic_b")) & pl.col("ab_a").is_not_null()
+    with_ab = rich.filter(needs_abstract & pl.col("ab_b").is_not_null())
+    rich = pl.concat(
+        [
+            with_ab.with_columns(
+                _similarity(with_ab["ab_a"], with_ab["ab_b"], fuzz.ratio).alias("ab")
+            ),
+            rich.filter(~(needs_abstract & pl.col("ab_b").is_not_null())).with_columns(
+                pl.lit(None, dtype=pl.Float64).alias("ab")
+            ),
+        ]
+    )
     poor = frame.filter(~pl.col("_worth")).with_columns(
-        pl.lit(None, dtype=pl.Float64).alias(c) for c in ("ti_set", "au", "jo")
+        pl.lit(None, dtype=pl.Float64).alias(c) for c in ("ti_set", "au", "jo", "ab")
     )
     return pl.concat([rich.select(FEATURES), poor.select(FEATURES)])
+
+
+def abbreviates(short: str, full: str) -> bool:
+    """True when the journal name ``short`` is an abbreviation of ``full`` word by word (both
+    as :func:`~scoping_review.normalize.journal_expr` gives them): each word of the shorter
+    name starts the corresponding word of the longer one, or is its first letter followed by
+    some of its letters in order (``"natl"`` → ``"national"``, ``"j clin psychol"`` →
+    ``"journal clinical psychology"``, never ``"journal clinical psychiatry"``)."""
+    a, b = short.split(), full.split()
+    if len(a) != len(b) or not a:
+        return False
+    for x, y in zip(a, b, strict=True):
+        if len(x) > len(y):
+            x, y = y, x
+        if x[0] != y[0]:
+            return False
+        if y.startswith(x):
+            continue
+        rest = iter(y[1:])
+        if not all(ch in rest for ch in x[1:]):
+            return False
+    return True
+
+
+def _journal_abbreviation(rich: pl.DataFrame) -> pl.Series:
+    """:func:`abbreviates` for each pair, computed once per distinct pair of journal names."""
+    names = rich.select("j_a", "j_b")
+    todo = names.filter(
+        pl.col("j_a").is_not_null() & pl.col("j_b").is_not_null() & (pl.col("j_a") != pl.col("j_b"))
+    ).unique()
+    hits = todo.filter(
+        pl.Series([abbreviates(a, b) for a, b in todo.iter_rows()], dtype=pl.Boolean)
+    ).with_columns(pl.lit(True).alias("_abbr"))
+    return (
+        names.join(hits, on=["j_a", "j_b"], how="left", maintain_order="left")["_abbr"]
+        .fill_null(False)
+        .alias("_abbr")
+    )
 
 
 def _yes(col: str) -> pl.Expr:
@@ -192,6 +255,8 @@ RELATION_TEXT = {
     "expression_of_concern": "an expression of concern about the other record",
     "preprint": "a preprint of the other (published) record",
     "conference_abstract": "a conference abstract of the other (later or journal) record",
+    "shared_doi": "shares its DOI with the other record, but titles and authors differ (one DOI "
+    "for a whole supplement or abstract book, or a DOI on the wrong record)",
 }
 
 
@@ -210,18 +275,30 @@ def verdicts(features: pl.DataFrame, settings: Any) -> pl.DataFrame:
     title_ok = _ge("ti", s.min_title_similarity)
     fuzzy = s.fuzzy_title_similarity
     venue = _ge("jo", s.min_journal_similarity)
+    short_title = pl.min_horizontal("n_words_a", "n_words_b") < s.min_title_words
+    # a meeting supplement prints many abstracts on one page ("81A"): such a page is weak evidence
+    weak_pages = (pl.col("conference_a") | pl.col("conference_b")) & (
+        pl.col("pg_single_a") | pl.col("pg_single_b")
+    )
+    strong_pages = _yes("pages") & ~weak_pages
+    # online first, then in print a year later: same DOI and title; the online-first record's
+    # pages (article numbering, "1-17") and volume differ from the print record's
+    online_first = (
+        _yes("doi") & _ge("ti", fuzzy) & (pl.col("yr") == 1).fill_null(False) & authors_ok
+    )
     conditions = {
         "doi": _yes("doi")
         & (title_ok | pl.col("ti").is_null() | (_ge("au", 90) & same_year))
-        & ~_no("pages")
-        & ~_no("vol"),
+        & ((~_no("pages") & ~_no("vol")) | online_first),
         "pmid": _yes("pmid") & (title_ok | pl.col("ti").is_null() | (_ge("au", 90) & same_year)),
         "title_year": pl.col("ti_exact").fill_null(False)
         & same_year
         & ~conflict
         & authors_ok
         & ~(pl.col("jo") < 80).fill_null(False)
-        & ((pl.min_horizontal("n_words_a", "n_words_b") >= s.min_title_words) | pl.col("au1")),
+        & (~short_title | pl.col("au1"))
+        # a short title in another issue is another item (a column, a reply)
+        & ~(short_title & _no("iss")),
         "same_issue_pages": _ge("ti", fuzzy)
         & venue
         & _yes("vol")
@@ -242,13 +319,14 @@ def verdicts(features: pl.DataFrame, settings: Any) -> pl.DataFrame:
         & _ge("au", 90)
         & near_year
         & ~_no("doi")
-        & (_ge("ti", 50) | _ge("ti_set", 90)),
+        & ~_no("iss")
+        & ((_ge("ti", 50) | _ge("ti_set", 90)) & ~weak_pages | title_ok),
         "title_contained": _ge("ti_set", 95)
         & _ge("au", 90)
         & venue
         & same_year
         & ~conflict
-        & (_yes("vol") | _yes("pages")),
+        & (_yes("vol") | strong_pages),
         "fuzzy": _ge("ti", fuzzy)
         & authors_ok
         & near_year
@@ -260,15 +338,33 @@ def verdicts(features: pl.DataFrame, settings: Any) -> pl.DataFrame:
             | (same_year & _ge("au", 95) & _ge("ti", 98))
         ),
     }
+    # a generic or recurring title ("Editor's comments", "Book review") with the same authors,
+    # journal, year and volume can still be another item: a rule links such a pair only with
+    # support from the DOI, PMID, pages (in no other issue) or abstract; else a person decides
+    generic = pl.col("generic_a") | pl.col("generic_b")
+    corroborated = (
+        _yes("doi")
+        | _yes("pmid")
+        | (strong_pages & ~_no("iss"))
+        | _ge("ab", s.min_title_similarity)
+    )
+    vetoed = generic & ~corroborated
     rule: pl.Expr = pl.lit(None, dtype=pl.String)
     for name in reversed(DUPLICATE_RULES):
         rule = pl.when(conditions[name]).then(pl.lit(name)).otherwise(rule)
 
     close_title = _ge("ti", 90) & (pl.col("au").is_null() | _ge("au", 70))
+    unrelated_titles = (pl.col("ti") < 70).fill_null(False) & (pl.col("ti_set") < 90).fill_null(
+        True
+    )
+    same_people = _ge("au", 90) & near_year
     one_notice = pl.col("notice_a").is_null() != pl.col("notice_b").is_null()
     relation = (
+        # one DOI on records with other titles and other authors: different items of one book
+        pl.when(pl.col("doi_shared") & unrelated_titles & ~same_people)
+        .then(pl.lit("shared_doi"))
         # a notice and its article never share their pages; records that do are one item
-        pl.when(one_notice & _ge("ti", 90) & ~_yes("pages"))
+        .when(one_notice & _ge("ti", 90) & ~_yes("pages"))
         .then(pl.coalesce("notice_a", "notice_b"))
         .when((pl.col("preprint_a") != pl.col("preprint_b")) & close_title & ~_yes("doi"))
         .then(pl.lit("preprint"))
@@ -289,14 +385,19 @@ def verdicts(features: pl.DataFrame, settings: Any) -> pl.DataFrame:
         | (_ge("ti_set", 95) & _ge("au", 90) & near_year)
         | _yes("doi")
         | _yes("pmid")
+        | (pl.col("doi_shared") & same_people)
     )
-    out = features.with_columns(relation.alias("relation"), rule.alias("_rule"))
+    out = features.with_columns(
+        relation.alias("relation"),
+        pl.when(vetoed).then(None).otherwise(rule).alias("_rule"),
+        (rule.is_not_null() & vetoed).alias("_vetoed"),
+    )
     out = out.with_columns(
         pl.when(pl.col("relation").is_not_null())
         .then(pl.lit("distinct"))
         .when(pl.col("_rule").is_not_null())
         .then(pl.lit("duplicate"))
-        .when(maybe)
+        .when(maybe | pl.col("_vetoed"))
         .then(pl.lit("maybe"))
         .otherwise(pl.lit("distinct"))
         .alias("verdict"),
@@ -306,7 +407,7 @@ def verdicts(features: pl.DataFrame, settings: Any) -> pl.DataFrame:
         .then(pl.col("_rule"))
         .otherwise(None)
         .alias("rule"),
-    ).drop("_rule")
+    ).drop("_rule", "_vetoed")
     # evidence is written out only for pairs someone will read (links, maybes, relations)
     shown = (pl.col("verdict") != "distinct") | pl.col("relation").is_not_null()
     told = out.filter(shown).with_columns(evidence_expr().alias("evidence"))
@@ -350,5 +451,8 @@ def evidence_expr() -> pl.Expr:
         agree("volume", "vol"),
         agree("issue", "iss"),
         agree("pages", "pages"),
+        num("abstract", "ab"),
+        pl.when(pl.col("doi_shared")).then(pl.lit("DOI shared by records with other titles")),
+        pl.when(pl.col("generic_a") | pl.col("generic_b")).then(pl.lit("generic title")),
     ]
     return pl.concat_list(parts).list.drop_nulls().list.join(" · ")

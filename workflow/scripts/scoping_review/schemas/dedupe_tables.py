@@ -104,6 +104,7 @@ RELATIONS = TableSchema(
     },
     required=("record_id_a", "record_id_b", "relation", "study_id_a", "study_id_b"),
     description="relation: erratum, retraction, expression_of_concern, preprint, "
-    "conference_abstract; record_id_a is the notice/preprint/abstract, record_id_b the record "
+    "conference_abstract, shared_doi (one DOI on records whose titles and authors differ); "
+    "record_id_a is the notice/preprint/abstract, record_id_b the record "
     "it relates to; the two are kept as separate studies",
 )

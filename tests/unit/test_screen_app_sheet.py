@@ -1,0 +1,102 @@
+"""The screening app's append-only sheet: latest line wins, undo clears, rows stay put."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scoping_review.app import queue, sheet
+
+
+def test_latest_line_wins_and_undo_clears(tmp_path: Path) -> None:
+    path = tmp_path / "title_abstract" / "AB.csv"
+    t = datetime(2025, 1, 1, tzinfo=UTC)
+    row = {"reviewer": "AB"}
+    sheet.append(path, {**row, "record_id": "db:1", "study": "S-1", "decision": "include"}, t)
+    sheet.append(path, {**row, "record_id": "db:2", "study": "S-2", "decision": "exclude",
+                        "reason": "x"}, t)  # fmt: skip
+    sheet.append(path, {**row, "record_id": "db:1", "study": "S-1", "decision": "exclude",
+                        "reason": "y"}, t)  # fmt: skip
+    sheet.append(path, {**row, "record_id": "db:2", "study": "S-2"}, t)  # undo
+    frame = sheet.read(path)
+    assert frame.height == 4
+    cur = sheet.current(frame)
+    assert cur.height == 4  # rows keep their place (errors name the row a person sees)
+    assert cur["record_id"].to_list() == [None, None, "db:1", None]
+    assert sheet.latest(frame) == {
+        "db:1": {
+            "record_id": "db:1",
+            "decision": "exclude",
+            "reason": "y",
+            "reviewer": "AB",
+            "date": "2025-01-01",
+            "note": None,
+            "study": "S-1",
+            "timestamp": "2025-01-01T00:00:00.000+00:00",
+        }
+    }
+    # after a merge the record belongs to another study: the decision follows it
+    assert set(sheet.by_study(frame, {"db:1": "S-0"})) == {"S-0"}
+    assert set(sheet.by_study(frame, {})) == {"S-1"}
+
+
+def test_formula_cells_are_neutralised_and_a_torn_last_line_is_cut(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    sheet.append(path, {"record_id": "a:1", "decision": "include", "note": "=HYPERLINK(1)"})
+    with open(path, "ab") as handle:
+        handle.write(b"S-2,incl")  # killed mid-write
+    assert sheet.repair(path) == len(b"S-2,incl")
+    frame = sheet.read(path)
+    assert frame.height == 1
+    assert frame["note"].to_list() == ["'=HYPERLINK(1)"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["S-1", "S-2", "S-3"]), st.sampled_from(["include", "exclude", ""])
+        ),
+        max_size=30,
+    )
+)
+def test_current_is_the_last_decision_per_study(lines: list[tuple[str, str]]) -> None:
+    frame = pl.DataFrame(
+        {"record_id": [s for s, _ in lines], "decision": [d or None for _, d in lines]},
+        schema={"record_id": pl.String, "decision": pl.String},
+    )
+    expected: dict[str, str] = {}
+    for s, d in lines:
+        if d:
+            expected[s] = d
+        else:
+            expected.pop(s, None)
+    got = sheet.current(frame).drop_nulls("record_id")
+    assert dict(zip(got["record_id"], got["decision"], strict=True)) == expected
+    assert sheet.current(frame).height == frame.height
+
+
+def test_highlight_and_conflicts() -> None:
+    assert queue.highlight("The Alliance and <b>alliance</b>", ["alliance"]) == [
+        ("The ", False),
+        ("Alliance", True),
+        (" and <b>", False),
+        ("alliance", True),
+        ("</b>", False),
+    ]
+    independent = pl.DataFrame(
+        {
+            "study_id": ["S-1", "S-1", "S-2", "S-2", "S-3"],
+            "reviewer": ["AB", "CD", "AB", "CD", "AB"],
+            "decision": ["include", "exclude", "include", "include", "exclude"],
+            "reason": [None, "x", None, None, "x"],
+        }
+    )
+    table = queue.conflicts(independent, consensus=[])
+    assert table.select("study_id", "decision_a", "decision_b").rows() == [
+        ("S-1", "include", "exclude")
+    ]
+    assert queue.conflicts(independent, consensus=["S-1"]).height == 0

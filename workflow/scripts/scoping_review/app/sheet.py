@@ -1,0 +1,200 @@
+"""The screening app's decision sheets: append-only CSV files the screen rule reads.
+
+Each reviewer screening a stage in the app has one sheet,
+``<screening.app_directory>/<stage>/<reviewer>.csv`` (``consensus.csv`` for the consensus
+view), with the usual sheet columns plus ``study`` and a ``timestamp``. A line names the
+study by its representative ``record_id`` (``study`` is for people): the screen rule resolves
+a record to the study it belongs to *now*, so a decision follows its study when a later
+dedupe decision merges two studies (and a merge of two differently decided studies is a
+contradiction the screen rule reports with both rows). Every decision is one appended line
+(written with one ``write`` and fsynced before the browser hears back); changing or undoing a
+decision appends another line for the same record, an undo one with an empty decision. The
+latest line for a record is the reviewer's decision: :func:`current` blanks the lines it
+supersedes, keeping every row where it is, so an error still names the row a person sees.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NamedTuple
+
+import polars as pl
+
+from ..spreadsheet import safe_text
+from ..worklists import file_stem
+
+COLUMNS = ("record_id", "decision", "reason", "reviewer", "date", "note", "study", "timestamp")
+KEY = ("record_id",)
+CONSENSUS_STEM = "consensus"
+_LOCK = threading.Lock()
+
+
+PAIR_COLUMNS = ("record_id_a", "record_id_b", "decision", "note", "reviewer", "timestamp")
+PAIR_KEY = ("record_id_a", "record_id_b")
+DEDUPE_FOLDER = "dedupe"
+
+
+def current(frame: pl.DataFrame, key: tuple[str, ...] = KEY) -> pl.DataFrame:
+    """``frame`` with every row blanked except the latest one per ``key`` (a record, or a
+    record pair in a dedupe sheet), and that one blanked too when it is an undo (no
+    decision); same height, same row order."""
+    if frame.height == 0 or not set(key) <= set(frame.columns):
+        return frame
+    ident = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
+    last = ident.is_last_distinct()
+    decided = pl.col("decision").fill_null("").str.strip_chars() != ""
+    keep = last & decided & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+    return frame.select(
+        pl.when(keep).then(pl.col(c)).otherwise(None).alias(c) for c in frame.columns
+    )
+
+
+Row = dict[str, str | None]
+
+
+def latest(frame: pl.DataFrame) -> dict[str, Row]:
+    """record_id -> its current row (decision, reason, note, study, timestamp); undone
+    records left out."""
+    cur = current(frame).filter(pl.col("record_id").is_not_null())
+    return {r["record_id"]: r for r in cur.iter_rows(named=True)}
+
+
+class Decision(NamedTuple):
+    """A study's current decision in a sheet (what the app shows and counts)."""
+
+    decision: str
+    reason: str | None
+    reviewer: str | None
+    record_id: str
+    timestamp: str
+
+
+StudyMap = Mapping[str, str] | pl.DataFrame
+
+
+def study_map(record_to_study: StudyMap) -> pl.DataFrame:
+    """record_id -> _study as a frame (build it once; a server joins it on every request)."""
+    if isinstance(record_to_study, pl.DataFrame):
+        return record_to_study
+    return pl.DataFrame(
+        {"record_id": list(record_to_study), "_study": list(record_to_study.values())},
+        schema={"record_id": pl.String, "_study": pl.String},
+    )
+
+
+def _mapped(frame: pl.DataFrame, record_to_study: StudyMap) -> pl.DataFrame:
+    cur = current(frame).filter(pl.col("record_id").is_not_null())
+    return cur.join(study_map(record_to_study), on="record_id", how="left").with_columns(
+        pl.coalesce("_study", "study").alias("_study")
+    )
+
+
+def by_study(frame: pl.DataFrame, record_to_study: StudyMap) -> dict[str, Decision]:
+    """study_id (as the review has it now) -> the latest current decision of its records
+    (a record no longer in the review keeps the study written beside it)."""
+    if frame.height == 0:
+        return {}
+    cur = (
+        _mapped(frame, record_to_study)
+        .filter(pl.col("_study").is_not_null())
+        .sort("timestamp", maintain_order=True)
+        .unique("_study", keep="last", maintain_order=True)
+    )
+    cols = ("_study", "decision", "reason", "reviewer", "record_id", "timestamp")
+    return {s: Decision(*rest) for s, *rest in zip(*(cur[c].to_list() for c in cols), strict=True)}
+
+
+def records_with_decisions(frame: pl.DataFrame, study: str, record_to_study: StudyMap) -> list[str]:
+    """Records whose current line decides ``study`` (more than one after a merge)."""
+    if frame.height == 0:
+        return []
+    return _mapped(frame, record_to_study).filter(pl.col("_study") == study)["record_id"].to_list()
+
+
+def path_for(directory: Path, stage: str, reviewer: str) -> Path:
+    """The sheet of ``reviewer`` at ``stage`` under the app directory."""
+    return directory / stage / f"{file_stem(reviewer)}.csv"
+
+
+def line(
+    row: Mapping[str, str | None],
+    when: datetime | None = None,
+    columns: tuple[str, ...] = COLUMNS,
+) -> str:
+    """One CSV line (cells safe against spreadsheet formulas), timestamped now (UTC)."""
+    stamp = (when or datetime.now(UTC)).isoformat(timespec="milliseconds")
+    values = {**{c: row.get(c) for c in columns}, "timestamp": stamp, "date": stamp[:10]}
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([safe_text(values[c]) or "" for c in columns])
+    return buffer.getvalue()
+
+
+def repair(path: Path) -> int:
+    """Cut a last line the process was killed in the middle of writing (it was never
+    acknowledged to the browser); returns the bytes removed."""
+    if not path.exists():
+        return 0
+    data = path.read_bytes()
+    if not data or data.endswith(b"\n"):
+        return 0
+    keep = data.rfind(b"\n") + 1
+    with open(path, "r+b") as handle:
+        handle.truncate(keep)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return len(data) - keep
+
+
+def append(
+    path: Path,
+    row: Mapping[str, str | None],
+    when: datetime | None = None,
+    columns: tuple[str, ...] = COLUMNS,
+) -> str:
+    """Append one decision line (the header first for a new sheet) and fsync it."""
+    text = line(row, when, columns)
+    with _LOCK:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new = not path.exists() or path.stat().st_size == 0
+        payload = (",".join(columns) + "\n" if new else "") + text
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, payload.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if new:  # the new directory entry is durable too
+            dir_fd = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    return text
+
+
+def read(path: Path, columns: tuple[str, ...] = COLUMNS) -> pl.DataFrame:
+    """A sheet as text columns (empty frame with the columns when it does not exist)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return pl.DataFrame(schema=dict.fromkeys(columns, pl.String()))
+    return pl.read_csv(path, infer_schema=False)
+
+
+def pair_decisions(frame: pl.DataFrame) -> dict[tuple[str, str], str]:
+    """(record_id_a, record_id_b) -> same/different, the latest line per pair."""
+    cur = current(frame, PAIR_KEY).drop_nulls(list(PAIR_KEY))
+    return {(r["record_id_a"], r["record_id_b"]): r["decision"] for r in cur.iter_rows(named=True)}
+
+
+def sheets(directory: Path, stages: tuple[str, ...]) -> list[tuple[str, Path, bool]]:
+    """(stage, path, is_consensus) for every app sheet under ``directory``, sorted."""
+    out = []
+    for stage in stages:
+        for path in sorted((directory / stage).glob("*.csv")):
+            out.append((stage, path, path.stem == CONSENSUS_STEM))
+    return out
