@@ -1,6 +1,10 @@
 # Helpers only: lookups into the validated config. No rules here.
 from pathlib import Path
 
+from scoping_review.connectors import rounds as api_rounds
+
+# API searches (`api:` in config) become one search per fetched round (connectors/rounds.py)
+config["searches"] = api_rounds.effective_searches(config, Path("."))
 SEARCHES = {s["id"]: s for s in config["searches"]}
 REPO_DIR = Path(workflow.basedir)
 STAGE_PARTS = [
@@ -16,6 +20,12 @@ STAGE_PARTS = [
 
 def search_files(wildcards):
     return SEARCHES[wildcards.search]["files"]
+
+
+def search_manifest(wildcards):
+    """An API search round's manifest (the import reconciles with it); [] for exports."""
+    manifest = SEARCHES[wildcards.search].get("api_manifest")
+    return [manifest] if manifest else []
 
 
 def app_sheets():

@@ -1,6 +1,7 @@
 rule import_search:
     input:
-        search_files,
+        files=search_files,
+        manifest=search_manifest,
     output:
         records="results/01_import/by_search/{search}/records.parquet",
         rejects="results/01_import/by_search/{search}/rejects.parquet",

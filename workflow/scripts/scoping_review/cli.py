@@ -2,6 +2,7 @@
 
 scoping-review run [--directory DIR] [--cores N] [-- extra snakemake args]
 scoping-review update [--directory DIR] [--cores N | --profile P] [-- extra snakemake args]
+scoping-review search [--directory DIR] [--search ID]
 scoping-review import FILE [--format F] [--encoding E] [--out records.parquet] [--rejects r.parquet]
 scoping-review dedupe INPUT --out clusters.csv [--decisions SHEET ...] [--review-queue FILE]
 scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet] [--ids]
@@ -103,7 +104,30 @@ def _update(args: argparse.Namespace) -> int:
         profile=args.profile,
         extra=extra[1:] if extra[:1] == ["--"] else extra,
         freeze_version=not args.no_freeze,
+        search=not args.no_search,
     )
+
+
+def _search(args: argparse.Namespace) -> int:
+    from .connectors import fetch
+
+    workdir = Path(args.directory).resolve()
+    try:
+        config = storage.read_yaml(workdir / "config" / "config.yaml")
+    except storage.InputFileError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:  # the update's lock: never two fetches of one round at a time
+        with update.update_lock(workdir / "results"):
+            outcomes = fetch.run_searches(workdir, config, only=args.search)
+    except update.LockBusy as err:
+        print(f"search: {err}", file=sys.stderr)
+        return versions.EXIT_LOCKED
+    if not outcomes:
+        print("no API searches in the config (a search with `api:` and `query:`)")
+    for outcome in outcomes:
+        print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
+    return 0 if all(o.ok for o in outcomes) else 1
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -341,8 +365,21 @@ def build_parser() -> argparse.ArgumentParser:
     upd.add_argument("--cores", default="2")
     upd.add_argument("--profile", default=None, help="Snakemake profile, e.g. profiles/slurm")
     upd.add_argument("--no-freeze", action="store_true", help="never freeze a version")
+    upd.add_argument("--no-search", action="store_true", help="do not fetch API searches first")
     upd.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="passed on to snakemake")
     upd.set_defaults(func=_update)
+
+    sea = sub.add_parser(
+        "search",
+        help="fetch this round of the config's API searches (PubMed, OpenAlex, Europe PMC, "
+        "Crossref) into the review folder",
+        description="Exit status: 0 every search fetched (or already fetched this round), "
+        "1 a search failed (one line each, naming it), 2 bad command line or config, "
+        f"{versions.EXIT_LOCKED} an update or another search of the review is running.",
+    )
+    sea.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
+    sea.add_argument("--search", default=None, help="only this API search (its id)")
+    sea.set_defaults(func=_search)
 
     imp = sub.add_parser("import", help="parse one export file and account for every record")
     imp.add_argument("file")

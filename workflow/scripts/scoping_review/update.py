@@ -1,6 +1,8 @@
 """``scoping-review update``: one unattended living-review update (an adapter, like the CLI).
 
 1. take the review's update lock (``results/.update.lock``; a second update exits 4 at once);
+   with API searches in the config, fetch their round first (``scoping-review search``,
+   :mod:`.connectors.fetch`); a search that fails stops the update (exit 1) before the workflow;
 2. run the workflow (Snakemake re-runs only what new exports or sheets affect);
 3. if studies await human screening, stop cleanly: the report with its worklists is written,
    no version is frozen, exit 3;
@@ -29,6 +31,8 @@ from pathlib import Path
 import polars as pl
 
 from . import __version__, schemas, storage, versions
+from .connectors import fetch as api_fetch
+from .connectors import rounds as api_rounds
 
 LOCK_NAME = ".update.lock"
 PACKAGES = (
@@ -114,7 +118,7 @@ def freeze(
     """Copy this run's results into ``results/versions/vNNN`` and write its manifest."""
     results = workdir / "results"
     config = storage.read_yaml(config_path)
-    searches = config.get("searches") or []
+    searches = api_rounds.effective_searches(config, workdir)
     round_ = versions.current_round(searches)
     prev = versions.previous_version(read_versions(results), round_)
     final = results / "versions" / versions.version_dirname(number)
@@ -189,6 +193,7 @@ def run_update(
     profile: str | None = None,
     extra: Sequence[str] = (),
     freeze_version: bool = True,
+    search: bool = True,
 ) -> int:
     """The whole update; returns one of the ``versions.EXIT_*`` statuses."""
     results = workdir / "results"
@@ -196,6 +201,15 @@ def run_update(
     try:
         with update_lock(results):
             start_time = _now()
+            config = storage.read_yaml(config_path)
+            if search and api_rounds.api_searches(config):
+                outcomes = api_fetch.run_searches(workdir, config)
+                for outcome in outcomes:
+                    stream = sys.stdout if outcome.ok else sys.stderr
+                    print(f"update: {outcome.message}", file=stream)
+                if not all(o.ok for o in outcomes):
+                    print("update: an API search failed; the workflow was not run", file=sys.stderr)
+                    return versions.EXIT_ERROR
             cmd = snakemake_command(snakefile, workdir, cores, profile, extra)
             t0 = time.monotonic()
             rc = subprocess.call(cmd)
@@ -206,7 +220,9 @@ def run_update(
             status = storage.read_table(results / "03_screen/status.parquet", schemas.STATUS)
             pending = int(status["pending"].sum())
             ledger_sha = storage.sha256_file(results / "ledger/counts.parquet")
-            round_ = versions.current_round(storage.read_yaml(config_path)["searches"])
+            round_ = versions.current_round(
+                api_rounds.effective_searches(storage.read_yaml(config_path), workdir)
+            )
             decision = versions.decide_freeze(read_versions(results), ledger_sha, pending, round_)
             if decision.action == "pending":
                 print(

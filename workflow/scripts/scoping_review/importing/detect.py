@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from ..connectors import formats as api_formats
 from ..io import bibtex, proquest, tables, tagged
 from ..io import decode as decode_mod
 from .fieldmaps import GENERIC_ALIASES
@@ -64,7 +65,7 @@ def detect_format(data: bytes, text: str) -> str | None:
         return "xlsx"
     if proquest.detect(text):
         return "proquest"
-    found = tagged.detect(text)
+    found = tagged.detect(text) or api_formats.detect(text)
     if found is not None:
         return found
     if bibtex.starts_like_bibtex(text):  # an entry whose first line is longer than the sample

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ..connectors import formats as api_formats
+
 TAGGED = ("ris", "medline", "wos", "endnote")
 TABLE_PRESETS = ("scopus_csv", "pubmed_csv", "wos_tab", "colrev_csv")
 FORMATS = (
@@ -19,6 +21,7 @@ FORMATS = (
     "csv",
     "xlsx",
     *TABLE_PRESETS,
+    *api_formats.FORMATS,  # API result pages (connectors/formats.py)
 )
 
 LIST_FIELDS = ("authors", "keywords", "issn", "isbn")

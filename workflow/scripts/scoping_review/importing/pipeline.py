@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import polars as pl
 
 from .. import schemas
+from ..connectors import formats as api_formats
 from ..io import bibtex, proquest, tables, tagged, xmlrefs
 from ..io import decode as decode_mod
 from ..io.decode import Decoded, decode
@@ -42,6 +43,11 @@ def parse_text(
         try:
             return xmlrefs.parse(text, fmt), fmt, None
         except xmlrefs.XMLExportError as err:
+            raise ImportError_(str(err)) from err
+    if fmt in api_formats.FORMATS:
+        try:
+            return api_formats.parse(text, fmt), fmt, api_formats.FIELD_MAP
+        except api_formats.PageError as err:
             raise ImportError_(str(err)) from err
     if fmt in ("csv", "xlsx", *TABLE_PRESETS):
         try:

@@ -12,7 +12,7 @@ import polars as pl
 import yaml
 from markupsafe import Markup
 
-from . import changes, checklist, figures, flow, guard, render
+from . import changes, checklist, figures, flow, guard, prisma_s, render
 from .counts import Ledger
 from .figures import FigureExport
 
@@ -264,6 +264,7 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "ledger_json": render.ledger_json(ledger, inputs.lookup, embed_max),
         "changes": changes.changes_view(ledger, inputs.lookup),
         "search_rounds": changes.rounds_view(config),
+        "search_appendix": prisma_s.appendix_view(config, ledger),
     }
     env = render.make_environment(inputs.templates_dir)
     html = render.render_html(env, context, ledger)
