@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: run test check format lint dry-run system-deps clean venv config-docs slurm-up slurm-down bench bench-import bench-dedupe bench-workflow
+.PHONY: run test check format lint dry-run system-deps clean venv config-docs slurm-up slurm-down bench bench-import bench-dedupe bench-workflow bench-screening
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -95,6 +95,14 @@ bench-dedupe: $(STAMP)
 BENCH_SCALES ?= 10000 100000
 bench-workflow: $(STAMP)
 	$(BIN)/python benchmarks/bench_workflow.py --scales $(BENCH_SCALES)
+
+# Prioritised screening on every labelled set in ../shared/fixtures/screening/labelled/, ours
+# against ASReview LAB's default simulation (installed from the bench-screening extra into its own
+# venv under benchmarks/work/), same seeds; writes benchmarks/screening.md and screening.json.
+# Quicker: make bench-screening SCREENING_ARGS="--seeds 3 --peer-seeds 2"
+SCREENING_ARGS ?=
+bench-screening: $(STAMP)
+	$(BIN)/python benchmarks/bench_screening.py $(SCREENING_ARGS)
 
 clean:
 	rm -rf results .snakemake

@@ -18,6 +18,7 @@ rule report:
         studies="results/02_dedupe/studies.parquet",
         screening_status="results/03_screen/status.parquet",
         carryover="results/03_screen/carryover.parquet",
+        ranking="results/03_screen/ranking.parquet",
         config_file=workflow.configfiles,
     output:
         html=report(

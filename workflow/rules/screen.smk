@@ -12,6 +12,9 @@ rule screen:
         conflicts="results/03_screen/conflicts.parquet",
         conflicts_xlsx="results/03_screen/conflicts.xlsx",
         carryover="results/03_screen/carryover.parquet",
+        ranking="results/03_screen/ranking.parquet",
+        rounds="results/03_screen/rounds.parquet",
+        stopping="results/03_screen/stopping.parquet",
         worklists=directory("results/03_screen/worklists"),
         ledger=ledger_part("03_screen"),
     log:

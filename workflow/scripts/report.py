@@ -82,6 +82,7 @@ def main(smk: job.Job) -> None:
             prisma_dir=smk.params.prisma,
             screening_status=storage.read_table(smk.input.screening_status, schemas.STATUS),
             carryover=storage.read_table(smk.input.carryover, schemas.CARRYOVER),
+            ranking=storage.read_table(smk.input.ranking, schemas.RANKING),
         )
     )
     storage.write_text(out.html, smk.output.html)

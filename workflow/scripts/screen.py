@@ -4,7 +4,16 @@ from pathlib import Path
 
 import polars as pl
 
-from scoping_review import job, ledger, schemas, screen, spreadsheet, storage, worklists
+from scoping_review import (
+    job,
+    ledger,
+    prioritisation,
+    schemas,
+    screen,
+    spreadsheet,
+    storage,
+    worklists,
+)
 from scoping_review.app import sheet as app_sheet
 
 
@@ -16,7 +25,9 @@ def main(smk: job.Job) -> None:
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
     # carry-over needs only when each record was searched and whether it has an abstract
-    records = pl.read_parquet(smk.input.records, columns=["record_id", "search_date", "abstract"])
+    records = pl.read_parquet(
+        smk.input.records, columns=["record_id", "search_date", "abstract", "keywords"]
+    )
     sheets = [
         screen.Sheet(
             name=s["path"],
@@ -41,7 +52,32 @@ def main(smk: job.Job) -> None:
     decisions = screen.read_decisions(sheets, clusters, criteria)
     automatic = screen.automatic_exclusions(studies, settings.rules)
     status = screen.screening_status(studies, decisions, automatic, settings.needed(), criteria)
+    # prioritised screening: the stopping rule (opt-in) may set the never-screened remainder
+    # aside as an automation exclusion; then the statuses are recomputed with it
+    prio = prioritisation.Settings.from_config(cfg.get("prioritisation"))
+    outcome = None
+    if prio.enabled and prio.stopping is not None:
+        sheet_order = [s.name for s in sheets]  # config sheets, then the app's
+        outcome = prioritisation.stopping_test(status, decisions, sheet_order, prio.stopping)
+        if outcome.set_aside:
+            automatic = prioritisation.with_stopping(automatic, outcome)
+            status = screen.screening_status(
+                studies, decisions, automatic, settings.needed(), criteria
+            )
     screen.check_full_text_scope(decisions, status)
+    texts = prioritisation.study_texts(studies, records)
+    ranked = (
+        prioritisation.rank_pending(texts, status, prio.ranking)
+        if prio.enabled
+        else schemas.RANKING.empty()
+    )
+    rounds = (
+        prioritisation.rounds(
+            texts, status, prioritisation.study_rounds(clusters, records), prio.ranking
+        )
+        if prio.enabled
+        else []
+    )
     # living update: studies included in the previous frozen version (PRISMA previous_studies)
     previous_ids = [
         i for p in smk.input.previous_included for i in pl.read_parquet(p)["study_id"].to_list()
@@ -49,7 +85,9 @@ def main(smk: job.Job) -> None:
     agreement = screen.agreement_table(decisions, settings)
     conflicts = screen.conflicts_table(decisions)
     carried = screen.carry_over(clusters, records, decisions)
-    lists = worklists.worklists(studies, status, decisions, settings)
+    lists = worklists.worklists(
+        studies, status, decisions, settings, ranked if prio.enabled else None
+    )
     counts = [
         *screen.screen_counts(
             status, studies, automatic, criteria, previous_study_ids=previous_ids
@@ -58,12 +96,22 @@ def main(smk: job.Job) -> None:
         *screen.carry_over_counts(carried),
         *screen.automation_counts(automatic, studies),
         *worklists.worklist_counts(lists),
+        *(prioritisation.ranking_counts(ranked, status) if prio.enabled else []),
+        *prioritisation.round_counts(rounds),
+        *([] if outcome is None else prioritisation.stopping_counts(outcome, studies)),
     ]
     storage.write_table(decisions, smk.output.decisions, schemas.DECISIONS)
     storage.write_table(status, smk.output.status, schemas.STATUS)
     storage.write_table(agreement, smk.output.agreement, schemas.AGREEMENT)
     storage.write_table(conflicts, smk.output.conflicts, schemas.CONFLICTS)
     storage.write_table(carried, smk.output.carryover, schemas.CARRYOVER)
+    storage.write_table(ranked, smk.output.ranking, schemas.RANKING)
+    storage.write_table(prioritisation.rounds_table(rounds), smk.output.rounds, schemas.ROUNDS)
+    storage.write_table(
+        schemas.STOPPING.empty() if outcome is None else prioritisation.stopping_table(outcome),
+        smk.output.stopping,
+        schemas.STOPPING,
+    )
     storage.write_xlsx(
         worklists.conflict_sheets(conflicts, studies, criteria), smk.output.conflicts_xlsx
     )
@@ -87,6 +135,12 @@ def main(smk: job.Job) -> None:
     storage.write_table(ledger.to_frame(counts, inputs), smk.output.ledger, schemas.LEDGER)
     summary = status.group_by("final").len().sort("final").rows()
     log.info(f"{decisions.height} decisions; final status: {summary}")
+    if outcome is not None:
+        r = outcome.result
+        log.info(
+            f"stopping rule: {r.n_screened} of {r.n_total} screened, p = {r.p_value:.4g}, "
+            f"stop = {r.stop}, set aside = {len(outcome.set_aside)}"
+        )
     pending = {k: v.height for k, v in sorted(lists.items())}
     log.info(f"worklists (stage, reviewer) -> pending studies: {pending}")
 

@@ -8,6 +8,7 @@ scoping-review dedupe INPUT --out clusters.csv [--decisions SHEET ...] [--review
 scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet] [--ids]
 scoping-review counts [--ledger results/ledger/counts.parquet] [--prefix PREFIX]
 scoping-review check-config [config/config.yaml]
+scoping-review simulate LABELLED.csv [--seed N] [--out metrics.json]
 scoping-review screen --reviewer NAME [--directory DIR] [--stage S] [--port P] [--host H --token T]
 scoping-review export-pending --tool asreview|rayyan --out FILE [--directory DIR] [--stage S]
 scoping-review import-decisions FILE --tool asreview|rayyan --out SHEET [--stage S] [--reviewer N]
@@ -255,6 +256,35 @@ def _check_config(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    import json
+
+    from . import simulate, stopping
+
+    try:
+        frame = storage.read_sheet(args.labelled)
+        rule = stopping.StoppingSettings(
+            recall_target=args.recall_target, confidence=args.confidence
+        )
+        result = simulate.simulate(
+            simulate.read_labelled(frame, args.labelled), seed=args.seed, rule=rule
+        )
+    except (ValueError, OSError, pl.exceptions.PolarsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    text = json.dumps(result, indent=2, sort_keys=True)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(
+            f"{args.labelled}: {result['records']} records, {result['includes']} includes; "
+            f"WSS@95 {result['wss_95']:.3f}, recall@10% {result['recall_at_10pct']:.3f}, "
+            f"recall@25% {result['recall_at_25pct']:.3f}; written {args.out}"
+        )
+    else:
+        print(text)
+    return 0
+
+
 def _screen(args: argparse.Namespace) -> int:
     from .app import server
 
@@ -413,6 +443,17 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check-config", help="validate a review config against its schema")
     chk.add_argument("config", nargs="?", default="config/config.yaml")
     chk.set_defaults(func=_check_config)
+
+    sim = sub.add_parser(
+        "simulate",
+        help="replay prioritised screening on a labelled CSV (title, abstract, label_included)",
+    )
+    sim.add_argument("labelled", help="CSV with title, abstract and label_included (0/1)")
+    sim.add_argument("--seed", type=int, default=0, help="picks the starting include/exclude")
+    sim.add_argument("--out", default=None, help="write the metrics JSON here (default: stdout)")
+    sim.add_argument("--recall-target", type=float, default=0.95, help="stopping rule target")
+    sim.add_argument("--confidence", type=float, default=0.95, help="stopping rule confidence")
+    sim.set_defaults(func=_simulate)
 
     scr = sub.add_parser("screen", help="screen in the browser (a local web app)")
     scr.add_argument("--directory", default=".", help="review directory holding config/config.yaml")

@@ -20,6 +20,7 @@ from .spreadsheet import Worksheet
 
 INFO_COLUMNS = ("study_id", "title", "authors", "year", "journal", "doi_link", "abstract")
 FILL_COLUMNS = ("reviewer", "decision", "reason", "note", "date")
+PRIORITY_COLUMNS = ("priority", "score", "top_terms")  # with a ranking (prioritisation.py)
 WIDTHS = {
     "study_id": 16,
     "title": 50,
@@ -33,6 +34,9 @@ WIDTHS = {
     "reason": 24,
     "note": 30,
     "date": 12,
+    "priority": 8,
+    "score": 8,
+    "top_terms": 40,
 }
 
 
@@ -77,12 +81,17 @@ def worklists(
     status: pl.DataFrame,
     decisions: pl.DataFrame,
     settings: Settings,
+    ranking: pl.DataFrame | None = None,
 ) -> dict[tuple[str, str], pl.DataFrame]:
     """(stage, reviewer) → studies still waiting for that reviewer's decision at that stage.
 
     A study waits for a reviewer when it has reached the stage, is undecided there, the
     reviewer has not decided it, and it has fewer independent decisions than the stage needs
     (a conflict goes to the consensus sheet, not to a third reviewer).
+
+    With a ``ranking`` (study_id, rank, score, top_terms; see ``prioritisation``) the
+    title/abstract worklists are in rank order (screen first what is most likely an include)
+    and carry ``priority`` (the rank), ``score`` and ``top_terms`` after the fill-in columns.
     """
     info = study_info(studies)
     out: dict[tuple[str, str], pl.DataFrame] = {}
@@ -108,8 +117,27 @@ def worklists(
                     *(pl.lit(None, dtype=pl.String).alias(c) for c in FILL_COLUMNS[1:]),
                 )
             )
-            out[(stage, reviewer)] = rows.select(*INFO_COLUMNS, *FILL_COLUMNS)
+            rows = rows.select(*INFO_COLUMNS, *FILL_COLUMNS)
+            if ranking is not None and stage == "title_abstract":
+                rows = _prioritised(rows, ranking)
+            out[(stage, reviewer)] = rows
     return out
+
+
+def _prioritised(rows: pl.DataFrame, ranking: pl.DataFrame) -> pl.DataFrame:
+    """Rows in rank order (unranked last, by study_id) with the ranking's columns."""
+    ranked = ranking.select(
+        "study_id",
+        pl.col("rank").alias("priority"),
+        pl.col("score").round(4).cast(pl.String).alias("score"),
+        pl.col("top_terms").list.join("; ").alias("top_terms"),
+    )
+    return (
+        rows.join(ranked, on="study_id", how="left")
+        .sort(["priority", "study_id"], nulls_last=True)
+        .with_columns(pl.col("priority").cast(pl.String))
+        .select(*INFO_COLUMNS, *FILL_COLUMNS, *PRIORITY_COLUMNS)
+    )
 
 
 def worklist_sheet(

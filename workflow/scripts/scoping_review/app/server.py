@@ -89,7 +89,8 @@ class Review:
         )
         scores: dict[str, float] = {}
         if (directory / RANKING).exists():
-            ranking = pl.read_parquet(directory / RANKING)
+            # scores are null while the decisions hold no include or no exclude (no model yet)
+            ranking = pl.read_parquet(directory / RANKING).drop_nulls("score")
             scores = dict(zip(ranking["study_id"], ranking["score"].cast(pl.Float64), strict=True))
         queue_path = res / "02_dedupe/review_queue.parquet"
         pairs = (

@@ -33,6 +33,7 @@ class ReportInputs:
     prisma_dir: str
     screening_status: pl.DataFrame | None = None  # 03_screen/status.parquet
     carryover: pl.DataFrame | None = None  # 03_screen/carryover.parquet
+    ranking: pl.DataFrame | None = None  # 03_screen/ranking.parquet
     # synthesis tables of 04_extract / 06_themes (optional: sections are left out without them)
     characteristics: pl.DataFrame | None = None
     overarching: pl.DataFrame | None = None
@@ -237,7 +238,12 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "criteria": render.criteria_view(config),
         "screening": checklist.screening_text(config),
         "screening_results": render.screening_view(
-            config, ledger, inputs.screening_status, inputs.carryover, inputs.lookup
+            config,
+            ledger,
+            inputs.screening_status,
+            inputs.carryover,
+            inputs.lookup,
+            inputs.ranking,
         ),
         "flow": flow.flow_view(diagram),
         "flow_svg": Markup(figures.inline_svg(exports.raw_svg, "flow", titles["flow"])),

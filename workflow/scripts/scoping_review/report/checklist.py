@@ -170,9 +170,50 @@ def _item8(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]])
     return Markup("Full strategies as run:{}").format(Markup("").join(parts))
 
 
+def prioritisation_text(ledger: Ledger) -> Markup:
+    """Prioritised screening and the stopping rule, in words with ledger numbers ("" when the
+    review does not rank)."""
+    if not ledger.has("ranking.trained_on"):
+        return Markup("")
+    out = Markup(
+        "Title/abstract screening was prioritised: a text model (TF-IDF of title, abstract and "
+        "keywords with a class-balanced linear classifier) trained on the {} title/abstract "
+        "decisions so far ranks the {} studies awaiting screening, re-trained on every run."
+    ).format(ledger.n("ranking.trained_on"), ledger.n("ranking.ranked"))
+    if ledger.has("stopping.recall_target"):
+        rule = literal("hypergeometric stopping rule (Callaghan & Müller-Hansen 2020)", "rule")
+        stop = ledger.value("stopping.stop") == 1
+        out += Markup(
+            " The {} tests the hypothesis that recall is below the target of {} (confidence {}): "
+            "p = {}, so it {}."
+        ).format(
+            rule,
+            ledger.n("stopping.recall_target"),
+            ledger.n("stopping.confidence"),
+            ledger.n("stopping.p_value"),
+            "does not yet allow stopping"
+            if not stop
+            else "has nothing left to set aside: every study has been screened"
+            if ledger.value("ranking.ranked") == 0
+            else "says the unscreened remainder may be set aside",
+        )
+        if ledger.positive("stopping.set_aside"):
+            out += Markup(
+                " The team applied it: {} records not screened were marked as ineligible by "
+                "this automation tool (estimated recall at least {} at confidence {})."
+            ).format(
+                ledger.n("stopping.set_aside"),
+                ledger.n("stopping.recall_target"),
+                ledger.n("stopping.confidence"),
+            )
+        else:
+            out += Markup(" No record was excluded by the model.")
+    return out
+
+
 def _item9(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
-    return Markup("{} Decisions and reasons are read from the screening workbooks.").format(
-        screening_text(config)
+    return Markup("{} Decisions and reasons are read from the screening workbooks. {}").format(
+        screening_text(config), prioritisation_text(ledger)
     )
 
 

@@ -10,6 +10,7 @@ from .base import Bool, InputHash, Int, SchemaError, Str, StrList, TableSchema, 
 from .dedupe_tables import CLUSTERS, RELATIONS, REVIEW_QUEUE, STUDIES
 from .import_tables import FILES, RECORDS, REJECTS
 from .ledger_tables import LEDGER, QUALITY
+from .prioritisation_tables import RANKING, ROUNDS, STOPPING
 from .registry import ALL
 from .screen_tables import AGREEMENT, CARRYOVER, CONFLICTS, DECISIONS, STATUS
 from .synthesis_tables import (
@@ -43,12 +44,15 @@ __all__ = [
     "OVERARCHING",
     "PREVALENCE",
     "QUALITY",
+    "RANKING",
     "RECORDS",
     "REJECTS",
     "RELATIONS",
     "REVIEW_QUEUE",
+    "ROUNDS",
     "SEGMENTS",
     "STATUS",
+    "STOPPING",
     "STUDIES",
     "THEMES",
     "VERSION_INCLUDED",

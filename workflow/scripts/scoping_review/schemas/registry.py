@@ -6,6 +6,7 @@ from .base import TableSchema
 from .dedupe_tables import CLUSTERS, RELATIONS, REVIEW_QUEUE, STUDIES
 from .import_tables import FILES, RECORDS, REJECTS
 from .ledger_tables import LEDGER, QUALITY
+from .prioritisation_tables import RANKING, ROUNDS, STOPPING
 from .screen_tables import AGREEMENT, CARRYOVER, CONFLICTS, DECISIONS, STATUS
 from .synthesis_tables import (
     CHARACTERISTICS,
@@ -46,4 +47,4 @@ ALL: tuple[TableSchema, ...] = (
     RELATIONS,
 )
 
-ALL = (*ALL, CHANGES, VERSION_INCLUDED)
+ALL = (*ALL, CHANGES, VERSION_INCLUDED, RANKING, ROUNDS, STOPPING)

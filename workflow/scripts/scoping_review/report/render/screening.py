@@ -4,13 +4,25 @@ counts from the ledger.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import polars as pl
 
-from ..checklist import stage_name, text
+from ..checklist import prioritisation_text, stage_name, text
 from ..counts import Ledger
 from .sections import _str
+
+
+def _round_name(label: str, rnd: str) -> str:
+    """``round 2 (2024-10-02)`` out of a ``ranking.round.<n>.studies`` label."""
+    found = re.search(r"round \S+ \([^)]*\)", label)
+    return found.group(0).capitalize() if found else f"Round {rnd}"
+
+
+def _round_key(count_id: str) -> tuple[int, str]:
+    part = count_id.split(".")[2]
+    return (int(part) if part.isdigit() else 0, count_id)
 
 
 def screening_view(
@@ -19,6 +31,7 @@ def screening_view(
     status: pl.DataFrame | None = None,
     carryover: pl.DataFrame | None = None,
     lookup: pl.DataFrame | None = None,
+    ranking: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Screening results: per-stage counts, reasons, automation rules, agreement, worklists,
     pending studies and inherited decisions to look at again. Numbers are count ids only; a
@@ -106,7 +119,22 @@ def screening_view(
             titles[str(r["id"])] = _str(r.get("title"))
     pending = []
     if status is not None and "pending_reason" in status.columns:
-        for r in status.filter(pl.col("pending")).sort("study_id").iter_rows(named=True):
+        waiting = status.filter(pl.col("pending"))
+        terms: dict[str, str] = {}
+        if ranking is not None and ranking.height:
+            # prioritised: title/abstract studies in rank order first, then the rest by id
+            waiting = (
+                waiting.join(ranking.select("study_id", "rank"), on="study_id", how="left")
+                .sort(["rank", "study_id"], nulls_last=True)
+                .drop("rank")
+            )
+            terms = {
+                str(s): ", ".join(t or [])
+                for s, t in ranking.select("study_id", "top_terms").rows()
+            }
+        else:
+            waiting = waiting.sort("study_id")
+        for r in waiting.iter_rows(named=True):
             stage = "full_text" if r.get("title_abstract") == "include" else "title_abstract"
             pending.append(
                 {
@@ -114,8 +142,24 @@ def screening_view(
                     "title": _str(titles.get(str(r["study_id"]))),
                     "stage": stage_name(stage),
                     "why": _str(r.get("pending_reason")),
+                    "terms": terms.get(str(r["study_id"]), ""),
                 }
             )
+    rounds = []
+    for cid_ in sorted(ledger.with_prefix("ranking.round."), key=_round_key):
+        parts = cid_.split(".")
+        if parts[3] != "studies":
+            continue
+        rnd = parts[2]
+        rounds.append(
+            {
+                "round": rnd,
+                "label": _round_name(ledger.row(cid_).label, rnd),
+                "studies_id": cid_,
+                "includes_id": cid(f"ranking.round.{rnd}.includes"),
+                "found": [cid(f"ranking.round.{rnd}.found_{p}pct") for p in (10, 25, 50)],
+            }
+        )
     recheck = []
     if carryover is not None and carryover.height:
         for r in carryover.filter(pl.col("adds_abstract")).iter_rows(named=True):
@@ -139,4 +183,7 @@ def screening_view(
         "recheck": recheck,
         "carried_id": cid("screen.carried_over"),
         "recheck_id": cid("screen.recheck_abstract"),
+        "prioritised": ledger.has("ranking.trained_on"),
+        "prioritisation_text": prioritisation_text(ledger),
+        "rounds": rounds,
     }

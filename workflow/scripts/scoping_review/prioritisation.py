@@ -1,0 +1,367 @@
+"""Prioritised screening inside the workflow: rank what awaits screening, living rounds, and
+the opt-in stopping rule.
+
+- :func:`rank_pending` trains the ranking model (:mod:`.ranking`) on every title/abstract
+  outcome so far (include 1, exclude 0) and ranks the studies awaiting title/abstract screening.
+- :func:`rounds_table`: a study's round is the earliest search date of its records. For every
+  round after the first, the model of the earlier rounds' decisions ranks the round's decided
+  studies, and the includes found in the first 10 %, 25 % and 50 % of that list are counted.
+- :func:`stopping_test` applies the hypergeometric rule (:mod:`.stopping`) to the title/abstract
+  outcomes in the order they were decided (decision ``date``, then sheet order, then row); with
+  ``apply`` on and the rule saying stop, :func:`stopping_exclusions` sets the never-screened
+  remainder aside as an automation exclusion (rule ``stopping_rule``). Nothing is excluded
+  without the switch, and studies a reviewer has seen (maybe, conflict, awaiting a second
+  reviewer) are never set aside.
+
+Pure functions: frames in, frames and ledger counts out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from . import ranking, schemas, stopping
+from .ledger import Count, Emitter
+
+STOPPING_RULE_ID = "stopping_rule"
+FRACTIONS = ((10, 0.10), (25, 0.25), (50, 0.50))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Config ``screening.prioritisation``."""
+
+    enabled: bool = True
+    ranking: ranking.RankingSettings = field(default_factory=ranking.RankingSettings)
+    stopping: stopping.StoppingSettings | None = None  # None: the rule is not computed
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any] | None) -> Settings:
+        cfg = cfg or {}
+        rule = cfg.get("stopping")
+        return cls(
+            enabled=bool(cfg.get("enabled", True)),
+            ranking=ranking.RankingSettings.from_config(cfg),
+            stopping=None
+            if not rule or not rule.get("enabled", True)
+            else stopping.StoppingSettings.from_config(rule),
+        )
+
+
+def ta_labels(status: pl.DataFrame) -> pl.DataFrame:
+    """study_id, label: every study with a title/abstract outcome (include 1, exclude 0)."""
+    return status.filter(pl.col("title_abstract").is_in(["include", "exclude"])).select(
+        "study_id", (pl.col("title_abstract") == "include").cast(pl.Int64).alias("label")
+    )
+
+
+def study_texts(studies: pl.DataFrame, records: pl.DataFrame | None = None) -> pl.DataFrame:
+    """study_id, title, abstract and keywords (of the representative record, when given)."""
+    out = studies.select("study_id", "title", "abstract", "representative_record_id")
+    if records is not None and "keywords" in records.columns:
+        kw = records.select(pl.col("record_id").alias("representative_record_id"), "keywords")
+        out = out.join(kw, on="representative_record_id", how="left")
+    return out.drop("representative_record_id")
+
+
+def rank_pending(
+    texts: pl.DataFrame, status: pl.DataFrame, settings: ranking.RankingSettings
+) -> pl.DataFrame:
+    """The ranking of every study awaiting title/abstract screening (schema RANKING)."""
+    pending = status.filter(pl.col("title_abstract") == "pending")["study_id"].to_list()
+    ranked = ranking.rank_studies(texts, ta_labels(status), pending, settings)
+    return schemas.validate(ranked, schemas.RANKING)
+
+
+def study_rounds(clusters: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+    """study_id, search_date (earliest of its records), round (1 = earliest search date)."""
+    first = (
+        clusters.select("record_id", "study_id")
+        .join(records.select("record_id", "search_date"), on="record_id", how="left")
+        .group_by("study_id")
+        .agg(pl.col("search_date").min())
+    )
+    dates = sorted(d for d in first["search_date"].unique().to_list() if d is not None)
+    index = {d: i + 1 for i, d in enumerate(dates)}
+    return first.with_columns(
+        pl.col("search_date")
+        .replace_strict(index, default=None, return_dtype=pl.Int64)
+        .alias("round")
+    ).sort("study_id")
+
+
+def _found(ranked_ids: Sequence[str], includes: set[str], share: float) -> list[str]:
+    cut = math.ceil(share * len(ranked_ids))
+    return [s for s in ranked_ids[:cut] if s in includes]
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    round: int
+    search_date: str
+    studies: list[str]
+    includes: list[str]
+    trained_on: int
+    found: dict[int, list[str]] | None  # percent -> includes found in that share; None: no model
+
+
+def rounds(
+    texts: pl.DataFrame,
+    status: pl.DataFrame,
+    rounds_of: pl.DataFrame,
+    settings: ranking.RankingSettings,
+) -> list[RoundResult]:
+    """Per round after the first: its decided studies ranked by the model of earlier rounds."""
+    labels = ta_labels(status).join(rounds_of.select("study_id", "round"), on="study_id")
+    dates = dict(
+        rounds_of.select("round", "search_date").unique().drop_nulls().sort("round").rows()
+    )
+    out: list[RoundResult] = []
+    for rnd in sorted(r for r in dates if r > 1):
+        earlier = labels.filter(pl.col("round") < rnd).select("study_id", "label")
+        mine = labels.filter(pl.col("round") == rnd)
+        ids = mine["study_id"].to_list()
+        includes = set(mine.filter(pl.col("label") == 1)["study_id"].to_list())
+        found: dict[int, list[str]] | None = None
+        if ids and earlier["label"].n_unique() == 2:
+            ranked = ranking.rank_studies(texts, earlier, ids, settings)["study_id"].to_list()
+            found = {pct: _found(ranked, includes, share) for pct, share in FRACTIONS}
+        out.append(
+            RoundResult(rnd, str(dates[rnd]), sorted(ids), sorted(includes), earlier.height, found)
+        )
+    return out
+
+
+def rounds_table(results: Sequence[RoundResult]) -> pl.DataFrame:
+    rows = [
+        {
+            "round": r.round,
+            "search_date": r.search_date,
+            "studies": len(r.studies),
+            "includes": len(r.includes),
+            "trained_on": r.trained_on,
+            **{f"found_{p}pct": None if r.found is None else len(r.found[p]) for p, _ in FRACTIONS},
+        }
+        for r in results
+    ]
+    return schemas.validate(pl.DataFrame(rows, schema=schemas.ROUNDS.polars_schema), schemas.ROUNDS)
+
+
+def screening_order(decisions: pl.DataFrame, sheet_order: Sequence[str]) -> list[str]:
+    """Studies in the order their title/abstract screening began: the earliest of their
+    decision rows by ``date`` (undated rows after dated ones), then sheet order, then row."""
+    rank = {name: i for i, name in enumerate(sheet_order)}
+    ta = decisions.filter(pl.col("stage") == "title_abstract").with_columns(
+        pl.col("sheet").replace_strict(rank, default=len(rank), return_dtype=pl.Int64).alias("_s"),
+        pl.col("date").str.slice(0, 10).alias("_d"),
+    )
+    first = (
+        ta.sort(["_d", "_s", "row", "study_id"], nulls_last=True)
+        .group_by("study_id", maintain_order=True)
+        .first()
+    )
+    return first["study_id"].to_list()
+
+
+@dataclass(frozen=True)
+class StoppingOutcome:
+    result: stopping.StoppingResult
+    settings: stopping.StoppingSettings
+    screened: list[str]  # studies with a title/abstract outcome, in screening order
+    set_aside: list[str]  # never-screened studies excluded (empty unless applied)
+
+    @property
+    def applied(self) -> bool:
+        return self.settings.apply and self.result.stop and bool(self.set_aside)
+
+
+def stopping_test(
+    status: pl.DataFrame,
+    decisions: pl.DataFrame,
+    sheet_order: Sequence[str],
+    settings: stopping.StoppingSettings,
+) -> StoppingOutcome:
+    """The rule on the title/abstract outcomes so far. N counts every study that entered
+    title/abstract screening (decided or pending); the decided ones, in screening order, are
+    the sequence tested."""
+    labels = dict(ta_labels(status).rows())
+    order = [s for s in screening_order(decisions, sheet_order) if s in labels]
+    entered = status.filter(pl.col("title_abstract").is_not_null())
+    result = stopping.test([labels[s] for s in order], entered.height, settings)
+    never = entered.filter(
+        (pl.col("title_abstract") == "pending") & (pl.col("pending_kind") == "not_screened")
+    )["study_id"].to_list()
+    set_aside = sorted(never) if settings.apply and result.stop else []
+    return StoppingOutcome(result, settings, order, set_aside)
+
+
+def stopping_reason(outcome: StoppingOutcome) -> str:
+    s = outcome.settings
+    return (
+        f"Set aside by the {stopping.RULE_NAME}: recall ≥ {s.recall_target:g} at "
+        f"{s.confidence:g} confidence"
+    )
+
+
+def stopping_exclusions(outcome: StoppingOutcome) -> pl.DataFrame:
+    """Rows for ``screen.automatic_exclusions``' frame (study_id, rule_id, reason, rule_ids)."""
+    reason = stopping_reason(outcome)
+    return pl.DataFrame(
+        {
+            "study_id": outcome.set_aside,
+            "rule_id": [STOPPING_RULE_ID] * len(outcome.set_aside),
+            "reason": [reason] * len(outcome.set_aside),
+            "rule_ids": [[STOPPING_RULE_ID] for _ in outcome.set_aside],
+        },
+        schema={
+            "study_id": pl.String,
+            "rule_id": pl.String,
+            "reason": pl.String,
+            "rule_ids": pl.List(pl.String),
+        },
+    )
+
+
+def with_stopping(automatic: pl.DataFrame, outcome: StoppingOutcome | None) -> pl.DataFrame:
+    """The automation exclusions plus the studies the applied stopping rule set aside."""
+    if outcome is None or not outcome.set_aside:
+        return automatic
+    extra = stopping_exclusions(outcome).filter(
+        ~pl.col("study_id").is_in(automatic["study_id"].to_list())
+    )
+    return pl.concat([automatic, extra.select(automatic.columns)]).sort("study_id")
+
+
+def stopping_table(outcome: StoppingOutcome) -> pl.DataFrame:
+    r = outcome.result
+    row = {
+        "rule": stopping.RULE_NAME,
+        "recall_target": r.recall_target,
+        "confidence": r.confidence,
+        "n_total": r.n_total,
+        "n_screened": r.n_screened,
+        "includes_found": r.includes_found,
+        "p_value": r.p_value,
+        "sample_size": r.sample_size,
+        "stop": r.stop,
+        "applied": outcome.applied,
+        "set_aside": len(outcome.set_aside),
+    }
+    return schemas.validate(
+        pl.DataFrame([row], schema=schemas.STOPPING.polars_schema), schemas.STOPPING
+    )
+
+
+# -- ledger ----------------------------------------------------------------------------------
+
+
+def ranking_counts(ranked: pl.DataFrame, status: pl.DataFrame) -> list[Count]:
+    emit = Emitter("03_screen", "screen")
+    labels = ta_labels(status)
+    return [
+        emit.count(
+            "ranking.trained_on",
+            labels["study_id"].to_list(),
+            unit="studies",
+            label="Title/abstract decisions the ranking model was trained on",
+            id_kind="study_id",
+        ),
+        emit.count(
+            "ranking.ranked",
+            ranked["study_id"].to_list(),
+            unit="studies",
+            label="Studies awaiting title/abstract screening, ranked by the model",
+            id_kind="study_id",
+        ),
+    ]
+
+
+def round_counts(results: Sequence[RoundResult]) -> list[Count]:
+    emit = Emitter("03_screen", "screen")
+    counts: list[Count] = []
+    for r in results:
+        where = f"round {r.round} ({r.search_date})"
+        counts.append(
+            emit.count(
+                f"ranking.round.{r.round}.studies",
+                r.studies,
+                unit="studies",
+                label=f"Studies first found in {where} and decided at title/abstract",
+                id_kind="study_id",
+            )
+        )
+        counts.append(
+            emit.count(
+                f"ranking.round.{r.round}.includes",
+                r.includes,
+                unit="studies",
+                label=f"Title/abstract includes of {where}",
+                id_kind="study_id",
+            )
+        )
+        if r.found is None:
+            continue
+        for pct, _ in FRACTIONS:
+            counts.append(
+                emit.count(
+                    f"ranking.round.{r.round}.found_{pct}pct",
+                    r.found[pct],
+                    unit="studies",
+                    label=f"Includes of {where} in the first {pct} % of its ranking by the "
+                    "model of earlier rounds",
+                    id_kind="study_id",
+                )
+            )
+    return counts
+
+
+def stopping_counts(outcome: StoppingOutcome, studies: pl.DataFrame) -> list[Count]:
+    """The rule's inputs and outcome; parameters and p-value in thousandths."""
+    emit = Emitter("03_screen", "screen")
+    rep = dict(zip(studies["study_id"], studies["representative_record_id"], strict=True))
+    r = outcome.result
+    return [
+        emit.count(
+            "stopping.screened",
+            outcome.screened,
+            unit="studies",
+            label="Studies with a title/abstract decision tested by the stopping rule",
+            id_kind="study_id",
+        ),
+        emit.measure(
+            "stopping.recall_target",
+            round(r.recall_target * 1000),
+            unit="thousandths",
+            label="Stopping rule: recall target, in thousandths",
+        ),
+        emit.measure(
+            "stopping.confidence",
+            round(r.confidence * 1000),
+            unit="thousandths",
+            label="Stopping rule: confidence, in thousandths",
+        ),
+        emit.measure(
+            "stopping.p_value",
+            round(r.p_value * 1000),
+            unit="thousandths",
+            label="Stopping rule: p-value of 'recall below target', in thousandths",
+        ),
+        emit.measure(
+            "stopping.stop",
+            int(r.stop),
+            unit="flag",
+            label="Stopping rule says the unscreened remainder may be set aside (1 yes, 0 no)",
+        ),
+        emit.count(
+            "stopping.set_aside",
+            [rep[s] for s in outcome.set_aside],
+            unit="records",
+            label="Records marked as ineligible by the stopping rule (automation tool)",
+            id_kind="record_id",
+        ),
+    ]

@@ -1,0 +1,132 @@
+"""A statistical stopping rule for prioritised screening (Callaghan & Müller-Hansen 2020).
+
+Callaghan M.W., Müller-Hansen F. (2020) Statistical stopping criteria for automated screening
+in systematic reviews. Systematic Reviews 9:273, doi:10.1186/s13643-020-01521-4.
+
+Screening in ranked order, the last ``n`` records screened are treated as a sample drawn
+without replacement from an urn: those ``n`` records plus every record not yet screened
+(``N_urn = N - (n_seen - n)``). The null hypothesis is that recall is still below the target
+``tau``: then the review holds at least ``floor(r_seen / tau) + 1`` includes, so the urn held
+at least ``K = floor(r_seen / tau - r_before + 1)`` of them, where ``r_before`` is the number of
+includes found before the sample. The p-value is the hypergeometric probability of finding at
+most ``k`` includes (those the sample actually had) in ``n`` draws from ``N_urn`` records of
+which ``K`` are includes. Every sample size ``n`` (every start point) is tried and the smallest
+p-value is reported; the rule says *stop* when it is below ``1 - confidence``. Because the
+ranking puts likely includes first, the unscreened records are less likely to be includes than
+the sampled ones, which makes the test conservative.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import hypergeom
+
+RULE_NAME = "hypergeometric stopping rule (Callaghan & Müller-Hansen 2020)"
+
+
+@dataclass(frozen=True)
+class StoppingSettings:
+    recall_target: float = 0.95
+    confidence: float = 0.95
+    apply: bool = False  # exclude the remainder (PRISMA: marked ineligible by automation tools)
+    min_screened: int = 0  # never stop before this many title/abstract decisions
+
+    def __post_init__(self) -> None:
+        if not 0 < self.recall_target < 1 or not 0 < self.confidence < 1:
+            raise ValueError(
+                "stopping rule: recall_target and confidence must be between 0 and 1 "
+                f"(got {self.recall_target}, {self.confidence})"
+            )
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any] | None) -> StoppingSettings:
+        cfg = cfg or {}
+        return cls(
+            recall_target=float(cfg.get("recall_target", 0.95)),
+            confidence=float(cfg.get("confidence", 0.95)),
+            apply=bool(cfg.get("apply", False)),
+            min_screened=int(cfg.get("min_screened", 0)),
+        )
+
+
+DEFAULT = StoppingSettings()
+
+
+@dataclass(frozen=True)
+class StoppingResult:
+    """The test at one point of screening."""
+
+    n_total: int  # N: records in the review (screened + not screened)
+    n_screened: int
+    includes_found: int  # r_seen
+    p_value: float  # smallest p over every sample start; 1.0 when nothing to test
+    sample_size: int  # n of the sample that gave the smallest p (0 when none)
+    stop: bool
+    recall_target: float
+    confidence: float
+
+    @property
+    def estimated_recall(self) -> float:
+        """The recall the team can claim at ``confidence``: the target (the rule is a test of
+        recall >= target), reported only when the rule says stop."""
+        return self.recall_target if self.stop else float("nan")
+
+
+def k_h0(r_before: int | npt.NDArray[np.int64], r_seen: int, recall_target: float) -> Any:
+    """Smallest number of includes the urn must have held for recall to be below target."""
+    return np.floor(r_seen / recall_target - r_before + 1)
+
+
+def p_values(
+    labels: Sequence[int] | npt.NDArray[np.int64], n_total: int, recall_target: float
+) -> npt.NDArray[np.float64]:
+    """p-value for every sample size n = 1 .. len(labels) (the last n screened records)."""
+    y = np.asarray(labels, dtype=np.int64)
+    n_seen = y.shape[0]
+    if n_seen == 0:
+        return np.ones(0, dtype=np.float64)
+    if n_total < n_seen:
+        raise ValueError(f"{n_seen} records screened but only {n_total} in the review")
+    r_seen = int(y.sum())
+    k = np.cumsum(y[::-1])  # includes in the last n records
+    n = np.arange(1, n_seen + 1)
+    n_urn = n_total - (n_seen - n)
+    r_before = r_seen - k
+    big_k = np.minimum(k_h0(r_before, r_seen, recall_target), n_urn)
+    p = hypergeom.cdf(k, n_urn, big_k, n)
+    return np.asarray(np.clip(p, 0.0, 1.0), dtype=np.float64)
+
+
+def test(
+    labels: Sequence[int] | npt.NDArray[np.int64],
+    n_total: int,
+    settings: StoppingSettings = DEFAULT,
+) -> StoppingResult:
+    """Apply the rule to the decisions so far, in the order they were made (1 = include)."""
+    y = np.asarray(labels, dtype=np.int64)
+    p = p_values(y, n_total, settings.recall_target)
+    if p.size == 0:
+        best, size = 1.0, 0
+    else:
+        i = int(np.argmin(p))
+        best, size = float(p[i]), i + 1
+    screened = int(y.shape[0])
+    stop = (
+        screened >= settings.min_screened and p.size > 0 and best < 1.0 - settings.confidence
+    ) or (screened == n_total and screened > 0)
+    return StoppingResult(
+        n_total=n_total,
+        n_screened=screened,
+        includes_found=int(y.sum()),
+        p_value=best if math.isfinite(best) else 1.0,
+        sample_size=size,
+        stop=bool(stop),
+        recall_target=settings.recall_target,
+        confidence=settings.confidence,
+    )
