@@ -313,31 +313,18 @@ def stopping_counts(outcome: StoppingOutcome, studies: pl.DataFrame) -> list[Cou
     emit = Emitter("03_screen", "screen")
     rep = dict(zip(studies["study_id"], studies["representative_record_id"], strict=True))
     r = outcome.result
+    measures = (  # id, value, unit, label
+        ("stopping.recall_target", round(r.recall_target * 1000), "thousandths",
+         "Stopping rule: recall target, in thousandths"),
+        ("stopping.confidence", round(r.confidence * 1000), "thousandths",
+         "Stopping rule: confidence, in thousandths"),
+        ("stopping.p_value", round(r.p_value * 1000), "thousandths",
+         "Stopping rule: p-value of 'recall below target', in thousandths"),
+        ("stopping.stop", int(r.stop), "flag",
+         "Stopping rule says the unscreened remainder may be set aside (1 yes, 0 no)"),
+    )  # fmt: skip
     return [
         emit.of(STOPPING_SCREENED, outcome.screened),
-        emit.measure(
-            "stopping.recall_target",
-            round(r.recall_target * 1000),
-            unit="thousandths",
-            label="Stopping rule: recall target, in thousandths",
-        ),
-        emit.measure(
-            "stopping.confidence",
-            round(r.confidence * 1000),
-            unit="thousandths",
-            label="Stopping rule: confidence, in thousandths",
-        ),
-        emit.measure(
-            "stopping.p_value",
-            round(r.p_value * 1000),
-            unit="thousandths",
-            label="Stopping rule: p-value of 'recall below target', in thousandths",
-        ),
-        emit.measure(
-            "stopping.stop",
-            int(r.stop),
-            unit="flag",
-            label="Stopping rule says the unscreened remainder may be set aside (1 yes, 0 no)",
-        ),
+        *(emit.measure(cid, value, unit=unit, label=label) for cid, value, unit, label in measures),
         emit.of(STOPPING_SET_ASIDE, [rep[s] for s in outcome.set_aside]),
     ]
