@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: run test check format lint dry-run system-deps clean venv config-docs slurm-up slurm-down bench bench-import bench-dedupe bench-workflow bench-screening
+.PHONY: run test check format lint dry-run system-deps clean venv config-docs slurm-up slurm-down bench bench-import bench-dedupe bench-workflow bench-report bench-screening
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -84,7 +84,12 @@ bench-import: $(STAMP)
 # 10000 --scale 100000 --peer-max 100000" (bib-dedupe takes minutes at 100k).
 BENCH_ARGS ?=
 
-bench: bench-import bench-dedupe bench-workflow
+bench: bench-import bench-dedupe bench-workflow bench-report
+
+# Report rendering time and page weight at BENCH_REPORT_STUDIES studies (benchmarks/report.md)
+BENCH_REPORT_STUDIES ?= 500 100000
+bench-report: $(STAMP)
+	$(BIN)/python benchmarks/bench_report.py --studies $(BENCH_REPORT_STUDIES)
 
 bench-dedupe: $(STAMP)
 	$(BIN)/python benchmarks/bench_dedupe.py $(BENCH_ARGS)

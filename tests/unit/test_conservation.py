@@ -198,3 +198,24 @@ def test_partition_problems_is_empty_exactly_for_partitions(
         assert conservation.partition_problems("s", "w", items, dropped) != []
         doubled = {**parts, "p3": [items[0]]}
         assert conservation.partition_problems("s", "w", items, doubled) != []
+
+
+def test_stages_not_started_are_skipped_and_the_rest_still_checked(pipeline) -> None:
+    frame, tables = pipeline
+    # no charting or coding counts in this ledger: with those stages started, it is a problem
+    started = conservation.conservation_problems(frame, tables, SEARCHES)
+    assert any(p.startswith("04_extract") for p in started)
+    assert any(p.startswith(("05_codes", "06_themes")) for p in started)
+    skip = conservation.skipped_boundaries({"screening": False, "charting": False, "coding": False})
+    assert skip == ("04_extract", "05_codes", "06_themes")
+    assert conservation.conservation_problems(frame, tables, SEARCHES, skip) == []
+    # skipping a stage never hides a record lost before it
+    lost = conservation.StageTables(
+        **{**vars(tables), "records": tables.records.filter(pl.col("record_id") != "b:3")}
+    )
+    problems = conservation.conservation_problems(frame, lost, SEARCHES, skip)
+    assert any("01_import" in p and "b:3" in p for p in problems)
+    assert conservation.skipped_boundaries({"charting": True, "coding": False}) == (
+        "05_codes",
+        "06_themes",
+    )

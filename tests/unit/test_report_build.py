@@ -295,7 +295,9 @@ def test_ledger_blob_embeds_small_counts_and_links_large_ones() -> None:
     assert data["counts"]["database_results"]["ids"] is None
     assert data["counts"]["database_results"]["csv"] == "counts/database_results.csv"
     assert data["lookup"]["S001"]["title"] == "Study title S001"
-    assert data["counts"]["new_studies"]["inputs"][0][0] == "config"
+    inputs_of = data["input_sets"][data["counts"]["new_studies"]["inputs"]]
+    assert inputs_of[0][0] == "config"
+    assert len(data["input_sets"]) < len(data["counts"])  # each rule's inputs stored once
 
 
 def test_script_closing_text_in_data_is_escaped() -> None:

@@ -1,8 +1,8 @@
 rule codes:
     input:
-        highlights=config["coding"]["highlights"],
-        documents=config["coding"].get("documents") or [],
-        codebook=config["coding"]["codebook"],
+        highlights=coding_files("highlights"),
+        documents=coding_files("documents"),
+        codebook=coding_files("codebook"),
         clusters="results/02_dedupe/clusters.parquet",
         status="results/03_screen/status.parquet",
     output:
@@ -18,6 +18,6 @@ rule codes:
         "../../environment.yml"
     params:
         code_version=code_version("codes.py"),
-        coding=config["coding"],
+        coding=CODING,
     script:
         "../scripts/codes.py"

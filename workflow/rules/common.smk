@@ -6,6 +6,10 @@ from scoping_review.connectors import rounds as api_rounds
 # API searches (`api:` in config) become one search per fetched round (connectors/rounds.py)
 config["searches"] = api_rounds.effective_searches(config, Path("."))
 SEARCHES = {s["id"]: s for s in config["searches"]}
+# Optional stages (a review starts with its searches): absent or null in config = not started.
+SCREENING = config.get("screening") or {}
+CHARTING = config.get("charting") or {}
+CODING = config.get("coding") or {}
 REPO_DIR = Path(workflow.basedir)
 STAGE_PARTS = [
     "01_import",
@@ -30,7 +34,7 @@ def search_manifest(wildcards):
 
 def app_sheets():
     """Sheets the screening app wrote: <screening.app_directory>/<stage>/<name>.csv."""
-    folder = Path(config["screening"].get("app_directory") or "screening")
+    folder = Path(SCREENING.get("app_directory") or "screening")
     return sorted(
         str(p)
         for stage in ("title_abstract", "full_text")
@@ -39,7 +43,28 @@ def app_sheets():
 
 
 def screening_sheets():
-    return [sheet["path"] for sheet in config["screening"]["sheets"]] + app_sheets()
+    return [sheet["path"] for sheet in SCREENING.get("sheets") or []] + app_sheets()
+
+
+def charting_sheet():
+    return [CHARTING["sheet"]] if CHARTING else []
+
+
+def coding_files(key):
+    """Paths of one coding input (highlights, documents, codebook); [] before coding starts."""
+    value = CODING.get(key)
+    if not value:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def stages_started():
+    """Which optional stages have inputs (the report says "not started" for the others)."""
+    return {
+        "screening": bool(screening_sheets()),
+        "charting": bool(CHARTING),
+        "coding": bool(CODING),
+    }
 
 
 def claims_file():
@@ -98,7 +123,7 @@ def previous_version_files(*names):
 
 
 def dedupe_decision_sheets():
-    folder = Path(config["screening"].get("app_directory") or "screening") / "dedupe"
+    folder = Path(SCREENING.get("app_directory") or "screening") / "dedupe"
     return list(config.get("dedupe", {}).get("decisions", [])) + sorted(
         str(p) for p in folder.glob("*.csv")
     )

@@ -18,6 +18,6 @@ rule dedupe:
     params:
         code_version=code_version("dedupe.py"),
         settings=config.get("dedupe", {}),
-        app_directory=config["screening"].get("app_directory") or "screening",
+        app_directory=SCREENING.get("app_directory") or "screening",
     script:
         "../scripts/dedupe.py"

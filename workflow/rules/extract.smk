@@ -1,6 +1,6 @@
 rule extract:
     input:
-        sheet=config["charting"]["sheet"],
+        sheet=charting_sheet(),
         clusters="results/02_dedupe/clusters.parquet",
         status="results/03_screen/status.parquet",
     output:
@@ -16,6 +16,6 @@ rule extract:
         "../../environment.yml"
     params:
         code_version=code_version("extract.py"),
-        charting=config["charting"],
+        charting=CHARTING,
     script:
         "../scripts/extract.py"

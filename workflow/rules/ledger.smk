@@ -23,5 +23,6 @@ rule ledger:
     params:
         code_version=code_version("ledger.py"),
         searches=list(SEARCHES),
+        stages=stages_started(),
     script:
         "../scripts/ledger.py"

@@ -13,7 +13,7 @@ rule quality:
         prevalence="results/05_codes/prevalence.parquet",
         codebook="results/05_codes/codebook.parquet",
         status="results/03_screen/status.parquet",
-        documents=config["coding"].get("documents") or [],
+        documents=coding_files("documents"),
         claims=claims_file(),
     output:
         issues="results/quality/issues.parquet",
@@ -27,6 +27,7 @@ rule quality:
     params:
         code_version=code_version("quality.py"),
         quality=config.get("quality", {}),
-        charting=config["charting"],
+        charting=CHARTING,
+        stages=stages_started(),
     script:
         "../scripts/quality.py"

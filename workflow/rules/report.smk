@@ -79,6 +79,7 @@ rule report:
     params:
         code_version=code_version("report.py"),
         config=config,
+        stages=stages_started(),
         templates=str(REPO_DIR / "workflow" / "templates"),
         prisma=str(REPO_DIR / "resources" / "prisma"),
     script:

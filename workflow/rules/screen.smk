@@ -25,7 +25,7 @@ rule screen:
         "../../environment.yml"
     params:
         code_version=code_version("screen.py"),
-        screening=config["screening"],
-        criteria=config["criteria"],
+        screening=SCREENING,
+        criteria=config.get("criteria") or [],
     script:
         "../scripts/screen.py"

@@ -17,6 +17,6 @@ rule themes:
         "../../environment.yml"
     params:
         code_version=code_version("themes.py"),
-        coding=config["coding"],
+        coding=CODING,
     script:
         "../scripts/themes.py"

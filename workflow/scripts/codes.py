@@ -1,5 +1,6 @@
 """Adapter: coded segments, codebook and prevalence (rule codes)."""
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -7,6 +8,11 @@ import polars as pl
 
 from scoping_review import codes, job, ledger, schemas, storage
 from scoping_review.io import qdpx
+
+
+def _one(paths: Any) -> str:
+    """The single path of a named input given as a one-item list (or as a string)."""
+    return paths if isinstance(paths, str) else str(paths[0])
 
 
 def _format(path: str, configured: str) -> str:
@@ -38,9 +44,23 @@ def read_codebook(path: str, cfg: dict[str, Any]) -> pl.DataFrame:
     return codes.codebook_table(sheet, path, marker)
 
 
+def not_started(smk: job.Job, log: logging.Logger) -> None:
+    """No coding inputs in config yet: the stage's tables are written empty, with no counts."""
+    storage.write_table(schemas.SEGMENTS.empty(), smk.output.segments, schemas.SEGMENTS)
+    storage.write_table(schemas.PREVALENCE.empty(), smk.output.prevalence, schemas.PREVALENCE)
+    storage.write_table(schemas.CODEBOOK.empty(), smk.output.codebook, schemas.CODEBOOK)
+    storage.write_table(
+        ledger.to_frame([], storage.input_hashes(smk.input)), smk.output.ledger, schemas.LEDGER
+    )
+    log.info("coding not started: no coded segments or codebook in config")
+
+
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "codes")
     cfg = smk.params.coding
+    if not cfg:
+        not_started(smk, log)
+        return
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     status = storage.read_table(smk.input.status, schemas.STATUS)
     included = status.filter(pl.col("final") == "included")["study_id"].to_list()
@@ -48,8 +68,8 @@ def main(smk: job.Job) -> None:
     raw = pl.concat(
         [read_segments(p, cfg.get("format", "taguette"), separator) for p in smk.input.highlights]
     )
-    codebook = read_codebook(smk.input.codebook, cfg)
-    documents = storage.read_sheet(smk.input.documents) if smk.input.documents else None
+    codebook = read_codebook(_one(smk.input.codebook), cfg)
+    documents = storage.read_sheet(_one(smk.input.documents)) if smk.input.documents else None
     segments = codes.resolve_segments(raw, documents, clusters, codebook, included)
     codes.check_unknown(segments, cfg.get("on_unknown", "warn"))
     threshold = codes.Threshold(**cfg.get("prevalence", {}))

@@ -1,5 +1,7 @@
 """Adapter: validate and normalise the charting sheet (rule extract)."""
 
+import logging
+
 import polars as pl
 
 from scoping_review import extract, job, ledger, schemas, storage
@@ -18,16 +20,33 @@ UNMATCHED = schemas.TableSchema(
 )
 
 
+def not_started(smk: job.Job, log: logging.Logger) -> None:
+    """No charting sheet in config yet: the stage's tables are written empty, with no counts."""
+    storage.write_table(schemas.CHARTING.empty(), smk.output.charting, schemas.CHARTING)
+    storage.write_table(
+        schemas.CHARACTERISTICS.empty(), smk.output.characteristics, schemas.CHARACTERISTICS
+    )
+    storage.write_table(UNMATCHED.empty(), smk.output.unmatched, UNMATCHED)
+    storage.write_table(
+        ledger.to_frame([], storage.input_hashes(smk.input)), smk.output.ledger, schemas.LEDGER
+    )
+    log.info("charting not started: no charting sheet in config")
+
+
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "extract")
     cfg = smk.params.charting
+    if not cfg:
+        not_started(smk, log)
+        return
+    sheet = str(smk.input.sheet[0])  # a one-item list: [] before charting starts
     fields = [extract.Field.from_config(f) for f in cfg["fields"]]
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     status = storage.read_table(smk.input.status, schemas.STATUS)
     included = status.filter(pl.col("final") == "included")["study_id"].to_list()
     charted = extract.chart(
-        storage.read_sheet(smk.input.sheet),
-        smk.input.sheet,
+        storage.read_sheet(sheet),
+        sheet,
         fields,
         clusters,
         included,

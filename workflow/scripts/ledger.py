@@ -22,7 +22,12 @@ def main(smk: job.Job) -> None:
         status=storage.read_table(smk.input.status, schemas.STATUS),
     )
     try:
-        conservation.check(frame, tables, smk.params.searches)
+        conservation.check(
+            frame,
+            tables,
+            smk.params.searches,
+            conservation.skipped_boundaries(smk.params.stages),
+        )
     except conservation.ConservationError as err:
         log.error(str(err))
         raise

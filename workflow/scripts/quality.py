@@ -8,6 +8,8 @@ from scoping_review import job, ledger, quality, schemas, storage
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "quality")
     cfg = smk.params.quality
+    # a stage not started yet is said once in the report, not raised here study by study
+    started = smk.params.stages
     parts = pl.concat([storage.read_table(p, schemas.LEDGER) for p in smk.input.parts])
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
     charting = storage.read_table(smk.input.charting, schemas.CHARTING)
@@ -44,7 +46,8 @@ def main(smk: job.Job) -> None:
     # consistency audit: charting, coded segments and included studies
     status = storage.read_table(smk.input.status, schemas.STATUS)
     included = status.filter(pl.col("final") == "included")["study_id"].to_list()
-    findings += quality.uncoded_findings(included, segments)
+    if started["coding"]:
+        findings += quality.uncoded_findings(included, segments)
     findings += quality.name_mismatches(labels, studies, "charting label")
     coded_docs = (
         segments.filter(pl.col("study_id").is_not_null())
@@ -61,15 +64,19 @@ def main(smk: job.Job) -> None:
     findings += quality.codebook_count_findings(
         storage.read_table(smk.input.codebook, schemas.CODEBOOK), segments
     )
-    findings += quality.field_theme_findings(
-        charting,
-        segments,
-        storage.read_table(smk.input.prevalence, schemas.PREVALENCE),
-        cfg.get("field_theme_checks") or [],
-    )
-    missing = unmatched.filter(pl.col("problem") == "missing")["study_id"].to_list()
-    stray = unmatched.filter(pl.col("problem") == "not_included").select("study_id", "sheet", "row")
-    findings += quality.charting_findings(missing, stray)
+    if started["charting"] and started["coding"]:
+        findings += quality.field_theme_findings(
+            charting,
+            segments,
+            storage.read_table(smk.input.prevalence, schemas.PREVALENCE),
+            cfg.get("field_theme_checks") or [],
+        )
+    if started["charting"]:
+        missing = unmatched.filter(pl.col("problem") == "missing")["study_id"].to_list()
+        stray = unmatched.filter(pl.col("problem") == "not_included").select(
+            "study_id", "sheet", "row"
+        )
+        findings += quality.charting_findings(missing, stray)
     if smk.input.claims:
         claims = storage.read_yaml(smk.input.claims[0]) or {}
         findings += quality.claim_findings(claims.get("claims", []), parts, smk.input.claims[0])

@@ -67,7 +67,7 @@ def main(smk: job.Job) -> None:
             ledger=ledger,
             issues=storage.read_table(smk.input.issues, schemas.QUALITY),
             charting=storage.read_table(smk.input.charting, schemas.CHARTING),
-            charting_fields=list(cfg["charting"]["fields"]),
+            charting_fields=list((cfg.get("charting") or {}).get("fields") or []),
             prevalence=storage.read_table(smk.input.prevalence, schemas.PREVALENCE),
             themes=storage.read_table(smk.input.themes, schemas.THEMES),
             files=storage.read_table(smk.input.files, schemas.FILES),
@@ -82,6 +82,7 @@ def main(smk: job.Job) -> None:
             prisma_dir=smk.params.prisma,
             screening_status=storage.read_table(smk.input.screening_status, schemas.STATUS),
             carryover=storage.read_table(smk.input.carryover, schemas.CARRYOVER),
+            stages=dict(smk.params.stages),
             ranking=storage.read_table(smk.input.ranking, schemas.RANKING),
         )
     )

@@ -36,7 +36,7 @@ def main(smk: job.Job) -> None:
             reviewer=s.get("reviewer"),
             consensus=bool(s.get("consensus", False)),
         )
-        for s in cfg["sheets"]
+        for s in cfg.get("sheets") or []
     ]
     # the screening app's append-only sheets: each study's latest line is the decision
     app_dir = Path(cfg.get("app_directory") or "screening")

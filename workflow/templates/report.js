@@ -5,6 +5,7 @@
   var data = JSON.parse(document.getElementById("ledger-data").textContent);
   var counts = data.counts;
   var lookup = data.lookup;
+  var inputSets = data.input_sets || [];
   var panel = document.getElementById("count-panel");
   var panelTitle = document.getElementById("count-panel-title");
   var panelBody = panel.querySelector(".panel-body");
@@ -95,9 +96,10 @@
   }
 
   function inputsList(c) {
-    if (!c.inputs || !c.inputs.length) { return null; }
+    var pairs = typeof c.inputs === "number" ? inputSets[c.inputs] : c.inputs;
+    if (!pairs || !pairs.length) { return null; }
     var ul = el("ul", { "class": "plain" });
-    c.inputs.forEach(function (pair) {
+    pairs.forEach(function (pair) {
       var li = el("li");
       li.appendChild(el("span", { "class": "code" }, pair[0]));
       li.appendChild(document.createTextNode(" "));
@@ -213,6 +215,23 @@
   }
   window.addEventListener("hashchange", fromHash);
   fromHash();
+
+  // a link to a part of the page inside collapsed sections opens them on the way
+  function openTarget() {
+    var h = decodeURIComponent(window.location.hash || "").slice(1);
+    if (!h || h.indexOf("count=") === 0) { return; }
+    var target = document.getElementById(h);
+    if (!target) { return; }
+    for (var d = target.closest("details"); d; d = d.parentElement ? d.parentElement.closest("details") : null) {
+      d.open = true;
+    }
+    if (target.tagName === "DETAILS") { target.open = true; }
+    var next = target.nextElementSibling;  // a heading over a collapsed table
+    if (next && next.tagName === "DETAILS") { next.open = true; }
+    target.scrollIntoView();
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
 
   body.setAttribute("data-count-spans", String(spans.length));
   if (missing.length) {

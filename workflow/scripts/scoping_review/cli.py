@@ -1,5 +1,6 @@
 """``scoping-review``: run the workflow and inspect its results from the command line.
 
+scoping-review init DIR [--title TITLE]
 scoping-review run [--directory DIR] [--cores N] [-- extra snakemake args]
 scoping-review update [--directory DIR] [--cores N | --profile P] [-- extra snakemake args]
 scoping-review search [--directory DIR] [--search ID]
@@ -35,6 +36,27 @@ from .screen import STAGES
 REPO_DIR = Path(__file__).resolve().parents[3]
 SNAKEFILE = REPO_DIR / "Snakefile"
 CONFIG_SCHEMA = REPO_DIR / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def _init(args: argparse.Namespace) -> int:
+    from . import init
+
+    target = Path(args.directory)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        print(
+            f"error: {target} is not an empty folder; init writes only into a new or empty one",
+            file=sys.stderr,
+        )
+        return 2
+    files = init.scaffold(args.title)
+    for rel, content in sorted(files.items()):
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    print(f"new review in {target}: " + ", ".join(sorted(files)))
+    print(f"next: put your exports in {target / 'searches'}, edit {target / 'config/config.yaml'}")
+    print(f"then: scoping-review run --directory {target}  (see {target / 'README.md'})")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -376,6 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scoping-review", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    ini = sub.add_parser("init", help="start a new review folder (config, searches/, sheets/)")
+    ini.add_argument("directory", help="the new review's folder (created; must be empty)")
+    ini.add_argument("--title", default="My scoping review", help="the review's title")
+    ini.set_defaults(func=_init)
 
     run = sub.add_parser("run", help="run the workflow on a review directory")
     run.add_argument("--directory", default=".", help="review directory holding config/config.yaml")

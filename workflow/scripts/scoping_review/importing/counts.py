@@ -48,12 +48,16 @@ COUNTS = (
               "records", "record_id", lambda s: s.reject_ids),
     CountSpec("import.files", "Export files imported", "files", "file", lambda s: s.files["path"]),
     CountSpec("search_databases", "Databases searched", "databases", "database",
-              lambda s: [search["database"] for search in s.searches]),
+              # a database searched twice (a re-run in a later round) is one database
+              lambda s: list(dict.fromkeys(search["database"] for search in s.searches))),
     CountSpec("searches", "Searches run", "searches", "search",
               lambda s: [search["id"] for search in s.searches]),
 )  # fmt: skip
 PER_SEARCH = CountSpec(
-    "database_results.{search}", "Records identified from {database}", "records", "record_id"
+    "database_results.{search}",
+    "Records identified from {database} (search {search})",
+    "records",
+    "record_id",
 )
 
 

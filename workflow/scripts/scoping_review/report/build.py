@@ -12,7 +12,7 @@ import polars as pl
 import yaml
 from markupsafe import Markup
 
-from . import changes, checklist, figures, flow, guard, prisma_s, render
+from . import changes, checklist, figures, flow, guard, prisma_s, progress, render, toc
 from .counts import Ledger
 from .figures import FigureExport
 
@@ -43,6 +43,9 @@ class ReportInputs:
     # frame of row, column, count_id (optional row_title, column_title), e.g.
     # {"evidence_map": ..., "cooccurrence": ...}; each becomes a heatmap figure
     matrices: dict[str, pl.DataFrame] = field(default_factory=dict)
+    # optional stages with inputs in config ("screening", "charting", "coding" -> started);
+    # None: all started. A stage not started is one line in the report, not empty tables.
+    stages: dict[str, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -228,10 +231,14 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         for name, s in _figure_specs(inputs, ledger, characteristics, themes).items()
     }
     titles = {"flow": "PRISMA 2020 flow diagram"} | {n: f.title for n, f in fig_exports.items()}
-    checklist_rows = checklist.build_checklist(items, ledger, config, inputs.charting_fields)
+    stages = progress.stages_view(inputs.stages)
+    checklist_rows = checklist.build_checklist(
+        items, ledger, config, inputs.charting_fields, stages=stages
+    )
 
     embed_max = int((config.get("report") or {}).get("embed_ids_max", 500))
     context: dict[str, Any] = {
+        "stages": stages,
         "review": render.review_view(config, ledger),
         "searches": render.searches_view(config, ledger),
         "sources": render.sources_view(ledger, config),
@@ -273,7 +280,7 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         "search_appendix": prisma_s.appendix_view(config, ledger),
     }
     env = render.make_environment(inputs.templates_dir)
-    html = render.render_html(env, context, ledger)
+    html = toc.add_contents(render.render_html(env, context, ledger))
     guard.check_html(html, ledger.values(), ledger.units())
     return ReportOutputs(
         html=html,

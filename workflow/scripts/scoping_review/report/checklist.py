@@ -270,17 +270,24 @@ FILLERS: dict[int, Callable[[Ledger, dict[str, Any], list[dict[str, Any]]], Mark
 }
 
 
+# items filled from a stage's data: before the stage starts they say so instead
+STAGE_OF_ITEM: dict[int, str] = {11: "charting", 15: "charting", 17: "charting", 18: "coding"}
+
+
 def build_checklist(
     items: list[dict[str, Any]],
     ledger: Ledger,
     config: dict[str, Any],
     charting_fields: list[dict[str, Any]],
+    stages: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Checklist rows for the template (strings and markup only).
 
     Each row: ``number`` (str), ``section``, ``topic``, ``item``, ``optional`` (bool),
     ``reported_in`` (list of ``{href, label}``), ``content`` (markup), ``source``
-    (``data`` / ``author`` / ``data+author`` / ``missing``).
+    (``data`` / ``author`` / ``data+author`` / ``not_started`` / ``missing``). ``stages``
+    (:func:`.progress.stages_view`) says which stages have started: an item filled from a
+    stage not started holds that stage's one "not started" line instead.
     """
     numbers = sorted(int(i["number"]) for i in items)
     if numbers != list(range(1, 23)):
@@ -292,7 +299,13 @@ def build_checklist(
         filler = FILLERS.get(number)
         parts: list[Markup] = []
         sources: list[str] = []
-        if filler is not None:
+        stage = STAGE_OF_ITEM.get(number)
+        if stage and stages and not stages[stage]["started"]:
+            parts.append(
+                Markup("<div class='not-started'>{}</div>").format(stages[stage]["message"])
+            )
+            sources.append("not_started")
+        elif filler is not None:
             filled = filler(ledger, config, charting_fields)
             if filled:
                 parts.append(Markup("<div class='from-data'>{}</div>").format(filled))
@@ -345,6 +358,8 @@ STATUS_TEXT = {
     "data": "filled from the data",
     "author": "author text",
     "data+author": "filled from the data, with author text",
+    "not_started": "stage not started",
+    "not_started+author": "stage not started, with author text",
     "missing": "MISSING: not reported",
 }
 

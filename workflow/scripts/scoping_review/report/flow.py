@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from ..normalize import slug
 from .counts import Ledger, literal
 from .figures import inline_data, spec_json, standalone_svg, to_pdf, to_png, to_svg
+from .labels import search_labels
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 
@@ -94,12 +95,13 @@ def criterion_label(key: str, criteria: list[dict[str, Any]]) -> str | None:
 
 
 def search_label(key: str, searches: list[dict[str, Any]]) -> str | None:
-    """``"MEDLINE (Ovid)"`` for a search id, if configured."""
+    """``"MEDLINE (Ovid)"`` for a search id, if configured (two searches of one database are
+    told apart by round, date or id: :func:`.labels.search_labels`)."""
+    labels = search_labels(searches)
     for search in searches:
-        if key == str(search.get("id")) or key == slug(str(search.get("id"))):
-            name = str(search.get("database") or search.get("id"))
-            platform = search.get("platform")
-            return f"{name} ({platform})" if platform else name
+        sid = str(search.get("id"))
+        if key == sid or key == slug(sid):
+            return labels[sid]
     return None
 
 

@@ -163,7 +163,7 @@ def bar_chart(
             "label:N",
             sort=order,
             title=None,
-            axis=alt.Axis(labelLimit=320, labelFontSize=12, labelFont=FONT),
+            axis=alt.Axis(labelLimit=1000, labelFontSize=12, labelFont=FONT),
         ),
         x=alt.X(
             "value:Q",
@@ -178,7 +178,7 @@ def bar_chart(
             title=group_title,
             orient="bottom",
             columns=2,
-            labelLimit=360,
+            labelLimit=1000,
             labelFont=FONT,
             titleFont=FONT,
         )
@@ -214,11 +214,13 @@ def heatmap_chart(
     column_title: str,
     rows: list[str] | None = None,
     columns: list[str] | None = None,
+    axis_titles: bool = True,
 ) -> dict[str, Any]:
     """A matrix of ledger counts (evidence map, co-occurrence, overlap between sources).
 
     Each cell's shade and printed number are the value of its count id; cells link to
-    ``#count=<count_id>`` like bars do.
+    ``#count=<count_id>`` like bars do. ``axis_titles=False`` leaves the axis titles out
+    (the tooltips keep them) where the caption says what rows and columns are.
     """
     data = [
         {"row": c.row, "column": c.column, **_datum(ledger, c.count_id, f"cell {c.row}/{c.column}")}
@@ -231,14 +233,14 @@ def heatmap_chart(
         y=alt.Y(
             "row:N",
             sort=rows,
-            title=row_title,
-            axis=alt.Axis(labelLimit=260, labelFont=FONT, titleFont=FONT),
+            title=row_title if axis_titles else None,
+            axis=alt.Axis(labelLimit=1000, labelFont=FONT, titleFont=FONT),
         ),
         x=alt.X(
             "column:N",
             sort=columns,
-            title=column_title,
-            axis=alt.Axis(labelLimit=200, labelAngle=-30, labelFont=FONT, titleFont=FONT),
+            title=column_title if axis_titles else None,
+            axis=alt.Axis(labelLimit=1000, labelAngle=-30, labelFont=FONT, titleFont=FONT),
         ),
         href=alt.Href("href:N"),
         tooltip=_tooltip(

@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 
 from ..counts import Ledger
+from ..labels import search_labels
 from .charts import Bar, Cell, bar_chart, heatmap_chart
 
 # -- the report's figures, from ledger counts ------------------------------------------------
@@ -17,11 +18,10 @@ from .charts import Bar, Cell, bar_chart, heatmap_chart
 def search_ids(ledger: Ledger, config: dict[str, Any]) -> list[tuple[str, str]]:
     """(search id, display name) for every search with a ledger count, in config order."""
     out: list[tuple[str, str]] = []
-    for s in config.get("searches") or []:
-        sid = str(s.get("id"))
+    names = search_labels(config.get("searches") or [])
+    for sid, name in names.items():
         if ledger.has(f"database_results.{sid}"):
-            name = str(s.get("database") or sid)
-            out.append((sid, f"{name} ({s['platform']})" if s.get("platform") else name))
+            out.append((sid, name))
     known = {sid for sid, _ in out}
     for cid in sorted(ledger.with_prefix("database_results.")):
         sid = cid[len("database_results.") :]
@@ -67,8 +67,15 @@ def source_overlap(ledger: Ledger, config: dict[str, Any]) -> dict[str, Any] | N
             if ledger.has(cid):
                 cells.append(Cell(row=name_a, column=name_b, count_id=cid))
     names = [name for _, name in sources]
+    # rows and columns are the same searches, named in full: no axis titles beside them
     return heatmap_chart(
-        cells, ledger, row_title="Source", column_title="Source", rows=names, columns=names
+        cells,
+        ledger,
+        row_title="Source",
+        column_title="Source",
+        rows=names,
+        columns=names,
+        axis_titles=False,
     )
 
 

@@ -9,7 +9,7 @@ context that carries a raw int or float; :func:`render_html` renders with autoes
 from __future__ import annotations
 
 from .environment import SEVERITIES, check_context, ledger_json, make_environment, render_html
-from .screening import screening_view
+from .screening import PENDING_SHOWN, screening_view
 from .sections import (
     characteristics_view,
     charting_table_view,
@@ -24,6 +24,7 @@ from .sections import (
 from .synthesis import cooccurrence_view, evidence_view, overarching_view, prevalence_rule_view
 
 __all__ = [
+    "PENDING_SHOWN",
     "SEVERITIES",
     "characteristics_view",
     "charting_table_view",

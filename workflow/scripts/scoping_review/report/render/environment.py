@@ -54,11 +54,19 @@ def ledger_json(ledger: Ledger, lookup: pl.DataFrame, embed_ids_max: int) -> str
     """The JSON blob behind the click-through panel, safe inside ``<script>``.
 
     Counts with at most ``embed_ids_max`` IDs carry them (and their titles from ``lookup``);
-    larger ones point at ``counts/<count_id>.csv``.
+    larger ones point at ``counts/<count_id>.csv``. A rule's inputs (name and SHA-256) are
+    stored once in ``input_sets`` and each count names its set by position: the blob grows
+    with the counts shown, not with counts times inputs.
     """
     counts: dict[str, Any] = {}
     wanted: set[str] = set()
+    input_sets: list[list[list[str]]] = []
+    set_index: dict[tuple[tuple[str, ...], ...], int] = {}
     for row in ledger:
+        key = tuple(tuple(str(x) for x in i) for i in row.inputs)
+        if key not in set_index:
+            set_index[key] = len(input_sets)
+            input_sets.append([list(i) for i in key])
         embed = row.id_kind != "none" and len(row.ids) <= embed_ids_max
         if embed:
             wanted.update(row.ids)
@@ -71,7 +79,7 @@ def ledger_json(ledger: Ledger, lookup: pl.DataFrame, embed_ids_max: int) -> str
             "value": row.value,
             "display": format_count(row.value, row.unit),
             "n_ids": len(row.ids),
-            "inputs": [list(i) for i in row.inputs],
+            "inputs": set_index[key],
             "ids": list(row.ids) if embed else None,
             "csv": None if embed or row.id_kind == "none" else f"counts/{row.count_id}.csv",
         }
@@ -86,7 +94,10 @@ def ledger_json(ledger: Ledger, lookup: pl.DataFrame, embed_ids_max: int) -> str
                 "source": r.get("source"),
             }
     blob = json.dumps(
-        {"counts": counts, "lookup": titles}, sort_keys=True, ensure_ascii=False, indent=None
+        {"counts": counts, "lookup": titles, "input_sets": input_sets},
+        sort_keys=True,
+        ensure_ascii=False,
+        indent=None,
     )
     # nothing in the blob can close the script element or open a comment
     return blob.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

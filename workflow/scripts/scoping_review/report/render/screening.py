@@ -13,6 +13,9 @@ from ..checklist import prioritisation_text, stage_name, text
 from ..counts import Ledger
 from .sections import _str
 
+# pending studies listed on the page (the rest: worklists and the counts' ID lists)
+PENDING_SHOWN = 100
+
 
 def _round_name(label: str, rnd: str) -> str:
     """``round 2 (2024-10-02)`` out of a ``ranking.round.<n>.studies`` label."""
@@ -113,14 +116,12 @@ def screening_view(
         {"label": ledger.row(c).label, "count_id": c}
         for c in sorted(ledger.with_prefix("worklist."))
     ]
-    titles: dict[str, str] = {}
-    if lookup is not None and lookup.height:
-        for r in lookup.filter(pl.col("kind") == "study").iter_rows(named=True):
-            titles[str(r["id"])] = _str(r.get("title"))
-    pending = []
+    # the page lists the first PENDING_SHOWN pending studies (its weight must not grow with
+    # the corpus); the worklists and the pending counts hold all of them
+    waiting = pl.DataFrame()
+    terms: dict[str, str] = {}
     if status is not None and "pending_reason" in status.columns:
         waiting = status.filter(pl.col("pending"))
-        terms: dict[str, str] = {}
         if ranking is not None and ranking.height:
             # prioritised: title/abstract studies in rank order first, then the rest by id
             waiting = (
@@ -134,7 +135,18 @@ def screening_view(
             }
         else:
             waiting = waiting.sort("study_id")
-        for r in waiting.iter_rows(named=True):
+    shown = waiting.head(PENDING_SHOWN)
+    needed = set(shown["study_id"].cast(pl.String).to_list()) if shown.height else set()
+    if carryover is not None and carryover.height:
+        needed |= set(carryover.filter(pl.col("adds_abstract"))["study_id"].cast(pl.String))
+    titles: dict[str, str] = {}
+    if lookup is not None and lookup.height and needed:
+        studies = lookup.filter((pl.col("kind") == "study") & pl.col("id").is_in(sorted(needed)))
+        for r in studies.iter_rows(named=True):
+            titles[str(r["id"])] = _str(r.get("title"))
+    pending = []
+    if shown.height:
+        for r in shown.iter_rows(named=True):
             stage = "full_text" if r.get("title_abstract") == "include" else "title_abstract"
             pending.append(
                 {
@@ -180,6 +192,8 @@ def screening_view(
         "agreement": agreement,
         "worklists": worklists,
         "pending": pending,
+        "pending_more": waiting.height > shown.height,
+        "pending_shown": str(PENDING_SHOWN),
         "recheck": recheck,
         "carried_id": cid("screen.carried_over"),
         "recheck_id": cid("screen.recheck_abstract"),

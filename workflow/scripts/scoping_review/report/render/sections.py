@@ -11,6 +11,7 @@ import polars as pl
 from ...normalize import slug
 from ..checklist import stage_name, text
 from ..counts import Ledger, author_text
+from ..labels import search_labels
 from .environment import SEVERITIES
 
 # -- sections --------------------------------------------------------------------------------
@@ -34,12 +35,15 @@ def review_view(config: dict[str, Any], ledger: Ledger) -> dict[str, Any]:
 
 def searches_view(config: dict[str, Any], ledger: Ledger) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for s in config.get("searches") or []:
+    searches = config.get("searches") or []
+    labels = search_labels(searches)
+    for s in searches:
         cid = f"database_results.{s.get('id')}"
         out.append(
             {
                 "id": _str(s.get("id")),
-                "database": text(s.get("database"), "database"),
+                # the database, told apart from another search of it (round, date or id)
+                "database": text(labels.get(str(s.get("id")), s.get("database")), "database"),
                 "platform": text(s.get("platform"), "platform"),
                 "date": _str(s.get("date")),
                 "strategy": _str(s.get("strategy")),
