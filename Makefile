@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
-.PHONY: run test check format lint dry-run system-deps clean venv slurm-up slurm-down bench bench-import bench-dedupe bench-workflow bench-report bench-screening
+.PHONY: run test check format lint dry-run system-deps clean venv config-docs slurm-up slurm-down bench bench-import bench-dedupe bench-workflow bench-report bench-screening
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ check: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/snakefmt --check Snakefile workflow/rules
 	$(BIN)/snakemake --lint
+
+# config/README.md is generated from workflow/schemas/config.schema.yaml (a test checks it).
+config-docs: $(STAMP)
+	$(BIN)/python -m scoping_review.configdoc
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

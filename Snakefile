@@ -22,9 +22,11 @@ include: "workflow/rules/screen.smk"
 include: "workflow/rules/extract.smk"
 include: "workflow/rules/codes.smk"
 include: "workflow/rules/themes.smk"
+include: "workflow/rules/sources.smk"
+include: "workflow/rules/quality.smk"
+include: "workflow/rules/changes.smk"
 include: "workflow/rules/ledger.smk"
 include: "workflow/rules/report.smk"
-include: "workflow/rules/versions.smk"
 
 
 # On a cluster (profiles/slurm) these light rules run on the submit host, not as jobs.

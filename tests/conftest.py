@@ -10,20 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import skip_unless_required
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-
-
-def require_shared(*parts: str) -> Path:
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        skip_unless_required(
-            f"shared fixture {path} is not present (clone lacks ../shared)",
-            "SCOPING_REVIEW_REQUIRE_SHARED",
-        )
-    return path
+from helpers import REPO, require_shared
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, NoReturn
 
 import polars as pl
@@ -40,3 +41,22 @@ def skip_unless_required(reason: str, variable: str) -> NoReturn:
     if os.environ.get(variable) == "1":
         pytest.fail(f"{reason} ({variable}=1)")
     pytest.skip(reason)
+
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def require_shared(*parts: str) -> Path:
+    """A path under ../shared; skips with the reason when the clone lacks it (fails under CI).
+
+    Lives here, not in conftest.py: ``from conftest import`` resolves to whichever conftest.py
+    pytest put on sys.path first (tests/browser has its own), so it breaks in a whole-suite run.
+    """
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        skip_unless_required(
+            f"shared fixture {path} is not present (clone lacks ../shared)",
+            "SCOPING_REVIEW_REQUIRE_SHARED",
+        )
+    return path

@@ -23,8 +23,8 @@ from typing import Any
 import polars as pl
 import pytest
 import yaml
-from conftest import require_shared
 
+from helpers import require_shared
 from scoping_review import versions
 from support.replay import Replay, Reply, Seen, cassette
 

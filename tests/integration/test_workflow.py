@@ -145,6 +145,35 @@ def test_tiny_report_is_written(tiny: Path) -> None:
     assert (tiny / "results/07_report/prisma_flow.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_snakemake_report_packs_the_outputs_with_captions(tiny: Path) -> None:
+    """``snakemake --report`` (real) on the finished tiny run: a zip with the captioned outputs."""
+    import zipfile
+
+    packed = tiny / "snakemake_report.zip"
+    result = snakemake(tiny, "--report", str(packed))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with zipfile.ZipFile(packed) as archive:
+        names = archive.namelist()
+        for output in ("index.html", "prisma_flow.svg", "prisma_scr_checklist.md"):
+            assert any(n.startswith("snakemake_report/data/raw/") and n.endswith(f"/{output}")
+                       for n in names), output  # fmt: skip
+        report_html = next(n for n in names if n.endswith("/report.html"))
+        text = archive.read(report_html).decode("utf-8", "replace")
+    assert "Living scoping review, run as code" in text  # workflow/report/workflow.rst
+
+
+def test_the_tiny_review_is_the_workflows_test_config() -> None:
+    """Snakemake catalog convention: ``.test/`` holds a small config that runs the workflow."""
+    test_dir = REPO / ".test"
+    assert test_dir.resolve() == (REPO / "tests/data/tiny_review").resolve()
+    config = test_dir / "config/config.yaml"
+    result = subprocess.run(
+        [sys.executable, "-m", "scoping_review.cli", "check-config", str(config)],
+        capture_output=True, text=True, timeout=120, check=False, cwd=test_dir,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_bad_sheet_stops_the_run_naming_file_and_row(tmp_path: Path) -> None:
     shutil.copytree(REPO / "tests/data/tiny_review", tmp_path, dirs_exist_ok=True)
     sheet = tmp_path / "inputs/title_abstract.csv"

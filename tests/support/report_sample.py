@@ -14,7 +14,7 @@ import polars as pl
 
 from scoping_review import ledger as L
 from scoping_review import schemas
-from scoping_review.report.counts import slug
+from scoping_review.normalize import slug
 from scoping_review.versions import update_arm
 
 if TYPE_CHECKING:

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import require_shared
 from scoping_review import cli, importing, update, versions
 from scoping_review.connectors import apis, fetch, formats, rounds
 from scoping_review.connectors.client import Client, announced_interval

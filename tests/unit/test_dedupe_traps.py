@@ -14,8 +14,8 @@ from typing import Any
 
 import polars as pl
 import pytest
-from conftest import require_shared
 
+from helpers import require_shared
 from scoping_review import dedupe, normalize, storage
 from scoping_review.dedupe.keys import match_keys
 from scoping_review.dedupe.scoring import abbreviates

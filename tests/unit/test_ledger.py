@@ -63,3 +63,45 @@ def test_breakdown_must_sum_to_total() -> None:
 def test_duplicate_count_ids_are_rejected() -> None:
     with pytest.raises(ValueError, match="key"):
         ledger.assemble([frame(), frame()])
+
+
+def test_count_specs_make_counts_from_a_table() -> None:
+    import polars as pl
+
+    issues = pl.DataFrame(
+        {"issue_id": ["a", "b", "c", "d"], "severity": ["error", "info", "error", None]}
+    )
+    table = (
+        ledger.CountSpec(
+            "issues", "All findings", "findings", "issue_id", lambda f: f["issue_id"]
+        ),
+        ledger.CountSpec(
+            "issues.shown", "Shown {what}", "findings", "issue_id",
+            lambda f: f.filter(pl.col("severity") != "info")["issue_id"],
+        ),
+    )  # fmt: skip
+    emit = ledger.Emitter("quality", "quality")
+    made = emit.table(table, issues, what="findings")
+    assert [(c.count_id, c.value, c.ids, c.label) for c in made] == [
+        ("issues", 4, ("a", "b", "c", "d"), "All findings"),
+        ("issues.shown", 2, ("a", "c"), "Shown findings"),
+    ]
+    assert all((c.stage, c.rule, c.unit) == ("quality", "quality", "findings") for c in made)
+    per = ledger.CountSpec("issues.{severity}", "Findings: {severity}", "findings", "issue_id")
+    groups = emit.groups(per, issues, "severity", ("info", "error", "warning"), "issue_id")
+    assert [(c.count_id, c.ids, c.label) for c in groups] == [
+        ("issues.info", ("b",), "Findings: info"),
+        ("issues.error", ("a", "c"), "Findings: error"),
+        ("issues.warning", (), "Findings: warning"),
+    ]
+    # a name holding braces is a value, never a template
+    odd = emit.of(per, ["x", "x", None], severity="{odd}")
+    assert (odd.count_id, odd.value, odd.ids) == ("issues.{odd}", 1, ("x",))
+    with pytest.raises(ValueError, match="no selector"):
+        emit.table([per], issues)
+
+
+def test_the_report_reads_the_stages_count_type() -> None:
+    from scoping_review.report.counts import CountRow
+
+    assert CountRow is ledger.Count

@@ -32,3 +32,18 @@ def test_no_package_module_imports_test_scaffolding() -> None:
 def test_scaffolding_modules_live_in_tests_support() -> None:
     for gone in ("synthetic.py", "synthetic_corpus.py", "report/sample.py", "dedupe/layout.py"):
         assert not (PACKAGE / gone).exists(), gone
+
+
+def test_adapters_take_their_job_from_the_typed_accessor() -> None:
+    """Every adapter runs ``main(job.current())``; outside Snakemake that is a clear error."""
+    import pytest
+
+    from scoping_review import job
+
+    scripts = Path(__file__).resolve().parents[2] / "workflow/scripts"
+    for adapter in sorted(scripts.glob("*.py")):
+        text = adapter.read_text("utf-8")
+        assert text.rstrip().endswith("main(job.current())"), adapter.name
+        assert "def main(smk: job.Job) -> None:" in text, adapter.name
+    with pytest.raises(RuntimeError, match="no Snakemake job"):
+        job.current()

@@ -10,8 +10,8 @@ from fractions import Fraction
 import numpy as np
 import polars as pl
 import pytest
-from conftest import require_shared
 
+from helpers import require_shared
 from scoping_review import cli, ranking, simulate, stopping
 
 # -- metrics on a tiny hand-computed ranking -------------------------------------------------

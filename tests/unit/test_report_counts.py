@@ -6,13 +6,13 @@ import polars as pl
 import pytest
 from markupsafe import Markup
 
+from scoping_review.normalize import slug
 from scoping_review.report.counts import (
     Ledger,
     MissingCountError,
     author_text,
     format_pct,
     literal,
-    slug,
 )
 from scoping_review.report.render import check_context
 from support.report_sample import sample_ledger
@@ -56,6 +56,8 @@ def test_format_pct_rounds_half_up(num: int, den: int, shown: str) -> None:
 def test_slug_matches_the_ledger_rule() -> None:
     assert slug("(Perceived) disinterest therapist") == "perceived_disinterest_therapist"
     assert slug("Café – Québec") == "cafe_quebec"
+    # one rule everywhere; a reviewer name with nothing left is "_" in worklist count ids
+    assert slug("—") == "" and slug("—", empty="_") == "_"
 
 
 def test_ledger_rejects_a_count_whose_ids_do_not_add_up() -> None:

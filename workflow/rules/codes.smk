@@ -17,7 +17,7 @@ rule codes:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("codes.py"),
         coding=CODING,
     script:
         "../scripts/codes.py"

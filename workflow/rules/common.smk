@@ -1,5 +1,4 @@
 # Helpers only: lookups into the validated config. No rules here.
-import hashlib
 from pathlib import Path
 
 from scoping_review.connectors import rounds as api_rounds
@@ -94,17 +93,14 @@ def ledger_part(stage):
     return f"results/ledger/parts/{stage}.parquet"
 
 
-def package_fingerprint():
-    """Hash of the package's source: a rule whose logic changed re-runs (params trigger)."""
-    digest = hashlib.sha256()
-    for path in sorted(
-        (REPO_DIR / "workflow" / "scripts" / "scoping_review").rglob("*.py")
-    ):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+def code_version(script):
+    """Hash of an adapter script and the package modules it imports (transitively, static):
+    a rule re-runs when the code *it* uses changes (params trigger), not when any file does.
+    """
+    from scoping_review.fingerprint import code_fingerprint
 
-
-CODE_VERSION = package_fingerprint()
+    scripts = REPO_DIR / "workflow" / "scripts"
+    return code_fingerprint(scripts / script, scripts / "scoping_review")
 
 
 # Living updates: frozen versions under results/versions/ (scoping_review.versions).

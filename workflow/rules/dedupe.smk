@@ -16,7 +16,7 @@ rule dedupe:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("dedupe.py"),
         settings=config.get("dedupe", {}),
         app_directory=SCREENING.get("app_directory") or "screening",
     script:

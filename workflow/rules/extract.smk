@@ -15,7 +15,7 @@ rule extract:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("extract.py"),
         charting=CHARTING,
     script:
         "../scripts/extract.py"

@@ -13,7 +13,7 @@ rule import_search:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("import_search.py"),
         search=lambda wildcards: SEARCHES[wildcards.search],
     script:
         "../scripts/import_search.py"
@@ -42,7 +42,7 @@ rule import_merge:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("import_merge.py"),
         searches=config["searches"],
     script:
         "../scripts/import_merge.py"

@@ -1,33 +1,5 @@
-rule quality:
-    input:
-        parts=[ledger_part(stage) for stage in STAGE_PARTS],
-        files="results/01_import/files.parquet",
-        studies="results/02_dedupe/studies.parquet",
-        charting="results/04_extract/charting.parquet",
-        unmatched="results/04_extract/unmatched.parquet",
-        segments="results/05_codes/segments.parquet",
-        prevalence="results/05_codes/prevalence.parquet",
-        codebook="results/05_codes/codebook.parquet",
-        status="results/03_screen/status.parquet",
-        documents=coding_files("documents"),
-        claims=claims_file(),
-    output:
-        issues="results/quality/issues.parquet",
-        ledger=ledger_part("quality"),
-    log:
-        "results/logs/quality.log",
-    benchmark:
-        "results/logs/benchmarks/quality.tsv"
-    conda:
-        "../../environment.yml"
-    params:
-        code_version=CODE_VERSION,
-        quality=config.get("quality", {}),
-        charting=CHARTING,
-        stages=stages_started(),
-        searches=config["searches"],
-    script:
-        "../scripts/quality.py"
+# The counts ledger: every stage's counts joined; contract, PRISMA identities and conservation
+# checked (scoping_review.ledger, scoping_review.conservation).
 
 
 rule ledger:
@@ -49,7 +21,7 @@ rule ledger:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("ledger.py"),
         searches=list(SEARCHES),
         stages=stages_started(),
     script:

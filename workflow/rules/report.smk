@@ -1,20 +1,5 @@
-rule sources:
-    input:
-        records="results/01_import/records.parquet",
-        clusters="results/02_dedupe/clusters.parquet",
-        status="results/03_screen/status.parquet",
-    output:
-        ledger=ledger_part("07_sources"),
-    log:
-        "results/logs/sources.log",
-    benchmark:
-        "results/logs/benchmarks/sources.tsv"
-    conda:
-        "../../environment.yml"
-    params:
-        code_version=CODE_VERSION,
-    script:
-        "../scripts/sources.py"
+# The report: HTML, PRISMA flow, checklist and figures, every number from the ledger
+# (scoping_review.report).
 
 
 rule report:
@@ -92,7 +77,7 @@ rule report:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("report.py"),
         config=config,
         stages=stages_started(),
         templates=str(REPO_DIR / "workflow" / "templates"),

@@ -24,7 +24,7 @@ rule screen:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("screen.py"),
         screening=SCREENING,
         criteria=config.get("criteria") or [],
         searches=config["searches"],

@@ -16,7 +16,7 @@ rule themes:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("themes.py"),
         coding=CODING,
     script:
         "../scripts/themes.py"

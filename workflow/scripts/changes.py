@@ -2,10 +2,10 @@
 
 import polars as pl
 
-from scoping_review import ledger, schemas, storage, versions
+from scoping_review import job, ledger, schemas, storage, versions
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "changes")
     number = int(smk.params.previous_version)
     if not number:
@@ -40,4 +40,4 @@ def main(smk) -> None:
     log.info(f"changes since version {number}: {summary}")
 
 
-main(snakemake)
+main(job.current())

@@ -1,14 +1,16 @@
 """Adapter: coded segments, codebook and prevalence (rule codes)."""
 
+import logging
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from scoping_review import codes, ledger, schemas, storage
+from scoping_review import codes, job, ledger, schemas, storage
 from scoping_review.io import qdpx
 
 
-def _one(paths) -> str:
+def _one(paths: Any) -> str:
     """The single path of a named input given as a one-item list (or as a string)."""
     return paths if isinstance(paths, str) else str(paths[0])
 
@@ -31,7 +33,7 @@ def read_segments(path: str, fmt: str, separator: str | None) -> pl.DataFrame:
     return codes.taguette_segments(sheet, path, separator)
 
 
-def read_codebook(path: str, cfg: dict) -> pl.DataFrame:
+def read_codebook(path: str, cfg: dict[str, Any]) -> pl.DataFrame:
     marker = cfg.get("deductive_marker", codes.DEDUCTIVE_MARKER)
     if Path(path).suffix.lower() in (".qdpx", ".qde"):
         project = qdpx.read_qdpx(storage.read_bytes(path), path)
@@ -42,7 +44,7 @@ def read_codebook(path: str, cfg: dict) -> pl.DataFrame:
     return codes.codebook_table(sheet, path, marker)
 
 
-def not_started(smk, log) -> None:
+def not_started(smk: job.Job, log: logging.Logger) -> None:
     """No coding inputs in config yet: the stage's tables are written empty, with no counts."""
     storage.write_table(schemas.SEGMENTS.empty(), smk.output.segments, schemas.SEGMENTS)
     storage.write_table(schemas.PREVALENCE.empty(), smk.output.prevalence, schemas.PREVALENCE)
@@ -53,7 +55,7 @@ def not_started(smk, log) -> None:
     log.info("coding not started: no coded segments or codebook in config")
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "codes")
     cfg = smk.params.coding
     if not cfg:
@@ -86,4 +88,4 @@ def main(smk) -> None:
     log.info(f"{segments.height} segments, {prevalence.filter(pl.col('kept')).height} codes kept")
 
 
-main(snakemake)
+main(job.current())

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from scoping_review import dedupe, ledger, schemas, storage
+from scoping_review import dedupe, job, ledger, schemas, storage
 from scoping_review.app import sheet as app_sheet
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "dedupe")
     records = storage.read_table(smk.input.records, schemas.RECORDS)
     settings = dedupe.DedupeSettings.from_config(dict(smk.params.settings))
@@ -39,4 +39,4 @@ def main(smk) -> None:
     )
 
 
-main(snakemake)
+main(job.current())

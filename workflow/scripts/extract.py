@@ -1,8 +1,10 @@
 """Adapter: validate and normalise the charting sheet (rule extract)."""
 
+import logging
+
 import polars as pl
 
-from scoping_review import extract, ledger, schemas, storage
+from scoping_review import extract, job, ledger, schemas, storage
 
 UNMATCHED = schemas.TableSchema(
     name="unmatched",
@@ -18,7 +20,7 @@ UNMATCHED = schemas.TableSchema(
 )
 
 
-def not_started(smk, log) -> None:
+def not_started(smk: job.Job, log: logging.Logger) -> None:
     """No charting sheet in config yet: the stage's tables are written empty, with no counts."""
     storage.write_table(schemas.CHARTING.empty(), smk.output.charting, schemas.CHARTING)
     storage.write_table(
@@ -31,7 +33,7 @@ def not_started(smk, log) -> None:
     log.info("charting not started: no charting sheet in config")
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "extract")
     cfg = smk.params.charting
     if not cfg:
@@ -78,4 +80,4 @@ def main(smk) -> None:
     log.info(f"{charted.charting.height} studies charted")
 
 
-main(snakemake)
+main(job.current())

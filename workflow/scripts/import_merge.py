@@ -2,10 +2,10 @@
 
 import polars as pl
 
-from scoping_review import importing, ledger, schemas, storage
+from scoping_review import importing, job, ledger, schemas, storage
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "import_merge")
     records = pl.concat([storage.read_table(p, schemas.RECORDS) for p in smk.input.records])
     rejects = pl.concat([storage.read_table(p, schemas.REJECTS) for p in smk.input.rejects])
@@ -22,4 +22,4 @@ def main(smk) -> None:
     log.info(f"{records.height} records, {rejects.height} rejects from {files.height} files")
 
 
-main(snakemake)
+main(job.current())

@@ -7,11 +7,11 @@ the API reported; each page's SHA-256 is the one recorded when it was fetched.
 
 import json
 
-from scoping_review import importing, schemas, storage
+from scoping_review import importing, job, schemas, storage
 from scoping_review.connectors import rounds
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "import_search")
     search = smk.params.search
     parts = []
@@ -47,4 +47,4 @@ def main(smk) -> None:
     storage.write_table(files, smk.output.files, schemas.FILES)
 
 
-main(snakemake)
+main(job.current())

@@ -2,10 +2,10 @@
 
 import polars as pl
 
-from scoping_review import conservation, ledger, schemas, storage
+from scoping_review import conservation, job, ledger, schemas, storage
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "ledger")
     parts = [storage.read_table(p, schemas.LEDGER) for p in smk.input.parts]
     try:
@@ -42,4 +42,4 @@ def main(smk) -> None:
     )
 
 
-main(snakemake)
+main(job.current())

@@ -5,7 +5,7 @@ import os
 
 import polars as pl
 
-from scoping_review import ledger, quality, schemas, storage
+from scoping_review import job, ledger, quality, quality_audit, schemas, storage
 
 
 def run_date() -> str:
@@ -19,83 +19,32 @@ def run_date() -> str:
     return moment.date().isoformat()
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "quality")
-    cfg = smk.params.quality
-    # a stage not started yet is said once in the report, not raised here study by study
-    started = smk.params.stages
     parts = pl.concat([storage.read_table(p, schemas.LEDGER) for p in smk.input.parts])
-    studies = storage.read_table(smk.input.studies, schemas.STUDIES)
-    charting = storage.read_table(smk.input.charting, schemas.CHARTING)
-    unmatched = storage.read_table(smk.input.unmatched)
-    segments = storage.read_table(smk.input.segments, schemas.SEGMENTS)
-    findings = []
-    labels = charting.select(
-        "study_id",
-        pl.col("study_label").alias("label"),
-        pl.format("{}, row {}", "sheet", "row").alias("where"),
-    )
-    findings += quality.label_years(labels, studies, "charting label")
-    if cfg.get("document_year_check", True):
-        docs = (
-            segments.filter(pl.col("study_id").is_not_null())
-            .group_by("document", "study_id")
-            .agg(pl.col("source").first(), pl.col("row").min())
-            .sort("document")
-            .select(
-                "study_id",
-                pl.col("document").alias("label"),
-                pl.format("{}, row {}", "source", "row").alias("where"),
-            )
-        )
-        findings += quality.label_years(docs, studies, "coded document")
-    title_field = smk.params.charting.get("title_field")
-    if title_field:
-        findings += quality.title_mismatches(charting, studies, title_field)
-    files = storage.read_table(smk.input.files, schemas.FILES)
-    findings += quality.import_findings(files)
-    findings += quality.search_findings(files, smk.params.searches, run_date())
-    findings += quality.segment_findings(segments)
-    findings += quality.threshold_findings(
-        storage.read_table(smk.input.prevalence, schemas.PREVALENCE)
-    )
-    # consistency audit: charting, coded segments and included studies
-    status = storage.read_table(smk.input.status, schemas.STATUS)
-    included = status.filter(pl.col("final") == "included")["study_id"].to_list()
-    if started["coding"]:
-        findings += quality.uncoded_findings(included, segments)
-    findings += quality.name_mismatches(labels, studies, "charting label")
-    coded_docs = (
-        segments.filter(pl.col("study_id").is_not_null())
-        .group_by("document", "study_id")
-        .agg(pl.col("source").first(), pl.col("row").min())
-        .sort("document")
-        .select(
-            "study_id",
-            pl.col("document").alias("label"),
-            pl.format("{}, row {}", "source", "row").alias("where"),
-        )
-    )
-    findings += quality.name_mismatches(coded_docs, studies, "coded document")
-    findings += quality.codebook_count_findings(
-        storage.read_table(smk.input.codebook, schemas.CODEBOOK), segments
-    )
-    if started["charting"] and started["coding"]:
-        findings += quality.field_theme_findings(
-            charting,
-            segments,
-            storage.read_table(smk.input.prevalence, schemas.PREVALENCE),
-            cfg.get("field_theme_checks") or [],
-        )
-    if started["charting"]:
-        missing = unmatched.filter(pl.col("problem") == "missing")["study_id"].to_list()
-        stray = unmatched.filter(pl.col("problem") == "not_included").select(
-            "study_id", "sheet", "row"
-        )
-        findings += quality.charting_findings(missing, stray)
+    claims = None
     if smk.input.claims:
-        claims = storage.read_yaml(smk.input.claims[0]) or {}
-        findings += quality.claim_findings(claims.get("claims", []), parts, smk.input.claims[0])
+        claims = (storage.read_yaml(smk.input.claims[0]) or {}).get("claims", [])
+    files = storage.read_table(smk.input.files, schemas.FILES)
+    findings = quality_audit.audit(
+        studies=storage.read_table(smk.input.studies, schemas.STUDIES),
+        status=storage.read_table(smk.input.status, schemas.STATUS),
+        files=files,
+        charting=storage.read_table(smk.input.charting, schemas.CHARTING),
+        unmatched=storage.read_table(smk.input.unmatched),
+        segments=storage.read_table(smk.input.segments, schemas.SEGMENTS),
+        codebook=storage.read_table(smk.input.codebook, schemas.CODEBOOK),
+        prevalence=storage.read_table(smk.input.prevalence, schemas.PREVALENCE),
+        parts=parts,
+        settings=smk.params.quality,
+        title_field=smk.params.charting.get("title_field"),
+        # a stage not started yet is said once in the report, not raised here study by study
+        started=smk.params.stages,
+        claims=claims,
+        claims_file=smk.input.claims[0] if smk.input.claims else "",
+    )
+    # the same export under two searches; a search dated after the run date
+    findings += quality.search_findings(files, smk.params.searches, run_date())
     frame = quality.findings_frame(findings)
     storage.write_table(frame, smk.output.issues, schemas.QUALITY)
     counts = quality.quality_counts(frame)
@@ -105,4 +54,4 @@ def main(smk) -> None:
         log.info(f"{n} {severity} findings")
 
 
-main(snakemake)
+main(job.current())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from scoping_review import __version__, report, schemas, storage
+from scoping_review import __version__, job, report, schemas, storage
 from scoping_review.report.explain import lookup_frame
 
 PACKAGES = (
@@ -43,7 +43,7 @@ def run_time() -> tuple[str, str]:
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), "SOURCE_DATE_EPOCH"
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "report")
     ledger = storage.read_table(smk.input.ledger, schemas.LEDGER)
     records = pl.read_parquet(smk.input.records, columns=["record_id", "title", "year", "database"])
@@ -113,4 +113,4 @@ def main(smk) -> None:
     log.info(f"report written: {smk.output.html}")
 
 
-main(snakemake)
+main(job.current())

@@ -5,6 +5,7 @@ from pathlib import Path
 import polars as pl
 
 from scoping_review import (
+    job,
     ledger,
     prioritisation,
     schemas,
@@ -16,7 +17,7 @@ from scoping_review import (
 from scoping_review.app import sheet as app_sheet
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "screen")
     cfg = smk.params.screening
     criteria = smk.params.criteria
@@ -148,4 +149,4 @@ def main(smk) -> None:
     log.info(f"worklists (stage, reviewer) -> pending studies: {pending}")
 
 
-main(snakemake)
+main(job.current())

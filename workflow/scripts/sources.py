@@ -2,11 +2,11 @@
 
 import polars as pl
 
-from scoping_review import ledger, schemas, storage
+from scoping_review import job, ledger, schemas, storage
 from scoping_review.report.sources import source_counts
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "sources")
     records = pl.read_parquet(smk.input.records, columns=["record_id", "source_id"])
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
@@ -18,4 +18,4 @@ def main(smk) -> None:
     log.info(f"{len(counts)} source counts")
 
 
-main(snakemake)
+main(job.current())

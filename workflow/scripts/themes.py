@@ -1,9 +1,9 @@
 """Adapter: themes, overarching themes, code co-occurrence and evidence map (rule themes)."""
 
-from scoping_review import ledger, schemas, storage, themes
+from scoping_review import job, ledger, schemas, storage, themes
 
 
-def main(smk) -> None:
+def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "themes")
     prevalence = storage.read_table(smk.input.prevalence, schemas.PREVALENCE)
     segments = storage.read_table(smk.input.segments, schemas.SEGMENTS)
@@ -24,4 +24,4 @@ def main(smk) -> None:
     log.info(f"{frame.height} themes, {cooc.height} co-occurring code pairs")
 
 
-main(snakemake)
+main(job.current())

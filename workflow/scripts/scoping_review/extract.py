@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from . import schemas
-from .ledger import Count, Emitter
+from .ledger import Count, CountSpec, Emitter
 from .normalize import slug
 
 
@@ -204,41 +204,26 @@ def chart(
     return Charted(schemas.validate(frame, schemas.CHARTING), missing, not_included, notes)
 
 
+# id, label, unit, id kind, selector (over the Charted result); then one count per value
+COUNTS = (
+    CountSpec("chart.rows", "Included studies charted", "studies", "study_id",
+              lambda c: c.charting["study_id"]),
+    CountSpec("chart.missing", "Included studies without a charting row", "studies", "study_id",
+              lambda c: c.missing),
+    CountSpec("chart.not_included", "Charting rows for studies that are not included", "studies",
+              "study_id", lambda c: c.not_included["study_id"]),
+)  # fmt: skip
+PER_VALUE = CountSpec("{count_id}", "{label}: {value}", "studies", "study_id")
+
+
 def charting_counts(charted: Charted, fields: Sequence[Field]) -> list[Count]:
     emit = Emitter("04_extract", "extract")
-    frame = charted.charting
-    counts = [
-        emit.count(
-            "chart.rows",
-            frame["study_id"].to_list(),
-            unit="studies",
-            label="Included studies charted",
-            id_kind="study_id",
-        ),
-        emit.count(
-            "chart.missing",
-            charted.missing,
-            unit="studies",
-            label="Included studies without a charting row",
-            id_kind="study_id",
-        ),
-        emit.count(
-            "chart.not_included",
-            charted.not_included["study_id"].to_list(),
-            unit="studies",
-            label="Charting rows for studies that are not included",
-            id_kind="study_id",
-        ),
-    ]
+    counts = emit.table(COUNTS, charted)
     for f in fields:
         if not f.count:
             continue
-        for value, count_id, ids in value_groups(frame, f):
-            counts.append(
-                emit.count(
-                    count_id, ids, unit="studies", label=f"{f.label}: {value}", id_kind="study_id"
-                )
-            )
+        for value, count_id, ids in value_groups(charted.charting, f):
+            counts.append(emit.of(PER_VALUE, ids, count_id=count_id, label=f.label, value=value))
     return counts
 
 

@@ -8,8 +8,9 @@ identities, and fails loudly when one is broken.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -22,6 +23,9 @@ class LedgerError(ValueError):
 
 @dataclass(frozen=True)
 class Count:
+    """One reported number: made by a stage, a ledger row once written (then with ``inputs``,
+    the name and SHA-256 of each of the rule's inputs, as the report reads it back)."""
+
     count_id: str
     value: int
     unit: str
@@ -30,6 +34,7 @@ class Count:
     rule: str
     id_kind: str
     ids: tuple[str, ...]
+    inputs: tuple[tuple[str, str], ...] = ()
 
 
 def count_of(
@@ -43,6 +48,8 @@ def count_of(
     id_kind: str,
 ) -> Count:
     """A count of things: its value is the number of distinct IDs (kept sorted)."""
+    if isinstance(ids, pl.Series):
+        ids = ids.to_list()
     unique = tuple(sorted({i for i in ids if i is not None}))
     return Count(count_id, len(unique), unit, label, stage, rule, id_kind, unique)
 
@@ -50,6 +57,22 @@ def count_of(
 def measure(count_id: str, value: int, *, unit: str, label: str, stage: str, rule: str) -> Count:
     """A number that is not a count of identifiable things (e.g. a threshold)."""
     return Count(count_id, value, unit, label, stage, rule, "none", ())
+
+
+@dataclass(frozen=True)
+class CountSpec:
+    """One row of a stage's count table: what a count is, and where its IDs come from.
+
+    ``count_id`` and ``label`` may hold ``{name}`` fields, filled per count (a reason code, a
+    rule, a search): ``duplicates.{rule}``. ``select`` takes the stage's source (a frame or a
+    small dataclass of them) and returns the IDs; specs without one get their IDs from the stage.
+    """
+
+    count_id: str
+    label: str
+    unit: str
+    id_kind: str
+    select: Callable[[Any], Iterable[str | None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +91,34 @@ class Emitter:
 
     def measure(self, count_id: str, value: int, *, unit: str, label: str) -> Count:
         return measure(count_id, value, unit=unit, label=label, stage=self.stage, rule=self.rule)
+
+    def of(self, spec: CountSpec, ids: Iterable[str | None], **names: object) -> Count:
+        """The count a spec describes, over ``ids``; ``names`` fill its id and label fields."""
+        return self.count(
+            spec.count_id.format(**names),
+            ids,
+            unit=spec.unit,
+            label=spec.label.format(**names),
+            id_kind=spec.id_kind,
+        )
+
+    def groups(
+        self, spec: CountSpec, frame: pl.DataFrame, by: str, values: Iterable[object], ids: str
+    ) -> list[Count]:
+        """One count per value of column ``by`` (in the order given): the ``ids`` column of the
+        rows holding that value; the spec's ``{<by>}`` field is filled with the value."""
+        return [
+            self.of(spec, frame.filter(pl.col(by) == value)[ids], **{by: value}) for value in values
+        ]
+
+    def table(self, specs: Iterable[CountSpec], source: object, **names: object) -> list[Count]:
+        """Every spec's count, its IDs selected from ``source`` by the spec's ``select``."""
+        out = []
+        for spec in specs:
+            if spec.select is None:
+                raise ValueError(f"count spec {spec.count_id!r} has no selector")
+            out.append(self.of(spec, spec.select(source), **names))
+        return out
 
 
 def to_frame(counts: Sequence[Count], inputs: Mapping[str, str]) -> pl.DataFrame:

@@ -43,12 +43,13 @@ def normalize_doi(doi: str | None) -> str | None:
     return text if _DOI_SHAPE.match(text) else None
 
 
-def slug(text: str) -> str:
-    """Identifier-safe slug.
+def slug(text: str, empty: str = "") -> str:
+    """Identifier-safe slug: the one rule for names inside count ids (codes, themes, charted
+    values, reviewers) and issue ids. ``empty`` is returned when nothing is left.
 
     ``"(Perceived) disinterest therapist"`` → ``perceived_disinterest_therapist``.
     """
-    return _NON_ALNUM.sub("_", strip_diacritics(text).lower()).strip("_")
+    return _NON_ALNUM.sub("_", strip_diacritics(text).lower()).strip("_") or empty
 
 
 def find_year(text: str | None) -> int | None:

@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 
 from . import ranking, schemas, stopping
-from .ledger import Count, Emitter
+from .ledger import Count, CountSpec, Emitter
 
 STOPPING_RULE_ID = "stopping_rule"
 FRACTIONS = ((10, 0.10), (25, 0.25), (50, 0.50))
@@ -260,25 +260,41 @@ def stopping_table(outcome: StoppingOutcome) -> pl.DataFrame:
 # -- ledger ----------------------------------------------------------------------------------
 
 
+# id, label, unit, id kind, selector (over the ranked pending studies and the status)
+RANKING_COUNTS = (
+    CountSpec("ranking.trained_on",
+              "Title and abstract decisions the ranking model was trained on",
+              "studies", "study_id", lambda s: ta_labels(s[1])["study_id"]),
+    CountSpec("ranking.ranked",
+              "Studies awaiting title and abstract screening, ranked by the model",
+              "studies", "study_id", lambda s: s[0]["study_id"]),
+)  # fmt: skip
+# per living round ({where}: "round 2 (2025-01-01)"), then per fraction of the ranking
+ROUND_COUNTS = (
+    CountSpec("ranking.round.{round}.studies",
+              "Studies first found in {where} and decided at title and abstract", "studies",
+              "study_id", lambda r: r.studies),
+    CountSpec("ranking.round.{round}.includes", "Title/abstract includes of {where}", "studies",
+              "study_id", lambda r: r.includes),
+)  # fmt: skip
+ROUND_FOUND = CountSpec(
+    "ranking.round.{round}.found_{pct}pct",
+    "Includes of {where} in the first {pct} % of its ranking by the model of earlier rounds",
+    "studies",
+    "study_id",
+)
+STOPPING_SCREENED = CountSpec(
+    "stopping.screened", "Studies with a title and abstract decision tested by the stopping rule",
+    "studies", "study_id",
+)  # fmt: skip
+STOPPING_SET_ASIDE = CountSpec(
+    "stopping.set_aside", "Records marked as ineligible by the stopping rule (automation tool)",
+    "records", "record_id",
+)  # fmt: skip
+
+
 def ranking_counts(ranked: pl.DataFrame, status: pl.DataFrame) -> list[Count]:
-    emit = Emitter("03_screen", "screen")
-    labels = ta_labels(status)
-    return [
-        emit.count(
-            "ranking.trained_on",
-            labels["study_id"].to_list(),
-            unit="studies",
-            label="Title/abstract decisions the ranking model was trained on",
-            id_kind="study_id",
-        ),
-        emit.count(
-            "ranking.ranked",
-            ranked["study_id"].to_list(),
-            unit="studies",
-            label="Studies awaiting title and abstract screening, ranked by the model",
-            id_kind="study_id",
-        ),
-    ]
+    return Emitter("03_screen", "screen").table(RANKING_COUNTS, (ranked, status))
 
 
 def round_counts(results: Sequence[RoundResult]) -> list[Count]:
@@ -286,37 +302,11 @@ def round_counts(results: Sequence[RoundResult]) -> list[Count]:
     counts: list[Count] = []
     for r in results:
         where = f"round {r.round} ({r.search_date})"
-        counts.append(
-            emit.count(
-                f"ranking.round.{r.round}.studies",
-                r.studies,
-                unit="studies",
-                label=f"Studies first found in {where} and decided at title and abstract",
-                id_kind="study_id",
-            )
-        )
-        counts.append(
-            emit.count(
-                f"ranking.round.{r.round}.includes",
-                r.includes,
-                unit="studies",
-                label=f"Title/abstract includes of {where}",
-                id_kind="study_id",
-            )
-        )
+        counts += emit.table(ROUND_COUNTS, r, round=r.round, where=where)
         if r.found is None:
             continue
         for pct, _ in FRACTIONS:
-            counts.append(
-                emit.count(
-                    f"ranking.round.{r.round}.found_{pct}pct",
-                    r.found[pct],
-                    unit="studies",
-                    label=f"Includes of {where} in the first {pct} % of its ranking by the "
-                    "model of earlier rounds",
-                    id_kind="study_id",
-                )
-            )
+            counts.append(emit.of(ROUND_FOUND, r.found[pct], round=r.round, where=where, pct=pct))
     return counts
 
 
@@ -325,43 +315,18 @@ def stopping_counts(outcome: StoppingOutcome, studies: pl.DataFrame) -> list[Cou
     emit = Emitter("03_screen", "screen")
     rep = dict(zip(studies["study_id"], studies["representative_record_id"], strict=True))
     r = outcome.result
+    measures = (  # id, value, unit, label
+        ("stopping.recall_target", round(r.recall_target * 1000), "thousandths",
+         "Stopping rule: recall target, in thousandths"),
+        ("stopping.confidence", round(r.confidence * 1000), "thousandths",
+         "Stopping rule: confidence, in thousandths"),
+        ("stopping.p_value", round(r.p_value * 1000), "thousandths",
+         "Stopping rule: p-value of 'recall below target', in thousandths"),
+        ("stopping.stop", int(r.stop), "flag",
+         "Stopping rule says the unscreened remainder may be set aside (1 yes, 0 no)"),
+    )  # fmt: skip
     return [
-        emit.count(
-            "stopping.screened",
-            outcome.screened,
-            unit="studies",
-            label="Studies with a title and abstract decision tested by the stopping rule",
-            id_kind="study_id",
-        ),
-        emit.measure(
-            "stopping.recall_target",
-            round(r.recall_target * 1000),
-            unit="thousandths",
-            label="Stopping rule: recall target, in thousandths",
-        ),
-        emit.measure(
-            "stopping.confidence",
-            round(r.confidence * 1000),
-            unit="thousandths",
-            label="Stopping rule: confidence, in thousandths",
-        ),
-        emit.measure(
-            "stopping.p_value",
-            round(r.p_value * 1000),
-            unit="thousandths",
-            label="Stopping rule: p-value of 'recall below target', in thousandths",
-        ),
-        emit.measure(
-            "stopping.stop",
-            int(r.stop),
-            unit="flag",
-            label="Stopping rule says the unscreened remainder may be set aside (1 yes, 0 no)",
-        ),
-        emit.count(
-            "stopping.set_aside",
-            [rep[s] for s in outcome.set_aside],
-            unit="records",
-            label="Records marked as ineligible by the stopping rule (automation tool)",
-            id_kind="record_id",
-        ),
+        emit.of(STOPPING_SCREENED, outcome.screened),
+        *(emit.measure(cid, value, unit=unit, label=label) for cid, value, unit, label in measures),
+        emit.of(STOPPING_SET_ASIDE, [rep[s] for s in outcome.set_aside]),
     ]

@@ -14,7 +14,7 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from . import schemas
-from .ledger import Count, Emitter
+from .ledger import Count, CountSpec, Emitter
 from .normalize import find_year, normalize_title, slug, strip_diacritics
 
 
@@ -288,38 +288,23 @@ def findings_frame(findings: Sequence[Mapping[str, object]]) -> pl.DataFrame:
     return schemas.validate(frame, schemas.QUALITY)
 
 
+# id, label, unit, id kind, selector (over the issues table); then one count per value
+COUNTS = (
+    CountSpec("quality.issues", "Data-quality findings (errors and warnings)", "findings",
+              "issue_id", lambda f: f.filter(pl.col("severity") != "info")["issue_id"]),
+)  # fmt: skip
+BY_SEVERITY = CountSpec(
+    "quality.{severity}", "Data-quality findings: {severity}", "findings", "issue_id"
+)
+BY_CHECK = CountSpec("quality.check.{check}", "Findings of check {check}", "findings", "issue_id")
+
+
 def quality_counts(frame: pl.DataFrame) -> list[Count]:
     emit = Emitter("quality", "quality")
-    counts = [
-        emit.count(
-            "quality.issues",
-            frame.filter(pl.col("severity") != "info")["issue_id"].to_list(),
-            unit="findings",
-            label="Data-quality findings (errors and warnings)",
-            id_kind="issue_id",
-        ),
-    ]
-    for severity in ("error", "warning", "info"):
-        counts.append(
-            emit.count(
-                f"quality.{severity}",
-                frame.filter(pl.col("severity") == severity)["issue_id"].to_list(),
-                unit="findings",
-                label=f"Data-quality findings: {severity}",
-                id_kind="issue_id",
-            )
-        )
-    for check in sorted(set(frame["check"].to_list())):
-        counts.append(
-            emit.count(
-                f"quality.check.{check}",
-                frame.filter(pl.col("check") == check)["issue_id"].to_list(),
-                unit="findings",
-                label=f"Findings of check {check}",
-                id_kind="issue_id",
-            )
-        )
-    return counts
+    counts = emit.table(COUNTS, frame)
+    counts += emit.groups(BY_SEVERITY, frame, "severity", ("error", "warning", "info"), "issue_id")
+    checks = sorted(set(frame["check"].to_list()))
+    return counts + emit.groups(BY_CHECK, frame, "check", checks, "issue_id")
 
 
 # -- consistency audit: charting, coded segments and included studies ------------------------

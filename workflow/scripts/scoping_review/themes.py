@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from . import schemas
-from .ledger import Count, Emitter
+from .ledger import Count, CountSpec, Emitter
 from .normalize import slug
 
 
@@ -32,45 +32,53 @@ def themes(prev: pl.DataFrame) -> pl.DataFrame:
     return schemas.validate(frame.select(list(schemas.THEMES.columns)), schemas.THEMES)
 
 
+# id, label, unit, id kind, selector (over the themes table); then the per-name rows
+COUNTS = (
+    CountSpec("themes", "Themes", "themes", "theme",
+              lambda f: f.filter(pl.col("n_codes") > 0)["theme"]),
+    CountSpec("overarching_themes", "Overarching themes", "themes", "theme",
+              lambda f: f.filter(pl.col("n_codes") > 0)["overarching_theme"]),
+)  # fmt: skip
+THEME_STUDIES = CountSpec(
+    "theme.{slug}.n_studies", "Studies contributing to theme '{name}'", "studies", "study_id"
+)
+THEME_CODES = CountSpec("theme.{slug}.n_codes", "Codes in theme '{name}'", "codes", "code")
+OVERARCHING_STUDIES = CountSpec(
+    "overarching.{slug}.n_studies",
+    "Studies contributing to overarching theme '{name}'",
+    "studies",
+    "study_id",
+)
+OVERARCHING_CODES = CountSpec(
+    "overarching.{slug}.n_codes", "Kept codes in overarching theme '{name}'", "codes", "code"
+)
+PAIRS = CountSpec(
+    "cooccurrence.pairs",
+    "Pairs of kept codes found together in at least one study",
+    "code pairs",
+    "code_pair",
+    lambda c: [f"{a} + {b}" for a, b in c.select("code_a", "code_b").rows()],
+)
+PAIR_STUDIES = CountSpec("{count_id}", "Studies coded both '{a}' and '{b}'", "studies", "study_id")
+EVIDENCE_STUDIES = CountSpec(
+    "{count_id}", "Studies in theme '{theme}' with {field} '{value}'", "studies", "study_id"
+)
+
+
+def _per_name(
+    emit: Emitter, frame: pl.DataFrame, name: str, studies: CountSpec, codes: CountSpec
+) -> list[Count]:
+    """A studies and a codes count for each row (theme or overarching theme) of ``frame``."""
+    counts = []
+    for value, code_ids, ids in frame.select(name, "codes", "study_ids").iter_rows():
+        counts.append(emit.of(studies, ids, slug=slug(value), name=value))
+        counts.append(emit.of(codes, code_ids, slug=slug(value), name=value))
+    return counts
+
+
 def theme_counts(frame: pl.DataFrame) -> list[Count]:
     emit = Emitter("06_themes", "themes")
-    kept = frame.filter(pl.col("n_codes") > 0)
-    counts = [
-        emit.count(
-            "themes",
-            kept["theme"].to_list(),
-            unit="themes",
-            label="Themes",
-            id_kind="theme",
-        ),
-        emit.count(
-            "overarching_themes",
-            kept["overarching_theme"].to_list(),
-            unit="themes",
-            label="Overarching themes",
-            id_kind="theme",
-        ),
-    ]
-    for theme, codes, ids in frame.select("theme", "codes", "study_ids").iter_rows():
-        counts.append(
-            emit.count(
-                f"theme.{slug(theme)}.n_studies",
-                ids,
-                unit="studies",
-                label=f"Studies contributing to theme '{theme}'",
-                id_kind="study_id",
-            )
-        )
-        counts.append(
-            emit.count(
-                f"theme.{slug(theme)}.n_codes",
-                codes,
-                unit="codes",
-                label=f"Codes in theme '{theme}'",
-                id_kind="code",
-            )
-        )
-    return counts
+    return emit.table(COUNTS, frame) + _per_name(emit, frame, "theme", THEME_STUDIES, THEME_CODES)
 
 
 def overarching(prev: pl.DataFrame) -> pl.DataFrame:
@@ -184,55 +192,14 @@ def evidence_map(prev: pl.DataFrame, charting: pl.DataFrame, fields: list[str]) 
 
 def synthesis_counts(over: pl.DataFrame, cooc: pl.DataFrame, evidence: pl.DataFrame) -> list[Count]:
     emit = Emitter("06_themes", "themes")
-    counts: list[Count] = []
-    for name, codes, ids in over.select("overarching_theme", "codes", "study_ids").iter_rows():
-        counts.append(
-            emit.count(
-                f"overarching.{slug(name)}.n_studies",
-                ids,
-                unit="studies",
-                label=f"Studies contributing to overarching theme '{name}'",
-                id_kind="study_id",
-            )
-        )
-        counts.append(
-            emit.count(
-                f"overarching.{slug(name)}.n_codes",
-                codes,
-                unit="codes",
-                label=f"Kept codes in overarching theme '{name}'",
-                id_kind="code",
-            )
-        )
-    counts.append(
-        emit.count(
-            "cooccurrence.pairs",
-            [f"{a} + {b}" for a, b in cooc.select("code_a", "code_b").rows()],
-            unit="code pairs",
-            label="Pairs of kept codes found together in at least one study",
-            id_kind="code_pair",
-        )
-    )
+    counts = _per_name(emit, over, "overarching_theme", OVERARCHING_STUDIES, OVERARCHING_CODES)
+    counts += emit.table([PAIRS], cooc)
     for a, b, cid, ids in cooc.select("code_a", "code_b", "count_id", "study_ids").iter_rows():
-        counts.append(
-            emit.count(
-                cid,
-                ids,
-                unit="studies",
-                label=f"Studies coded both '{a}' and '{b}'",
-                id_kind="study_id",
-            )
-        )
+        counts.append(emit.of(PAIR_STUDIES, ids, count_id=cid, a=a, b=b))
     for field, theme, value, cid, ids in evidence.select(
         "field", "theme", "value", "count_id", "study_ids"
     ).iter_rows():
         counts.append(
-            emit.count(
-                cid,
-                ids,
-                unit="studies",
-                label=f"Studies in theme '{theme}' with {field} '{value}'",
-                id_kind="study_id",
-            )
+            emit.of(EVIDENCE_STUDIES, ids, count_id=cid, theme=theme, field=field, value=value)
         )
     return counts

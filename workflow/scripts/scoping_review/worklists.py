@@ -13,8 +13,9 @@ from typing import Any
 
 import polars as pl
 
-from .ledger import Count, Emitter
-from .screen import CONSENSUS, DECISIONS, STAGES, Settings, slug
+from .ledger import Count, CountSpec, Emitter
+from .normalize import slug
+from .screen import CONSENSUS, DECISIONS, STAGES, Settings
 from .spreadsheet import Worksheet
 from .wording import stage_name
 
@@ -198,16 +199,25 @@ def file_stem(reviewer: str) -> str:
     return stem or "reviewer"
 
 
+WORKLIST = CountSpec(
+    "worklist.{stage}.{reviewer_slug}",
+    "Studies on the {stage_name} worklist of {reviewer}",
+    "studies",
+    "study_id",
+)
+
+
 def worklist_counts(lists: Mapping[tuple[str, str], pl.DataFrame]) -> list[Count]:
     """``worklist.<stage>.<reviewer>``: the studies on each reviewer's worklist."""
     emit = Emitter("03_screen", "screen")
     return [
-        emit.count(
-            f"worklist.{stage}.{slug(reviewer)}",
-            frame["study_id"].to_list(),
-            unit="studies",
-            label=f"Studies on the {stage_name(stage)} worklist of {reviewer}",
-            id_kind="study_id",
+        emit.of(
+            WORKLIST,
+            frame["study_id"],
+            stage=stage,
+            stage_name=stage_name(stage),
+            reviewer=reviewer,
+            reviewer_slug=slug(reviewer, empty="_"),
         )
         for (stage, reviewer), frame in sorted(lists.items())
     ]

@@ -4,108 +4,65 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..ledger import Count, Emitter
+from ..ledger import Count, CountSpec, Emitter
 from ..normalize import slug
 from .model import STATUSES, Threshold
+
+
+def _codes(frame: pl.DataFrame, cond: pl.Expr) -> pl.Series:
+    return frame.filter(cond)["code"]
+
+
+# id, label, unit, id kind, selector; over (segments keyed by source#segment_id, prevalence)
+_UNKNOWN = pl.col("status") == "unknown_code"
+COUNTS = (
+    CountSpec("segments.total", "Coded segments read", "segments", "segment_id",
+              lambda s: s[0]["_key"]),
+    CountSpec("codes_found", "Codes applied to included studies", "codes", "code",
+              lambda s: [*_codes(s[1], pl.col("n_segments") > 0), *_codes(s[0], _UNKNOWN)]),
+    CountSpec("codes_kept", "Codes kept after the prevalence threshold", "codes", "code",
+              lambda s: _codes(s[1], pl.col("kept"))),
+    CountSpec("codes_dropped", "Codes dropped by the prevalence threshold", "codes", "code",
+              lambda s: _codes(s[1], ~pl.col("kept"))),
+)  # fmt: skip
+CODEBOOK_COUNTS = (
+    CountSpec("codes_codebook", "Codes in the codebook", "codes", "code", lambda s: s[1]["code"]),
+    CountSpec("codes_deductive", "Kept codes of deductive origin", "codes", "code",
+              lambda s: _codes(s[1], pl.col("kept") & (pl.col("origin") == "deductive"))),
+    CountSpec("codes_unknown", "Codes applied to included studies but missing from the codebook",
+              "codes", "code", lambda s: _codes(s[0], _UNKNOWN)),
+    CountSpec("coded_studies", "Included studies with at least one counted coded segment",
+              "studies", "study_id", lambda s: s[0].filter(pl.col("status") == "ok")["study_id"]),
+)  # fmt: skip
+BY_STATUS = CountSpec(
+    "segments.{status}", "Coded segments with status {status}", "segments", "segment_id"
+)
+CODE_STUDIES = CountSpec("code.{slug}.n_studies", "Studies coded '{code}'", "studies", "study_id")
+CODE_SEGMENTS = CountSpec(
+    "code.{slug}.n_segments", "Segments coded '{code}'", "segments", "segment_id"
+)
 
 
 def code_counts(segments: pl.DataFrame, prev: pl.DataFrame, threshold: Threshold) -> list[Count]:
     emit = Emitter("05_codes", "codes")
     seg_key = pl.col("source") + "#" + pl.col("segment_id")
     keyed = segments.with_columns(seg_key.alias("_key"))
-    counts: list[Count] = [
-        emit.count(
-            "segments.total",
-            keyed["_key"].to_list(),
-            unit="segments",
-            label="Coded segments read",
-            id_kind="segment_id",
-        ),
-        emit.count(
-            "codes_found",
-            prev.filter(pl.col("n_segments") > 0)["code"].to_list()
-            + keyed.filter(pl.col("status") == "unknown_code")["code"].to_list(),
-            unit="codes",
-            label="Codes applied to included studies",
-            id_kind="code",
-        ),
-        emit.count(
-            "codes_kept",
-            prev.filter(pl.col("kept"))["code"].to_list(),
-            unit="codes",
-            label="Codes kept after the prevalence threshold",
-            id_kind="code",
-        ),
-        emit.count(
-            "codes_dropped",
-            prev.filter(~pl.col("kept"))["code"].to_list(),
-            unit="codes",
-            label="Codes dropped by the prevalence threshold",
-            id_kind="code",
-        ),
+    counts = emit.table(COUNTS, (keyed, prev))
+    counts.append(
         emit.measure(
             "prevalence.threshold",
             threshold.drop_at_or_below,
             unit=threshold.metric,
             label=f"Codes with {threshold.metric} at or below this are dropped",
-        ),
-        emit.count(
-            "codes_codebook",
-            prev["code"].to_list(),
-            unit="codes",
-            label="Codes in the codebook",
-            id_kind="code",
-        ),
-        emit.count(
-            "codes_deductive",
-            prev.filter(pl.col("kept") & (pl.col("origin") == "deductive"))["code"].to_list(),
-            unit="codes",
-            label="Kept codes of deductive origin",
-            id_kind="code",
-        ),
-        emit.count(
-            "codes_unknown",
-            keyed.filter(pl.col("status") == "unknown_code")["code"].to_list(),
-            unit="codes",
-            label="Codes applied to included studies but missing from the codebook",
-            id_kind="code",
-        ),
-        emit.count(
-            "coded_studies",
-            keyed.filter(pl.col("status") == "ok")["study_id"].to_list(),
-            unit="studies",
-            label="Included studies with at least one counted coded segment",
-            id_kind="study_id",
-        ),
-    ]
-    for status in STATUSES:
-        counts.append(
-            emit.count(
-                f"segments.{status}",
-                keyed.filter(pl.col("status") == status)["_key"].to_list(),
-                unit="segments",
-                label=f"Coded segments with status {status}",
-                id_kind="segment_id",
-            )
         )
+    )
+    counts += emit.table(CODEBOOK_COUNTS, (keyed, prev))
+    for status in STATUSES:
+        ids = keyed.filter(pl.col("status") == status)["_key"]
+        counts.append(emit.of(BY_STATUS, ids, status=status))
     ok = keyed.filter(pl.col("status") == "ok")
     for code, ids in prev.select("code", "study_ids").iter_rows():
-        counts.append(
-            emit.count(
-                f"code.{slug(code)}.n_studies",
-                ids,
-                unit="studies",
-                label=f"Studies coded '{code}'",
-                id_kind="study_id",
-            )
-        )
-        counts.append(
-            emit.count(
-                f"code.{slug(code)}.n_segments",
-                ok.filter(pl.col("code") == code)["_key"].to_list(),
-                unit="segments",
-                label=f"Segments coded '{code}'",
-                id_kind="segment_id",
-            )
-        )
+        counts.append(emit.of(CODE_STUDIES, ids, slug=slug(code), code=code))
+        segs = ok.filter(pl.col("code") == code)["_key"]
+        counts.append(emit.of(CODE_SEGMENTS, segs, slug=slug(code), code=code))
     return counts

@@ -1,12 +1,43 @@
-"""The dedupe stage's ledger counts: duplicates removed, merges by rule, pairs for review."""
+"""The dedupe stage's ledger counts: duplicates removed, merges by rule, pairs for review.
+
+Grain: one count per row of :data:`COUNTS` (``duplicates.{rule}`` once per match rule).
+"""
 
 from __future__ import annotations
 
 import polars as pl
 
-from ..ledger import Count, Emitter
+from ..ledger import Count, CountSpec, Emitter
 from .scoring import RULE_TEXT
 from .settings import RULES
+
+
+def _pairs(frame: pl.DataFrame) -> list[str]:
+    return (frame["record_id_a"] + "|" + frame["record_id_b"]).to_list()
+
+
+def _duplicates(clusters: pl.DataFrame) -> pl.DataFrame:
+    return clusters.filter(~pl.col("is_representative"))
+
+
+# id, label, unit, id kind, selector (over the clusters table)
+COUNTS = (
+    CountSpec("duplicates", "Duplicate records removed", "records", "record_id",
+              lambda c: _duplicates(c)["record_id"]),
+    CountSpec("dedupe.studies", "Unique studies after deduplication", "studies", "study_id",
+              lambda c: c["study_id"]),
+)  # fmt: skip
+BY_RULE = CountSpec(
+    "duplicates.{rule}", "Duplicates linked by rule {rule}: {text}", "records", "record_id"
+)
+# over the review queue and the relations tables (one ID per record pair)
+REVIEW_QUEUE, RELATIONS = (
+    CountSpec("dedupe.review_queue", "Record pairs awaiting a person's same/different decision",
+              "record pairs", "record_pair", _pairs),
+    CountSpec("dedupe.relations",
+              "Related but distinct records (erratum, retraction, preprint, abstract, shared DOI)",
+              "record pairs", "record_pair", _pairs),
+)  # fmt: skip
 
 
 def dedupe_counts(
@@ -15,52 +46,13 @@ def dedupe_counts(
     relations: pl.DataFrame | None = None,
 ) -> list[Count]:
     emit = Emitter("02_dedupe", "dedupe")
-    dups = clusters.filter(~pl.col("is_representative"))
-    counts = [
-        emit.count(
-            "duplicates",
-            dups["record_id"].to_list(),
-            unit="records",
-            label="Duplicate records removed",
-            id_kind="record_id",
-        ),
-        emit.count(
-            "dedupe.studies",
-            clusters["study_id"].to_list(),
-            unit="studies",
-            label="Unique studies after deduplication",
-            id_kind="study_id",
-        ),
-    ]
-    for match_rule in RULES:
-        counts.append(
-            emit.count(
-                f"duplicates.{match_rule}",
-                dups.filter(pl.col("rule") == match_rule)["record_id"].to_list(),
-                unit="records",
-                label=f"Duplicates linked by rule {match_rule}: {RULE_TEXT[match_rule]}",
-                id_kind="record_id",
-            )
-        )
+    dups = _duplicates(clusters)
+    counts = emit.table(COUNTS, clusters)
+    for rule in RULES:
+        ids = dups.filter(pl.col("rule") == rule)["record_id"]
+        counts.append(emit.of(BY_RULE, ids, rule=rule, text=RULE_TEXT[rule]))
     if review_queue is not None:
-        counts.append(
-            emit.count(
-                "dedupe.review_queue",
-                (review_queue["record_id_a"] + "|" + review_queue["record_id_b"]).to_list(),
-                unit="record pairs",
-                label="Record pairs awaiting a person's same/different decision",
-                id_kind="record_pair",
-            )
-        )
+        counts.extend(emit.table([REVIEW_QUEUE], review_queue))
     if relations is not None:
-        counts.append(
-            emit.count(
-                "dedupe.relations",
-                (relations["record_id_a"] + "|" + relations["record_id_b"]).to_list(),
-                unit="record pairs",
-                label="Related but distinct records (erratum, retraction, preprint, abstract, "
-                "shared DOI)",
-                id_kind="record_pair",
-            )
-        )
+        counts.extend(emit.table([RELATIONS], relations))
     return counts

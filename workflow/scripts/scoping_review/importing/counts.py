@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
-from ..ledger import Count, Emitter
+from ..ledger import Count, CountSpec, Emitter
 from .model import Imported
 
 
@@ -31,6 +32,35 @@ def reconciliation(result: Imported) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class _Sources:
+    records: pl.DataFrame
+    reject_ids: list[str]
+    files: pl.DataFrame
+    searches: Sequence[Mapping[str, str]]
+
+
+# id, label, unit, id kind, selector (over the import's tables); the last one is per search
+COUNTS = (
+    CountSpec("database_results", "Records identified from databases", "records", "record_id",
+              lambda s: s.records["record_id"].to_list() + s.reject_ids),
+    CountSpec("excluded_other", "Records removed for other reasons (unreadable in the export)",
+              "records", "record_id", lambda s: s.reject_ids),
+    CountSpec("import.files", "Export files imported", "files", "file", lambda s: s.files["path"]),
+    CountSpec("search_databases", "Databases searched", "databases", "database",
+              # a database searched twice (a re-run in a later round) is one database
+              lambda s: list(dict.fromkeys(search["database"] for search in s.searches))),
+    CountSpec("searches", "Searches run", "searches", "search",
+              lambda s: [search["id"] for search in s.searches]),
+)  # fmt: skip
+PER_SEARCH = CountSpec(
+    "database_results.{search}",
+    "Records identified from {database} (search {search})",
+    "records",
+    "record_id",
+)
+
+
 def import_counts(
     records: pl.DataFrame,
     rejects: pl.DataFrame,
@@ -42,55 +72,10 @@ def import_counts(
     reject_ids = [
         f"reject:{s}:{f}:{ln}" for s, f, ln in rejects.select("source_id", "file", "line").rows()
     ]
-    counts = [
-        emit.count(
-            "database_results",
-            records["record_id"].to_list() + reject_ids,
-            unit="records",
-            label="Records identified from databases",
-            id_kind="record_id",
-        ),
-        emit.count(
-            "excluded_other",
-            reject_ids,
-            unit="records",
-            label="Records removed for other reasons (unreadable in the export)",
-            id_kind="record_id",
-        ),
-        emit.count(
-            "import.files",
-            files["path"].to_list(),
-            unit="files",
-            label="Export files imported",
-            id_kind="file",
-        ),
-        emit.count(
-            "search_databases",
-            # a database searched twice (a re-run in a later round) is one database
-            list(dict.fromkeys(s["database"] for s in searches)),
-            unit="databases",
-            label="Databases searched",
-            id_kind="database",
-        ),
-        emit.count(
-            "searches",
-            [s["id"] for s in searches],
-            unit="searches",
-            label="Searches run",
-            id_kind="search",
-        ),
-    ]
+    counts = emit.table(COUNTS, _Sources(records, reject_ids, files, searches))
     for search in searches:
         sid = search["id"]
         ids = records.filter(pl.col("source_id") == sid)["record_id"].to_list()
         ids += [r for r in reject_ids if r.startswith(f"reject:{sid}:")]
-        counts.append(
-            emit.count(
-                f"database_results.{sid}",
-                ids,
-                unit="records",
-                label=f"Records identified from {search['database']} (search {sid})",
-                id_kind="record_id",
-            )
-        )
+        counts.append(emit.of(PER_SEARCH, ids, search=sid, database=search["database"]))
     return counts

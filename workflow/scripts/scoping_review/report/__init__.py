@@ -8,8 +8,9 @@ resources from the directories it is given, and returns strings and bytes
 
 from __future__ import annotations
 
+from ..normalize import slug
 from .build import FIGURE_TITLES, ReportInputs, ReportOutputs, build_report
-from .counts import Ledger, MissingCountError, format_count, format_pct, slug
+from .counts import Ledger, MissingCountError, format_count, format_pct
 from .figures import FigureExport
 
 __all__ = [

@@ -27,14 +27,14 @@ def changes_view(ledger: Ledger, lookup: pl.DataFrame) -> dict[str, Any] | None:
         return None
     titles = dict(zip(lookup["id"], lookup["title"], strict=False))
     rows: list[dict[str, Any]] = []
-    for _kind, count_id, _unit, label in CHANGE_COUNTS:
-        if not ledger.has(count_id):
+    for spec in CHANGE_COUNTS:
+        if not ledger.has(spec.count_id):
             continue
-        row = ledger.row(count_id)
+        row = ledger.row(spec.count_id)
         rows.append(
             {
-                "label": label,
-                "count_id": count_id,
+                "label": spec.label,
+                "count_id": spec.count_id,
                 "entries": [{"id": i, "title": _title(titles.get(i))} for i in row.ids],
             }
         )

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import polars as pl
 from markupsafe import Markup, escape
 
-from ..ledger import check_contract
-from ..normalize import strip_diacritics
-
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+from ..ledger import Count, check_contract
 
 
 class MissingCountError(LookupError):
@@ -33,11 +29,6 @@ class MissingCountError(LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0])
-
-
-def slug(text: str) -> str:
-    """The ledger's slug rule for names inside count ids (codes, themes, charted values)."""
-    return _NON_ALNUM.sub("_", strip_diacritics(text).lower()).strip("_")
 
 
 # Ledger unit of measures stored as integer thousandths (agreement statistics: 417 = 0.417);
@@ -66,19 +57,8 @@ def format_pct(numerator: int, denominator: int) -> str:
     return f"{pct}%"
 
 
-@dataclass(frozen=True)
-class CountRow:
-    """One ledger row, as the report uses it."""
-
-    count_id: str
-    value: int
-    unit: str
-    label: str
-    stage: str
-    rule: str
-    id_kind: str
-    ids: tuple[str, ...]
-    inputs: tuple[tuple[str, str], ...]
+# One ledger row, as the report uses it: the stages' own Count type.
+CountRow = Count
 
 
 class Ledger:

@@ -21,7 +21,8 @@ from typing import Any
 import altair as alt
 from markupsafe import Markup, escape
 
-from .counts import Ledger, literal, slug
+from ..normalize import slug
+from .counts import Ledger, literal
 from .figures import inline_data, spec_json, standalone_svg, to_pdf, to_png, to_svg
 from .labels import search_labels
 

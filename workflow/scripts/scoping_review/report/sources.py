@@ -20,9 +20,27 @@ from itertools import combinations
 
 import polars as pl
 
-from ..ledger import Count, Emitter
+from ..ledger import Count, CountSpec, Emitter
 
 EMIT = Emitter(stage="07_report", rule="sources")
+# id, label, unit, id kind (per search, and per pair of searches)
+STUDIES = CountSpec(
+    "sources.studies.{source}",
+    "Distinct studies with a record from search {source}",
+    "studies",
+    "study",
+)
+ONLY = CountSpec(
+    "sources.only.{source}", "Studies found only by search {source}", "studies", "study"
+)
+INCLUDED = CountSpec(
+    "sources.included.{source}",
+    "Included studies with a record from search {source}",
+    "studies",
+    "study",
+)
+OVERLAP = CountSpec("sources.overlap.{a}.{b}", "Studies found by both search {a} and search {b}",
+                    "studies", "study")  # fmt: skip
 
 
 def source_counts(
@@ -50,43 +68,12 @@ def source_counts(
         status.filter(pl.col("final") == "included").get_column("study_id").cast(pl.String)
     )
     counts: list[Count] = []
-    for source_id in sorted(by_source):
-        studies = by_source[source_id]
-        counts.append(
-            EMIT.count(
-                f"sources.studies.{source_id}",
-                studies,
-                unit="studies",
-                label=f"Distinct studies with a record from search {source_id}",
-                id_kind="study",
-            )
-        )
-        counts.append(
-            EMIT.count(
-                f"sources.only.{source_id}",
-                (s for s in studies if sources_of[s] == {source_id}),
-                unit="studies",
-                label=f"Studies found only by search {source_id}",
-                id_kind="study",
-            )
-        )
-        counts.append(
-            EMIT.count(
-                f"sources.included.{source_id}",
-                studies & included,
-                unit="studies",
-                label=f"Included studies with a record from search {source_id}",
-                id_kind="study",
-            )
-        )
+    for source in sorted(by_source):
+        studies = by_source[source]
+        only = (s for s in studies if sources_of[s] == {source})
+        counts.append(EMIT.of(STUDIES, studies, source=source))
+        counts.append(EMIT.of(ONLY, only, source=source))
+        counts.append(EMIT.of(INCLUDED, studies & included, source=source))
     for a, b in combinations(sorted(by_source), 2):
-        counts.append(
-            EMIT.count(
-                f"sources.overlap.{a}.{b}",
-                by_source[a] & by_source[b],
-                unit="studies",
-                label=f"Studies found by both search {a} and search {b}",
-                id_kind="study",
-            )
-        )
+        counts.append(EMIT.of(OVERLAP, by_source[a] & by_source[b], a=a, b=b))
     return counts

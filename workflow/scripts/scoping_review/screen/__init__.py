@@ -13,6 +13,7 @@ joins an already-screened study in a later search inherits its decisions
 
 from __future__ import annotations
 
+from ..normalize import slug
 from .automation import automatic_exclusions, automation_hits
 from .carryover import carry_over
 from .counts import automation_counts, carry_over_counts, dual_counts, screen_counts
@@ -34,7 +35,7 @@ from .settings import (
     Settings,
     StageSettings,
 )
-from .sheets import Sheet, best_reason, read_decisions, reason_rank, slug, split_reasons
+from .sheets import Sheet, best_reason, read_decisions, reason_rank, split_reasons
 
 __all__ = [
     "AUTOMATION_KINDS",

@@ -4,19 +4,72 @@ carry-over, automation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
 from .. import agreement as agr
-from ..ledger import Count, Emitter
+from ..ledger import Count, CountSpec, Emitter
 from ..wording import stage_name
 from .automation import automation_hits
 from .dual import independent_pairs
 from .settings import PENDING_KINDS, STAGES
 
 # -- ledger ----------------------------------------------------------------------------------
+
+
+def _where(cond: pl.Expr, col: str = "study_id") -> Callable[[pl.DataFrame], pl.Series]:
+    """Selector: ``col`` of the status rows (with ``record_id``, the representative) where
+    ``cond`` holds (null counts as false)."""
+    return lambda joined: joined.filter(cond.fill_null(False))[col]
+
+
+# done, not waiting: a pending study is counted as pending, never as screened or assessed
+_SCREENED = pl.col("title_abstract").is_in(["include", "exclude"])
+_TA_EXCLUDED = pl.col("title_abstract") == "exclude"
+_SOUGHT = pl.col("title_abstract") == "include"
+_NOT_RETRIEVED = pl.col("full_text") == "not_retrieved"
+_FT_EXCLUDED = pl.col("full_text") == "exclude"
+_INCLUDED = pl.col("final") == "included"
+_REC, _STUDY = "record_id", "study_id"
+
+# id, label, unit, id kind, selector (over the per-study status with representative record IDs)
+FLOW_COUNTS = (
+    CountSpec("excluded_automatic", "Records removed by automation rules", "records", _REC,
+              _where(pl.col("final") == "excluded_automatic", _REC)),
+    CountSpec("records_screened", "Records screened by title and abstract", "records", _REC,
+              _where(_SCREENED, _REC)),
+    CountSpec("records_excluded", "Records excluded at title and abstract", "records", _REC,
+              _where(_TA_EXCLUDED, _REC)),
+    CountSpec("records_pending", "Records awaiting title and abstract screening", "records", _REC,
+              _where(pl.col("title_abstract") == "pending", _REC)),
+    CountSpec("dbr_sought_reports", "Reports sought for retrieval", "reports", _STUDY,
+              _where(_SOUGHT)),
+    CountSpec("dbr_notretrieved_reports", "Reports not retrieved", "reports", _STUDY,
+              _where(_NOT_RETRIEVED)),
+    CountSpec("dbr_assessed", "Reports assessed for eligibility", "reports", _STUDY,
+              _where(_SOUGHT & pl.col("full_text").is_in(["include", "exclude"]))),
+    CountSpec("dbr_excluded", "Reports excluded at full text", "reports", _STUDY,
+              _where(_FT_EXCLUDED)),
+    CountSpec("dbr_pending", "Reports awaiting full-text assessment", "reports", _STUDY,
+              _where(pl.col("full_text") == "pending")),
+    CountSpec("new_reports", "Reports of new included studies", "reports", _STUDY,
+              _where(_INCLUDED)),
+    CountSpec("new_studies", "New studies included in review", "studies", _STUDY,
+              _where(_INCLUDED)),
+)  # fmt: skip
+PREVIOUS_STUDIES = CountSpec(
+    "previous_studies", "Studies included in previous version of review", "studies", _STUDY
+)
+TOTAL_STUDIES = CountSpec("total_studies", "Total studies included in review", "studies", _STUDY)
+TA_REASON = CountSpec(
+    "records_excluded.{code}", "Excluded at title and abstract: {label}", "records", _REC
+)
+FT_REASON = CountSpec("{prefix}.{code}", "{label}", "reports", _STUDY)
+AUTOMATIC = CountSpec(
+    "excluded_automatic.{rule}", "Removed by automation rule {rule}", "records", _REC
+)
 
 
 def screen_counts(
@@ -32,137 +85,55 @@ def screen_counts(
     joined = status.with_columns(
         pl.col("study_id").replace_strict(rep, return_dtype=pl.String).alias("record_id")
     )
-
-    def ids(cond: pl.Expr, col: str = "study_id") -> list[str]:
-        return joined.filter(cond.fill_null(False))[col].to_list()
-
-    def c(cid: str, values: list[str], unit: str, label: str, kind: str) -> Count:
-        return emit.count(cid, values, unit=unit, label=label, id_kind=kind)
-
-    # done, not waiting: a pending study is counted as pending, never as screened or assessed
-    screened = pl.col("title_abstract").is_in(["include", "exclude"])
-    ta_excl = pl.col("title_abstract") == "exclude"
-    sought = pl.col("title_abstract") == "include"
-    not_retrieved = pl.col("full_text") == "not_retrieved"
-    assessed = sought & pl.col("full_text").is_in(["include", "exclude"])
-    ft_excl = pl.col("full_text") == "exclude"
-    included = pl.col("final") == "included"
     labels = {cr["code"]: cr["label"] for cr in criteria}
-    included_ids = ids(included)
-    counts = [
-        c(
-            "excluded_automatic",
-            ids(pl.col("final") == "excluded_automatic", "record_id"),
-            "records",
-            "Records removed by automation rules",
-            "record_id",
-        ),
-        c(
-            "records_screened",
-            ids(screened, "record_id"),
-            "records",
-            "Records screened by title and abstract",
-            "record_id",
-        ),
-        c(
-            "records_excluded",
-            ids(ta_excl, "record_id"),
-            "records",
-            "Records excluded at title and abstract",
-            "record_id",
-        ),
-        c(
-            "records_pending",
-            ids(pl.col("title_abstract") == "pending", "record_id"),
-            "records",
-            "Records awaiting title and abstract screening",
-            "record_id",
-        ),
-        c("dbr_sought_reports", ids(sought), "reports", "Reports sought for retrieval", "study_id"),
-        c(
-            "dbr_notretrieved_reports",
-            ids(not_retrieved),
-            "reports",
-            "Reports not retrieved",
-            "study_id",
-        ),
-        c("dbr_assessed", ids(assessed), "reports", "Reports assessed for eligibility", "study_id"),
-        c("dbr_excluded", ids(ft_excl), "reports", "Reports excluded at full text", "study_id"),
-        c(
-            "dbr_pending",
-            ids(pl.col("full_text") == "pending"),
-            "reports",
-            "Reports awaiting full-text assessment",
-            "study_id",
-        ),
-        c("new_reports", included_ids, "reports", "Reports of new included studies", "study_id"),
-        c("new_studies", included_ids, "studies", "New studies included in review", "study_id"),
-        c(
-            "previous_studies",
-            list(previous_study_ids),
-            "studies",
-            "Studies included in previous version of review",
-            "study_id",
-        ),
-        c(
-            "total_studies",
-            [*included_ids, *previous_study_ids],
-            "studies",
-            "Total studies included in review",
-            "study_id",
-        ),
-    ]
-    for code in sorted({r for r in joined.filter(ta_excl)["title_abstract_reason"].to_list() if r}):
-        counts.append(
-            c(
-                f"records_excluded.{code}",
-                ids(ta_excl & (pl.col("title_abstract_reason") == code), "record_id"),
-                "records",
-                f"Excluded at title and abstract: {labels.get(code, code)}",
-                "record_id",
-            )
-        )
-    for prefix, cond in (("dbr_excluded", ft_excl), ("dbr_notretrieved_reports", not_retrieved)):
-        for code in sorted({r for r in joined.filter(cond)["full_text_reason"].to_list() if r}):
+    included_ids = _where(_INCLUDED)(joined).to_list()
+    counts = emit.table(FLOW_COUNTS, joined)
+    counts.append(emit.of(PREVIOUS_STUDIES, previous_study_ids))
+    counts.append(emit.of(TOTAL_STUDIES, [*included_ids, *previous_study_ids]))
+    for code in sorted({r for r in joined.filter(_TA_EXCLUDED)["title_abstract_reason"] if r}):
+        ids = _where(_TA_EXCLUDED & (pl.col("title_abstract_reason") == code), _REC)(joined)
+        counts.append(emit.of(TA_REASON, ids, code=code, label=labels.get(code, code)))
+    for prefix, cond in (
+        ("dbr_excluded", _FT_EXCLUDED),
+        ("dbr_notretrieved_reports", _NOT_RETRIEVED),
+    ):
+        for code in sorted({r for r in joined.filter(cond)["full_text_reason"] if r}):
+            ids = _where(cond & (pl.col("full_text_reason") == code))(joined)
             counts.append(
-                c(
-                    f"{prefix}.{code}",
-                    ids(cond & (pl.col("full_text_reason") == code)),
-                    "reports",
-                    f"{labels.get(code, code)}",
-                    "study_id",
-                )
+                emit.of(FT_REASON, ids, prefix=prefix, code=code, label=labels.get(code, code))
             )
     for rule_id in sorted(set(automatic["rule_id"].to_list())):
         auto_ids = automatic.filter(pl.col("rule_id") == rule_id)["study_id"].to_list()
-        counts.append(
-            c(
-                f"excluded_automatic.{rule_id}",
-                [rep[s] for s in auto_ids],
-                "records",
-                f"Removed by automation rule {rule_id}",
-                "record_id",
-            )
-        )
+        counts.append(emit.of(AUTOMATIC, [rep[s] for s in auto_ids], rule=rule_id))
     # why work is pending, per stage (title/abstract in records, full text in reports)
-    for stage, col, kind, unit in (
-        ("title_abstract", "record_id", "record_id", "records"),
-        ("full_text", "study_id", "study_id", "reports"),
-    ):
+    for stage, col, unit in (("title_abstract", _REC, "records"), ("full_text", _STUDY, "reports")):
         for pk in PENDING_KINDS:
-            cond = (pl.col(stage) == "pending") & (pl.col("pending_kind") == pk)
             if pk == "maybe" and stage == "full_text":
                 continue
-            counts.append(
-                c(
-                    f"pending.{stage}.{pk}",
-                    ids(cond, col),
-                    unit,
-                    f"Awaiting {stage_name(stage)} screening: {pk.replace('_', ' ')}",
-                    kind,
-                )
-            )
+            cond = (pl.col(stage) == "pending") & (pl.col("pending_kind") == pk)
+            names = {"stage_name": stage_name(stage), "kind_name": pk.replace("_", " ")}
+            spec = PENDING_UNIT[unit]
+            counts.append(emit.of(spec, _where(cond, col)(joined), stage=stage, kind=pk, **names))
     return counts
+
+
+PENDING_UNIT = {
+    "records": CountSpec("pending.{stage}.{kind}", "Awaiting {stage_name} screening: {kind_name}",
+                         "records", _REC),
+    "reports": CountSpec("pending.{stage}.{kind}", "Awaiting {stage_name} screening: {kind_name}",
+                         "reports", _STUDY),
+}  # fmt: skip
+# the dual-review counts per stage ({where}: "at title/abstract")
+DUAL_COUNTS = (
+    CountSpec("agreement.{stage}.compared",
+              "Studies decided by two independent reviewers {where}", "studies", _STUDY),
+    CountSpec("agreement.{stage}.agreed",
+              "Studies on which both reviewers made the same decision {where}", "studies", _STUDY),
+    CountSpec("conflicts.{stage}", "Conflicts between reviewers {where}", "studies", _STUDY),
+    CountSpec("conflicts.{stage}.unresolved", "Conflicts {where} awaiting a consensus decision",
+              "studies", _STUDY),
+)  # fmt: skip
+STATISTICS = (("percent", "Percent agreement"), ("kappa", "Cohen's kappa"), ("ac1", "Gwet's AC1"))
 
 
 def dual_counts(conflicts: pl.DataFrame, decisions: pl.DataFrame) -> list[Count]:
@@ -173,49 +144,12 @@ def dual_counts(conflicts: pl.DataFrame, decisions: pl.DataFrame) -> list[Count]
         pairs = independent_pairs(decisions, stage)
         same = pairs.filter(pl.col("decision_a") == pl.col("decision_b"))
         where = f"at {stage_name(stage)}"
-        counts.append(
-            emit.count(
-                f"agreement.{stage}.compared",
-                pairs["study_id"].to_list(),
-                unit="studies",
-                label=f"Studies decided by two independent reviewers {where}",
-                id_kind="study_id",
-            )
-        )
-        counts.append(
-            emit.count(
-                f"agreement.{stage}.agreed",
-                same["study_id"].to_list(),
-                unit="studies",
-                label=f"Studies on which both reviewers made the same decision {where}",
-                id_kind="study_id",
-            )
-        )
         mine = conflicts.filter(pl.col("stage") == stage)
-        counts.append(
-            emit.count(
-                f"conflicts.{stage}",
-                mine["study_id"].to_list(),
-                unit="studies",
-                label=f"Conflicts between reviewers {where}",
-                id_kind="study_id",
-            )
-        )
-        counts.append(
-            emit.count(
-                f"conflicts.{stage}.unresolved",
-                mine.filter(~pl.col("resolved"))["study_id"].to_list(),
-                unit="studies",
-                label=f"Conflicts {where} awaiting a consensus decision",
-                id_kind="study_id",
-            )
-        )
+        unresolved = mine.filter(~pl.col("resolved"))
+        for spec, frame in zip(DUAL_COUNTS, (pairs, same, mine, unresolved), strict=True):
+            counts.append(emit.of(spec, frame["study_id"], stage=stage, where=where))
         stats = agr.agreement(list(pairs.select("decision_a", "decision_b").iter_rows()))
-        for stat, name in (
-            ("percent", "Percent agreement"),
-            ("kappa", "Cohen's kappa"),
-            ("ac1", "Gwet's AC1"),
-        ):
+        for stat, name in STATISTICS:
             value = agr.thousandths(getattr(stats, stat))
             if value is None:
                 continue
@@ -230,24 +164,21 @@ def dual_counts(conflicts: pl.DataFrame, decisions: pl.DataFrame) -> list[Count]
     return counts
 
 
+CARRY_OVER_COUNTS = (
+    CountSpec("screen.carried_over",
+              "Records that joined an already-screened study and inherit its decisions",
+              "records", _REC, lambda c: c["record_id"]),
+    CountSpec("screen.recheck_abstract",
+              "Inherited decisions to look at again: the new record adds an abstract",
+              "records", _REC, lambda c: c.filter(pl.col("adds_abstract"))["record_id"]),
+)  # fmt: skip
+AUTOMATION_HITS = CountSpec(
+    "automation.{rule}.hits", "Records matched by automation rule {rule}", "records", _REC
+)
+
+
 def carry_over_counts(carried: pl.DataFrame) -> list[Count]:
-    emit = Emitter("03_screen", "screen")
-    return [
-        emit.count(
-            "screen.carried_over",
-            carried["record_id"].to_list(),
-            unit="records",
-            label="Records that joined an already-screened study and inherit its decisions",
-            id_kind="record_id",
-        ),
-        emit.count(
-            "screen.recheck_abstract",
-            carried.filter(pl.col("adds_abstract"))["record_id"].to_list(),
-            unit="records",
-            label="Inherited decisions to look at again: the new record adds an abstract",
-            id_kind="record_id",
-        ),
-    ]
+    return Emitter("03_screen", "screen").table(CARRY_OVER_COUNTS, carried)
 
 
 def automation_counts(automatic: pl.DataFrame, studies: pl.DataFrame) -> list[Count]:
@@ -255,12 +186,6 @@ def automation_counts(automatic: pl.DataFrame, studies: pl.DataFrame) -> list[Co
     emit = Emitter("03_screen", "screen")
     rep = dict(zip(studies["study_id"], studies["representative_record_id"], strict=True))
     return [
-        emit.count(
-            f"automation.{rule}.hits",
-            [rep[s] for s in hit],
-            unit="records",
-            label=f"Records matched by automation rule {rule}",
-            id_kind="record_id",
-        )
+        emit.of(AUTOMATION_HITS, [rep[s] for s in hit], rule=rule)
         for rule, hit in sorted(automation_hits(automatic).items())
     ]

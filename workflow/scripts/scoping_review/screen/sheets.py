@@ -4,7 +4,6 @@ study, stage, reviewer).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import polars as pl
 
 from .. import schemas
-from ..normalize import strip_diacritics
 from .settings import (
     CONSENSUS,
     DECISIONS,
@@ -49,11 +47,6 @@ def _text(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def slug(text: str) -> str:
-    """A reviewer name or rule as it appears inside a count id (``worklist.<stage>.<slug>``)."""
-    return re.sub(r"[^a-z0-9]+", "_", strip_diacritics(text).lower()).strip("_") or "_"
 
 
 def reason_rank(criteria: Sequence[Mapping[str, Any]]) -> dict[str, tuple[int, int]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
 from .. import schemas
-from ..ledger import Count, Emitter, count_of, measure
+from ..ledger import Count, CountSpec, Emitter, count_of, measure
 from .freeze import EXCLUDED
 
 
@@ -116,47 +117,45 @@ def compute_changes(
 
 
 # change kind -> (count id, unit, label); the report's "changes" section lists them in order
-CHANGE_COUNTS: tuple[tuple[str, str, str, str], ...] = (
-    (
-        "new_record",
-        "changes.records",
-        "records",
-        "New records identified since the previous version",
-    ),
-    (
-        "duplicate_of_known",
-        "changes.duplicates_of_known",
-        "records",
-        "New records that are duplicates of studies already known",
-    ),
-    (
-        "duplicate_of_included",
-        "changes.duplicates_of_included",
-        "records",
-        "New records that are duplicates of previously included studies",
-    ),
-    ("new_study", "changes.new_studies", "studies", "New studies (not known before)"),
-    ("included", "changes.included", "studies", "Studies newly included"),
-    ("excluded", "changes.excluded", "studies", "Studies newly excluded"),
-    ("pending", "changes.pending", "studies", "Studies awaiting screening"),
-    (
-        "status_changed",
-        "changes.status_changed",
-        "studies",
-        "Previously known studies whose screening outcome changed",
-    ),
-    (
-        "record_removed",
-        "changes.records_removed",
-        "records",
-        "Records of the previous version no longer present",
-    ),
-    (
-        "study_removed",
-        "changes.studies_removed",
-        "studies",
-        "Studies of the previous version no longer present (merged or removed)",
-    ),
+def _change(kind: str) -> Callable[[pl.DataFrame], pl.Series]:
+    """Selector: the IDs of the changes table's rows of one kind of change."""
+    return lambda changes: changes.filter(pl.col("change") == kind)["id"]
+
+
+# id, label, unit, id kind, selector (over the changes table); the report lists them in order
+CHANGE_COUNTS: tuple[CountSpec, ...] = (
+    CountSpec("changes.records", "New records identified since the previous version",
+              "records", "record_id", _change("new_record")),
+    CountSpec("changes.duplicates_of_known",
+              "New records that are duplicates of studies already known",
+              "records", "record_id", _change("duplicate_of_known")),
+    CountSpec("changes.duplicates_of_included",
+              "New records that are duplicates of previously included studies",
+              "records", "record_id", _change("duplicate_of_included")),
+    CountSpec("changes.new_studies", "New studies (not known before)", "studies", "study_id",
+              _change("new_study")),
+    CountSpec("changes.included", "Studies newly included", "studies", "study_id",
+              _change("included")),
+    CountSpec("changes.excluded", "Studies newly excluded", "studies", "study_id",
+              _change("excluded")),
+    CountSpec("changes.pending", "Studies awaiting screening", "studies", "study_id",
+              _change("pending")),
+    CountSpec("changes.status_changed", "Previously known studies whose screening outcome changed",
+              "studies", "study_id", _change("status_changed")),
+    CountSpec("changes.records_removed", "Records of the previous version no longer present",
+              "records", "record_id", _change("record_removed")),
+    CountSpec("changes.studies_removed",
+              "Studies of the previous version no longer present (merged or removed)",
+              "studies", "study_id", _change("study_removed")),
+)  # fmt: skip
+BY_SOURCE = CountSpec(
+    "changes.records.{source_id}", "New records from search {source_id}", "records", "record_id"
+)
+COUNTS_CHANGED = CountSpec(
+    "changes.counts_changed",
+    "Ledger counts whose value changed since the previous version",
+    "counts",
+    "count_id",
 )
 STAGE = "08_changes"
 RULE = "changes"
@@ -180,21 +179,10 @@ def change_counts(
             label="Number of the previous version this run is compared with",
         )
     ]
-    for change, count_id, unit, label in CHANGE_COUNTS:
-        ids = changes.filter(pl.col("change") == change)["id"].to_list()
-        kind = "record_id" if unit == "records" else "study_id"
-        counts.append(emit.count(count_id, ids, unit=unit, label=label, id_kind=kind))
+    counts += emit.table(CHANGE_COUNTS, changes)
     new = changes.filter(pl.col("change") == "new_record")
-    for source in sorted(set(new["source_id"].drop_nulls().to_list())):
-        counts.append(
-            emit.count(
-                f"changes.records.{source}",
-                new.filter(pl.col("source_id") == source)["id"].to_list(),
-                unit="records",
-                label=f"New records from search {source}",
-                id_kind="record_id",
-            )
-        )
+    sources = sorted(set(new["source_id"].drop_nulls().to_list()))
+    counts += emit.groups(BY_SOURCE, new, "source_id", sources, "id")
     prev = {r["count_id"]: r for r in previous.ledger.iter_rows(named=True)}
     changed_ids: list[str] = []
     previous_counts: list[Count] = []
@@ -228,13 +216,5 @@ def change_counts(
                     id_kind=old["id_kind"],
                 )
             )
-    counts.append(
-        emit.count(
-            "changes.counts_changed",
-            changed_ids,
-            unit="counts",
-            label="Ledger counts whose value changed since the previous version",
-            id_kind="count_id",
-        )
-    )
+    counts.append(emit.of(COUNTS_CHANGED, changed_ids))
     return counts + previous_counts

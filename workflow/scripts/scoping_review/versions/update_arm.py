@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from ..ledger import Count, Emitter
+from ..ledger import Count, CountSpec, Emitter
 from .changes import RULE, STAGE, PreviousVersion
 
 # PRISMA 2020 updated-review template: the identification/screening arm of the update counts
@@ -30,6 +30,22 @@ UPDATE_STUDY_FLOW = (
 )
 UPDATE_RECORD_PREFIXES = ("excluded_automatic.", "records_excluded.", "pending.title_abstract.")
 UPDATE_STUDY_PREFIXES = ("dbr_excluded.", "dbr_notretrieved_reports.", "pending.full_text.")
+
+
+# id, label, unit, id kind of the arm's own counts (the others mirror a ledger row as update.*)
+DUPLICATES = CountSpec(
+    "update.duplicates",
+    "Duplicate records removed (new records of this update merged into another study, "
+    "including studies known before)",
+    "records",
+    "record_id",
+)
+RECONSIDERED = CountSpec(
+    "update.reconsidered_studies",
+    "Studies known before this update that are included now but were not in the previous version",
+    "studies",
+    "study_id",
+)
 
 
 def update_arm(cid: str) -> str | None:
@@ -78,16 +94,7 @@ def update_counts(
         "studies": set(reps["study_id"].to_list()),
     }
     other = identified & set(rows.get("excluded_other", {"ids": []})["ids"])
-    counts = [
-        emit.count(
-            "update.duplicates",
-            sorted(identified - arm["records"] - other),
-            unit="records",
-            label="Duplicate records removed (new records of this update merged into another "
-            "study, including studies known before)",
-            id_kind="record_id",
-        )
-    ]
+    counts = [emit.of(DUPLICATES, identified - arm["records"] - other)]
     for cid in sorted(rows):
         kind = update_arm(cid)
         if kind is None:
@@ -109,14 +116,5 @@ def update_counts(
     prev_included = set(previous.status.filter(pl.col("final") == "included")["study_id"])
     total = set(rows["total_studies"]["ids"]) if "total_studies" in rows else set()
     new_included = {i for i in rows.get("new_studies", {"ids": []})["ids"] if i in arm["studies"]}
-    counts.append(
-        emit.count(
-            "update.reconsidered_studies",
-            sorted(total - prev_included - new_included),
-            unit="studies",
-            label="Studies known before this update that are included now but were not in "
-            "the previous version",
-            id_kind="study_id",
-        )
-    )
+    counts.append(emit.of(RECONSIDERED, total - prev_included - new_included))
     return counts

@@ -10,7 +10,8 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from ..counts import Ledger, slug
+from ...normalize import slug
+from ..counts import Ledger
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 # Colour-blind-safe qualitative palette (Okabe–Ito, then Tableau), fixed for determinism.

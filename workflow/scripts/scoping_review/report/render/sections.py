@@ -8,9 +8,10 @@ from typing import Any
 
 import polars as pl
 
+from ...normalize import slug
 from ...wording import stage_name
 from ..checklist import text
-from ..counts import Ledger, author_text, slug
+from ..counts import Ledger, author_text
 from ..labels import search_labels
 from .environment import SEVERITIES
 

@@ -8,8 +8,9 @@ from typing import Any
 
 import polars as pl
 
+from ...normalize import slug
 from ..checklist import text
-from ..counts import Ledger, slug
+from ..counts import Ledger
 
 # -- synthesis additions: prevalence rule, overarching themes, co-occurrence, evidence map ----
 

@@ -21,7 +21,7 @@ rule changes:
     conda:
         "../../environment.yml"
     params:
-        code_version=CODE_VERSION,
+        code_version=code_version("changes.py"),
         previous_version=PREVIOUS_VERSION.number if PREVIOUS_VERSION else 0,
     script:
         "../scripts/changes.py"
