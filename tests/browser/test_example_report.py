@@ -40,7 +40,7 @@ def test_example_flow_click_lists_the_ledger_studies(browser: Any, example: Path
     report = example / "results/07_report/index.html"
     ledger = Ledger(pl.read_parquet(example / "results/ledger/counts.parquet"))
     html = report.read_text(encoding="utf-8")
-    assert check_html(html, ledger.values()).n_counts > 100
+    assert check_html(html, ledger.values(), ledger.units()).n_counts > 100
     url = report.as_uri()
     browser.open(url)
     assert browser.evaluate("document.body.dataset.ready") == "1"
