@@ -4,6 +4,7 @@ modules moved to ``tests/support`` are gone from it."""
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "workflow" / "scripts" / "scoping_review"
@@ -47,3 +48,11 @@ def test_adapters_take_their_job_from_the_typed_accessor() -> None:
         assert "def main(smk: job.Job) -> None:" in text, adapter.name
     with pytest.raises(RuntimeError, match="no Snakemake job"):
         job.current()
+
+
+def test_test_module_basenames_are_unique() -> None:
+    """pytest's default import mode refuses two test modules of one basename in a whole-suite run
+    (a subset that holds only one of them passes, so the clash shows only in CI)."""
+    tests = Path(__file__).resolve().parents[1]
+    names = Counter(p.name for p in tests.rglob("test_*.py"))
+    assert [n for n, k in names.items() if k > 1] == []
