@@ -56,3 +56,13 @@ def test_test_module_basenames_are_unique() -> None:
     tests = Path(__file__).resolve().parents[1]
     names = Counter(p.name for p in tests.rglob("test_*.py"))
     assert [n for n, k in names.items() if k > 1] == []
+
+
+def test_no_package_module_over_500_lines() -> None:
+    """One job per module: a module past 500 lines is split by job (docs/ARCHITECTURE.md)."""
+    long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert long == {}

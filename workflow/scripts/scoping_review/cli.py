@@ -20,17 +20,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from . import (
     __version__,
+    cli_screening,
     configcheck,
     importing,
     runguard,
     schemas,
-    spreadsheet,
     storage,
     update,
     versions,
@@ -288,122 +287,6 @@ def _check_config(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _simulate(args: argparse.Namespace) -> int:
-    import json
-
-    from . import simulate, stopping
-
-    try:
-        frame = storage.read_sheet(args.labelled)
-        rule = stopping.StoppingSettings(
-            recall_target=args.recall_target, confidence=args.confidence
-        )
-        result = simulate.simulate(
-            simulate.read_labelled(frame, args.labelled), seed=args.seed, rule=rule
-        )
-    except (ValueError, OSError, pl.exceptions.PolarsError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    text = json.dumps(result, indent=2, sort_keys=True)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
-        print(
-            f"{args.labelled}: {result['records']} records, {result['includes']} includes; "
-            f"WSS@95 {result['wss_95']:.3f}, recall@10% {result['recall_at_10pct']:.3f}, "
-            f"recall@25% {result['recall_at_25pct']:.3f}; written {args.out}"
-        )
-    else:
-        print(text)
-    return 0
-
-
-def _screen(args: argparse.Namespace) -> int:
-    from .app import server
-
-    try:
-        server.check_host(args.host, args.token)
-        review = server.Review.load(Path(args.directory))
-        app = server.create_app(review, args.reviewer, args.stage, token=args.token)
-    except (ValueError, server.ReviewNotReady, storage.InputFileError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    server.serve(app, args.host, args.port)
-    return 0
-
-
-def _review_tables(directory: Path) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
-    import yaml
-
-    cfg = yaml.safe_load((directory / "config" / "config.yaml").read_text(encoding="utf-8"))
-    res = directory / "results"
-    studies = storage.read_table(res / "02_dedupe/studies.parquet", schemas.STUDIES)
-    status = storage.read_table(res / "03_screen/status.parquet", schemas.STATUS)
-    return cfg, studies, status
-
-
-def _export_pending(args: argparse.Namespace) -> int:
-    from .interop import export
-
-    try:
-        _cfg, studies, status = _review_tables(Path(args.directory))
-    except (OSError, storage.InputFileError) as err:
-        print(f"error: {err} (run the workflow first)", file=sys.stderr)
-        return 2
-    frame = export.pending(studies, status, args.stage)
-    out = Path(args.out)
-    if args.tool == "asreview" and out.suffix.lower() == ".csv":
-        export.asreview_csv(frame).write_csv(out)
-    else:
-        out.write_text(export.ris(frame), encoding="utf-8")
-    print(f"{frame.height} pending {args.stage} studies written to {out}")
-    return 0
-
-
-def _import_decisions(args: argparse.Namespace) -> int:
-    from .interop import InteropError, asreview, rayyan, to_sheet
-
-    path = Path(args.file)
-    try:
-        cfg, studies, _status = _review_tables(Path(args.directory))
-        data = path.read_bytes()
-    except (OSError, storage.InputFileError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    suffix = path.suffix.lower()
-    name = str(path)
-    try:
-        if args.tool == "rayyan":
-            rows = rayyan.read_ris(data, name) if suffix == ".ris" else rayyan.read_csv(data, name)
-        elif suffix == ".asreview":
-            rows = asreview.read_project(data, name, args.reviewer)
-        elif suffix == ".ris":
-            rows = asreview.read_ris(data, name, args.reviewer)
-        elif suffix in (".xlsx", ".xls"):
-            rows = asreview.read_xlsx(data, name, args.reviewer)
-        else:
-            sep = "\t" if suffix in (".tsv", ".tab") else ","
-            rows = asreview.read_csv(data, name, args.reviewer, separator=sep)
-        sheet = to_sheet(
-            rows,
-            studies,
-            cfg.get("criteria") or [],
-            name=name,
-            stage=args.stage,
-            aliases=(cfg.get("screening") or {}).get("reason_aliases") or {},
-            exclude_reason=args.exclude_reason,
-        )
-    except InteropError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    spreadsheet.neutralise(sheet).write_csv(args.out)
-    undecided = rows.filter(pl.col("decision").is_null()).height
-    print(
-        f"{sheet.height} decisions written to {args.out} ({undecided} record(s) undecided in "
-        f"{args.tool}); list it under screening.sheets with stage: {args.stage}"
-    )
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scoping-review", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -496,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", default=None, help="write the metrics JSON here (default: stdout)")
     sim.add_argument("--recall-target", type=float, default=0.95, help="stopping rule target")
     sim.add_argument("--confidence", type=float, default=0.95, help="stopping rule confidence")
-    sim.set_defaults(func=_simulate)
+    sim.set_defaults(func=cli_screening.simulate_command)
 
     scr = sub.add_parser("screen", help="screen in the browser (a local web app)")
     scr.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
@@ -505,14 +388,14 @@ def build_parser() -> argparse.ArgumentParser:
     scr.add_argument("--port", type=int, default=8765)
     scr.add_argument("--host", default="127.0.0.1", help="other than 127.0.0.1 needs --token")
     scr.add_argument("--token", default=None, help="required on every request when given")
-    scr.set_defaults(func=_screen)
+    scr.set_defaults(func=cli_screening.screen_command)
 
     exq = sub.add_parser("export-pending", help="pending studies of a stage for ASReview/Rayyan")
     exq.add_argument("--directory", default=".")
     exq.add_argument("--stage", default="title_abstract", choices=list(STAGES))
     exq.add_argument("--tool", required=True, choices=["asreview", "rayyan"])
     exq.add_argument("--out", required=True, help=".csv (ASReview) or .ris (both tools)")
-    exq.set_defaults(func=_export_pending)
+    exq.set_defaults(func=cli_screening.export_pending_command)
 
     imd = sub.add_parser(
         "import-decisions", help="a Rayyan or ASReview export back as a decision sheet"
@@ -528,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="criterion code for exclusions the tool gives no reason for (ASReview has none)",
     )
     imd.add_argument("--out", required=True, help="the decision sheet (CSV) to write")
-    imd.set_defaults(func=_import_decisions)
+    imd.set_defaults(func=cli_screening.import_decisions_command)
     return parser
 
 

@@ -1,0 +1,129 @@
+"""The screening subcommands of ``scoping-review``: ``simulate``, ``screen`` (the app),
+``export-pending`` and ``import-decisions`` (ASReview LAB and Rayyan round trips)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from . import schemas, spreadsheet, storage
+
+
+def simulate_command(args: argparse.Namespace) -> int:
+    import json
+
+    from . import simulate, stopping
+
+    try:
+        frame = storage.read_sheet(args.labelled)
+        rule = stopping.StoppingSettings(
+            recall_target=args.recall_target, confidence=args.confidence
+        )
+        result = simulate.simulate(
+            simulate.read_labelled(frame, args.labelled), seed=args.seed, rule=rule
+        )
+    except (ValueError, OSError, pl.exceptions.PolarsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    text = json.dumps(result, indent=2, sort_keys=True)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(
+            f"{args.labelled}: {result['records']} records, {result['includes']} includes; "
+            f"WSS@95 {result['wss_95']:.3f}, recall@10% {result['recall_at_10pct']:.3f}, "
+            f"recall@25% {result['recall_at_25pct']:.3f}; written {args.out}"
+        )
+    else:
+        print(text)
+    return 0
+
+
+def screen_command(args: argparse.Namespace) -> int:
+    from .app import server
+
+    try:
+        server.check_host(args.host, args.token)
+        review = server.Review.load(Path(args.directory))
+        app = server.create_app(review, args.reviewer, args.stage, token=args.token)
+    except (ValueError, server.ReviewNotReady, storage.InputFileError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    server.serve(app, args.host, args.port)
+    return 0
+
+
+def review_tables(directory: Path) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
+    import yaml
+
+    cfg = yaml.safe_load((directory / "config" / "config.yaml").read_text(encoding="utf-8"))
+    res = directory / "results"
+    studies = storage.read_table(res / "02_dedupe/studies.parquet", schemas.STUDIES)
+    status = storage.read_table(res / "03_screen/status.parquet", schemas.STATUS)
+    return cfg, studies, status
+
+
+def export_pending_command(args: argparse.Namespace) -> int:
+    from .interop import export
+
+    try:
+        _cfg, studies, status = review_tables(Path(args.directory))
+    except (OSError, storage.InputFileError) as err:
+        print(f"error: {err} (run the workflow first)", file=sys.stderr)
+        return 2
+    frame = export.pending(studies, status, args.stage)
+    out = Path(args.out)
+    if args.tool == "asreview" and out.suffix.lower() == ".csv":
+        export.asreview_csv(frame).write_csv(out)
+    else:
+        out.write_text(export.ris(frame), encoding="utf-8")
+    print(f"{frame.height} pending {args.stage} studies written to {out}")
+    return 0
+
+
+def import_decisions_command(args: argparse.Namespace) -> int:
+    from .interop import InteropError, asreview, rayyan, to_sheet
+
+    path = Path(args.file)
+    try:
+        cfg, studies, _status = review_tables(Path(args.directory))
+        data = path.read_bytes()
+    except (OSError, storage.InputFileError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    suffix = path.suffix.lower()
+    name = str(path)
+    try:
+        if args.tool == "rayyan":
+            rows = rayyan.read_ris(data, name) if suffix == ".ris" else rayyan.read_csv(data, name)
+        elif suffix == ".asreview":
+            rows = asreview.read_project(data, name, args.reviewer)
+        elif suffix == ".ris":
+            rows = asreview.read_ris(data, name, args.reviewer)
+        elif suffix in (".xlsx", ".xls"):
+            rows = asreview.read_xlsx(data, name, args.reviewer)
+        else:
+            sep = "\t" if suffix in (".tsv", ".tab") else ","
+            rows = asreview.read_csv(data, name, args.reviewer, separator=sep)
+        sheet = to_sheet(
+            rows,
+            studies,
+            cfg.get("criteria") or [],
+            name=name,
+            stage=args.stage,
+            aliases=(cfg.get("screening") or {}).get("reason_aliases") or {},
+            exclude_reason=args.exclude_reason,
+        )
+    except InteropError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    spreadsheet.neutralise(sheet).write_csv(args.out)
+    undecided = rows.filter(pl.col("decision").is_null()).height
+    print(
+        f"{sheet.height} decisions written to {args.out} ({undecided} record(s) undecided in "
+        f"{args.tool}); list it under screening.sheets with stage: {args.stage}"
+    )
+    return 0
