@@ -19,8 +19,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import polars as pl
-
 from ..io.tagged import Parsed, RawReject
 
 FORMATS = ("openalex_json", "europepmc_json", "crossref_json")
@@ -234,11 +232,4 @@ def parse(text: str, fmt: str) -> Parsed:
             tags.append(tag)
             values.append(value)
         lines.append(position)
-    frame = pl.DataFrame(
-        {"rec": rec, "fid": range(len(rec)), "tag": tags, "value": values},
-        schema={"rec": pl.Int64, "fid": pl.Int64, "tag": pl.String, "value": pl.String},
-    )
-    starts = pl.DataFrame(
-        {"rec": range(len(lines)), "line": lines}, schema={"rec": pl.Int64, "line": pl.Int64}
-    )
-    return Parsed(frame, starts, rejects, len(items), [], stripped=True)
+    return Parsed.from_lists(rec, tags, values, lines, rejects, len(items), stripped=True)

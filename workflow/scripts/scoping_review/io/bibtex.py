@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import re
 
-import polars as pl
-
 # the value helpers are re-exported here too: tests and callers name them as io.bibtex's
 from .bibtex_values import (  # noqa: F401
     _AND,
@@ -392,13 +390,5 @@ def parse(text: str) -> Parsed:
             f"{len(lenient)} entries have a name list the strict name parser refuses, read "
             f"leniently: {lenient[:5]}"
         )
-    fields = pl.DataFrame(
-        {"rec": rec, "fid": range(len(rec)), "tag": tags, "value": values},
-        schema={"rec": pl.Int64, "fid": pl.Int64, "tag": pl.String, "value": pl.String},
-    )
-    start_frame = pl.DataFrame(
-        {"rec": range(len(entries)), "line": [e.line for e in entries]},
-        schema={"rec": pl.Int64, "line": pl.Int64},
-    )
     n_raw = len(_ENTRY_START.findall(text))
-    return Parsed(fields, start_frame, rejects, n_raw, notes)
+    return Parsed.from_lists(rec, tags, values, [e.line for e in entries], rejects, n_raw, notes)

@@ -31,9 +31,12 @@ lines, and any other text between records, are counted in a note; untagged conti
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
+
+from .parsed import Parsed as Parsed  # re-exported: readers name them as tagged.Parsed
+from .parsed import RawReject as RawReject
 
 
 @dataclass(frozen=True)
@@ -115,27 +118,6 @@ ENDNOTE = TaggedFormat(
 )
 
 FORMATS: dict[str, TaggedFormat] = {f.name: f for f in (RIS, MEDLINE, WOS, ENDNOTE)}
-
-
-@dataclass(frozen=True)
-class RawReject:
-    line: int
-    reason: str
-    raw: str
-
-
-@dataclass
-class Parsed:
-    fields: pl.DataFrame  # rec (UInt32/Int64), fid, tag, value
-    starts: pl.DataFrame  # rec, line (1-based)
-    rejects: list[RawReject]
-    n_raw: int
-    notes: list[str] = field(default_factory=list)
-    stripped: bool = False  # every value is already stripped of surrounding white space
-
-    @property
-    def n_records(self) -> int:
-        return self.starts.height
 
 
 # a bare CR that ends a line in a file that also has LF: before a tag line (``TY  - ``,

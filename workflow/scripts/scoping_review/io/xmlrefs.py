@@ -15,8 +15,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
-import polars as pl
-
 from .tagged import Parsed, RawReject
 
 _ENDNOTE_START = re.compile(r"<record>|<record\s[^>]*>")
@@ -120,12 +118,4 @@ def parse(text: str, kind: str) -> Parsed:
             tags.append(t)
             values.append(v)
         kept_lines.append(line)
-    fields = pl.DataFrame(
-        {"rec": rec, "fid": range(len(rec)), "tag": tags, "value": values},
-        schema={"rec": pl.Int64, "fid": pl.Int64, "tag": pl.String, "value": pl.String},
-    )
-    starts = pl.DataFrame(
-        {"rec": range(len(kept_lines)), "line": kept_lines},
-        schema={"rec": pl.Int64, "line": pl.Int64},
-    )
-    return Parsed(fields, starts, rejects, len(lines), [])
+    return Parsed.from_lists(rec, tags, values, kept_lines, rejects, len(lines))
