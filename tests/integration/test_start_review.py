@@ -128,6 +128,15 @@ def test_init_writes_a_review_folder_and_refuses_a_non_empty_one(
     config = yaml.safe_load((target / "config/config.yaml").read_text())
     assert config["review"]["title"] == "Rupture & repair"
     assert set(config) == {"review", "searches", "criteria"}  # nothing else needed to start
+    # the schema is satisfied; the one problem left is the export the user has yet to drop in,
+    # named with its search and path (issue 17: a listed file that does not exist is an error)
+    capsys.readouterr()
+    assert cli.main(["check-config", str(target / "config/config.yaml")]) == 1
+    problems = capsys.readouterr()
+    said = problems.out + problems.err
+    assert "search 'pubmed' lists searches/pubmed.nbib, which does not exist" in said
+    assert said.count("does not exist") == 1
+    (target / "searches/pubmed.nbib").write_text("PMID- 1\nTI  - A title\n", encoding="utf-8")
     assert cli.main(["check-config", str(target / "config/config.yaml")]) == 0
     assert "scoping-review run --directory" in (target / "README.md").read_text()
     before = (target / "config/config.yaml").read_bytes()
