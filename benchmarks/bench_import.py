@@ -25,41 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # suppor
 
 import bibtexparser
 import polars as pl
+from stamp import cpu_model, git_commit
 
 from scoping_review import importing
 from scoping_review.io.decode import decode
 from support import synthetic
-
-
-def cpu_model() -> str:
-    """The processor's name (ratios to a pure-Python peer differ between processors)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def git_commit() -> str:
-    """The commit the benchmark ran at (``+dirty`` when the tree had changes)."""
-    import subprocess
-
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except OSError:
-        return "unknown"
-    return (head or "unknown") + ("+dirty" if dirty else "")
 
 
 def timed(fn: Callable[[], int]) -> tuple[float, float, int]:

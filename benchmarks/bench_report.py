@@ -24,7 +24,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -32,21 +31,12 @@ from typing import Any
 
 import bench_workflow
 import make_corpus
+from stamp import git_commit
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 STUDIES_PER_RECORD = 0.7  # synthetic_corpus: about 30 % of records are duplicates
 ISSUE_BASELINE_S = 22.0  # issue 20: a 490-study review's report took ~22 s to render
-
-
-def commit() -> str:
-    done = subprocess.run(
-        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() or "unknown"
 
 
 def page_stats(html: str) -> dict[str, int]:
@@ -158,7 +148,7 @@ def main() -> None:
     host = bench_workflow.machine()  # before the runs: its load average is the one at start
     rows = [bench_scale(n, work, args.seed) for n in sorted(args.studies)]
     result = {
-        "commit": commit(),
+        "commit": git_commit(),
         "date": datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": host,
         "command": "python benchmarks/bench_report.py --studies "

@@ -45,6 +45,8 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 sys.path.insert(0, str(REPO / "tests"))  # support: test scaffolding (synthetic records)
 
+from stamp import cpu_model, git_commit  # noqa: E402
+
 from scoping_review import ranking, simulate, stopping, storage  # noqa: E402
 
 LABELLED = REPO.parent / "shared" / "fixtures" / "screening" / "labelled"
@@ -58,35 +60,6 @@ METRICS = (
     "screened_fraction_for_100_recall",
     "seconds",
 )
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        dirty = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        return out.stdout.strip() + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def peer_requirement() -> str:
@@ -237,7 +210,7 @@ def main() -> int:
     ours = done[0]["ours"]
     results["speed"] = ranking_speed(args.speed_pending, args.speed_decided, seed=0)
     results["env"] = {
-        "commit": commit(),
+        "commit": git_commit(),
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "cpu_model": cpu_model(),
         "cpus": os.cpu_count(),
