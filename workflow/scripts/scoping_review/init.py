@@ -34,7 +34,7 @@ searches:
   - id: pubmed                      # lower case letters, digits, _ and -; unique
     database: PubMed
     platform: ""                    # e.g. Ovid, EBSCOhost
-    date: "{today}"                 # the day the search was run (YYYY-MM-DD)
+    date: "{today}"              # the day the search was run (YYYY-MM-DD)
     strategy: '"your terms"[tiab]'  # the strategy as run, for the report and the checklist
     files: [searches/pubmed.nbib]   # the export file(s)
     round: 1                        # 1 = the first review; 2, 3, ... for living updates
