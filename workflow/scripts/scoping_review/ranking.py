@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
+
+if TYPE_CHECKING:  # scipy and scikit-learn load when a ranking runs (screen without one: never)
+    from scipy import sparse
 
 TEXT_COLUMNS = ("title", "abstract", "keywords")
 RANKING_COLUMNS = ("study_id", "rank", "score", "top_terms")
@@ -76,6 +75,9 @@ class Features:
 
 def features(texts: Sequence[str], settings: RankingSettings = DEFAULT) -> Features:
     """TF-IDF matrix (rows in the order of ``texts``) and the term of each column."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(
         ngram_range=(1, settings.ngram_max),
         sublinear_tf=True,
@@ -97,6 +99,9 @@ def fit(
     matrix: sparse.csr_matrix, labels: npt.NDArray[np.int_], settings: RankingSettings
 ) -> Model:
     """A class-balanced linear model on the labelled rows (needs an include and an exclude)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
     if len(set(labels.tolist())) < 2:
         raise ValueError("the model needs at least one include and one exclude")
     model: Model
@@ -121,6 +126,8 @@ def fit(
 def scores(model: Model, matrix: sparse.csr_matrix) -> npt.NDArray[np.float64]:
     """Score per row in [0, 1]: the probability of inclusion (logistic regression), or the
     logistic function of the SVM's decision value."""
+    from sklearn.linear_model import LogisticRegression
+
     if isinstance(model, LogisticRegression):
         return np.asarray(model.predict_proba(matrix)[:, 1], dtype=np.float64)
     value = np.asarray(model.decision_function(matrix), dtype=np.float64)
@@ -135,6 +142,8 @@ def top_terms(
 ) -> list[list[str]]:
     """Per row, the ``k`` terms with the largest positive contribution (weight x tf-idf)."""
     coef = np.asarray(model.coef_[0], dtype=np.float64)
+    from scipy import sparse
+
     contrib = sparse.csr_matrix(matrix.multiply(coef.reshape(1, -1)))
     out: list[list[str]] = []
     indptr, indices, data = contrib.indptr, contrib.indices, contrib.data
