@@ -123,3 +123,14 @@ def test_top_terms_ties_go_to_the_earlier_term() -> None:
         coef_ = np.array([[1.0, 1.0, -1.0]])
 
     assert ranking.top_terms(Linear(), matrix, terms, 2) == [["alpha", "beta"], [], ["alpha"]]
+
+
+def test_class_weights_give_includes_their_ratio() -> None:
+    y = np.array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0], dtype=np.int64)
+    for ratio in (1.0, 9.8):
+        w = ranking._class_weights(y, ratio)
+        total_in, total_out = 2 * w[1], 8 * w[0]
+        assert total_in == pytest.approx(ratio * total_out)
+        assert total_in + total_out == pytest.approx(10.0)
+    # ratio 1 is scikit-learn's "balanced": n / (2 n_class)
+    assert ranking._class_weights(y, 1.0) == pytest.approx({0: 10 / 16, 1: 10 / 4})

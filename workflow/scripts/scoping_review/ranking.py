@@ -1,7 +1,10 @@
 """Prioritised screening: rank studies by a text model trained on the team's decisions.
 
 A TF-IDF representation of title, abstract and keywords (word uni- and bigrams, sublinear term
-frequency) feeds a class-balanced logistic regression (scikit-learn). The model is trained on
+frequency) feeds a linear SVM (scikit-learn) whose includes weigh 9.8 times the excludes in all,
+with C = 0.11: ASReview LAB's ELAS u4 parameters, chosen among the candidates compared in
+benchmarks/screening_models.md (logistic regression, complement naive Bayes, ensembles) as the
+one never behind ASReview on a labelled set. The model is trained on
 every title/abstract decision made so far (include = 1, exclude = 0) and scores the studies
 still to be screened; each score comes with the terms that pushed it up most. Everything is
 computed within the review: no external data, no network. Same inputs and seed, same order
@@ -36,11 +39,14 @@ class RankingSettings:
 
     seed: int = 0
     ngram_max: int = 2
-    model: str = "logistic"  # "svm" (linear SVM), "nb" (complement naive Bayes), "ensemble"
-    c: float = 10.0  # inverse regularisation strength (10 won on the labelled sets)
+    # "svm" (linear SVM), "logistic", "nb" (complement naive Bayes), "ensemble" (logistic +
+    # naive Bayes), "lr+svm"; benchmarks/screening_models.md compares them
+    model: str = "svm"
+    c: float = 0.11  # inverse regularisation strength (ASReview LAB's ELAS u4 SVM)
     top_terms: int = 5
     max_features: int | None = None
-    balanced: bool = True  # weigh includes and excludes equally (class_weight="balanced")
+    balanced: bool = True  # weigh the classes by include_ratio (1: equally, "balanced")
+    include_ratio: float = 9.8  # includes' total weight over the excludes' (ELAS u4's 9.8)
     min_df: int = 1
 
     @classmethod
@@ -49,9 +55,10 @@ class RankingSettings:
         return cls(
             seed=int(cfg.get("seed", 0)),
             ngram_max=int(cfg.get("ngram_max", 2)),
-            model=str(cfg.get("model", "logistic")),
-            c=float(cfg.get("c", 10.0)),
+            model=str(cfg.get("model", "svm")),
+            c=float(cfg.get("c", 0.11)),
             top_terms=int(cfg.get("top_terms", 5)),
+            include_ratio=float(cfg.get("include_ratio", 9.8)),
         )
 
     def describe(self) -> str:
@@ -61,8 +68,12 @@ class RankingSettings:
             "svm": "linear SVM",
             "nb": "complement naive Bayes",
             "ensemble": "mean rank of logistic regression and complement naive Bayes",
+            "lr+svm": "mean rank of logistic regression and a linear SVM "
+            f"(C={SVM_C}, includes x{SVM_INCLUDE_RATIO:g})",
         }
-        weights = "balanced" if self.balanced else "unweighted"
+        weights = "unweighted"
+        if self.balanced:
+            weights = "balanced" if self.include_ratio == 1 else f"includes x{self.include_ratio:g}"
         return (
             f"tfidf(1-{self.ngram_max}gram, sublinear, min_df={self.min_df}) + "
             f"{names.get(self.model, self.model)} (C={self.c}, {weights})"
@@ -108,7 +119,10 @@ def features(texts: Sequence[str], settings: RankingSettings = DEFAULT) -> Featu
 
 
 Model = Any  # a fitted scikit-learn estimator or an Ensemble (scikit-learn ships no type hints)
-MODELS = ("logistic", "svm", "nb", "ensemble")
+MODELS = ("logistic", "svm", "nb", "ensemble", "lr+svm")
+# the SVM of "lr+svm": ASReview LAB's ELAS u4 parameters (tuned on its own benchmark collection)
+SVM_C = 0.11
+SVM_INCLUDE_RATIO = 9.8
 
 
 @dataclass(frozen=True)
@@ -118,10 +132,18 @@ class Ensemble:
     members: tuple[Model, Model]
 
 
-def _balance(labels: npt.NDArray[np.int_]) -> npt.NDArray[np.float64]:
-    """Per-row weights giving both classes the same total (scikit-learn's "balanced")."""
+def _class_weights(labels: npt.NDArray[np.int_], ratio: float) -> dict[int, float]:
+    """Per-class row weights: the includes' total is ``ratio`` times the excludes', the total
+    is the number of rows (ratio 1 is scikit-learn's "balanced")."""
     counts = np.bincount(labels, minlength=2).astype(np.float64)
-    return np.asarray(labels.shape[0] / (2.0 * counts[labels]), dtype=np.float64)
+    n = float(labels.shape[0])
+    return {0: n / (1.0 + ratio) / counts[0], 1: n * ratio / (1.0 + ratio) / counts[1]}
+
+
+def _balance(labels: npt.NDArray[np.int_], ratio: float) -> npt.NDArray[np.float64]:
+    """Per-row weights of :func:`_class_weights`."""
+    w = _class_weights(labels, ratio)
+    return np.where(labels == 1, w[1], w[0]).astype(np.float64)
 
 
 def fit(
@@ -130,7 +152,7 @@ def fit(
     """A linear model on the labelled rows (needs an include and an exclude)."""
     if len(set(labels.tolist())) < 2:
         raise ValueError("the model needs at least one include and one exclude")
-    weight = "balanced" if settings.balanced else None
+    weight = _class_weights(labels, settings.include_ratio) if settings.balanced else None
     model: Model
     if settings.model == "logistic":
         # the dual liblinear solver: fast when terms outnumber labelled records
@@ -146,11 +168,19 @@ def fit(
         model = LinearSVC(C=settings.c, class_weight=weight, random_state=settings.seed)
     elif settings.model == "nb":
         nb = ComplementNB()
-        nb.fit(matrix, labels, sample_weight=_balance(labels) if settings.balanced else None)
+        nb.fit(
+            matrix,
+            labels,
+            sample_weight=_balance(labels, settings.include_ratio) if settings.balanced else None,
+        )
         return nb
     elif settings.model == "ensemble":
         logistic = fit(matrix, labels, replace(settings, model="logistic"))
         return Ensemble((logistic, fit(matrix, labels, replace(settings, model="nb"))))
+    elif settings.model == "lr+svm":
+        logistic = fit(matrix, labels, replace(settings, model="logistic", include_ratio=1.0))
+        svm = replace(settings, model="svm", c=SVM_C, include_ratio=SVM_INCLUDE_RATIO)
+        return Ensemble((logistic, fit(matrix, labels, svm)))
     else:
         raise ValueError(f"unknown ranking model {settings.model!r} (one of {MODELS})")
     model.fit(matrix, labels)
