@@ -17,17 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy import sparse
-from scipy.stats import rankdata
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.naive_bayes import ComplementNB
-from sklearn.svm import LinearSVC
+
+if TYPE_CHECKING:  # scipy and scikit-learn load when a ranking runs (a screen without one: never)
+    from scipy import sparse
 
 TEXT_COLUMNS = ("title", "abstract", "keywords")
 RANKING_COLUMNS = ("study_id", "rank", "score", "top_terms")
@@ -105,6 +102,9 @@ class Features:
 
 def features(texts: Sequence[str], settings: RankingSettings = DEFAULT) -> Features:
     """TF-IDF matrix (rows in the order of ``texts``) and the term of each column."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(
         ngram_range=(1, settings.ngram_max),
         sublinear_tf=True,
@@ -150,6 +150,10 @@ def fit(
     matrix: sparse.csr_matrix, labels: npt.NDArray[np.int_], settings: RankingSettings
 ) -> Model:
     """A linear model on the labelled rows (needs an include and an exclude)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import ComplementNB
+    from sklearn.svm import LinearSVC
+
     if len(set(labels.tolist())) < 2:
         raise ValueError("the model needs at least one include and one exclude")
     weight = _class_weights(labels, settings.include_ratio) if settings.balanced else None
@@ -189,6 +193,8 @@ def fit(
 
 def _rank01(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Each value's rank among ``values`` scaled to [0, 1] (ties share their mean rank)."""
+    from scipy.stats import rankdata
+
     if values.shape[0] < 2:
         return np.ones_like(values)
     return np.asarray((rankdata(values) - 1.0) / (values.shape[0] - 1.0), dtype=np.float64)
@@ -198,6 +204,9 @@ def scores(model: Model, matrix: sparse.csr_matrix) -> npt.NDArray[np.float64]:
     """Score per row in [0, 1]: the probability of inclusion (logistic regression, naive
     Bayes), the logistic function of the SVM's decision value, or the ensemble's mean rank
     (scaled to [0, 1] among the rows scored)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import ComplementNB
+
     if isinstance(model, Ensemble):
         # naive Bayes probabilities saturate at 0 and 1: its log-odds keep the order
         parts = [_rank01(_decision(m, matrix)) for m in model.members]
@@ -210,6 +219,8 @@ def scores(model: Model, matrix: sparse.csr_matrix) -> npt.NDArray[np.float64]:
 
 def _decision(model: Model, matrix: sparse.csr_matrix) -> npt.NDArray[np.float64]:
     """The model's log-odds-like value per row (larger: more likely an include)."""
+    from sklearn.naive_bayes import ComplementNB
+
     if isinstance(model, ComplementNB):
         jll = matrix @ model.feature_log_prob_.T
         return np.asarray(jll[:, 1] - jll[:, 0], dtype=np.float64).ravel()
@@ -218,6 +229,8 @@ def _decision(model: Model, matrix: sparse.csr_matrix) -> npt.NDArray[np.float64
 
 def weights(model: Model) -> npt.NDArray[np.float64]:
     """Per term, how much it pushes a record towards include (the linear model's weights)."""
+    from sklearn.naive_bayes import ComplementNB
+
     if isinstance(model, Ensemble):
         return weights(model.members[0])
     if isinstance(model, ComplementNB):
@@ -237,6 +250,8 @@ def top_terms(
 
     Vectorised over the stored entries: one sort by (row, contribution, column), no per-row
     Python work but slicing the result."""
+    from scipy import sparse
+
     csr = sparse.csr_matrix(matrix)
     n_rows = csr.shape[0]
     coef = weights(model)
