@@ -319,7 +319,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--help-runs", type=int, default=10)
     ap.add_argument("--dry-runs", type=int, default=3, help="dry runs of the example")
     ap.add_argument("--import-n", type=int, default=100_000, help="RIS and MEDLINE records")
-    ap.add_argument("--bibtex-n", type=int, default=10_000, help="BibTeX records (0: skip)")
+    ap.add_argument("--bibtex-n", type=int, default=3_000, help="BibTeX records (0: skip)")
     ap.add_argument("--import-seed", type=int, default=11)
     ap.add_argument("--import-repeat", type=int, default=3)
     ap.add_argument("--dedupe-scales", type=int, nargs="*", default=[10_000])
