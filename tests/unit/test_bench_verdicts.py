@@ -163,3 +163,14 @@ def test_results_md_renders_the_stamp_and_the_verdicts() -> None:
     assert "Command: `python benchmarks/bench_all.py`" in text
     assert "| +1 % update ≤ 25% of the full run at 100k | 75% of wall" in text
     assert "**gap** | largest rules: dedupe" in text
+
+
+def test_dedupe_speed_is_reported_at_the_largest_scale_both_tools_ran() -> None:
+    speed = {
+        "10000": {"ours": {"seconds": 2.0}, "bib-dedupe": {"seconds": 150.0}},
+        "100000": {"ours": {"seconds": 20.0}},
+    }
+    rows = _by_target(_result(dedupe={"speed": speed, "pooled": {}}))
+    reported = _find(rows, "dedupe speed against bib-dedupe")
+    assert reported["measured"].startswith("75.0× at 10,000 records") and reported["verdict"] == "–"
+    assert _find(rows, "dedupe ≥ 10×")["verdict"] == "not measured (bib-dedupe not run)"
