@@ -283,6 +283,8 @@ def _dedupe_rows(result: dict[str, Any]) -> list[dict[str, str]]:
         ]
         gold = next(iter(pooled.values()))["gold_pairs"]
         rows.append(_row(acc_target, f"{gold} gold pairs; " + "; ".join(parts), "–"))
+    else:
+        rows.append(_row(acc_target, "–", f"not measured ({ded.get('labelled_sets', 'no sets')})"))
     return rows
 
 
