@@ -29,7 +29,9 @@ the exact command. Nothing is read from an earlier run.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -110,6 +112,13 @@ BIBTEX_CMD = (
     "import sys, bibtexparser\n"
     "print(len(bibtexparser.parse_string(open(sys.argv[1], encoding='utf-8').read()).entries))"
 )
+
+
+def _import_text(text: str, fmt: str) -> int:
+    from scoping_review import importing
+
+    meta = importing.SourceMeta("bench", "Bench", "", "sample")
+    return int(importing.import_export(text.encode("utf-8"), meta, fmt=fmt).records.height)
 
 
 def _in_process(fn: Callable[[], int]) -> dict[str, Any]:
@@ -198,6 +207,43 @@ def bench_import_format(path: Path, fmt: str, n: int, repeat: int, work: Path) -
     return row
 
 
+def _owner(filename: str) -> str:
+    """Who a profiled function belongs to: a third-party package, a module of ours, or Python."""
+    path = Path(filename)
+    if "site-packages" in path.parts:
+        return path.parts[path.parts.index("site-packages") + 1].split(".")[0]
+    if "scoping_review" in path.parts:
+        rel = path.parts[path.parts.index("scoping_review") :]
+        return ".".join(rel).removesuffix(".py")
+    return f"stdlib {path.stem}" if "python3" in filename else path.stem
+
+
+def _native(func: str) -> str:
+    """A built-in or native function's name: ``<method 'collect' of 'builtins.PyLazyFrame'
+    objects>`` -> ``PyLazyFrame.collect`` (polars' engine), ``<built-in method x>`` -> ``x``."""
+    m = re.match(r"<method '([^']+)' of '(?:[\w.]*\.)?([^'.]+)' objects>", func)
+    if m:
+        return f"{m.group(2)}.{m.group(1)}"
+    return func.removeprefix("<built-in method ").removeprefix("<").removesuffix(">")
+
+
+def profile_owners(fn: Callable[[], object], k: int = 4) -> list[tuple[str, float]]:
+    """``fn``'s own CPU time (cProfile tottime) summed per owner (:func:`_owner`), largest
+    first: where an import spends its time, measured."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.runcall(fn)
+    totals: dict[str, float] = {}
+    for (filename, _, func), row in pstats.Stats(prof).stats.items():  # type: ignore[attr-defined]
+        owner = _native(func) if filename == "~" else _owner(filename)
+        totals[owner] = totals.get(owner, 0.0) + row[2]
+    whole = sum(totals.values()) or 1.0
+    top = sorted(totals.items(), key=lambda kv: -kv[1])[:k]
+    return [(name, round(t / whole, 3)) for name, t in top]
+
+
 def bench_import(work: Path, n: int, bibtex_n: int, seed: int, repeat: int) -> dict[str, Any]:
     out: dict[str, Any] = {"n": n, "bibtex_n": bibtex_n, "seed": seed, "repeat": repeat}
     rows = []
@@ -209,6 +255,9 @@ def bench_import(work: Path, n: int, bibtex_n: int, seed: int, repeat: int) -> d
         path.write_text(realistic_corpus.render(recs, fmt), encoding="utf-8")
         del recs
         row = bench_import_format(path, fmt, count, rounds, work)
+        sample = realistic_corpus.render(realistic_corpus.records(min(count, 2000), seed), fmt)
+        row["profile_sample_records"] = min(count, 2000)
+        row["profile"] = profile_owners(functools.partial(_import_text, sample, fmt))
         print(f"import {fmt}: {json.dumps(row)}", flush=True)
         rows.append(row)
         path.unlink()

@@ -208,6 +208,11 @@ def _import_rows(result: dict[str, Any]) -> list[dict[str, str]]:
             if r.get("read"):
                 parts.append(f"of which reading {r['read']['cpu_s']:.2f} CPU s")
             parts.append(f"peer {peer['cpu_s']:.2f} CPU s, {peer['peak_rss_mib']:.0f} MiB peak")
+            if r.get("profile"):
+                owners = ", ".join(f"{name} {share:.0%}" for name, share in r["profile"])
+                parts.append(
+                    f"profile of the import on {r['profile_sample_records']:,} records: {owners}"
+                )
             cause = "; ".join(parts)
         out.append(_row(target, measured, verdict, cause))
     return out

@@ -35,6 +35,7 @@ def test_driver_writes_results_from_one_run(tmp_path: Path) -> None:
     rows = {r["format"]: r for r in result["import"]["rows"]}
     assert set(rows) == {"ris", "medline", "bibtex"}
     assert all(r["counts_agree"] for r in rows.values())
+    assert all(r["profile"] and r["profile_sample_records"] == r["records"] for r in rows.values())
     assert rows["ris"]["peer_command"]["cpu_s"] > 0 and rows["ris"]["command"]["cpu_s"] > 0
     assert len(result["help"]["runs_s"]) == 2
     by_target = {r["target"]: r for r in result["verdicts"]}

@@ -105,7 +105,8 @@ def test_help_import_and_dedupe_verdicts_from_numbers() -> None:
     cmd = {"wall_s": 2.0, "cpu_s": 2.0, "peak_rss_mib": 900.0}
     row = {"format": "ris", "records": 1000, "command": cmd, "in_process": {"cpu_s": 1.5},
            "read": {"cpu_s": 0.5}, "peer_command": {"wall_s": 3.0, "cpu_s": 3.0, "peak_rss_mib": 200.0},
-           "peer_in_process": {"cpu_s": 2.9}}  # fmt: skip
+           "peer_in_process": {"cpu_s": 2.9}, "profile": [["PyLazyFrame.collect", 0.3]],
+           "profile_sample_records": 2000}  # fmt: skip
     speed = {"100000": {"ours": {"seconds": 9.0}, "bib-dedupe": {"failed": "killed by SIGKILL"}}}
     result = _result(help=help_, import_={"rows": [row]}, dedupe={"speed": speed, "pooled": {}})
     result["import"] = result.pop("import_")
@@ -114,6 +115,7 @@ def test_help_import_and_dedupe_verdicts_from_numbers() -> None:
     ris = _find(rows, "RIS import through the command")
     assert ris["verdict"] == "gap" and ris["measured"].startswith("1.50× per CPU s")
     assert "of which reading 0.50 CPU s" in ris["cause"]
+    assert "profile of the import on 2,000 records: PyLazyFrame.collect 30%" in ris["cause"]
     assert _find(rows, "BibTeX import")["verdict"].startswith("not measured")
     assert _find(rows, "dedupe ≥ 10×")["verdict"] == "not measured (bib-dedupe failed)"
     faster = copy.deepcopy(result)
