@@ -68,8 +68,12 @@ def peak_process(run: dict[str, Any], rules: dict[str, dict[str, float]]) -> str
 def dominant_rules(rules: dict[str, dict[str, float]], total_s: float, k: int = 3) -> str:
     """The ``k`` rules with the most wall time and their share of ``total_s``."""
     top = sorted(rules.items(), key=lambda kv: -kv[1]["s"])[:k]
-    parts = [f"{n} {r['s']:.1f} s ({r['s'] / total_s:.0%})" for n, r in top if total_s]
-    return "largest rules: " + ", ".join(parts) if parts else "no per-rule benchmark files"
+    parts = [
+        f"{n} {r['s']:.1f} s wall ({r['s'] / total_s:.0%}), {r['cpu_s']:.1f} s CPU"
+        for n, r in top
+        if total_s
+    ]
+    return "largest rules: " + "; ".join(parts) if parts else "no per-rule benchmark files"
 
 
 def _scale(result: dict[str, Any], n: int) -> dict[str, Any] | None:

@@ -81,9 +81,9 @@ def test_gaps_name_their_measured_cause() -> None:
     rows = _by_target(_result(workflow=_workflow(_scale(100_000, 40.0, 30.0))))
     update = _find(rows, "+1 % update ≤ 25%")
     assert update["verdict"] == "gap"
-    assert update["cause"].startswith("largest rules: dedupe 18.0 s (60%)")
+    assert update["cause"].startswith("largest rules: dedupe 18.0 s wall (60%), 18.0 s CPU")
     e2e = _find(rows, "100k records end to end")
-    assert e2e["verdict"] == "gap" and "dedupe 16.0 s (40%)" in e2e["cause"]
+    assert e2e["verdict"] == "gap" and "dedupe 16.0 s wall (40%)" in e2e["cause"]
 
 
 def test_peak_memory_gap_names_the_process_and_a_failed_scale_is_a_gap() -> None:
