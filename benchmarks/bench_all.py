@@ -254,7 +254,10 @@ def bench_import(work: Path, n: int, bibtex_n: int, seed: int, repeat: int) -> d
         path = work / f"realistic.{realistic_corpus.SUFFIX[fmt]}"
         path.write_text(realistic_corpus.render(recs, fmt), encoding="utf-8")
         del recs
-        row = bench_import_format(path, fmt, count, rounds, work)
+        try:
+            row = bench_import_format(path, fmt, count, rounds, work)
+        except (RuntimeError, MemoryError) as err:  # recorded, the other sections still run
+            row = {"format": fmt, "records": count, "failed": str(err)[:500]}
         sample = realistic_corpus.render(realistic_corpus.records(min(count, 2000), seed), fmt)
         row["profile_sample_records"] = min(count, 2000)
         row["profile"] = profile_owners(functools.partial(_import_text, sample, fmt))

@@ -146,6 +146,9 @@ def _import(imp: dict[str, Any]) -> list[str]:
         "| ---: | ---: | ---: | ---: |",
     ]
     for r in imp["rows"]:
+        if r.get("failed"):
+            out.append(f"| {r['format']} | {r['records']:,} | failed: {r['failed'][:200]} |")
+            continue
         c, ip, rd, wo = r["command"], r["in_process"], r["read"], r["command_with_out"]
         pc, pip = r.get("peer_command"), r.get("peer_in_process")
         ratio = f"{pc['cpu_s'] / c['cpu_s']:.2f}×" if pc else "–"

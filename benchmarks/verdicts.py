@@ -190,6 +190,9 @@ def _import_rows(result: dict[str, Any]) -> list[dict[str, str]]:
         ("bibtex", bib_target, "bibtex_vs_bibtexparser_cpu"),
     ):
         r = rows.get(fmt)
+        if r is not None and r.get("failed"):
+            out.append(_row(target, "failed", GAP, r["failed"][:300]))
+            continue
         if r is None or not r.get("peer_command"):
             out.append(_row(target, "–", "not measured (format or peer not run)"))
             continue

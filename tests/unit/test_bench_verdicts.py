@@ -176,3 +176,14 @@ def test_dedupe_speed_is_reported_at_the_largest_scale_both_tools_ran() -> None:
     reported = _find(rows, "dedupe speed against bib-dedupe")
     assert reported["measured"].startswith("75.0× at 10,000 records") and reported["verdict"] == "–"
     assert _find(rows, "dedupe ≥ 10×")["verdict"] == "not measured (bib-dedupe not run)"
+
+
+def test_a_failed_import_is_a_gap_with_its_error() -> None:
+    rows = [{"format": "ris", "records": 10, "failed": "exit -9: killed"}]
+    result = _result(import_={"rows": rows, "seed": 11, "repeat": 1})
+    result["import"] = result.pop("import_")
+    ris = _find(_by_target(result), "RIS import through the command")
+    assert ris["verdict"] == "gap" and "killed" in ris["cause"]
+    result["stamp"] = stamp.finish(stamp.stamp(["x"]))
+    result["verdicts"] = verdicts.verdicts(result)
+    assert "| ris | 10 | failed: exit -9: killed |" in results_md.render(result)
