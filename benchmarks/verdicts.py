@@ -65,15 +65,25 @@ def peak_process(run: dict[str, Any], rules: dict[str, dict[str, float]]) -> str
     return f"Snakemake or a process its benchmark files do not cover ({peak / GIB_MIB:.2f} GiB)"
 
 
-def dominant_rules(rules: dict[str, dict[str, float]], total_s: float, k: int = 3) -> str:
-    """The ``k`` rules with the most wall time and their share of ``total_s``."""
+def dominant_rules(
+    rules: dict[str, dict[str, float]], total_s: float, total_cpu_s: float | None = None, k: int = 3
+) -> str:
+    """The ``k`` rules with the most wall time, their share of ``total_s`` and CPU seconds; with
+    ``total_cpu_s``, also the CPU spent outside the rules (Snakemake's start-up, DAG, checks)."""
     top = sorted(rules.items(), key=lambda kv: -kv[1]["s"])[:k]
     parts = [
         f"{n} {r['s']:.1f} s wall ({r['s'] / total_s:.0%}), {r['cpu_s']:.1f} s CPU"
         for n, r in top
         if total_s
     ]
-    return "largest rules: " + "; ".join(parts) if parts else "no per-rule benchmark files"
+    if not parts:
+        return "no per-rule benchmark files"
+    text = "largest rules: " + "; ".join(parts)
+    if total_cpu_s is not None:
+        outside = total_cpu_s - sum(r["cpu_s"] for r in rules.values())
+        text += "; outside the rules (Snakemake itself, or CPU the sampling missed) "
+        text += f"{outside:.1f} s CPU"
+    return text
 
 
 def _scale(result: dict[str, Any], n: int) -> dict[str, Any] | None:
@@ -110,7 +120,9 @@ def _update_row(result: dict[str, Any], n: int, key: str, label: str) -> dict[st
         f"; {cpu_ratio:.0%} of CPU" if cpu_ratio is not None else ""
     )
     verdict = judge(ratio, limit)
-    cause = "" if verdict == MET else dominant_rules(upd.get("rules", {}), upd["wall_s"])
+    cause = (
+        "" if verdict == MET else dominant_rules(upd.get("rules", {}), upd["wall_s"], upd["cpu_s"])
+    )
     return _row(target, measured, verdict, cause)
 
 
@@ -124,7 +136,9 @@ def _e2e_row(result: dict[str, Any], n: int, key: str, label: str) -> dict[str, 
     if _failed(full):
         return _row(target, "failed", GAP, f"run failed: {_failed(full)}")
     verdict = judge(full["wall_s"], limit)
-    cause = "" if verdict == MET else dominant_rules(s.get("rules", {}), full["wall_s"])
+    cause = (
+        "" if verdict == MET else dominant_rules(s.get("rules", {}), full["wall_s"], full["cpu_s"])
+    )
     return _row(target, f"{full['wall_s']:.1f} s wall, {full['cpu_s']:.1f} s CPU", verdict, cause)
 
 

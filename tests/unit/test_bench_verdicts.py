@@ -82,6 +82,9 @@ def test_gaps_name_their_measured_cause() -> None:
     update = _find(rows, "+1 % update ≤ 25%")
     assert update["verdict"] == "gap"
     assert update["cause"].startswith("largest rules: dedupe 18.0 s wall (60%), 18.0 s CPU")
+    assert update["cause"].endswith(
+        "outside the rules (Snakemake itself, or CPU the sampling missed) 3.0 s CPU"
+    )
     e2e = _find(rows, "100k records end to end")
     assert e2e["verdict"] == "gap" and "dedupe 16.0 s wall (40%)" in e2e["cause"]
 
