@@ -102,8 +102,8 @@ def _token_pattern(walker_db: object, text_db: object) -> str:
     """One regex over a value's tokens, from pylatexenc's databases: accent macros (one
     mandatory argument, a replacement function in latex2text, a symbol or one letter for a
     name) on one letter, with or without
-    braces; argument-less letter macros with a fixed replacement, not followed by a letter or a
-    space (pylatexenc would eat the space); escaped specials; braces; runs of plain text; and
+    braces; argument-less letter macros with a fixed replacement, not followed by a letter (any
+    script: pylatexenc reads ``\\oé`` as one macro) or a space (pylatexenc would eat it); escaped specials; braces; runs of plain text; and
     any other markup character, which makes the pass give up."""
     accents: list[str] = []
     letters: list[str] = []
@@ -128,13 +128,13 @@ def _token_pattern(walker_db: object, text_db: object) -> str:
     letter_accents = [n for n in accents if len(n) == 1 and n.isascii() and n.isalpha()]
     atom = [
         rf"\\(?:{_alternation(symbol_accents)})(?:[A-Za-z]|\{{[A-Za-z]\}})",
-        rf"\\(?:{_alternation(letter_accents)})(?![A-Za-z])\{{[A-Za-z]\}}",
-        rf"\\(?:{_alternation(letters)})(?![A-Za-z\s])",
+        rf"\\(?:{_alternation(letter_accents)})(?![^\W\d_])\{{[A-Za-z]\}}",
+        rf"\\(?:{_alternation(letters)})(?![^\W\d_]|\s)",
     ]
     return (
         r"(?P<esc>\\[&%_#$])"
         f"|(?P<atom>{'|'.join(atom)})"
         r"|(?P<brace>[{}])"
-        r"|(?P<run>[^\\{}$~^_&%]+)"
+        r"|(?P<run>[^\\{}$~&%]+)"
         r"|(?P<other>.)"
     )
