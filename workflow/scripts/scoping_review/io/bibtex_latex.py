@@ -101,10 +101,11 @@ def _alternation(names: list[str]) -> str:
 def _token_pattern(walker_db: object, text_db: object) -> str:
     """One regex over a value's tokens, from pylatexenc's databases: accent macros (one
     mandatory argument, a replacement function in latex2text, a symbol or one letter for a
-    name) on one letter, with or without
-    braces; argument-less letter macros with a fixed replacement, not followed by a letter (any
-    script: pylatexenc reads ``\\oé`` as one macro) or a space (pylatexenc would eat it); escaped specials; braces; runs of plain text; and
-    any other markup character, which makes the pass give up."""
+    name) on one letter, with or without braces; argument-less letter macros with a fixed
+    replacement, not followed by a letter (of any script: pylatexenc reads ``\\oé`` as one
+    macro) or a space (pylatexenc would eat it); escaped specials; braces; runs of plain text
+    (``_`` and ``^`` are text outside math); and any other markup character, which makes the
+    pass give up."""
     accents: list[str] = []
     letters: list[str] = []
     for spec in text_db.iter_macro_specs():  # type: ignore[attr-defined]
