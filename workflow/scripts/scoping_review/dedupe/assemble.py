@@ -10,7 +10,7 @@ import polars as pl
 
 from .. import schemas
 from .scoring import RELATION_TEXT
-from .settings import DedupeResult, DedupeSettings
+from .settings import DedupeResult
 
 COMPLETENESS_FIELDS = (
     "title",
@@ -48,7 +48,7 @@ def _assemble(
     edges: pl.DataFrame,
     scored: pl.DataFrame,
     refused: set[tuple[int, int]],
-    settings: DedupeSettings,
+    pairs_compared: int,
 ) -> DedupeResult:
     recs = (
         records.sort("record_id")
@@ -137,7 +137,7 @@ def _assemble(
         studies=schemas.validate(studies, schemas.STUDIES),
         review_queue=schemas.validate(review_queue, schemas.REVIEW_QUEUE),
         relations=schemas.validate(relations, schemas.RELATIONS),
-        pairs_compared=scored.height,
+        pairs_compared=pairs_compared,
     )
 
 
