@@ -4,6 +4,8 @@ clusters (one row per record) and studies (one row per study).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
 from . import blocking, clustering, scoring
@@ -93,9 +95,9 @@ def run_with_state(
     human = _decision_pairs(decisions, keys)
     if previous is None:
         pairs = blocking.block_pairs(keys, settings.block_window)
-        kept = score(keys, pairs, settings)
+        kept, n_scored = score(keys, pairs, settings), pairs.height
     else:
-        pairs, kept = _update_pairs(keys, current, previous, settings)
+        pairs, kept, n_scored = _update_pairs(keys, current, previous, settings)
     decided = score(keys, human, settings, every=True)
     scored = (
         pl.concat([kept.join(decided, on=["i", "j"], how="anti"), decided])
@@ -103,7 +105,10 @@ def run_with_state(
         .sort("i", "j")
     )
     compared = pairs.height + human.join(pairs, on=["i", "j"], how="anti").height
-    result = _cluster(records, keys, scored, human, settings, compared)
+    result = replace(
+        _cluster(records, keys, scored, human, settings, compared),
+        pairs_scored=n_scored + human.height,
+    )
     state = DedupeState(
         meta=meta,
         keys=own.drop("i").with_columns(current.select(HASHES)),
@@ -115,9 +120,10 @@ def run_with_state(
 
 def _update_pairs(
     keys: pl.DataFrame, current: pl.DataFrame, previous: DedupeState, settings: DedupeSettings
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Candidate pairs and their kept scores, from the previous state: blocks an update touched
-    are paired again, pairs whose records kept their keys keep their scores."""
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Candidate pairs, their kept scores and how many pairs were scored, from the previous
+    state: blocks an update touched are paired again, pairs whose records kept their keys keep
+    their scores."""
     move = mapping(previous.keys, current)
     values = blocking.block_values(keys)
     old_values = blocking.block_values(previous.keys.with_row_index("i"))
@@ -156,8 +162,9 @@ def _update_pairs(
         .sort("i", "j")
     )
     reused = remap(previous.kept, move.score_map).join(pairs, on=["i", "j"], how="semi")
-    new = score(keys, pairs.join(old_scored, on=["i", "j"], how="anti"), settings)
-    return pairs, pl.concat([reused, new]).sort("i", "j")
+    todo = pairs.join(old_scored, on=["i", "j"], how="anti")
+    new = score(keys, todo, settings)
+    return pairs, pl.concat([reused, new]).sort("i", "j"), todo.height
 
 
 def _cluster(
