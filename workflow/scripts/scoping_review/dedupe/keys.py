@@ -62,8 +62,10 @@ KEY_INPUTS = (
 
 
 def indexed(records: pl.DataFrame) -> pl.DataFrame:
-    """The records in ``record_id`` order with their position ``i`` (the index every pair uses)."""
-    return records.sort("record_id").with_row_index("i")
+    """The :data:`KEY_INPUTS` of the records in ``record_id`` order, with their position ``i``
+    (the index every pair uses) and ``_row``, their row in ``records`` (the other columns,
+    such as abstracts, are not copied)."""
+    return records.select(KEY_INPUTS).with_row_index("_row").sort("record_id").with_row_index("i")
 
 
 def input_hash(base: pl.DataFrame) -> pl.Series:
@@ -75,7 +77,7 @@ def input_hash(base: pl.DataFrame) -> pl.Series:
 def match_keys(records: pl.DataFrame) -> pl.DataFrame:
     """One row per record (in ``record_id`` order, position ``i``) with its match keys."""
     base = indexed(records)
-    return corpus_keys(record_keys(base), base)
+    return corpus_keys(record_keys(base), base, records)
 
 
 def record_keys(base: pl.DataFrame) -> pl.DataFrame:
@@ -147,10 +149,11 @@ def record_keys(base: pl.DataFrame) -> pl.DataFrame:
     ).drop("_sur", "_vol_raw", "_iss_raw", "_journal_raw", "_tc", "_supplement_page")
 
 
-def corpus_keys(keys: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
+def corpus_keys(keys: pl.DataFrame, base: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     """Add the keys that depend on other records (``keys`` from :func:`record_keys` for every
-    record of ``base``, in ``i`` order): ``generic`` (a generic or recurring title),
-    ``doi_shared`` and ``ab`` (the folded abstract head, for generic titles only)."""
+    record of ``base`` = :func:`indexed` ``records``, in ``i`` order): ``generic`` (a generic or
+    recurring title), ``doi_shared`` and ``ab`` (the folded abstract head, for generic titles
+    only)."""
     keys = keys.with_columns(
         (
             generic_title_expr("t_full")
@@ -174,7 +177,8 @@ def corpus_keys(keys: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
     )
     keys = keys.with_columns(_shared_doi(keys).alias("doi_shared"))
     # abstracts are compared only where a generic title needs their support: fold those alone
-    generic = base.join(keys.filter("generic").select("i"), on="i").select(
+    generic = base.join(keys.filter("generic").select("i"), on="i").select("i", "_row")
+    generic = generic.with_columns(records["abstract"].gather(generic["_row"])).select(
         "i",
         fold_expr(pl.col("abstract").str.slice(0, 2 * ABSTRACT_HEAD))
         .str.slice(0, ABSTRACT_HEAD)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import polars as pl
 
 from . import blocking, clustering, scoring
@@ -13,7 +14,19 @@ from . import keys as keys_mod
 from .assemble import _assemble
 from .decisions import _decision_pairs
 from .settings import _PRIORITY, DedupeResult, DedupeSettings
-from .state import HASHES, KEPT, DedupeState, mapping, remap, stale_reason, state_meta
+from .state import (
+    HASHES,
+    KEPT,
+    NONE,
+    DedupeState,
+    contains,
+    mapping,
+    pair_keys,
+    pairs_frame,
+    remap,
+    stale_reason,
+    state_meta,
+)
 
 # pairs scored at once: bounds the memory of the per-pair features (both records' keys)
 SCORE_BATCH = 250_000
@@ -88,7 +101,7 @@ def run_with_state(
         own = pl.concat([reused.select(fresh.columns), fresh]).sort("i")
     else:
         own = keys_mod.record_keys(base)
-    keys = keys_mod.corpus_keys(own, base)
+    keys = keys_mod.corpus_keys(own, base, records)
     current = current.with_columns(
         keys.select(pl.struct(scoring.PAIR_FIELDS).hash(seed=0).alias("key_hash"))
     )
@@ -138,31 +151,36 @@ def _update_pairs(
         .unique()
         for b in range(len(blocking.BLOCK_KEYS))
     ]
-    old = remap(previous.pairs, move.block_map)
+    # old pairs in new positions; one with a changed or removed record is dropped (its blocks
+    # are touched, so its pairs are made again)
+    old_i, old_j = (previous.pairs[c].to_numpy() for c in ("i", "j"))
+    oi, oj = move.block_map[old_i], move.block_map[old_j]
+    live = (oi != NONE) & (oj != NONE)
+    oi, oj = oi[live], oj[live]
+    mask = previous.pairs["mask"].to_numpy()[live].copy()
     # an old pair loses the block keys whose block the update touched (paired again below)
-    cleared = pl.lit(0, pl.UInt8)
     for b, values_b in enumerate(touched):
-        hit = values[f"k{b}"].is_in(values_b.implode()).fill_null(False).to_numpy()
-        in_touched = (
-            pl.Series(hit[old["i"].to_numpy()]) if old.height else pl.Series([], dtype=pl.Boolean)
-        )
-        old = old.with_columns(in_touched.alias(f"_t{b}"))
-        cleared = cleared | pl.when(pl.col(f"_t{b}")).then(pl.lit(1 << b, pl.UInt8)).otherwise(
-            pl.lit(0, pl.UInt8)
-        )
-    old_scored = remap(previous.pairs.select("i", "j"), move.score_map)
-    kept_before = old.select(
-        "i", "j", (pl.col("mask") & ~cleared).cast(pl.UInt8).alias("mask")
-    ).filter(pl.col("mask") != 0)
+        if values_b.len():
+            hit = values[f"k{b}"].is_in(values_b.implode()).fill_null(False).to_numpy()
+            mask[hit[oi]] &= np.uint8(0xFF ^ (1 << b))
+    old_keys = pair_keys(oi, oj)[mask != 0]
+    mask = mask[mask != 0]
     again = blocking.block_pairs(keys, settings.block_window, only=touched)
-    pairs = (
-        pl.concat([kept_before, again])
-        .group_by("i", "j")
-        .agg(pl.col("mask").sum().cast(pl.UInt8))
-        .sort("i", "j")
+    new_keys = pair_keys(again["i"].to_numpy(), again["j"].to_numpy())
+    every = np.union1d(old_keys, new_keys)
+    masks = np.zeros(every.size, dtype=np.uint8)
+    masks[np.searchsorted(every, old_keys)] |= mask
+    masks[np.searchsorted(every, new_keys)] |= again["mask"].to_numpy()
+    pairs = pairs_frame(every, masks)
+    # pairs scored before whose records kept their keys keep their scores
+    si, sj = move.score_map[old_i], move.score_map[old_j]
+    ok = (si != NONE) & (sj != NONE)
+    seen = pair_keys(si[ok], sj[ok])
+    reused = remap(previous.kept, move.score_map)
+    reused = reused.filter(
+        contains(every, pair_keys(reused["i"].to_numpy(), reused["j"].to_numpy()))
     )
-    reused = remap(previous.kept, move.score_map).join(pairs, on=["i", "j"], how="semi")
-    todo = pairs.join(old_scored, on=["i", "j"], how="anti")
+    todo = pairs.filter(~contains(seen, every))
     new = score(keys, todo, settings)
     return pairs, pl.concat([reused, new]).sort("i", "j"), todo.height
 

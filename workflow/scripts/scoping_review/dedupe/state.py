@@ -83,6 +83,8 @@ def stale_reason(state: DedupeState, meta: dict[str, str]) -> str | None:
     for frame in (state.pairs, state.kept):
         if frame.height and (frame["j"].max() >= n or (frame["i"] >= frame["j"]).any()):  # type: ignore[operator]
             return "pairs name records the state does not hold"
+    if state.pairs.height and not bool(np.all(np.diff(pair_keys(*_ij(state.pairs))) > 0)):
+        return "pairs are not sorted and distinct"
     if state.keys["record_id"].n_unique() != n or not state.keys["record_id"].is_sorted():
         return "keys are not one sorted row per record"
     return None
@@ -139,3 +141,32 @@ def remap(frame: pl.DataFrame, to_new: np.ndarray) -> pl.DataFrame:
     return frame.with_columns(
         pl.Series("i", i, dtype=pl.UInt32), pl.Series("j", j, dtype=pl.UInt32)
     ).filter((pl.col("i") != NONE) & (pl.col("j") != NONE))
+
+
+def _ij(frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return frame["i"].to_numpy(), frame["j"].to_numpy()
+
+
+def pair_keys(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Pairs as one sortable 64-bit key each (``i`` high, ``j`` low)."""
+    return (i.astype(np.uint64) << np.uint64(32)) | j.astype(np.uint64)
+
+
+def pairs_frame(keys: np.ndarray, masks: np.ndarray) -> pl.DataFrame:
+    """(i, j, mask) from :func:`pair_keys` and their masks."""
+    return pl.DataFrame(
+        {
+            "i": (keys >> np.uint64(32)).astype(np.uint32),
+            "j": (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+            "mask": masks.astype(np.uint8),
+        },
+        schema=PAIRS_SCHEMA,
+    )
+
+
+def contains(sorted_keys: np.ndarray, keys: np.ndarray) -> pl.Series:
+    """Whether each of ``keys`` is in ``sorted_keys`` (sorted, distinct)."""
+    if sorted_keys.size == 0 or keys.size == 0:
+        return pl.Series(np.zeros(keys.size, dtype=bool))
+    at = np.searchsorted(sorted_keys, keys).clip(max=sorted_keys.size - 1)
+    return pl.Series(sorted_keys[at] == keys)
