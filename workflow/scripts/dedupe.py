@@ -83,7 +83,9 @@ def write_state(state: dedupe.DedupeState, folder: Path) -> None:
     sees the old state, the new one or none (never half of one)."""
     fresh = folder.with_name(f"{folder.name}.new-{os.getpid()}")
     old = folder.with_name(f"{folder.name}.old-{os.getpid()}")
-    shutil.rmtree(fresh, ignore_errors=True)
+    # what a killed run left half-written
+    for left in folder.parent.glob(f"{folder.name}.*-*"):
+        shutil.rmtree(left, ignore_errors=True)
     fresh.mkdir(parents=True)
     for name in FRAMES:
         getattr(state, name).write_ipc(fresh / f"{name}.arrow", compression="lz4")
