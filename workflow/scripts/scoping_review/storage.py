@@ -13,13 +13,16 @@ import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import yaml
 
-from . import importing, schemas
+from . import schemas
 from .spreadsheet import Worksheet, neutralise
+
+if TYPE_CHECKING:  # the readers (and their libraries) load only when a file is imported
+    from . import importing
 
 
 class InputFileError(ValueError):
@@ -68,6 +71,8 @@ def import_file(
     Returns an :class:`importing.Imported`; raises :class:`InputFileError` for an unreadable
     file and :class:`importing.ImportError_` for an export that cannot be reconciled.
     """
+    from . import importing
+
     p = Path(path)
     sid = source_id or re.sub(r"[^a-z0-9_-]+", "_", p.stem.lower()).strip("_") or "file"
     meta = importing.SourceMeta(sid, database or sid, search_date, str(path))
