@@ -11,6 +11,7 @@ import polars as pl
 
 from scoping_review import __version__, job, report, schemas, storage
 from scoping_review.report.explain import lookup_frame
+from scoping_review.report.listings import count_listings
 
 PACKAGES = (
     "snakemake",
@@ -62,6 +63,7 @@ def main(smk: job.Job) -> None:
         "inputs": [{"name": n, "sha256": h} for n, h in inputs],
     }
     cfg = smk.params.config
+    figure_cache = storage.DirectoryStore(smk.params.figure_cache)
     out = report.build_report(
         report.ReportInputs(
             ledger=ledger,
@@ -84,8 +86,11 @@ def main(smk: job.Job) -> None:
             carryover=storage.read_table(smk.input.carryover, schemas.CARRYOVER),
             stages=dict(smk.params.stages),
             ranking=storage.read_table(smk.input.ranking, schemas.RANKING),
+            figure_cache=figure_cache,
         )
     )
+    # the cache keeps this run's renderings only: the next run reuses what did not change
+    figure_cache.keep_only(out.figure_keys)
     storage.write_text(out.html, smk.output.html)
     storage.write_text(out.flow_svg, smk.output.flow_svg)
     Path(smk.output.flow_png).write_bytes(out.flow_png)
@@ -103,13 +108,12 @@ def main(smk: job.Job) -> None:
     # every count gets its own listing, so a click-through never depends on embedding
     counts_dir = Path(smk.output.counts)
     counts_dir.mkdir(parents=True, exist_ok=True)
-    for count_id, ids in (
-        ledger.filter(pl.col("id_kind") != "none").select("count_id", "ids").rows()
-    ):
-        listing = pl.DataFrame({"id": ids}, schema={"id": pl.String}).join(
-            lookup, on="id", how="left"
-        )
+    for count_id, listing in count_listings(ledger, lookup):
         storage.write_csv(listing, storage.child_path(counts_dir, f"{count_id}.csv"))
+    log.info(
+        f"figures: {out.figures_drawn} renderings drawn, {out.figures_reused} reused "
+        f"from {smk.params.figure_cache}"
+    )
     log.info(f"report written: {smk.output.html}")
 
 
