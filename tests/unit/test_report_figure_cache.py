@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,17 @@ def test_one_run_draws_each_spec_and_format_once(flow_spec: dict[str, Any]) -> N
     assert draw.svg(flow_spec) == svg
     assert (draw.drawn, draw.reused, store.puts) == (2, 0, 2)
     assert len(draw.used) == 2
+
+
+def test_png_rasterised_on_a_second_thread_is_the_same(flow_spec: dict[str, Any]) -> None:
+    store = DictStore()
+    with ThreadPoolExecutor(max_workers=1) as raster:
+        draw = Renderer(store, raster)
+        draw.start_png(flow_spec)
+        draw.start_png(flow_spec)  # once only
+        png = draw.png(flow_spec)
+    assert png == Renderer().png(flow_spec)
+    assert (draw.drawn, store.puts, len(draw.used)) == (2, 2, 2)
 
 
 def test_keys_change_with_the_data_the_format_and_the_renderer(

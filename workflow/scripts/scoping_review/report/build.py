@@ -5,6 +5,7 @@ PRISMA flow.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,16 +228,20 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
 
     diagram = flow.build_flow(vocabulary, ledger, config)
     spec = flow.flow_spec(diagram, ledger)
-    renderer = Renderer(inputs.figure_cache)
-    exports = flow.export_flow(spec, renderer)
-
     characteristics = render.characteristics_view(inputs.charting, inputs.charting_fields, ledger)
     themes = render.themes_view(inputs.themes, inputs.prevalence, ledger)
     all_titles = FIGURE_TITLES | _synthesis_titles(inputs)
-    fig_exports = {
-        name: figures.export(name, all_titles.get(name, name.replace("_", " ")), s, renderer)
-        for name, s in _figure_specs(inputs, ledger, characteristics, themes).items()
-    }
+    specs = _figure_specs(inputs, ledger, characteristics, themes)
+    # every spec laid out in turn, each PNG rasterised on a second thread meanwhile
+    with ThreadPoolExecutor(max_workers=1) as raster:
+        renderer = Renderer(inputs.figure_cache, raster)
+        for s in [spec, *specs.values()]:
+            renderer.start_png(s)
+        exports = flow.export_flow(spec, renderer)
+        fig_exports = {
+            name: figures.export(name, all_titles.get(name, name.replace("_", " ")), s, renderer)
+            for name, s in specs.items()
+        }
     titles = {"flow": "PRISMA 2020 flow diagram"} | {n: f.title for n, f in fig_exports.items()}
     stages = progress.stages_view(inputs.stages)
     checklist_rows = checklist.build_checklist(

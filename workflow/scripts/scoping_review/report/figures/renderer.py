@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -96,30 +98,50 @@ class Renderer:
 
     ``used`` lists the keys this run needed (the store can drop the rest); ``drawn`` and
     ``reused`` count renderings made and taken from the store.
+
+    With ``raster`` (an executor), :meth:`start_png` lays a spec out at once and rasterises its
+    PNG on the executor while the caller goes on: vl-convert serves one layout at a time, but
+    rasterising (Rust, off the GIL) can overlap the next layout on a second core. The bytes are
+    those :meth:`png` would give; :meth:`png` waits for them.
     """
 
     store: BlobStore | None = None
+    raster: Executor | None = None
     used: set[str] = field(default_factory=set)
     drawn: int = 0
     reused: int = 0
     _memo: dict[str, bytes] = field(default_factory=dict, init=False, repr=False)
+    _pending: dict[str, Future[bytes]] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def _cached(self, key: str) -> bytes | None:
-        self.used.add(key)
-        if key in self._memo:
-            return self._memo[key]
+        with self._lock:
+            self.used.add(key)
+            if key in self._memo:
+                return self._memo[key]
         found = unpack(key, self.store.get(key)) if self.store is not None else None
         if found is not None:
-            self.reused += 1
-            self._memo[key] = found
+            with self._lock:
+                self.reused += 1
+                self._memo[key] = found
         return found
 
     def _keep(self, key: str, payload: bytes) -> bytes:
-        self.drawn += 1
-        self._memo[key] = payload
+        with self._lock:
+            self.drawn += 1
+            self._memo[key] = payload
         if self.store is not None:
             self.store.put(key, pack(key, payload))
         return payload
+
+    def start_png(self, spec: dict[str, Any]) -> None:
+        """Lay ``spec`` out now and rasterise its PNG on ``raster`` (now, without one)."""
+        self.svg(spec)
+        key = spec_key(spec, f"png@{PNG_SCALE}")
+        if self.raster is None:
+            self.png(spec)
+        elif key not in self._pending:
+            self._pending[key] = self.raster.submit(self._png, spec, key)
 
     def svg(self, spec: dict[str, Any]) -> str:
         """The raw SVG vl-convert draws."""
@@ -132,6 +154,12 @@ class Renderer:
     def png(self, spec: dict[str, Any]) -> bytes:
         """PNG at :data:`PNG_SCALE`, rasterised from the spec's SVG."""
         key = spec_key(spec, f"png@{PNG_SCALE}")
+        pending = self._pending.pop(key, None)
+        if pending is not None:
+            return pending.result()
+        return self._png(spec, key)
+
+    def _png(self, spec: dict[str, Any], key: str) -> bytes:
         found = self._cached(key)
         if found is None:
             found = self._keep(key, bytes(vlc.svg_to_png(self.svg(spec), scale=PNG_SCALE)))
