@@ -74,9 +74,10 @@ def _decode(value: str) -> str:
     return value if text is None else text
 
 
-# short values repeat across a file (journal names, keywords, author lists): decoded once
-_decode_short = lru_cache(maxsize=1 << 15)(_decode)
-SHORT = 300
+# short values repeat across a file (journal names, publishers, keywords): decoded once (a
+# bounded memo: long values such as titles and abstracts rarely repeat)
+_decode_short = lru_cache(maxsize=1 << 12)(_decode)
+SHORT = 100
 
 
 def decode_latex(value: str) -> str:
