@@ -14,15 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import LinearSVC
+
+if TYPE_CHECKING:  # scipy and scikit-learn load (seconds) only when a model is trained
+    from scipy import sparse
 
 TEXT_COLUMNS = ("title", "abstract", "keywords")
 RANKING_COLUMNS = ("study_id", "rank", "score", "top_terms")
@@ -76,6 +75,9 @@ class Features:
 
 def features(texts: Sequence[str], settings: RankingSettings = DEFAULT) -> Features:
     """TF-IDF matrix (rows in the order of ``texts``) and the term of each column."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(
         ngram_range=(1, settings.ngram_max),
         sublinear_tf=True,
@@ -89,6 +91,30 @@ def features(texts: Sequence[str], settings: RankingSettings = DEFAULT) -> Featu
     return Features(sparse.csr_matrix(matrix), vectorizer.get_feature_names_out())
 
 
+class SharedFeatures:
+    """The TF-IDF features of one study text frame, computed on first use and then shared by
+    every model trained over that frame (the ranking of pending studies and each living
+    round's evaluation fit their models on the same features: computing them once gives the
+    same matrices as computing them per model)."""
+
+    def __init__(self, studies: pl.DataFrame, settings: RankingSettings = DEFAULT) -> None:
+        self.studies = studies.sort("study_id")
+        self.settings = settings
+        self._features: Features | None = None
+
+    def serves(self, studies: pl.DataFrame, settings: RankingSettings) -> bool:
+        """Whether these features are those of ``studies`` (sorted by study) and ``settings``."""
+        return (
+            (settings.ngram_max, settings.max_features)
+            == (self.settings.ngram_max, self.settings.max_features)
+        ) and self.studies.equals(studies)
+
+    def get(self) -> Features:
+        if self._features is None:
+            self._features = features(record_text(self.studies), self.settings)
+        return self._features
+
+
 Model = Any  # a fitted LogisticRegression or LinearSVC (scikit-learn ships no type hints)
 MODELS = ("logistic", "svm")
 
@@ -97,6 +123,9 @@ def fit(
     matrix: sparse.csr_matrix, labels: npt.NDArray[np.int_], settings: RankingSettings
 ) -> Model:
     """A class-balanced linear model on the labelled rows (needs an include and an exclude)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
     if len(set(labels.tolist())) < 2:
         raise ValueError("the model needs at least one include and one exclude")
     model: Model
@@ -121,6 +150,8 @@ def fit(
 def scores(model: Model, matrix: sparse.csr_matrix) -> npt.NDArray[np.float64]:
     """Score per row in [0, 1]: the probability of inclusion (logistic regression), or the
     logistic function of the SVM's decision value."""
+    from sklearn.linear_model import LogisticRegression
+
     if isinstance(model, LogisticRegression):
         return np.asarray(model.predict_proba(matrix)[:, 1], dtype=np.float64)
     value = np.asarray(model.decision_function(matrix), dtype=np.float64)
@@ -134,6 +165,8 @@ def top_terms(
     k: int,
 ) -> list[list[str]]:
     """Per row, the ``k`` terms with the largest positive contribution (weight x tf-idf)."""
+    from scipy import sparse
+
     coef = np.asarray(model.coef_[0], dtype=np.float64)
     contrib = sparse.csr_matrix(matrix.multiply(coef.reshape(1, -1)))
     out: list[list[str]] = []
@@ -158,6 +191,7 @@ def rank_studies(
     labels: pl.DataFrame,
     candidates: Sequence[str] | None = None,
     settings: RankingSettings = DEFAULT,
+    shared: SharedFeatures | None = None,
 ) -> pl.DataFrame:
     """Rank ``candidates`` (default: studies without a label) by a model trained on ``labels``.
 
@@ -165,6 +199,7 @@ def rank_studies(
     ``study_id`` and ``label`` (1 include, 0 exclude). Returns ``study_id``, ``rank`` (1 =
     screen first), ``score`` (probability of inclusion) and ``top_terms``. With no include or
     no exclude yet there is no model: candidates keep ``study_id`` order with null scores.
+    ``shared`` holds features computed once for several rankings over the same ``studies``.
     """
     studies = studies.sort("study_id")
     labelled = dict(zip(labels["study_id"].to_list(), labels["label"].to_list(), strict=True))
@@ -191,7 +226,10 @@ def rank_studies(
             },
             schema=schema,
         )
-    feats = features(record_text(studies), settings)
+    if shared is not None and shared.serves(studies, settings):
+        feats = shared.get()
+    else:
+        feats = features(record_text(studies), settings)
     pos = {s: i for i, s in enumerate(ids)}
     train_rows = np.array([pos[s] for s in ids if s in labelled], dtype=np.int64)
     model = fit(feats.matrix[train_rows], np.array(y_all, dtype=np.int64), settings)
