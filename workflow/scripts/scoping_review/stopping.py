@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import hypergeom
 
 RULE_NAME = "hypergeometric stopping rule (Callaghan & Müller-Hansen 2020)"
 
@@ -99,6 +98,8 @@ def p_values(
     n_urn = n_total - (n_seen - n)
     r_before = r_seen - k
     big_k = np.minimum(k_h0(r_before, r_seen, recall_target), n_urn)
+    from scipy.stats import hypergeom  # scipy.stats loads (~1 s) only when the rule is applied
+
     p = hypergeom.cdf(k, n_urn, big_k, n)
     return np.asarray(np.clip(p, 0.0, 1.0), dtype=np.float64)
 
