@@ -25,14 +25,14 @@ def test_merged_tables_equal_the_sorted_concatenation(tmp_path: Path) -> None:
     paths = [
         _write(tmp_path, "a", ["a:3", "a:1", "a:2"]),
         _write(tmp_path, "a-b", ["a-b:2", "a-b:10"]),
-        _write(tmp_path, "z", ["z:1"]),
+        _write(tmp_path, "z", ["z:1", "z:2"]),  # already in order: merged as it is
     ]
     out = tmp_path / "merged" / "records.parquet"
     storage.merge_sorted_tables(paths, out, schemas.RECORDS, "record_id")
     merged = storage.read_table(out, schemas.RECORDS)
     expected = pl.concat([pl.read_parquet(p) for p in paths]).sort("record_id")
     assert merged.equals(expected)
-    assert merged["record_id"].to_list() == ["a-b:10", "a-b:2", "a:1", "a:2", "a:3", "z:1"]
+    assert merged["record_id"].to_list() == ["a-b:10", "a-b:2", "a:1", "a:2", "a:3", "z:1", "z:2"]
 
 
 def test_a_record_id_in_two_inputs_fails(tmp_path: Path) -> None:

@@ -178,7 +178,9 @@ def merge_sorted_tables(
             raise schemas.SchemaError(
                 f"{schema.name} ({source}): columns {frame.collect_schema()} are not {wanted}"
             )
-        frames.append(frame.sort(key))
+        # an input already in key order (as an export's native IDs often are) is not re-sorted
+        in_order = frame.select(key).collect()[key].is_sorted()
+        frames.append(frame.set_sorted(key) if in_order else frame.sort(key))
     merged = reduce(lambda a, b: a.merge_sorted(b, key), frames)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     merged.sink_parquet(path, compression="zstd", compression_level=3, row_group_size=100_000)
