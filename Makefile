@@ -73,33 +73,37 @@ slurm-up:
 slurm-down:
 	bash $(LOCAL_SLURM)/teardown.sh
 
-# Benchmarks (results written to benchmarks/); BENCH_N records per synthetic file
+# `make bench`: one run of benchmarks/bench_all.py measures the workflow at BENCH_SCALES (full run
+# and a +1% update each), `scoping-review --help`, the import of a realistic corpus through the
+# command and in-process against rispy and bibtexparser, and dedupe against bib-dedupe (pooled
+# accuracy on the labelled sets, speed at 10k); it computes every target's verdict and writes
+# benchmarks/RESULTS.md and results.json, stamped with machine, load, commit and command.
+# Opt in to 1M/2M: make bench BENCH_SCALES="10000 100000 1000000 2000000". More options
+# (sections, sizes): BENCH_ALL_ARGS="--sections workflow,help --help-runs 20".
+BENCH_SCALES ?= 10000 100000
+BENCH_ALL_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_all.py --scales $(BENCH_SCALES) $(BENCH_ALL_ARGS)
+
+# The workflow section alone (RESULTS.md then says the other sections were not run).
+bench-workflow: $(STAMP)
+	$(BIN)/python benchmarks/bench_all.py --sections workflow --scales $(BENCH_SCALES)
+
+# Detailed single-topic benchmarks with their own result files (not part of `make bench`):
+# import of the simple synthetic exports per format (benchmarks/import.md, BENCH_N records),
+# dedupe with leave-one-set-out and tafenoquine (benchmarks/dedupe.md; larger synthetic sets:
+# BENCH_ARGS="--scale 10000 --scale 100000 --peer-max 100000"), report rendering (report.md).
 BENCH_N ?= 100000
 bench-import: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py --n $(BENCH_N) --repeat 3
 
-
-# Benchmarks write their results to benchmarks/ (see benchmarks/dedupe.md). Each compares with
-# the named peer in the same run. Larger synthetic sets: make bench-dedupe BENCH_ARGS="--scale
-# 10000 --scale 100000 --peer-max 100000" (bib-dedupe takes minutes at 100k).
 BENCH_ARGS ?=
-
-bench: bench-import bench-dedupe bench-workflow bench-report
-
-# Report rendering time and page weight at BENCH_REPORT_STUDIES studies (benchmarks/report.md)
-BENCH_REPORT_STUDIES ?= 500 100000
-bench-report: $(STAMP)
-	$(BIN)/python benchmarks/bench_report.py --studies $(BENCH_REPORT_STUDIES)
-
 bench-dedupe: $(STAMP)
 	$(BIN)/python benchmarks/bench_dedupe.py $(BENCH_ARGS)
 
-# The whole workflow on synthetic reviews of BENCH_SCALES records (add 1000000 to opt in to 1M),
-# per rule and end to end, a +1% living update and the example's dry run; reads the import and
-# dedupe results above for the peer ratios. Writes benchmarks/RESULTS.md and results.json.
-BENCH_SCALES ?= 10000 100000
-bench-workflow: $(STAMP)
-	$(BIN)/python benchmarks/bench_workflow.py --scales $(BENCH_SCALES)
+BENCH_REPORT_STUDIES ?= 500 100000
+bench-report: $(STAMP)
+	$(BIN)/python benchmarks/bench_report.py --studies $(BENCH_REPORT_STUDIES)
 
 # Prioritised screening on every labelled set in ../shared/fixtures/screening/labelled/, ours
 # against ASReview LAB's default simulation (installed from the bench-screening extra into its own

@@ -26,6 +26,7 @@ import json
 import math
 import os
 import platform
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -137,11 +138,31 @@ def ranking_speed(n_pending: int, n_decided: int, seed: int) -> dict[str, Any]:
     labels = pl.DataFrame(
         {"study_id": decided, "label": (rng.random(n_decided) < 0.1).astype(np.int64)}
     )
+    load = os.getloadavg()[0]
     c0, t0 = time.process_time(), time.perf_counter()
     ranked = ranking.rank_studies(studies, labels)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert ranked.height == n_pending
-    return {"pending": n_pending, "decided": n_decided, "seconds": wall, "cpu_seconds": cpu}
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "pending": n_pending,
+        "decided": n_decided,
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "max_rss_mib": rss,
+        "load_before": load,
+    }
+
+
+_FEATURES: dict[tuple[Path, ranking.RankingSettings], ranking.Features] = {}
+
+
+def _set_features(csv: Path, frame: pl.DataFrame, settings: ranking.RankingSettings) -> Any:
+    """The set's TF-IDF, fitted once per set in each worker and reused for every seed."""
+    key = (csv, settings)
+    if key not in _FEATURES:
+        _FEATURES[key] = simulate.set_features(frame, settings)
+    return _FEATURES[key]
 
 
 def _one(
@@ -154,7 +175,12 @@ def _one(
     frame = simulate.read_labelled(storage.read_sheet(csv), str(csv))
     y = frame["label_included"].to_numpy().astype(np.int64)
     prior = simulate.prior_rows(y, seed)
-    ours = simulate.simulate(frame, seed=seed, settings=settings, rule=rule, prior=prior)
+    feats = _set_features(csv, frame, settings)
+    c0 = time.process_time()
+    ours = simulate.simulate(
+        frame, seed=seed, settings=settings, rule=rule, prior=prior, feats=feats
+    )
+    ours["cpu_seconds"] = time.process_time() - c0
     run: dict[str, Any] = {"seed": seed, "prior_rows": list(prior), "ours": ours}
     if with_peer:
         labels, seconds = run_peer(PEER_VENV / "bin" / "asreview", csv, prior, seed)
@@ -175,7 +201,7 @@ def _one(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20, help="seeds per set (ours)")
-    parser.add_argument("--peer-seeds", type=int, default=2, help="first N seeds also for ASReview")
+    parser.add_argument("--peer-seeds", type=int, default=5, help="first N seeds also for ASReview")
     parser.add_argument("--sets", nargs="*", default=None, help="set names (default: all)")
     parser.add_argument("--recall-target", type=float, default=0.95)
     parser.add_argument("--confidence", type=float, default=0.95)
@@ -183,6 +209,7 @@ def main() -> int:
     parser.add_argument("--speed-decided", type=int, default=10_000)
     parser.add_argument("--jobs", type=int, default=2, help="runs at the same time")
     parser.add_argument("--out", default=str(HERE / "screening.md"))
+    parser.add_argument("--note", default="", help="why the seed counts are what they are")
     args = parser.parse_args()
 
     if not LABELLED.exists():
@@ -196,11 +223,15 @@ def main() -> int:
     settings = ranking.RankingSettings()
     started = time.perf_counter()
     results: dict[str, Any] = {"sets": {}}
-    tasks = [(csv, seed, seed < args.peer_seeds) for csv in csvs for seed in range(args.seeds)]
+    # seed-major: the seeds both tools run come first, and a worker's set features are reused
+    tasks = [(csv, seed, seed < args.peer_seeds) for seed in range(args.seeds) for csv in csvs]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         done = list(pool.map(_one, tasks, [rule] * len(tasks), [settings] * len(tasks)))
     for csv in csvs:
-        runs = [run for (c, _, _), run in zip(tasks, done, strict=True) if c == csv]
+        runs = sorted(
+            (run for (c, _, _), run in zip(tasks, done, strict=True) if c == csv),
+            key=lambda run: int(run["seed"]),
+        )
         y = simulate.read_labelled(storage.read_sheet(csv), str(csv))["label_included"]
         results["sets"][csv.stem] = {
             "records": int(y.len()),
@@ -224,6 +255,7 @@ def main() -> int:
         "total_seconds": time.perf_counter() - started,
         "jobs": args.jobs,
         "command": "python benchmarks/bench_screening.py " + " ".join(sys.argv[1:]),
+        "note": args.note,
     }
     verdicts = judge(results)
     results["verdicts"] = verdicts
@@ -245,6 +277,7 @@ def judge(results: dict[str, Any]) -> dict[str, Any]:
     env = results["env"]
     per_set: dict[str, Any] = {}
     diffs: list[float] = []
+    weights: list[int] = []
     for name, data in results["sets"].items():
         ours = _common(data["runs"], "ours", "wss_95")
         peer = _common(data["runs"], "asreview", "wss_95")
@@ -259,11 +292,25 @@ def judge(results: dict[str, Any]) -> dict[str, Any]:
         if ours:
             d = statistics.fmean(ours) - statistics.fmean(peer)
             diffs.append(d)
+            weights.append(data["records"])
+            paired = [a - b for a, b in zip(ours, peer, strict=True)]
             entry.update(wss_ours=statistics.fmean(ours), wss_asreview=statistics.fmean(peer))
-            entry.update(wss_diff=d, wss_at_least_peer=d >= 0)
+            entry.update(wss_diff=d, wss_at_least_peer=d >= 0, paired_seeds=len(paired))
+            entry.update(
+                paired_sd=statistics.stdev(paired) if len(paired) > 1 else 0.0,
+                paired_min=min(paired),
+                paired_max=max(paired),
+                paired_wins=sum(x > 0 for x in paired),
+            )
         per_set[name] = entry
     mean_diff = statistics.fmean(diffs) if diffs else math.nan
+    weighted = (
+        sum(d * w for d, w in zip(diffs, weights, strict=True)) / sum(weights)
+        if diffs
+        else math.nan
+    )
     return {
+        "wss_record_weighted_diff": weighted,
         "sets": per_set,
         "wss_every_set_at_least_peer": all(
             e.get("wss_at_least_peer", False) for e in per_set.values()
@@ -295,6 +342,9 @@ def render(results: dict[str, Any]) -> str:
         f"visible), Python {env['python']}, {env['asreview']}; {env['total_seconds']:.0f} s in "
         f"all, {env['jobs']} runs at a time.",
         "",
+        f"Seeds: ours ran {env['seeds']} seeds per set, ASReview LAB {env['peer_seeds']}. "
+        + (env.get("note") or ""),
+        "",
         f"Ours: {env['model']}, re-trained after every batch of max(1, floor("
         f"{simulate.BATCH_FRACTION} x screened)) records. ASReview LAB: `asreview simulate` "
         "with its defaults (ELAS u4: TF-IDF, SVM, "
@@ -325,35 +375,66 @@ def render(results: dict[str, Any]) -> str:
                 + " | ".join(_f(means[k], 1 if k == "seconds" else 3) for k in METRICS)
                 + " |"
             )
+    records = [data["records"] for data in results["sets"].values()]
     lines += [
         "",
-        "## Pooled (unweighted mean of the per-set means)",
+        "## Pooled",
         "",
-        "| tool | WSS@95 | recall@10% | recall@25% | screened for 95% | screened for 100% "
-        "| seconds/run |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "*Mean of sets*: the unweighted mean of the per-set means (each set counts once). "
+        "*Record-weighted*: the per-set means weighted by the set's records (each record counts "
+        "once).",
+        "",
+        "| tool | pooled | WSS@95 | recall@10% | recall@25% | screened for 95% | "
+        "screened for 100% | seconds/run |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for tool in ("ours", "asreview"):
-        lines.append(
-            f"| {tool} | "
-            + " | ".join(
-                _f(statistics.fmean(pooled[tool][k]), 1 if k == "seconds" else 3) for k in METRICS
-            )
-            + " |"
-        )
+        for how in ("mean of sets", "record-weighted"):
+            cells = []
+            for k in METRICS:
+                vals = pooled[tool][k]
+                w = records if how == "record-weighted" else [1] * len(vals)
+                value = sum(a * b for a, b in zip(vals, w, strict=True)) / sum(w)
+                cells.append(_f(value, 1 if k == "seconds" else 3))
+            lines.append(f"| {tool} | {how} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "## WSS@95 per set, ours against ASReview (same seeds)",
+        "## WSS@95 per set, ours against ASReview (paired: the same seeds, same start)",
         "",
-        "| set | ours | ASReview | difference | ours ≥ ASReview |",
-        "|---|---:|---:|---:|---|",
+        "Difference = ours − ASReview per seed; its mean, standard deviation over the seeds, "
+        "smallest and largest, and on how many seeds ours was ahead.",
+        "",
+        "| set | seeds | ours | ASReview | difference | sd | min | max | ours ahead | "
+        "ours ≥ ASReview |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, e in v["sets"].items():
         if "wss_diff" in e:
             lines.append(
-                f"| {name} | {_f(e['wss_ours'])} | {_f(e['wss_asreview'])} | "
-                f"{e['wss_diff']:+.3f} | {'yes' if e['wss_at_least_peer'] else 'no'} |"
+                f"| {name} | {e['paired_seeds']} | {_f(e['wss_ours'])} | "
+                f"{_f(e['wss_asreview'])} | {e['wss_diff']:+.3f} | {e['paired_sd']:.3f} | "
+                f"{e['paired_min']:+.3f} | {e['paired_max']:+.3f} | "
+                f"{e['paired_wins']}/{e['paired_seeds']} | "
+                f"{'yes' if e['wss_at_least_peer'] else 'no'} |"
             )
+    lines += [
+        "",
+        f"Mean of the per-set differences {v['wss_mean_diff']:+.3f}; record-weighted "
+        f"{v['wss_record_weighted_diff']:+.3f}.",
+        "",
+        "## Ours over every seed",
+        "",
+        "| set | seeds | WSS@95 mean | sd | min | max | CPU s/run |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, data in results["sets"].items():
+        wss = [float(r["ours"]["wss_95"]) for r in data["runs"]]
+        cpu = [float(r["ours"].get("cpu_seconds", math.nan)) for r in data["runs"]]
+        lines.append(
+            f"| {name} | {len(wss)} | {statistics.fmean(wss):.3f} | "
+            f"{statistics.stdev(wss) if len(wss) > 1 else 0.0:.3f} | {min(wss):.3f} | "
+            f"{max(wss):.3f} | {statistics.fmean(cpu):.2f} |"
+        )
     lines += [
         "",
         "## Stopping rule (ours, every seed)",
@@ -383,7 +464,8 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"Ranking {s['pending']:,} pending synthetic records with {s['decided']:,} decisions "
         f"(TF-IDF, fit, scores, top terms): {s['seconds']:.1f} s wall, {s['cpu_seconds']:.1f} s "
-        "CPU.",
+        f"CPU, peak RSS {s.get('max_rss_mib', math.nan):.0f} MiB (whole process); load average "
+        f"{s.get('load_before', math.nan):.2f} before.",
         "",
         "## Verdicts (computed from the numbers above)",
         "",

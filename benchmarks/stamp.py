@@ -1,12 +1,17 @@
-"""What every benchmark result is stamped with: the commit it ran at and the processor."""
+"""What every benchmark result is stamped with: machine, load, commit, versions and command."""
 
 from __future__ import annotations
 
+import datetime
+import os
 import platform
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+GIB = 1024**3
 
 
 def git_commit() -> str:
@@ -34,3 +39,55 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def memory_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                return round(int(line.split()[1]) * 1024 / GIB, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _version(module: str) -> str:
+    try:
+        mod = __import__(module)
+    except ImportError:
+        return "not installed"
+    return str(getattr(mod, "__version__", "unknown"))
+
+
+def stamp(command: list[str]) -> dict[str, Any]:
+    """The stamp of a run that starts now: machine, CPU count, load average at the start, the
+    commit (``+dirty`` when the tree had changes), versions and the exact command. Call
+    :func:`finish` on it when the run ends (load average at the end, end time)."""
+    commit = git_commit()
+    return {
+        "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": platform.node(),
+        "cpu": cpu_model(),
+        "cpus": os.cpu_count(),
+        "memory_gib": memory_gib(),
+        "os": platform.platform(),
+        "loadavg_start": loadavg(),
+        "commit": commit,
+        "dirty": commit.endswith("+dirty"),
+        "python": platform.python_version(),
+        "polars": _version("polars"),
+        "snakemake": _version("snakemake"),
+        "command": " ".join(command),
+        "argv": [sys.executable, *sys.argv],
+    }
+
+
+def finish(st: dict[str, Any]) -> dict[str, Any]:
+    """``st`` with the load average at the end and the end time."""
+    st["loadavg_end"] = loadavg()
+    st["finished"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    return st

@@ -9,7 +9,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scoping_review import importing
-from scoping_review.io.decode import decode, has_mojibake_lead, is_utf8
+from scoping_review.io.decode import (
+    _MOJIBAKE,
+    decode,
+    has_mojibake_lead,
+    has_mojibake_pair,
+    is_utf8,
+)
 
 PATH = "fuzz/export.txt"
 META = importing.SourceMeta("fz", "Fuzz DB", "2025-01-01", PATH)
@@ -169,6 +175,19 @@ def test_utf8_check_on_bytes_agrees_with_python(data: bytes) -> None:
 @given(st.text(alphabet=st.sampled_from("aé ÂÃÄÅâÆçã\u0082€ª\n"), max_size=60))
 def test_mojibake_lead_check_on_bytes_agrees_with_the_text(text: str) -> None:
     assert has_mojibake_lead(text.encode("utf-8")) == any(ch in text for ch in "ÂÃÄÅâ")
+
+
+@FUZZ
+@given(
+    st.text(
+        alphabet=st.sampled_from("aé ÂÃÄÅâÆçã\u0082\u00bf\u00c0€ª™Œœ\u2018\u203a\u203bŸ\n"),
+        max_size=60,
+    )
+)
+def test_mojibake_pair_check_on_bytes_agrees_with_the_text(text: str) -> None:
+    """The byte-level pre-check that spares building the text finds a pair exactly when the
+    text pattern does (so skipping the repair never skips a line it would repair)."""
+    assert has_mojibake_pair(text.encode("utf-8")) == (_MOJIBAKE.search(text) is not None)
 
 
 @FUZZ

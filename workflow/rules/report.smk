@@ -82,5 +82,7 @@ rule report:
         stages=stages_started(),
         templates=str(REPO_DIR / "workflow" / "templates"),
         prisma=str(REPO_DIR / "resources" / "prisma"),
+        # renderings of unchanged figure specs, reused by the next run (not an output)
+        figure_cache="results/cache/report/figures",
     script:
         "../scripts/report.py"

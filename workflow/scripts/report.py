@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import os
 import platform
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import polars as pl
 
 from scoping_review import __version__, job, report, schemas, storage
 from scoping_review.report.explain import lookup_frame
+from scoping_review.report.listings import count_listings
 
 PACKAGES = (
     "snakemake",
@@ -43,12 +45,38 @@ def run_time() -> tuple[str, str]:
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ"), "SOURCE_DATE_EPOCH"
 
 
+def write_listings(ledger: pl.DataFrame, lookup: pl.DataFrame, counts_dir: Path) -> int:
+    """Every count of things gets its own listing, so a click-through never depends on
+    embedding; returns how many were written."""
+    counts_dir.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for count_id, listing in count_listings(ledger, lookup):
+        storage.write_csv(listing, storage.child_path(counts_dir, f"{count_id}.csv"))
+        written += 1
+    return written
+
+
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "report")
     ledger = storage.read_table(smk.input.ledger, schemas.LEDGER)
     records = pl.read_parquet(smk.input.records, columns=["record_id", "title", "year", "database"])
-    studies = storage.read_table(smk.input.studies, schemas.STUDIES)
+    studies = pl.read_parquet(smk.input.studies, columns=["study_id", "title", "year", "databases"])
     lookup = lookup_frame(records, studies)
+    # the listings (polars: joins and CSV writing, off the GIL) are written while the page
+    # and figures are built (vl-convert, off the GIL too): the two overlap on two cores
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        listings = pool.submit(write_listings, ledger, lookup, Path(smk.output.counts))
+        out = write_report(smk, ledger, lookup)
+        log.info(f"listings written: {listings.result()} counts")
+    log.info(
+        f"figures: {out.figures_drawn} renderings drawn, {out.figures_reused} reused "
+        f"from {smk.params.figure_cache}"
+    )
+    log.info(f"report written: {smk.output.html}")
+
+
+def write_report(smk: job.Job, ledger: pl.DataFrame, lookup: pl.DataFrame) -> report.ReportOutputs:
+    """Build the page, flow diagram, checklist and figures, and write them."""
     config_bytes = b"".join(Path(p).read_bytes() for p in smk.input.config_file)
     inputs = sorted({(i["name"], i["sha256"]) for row in ledger["inputs"].to_list() for i in row})
     stamp, stamp_source = run_time()
@@ -62,6 +90,7 @@ def main(smk: job.Job) -> None:
         "inputs": [{"name": n, "sha256": h} for n, h in inputs],
     }
     cfg = smk.params.config
+    figure_cache = storage.DirectoryStore(smk.params.figure_cache)
     out = report.build_report(
         report.ReportInputs(
             ledger=ledger,
@@ -84,8 +113,11 @@ def main(smk: job.Job) -> None:
             carryover=storage.read_table(smk.input.carryover, schemas.CARRYOVER),
             stages=dict(smk.params.stages),
             ranking=storage.read_table(smk.input.ranking, schemas.RANKING),
+            figure_cache=figure_cache,
         )
     )
+    # the cache keeps this run's renderings only: the next run reuses what did not change
+    figure_cache.keep_only(out.figure_keys)
     storage.write_text(out.html, smk.output.html)
     storage.write_text(out.flow_svg, smk.output.flow_svg)
     Path(smk.output.flow_png).write_bytes(out.flow_png)
@@ -100,17 +132,7 @@ def main(smk: job.Job) -> None:
         export = out.figure_exports[name]
         (figures_dir / f"{name}.png").write_bytes(export.png)
         storage.write_text(export.vegalite, figures_dir / f"{name}.vl.json")
-    # every count gets its own listing, so a click-through never depends on embedding
-    counts_dir = Path(smk.output.counts)
-    counts_dir.mkdir(parents=True, exist_ok=True)
-    for count_id, ids in (
-        ledger.filter(pl.col("id_kind") != "none").select("count_id", "ids").rows()
-    ):
-        listing = pl.DataFrame({"id": ids}, schema={"id": pl.String}).join(
-            lookup, on="id", how="left"
-        )
-        storage.write_csv(listing, storage.child_path(counts_dir, f"{count_id}.csv"))
-    log.info(f"report written: {smk.output.html}")
+    return out
 
 
 main(job.current())

@@ -19,23 +19,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
+# what --help and argument errors need: the standard library and the vocabulary; each command
+# imports the rest (polars, snakemake, scikit-learn, flask...) when it runs
+from . import __version__, vocabulary
+from .vocabulary import IMPORT_FORMATS, SCREEN_STAGES
 
-from . import (
-    __version__,
-    cli_screening,
-    configcheck,
-    importing,
-    runguard,
-    schemas,
-    storage,
-    update,
-    versions,
-)
-from .report import explain
-from .screen import STAGES
+if TYPE_CHECKING:
+    import polars as pl
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 SNAKEFILE = REPO_DIR / "Snakefile"
@@ -79,11 +73,15 @@ def _snakemake_base(directory: Path, cores: str) -> list[str]:
 
 def config_problems(config_path: Path, review_dir: Path) -> list[str]:
     """``check-config``'s lines for a config (YAML, schema, listed files that do not exist)."""
+    import yaml
+
+    from . import configcheck
+
     try:
         text = config_path.read_text(encoding="utf-8")
     except OSError as err:
         return [f"{config_path}: cannot read ({err.strerror})"]
-    schema = storage.read_yaml(CONFIG_SCHEMA)
+    schema = yaml.safe_load(CONFIG_SCHEMA.read_text(encoding="utf-8"))
     return configcheck.problems(
         text, schema, lambda p: (review_dir / p).is_file(), str(config_path)
     )
@@ -91,6 +89,8 @@ def config_problems(config_path: Path, review_dir: Path) -> list[str]:
 
 def _print_config_problems(lines: list[str]) -> None:
     """``check-config``'s own lines, between a heading and what to do."""
+    from . import configcheck
+
     print("error: the review's config is not valid; nothing was run:", file=sys.stderr)
     for line in lines:
         print(line, file=sys.stderr)
@@ -98,6 +98,8 @@ def _print_config_problems(lines: list[str]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from . import runguard
+
     directory = Path(args.directory)
     base = _snakemake_base(directory, args.cores)
     extra = args.snakemake_args[1:] if args.snakemake_args[:1] == ["--"] else args.snakemake_args
@@ -110,26 +112,28 @@ def _run(args: argparse.Namespace) -> int:
     problems = config_problems(directory / "config" / "config.yaml", directory)
     if problems:
         _print_config_problems(problems)
-        return versions.EXIT_ERROR
+        return vocabulary.EXIT_ERROR
     try:
         with runguard.hold(directory) as lock:
             runguard.clear_stale_snakemake_lock(directory, base)
             rc = runguard.run_workflow(cmd, directory, lock)
     except runguard.LockBusy as err:
         print(f"error: {err}", file=sys.stderr)
-        return versions.EXIT_LOCKED
+        return vocabulary.EXIT_LOCKED
     if rc in (0, runguard.INTERRUPTED):
         return rc
-    return versions.EXIT_ERROR
+    return vocabulary.EXIT_ERROR
 
 
 def _update(args: argparse.Namespace) -> int:
+    from . import update
+
     extra = args.snakemake_args
     directory = Path(args.directory)
     problems = config_problems(directory / "config" / "config.yaml", directory)
     if problems:
         _print_config_problems(problems)
-        return versions.EXIT_ERROR
+        return vocabulary.EXIT_ERROR
     return update.run_update(
         SNAKEFILE,
         Path(args.directory).resolve(),
@@ -142,6 +146,7 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
+    from . import storage, update
     from .connectors import fetch
 
     workdir = Path(args.directory).resolve()
@@ -155,7 +160,7 @@ def _search(args: argparse.Namespace) -> int:
             outcomes = fetch.run_searches(workdir, config, only=args.search)
     except update.LockBusy as err:
         print(f"error: {err}", file=sys.stderr)
-        return versions.EXIT_LOCKED
+        return vocabulary.EXIT_LOCKED
     if not outcomes:
         print("no API searches in the config (a search with `api:` and `query:`)")
     for outcome in outcomes:
@@ -164,6 +169,8 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from . import importing, schemas, storage
+
     try:
         result = storage.import_file(
             args.file,
@@ -186,7 +193,9 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _dedupe(args: argparse.Namespace) -> int:
-    from . import dedupe
+    import polars as pl
+
+    from . import dedupe, storage
 
     path = Path(args.input)
     source_id = "in"
@@ -231,6 +240,10 @@ def _dedupe(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from .report import explain
+
     ledger = pl.read_parquet(args.ledger)
     hit = ledger.filter(pl.col("count_id") == args.count_id)
     if hit.is_empty():
@@ -252,6 +265,11 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _lookup(ledger_path: Path) -> pl.DataFrame | None:
     """Titles, years and sources of records and studies from the run the ledger belongs to."""
+    import polars as pl
+
+    from . import schemas
+    from .report import explain
+
     results = ledger_path.resolve().parent.parent
     records = results / schemas.RECORDS.path
     studies = results / schemas.STUDIES.path
@@ -264,6 +282,10 @@ def _lookup(ledger_path: Path) -> pl.DataFrame | None:
 
 
 def _counts(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from .report import explain
+
     lines = explain.counts_lines(pl.read_parquet(args.ledger), args.prefix)
     for line in lines:
         print(line)
@@ -285,6 +307,27 @@ def _check_config(args: argparse.Namespace) -> int:
     if not problems:
         print(f"{args.config}: valid")
     return 1 if problems else 0
+
+
+def _screening(name: str) -> Callable[[argparse.Namespace], int]:
+    """The screening command ``name`` of :mod:`.cli_screening`, imported when it runs."""
+
+    def command(args: argparse.Namespace) -> int:
+        from . import cli_screening
+
+        run: Callable[[argparse.Namespace], int] = getattr(cli_screening, name)
+        return run(args)
+
+    return command
+
+
+def _input_errors() -> tuple[type[BaseException], ...]:
+    """What a command reports as one block without a traceback: a missing or unreadable file,
+    a bad value, or polars failing to read a file (polars is only loaded by the commands)."""
+    polars = sys.modules.get("polars")
+    if polars is None:
+        return (OSError, ValueError)
+    return (OSError, ValueError, polars.exceptions.PolarsError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -312,10 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
     upd = sub.add_parser(
         "update",
         help="living update: run under a lock, stop if screening is pending, else freeze a version",
-        description=f"Exit status: {versions.EXIT_OK} done (version frozen or nothing changed), "
-        f"{versions.EXIT_ERROR} workflow error, {versions.EXIT_USAGE} usage error, "
-        f"{versions.EXIT_PENDING} studies await screening (report written, no version), "
-        f"{versions.EXIT_LOCKED} another run or update is writing this review.",
+        description=f"Exit status: {vocabulary.EXIT_OK} done (version frozen or nothing changed), "
+        f"{vocabulary.EXIT_ERROR} workflow error, {vocabulary.EXIT_USAGE} usage error, "
+        f"{vocabulary.EXIT_PENDING} studies await screening (report written, no version), "
+        f"{vocabulary.EXIT_LOCKED} another run or update is writing this review.",
     )
     upd.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
     upd.add_argument("--cores", default="2")
@@ -331,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Crossref) into the review folder",
         description="Exit status: 0 every search fetched (or already fetched this round), "
         "1 a search failed (one line each, naming it), 2 bad command line or config, "
-        f"{versions.EXIT_LOCKED} an update or another search of the review is running.",
+        f"{vocabulary.EXIT_LOCKED} an update or another search of the review is running.",
     )
     sea.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
     sea.add_argument("--search", default=None, help="only this API search (its id)")
@@ -339,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="parse one export file and account for every record")
     imp.add_argument("file")
-    imp.add_argument("--format", default="auto", choices=["auto", *importing.FORMATS])
+    imp.add_argument("--format", default="auto", choices=["auto", *IMPORT_FORMATS])
     imp.add_argument("--source-id", default="file")
     imp.add_argument("--encoding", default=None, help="declared text encoding (default: detect)")
     imp.add_argument("--rejects", default=None, help="write the rejects to this Parquet file")
@@ -350,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     ded = sub.add_parser("dedupe", help="deduplicate one file; one output row per input record")
     ded.add_argument("input", help="an export file or a CSV with ID,title,year,author,... columns")
     ded.add_argument("--out", required=True, help="CSV with record_id (the input's ID), study_id")
-    ded.add_argument("--format", default="auto", choices=["auto", *importing.FORMATS])
+    ded.add_argument("--format", default="auto", choices=["auto", *IMPORT_FORMATS])
     ded.add_argument("--decisions", action="append", default=[], help="same/different sheet")
     ded.add_argument("--review-queue", default=None, help="write maybe pairs (.csv or .xlsx)")
     ded.set_defaults(func=_dedupe)
@@ -379,23 +422,23 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", default=None, help="write the metrics JSON here (default: stdout)")
     sim.add_argument("--recall-target", type=float, default=0.95, help="stopping rule target")
     sim.add_argument("--confidence", type=float, default=0.95, help="stopping rule confidence")
-    sim.set_defaults(func=cli_screening.simulate_command)
+    sim.set_defaults(func=_screening("simulate_command"))
 
     scr = sub.add_parser("screen", help="screen in the browser (a local web app)")
     scr.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
     scr.add_argument("--reviewer", required=True, help="your name (your sheet's name)")
-    scr.add_argument("--stage", default="title_abstract", choices=list(STAGES))
+    scr.add_argument("--stage", default="title_abstract", choices=list(SCREEN_STAGES))
     scr.add_argument("--port", type=int, default=8765)
     scr.add_argument("--host", default="127.0.0.1", help="other than 127.0.0.1 needs --token")
     scr.add_argument("--token", default=None, help="required on every request when given")
-    scr.set_defaults(func=cli_screening.screen_command)
+    scr.set_defaults(func=_screening("screen_command"))
 
     exq = sub.add_parser("export-pending", help="pending studies of a stage for ASReview/Rayyan")
     exq.add_argument("--directory", default=".")
-    exq.add_argument("--stage", default="title_abstract", choices=list(STAGES))
+    exq.add_argument("--stage", default="title_abstract", choices=list(SCREEN_STAGES))
     exq.add_argument("--tool", required=True, choices=["asreview", "rayyan"])
     exq.add_argument("--out", required=True, help=".csv (ASReview) or .ris (both tools)")
-    exq.set_defaults(func=cli_screening.export_pending_command)
+    exq.set_defaults(func=_screening("export_pending_command"))
 
     imd = sub.add_parser(
         "import-decisions", help="a Rayyan or ASReview export back as a decision sheet"
@@ -403,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     imd.add_argument("file", help="Rayyan .csv/.ris; ASReview .csv/.tsv/.xlsx/.ris/.asreview")
     imd.add_argument("--directory", default=".")
     imd.add_argument("--tool", required=True, choices=["asreview", "rayyan"])
-    imd.add_argument("--stage", default="title_abstract", choices=list(STAGES))
+    imd.add_argument("--stage", default="title_abstract", choices=list(SCREEN_STAGES))
     imd.add_argument("--reviewer", default="asreview", help="ASReview: name for the decisions")
     imd.add_argument(
         "--exclude-reason",
@@ -411,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="criterion code for exclusions the tool gives no reason for (ASReview has none)",
     )
     imd.add_argument("--out", required=True, help="the decision sheet (CSV) to write")
-    imd.set_defaults(func=cli_screening.import_decisions_command)
+    imd.set_defaults(func=_screening("import_decisions_command"))
     return parser
 
 
@@ -422,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed early
         sys.stderr.close()
         return 0
-    except (OSError, ValueError, pl.exceptions.PolarsError) as err:
+    except _input_errors() as err:
         # a missing or unreadable file, a bad value: one block, no traceback
         print(f"error: {err}", file=sys.stderr)
         print(
@@ -430,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.command} --help`), then run the command again",
             file=sys.stderr,
         )
-        return versions.EXIT_ERROR
+        return vocabulary.EXIT_ERROR
     return code
 
 

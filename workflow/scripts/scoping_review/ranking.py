@@ -1,7 +1,10 @@
 """Prioritised screening: rank studies by a text model trained on the team's decisions.
 
 A TF-IDF representation of title, abstract and keywords (word uni- and bigrams, sublinear term
-frequency) feeds a class-balanced logistic regression (scikit-learn). The model is trained on
+frequency) feeds a linear SVM (scikit-learn) whose includes weigh 9.8 times the excludes in all,
+with C = 0.11: ASReview LAB's ELAS u4 parameters, chosen among the candidates compared in
+benchmarks/screening_models.md (logistic regression, complement naive Bayes, ensembles) as the
+one never behind ASReview on a labelled set. The model is trained on
 every title/abstract decision made so far (include = 1, exclude = 0) and scores the studies
 still to be screened; each score comes with the terms that pushed it up most. Everything is
 computed within the review: no external data, no network. Same inputs and seed, same order
@@ -13,14 +16,14 @@ Pure functions: frames and arrays in, frames and arrays out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-if TYPE_CHECKING:  # scipy and scikit-learn load (seconds) only when a model is trained
+if TYPE_CHECKING:  # scipy and scikit-learn load when a ranking runs (a screen without one: never)
     from scipy import sparse
 
 TEXT_COLUMNS = ("title", "abstract", "keywords")
@@ -33,10 +36,15 @@ class RankingSettings:
 
     seed: int = 0
     ngram_max: int = 2
-    model: str = "logistic"  # or "svm" (linear SVM; score = logistic of its decision value)
-    c: float = 10.0  # inverse regularisation strength (10 won on the labelled sets)
+    # "svm" (linear SVM), "logistic", "nb" (complement naive Bayes), "ensemble" (logistic +
+    # naive Bayes), "lr+svm"; benchmarks/screening_models.md compares them
+    model: str = "svm"
+    c: float = 0.11  # inverse regularisation strength (ASReview LAB's ELAS u4 SVM)
     top_terms: int = 5
     max_features: int | None = None
+    balanced: bool = True  # weigh the classes by include_ratio (1: equally, "balanced")
+    include_ratio: float = 9.8  # includes' total weight over the excludes' (ELAS u4's 9.8)
+    min_df: int = 1
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any] | None) -> RankingSettings:
@@ -44,9 +52,28 @@ class RankingSettings:
         return cls(
             seed=int(cfg.get("seed", 0)),
             ngram_max=int(cfg.get("ngram_max", 2)),
-            model=str(cfg.get("model", "logistic")),
-            c=float(cfg.get("c", 10.0)),
+            model=str(cfg.get("model", "svm")),
+            c=float(cfg.get("c", 0.11)),
             top_terms=int(cfg.get("top_terms", 5)),
+            include_ratio=float(cfg.get("include_ratio", 9.8)),
+        )
+
+    def describe(self) -> str:
+        """One line naming the features and the model."""
+        names = {
+            "logistic": "logistic regression",
+            "svm": "linear SVM",
+            "nb": "complement naive Bayes",
+            "ensemble": "mean rank of logistic regression and complement naive Bayes",
+            "lr+svm": "mean rank of logistic regression and a linear SVM "
+            f"(C={SVM_C}, includes x{SVM_INCLUDE_RATIO:g})",
+        }
+        weights = "unweighted"
+        if self.balanced:
+            weights = "balanced" if self.include_ratio == 1 else f"includes x{self.include_ratio:g}"
+        return (
+            f"tfidf(1-{self.ngram_max}gram, sublinear, min_df={self.min_df}) + "
+            f"{names.get(self.model, self.model)} (C={self.c}, {weights})"
         )
 
 
@@ -82,7 +109,7 @@ def features(texts: Sequence[str], settings: RankingSettings = DEFAULT) -> Featu
         ngram_range=(1, settings.ngram_max),
         sublinear_tf=True,
         strip_accents="unicode",
-        min_df=1,
+        min_df=settings.min_df if len(texts) > 20 else 1,
         max_df=0.95 if len(texts) > 20 else 1.0,
         max_features=settings.max_features,
         dtype=np.float32,
@@ -104,10 +131,12 @@ class SharedFeatures:
 
     def serves(self, studies: pl.DataFrame, settings: RankingSettings) -> bool:
         """Whether these features are those of ``studies`` (sorted by study) and ``settings``."""
-        return (
-            (settings.ngram_max, settings.max_features)
-            == (self.settings.ngram_max, self.settings.max_features)
-        ) and self.studies.equals(studies)
+        return self._key(settings) == self._key(self.settings) and self.studies.equals(studies)
+
+    @staticmethod
+    def _key(settings: RankingSettings) -> tuple[object, ...]:
+        # the settings :func:`features` reads (the model's own settings do not change them)
+        return (settings.ngram_max, settings.min_df, settings.max_features)
 
     def get(self) -> Features:
         if self._features is None:
@@ -115,47 +144,125 @@ class SharedFeatures:
         return self._features
 
 
-Model = Any  # a fitted LogisticRegression or LinearSVC (scikit-learn ships no type hints)
-MODELS = ("logistic", "svm")
+Model = Any  # a fitted scikit-learn estimator or an Ensemble (scikit-learn ships no type hints)
+MODELS = ("logistic", "svm", "nb", "ensemble", "lr+svm")
+# the SVM of "lr+svm": ASReview LAB's ELAS u4 parameters (tuned on its own benchmark collection)
+SVM_C = 0.11
+SVM_INCLUDE_RATIO = 9.8
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """Logistic regression and complement naive Bayes, scored by their mean rank."""
+
+    members: tuple[Model, Model]
+
+
+def _class_weights(labels: npt.NDArray[np.int_], ratio: float) -> dict[int, float]:
+    """Per-class row weights: the includes' total is ``ratio`` times the excludes', the total
+    is the number of rows (ratio 1 is scikit-learn's "balanced")."""
+    counts = np.bincount(labels, minlength=2).astype(np.float64)
+    n = float(labels.shape[0])
+    return {0: n / (1.0 + ratio) / counts[0], 1: n * ratio / (1.0 + ratio) / counts[1]}
+
+
+def _balance(labels: npt.NDArray[np.int_], ratio: float) -> npt.NDArray[np.float64]:
+    """Per-row weights of :func:`_class_weights`."""
+    w = _class_weights(labels, ratio)
+    return np.where(labels == 1, w[1], w[0]).astype(np.float64)
 
 
 def fit(
     matrix: sparse.csr_matrix, labels: npt.NDArray[np.int_], settings: RankingSettings
 ) -> Model:
-    """A class-balanced linear model on the labelled rows (needs an include and an exclude)."""
+    """A linear model on the labelled rows (needs an include and an exclude)."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import ComplementNB
     from sklearn.svm import LinearSVC
 
     if len(set(labels.tolist())) < 2:
         raise ValueError("the model needs at least one include and one exclude")
+    weight = _class_weights(labels, settings.include_ratio) if settings.balanced else None
     model: Model
     if settings.model == "logistic":
         # the dual liblinear solver: fast when terms outnumber labelled records
         model = LogisticRegression(
             C=settings.c,
-            class_weight="balanced",
+            class_weight=weight,
             solver="liblinear",
             dual=True,
             random_state=settings.seed,
             max_iter=1000,
         )
     elif settings.model == "svm":
-        model = LinearSVC(C=settings.c, class_weight="balanced", random_state=settings.seed)
+        model = LinearSVC(C=settings.c, class_weight=weight, random_state=settings.seed)
+    elif settings.model == "nb":
+        nb = ComplementNB()
+        nb.fit(
+            matrix,
+            labels,
+            sample_weight=_balance(labels, settings.include_ratio) if settings.balanced else None,
+        )
+        return nb
+    elif settings.model == "ensemble":
+        logistic = fit(matrix, labels, replace(settings, model="logistic"))
+        return Ensemble((logistic, fit(matrix, labels, replace(settings, model="nb"))))
+    elif settings.model == "lr+svm":
+        logistic = fit(matrix, labels, replace(settings, model="logistic", include_ratio=1.0))
+        svm = replace(settings, model="svm", c=SVM_C, include_ratio=SVM_INCLUDE_RATIO)
+        return Ensemble((logistic, fit(matrix, labels, svm)))
     else:
         raise ValueError(f"unknown ranking model {settings.model!r} (one of {MODELS})")
     model.fit(matrix, labels)
     return model
 
 
-def scores(model: Model, matrix: sparse.csr_matrix) -> npt.NDArray[np.float64]:
-    """Score per row in [0, 1]: the probability of inclusion (logistic regression), or the
-    logistic function of the SVM's decision value."""
-    from sklearn.linear_model import LogisticRegression
+def _rank01(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each value's rank among ``values`` scaled to [0, 1] (ties share their mean rank)."""
+    from scipy.stats import rankdata
 
-    if isinstance(model, LogisticRegression):
+    if values.shape[0] < 2:
+        return np.ones_like(values)
+    return np.asarray((rankdata(values) - 1.0) / (values.shape[0] - 1.0), dtype=np.float64)
+
+
+def scores(model: Model, matrix: sparse.csr_matrix) -> npt.NDArray[np.float64]:
+    """Score per row in [0, 1]: the probability of inclusion (logistic regression, naive
+    Bayes), the logistic function of the SVM's decision value, or the ensemble's mean rank
+    (scaled to [0, 1] among the rows scored)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import ComplementNB
+
+    if isinstance(model, Ensemble):
+        # naive Bayes probabilities saturate at 0 and 1: its log-odds keep the order
+        parts = [_rank01(_decision(m, matrix)) for m in model.members]
+        return np.asarray(np.mean(parts, axis=0), dtype=np.float64)
+    if isinstance(model, LogisticRegression | ComplementNB):
         return np.asarray(model.predict_proba(matrix)[:, 1], dtype=np.float64)
-    value = np.asarray(model.decision_function(matrix), dtype=np.float64)
+    value = _decision(model, matrix)
     return np.asarray(1.0 / (1.0 + np.exp(-value)), dtype=np.float64)
+
+
+def _decision(model: Model, matrix: sparse.csr_matrix) -> npt.NDArray[np.float64]:
+    """The model's log-odds-like value per row (larger: more likely an include)."""
+    from sklearn.naive_bayes import ComplementNB
+
+    if isinstance(model, ComplementNB):
+        jll = matrix @ model.feature_log_prob_.T
+        return np.asarray(jll[:, 1] - jll[:, 0], dtype=np.float64).ravel()
+    return np.asarray(model.decision_function(matrix), dtype=np.float64)
+
+
+def weights(model: Model) -> npt.NDArray[np.float64]:
+    """Per term, how much it pushes a record towards include (the linear model's weights)."""
+    from sklearn.naive_bayes import ComplementNB
+
+    if isinstance(model, Ensemble):
+        return weights(model.members[0])
+    if isinstance(model, ComplementNB):
+        flp = model.feature_log_prob_
+        return np.asarray(flp[1] - flp[0], dtype=np.float64)
+    return np.asarray(model.coef_[0], dtype=np.float64)
 
 
 def top_terms(
@@ -164,26 +271,31 @@ def top_terms(
     terms: npt.NDArray[np.str_],
     k: int,
 ) -> list[list[str]]:
-    """Per row, the ``k`` terms with the largest positive contribution (weight x tf-idf)."""
+    """Per row, the ``k`` terms with the largest positive contribution (weight x tf-idf);
+    equal contributions by term (the vectorizer's columns are in term order).
+
+    Vectorised over the stored entries: one sort by (row, contribution, column), no per-row
+    Python work but slicing the result."""
     from scipy import sparse
 
-    coef = np.asarray(model.coef_[0], dtype=np.float64)
-    contrib = sparse.csr_matrix(matrix.multiply(coef.reshape(1, -1)))
-    out: list[list[str]] = []
-    indptr, indices, data = contrib.indptr, contrib.indices, contrib.data
-    for i in range(contrib.shape[0]):
-        lo, hi = indptr[i], indptr[i + 1]
-        vals = data[lo:hi]
-        cols = indices[lo:hi]
-        keep = vals > 0
-        vals, cols = vals[keep], cols[keep]
-        if not len(vals):
-            out.append([])
-            continue
-        # largest contribution first; equal contributions by term (deterministic)
-        order = np.lexsort((terms[cols], -vals))[:k]
-        out.append([str(t) for t in terms[cols[order]]])
-    return out
+    csr = sparse.csr_matrix(matrix)
+    n_rows = csr.shape[0]
+    coef = weights(model)
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), np.diff(csr.indptr))
+    cols = csr.indices.astype(np.int64, copy=False)
+    vals = csr.data.astype(np.float64) * coef[cols]
+    keep = vals > 0
+    rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    order = np.lexsort((cols, -vals, rows))
+    rows, cols = rows[order], cols[order]
+    counts = np.bincount(rows, minlength=n_rows)
+    first = np.cumsum(counts) - counts  # where each row's entries start
+    within = np.arange(rows.shape[0]) - first[rows]
+    chosen = within < k
+    flat = terms[cols[chosen]].tolist()
+    ends = np.cumsum(np.minimum(counts, k)).tolist()
+    starts = [0, *ends[:-1]]
+    return [flat[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
 def rank_studies(

@@ -3,7 +3,8 @@
 :func:`replay` screens a labelled set in ranked order: it starts from one random include and
 one random exclude (drawn with ``seed``), trains the ranking model (:mod:`.ranking`) on what has
 been screened, screens the highest-scoring records next and re-trains, until every include has
-been found and the stopping rule (:mod:`.stopping`) has fired. :func:`metrics` computes, from
+been found; the stopping rule (:mod:`.stopping`) is then located on that order followed by the
+remaining records (all excludes). :func:`metrics` computes, from
 the labels in screening order:
 
 - ``wss_95`` = (N - k) / N - 0.05, where k is the number of records screened until
@@ -12,8 +13,8 @@ the labels in screening order:
   includes;
 - ``screened_fraction_for_95_recall`` / ``..._100_recall``: k / N for 95 % and 100 % recall.
 
-All are fractions. Records never screened (the replay ends once the last include is found and
-the rule has fired) are excludes, so the metrics need only the screened prefix.
+All are fractions. Records never screened (the replay ends once the last include is found) are
+excludes, so the metrics need only the screened prefix.
 """
 
 from __future__ import annotations
@@ -100,7 +101,13 @@ def replay(
     prior: tuple[int, int] | None = None,
 ) -> Replay:
     """Screen in ranked order, re-training after every batch of ``max(1, floor(batch_fraction x
-    screened))`` records. Ties in score go to the lower row index (deterministic)."""
+    screened))`` records, until the last include is found. Ties in score go to the lower row
+    index (deterministic).
+
+    The records left after the last include are all excludes, so their order changes neither
+    the metrics nor the stopping rule: the rule's first stop is found on the screened labels
+    followed by those excludes (:func:`stopping.first_stop`), without training further models.
+    """
     y = np.asarray(labels, dtype=np.int64)
     n = y.shape[0]
     if y.sum() == 0 or y.sum() == n:
@@ -109,23 +116,9 @@ def replay(
     order: list[int] = [inc, exc]
     unscreened = np.ones(n, dtype=bool)
     unscreened[[inc, exc]] = False
-    total_inc = int(y.sum())
-    stop_at: int | None = None
-    stop_p: float | None = None
+    left = int(y.sum()) - 1  # includes not yet screened
     fits = 0
-
-    def check() -> None:
-        nonlocal stop_at, stop_p
-        if stop_at is not None:
-            return
-        result = stopping.test(y[order], n, rule)
-        if result.stop:
-            stop_at, stop_p = len(order), result.p_value
-
-    check()
-    while unscreened.any():
-        if stop_at is not None and int(y[order].sum()) == total_inc:
-            break
+    while left > 0:
         model = ranking.fit(matrix[np.array(order)], y[order], settings)
         fits += 1
         rest = np.flatnonzero(unscreened)
@@ -135,9 +128,16 @@ def replay(
         for row in pick.tolist():
             order.append(row)
             unscreened[row] = False
-            check()
+            left -= int(y[row])
+            if left == 0:
+                break
     arr = np.array(order, dtype=np.int64)
-    return Replay(arr, y[arr], stop_at, stop_p, fits)
+    screened = y[arr]
+    whole = np.concatenate([screened, np.zeros(n - arr.shape[0], dtype=np.int64)])
+    found = stopping.first_stop(whole, n, rule)
+    stop_at = None if found is None else found[0]
+    stop_p = None if found is None else found[1].p_value
+    return Replay(arr, screened, stop_at, stop_p, fits)
 
 
 def read_labelled(frame: pl.DataFrame, name: str = "labelled set") -> pl.DataFrame:
@@ -153,6 +153,14 @@ def read_labelled(frame: pl.DataFrame, name: str = "labelled set") -> pl.DataFra
     return frame.with_columns(labels.cast(pl.Int64).alias("label_included"))
 
 
+def set_features(
+    frame: pl.DataFrame, settings: ranking.RankingSettings = ranking.DEFAULT
+) -> ranking.Features:
+    """TF-IDF of every record of a labelled set, fitted once without its labels (as a team's
+    ranking is fitted on every record it holds): reuse it for every seed of the set."""
+    return ranking.features(ranking.record_text(frame), settings)
+
+
 def simulate(
     frame: pl.DataFrame,
     seed: int = 0,
@@ -160,12 +168,17 @@ def simulate(
     rule: stopping.StoppingSettings = stopping.DEFAULT,
     prior: tuple[int, int] | None = None,
     batch_fraction: float = BATCH_FRACTION,
+    feats: ranking.Features | None = None,
 ) -> dict[str, Any]:
-    """The metrics JSON of ``scoping-review simulate`` for one labelled frame and seed."""
+    """The metrics JSON of ``scoping-review simulate`` for one labelled frame and seed
+    (``feats``: the set's features from :func:`set_features`, fitted here when not given)."""
     started = time.perf_counter()
     frame = read_labelled(frame)
     y = frame["label_included"].to_numpy().astype(np.int64)
-    feats = ranking.features(ranking.record_text(frame), settings)
+    if feats is None:
+        feats = set_features(frame, settings)
+    if feats.matrix.shape[0] != y.shape[0]:
+        raise ValueError(f"features of {feats.matrix.shape[0]} records for {y.shape[0]} labels")
     run = replay(feats.matrix, y, seed, settings, rule, batch_fraction, prior=prior)
     out = metrics(run.labels, y.shape[0])
     includes = out["includes"]
@@ -181,8 +194,7 @@ def simulate(
     out.update(
         seed=seed,
         prior_rows=[int(run.order[0]), int(run.order[1])],
-        model=f"tfidf(1-{settings.ngram_max}gram, sublinear) + logistic regression "
-        f"(C={settings.c}, balanced)",
+        model=settings.describe(),
         model_fits=run.fits,
         batch_fraction=batch_fraction,
         stopping=stop,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +23,7 @@ import yaml
 from . import schemas
 from .spreadsheet import Worksheet, neutralise
 
-if TYPE_CHECKING:  # the import package (readers, decoders) loads only when a file is imported
+if TYPE_CHECKING:  # the readers (and their libraries) load only when a file is imported
     from . import importing
 
 
@@ -267,6 +269,58 @@ def child_path(directory: str | Path, name: str) -> Path:
 def write_text(text: str, path: str | Path) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text, encoding="utf-8")
+
+
+class DirectoryStore:
+    """Bytes by key in one directory, for caches a rule keeps outside its declared outputs
+    (the report's figure renderings: :class:`scoping_review.report.figures.BlobStore`).
+
+    Writes are atomic (a temporary file in the same directory, then ``os.replace``), so a
+    run killed mid-write leaves the old entry or none. A cache never fails a run: an entry
+    that cannot be read is a miss, one that cannot be written is skipped. Keys are hex
+    digests; anything else is refused.
+    """
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+
+    def _path(self, key: str) -> Path:
+        if not key or not all(c in "0123456789abcdef" for c in key):
+            raise ValueError(f"cache keys are lower-case hex digests, not {key!r}")
+        return self.directory / key
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except OSError:
+            return None
+
+    def put(self, key: str, data: bytes) -> None:
+        target = self._path(key)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return
+
+    def keep_only(self, keys: Iterable[str]) -> int:
+        """Delete every entry (and stray temporary file) not in ``keys``; how many went."""
+        wanted = set(keys)
+        removed = 0
+        if not self.directory.is_dir():
+            return 0
+        for entry in self.directory.iterdir():
+            if entry.name not in wanted and entry.is_file():
+                entry.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
 
 # exceptions that mean a bug in the package, not a problem in the user's inputs

@@ -19,9 +19,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .. import vocabulary
 from ..io.tagged import Parsed, RawReject
 
-FORMATS = ("openalex_json", "europepmc_json", "crossref_json")
+FORMATS = vocabulary.API_FORMATS
+
 TAGS = (
     "title", "abstract", "authors", "year", "journal", "volume", "issue", "pages", "doi",
     "pmid", "language", "type", "keywords", "url", "issn", "isbn", "native_id", "accession",

@@ -283,12 +283,29 @@ def _identifiers(name: str, parts: list[pl.DataFrame], base: pl.Series) -> pl.Se
 
 def _fallback_ids(frame: pl.DataFrame) -> pl.Series:
     """``h`` + 12 hex digits of SHA-1 over a record's raw tags and values (stable across runs),
-    for the records whose export gave no native ID."""
-    missing = frame.with_row_index("__i").filter(pl.col("native_id").is_null())
+    for the records whose export gave no native ID.
+
+    The hashed text is each ``tag<TAB>value`` pair on its own line (a null written ``None``);
+    polars builds the texts, Python only hashes them."""
+    missing = frame.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__i"), "native_id", "raw_tags", "raw_values"
+    ).filter(pl.col("native_id").is_null())
     if not missing.height:
         return frame["native_id"]
-    hashed: list[str] = []
-    for tags, values in missing.select("raw_tags", "raw_values").iter_rows():
-        text = "\n".join(f"{t}\t{v}" for t, v in zip(tags, values, strict=True))
-        hashed.append("h" + hashlib.sha1(text.encode()).hexdigest()[:12])
-    return frame["native_id"].scatter(missing["__i"], hashed)
+    pairs = missing.select("__i", "raw_tags", "raw_values").explode("raw_tags", "raw_values")
+    line = pl.concat_str(
+        pl.col("raw_tags").fill_null("None"), pl.lit("\t"), pl.col("raw_values").fill_null("None")
+    )
+    joined = pairs.group_by(pl.col("__i").set_sorted(), maintain_order=True).agg(
+        text=line.str.join("\n")
+    )
+    texts = missing.select("__i", size=pl.col("raw_tags").list.len()).join(
+        joined, on="__i", how="left", maintain_order="left"
+    )
+    # a record with no fields at all hashes the empty text
+    texts = texts.select("__i", text=pl.when(pl.col("size") > 0).then("text").otherwise(pl.lit("")))
+    hashed = [
+        "h" + hashlib.sha1(text).hexdigest()[:12]
+        for text in texts["text"].cast(pl.Binary).to_list()
+    ]
+    return frame["native_id"].scatter(texts["__i"], hashed)

@@ -8,21 +8,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ..connectors import formats as api_formats
+from .. import vocabulary
 
-TAGGED = ("ris", "medline", "wos", "endnote")
-TABLE_PRESETS = ("scopus_csv", "pubmed_csv", "wos_tab", "colrev_csv")
-FORMATS = (
-    *TAGGED,
-    "bibtex",
-    "proquest",
-    "endnote_xml",
-    "pubmed_xml",
-    "csv",
-    "xlsx",
-    *TABLE_PRESETS,
-    *api_formats.FORMATS,  # API result pages (connectors/formats.py)
-)
+# the format names live in :mod:`..vocabulary` (the command line offers them without loading
+# this package)
+TAGGED = vocabulary.TAGGED_FORMATS
+TABLE_PRESETS = vocabulary.TABLE_PRESETS
+FORMATS = vocabulary.IMPORT_FORMATS
 
 LIST_FIELDS = ("authors", "keywords", "issn", "isbn")
 

@@ -52,11 +52,31 @@ LEGACY_CANDIDATES = ("cp1252", "gb18030", "shift_jis", "cp1251", "cp1250", "lati
 _LEADS = "\u00c2\u00c3\u00c4\u00c5\u00e2"
 # any of ``_LEADS`` in UTF-8 bytes (RE2 syntax, on binary: bytes)
 _LEADS_UTF8 = r"\xc3[\x82-\x85\xa2]"
-_MOJIBAKE = re.compile(
-    f"[{_LEADS}]"
-    "[\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
-    "\u02dc\u20ac\u2122]"
+_FOLLOWERS = (
+    "\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
+    "\u02dc\u20ac\u2122"
 )
+_MOJIBAKE = re.compile(f"[{_LEADS}][{_FOLLOWERS}]")
+
+
+def _utf8_class(chars: str) -> bytes:
+    """A bytes pattern matching the UTF-8 encoding of one character of the class ``chars``
+    (the body of a ``[...]`` with ``a-b`` ranges)."""
+    members: list[str] = []
+    i = 0
+    while i < len(chars):
+        if i + 2 < len(chars) and chars[i + 1] == "-":
+            members += [chr(c) for c in range(ord(chars[i]), ord(chars[i + 2]) + 1)]
+            i += 3
+        else:
+            members.append(chars[i])
+            i += 1
+    return b"(?:" + b"|".join(re.escape(ch.encode("utf-8")) for ch in members) + b")"
+
+
+# ``_MOJIBAKE`` on UTF-8 bytes: every lead starts with the byte C3, so the search jumps from one
+# C3 byte to the next and no Python string of the text is built
+_MOJIBAKE_UTF8 = re.compile(_utf8_class(_LEADS) + _utf8_class(_FOLLOWERS))
 
 
 # a pair counts as evidence only inside a word: an ASCII letter right before or right after it
@@ -127,6 +147,13 @@ def has_mojibake_lead(data: bytes) -> bool:
     reads binary byte by byte)."""
     match = pc.match_substring_regex(_one_value(data, pa.large_binary()), _LEADS_UTF8)
     return bool(match[0].as_py())
+
+
+def has_mojibake_pair(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` holds a mojibake pair (``_MOJIBAKE``): the pre-check of
+    :func:`repair_mojibake`, done on the bytes. Valid text often has a lead alone (``Å`` in
+    Ångström, ``â`` in French), so the lead check alone would build the text for nothing."""
+    return _MOJIBAKE_UTF8.search(data) is not None
 
 
 def _strip_bom(data: bytes, encoding: str) -> bytes:
@@ -205,8 +232,8 @@ def decode(
     else:
         decoded = _detect(data, fallback)
     if repair:
-        if decoded.utf8 is not None and not has_mojibake_lead(decoded.utf8):
-            return decoded  # no mojibake lead character: the text need not be built
+        if decoded.utf8 is not None and not has_mojibake_pair(decoded.utf8):
+            return decoded  # no mojibake pair: the text need not be built
         text, changed = repair_mojibake(decoded.text)
         if changed:
             return Decoded(
@@ -399,9 +426,11 @@ def strip_controls(decoded: Decoded) -> tuple[Decoded, str | None]:
     counts what was removed (None: there were none)."""
     if decoded.utf8 is not None and decoded._text is None:
         data = decoded.utf8
-        kept = data.translate(None, _CONTROL_BYTES)
-        if len(kept) == len(data):
+        # searched in place (RE2 over the bytes): a clean export is not copied
+        found_any = pc.match_substring_regex(_one_value(data, pa.large_binary()), _CONTROL_RUST)
+        if not found_any[0].as_py():
             return decoded, None
+        kept = data.translate(None, _CONTROL_BYTES)
         found = [chr(b[0]) for b in _CONTROL_BYTES_RE.findall(data)]
         return Decoded(None, decoded.encoding, decoded.note, kept), _control_note(found)
     text = decoded.text

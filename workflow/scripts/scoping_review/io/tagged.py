@@ -223,16 +223,20 @@ def _tags(lines: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
     df = _line_flags(plan.with_columns(other=other), fmt).collect(engine="in-memory")
     candidates = df.select(pl.arg_where(pl.col("other"))).to_series()
     if candidates.len():
-        parts = line.str.extract_groups(f"^(?<prefix>{fmt.tag_regex.removeprefix('^')})")
-        found = (
-            df.select(line.gather(candidates), index=candidates)
-            .select(
-                "index",
-                tag=parts.struct[1],  # the pattern's first group, named by its position
-                value=line.str.slice(parts.struct[0].str.len_chars()).str.strip_chars(),
-            )
-            .filter(pl.col("tag").is_not_null())
+        # most candidates are long untagged lines (wrapped abstracts): ``tag_regex`` is first
+        # tried on each line's head (its leading blanks and 16 more characters), which matches
+        # whenever the whole line does (a tag and its separator are short; a match that runs
+        # on does so over blanks), and only the lines whose head matched are read whole
+        head = line.str.slice(0, line.str.find(r"[^ \t]").fill_null(0) + 16)
+        hits = df.select(line.gather(candidates), index=candidates).filter(
+            head.str.contains(fmt.tag_regex)
         )
+        parts = line.str.extract_groups(f"^(?<prefix>{fmt.tag_regex.removeprefix('^')})")
+        found = hits.select(
+            "index",
+            tag=parts.struct[1],  # the pattern's first group, named by its position
+            value=line.str.slice(parts.struct[0].str.len_chars()).str.strip_chars(),
+        ).filter(pl.col("tag").is_not_null())
         if found.height:
             at = found["index"]
             df = df.with_columns(

@@ -5,6 +5,7 @@ PRISMA flow.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from markupsafe import Markup
 
 from . import changes, checklist, figures, flow, guard, prisma_s, progress, render, toc
 from .counts import Ledger
-from .figures import FigureExport
+from .figures import BlobStore, FigureExport, Renderer
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class ReportInputs:
     # optional stages with inputs in config ("screening", "charting", "coding" -> started);
     # None: all started. A stage not started is one line in the report, not empty tables.
     stages: dict[str, bool] | None = None
+    # where renderings of unchanged figure specs are kept between runs (None: draw them all)
+    figure_cache: BlobStore | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,10 @@ class ReportOutputs:
     checklist_markdown: str = ""
     checklist_csv: str = ""
     flow_template: str = flow.NEW_REVIEW
+    # cache keys of the renderings this report used, and how many were drawn or reused
+    figure_keys: frozenset[str] = frozenset()
+    figures_drawn: int = 0
+    figures_reused: int = 0
 
 
 # figure name -> caption; the order is the order of the exports
@@ -221,15 +228,20 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
 
     diagram = flow.build_flow(vocabulary, ledger, config)
     spec = flow.flow_spec(diagram, ledger)
-    exports = flow.export_flow(spec)
-
     characteristics = render.characteristics_view(inputs.charting, inputs.charting_fields, ledger)
     themes = render.themes_view(inputs.themes, inputs.prevalence, ledger)
     all_titles = FIGURE_TITLES | _synthesis_titles(inputs)
-    fig_exports = {
-        name: figures.export(name, all_titles.get(name, name.replace("_", " ")), s)
-        for name, s in _figure_specs(inputs, ledger, characteristics, themes).items()
-    }
+    specs = _figure_specs(inputs, ledger, characteristics, themes)
+    # every spec laid out in turn, each PNG rasterised on a second thread meanwhile
+    with ThreadPoolExecutor(max_workers=1) as raster:
+        renderer = Renderer(inputs.figure_cache, raster)
+        for s in [spec, *specs.values()]:
+            renderer.start_png(s)
+        exports = flow.export_flow(spec, renderer)
+        fig_exports = {
+            name: figures.export(name, all_titles.get(name, name.replace("_", " ")), s, renderer)
+            for name, s in specs.items()
+        }
     titles = {"flow": "PRISMA 2020 flow diagram"} | {n: f.title for n, f in fig_exports.items()}
     stages = progress.stages_view(inputs.stages)
     checklist_rows = checklist.build_checklist(
@@ -294,4 +306,7 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
         checklist_markdown=checklist.checklist_markdown(checklist_rows),
         checklist_csv=checklist.checklist_csv(checklist_rows),
         flow_template=template,
+        figure_keys=frozenset(renderer.used),
+        figures_drawn=renderer.drawn,
+        figures_reused=renderer.reused,
     )

@@ -25,33 +25,38 @@ def changes_view(ledger: Ledger, lookup: pl.DataFrame) -> dict[str, Any] | None:
     """Rows (label, count id, items) for the section, or None without a previous version."""
     if not ledger.has("changes.previous_version"):
         return None
-    titles = dict(zip(lookup["id"], lookup["title"], strict=False))
-    rows: list[dict[str, Any]] = []
-    for spec in CHANGE_COUNTS:
-        if not ledger.has(spec.count_id):
-            continue
-        row = ledger.row(spec.count_id)
-        rows.append(
-            {
-                "label": spec.label,
-                "count_id": spec.count_id,
-                "entries": [{"id": i, "title": _title(titles.get(i))} for i in row.ids],
-            }
-        )
+    listed = {
+        spec.count_id: ledger.ids(spec.count_id)
+        for spec in CHANGE_COUNTS
+        if ledger.has(spec.count_id)
+    }
+    # titles of the listed IDs only (the lookup holds every record and study)
+    wanted = sorted({i for ids in listed.values() for i in ids})
+    known = lookup.filter(pl.col("id").is_in(wanted)) if wanted else lookup.clear()
+    titles = dict(zip(known["id"], known["title"], strict=False))
+    rows: list[dict[str, Any]] = [
+        {
+            "label": spec.label,
+            "count_id": spec.count_id,
+            "entries": [{"id": i, "title": _title(titles.get(i))} for i in listed[spec.count_id]],
+        }
+        for spec in CHANGE_COUNTS
+        if spec.count_id in listed
+    ]
     by_source = [
         {"source": cid.removeprefix("changes.records."), "count_id": cid}
         for cid in sorted(ledger.with_prefix("changes.records."))
     ]
     changed = []
     if ledger.has("changes.counts_changed"):
-        for cid in ledger.row("changes.counts_changed").ids:
+        for cid in ledger.ids("changes.counts_changed"):
             previous = f"changes.previous.{cid}"
             if ledger.has(cid) and ledger.has(previous):
                 changed.append(
                     {
                         "count_id": cid,
                         "previous_id": previous,
-                        "label": _title(ledger.row(cid).label),
+                        "label": _title(ledger.head(cid).label),
                     }
                 )
     return {

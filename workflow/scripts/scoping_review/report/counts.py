@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -61,17 +62,44 @@ def format_pct(numerator: int, denominator: int) -> str:
 CountRow = Count
 
 
+@dataclass(frozen=True)
+class CountHead:
+    """A ledger row without its IDs: what the page shows (value, unit, label) and where the
+    count comes from; ``n_ids`` says how many IDs :meth:`Ledger.ids` would return."""
+
+    count_id: str
+    value: int
+    unit: str
+    label: str
+    stage: str
+    rule: str
+    id_kind: str
+    n_ids: int
+    inputs: tuple[tuple[str, str], ...] = ()
+
+
 class Ledger:
-    """Lookup of ledger rows by count id; every access to a missing id raises."""
+    """Lookup of ledger rows by count id; every access to a missing id raises.
+
+    The IDs behind the counts stay in the ledger frame (Arrow memory, a few bytes per ID)
+    and are read out per count, on request (:meth:`ids`, :meth:`row`): at a million records
+    the ledger holds tens of millions of IDs, which as Python strings would cost gigabytes.
+    """
 
     def __init__(self, frame: pl.DataFrame) -> None:
-        rows: dict[str, CountRow] = {}
-        for rec in check_contract(frame).iter_rows(named=True):
+        frame = check_contract(frame)
+        heads = frame.select(
+            pl.exclude("ids"),
+            pl.col("ids").list.len().alias("n_ids"),
+            pl.int_range(pl.len()).alias("_at"),
+        )
+        rows: dict[str, tuple[CountHead, int]] = {}
+        for rec in heads.iter_rows(named=True):
             cid = str(rec["count_id"])
             inputs = tuple(
                 (str(i["name"]), str(i["sha256"])) for i in (rec.get("inputs") or []) if i
             )
-            rows[cid] = CountRow(
+            head = CountHead(
                 count_id=cid,
                 value=int(rec["value"]),
                 unit=str(rec["unit"] or ""),
@@ -79,65 +107,90 @@ class Ledger:
                 stage=str(rec["stage"] or ""),
                 rule=str(rec["rule"] or ""),
                 id_kind=str(rec["id_kind"] or ""),
-                ids=tuple(str(i) for i in (rec["ids"] or [])),
+                n_ids=int(rec["n_ids"] or 0),
                 inputs=inputs,
             )
+            rows[cid] = (head, int(rec["_at"]))
         self._rows = dict(sorted(rows.items()))
+        self._ids = frame.get_column("ids")
 
     # -- plain lookups (for Python code) ---------------------------------------------------
 
     def __contains__(self, count_id: object) -> bool:
         return count_id in self._rows
 
-    def __iter__(self) -> Iterator[CountRow]:
-        return iter(self._rows.values())
+    def __iter__(self) -> Iterator[CountHead]:
+        """Every count (without its IDs), by count id."""
+        return (head for head, _ in self._rows.values())
 
-    def row(self, count_id: str, context: str = "") -> CountRow:
+    def head(self, count_id: str, context: str = "") -> CountHead:
+        """A count's value, unit, label and provenance, without reading its IDs."""
         try:
-            return self._rows[count_id]
+            return self._rows[count_id][0]
         except KeyError:
             raise MissingCountError(count_id, context) from None
 
+    def ids(self, count_id: str, context: str = "") -> tuple[str, ...]:
+        """The IDs behind a count, in ledger order (read from the frame on each call)."""
+        self.head(count_id, context)
+        values = self._ids[self._rows[count_id][1]]
+        return tuple(str(i) for i in values.to_list()) if values is not None else ()
+
+    def row(self, count_id: str, context: str = "") -> CountRow:
+        """The full ledger row, IDs included (:meth:`head` when the IDs are not needed)."""
+        head = self.head(count_id, context)
+        return CountRow(
+            count_id=head.count_id,
+            value=head.value,
+            unit=head.unit,
+            label=head.label,
+            stage=head.stage,
+            rule=head.rule,
+            id_kind=head.id_kind,
+            ids=self.ids(count_id),
+            inputs=head.inputs,
+        )
+
     def value(self, count_id: str, context: str = "") -> int:
-        return self.row(count_id, context).value
+        return self.head(count_id, context).value
 
     def values(self) -> Mapping[str, int]:
-        return {cid: row.value for cid, row in self._rows.items()}
+        return {cid: head.value for cid, (head, _) in self._rows.items()}
 
     def units(self) -> Mapping[str, str]:
         """Each count id's unit (the guard formats values as :func:`format_count` does)."""
-        return {cid: row.unit for cid, row in self._rows.items()}
+        return {cid: head.unit for cid, (head, _) in self._rows.items()}
 
     def display(self, count_id: str) -> str:
         """The value as the report shows it (decimals for :data:`THOUSANDTHS`)."""
-        row = self.row(count_id)
-        return format_count(row.value, row.unit)
+        head = self.head(count_id)
+        return format_count(head.value, head.unit)
 
     def has(self, count_id: str) -> bool:
         return count_id in self._rows
 
     def positive(self, count_id: str) -> bool:
         """True when the count exists and is above zero (used to hide empty optional lines)."""
-        return count_id in self._rows and self._rows[count_id].value > 0
+        return count_id in self._rows and self._rows[count_id][0].value > 0
 
     def with_prefix(self, prefix: str) -> list[str]:
         """Count ids starting with ``prefix``, largest value first, then by id."""
         ids = [cid for cid in self._rows if cid.startswith(prefix)]
-        return sorted(ids, key=lambda cid: (-self._rows[cid].value, cid))
+        return sorted(ids, key=lambda cid: (-self._rows[cid][0].value, cid))
 
     # -- markup (for templates) ------------------------------------------------------------
 
     def n(self, count_id: str) -> Markup:
         """``<span class="count" data-count-id=...>value</span>`` for one ledger count."""
-        row = self.row(count_id)
+        row = self.head(count_id)
         return Markup(
             '<span class="count" data-count-id="{}" tabindex="0" role="button">{}</span>'
         ).format(row.count_id, format_count(row.value, row.unit))
 
     def pct(self, count_id: str, denominator_id: str) -> Markup:
         """A percentage tied to both its numerator and denominator count ids."""
-        num = self.row(count_id)
-        den = self.row(denominator_id, f"the denominator of {count_id}")
+        num = self.head(count_id)
+        den = self.head(denominator_id, f"the denominator of {count_id}")
         return Markup(
             '<span class="count pct" data-count-id="{}" data-denominator-id="{}" '
             'tabindex="0" role="button">{}</span>'

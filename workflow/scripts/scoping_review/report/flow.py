@@ -23,7 +23,8 @@ from markupsafe import Markup, escape
 
 from ..normalize import slug
 from .counts import Ledger, literal
-from .figures import inline_data, spec_json, standalone_svg, to_pdf, to_png, to_svg
+from .figures import Renderer, inline_data, spec_json, standalone_svg
+from .figures.charts import VALIDATE_SPECS
 from .labels import search_labels
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -122,7 +123,7 @@ def _breakdown(spec: dict[str, Any], ledger: Ledger, config: dict[str, Any]) -> 
             label = search_label(key, searches)
             order = next((i for i, s in enumerate(searches) if search_label(key, [s])), order)
         if label is None:
-            label = ledger.row(cid).label or key
+            label = ledger.head(cid).label or key
         ranked.append((order, position, FlowLine(label=label, count_id=cid, indent=True)))
     # configured parts in config order (criteria, searches), the rest largest first
     return [line for _, _, line in sorted(ranked, key=lambda t: (t[0], t[1]))]
@@ -160,7 +161,7 @@ def build_flow(vocabulary: dict[str, Any], ledger: Ledger, config: dict[str, Any
             present = entry.get("show_if_present")
             if present is not None and not ledger.has(str(present)):
                 continue
-            ledger.row(cid, f"flow box {spec['id']!r}")
+            ledger.head(cid, f"flow box {spec['id']!r}")
             lines.append(FlowLine(label=str(entry["label"]), count_id=cid))
         if spec.get("breakdown"):
             lines[1:1] = _breakdown(spec["breakdown"], ledger, config)
@@ -425,7 +426,7 @@ def flow_spec(flow: Flow, ledger: Ledger) -> dict[str, Any]:
         .properties(width=width, height=height_total, background="white", padding=8)
         .configure_view(stroke=None)
     )
-    spec: dict[str, Any] = chart.to_dict()
+    spec: dict[str, Any] = chart.to_dict(validate=VALIDATE_SPECS)
     return spec
 
 
@@ -438,13 +439,15 @@ class FlowExports:
     raw_svg: str  # as vl-convert drew it, for inlining (figures.inline_svg)
 
 
-def export_flow(spec: dict[str, Any]) -> FlowExports:
-    """SVG, PNG (2x), PDF and Vega-Lite JSON of the flow diagram; deterministic."""
-    raw = to_svg(spec)
+def export_flow(spec: dict[str, Any], renderer: Renderer | None = None) -> FlowExports:
+    """SVG, PNG (2x), PDF and Vega-Lite JSON of the flow diagram; deterministic. With
+    ``renderer``, drawn through it (each format once, reused when the spec is unchanged)."""
+    draw = renderer or Renderer()
+    raw = draw.svg(spec)
     return FlowExports(
         svg=standalone_svg(raw, "index.html"),
-        png=to_png(spec),
-        pdf=to_pdf(spec),
+        png=draw.png(spec),
+        pdf=draw.pdf(spec),
         vegalite=spec_json(spec),
         raw_svg=raw,
     )

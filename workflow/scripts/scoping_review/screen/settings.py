@@ -7,7 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-STAGES = ("title_abstract", "full_text")
+from .. import vocabulary
+
+STAGES = vocabulary.SCREEN_STAGES  # the command line offers them without loading this package
+
 DECISIONS: dict[str, tuple[str, ...]] = {
     "title_abstract": ("include", "exclude", "maybe"),
     "full_text": ("include", "exclude", "not_retrieved"),

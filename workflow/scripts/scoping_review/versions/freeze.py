@@ -8,15 +8,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# exit statuses of `scoping-review update` (documented in the README; defined in vocabulary)
+from ..vocabulary import EXIT_ERROR as EXIT_ERROR
+from ..vocabulary import EXIT_LOCKED as EXIT_LOCKED
+from ..vocabulary import EXIT_OK as EXIT_OK
+from ..vocabulary import EXIT_PENDING as EXIT_PENDING
+from ..vocabulary import EXIT_USAGE as EXIT_USAGE
+
 VERSIONS_DIR = "results/versions"
 EXCLUDED = ("excluded_title_abstract", "excluded_full_text", "not_retrieved", "excluded_automatic")
-
-# exit statuses of `scoping-review update` (documented in the README)
-EXIT_OK = 0  # a new version was frozen, or nothing changed since the newest version
-EXIT_ERROR = 1  # the workflow failed (bad input, broken contract, ...): a real error
-EXIT_USAGE = 2  # bad command line or configuration
-EXIT_PENDING = 3  # ran cleanly, but studies await human screening: no version frozen
-EXIT_LOCKED = 4  # another run or update of the same review holds its write lock
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ from .export import (
     FigureExport,
     export,
     inline_svg,
-    single_weight,
     spec_json,
     standalone_svg,
     to_pdf,
     to_png,
     to_svg,
 )
+from .renderer import BlobStore, Renderer, single_weight
 from .report_figures import (
     characteristics_chart,
     matrix_chart,
@@ -46,9 +46,11 @@ __all__ = [
     "FONT",
     "PALETTE",
     "Bar",
+    "BlobStore",
     "Cell",
     "CodeBar",
     "FigureExport",
+    "Renderer",
     "bar_chart",
     "characteristics_chart",
     "code_chart",

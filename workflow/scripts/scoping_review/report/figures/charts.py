@@ -14,6 +14,11 @@ from ...normalize import slug
 from ..counts import Ledger
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
+# Altair can check every spec against the Vega-Lite JSON schema as it builds it, a third of
+# the time spent building the report's specs. The specs come from this fixed code, so the
+# report skips the check and the unit tests make it (tests/unit/test_report_figure_cache.py
+# validates every figure and the flow diagram of the sample reports).
+VALIDATE_SPECS = False
 # Colour-blind-safe qualitative palette (Okabe–Ito, then Tableau), fixed for determinism.
 PALETTE = [
     "#0072B2",
@@ -119,7 +124,7 @@ def count_href(count_id: str) -> str:
 
 
 def _datum(ledger: Ledger, count_id: str, context: str) -> dict[str, Any]:
-    row = ledger.row(count_id, context)
+    row = ledger.head(count_id, context)
     return {
         "value": row.value,
         "count_id": row.count_id,
@@ -202,7 +207,7 @@ def bar_chart(
         .properties(width=width, height=height, background="white", padding=8)
         .configure_view(stroke=None)
     )
-    spec: dict[str, Any] = chart.to_dict()
+    spec: dict[str, Any] = chart.to_dict(validate=VALIDATE_SPECS)
     return spec
 
 
@@ -270,5 +275,5 @@ def heatmap_chart(
         )
         .configure_view(stroke=None)
     )
-    spec: dict[str, Any] = chart.to_dict()
+    spec: dict[str, Any] = chart.to_dict(validate=VALIDATE_SPECS)
     return spec

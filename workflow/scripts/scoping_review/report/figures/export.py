@@ -8,37 +8,21 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import vl_convert as vlc
+from .renderer import Renderer
 
 
-def to_svg(spec: dict[str, Any]) -> str:
+def to_svg(spec: dict[str, Any], renderer: Renderer | None = None) -> str:
     """The raw SVG vl-convert draws (use :func:`standalone_svg` or :func:`inline_svg` on it)."""
-    return str(vlc.vegalite_to_svg(spec))
+    return (renderer or Renderer()).svg(spec)
 
 
-def to_png(spec: dict[str, Any]) -> bytes:
-    return bytes(vlc.vegalite_to_png(spec, scale=2))
+def to_png(spec: dict[str, Any], renderer: Renderer | None = None) -> bytes:
+    return (renderer or Renderer()).png(spec)
 
 
-def single_weight(node: Any) -> Any:
-    """``node`` with every bold font weight made normal.
-
-    vl-convert's PDF writer orders its font objects non-deterministically when a drawing
-    embeds more than one font (regular and bold); with one font its output is stable.
-    """
-    if isinstance(node, dict):
-        return {
-            k: ("normal" if k.endswith("ontWeight") and v == "bold" else single_weight(v))
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [single_weight(v) for v in node]
-    return node
-
-
-def to_pdf(spec: dict[str, Any]) -> bytes:
+def to_pdf(spec: dict[str, Any], renderer: Renderer | None = None) -> bytes:
     """PDF of a spec, drawn in one font weight so that the same spec gives the same bytes."""
-    return bytes(vlc.vegalite_to_pdf(single_weight(spec)))
+    return (renderer or Renderer()).pdf(spec)
 
 
 def spec_json(spec: dict[str, Any]) -> str:
@@ -58,13 +42,17 @@ class FigureExport:
     vegalite: str
 
 
-def export(name: str, title: str, spec: dict[str, Any]) -> FigureExport:
+def export(
+    name: str, title: str, spec: dict[str, Any], renderer: Renderer | None = None
+) -> FigureExport:
+    """A figure's SVG, PNG and JSON; with ``renderer``, drawn (or reused) through it."""
+    draw = renderer or Renderer()
     return FigureExport(
         name=name,
         title=title,
         spec=spec,
-        svg=to_svg(spec),
-        png=to_png(spec),
+        svg=draw.svg(spec),
+        png=draw.png(spec),
         vegalite=spec_json(spec),
     )
 

@@ -26,7 +26,7 @@ def search_ids(ledger: Ledger, config: dict[str, Any]) -> list[tuple[str, str]]:
     for cid in sorted(ledger.with_prefix("database_results.")):
         sid = cid[len("database_results.") :]
         if sid not in known:
-            out.append((sid, ledger.row(cid).label or sid))
+            out.append((sid, ledger.head(cid).label or sid))
     return out
 
 

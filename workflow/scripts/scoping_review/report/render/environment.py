@@ -67,9 +67,9 @@ def ledger_json(ledger: Ledger, lookup: pl.DataFrame, embed_ids_max: int) -> str
         if key not in set_index:
             set_index[key] = len(input_sets)
             input_sets.append([list(i) for i in key])
-        embed = row.id_kind != "none" and len(row.ids) <= embed_ids_max
-        if embed:
-            wanted.update(row.ids)
+        embed = row.id_kind != "none" and row.n_ids <= embed_ids_max
+        ids = ledger.ids(row.count_id) if embed else ()
+        wanted.update(ids)
         counts[row.count_id] = {
             "label": row.label,
             "stage": row.stage,
@@ -78,9 +78,9 @@ def ledger_json(ledger: Ledger, lookup: pl.DataFrame, embed_ids_max: int) -> str
             "id_kind": row.id_kind,
             "value": row.value,
             "display": format_count(row.value, row.unit),
-            "n_ids": len(row.ids),
+            "n_ids": row.n_ids,
             "inputs": set_index[key],
-            "ids": list(row.ids) if embed else None,
+            "ids": list(ids) if embed else None,
             "csv": None if embed or row.id_kind == "none" else f"counts/{row.count_id}.csv",
         }
     titles: dict[str, Any] = {}

@@ -114,7 +114,7 @@ def screening_view(
             }
         )
     worklists = [
-        {"label": ledger.row(c).label, "count_id": c}
+        {"label": ledger.head(c).label, "count_id": c}
         for c in sorted(ledger.with_prefix("worklist."))
     ]
     # the page lists the first PENDING_SHOWN pending studies (its weight must not grow with
@@ -167,7 +167,7 @@ def screening_view(
         rounds.append(
             {
                 "round": rnd,
-                "label": _round_name(ledger.row(cid_).label, rnd),
+                "label": _round_name(ledger.head(cid_).label, rnd),
                 "studies_id": cid_,
                 "includes_id": cid(f"ranking.round.{rnd}.includes"),
                 "found": [cid(f"ranking.round.{rnd}.found_{p}pct") for p in (10, 25, 50)],

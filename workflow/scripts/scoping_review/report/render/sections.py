@@ -216,7 +216,7 @@ def quality_view(issues: pl.DataFrame, ledger: Ledger) -> list[dict[str, Any]]:
         part = issues.filter(pl.col("severity") == severity).sort("issue_id")
         cid = f"quality.{severity}"
         if part.height and not ledger.has(cid):
-            ledger.row(cid, f"the {severity} findings of the data-quality checks")
+            ledger.head(cid, f"the {severity} findings of the data-quality checks")
         items = [
             {
                 "issue_id": _str(r["issue_id"]),

@@ -20,7 +20,7 @@ def prevalence_rule_view(prevalence: pl.DataFrame, ledger: Ledger) -> dict[str, 
     and the dropped codes with their reason and numbers."""
     if not ledger.has("prevalence.threshold"):
         return {"metric": "", "threshold_id": "", "dropped": []}
-    metric = ledger.row("prevalence.threshold").unit
+    metric = ledger.head("prevalence.threshold").unit
     words = {"n_studies": "number of studies", "n_segments": "number of coded segments"}
     dropped = []
     for rec in prevalence.filter(~pl.col("kept")).sort("code").iter_rows(named=True):

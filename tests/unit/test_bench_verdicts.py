@@ -1,0 +1,192 @@
+"""The benchmark's verdicts are computed from numbers; accuracy is pooled over pairs; the stamp."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import bench_all  # noqa: E402
+import bench_dedupe  # noqa: E402
+import results_md  # noqa: E402
+import stamp  # noqa: E402
+import verdicts  # noqa: E402
+
+ALLOWED = {"met", "gap", "–"}
+
+
+def _rules(**walls: float) -> dict[str, dict[str, float]]:
+    return {n: {"s": s, "cpu_s": s, "max_rss_mib": 100.0, "jobs": 1} for n, s in walls.items()}
+
+
+def _scale(n: int, wall: float, update_wall: float | None = None) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "records": n,
+        "studies": n * 7 // 10,
+        "full": {"ok": True, "wall_s": wall, "cpu_s": wall * 1.2, "peak_rss_mib": 500.0},
+        "rules": _rules(dedupe=wall * 0.4, report=wall * 0.3, screen=wall * 0.1),
+    }
+    if update_wall is not None:
+        row["update"] = {
+            "ok": True, "wall_s": update_wall, "cpu_s": update_wall, "peak_rss_mib": 400.0,
+            "added_records": n // 100, "ratio": update_wall / wall,
+            "rules": _rules(dedupe=update_wall * 0.6, report=update_wall * 0.3),
+        }  # fmt: skip
+    return row
+
+
+def _result(**sections: Any) -> dict[str, Any]:
+    return {"stamp": {}, "sections": list(sections), **sections}
+
+
+def _by_target(result: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {r["target"]: r for r in verdicts.verdicts(result)}
+
+
+def _find(rows: dict[str, dict[str, str]], start: str) -> dict[str, str]:
+    (row,) = [r for t, r in rows.items() if t.startswith(start)]
+    return row
+
+
+def _workflow(*scales: dict[str, Any]) -> dict[str, Any]:
+    dry = {"best_s": 1.4, "runs_s": [1.4, 1.5], "best_cpu_s": 1.5, "snakemake_floor_s": 1.1,
+           "snakemake_floor_cpu_s": 1.2}  # fmt: skip
+    return {"update": 0.01, "dry_run": dry, "scales": list(scales)}
+
+
+def test_nothing_run_is_never_met() -> None:
+    rows = verdicts.verdicts(_result())
+    assert rows, "no target rows"
+    for row in rows:
+        assert row["verdict"] == "–" or row["verdict"].startswith("not measured"), row
+    assert _find(_by_target(_result()), "+1 % update ≤ 25%")["verdict"] == verdicts.NOT_RUN_SECTION
+
+
+def test_update_and_end_to_end_met_at_100k_and_larger_scales_not_measured() -> None:
+    rows = _by_target(_result(workflow=_workflow(_scale(100_000, 20.0, 4.0))))
+    assert _find(rows, "+1 % update ≤ 25%")["verdict"] == "met"
+    assert "20%" in _find(rows, "+1 % update ≤ 25%")["measured"]
+    assert _find(rows, "100k records end to end")["verdict"] == "met"
+    for start in ("+1 % update ≤ 10%", "1M records end to end", "peak RSS", "2M records"):
+        assert _find(rows, start)["verdict"] == verdicts.NOT_RUN_SCALE, start
+
+
+def test_gaps_name_their_measured_cause() -> None:
+    rows = _by_target(_result(workflow=_workflow(_scale(100_000, 40.0, 30.0))))
+    update = _find(rows, "+1 % update ≤ 25%")
+    assert update["verdict"] == "gap"
+    assert update["cause"].startswith("largest rules: dedupe 18.0 s wall (60%), 18.0 s CPU")
+    assert update["cause"].endswith(
+        "outside the rules (Snakemake itself, or CPU the sampling missed) 3.0 s CPU"
+    )
+    e2e = _find(rows, "100k records end to end")
+    assert e2e["verdict"] == "gap" and "dedupe 16.0 s wall (40%)" in e2e["cause"]
+
+
+def test_peak_memory_gap_names_the_process_and_a_failed_scale_is_a_gap() -> None:
+    big = _scale(1_000_000, 300.0, 20.0)
+    big["rules"]["dedupe"]["max_rss_mib"] = 7 * 1024.0
+    failed = _scale(2_000_000, 50.0)
+    failed["full"] = {"ok": False, "error": "exit 1: MemoryError", "wall_s": 50.0}
+    rows = _by_target(_result(workflow=_workflow(big, failed)))
+    peak = _find(rows, "peak RSS")
+    assert peak["verdict"] == "gap" and "rule dedupe" in peak["cause"]
+    assert _find(rows, "1M records end to end")["verdict"] == "met"
+    assert _find(rows, "+1 % update ≤ 10%")["verdict"] == "met"  # 20 / 300 s
+    two = _find(rows, "2M records")
+    assert two["verdict"] == "gap" and "MemoryError" in two["cause"]
+
+
+def test_help_import_and_dedupe_verdicts_from_numbers() -> None:
+    help_ = {"runs_s": [0.5, 0.2, 0.25], "cpu_s_best": 0.2, "importtime_top": [["polars", 90000]]}
+    cmd = {"wall_s": 2.0, "cpu_s": 2.0, "peak_rss_mib": 900.0}
+    row = {"format": "ris", "records": 1000, "command": cmd, "in_process": {"cpu_s": 1.5},
+           "read": {"cpu_s": 0.5}, "peer_command": {"wall_s": 3.0, "cpu_s": 3.0, "peak_rss_mib": 200.0},
+           "peer_in_process": {"cpu_s": 2.9}, "profile": [["PyLazyFrame.collect", 0.3]],
+           "profile_sample_records": 2000}  # fmt: skip
+    speed = {"100000": {"ours": {"seconds": 9.0}, "bib-dedupe": {"failed": "killed by SIGKILL"}}}
+    result = _result(help=help_, import_={"rows": [row]}, dedupe={"speed": speed, "pooled": {}})
+    result["import"] = result.pop("import_")
+    rows = _by_target(result)
+    assert _find(rows, "`scoping-review --help`")["verdict"] == "met"  # median 0.25 s
+    ris = _find(rows, "RIS import through the command")
+    assert ris["verdict"] == "gap" and ris["measured"].startswith("1.50× per CPU s")
+    assert "of which reading 0.50 CPU s" in ris["cause"]
+    assert "profile of the import on 2,000 records: PyLazyFrame.collect 30%" in ris["cause"]
+    assert _find(rows, "BibTeX import")["verdict"].startswith("not measured")
+    assert _find(rows, "dedupe ≥ 10×")["verdict"] == "not measured (bib-dedupe failed)"
+    faster = copy.deepcopy(result)
+    faster["import"]["rows"][0]["peer_command"]["cpu_s"] = 4.0
+    faster["help"]["runs_s"] = [0.4, 0.35, 0.2]
+    faster["dedupe"]["speed"]["100000"]["bib-dedupe"] = {"seconds": 100.0}
+    rows = _by_target(faster)
+    assert _find(rows, "RIS import through the command")["verdict"] == "met"
+    assert _find(rows, "`scoping-review --help`")["verdict"] == "gap"
+    assert _find(rows, "dedupe ≥ 10×")["verdict"] == "met"
+
+
+def test_every_verdict_is_computed_or_not_measured() -> None:
+    result = _result(workflow=_workflow(_scale(10_000, 10.0, 9.0), _scale(100_000, 31.0, 5.0)))
+    for row in verdicts.verdicts(result):
+        assert row["verdict"] in ALLOWED or row["verdict"].startswith("not measured"), row
+
+
+def test_pooled_accuracy_weighs_sets_by_their_pairs_not_the_mean_of_sets() -> None:
+    big = {"tp": 90, "fp": 0, "fn": 10}  # recall 0.9 over 100 pairs
+    small = {"tp": 0, "fp": 1, "fn": 2}  # recall 0 over 2 pairs, one false merge
+    pooled = bench_dedupe.pooled([big, small])
+    assert (pooled["tp"], pooled["fp"], pooled["fn"]) == (90, 1, 12)
+    assert pooled["recall"] == pytest.approx(90 / 102)
+    assert pooled["precision"] == pytest.approx(90 / 91)
+    mean = bench_all.mean_of_sets([{**m, **bench_dedupe.pooled([m])} for m in (big, small)])
+    assert mean["recall"] == pytest.approx(0.45)
+    assert abs(mean["recall"] - pooled["recall"]) > 0.4
+
+
+def test_the_stamp_has_its_fields() -> None:
+    st = stamp.stamp(["python", "benchmarks/bench_all.py", "--scales", "10000"])
+    for key in ("started", "machine", "cpu", "cpus", "memory_gib", "loadavg_start", "commit",
+                "dirty", "python", "polars", "snakemake", "command"):  # fmt: skip
+        assert key in st, key
+    assert st["command"] == "python benchmarks/bench_all.py --scales 10000"
+    assert isinstance(st["dirty"], bool) and len(st["loadavg_start"]) == 3
+    stamp.finish(st)
+    assert len(st["loadavg_end"]) == 3 and st["finished"] >= st["started"]
+
+
+def test_results_md_renders_the_stamp_and_the_verdicts() -> None:
+    result = _result(workflow=_workflow(_scale(100_000, 40.0, 30.0)))
+    result["stamp"] = stamp.finish(stamp.stamp(["python", "benchmarks/bench_all.py"]))
+    result["verdicts"] = verdicts.verdicts(result)
+    text = results_md.render(result)
+    assert "Command: `python benchmarks/bench_all.py`" in text
+    assert "| +1 % update ≤ 25% of the full run at 100k | 75% of wall" in text
+    assert "**gap** | largest rules: dedupe" in text
+
+
+def test_dedupe_speed_is_reported_at_the_largest_scale_both_tools_ran() -> None:
+    speed = {
+        "10000": {"ours": {"seconds": 2.0}, "bib-dedupe": {"seconds": 150.0}},
+        "100000": {"ours": {"seconds": 20.0}},
+    }
+    rows = _by_target(_result(dedupe={"speed": speed, "pooled": {}}))
+    reported = _find(rows, "dedupe speed against bib-dedupe")
+    assert reported["measured"].startswith("75.0× at 10,000 records") and reported["verdict"] == "–"
+    assert _find(rows, "dedupe ≥ 10×")["verdict"] == "not measured (bib-dedupe not run)"
+
+
+def test_a_failed_import_is_a_gap_with_its_error() -> None:
+    rows = [{"format": "ris", "records": 10, "failed": "exit -9: killed"}]
+    result = _result(import_={"rows": rows, "seed": 11, "repeat": 1})
+    result["import"] = result.pop("import_")
+    ris = _find(_by_target(result), "RIS import through the command")
+    assert ris["verdict"] == "gap" and "killed" in ris["cause"]
+    result["stamp"] = stamp.finish(stamp.stamp(["x"]))
+    result["verdicts"] = verdicts.verdicts(result)
+    assert "| ris | 10 | failed: exit -9: killed |" in results_md.render(result)
