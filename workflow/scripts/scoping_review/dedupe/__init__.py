@@ -35,9 +35,10 @@ from .decisions import (
     review_worksheet,
 )
 from .keys import match_keys
-from .pipeline import deduplicate, run
+from .pipeline import deduplicate, run, run_with_state
 from .scoring import DUPLICATE_RULES, RELATION_TEXT, RULE_TEXT
 from .settings import RULES, DedupeResult, DedupeSettings
+from .state import DedupeState, stale_reason, state_meta
 
 __all__ = [
     "COMPLETENESS_FIELDS",
@@ -51,6 +52,7 @@ __all__ = [
     "DecisionError",
     "DedupeResult",
     "DedupeSettings",
+    "DedupeState",
     "combine_decisions",
     "decisions_from_sheet",
     "dedupe_counts",
@@ -58,5 +60,8 @@ __all__ = [
     "match_keys",
     "review_worksheet",
     "run",
+    "run_with_state",
+    "stale_reason",
+    "state_meta",
     "study_id_for",
 ]

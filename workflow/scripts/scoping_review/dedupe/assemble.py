@@ -10,7 +10,7 @@ import polars as pl
 
 from .. import schemas
 from .scoring import RELATION_TEXT
-from .settings import DedupeResult, DedupeSettings
+from .settings import DedupeResult
 
 COMPLETENESS_FIELDS = (
     "title",
@@ -48,13 +48,22 @@ def _assemble(
     edges: pl.DataFrame,
     scored: pl.DataFrame,
     refused: set[tuple[int, int]],
-    settings: DedupeSettings,
+    pairs_compared: int,
 ) -> DedupeResult:
+    # a narrow copy: the other columns are gathered for representatives and merged studies only
     recs = (
-        records.sort("record_id")
+        records.select(
+            "record_id",
+            "search_date",
+            "database",
+            "doi",
+            "pmid",
+            _completeness().alias("_complete"),
+        )
+        .with_row_index("_row")
+        .sort("record_id")
         .with_row_index("i")
         .join(labels, on="i")
-        .with_columns(_completeness().alias("_complete"))
     )
     recs = recs.with_columns(
         # anchor: earliest search, then smallest record_id (stable across runs)
@@ -128,7 +137,7 @@ def _assemble(
         pl.when(single).then(None).otherwise(pl.col("evidence")).alias("evidence"),
     ).sort("record_id")
 
-    studies = _studies(recs)
+    studies = _studies(records, recs)
     study_of = recs.select("i", "study_id")
     review_queue = _review_queue(records, scored, study_of, refused)
     relations = _relations(keys, scored, study_of)
@@ -137,12 +146,36 @@ def _assemble(
         studies=schemas.validate(studies, schemas.STUDIES),
         review_queue=schemas.validate(review_queue, schemas.REVIEW_QUEUE),
         relations=schemas.validate(relations, schemas.RELATIONS),
-        pairs_compared=scored.height,
+        pairs_compared=pairs_compared,
     )
 
 
-def _studies(recs: pl.DataFrame) -> pl.DataFrame:
-    rep = recs.filter(pl.col("is_representative"))
+STUDY_FIELDS = (
+    "title",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "abstract",
+    "publication_type",
+    "language",
+)
+FILL_FIELDS = ("doi", "pmid", "abstract", "journal", "volume", "issue", "pages", "year")
+
+
+def _gather(records: pl.DataFrame, rows: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """``rows`` with ``columns`` of the records at their ``_row``."""
+    return rows.with_columns(records.select(columns)[rows["_row"]])
+
+
+def _studies(records: pl.DataFrame, recs: pl.DataFrame) -> pl.DataFrame:
+    rep = _gather(
+        records, recs.filter(pl.col("is_representative")).drop("doi", "pmid"), STUDY_FIELDS
+    )
     members = (
         recs.sort("record_id")
         .group_by("study_id")
@@ -154,17 +187,19 @@ def _studies(recs: pl.DataFrame) -> pl.DataFrame:
             pl.col("pmid").drop_nulls().unique().sort().alias("pmids"),
         )
     )
-    # fields missing on the representative are filled from other members (nothing is lost)
-    fill_cols = ["doi", "pmid", "abstract", "journal", "volume", "issue", "pages", "year"]
+    # fields missing on the representative are filled from other members (nothing is lost);
+    # a study of one record has nothing to fill from
+    merged = recs.filter(pl.col("_n") > 1).select("_row", "study_id", "_complete", "record_id")
     fills = (
-        recs.sort("_complete", "record_id", descending=[True, False])
+        _gather(records, merged, FILL_FIELDS)
+        .sort("_complete", "record_id", descending=[True, False])
         .group_by("study_id")
-        .agg([pl.col(c).drop_nulls().first().alias(f"_{c}") for c in fill_cols])
+        .agg([pl.col(c).drop_nulls().first().alias(f"_{c}") for c in FILL_FIELDS])
     )
     return (
         rep.join(members, on="study_id")
-        .join(fills, on="study_id")
-        .with_columns([pl.coalesce(c, f"_{c}").alias(c) for c in fill_cols])
+        .join(fills, on="study_id", how="left")
+        .with_columns([pl.coalesce(c, f"_{c}").alias(c) for c in FILL_FIELDS])
         .select(
             "study_id",
             pl.col("record_id").alias("representative_record_id"),
@@ -232,7 +267,8 @@ def _review_queue(
         )
     )
     side = (
-        records.sort("record_id")
+        records.select("record_id", *SIDE_FIELDS)
+        .sort("record_id")
         .with_row_index("i")
         .select(
             "i",

@@ -3,7 +3,8 @@
 Each key groups records; inside a group, records are ordered by title and each is paired with
 the next ``window`` records (a sorted neighbourhood). Small groups so give all their pairs; a
 huge group (a common surname and year, a generic title) gives at most ``window`` pairs per
-record. Every step is a polars join, so the work grows with records × keys × window.
+record. Every step is a shift of the sorted rows, so the work grows with records × keys ×
+window.
 """
 
 from __future__ import annotations
@@ -24,29 +25,63 @@ BLOCK_KEYS: tuple[tuple[str, pl.Expr], ...] = (
 )
 
 
-def candidate_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
-    """Distinct pairs ``(i, j)`` with ``i < j`` that share at least one block key."""
+def block_values(keys: pl.DataFrame) -> pl.DataFrame:
+    """Each record's value of every block key (columns ``i`` and ``k0`` … ``k5``)."""
+    return keys.select("i", *[expr.alias(f"k{b}") for b, (_, expr) in enumerate(BLOCK_KEYS)])
+
+
+def _sorted_blocks(keys: pl.DataFrame, expr: pl.Expr, only: pl.Series | None) -> pl.LazyFrame:
+    """Records with a value of one block key, ordered by block then title, authors and ``i``;
+    ``block`` numbers the blocks (equal neighbours share a block)."""
+    frame = keys.lazy().select("i", "t", "au", expr.alias("k")).filter(pl.col("k").is_not_null())
+    if only is not None:
+        frame = frame.filter(pl.col("k").is_in(only.implode()))
+    return frame.sort("k", "t", "au", "i", nulls_last=True).select(
+        "i", (pl.col("k") != pl.col("k").shift(1)).fill_null(True).cum_sum().alias("block")
+    )
+
+
+def block_pairs(
+    keys: pl.DataFrame, window: int, only: list[pl.Series] | None = None
+) -> pl.DataFrame:
+    """Distinct pairs ``(i, j)``, ``i < j``, that share a block key, with ``mask``: bit ``b`` set
+    when block key ``b`` (of :data:`BLOCK_KEYS`) pairs them.
+
+    Inside a block sorted by title, each record is paired with the next ``window`` records: on
+    the sorted rows, with the rows up to ``window`` below it in the same block (no join).
+    ``only`` (one series per block key) limits each block key to the blocks with those values:
+    the blocks an update touched. A block's pairs depend only on its members' keys and their
+    order by ``i``, so blocks no record entered, left or changed keep their pairs."""
     parts: list[pl.LazyFrame] = []
-    for _name, expr in BLOCK_KEYS:
-        ranked = (
-            keys.lazy()
-            .select("i", "t", "au", expr.alias("k"))
-            .filter(pl.col("k").is_not_null())
-            .sort("k", "t", "au", "i", nulls_last=True)
-            .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over("k").alias("r"))
-            .select("i", "k", "r")
-        )
-        for step in range(1, window + 1):
+    for b, (_name, expr) in enumerate(BLOCK_KEYS):
+        ranked = _sorted_blocks(keys, expr, None if only is None else only[b])
+        steps = [
+            ranked.select(
+                "i",
+                pl.col("i").shift(-step).alias("i_b"),
+                (pl.col("block") == pl.col("block").shift(-step)).fill_null(False).alias("_same"),
+            )
+            .filter("_same")
+            .select(
+                pl.min_horizontal("i", "i_b").alias("i"), pl.max_horizontal("i", "i_b").alias("j")
+            )
+            for step in range(1, window + 1)
+        ]
+        if steps:
             parts.append(
-                ranked.join(
-                    ranked.with_columns(pl.col("r") - step),
-                    on=["k", "r"],
-                    suffix="_b",
-                ).select(
-                    pl.min_horizontal("i", "i_b").alias("i"),
-                    pl.max_horizontal("i", "i_b").alias("j"),
-                )
+                pl.concat(steps).unique().with_columns(pl.lit(1 << b, pl.UInt8).alias("mask"))
             )
     if not parts:
-        return pl.DataFrame(schema={"i": pl.UInt32, "j": pl.UInt32})
-    return pl.concat(parts).unique().sort("i", "j").collect()
+        return pl.DataFrame(schema={"i": pl.UInt32, "j": pl.UInt32, "mask": pl.UInt8})
+    return (
+        pl.concat(parts)
+        .group_by("i", "j")
+        .agg(pl.col("mask").sum().cast(pl.UInt8))
+        .sort("i", "j")
+        .collect()
+    )
+
+
+def candidate_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
+    """Distinct pairs ``(i, j)`` with ``i < j`` that share at least one block key."""
+    return block_pairs(keys, window).select("i", "j")

@@ -43,9 +43,46 @@ def _number(col: str) -> pl.Expr:
     return folded.str.extract(r"(\d+)").str.replace(r"^0+(\d)", "$1")
 
 
+# what the per-record keys are computed from: a record whose hash of these is unchanged keeps
+# the keys an earlier run computed (the abstract is read only by :func:`corpus_keys`)
+KEY_INPUTS = (
+    "record_id",
+    "search_date",
+    "year",
+    "title",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "publication_type",
+    "authors",
+)
+
+
+def indexed(records: pl.DataFrame) -> pl.DataFrame:
+    """The :data:`KEY_INPUTS` of the records in ``record_id`` order, with their position ``i``
+    (the index every pair uses) and ``_row``, their row in ``records`` (the other columns,
+    such as abstracts, are not copied)."""
+    return records.select(KEY_INPUTS).with_row_index("_row").sort("record_id").with_row_index("i")
+
+
+def input_hash(base: pl.DataFrame) -> pl.Series:
+    """A 64-bit hash of each record's :data:`KEY_INPUTS` (polars' seeded hash: stable for one
+    polars version, which the dedupe state records)."""
+    return base.select(pl.struct(KEY_INPUTS).hash(seed=0).alias("input_hash"))["input_hash"]
+
+
 def match_keys(records: pl.DataFrame) -> pl.DataFrame:
     """One row per record (in ``record_id`` order, position ``i``) with its match keys."""
-    base = records.sort("record_id").with_row_index("i")
+    base = indexed(records)
+    return corpus_keys(record_keys(base), base, records)
+
+
+def record_keys(base: pl.DataFrame) -> pl.DataFrame:
+    """The keys of each record of ``base`` (records with their position ``i``) that depend on
+    that record alone; :func:`corpus_keys` adds those that depend on other records."""
     keys = base.select(
         "i",
         "record_id",
@@ -104,6 +141,20 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
             | pl.col("_journal_raw").str.contains(r"(?i)\bsuppl").fill_null(False)
         ).alias("conference"),
         pl.col("t").str.count_matches(" ").add(1).fill_null(0).cast(pl.Int64).alias("n_words"),
+        pl.col("t").str.replace_all(" ", "").alias("_tc"),
+    )
+    return keys.with_columns(
+        pl.col("_tc").str.slice(0, 24).alias("t_head"),
+        pl.col("_tc").str.slice(-24).alias("t_tail"),
+    ).drop("_sur", "_vol_raw", "_iss_raw", "_journal_raw", "_tc", "_supplement_page")
+
+
+def corpus_keys(keys: pl.DataFrame, base: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+    """Add the keys that depend on other records (``keys`` from :func:`record_keys` for every
+    record of ``base`` = :func:`indexed` ``records``, in ``i`` order): ``generic`` (a generic or
+    recurring title), ``doi_shared`` and ``ab`` (the folded abstract head, for generic titles
+    only)."""
+    keys = keys.with_columns(
         (
             generic_title_expr("t_full")
             | generic_title_expr("t")
@@ -123,21 +174,17 @@ def match_keys(records: pl.DataFrame) -> pl.DataFrame:
         )
         .fill_null(False)
         .alias("generic"),
-        pl.col("t").str.replace_all(" ", "").alias("_tc"),
     )
     keys = keys.with_columns(_shared_doi(keys).alias("doi_shared"))
     # abstracts are compared only where a generic title needs their support: fold those alone
-    generic = base.join(keys.filter("generic").select("i"), on="i").select(
+    generic = base.join(keys.filter("generic").select("i"), on="i").select("i", "_row")
+    generic = generic.with_columns(records["abstract"].gather(generic["_row"])).select(
         "i",
         fold_expr(pl.col("abstract").str.slice(0, 2 * ABSTRACT_HEAD))
         .str.slice(0, ABSTRACT_HEAD)
         .alias("ab"),
     )
-    keys = keys.join(generic, on="i", how="left", maintain_order="left")
-    return keys.with_columns(
-        pl.col("_tc").str.slice(0, 24).alias("t_head"),
-        pl.col("_tc").str.slice(-24).alias("t_tail"),
-    ).drop("_sur", "_vol_raw", "_iss_raw", "_journal_raw", "_tc", "_supplement_page")
+    return keys.join(generic, on="i", how="left", maintain_order="left")
 
 
 def titles_disagree(a: pl.Series, b: pl.Series) -> pl.Series:

@@ -4,17 +4,55 @@ clusters (one row per record) and studies (one row per study).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import polars as pl
 
 from . import blocking, clustering, scoring
+from . import keys as keys_mod
 from .assemble import _assemble
 from .decisions import _decision_pairs
-from .keys import match_keys
 from .settings import _PRIORITY, DedupeResult, DedupeSettings
+from .state import (
+    HASHES,
+    KEPT,
+    NONE,
+    DedupeState,
+    contains,
+    mapping,
+    pair_keys,
+    pairs_frame,
+    remap,
+    stale_reason,
+    state_meta,
+)
+
+# pairs scored at once: bounds the memory of the per-pair features (both records' keys)
+SCORE_BATCH = 250_000
+INTRA_COLUMNS = ("i", "j", "ti", "ti_set", "yr", "doi", "pmid", "relation")
 
 
-def _score_pairs(keys: pl.DataFrame, pairs: pl.DataFrame, settings: DedupeSettings) -> pl.DataFrame:
-    return scoring.verdicts(scoring.pair_features(keys, pairs), settings)
+def score(
+    keys: pl.DataFrame,
+    pairs: pl.DataFrame,
+    settings: DedupeSettings,
+    *,
+    every: bool = False,
+    columns: tuple[str, ...] = KEPT,
+) -> pl.DataFrame:
+    """Score ``pairs`` (i, j) batch by batch and return ``columns`` of each, sorted by (i, j):
+    of every pair when ``every``, else only of pairs someone reads (not a plain "distinct")."""
+    out = []
+    for offset in range(0, max(pairs.height, 1), SCORE_BATCH):
+        batch = pairs.slice(offset, SCORE_BATCH).select("i", "j")
+        scored = scoring.verdicts(scoring.pair_features(keys, batch), settings)
+        if not every:
+            scored = scored.filter(
+                (pl.col("verdict") != "distinct") | pl.col("relation").is_not_null()
+            )
+        out.append(scored.select(columns))
+    return pl.concat(out).sort("i", "j")
 
 
 def _cannot_link(scored: pl.DataFrame, settings: DedupeSettings) -> pl.Expr:
@@ -38,17 +76,125 @@ def run(
 ) -> DedupeResult:
     """Deduplicate ``records`` (a records table); ``decisions`` holds people's same/different
     calls (columns record_id_a, record_id_b, decision, and optionally note, sheet, row)."""
-    settings = settings or DedupeSettings()
-    keys = match_keys(records)
-    n = keys.height
+    return run_with_state(records, settings or DedupeSettings(), decisions)[0]
+
+
+def run_with_state(
+    records: pl.DataFrame,
+    settings: DedupeSettings,
+    decisions: pl.DataFrame | None,
+    previous: DedupeState | None = None,
+    meta: dict[str, str] | None = None,
+) -> tuple[DedupeResult, DedupeState]:
+    """:func:`run`, reusing ``previous`` (the state an earlier run returned) when it was
+    written with ``meta``; gives exactly what a run from scratch gives, and the next state."""
+    meta = meta or state_meta("", settings)
+    if previous is not None and stale_reason(previous, meta) is not None:
+        previous = None
+    base = keys_mod.indexed(records)
+    current = base.select("i", "record_id", keys_mod.input_hash(base))
+    if previous is not None:
+        reused = current.join(
+            previous.keys.drop("key_hash"), on=["record_id", "input_hash"], how="inner"
+        )
+        fresh = keys_mod.record_keys(base.join(reused.select("i"), on="i", how="anti"))
+        own = pl.concat([reused.select(fresh.columns), fresh]).sort("i")
+    else:
+        own = keys_mod.record_keys(base)
+    keys = keys_mod.corpus_keys(own, base, records)
+    current = current.with_columns(
+        keys.select(pl.struct(scoring.PAIR_FIELDS).hash(seed=0).alias("key_hash"))
+    )
     human = _decision_pairs(decisions, keys)
-    pairs = (
-        pl.concat([blocking.candidate_pairs(keys, settings.block_window), human.select("i", "j")])
-        .unique()
+    if previous is None:
+        pairs = blocking.block_pairs(keys, settings.block_window)
+        kept, n_scored = score(keys, pairs, settings), pairs.height
+    else:
+        pairs, kept, n_scored = _update_pairs(keys, current, previous, settings)
+    decided = score(keys, human, settings, every=True)
+    scored = (
+        pl.concat([kept.join(decided, on=["i", "j"], how="anti"), decided])
+        .join(human, on=["i", "j"], how="left")
         .sort("i", "j")
     )
-    scored = _score_pairs(keys, pairs, settings).join(human, on=["i", "j"], how="left")
+    compared = pairs.height + human.join(pairs, on=["i", "j"], how="anti").height
+    result = replace(
+        _cluster(records, keys, scored, human, settings, compared),
+        pairs_scored=n_scored + human.height,
+    )
+    state = DedupeState(
+        meta=meta,
+        keys=own.drop("i").with_columns(current.select(HASHES)),
+        pairs=pairs,
+        kept=kept,
+    )
+    return result, state
 
+
+def _update_pairs(
+    keys: pl.DataFrame, current: pl.DataFrame, previous: DedupeState, settings: DedupeSettings
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Candidate pairs, their kept scores and how many pairs were scored, from the previous
+    state: blocks an update touched are paired again, pairs whose records kept their keys keep
+    their scores."""
+    move = mapping(previous.keys, current)
+    values = blocking.block_values(keys)
+    old_values = blocking.block_values(previous.keys.with_row_index("i"))
+    touched = [
+        pl.concat(
+            [
+                values.filter(pl.col("i").is_in(move.dirty.implode()))[f"k{b}"],
+                old_values.filter(pl.col("i").is_in(move.gone.implode()))[f"k{b}"],
+            ]
+        )
+        .drop_nulls()
+        .unique()
+        for b in range(len(blocking.BLOCK_KEYS))
+    ]
+    # old pairs in new positions; one with a changed or removed record is dropped (its blocks
+    # are touched, so its pairs are made again)
+    old_i, old_j = (previous.pairs[c].to_numpy() for c in ("i", "j"))
+    oi, oj = move.block_map[old_i], move.block_map[old_j]
+    live = (oi != NONE) & (oj != NONE)
+    oi, oj = oi[live], oj[live]
+    mask = previous.pairs["mask"].to_numpy()[live].copy()
+    # an old pair loses the block keys whose block the update touched (paired again below)
+    for b, values_b in enumerate(touched):
+        if values_b.len():
+            hit = values[f"k{b}"].is_in(values_b.implode()).fill_null(False).to_numpy()
+            mask[hit[oi]] &= np.uint8(0xFF ^ (1 << b))
+    old_keys = pair_keys(oi, oj)[mask != 0]
+    mask = mask[mask != 0]
+    again = blocking.block_pairs(keys, settings.block_window, only=touched)
+    new_keys = pair_keys(again["i"].to_numpy(), again["j"].to_numpy())
+    every = np.union1d(old_keys, new_keys)
+    masks = np.zeros(every.size, dtype=np.uint8)
+    masks[np.searchsorted(every, old_keys)] |= mask
+    masks[np.searchsorted(every, new_keys)] |= again["mask"].to_numpy()
+    pairs = pairs_frame(every, masks)
+    # pairs scored before whose records kept their keys keep their scores
+    si, sj = move.score_map[old_i], move.score_map[old_j]
+    ok = (si != NONE) & (sj != NONE)
+    seen = pair_keys(si[ok], sj[ok])
+    reused = remap(previous.kept, move.score_map)
+    reused = reused.filter(
+        contains(every, pair_keys(reused["i"].to_numpy(), reused["j"].to_numpy()))
+    )
+    todo = pairs.filter(~contains(seen, every))
+    new = score(keys, todo, settings)
+    return pairs, pl.concat([reused, new]).sort("i", "j"), todo.height
+
+
+def _cluster(
+    records: pl.DataFrame,
+    keys: pl.DataFrame,
+    scored: pl.DataFrame,
+    human: pl.DataFrame,
+    settings: DedupeSettings,
+    compared: int,
+) -> DedupeResult:
+    """Clusters, studies, review queue and relations from the scored pairs someone reads."""
+    n = keys.height
     auto = scored.filter((pl.col("verdict") == "duplicate") & (pl.col("human").is_null()))
     forced = scored.filter(pl.col("human") == "same")
     edges = pl.concat(
@@ -79,7 +225,9 @@ def run(
         .filter(pl.col("i") < pl.col("i_b"))
         .select("i", pl.col("i_b").alias("j"), "label")
     )
-    intra_scored = _score_pairs(keys, intra.select("i", "j"), settings).join(intra, on=["i", "j"])
+    intra_scored = score(keys, intra, settings, every=True, columns=INTRA_COLUMNS).join(
+        intra, on=["i", "j"]
+    )
     cannot = intra_scored.filter(_cannot_link(intra_scored, settings)).select("i", "j", "label")
     different = human.filter(pl.col("human") == "different").select("i", "j")
     human_in_comp = (
@@ -106,7 +254,7 @@ def run(
             .select("i", pl.coalesce("new", "label").alias("label"))
             .sort("i")
         )
-    return _assemble(records, keys, labels, edges, scored, refused, settings)
+    return _assemble(records, keys, labels, edges, scored, refused, compared)
 
 
 def deduplicate(

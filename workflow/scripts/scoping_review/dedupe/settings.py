@@ -40,3 +40,5 @@ class DedupeResult:
     review_queue: pl.DataFrame
     relations: pl.DataFrame
     pairs_compared: int
+    # pairs scored by this run (fewer than compared when an earlier run's scores were reused)
+    pairs_scored: int = 0

@@ -1,0 +1,121 @@
+"""The workflow updated in place equals the workflow run from scratch on the same inputs.
+
+The tiny review is run, a second search round is added (a duplicate of a known study, one
+without its DOI, a new study and a record bridging two known studies) and the workflow run
+again: dedupe reuses the first run's state. Every Parquet table under results/ must equal that
+of a run from scratch on the final inputs. A damaged state is then named in the log and not
+reused.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration
+
+ROUND2 = """TY  - JOUR
+AU  - Rivera, Ana
+AU  - Okafor, Ben
+TI  - Alliance ruptures in online therapy: a pilot study
+PY  - 2021
+JO  - J Example Psychother
+VL  - 12
+SP  - 101
+DO  - 10.5555/tiny.1
+AN  - n1
+ER  -
+
+TY  - JOUR
+AU  - Chen, L.
+TI  - Repairing alliance ruptures with metacommunication.
+PY  - 2020
+JO  - Example Counselling Review
+AN  - n2
+ER  -
+
+TY  - JOUR
+AU  - Novak, Petra
+TI  - Rupture resolution training for novice therapists: a scoping study
+PY  - 2024
+JO  - Journal of Example Psychotherapy
+DO  - 10.5555/tiny.new
+AN  - n3
+ER  -
+
+TY  - JOUR
+AU  - Rivera, Ana
+TI  - Alliance ruptures in online therapy: a pilot study
+PY  - 2021
+DO  - 10.5555/tiny.2
+AN  - n4
+ER  -
+"""
+
+
+def snakemake(workdir: Path, *args: str) -> str:
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(workdir), "--cores", "2", *args]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return result.stdout + result.stderr
+
+
+def add_round(workdir: Path) -> None:
+    (workdir / "inputs/round2.ris").write_text(ROUND2.replace("ER  -\n", "ER  - \n"))
+    path = workdir / "config/config.yaml"
+    config = yaml.safe_load(path.read_text())
+    config["searches"].append(
+        {"id": "scopus_r2", "database": "Scopus", "date": "2025-06-01",
+         "files": ["inputs/round2.ris"]}
+    )  # fmt: skip
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+
+
+def tables(results: Path) -> dict[str, pl.DataFrame]:
+    return {
+        p.relative_to(results).as_posix(): pl.read_parquet(p) for p in results.rglob("*.parquet")
+    }
+
+
+def assert_same_tables(got: Path, want: Path) -> None:
+    a, b = tables(got / "results"), tables(want / "results")
+    assert sorted(a) == sorted(b)
+    differ = [name for name in sorted(a) if not a[name].equals(b[name])]
+    assert differ == []
+
+
+def dedupe_log(workdir: Path) -> str:
+    return (workdir / "results/logs/dedupe.log").read_text()
+
+
+def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
+    updated, scratch = tmp_path / "updated", tmp_path / "scratch"
+    for workdir in (updated, scratch):
+        shutil.copytree(REPO / "tests/data/tiny_review", workdir)
+    snakemake(updated)
+    assert "deduplicating from scratch" in dedupe_log(updated)
+    assert (updated / "results/02_dedupe/state/meta.json").exists()
+    add_round(updated)
+    add_round(scratch)
+    snakemake(updated)
+    assert "dedupe state: reusing" in dedupe_log(updated)
+    snakemake(scratch)
+    assert "deduplicating from scratch" in dedupe_log(scratch)
+    clusters = pl.read_parquet(scratch / "results/02_dedupe/clusters.parquet")
+    study = dict(zip(clusters["record_id"], clusters["study_id"], strict=True))
+    assert study["scopus_r2:n1"] == study["scopus:r1"]  # the new round's duplicate is merged
+    assert_same_tables(updated, scratch)
+
+    # a damaged state: named in the log, not reused, the same tables
+    (updated / "results/02_dedupe/state/keys.arrow").write_bytes(b"not an arrow file")
+    snakemake(updated, "--forcerun", "dedupe", "--until", "dedupe")
+    assert "not reused, unreadable" in dedupe_log(updated)
+    assert_same_tables(updated, scratch)
