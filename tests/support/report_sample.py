@@ -260,7 +260,7 @@ def sample_ledger(previous: int = 0) -> pl.DataFrame:
         add("update.reconsidered_studies", [], "Included on re-assessment", "changes", "study")
     # studies per source and overlap: medline r000-r024 -> S000-S024, embase r025-r044 ->
     # S025-S044, psycinfo r045-r059 duplicates of S000-S014
-    from scoping_review.report.sources import source_counts
+    from scoping_review.sources import source_counts
 
     record_ids = _ids("r", 0, 60)
     c.extend(

@@ -18,7 +18,7 @@ from scoping_review.report import ReportOutputs, build_report
 from scoping_review.report.counts import Ledger
 from scoping_review.report.explain import counts_lines, explain_lines, lookup_frame
 from scoping_review.report.guard import check_html
-from scoping_review.report.sources import source_counts
+from scoping_review.sources import source_counts
 from support.report_sample import sample_inputs
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,5 @@
 # Studies per search and the overlap between searches, as ledger counts
-# (scoping_review.report.sources).
+# (scoping_review.sources).
 
 
 rule sources:

@@ -7,15 +7,18 @@ from scoping_review import importing, job, ledger, schemas, storage
 
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "import_merge")
-    records = pl.concat([storage.read_table(p, schemas.RECORDS) for p in smk.input.records])
+    # the records (most of the data) are merged streaming, search by search; the counts
+    # need only each record's ID and search
+    storage.merge_sorted_tables(
+        list(smk.input.records), smk.output.records, schemas.RECORDS, "record_id"
+    )
+    records = storage.read_columns(smk.output.records, ["record_id", "source_id"])
     rejects = pl.concat([storage.read_table(p, schemas.REJECTS) for p in smk.input.rejects])
     files = pl.concat([storage.read_table(p, schemas.FILES) for p in smk.input.files])
-    records = records.sort("record_id")
     rejects = rejects.sort("file", "line")
     files = files.sort("source_id", "path")
     counts = importing.import_counts(records, rejects, files, smk.params.searches)
     inputs = dict(zip(files["path"], files["sha256"], strict=True))
-    storage.write_table(records, smk.output.records, schemas.RECORDS)
     storage.write_table(rejects, smk.output.rejects, schemas.REJECTS)
     storage.write_table(files, smk.output.files, schemas.FILES)
     storage.write_table(ledger.to_frame(counts, inputs), smk.output.ledger, schemas.LEDGER)

@@ -13,13 +13,13 @@ def main(smk: job.Job) -> None:
     except ledger.LedgerError as err:
         log.error(str(err))
         raise
+    # only the columns the checks read (conservation.COLUMNS): the records' texts would
+    # otherwise be most of this rule's memory on a large review
     tables = conservation.StageTables(
-        files=storage.read_table(smk.input.files, schemas.FILES),
-        records=storage.read_table(smk.input.records, schemas.RECORDS),
-        rejects=storage.read_table(smk.input.rejects, schemas.REJECTS),
-        clusters=storage.read_table(smk.input.clusters, schemas.CLUSTERS),
-        studies=storage.read_table(smk.input.studies, schemas.STUDIES),
-        status=storage.read_table(smk.input.status, schemas.STATUS),
+        **{
+            name: storage.read_columns(getattr(smk.input, name), columns)
+            for name, columns in conservation.COLUMNS.items()
+        }
     )
     try:
         conservation.check(

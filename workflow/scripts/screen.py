@@ -8,6 +8,7 @@ from scoping_review import (
     job,
     ledger,
     prioritisation,
+    ranking,
     schemas,
     screen,
     spreadsheet,
@@ -67,14 +68,16 @@ def main(smk: job.Job) -> None:
             )
     screen.check_full_text_scope(decisions, status)
     texts = prioritisation.study_texts(studies, records)
+    # one TF-IDF of the study texts for the pending ranking and every round's evaluation
+    shared = ranking.SharedFeatures(texts, prio.ranking)
     ranked = (
-        prioritisation.rank_pending(texts, status, prio.ranking)
+        prioritisation.rank_pending(texts, status, prio.ranking, shared)
         if prio.enabled
         else schemas.RANKING.empty()
     )
     rounds = (
         prioritisation.rounds(
-            texts, status, prioritisation.study_rounds(clusters, records), prio.ranking
+            texts, status, prioritisation.study_rounds(clusters, records), prio.ranking, shared
         )
         if prio.enabled
         else []

@@ -3,7 +3,7 @@
 import polars as pl
 
 from scoping_review import job, ledger, schemas, storage
-from scoping_review.report.sources import source_counts
+from scoping_review.sources import source_counts
 
 
 def main(smk: job.Job) -> None:

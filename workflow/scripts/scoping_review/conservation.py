@@ -306,6 +306,17 @@ class StageTables:
     status: pl.DataFrame
 
 
+# the columns of each stage table the checks read (the ledger rule reads no others)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "files": ("path", "n_raw", "n_parsed", "n_rejected"),
+    "records": ("record_id",),
+    "rejects": ("file", "line"),
+    "clusters": ("record_id", "study_id", "is_representative"),
+    "studies": ("study_id",),
+    "status": ("study_id", "final"),
+}
+
+
 # optional stage (as the workflow names it) -> the boundaries it owns
 STAGE_BOUNDARIES: dict[str, tuple[str, ...]] = {
     "charting": ("04_extract",),

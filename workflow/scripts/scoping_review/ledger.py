@@ -49,8 +49,10 @@ def count_of(
 ) -> Count:
     """A count of things: its value is the number of distinct IDs (kept sorted)."""
     if isinstance(ids, pl.Series):
-        ids = ids.to_list()
-    unique = tuple(sorted({i for i in ids if i is not None}))
+        # distinct and sorted in polars (UTF-8 byte order is code point order, as sorted())
+        unique = tuple(ids.cast(pl.String).drop_nulls().unique().sort().to_list())
+    else:
+        unique = tuple(sorted({i for i in ids if i is not None}))
     return Count(count_id, len(unique), unit, label, stage, rule, id_kind, unique)
 
 

@@ -70,11 +70,16 @@ def study_texts(studies: pl.DataFrame, records: pl.DataFrame | None = None) -> p
 
 
 def rank_pending(
-    texts: pl.DataFrame, status: pl.DataFrame, settings: ranking.RankingSettings
+    texts: pl.DataFrame,
+    status: pl.DataFrame,
+    settings: ranking.RankingSettings,
+    shared: ranking.SharedFeatures | None = None,
 ) -> pl.DataFrame:
-    """The ranking of every study awaiting title/abstract screening (schema RANKING)."""
+    """The ranking of every study awaiting title/abstract screening (schema RANKING).
+
+    ``shared``: the features of ``texts``, computed once for this and :func:`rounds`."""
     pending = status.filter(pl.col("title_abstract") == "pending")["study_id"].to_list()
-    ranked = ranking.rank_studies(texts, ta_labels(status), pending, settings)
+    ranked = ranking.rank_studies(texts, ta_labels(status), pending, settings, shared)
     return schemas.validate(ranked, schemas.RANKING)
 
 
@@ -115,8 +120,10 @@ def rounds(
     status: pl.DataFrame,
     rounds_of: pl.DataFrame,
     settings: ranking.RankingSettings,
+    shared: ranking.SharedFeatures | None = None,
 ) -> list[RoundResult]:
-    """Per round after the first: its decided studies ranked by the model of earlier rounds."""
+    """Per round after the first: its decided studies ranked by the model of earlier rounds
+    (``shared``: the features of ``texts``, as for :func:`rank_pending`)."""
     labels = ta_labels(status).join(rounds_of.select("study_id", "round"), on="study_id")
     dates = dict(
         rounds_of.select("round", "search_date").unique().drop_nulls().sort("round").rows()
@@ -129,7 +136,8 @@ def rounds(
         includes = set(mine.filter(pl.col("label") == 1)["study_id"].to_list())
         found: dict[int, list[str]] | None = None
         if ids and earlier["label"].n_unique() == 2:
-            ranked = ranking.rank_studies(texts, earlier, ids, settings)["study_id"].to_list()
+            order = ranking.rank_studies(texts, earlier, ids, settings, shared)
+            ranked = order["study_id"].to_list()
             found = {pct: _found(ranked, includes, share) for pct, share in FRACTIONS}
         out.append(
             RoundResult(rnd, str(dates[rnd]), sorted(ids), sorted(includes), earlier.height, found)

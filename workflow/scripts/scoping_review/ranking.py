@@ -118,6 +118,32 @@ def features(texts: Sequence[str], settings: RankingSettings = DEFAULT) -> Featu
     return Features(sparse.csr_matrix(matrix), vectorizer.get_feature_names_out())
 
 
+class SharedFeatures:
+    """The TF-IDF features of one study text frame, computed on first use and then shared by
+    every model trained over that frame (the ranking of pending studies and each living
+    round's evaluation fit their models on the same features: computing them once gives the
+    same matrices as computing them per model)."""
+
+    def __init__(self, studies: pl.DataFrame, settings: RankingSettings = DEFAULT) -> None:
+        self.studies = studies.sort("study_id")
+        self.settings = settings
+        self._features: Features | None = None
+
+    def serves(self, studies: pl.DataFrame, settings: RankingSettings) -> bool:
+        """Whether these features are those of ``studies`` (sorted by study) and ``settings``."""
+        return self._key(settings) == self._key(self.settings) and self.studies.equals(studies)
+
+    @staticmethod
+    def _key(settings: RankingSettings) -> tuple[object, ...]:
+        # the settings :func:`features` reads (the model's own settings do not change them)
+        return (settings.ngram_max, settings.min_df, settings.max_features)
+
+    def get(self) -> Features:
+        if self._features is None:
+            self._features = features(record_text(self.studies), self.settings)
+        return self._features
+
+
 Model = Any  # a fitted scikit-learn estimator or an Ensemble (scikit-learn ships no type hints)
 MODELS = ("logistic", "svm", "nb", "ensemble", "lr+svm")
 # the SVM of "lr+svm": ASReview LAB's ELAS u4 parameters (tuned on its own benchmark collection)
@@ -277,6 +303,7 @@ def rank_studies(
     labels: pl.DataFrame,
     candidates: Sequence[str] | None = None,
     settings: RankingSettings = DEFAULT,
+    shared: SharedFeatures | None = None,
 ) -> pl.DataFrame:
     """Rank ``candidates`` (default: studies without a label) by a model trained on ``labels``.
 
@@ -284,6 +311,7 @@ def rank_studies(
     ``study_id`` and ``label`` (1 include, 0 exclude). Returns ``study_id``, ``rank`` (1 =
     screen first), ``score`` (probability of inclusion) and ``top_terms``. With no include or
     no exclude yet there is no model: candidates keep ``study_id`` order with null scores.
+    ``shared`` holds features computed once for several rankings over the same ``studies``.
     """
     studies = studies.sort("study_id")
     labelled = dict(zip(labels["study_id"].to_list(), labels["label"].to_list(), strict=True))
@@ -310,7 +338,10 @@ def rank_studies(
             },
             schema=schema,
         )
-    feats = features(record_text(studies), settings)
+    if shared is not None and shared.serves(studies, settings):
+        feats = shared.get()
+    else:
+        feats = features(record_text(studies), settings)
     pos = {s: i for i, s in enumerate(ids)}
     train_rows = np.array([pos[s] for s in ids if s in labelled], dtype=np.int64)
     model = fit(feats.matrix[train_rows], np.array(y_all, dtype=np.int64), settings)

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,10 +142,66 @@ def read_table(path: str | Path, schema: schemas.TableSchema | None = None) -> p
     return schemas.validate(frame, schema) if schema is not None else frame
 
 
+def read_columns(path: str | Path, columns: Iterable[str]) -> pl.DataFrame:
+    """Some columns of a stage table (validated in full when it was written)."""
+    return pl.read_parquet(path, columns=list(columns))
+
+
 def write_table(frame: pl.DataFrame, path: str | Path, schema: schemas.TableSchema) -> None:
     frame = schemas.validate(frame, schema)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     frame.write_parquet(path, compression="zstd", compression_level=3, row_group_size=100_000)
+
+
+def merge_sorted_tables(
+    paths: Sequence[str | Path], path: str | Path, schema: schemas.TableSchema, key: str
+) -> None:
+    """Write the union of the tables at ``paths`` (each written and validated with ``schema``)
+    to ``path``, sorted by the unique column ``key``, streaming: each input is sorted on its
+    own and the sorted inputs are merged as they are written, so memory holds about one
+    input, not every input and their union at once.
+
+    The union is checked as :func:`write_table` checks a table: columns and dtypes of every
+    input, required columns without nulls, and ``key`` unique across the inputs (the merged
+    key column must be strictly increasing).
+    """
+    from functools import reduce
+
+    if schema.key != (key,):
+        raise ValueError(f"{schema.name}: merged by {key!r}, but its key is {schema.key}")
+    if not paths:
+        write_table(schema.empty(), path, schema)
+        return
+    wanted = schema.polars_schema
+    frames = []
+    for source in paths:
+        frame = pl.scan_parquet(source)
+        if frame.collect_schema() != wanted:
+            raise schemas.SchemaError(
+                f"{schema.name} ({source}): columns {frame.collect_schema()} are not {wanted}"
+            )
+        # an input already in key order (as an export's native IDs often are) is not re-sorted
+        in_order = frame.select(key).collect()[key].is_sorted()
+        frames.append(frame.set_sorted(key) if in_order else frame.sort(key))
+    merged = reduce(lambda a, b: a.merge_sorted(b, key), frames)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    merged.sink_parquet(path, compression="zstd", compression_level=3, row_group_size=100_000)
+    written = pl.scan_parquet(path)
+    nulls = written.select(pl.col(list(schema.required)).null_count()).collect().row(0)
+    if any(nulls):
+        raise schemas.SchemaError(
+            f"{schema.name}: columns {list(schema.required)} must not be null ({nulls} nulls)"
+        )
+    for rule, expr in schema.checks:
+        if bad := written.filter(~expr).select(pl.len()).collect().item():
+            raise schemas.SchemaError(f"{schema.name}: {bad} rows break '{rule}'")
+    keys = written.select(key).collect()[key]
+    repeated = keys.filter(keys.is_duplicated())
+    if repeated.len():
+        raise schemas.SchemaError(
+            f"{schema.name}: key [{key!r}] is not unique across the merged tables "
+            f"(e.g. {repeated.unique().sort().head(5).to_list()}); grain is {schema.grain}"
+        )
 
 
 def write_xlsx(sheets: list[Worksheet], path: str | Path) -> None:

@@ -10,9 +10,13 @@ import polars as pl
 
 from .. import schemas
 from .settings import CONSENSUS, ScreeningError
-from .sheets import best_reason, reason_rank
+from .sheets import reason_rank
 
 # -- stage outcomes --------------------------------------------------------------------------
+# Vectorised with polars (one pass per stage, no per-study Python); tests/unit/
+# test_screen_outcomes.py checks it against the per-study rules written as a plain loop.
+
+_NO_RANK = 1 << 30  # a reason code that is not a criterion sorts after every criterion
 
 
 @dataclass(frozen=True)
@@ -23,36 +27,127 @@ class _Outcome:
     pending_reason: str | None
 
 
-def _decide(
-    rows: Sequence[Mapping[str, Any]], needed: int, rank: Mapping[str, tuple[int, int]]
-) -> _Outcome:
-    consensus = [r for r in rows if r["reviewer"] == CONSENSUS]
-    if consensus:
-        c = consensus[0]
-        if c["decision"] == "maybe":
-            return _Outcome("pending", None, "maybe", "consensus decision is maybe")
-        return _Outcome(str(c["decision"]), c["reason"], None, None)
-    own = sorted(rows, key=lambda r: str(r["reviewer"]))
-    kinds = {r["decision"] for r in own}
-    if not own:
-        return _Outcome("pending", None, "not_screened", "not yet screened")
-    if len(kinds) > 1:
-        said = ", ".join(f"{r['reviewer']}: {r['decision']}" for r in own)
-        return _Outcome("pending", None, "conflict", f"conflict ({said}); awaiting consensus")
-    if len(own) < needed:
-        who = ", ".join(str(r["reviewer"]) for r in own)
-        return _Outcome(
-            "pending",
-            None,
-            "awaiting_reviewer",
-            f"decided by {who}; awaiting {needed - len(own)} more independent reviewer(s)",
+OUTCOME_COLUMNS = ("study_id", "decision", "reason", "pending_kind", "pending_reason")
+
+
+def _best_reasons(own: pl.DataFrame, rank: Mapping[str, tuple[int, int]]) -> pl.DataFrame:
+    """study_id, reason: per study, the best of every reason its reviewers gave
+    (:func:`best_reason`: smallest criterion rank, then code)."""
+    codes = list(rank)
+    every = (
+        own.select(
+            "study_id",
+            pl.when(pl.col("reasons").list.len() > 0)
+            .then(pl.col("reasons"))
+            .otherwise(pl.concat_list(pl.col("reason")))
+            .alias("code"),
         )
-    decision = str(own[0]["decision"])
-    if decision == "maybe":
-        who = ", ".join(str(r["reviewer"]) for r in own)
-        return _Outcome("pending", None, "maybe", f"maybe ({who})")
-    reasons = [x for r in own for x in (r.get("reasons") or [r["reason"]])]
-    return _Outcome(decision, best_reason(reasons, rank), None, None)
+        .explode("code")
+        .filter(pl.col("code").is_not_null() & (pl.col("code") != ""))
+    )
+    return (
+        every.with_columns(
+            pl.col("code")
+            .replace_strict(codes, [rank[c][0] for c in codes], default=_NO_RANK)
+            .cast(pl.Int64)
+            .alias("_p"),
+            pl.col("code")
+            .replace_strict(codes, [rank[c][1] for c in codes], default=_NO_RANK)
+            .cast(pl.Int64)
+            .alias("_i"),
+        )
+        .sort("study_id", "_p", "_i", "code")
+        .group_by("study_id", maintain_order=True)
+        .agg(pl.col("code").first().alias("reason"))
+    )
+
+
+def stage_outcome_table(
+    decisions: pl.DataFrame,
+    stage: str,
+    reviewers_needed: int,
+    criteria: Sequence[Mapping[str, Any]] = (),
+) -> pl.DataFrame:
+    """One row per study with a decision at ``stage`` (``OUTCOME_COLUMNS``, sorted by study):
+
+    - a consensus row decides (a consensus ``maybe`` leaves the study pending);
+    - otherwise independent reviewers who disagree leave it pending (``conflict``), fewer than
+      ``reviewers_needed`` leave it ``awaiting_reviewer``, an agreed ``maybe`` leaves it
+      pending (``maybe``); an agreed decision stands, with the best of their reasons.
+    """
+    rank = reason_rank(criteria)
+    rows = decisions.filter(pl.col("stage") == stage)
+    if "reasons" not in rows.columns:
+        rows = rows.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("reasons"))
+    rows = rows.select(
+        pl.col("study_id").cast(pl.String), "reviewer", "decision", "reason", "reasons"
+    )
+    consensus = (
+        rows.filter(pl.col("reviewer") == CONSENSUS)
+        .group_by("study_id", maintain_order=True)
+        .first()
+        .select(
+            "study_id",
+            pl.when(pl.col("decision") == "maybe")
+            .then(pl.lit("pending"))
+            .otherwise(pl.col("decision"))
+            .alias("decision"),
+            pl.when(pl.col("decision") == "maybe")
+            .then(pl.lit(None, dtype=pl.String))
+            .otherwise(pl.col("reason"))
+            .alias("reason"),
+            pl.when(pl.col("decision") == "maybe")
+            .then(pl.lit("maybe"))
+            .otherwise(pl.lit(None, dtype=pl.String))
+            .alias("pending_kind"),
+            pl.when(pl.col("decision") == "maybe")
+            .then(pl.lit("consensus decision is maybe"))
+            .otherwise(pl.lit(None, dtype=pl.String))
+            .alias("pending_reason"),
+        )
+    )
+    own = rows.filter(
+        (pl.col("reviewer") != CONSENSUS)
+        & ~pl.col("study_id").is_in(consensus["study_id"].implode())
+    ).sort("study_id", "reviewer")
+    grouped = own.group_by("study_id", maintain_order=True).agg(
+        pl.len().alias("n"),
+        pl.col("decision").n_unique().alias("kinds"),
+        pl.col("decision").first().alias("first"),
+        pl.col("reviewer").str.join(", ").alias("who"),
+        (pl.col("reviewer") + ": " + pl.col("decision")).str.join(", ").alias("said"),
+    )
+    grouped = grouped.join(_best_reasons(own, rank), on="study_id", how="left")
+    conflict = pl.col("kinds") > 1
+    awaiting = ~conflict & (pl.col("n") < reviewers_needed)
+    maybe = ~conflict & ~awaiting & (pl.col("first") == "maybe")
+    decided = ~conflict & ~awaiting & ~maybe
+    independent = grouped.select(
+        "study_id",
+        pl.when(decided).then(pl.col("first")).otherwise(pl.lit("pending")).alias("decision"),
+        pl.when(decided).then(pl.col("reason")).alias("reason"),
+        pl.when(conflict)
+        .then(pl.lit("conflict"))
+        .when(awaiting)
+        .then(pl.lit("awaiting_reviewer"))
+        .when(maybe)
+        .then(pl.lit("maybe"))
+        .alias("pending_kind"),
+        pl.when(conflict)
+        .then(pl.format("conflict ({}); awaiting consensus", pl.col("said")))
+        .when(awaiting)
+        .then(
+            pl.format(
+                "decided by {}; awaiting {} more independent reviewer(s)",
+                pl.col("who"),
+                pl.lit(reviewers_needed, dtype=pl.Int64) - pl.col("n").cast(pl.Int64),
+            )
+        )
+        .when(maybe)
+        .then(pl.format("maybe ({})", pl.col("who")))
+        .alias("pending_reason"),
+    )
+    return pl.concat([consensus, independent], how="vertical_relaxed").sort("study_id")
 
 
 def stage_outcomes(
@@ -62,20 +157,24 @@ def stage_outcomes(
     criteria: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, _Outcome]:
     """study_id → outcome of one stage for every study with a decision at that stage."""
-    rank = reason_rank(criteria)
-    by_study: dict[str, list[dict[str, Any]]] = {}
-    # only the columns _decide reads: fewer per-row dicts to build on large reviews
-    used = [c for c in ("study_id", "reviewer", "decision", "reason", "reasons") if c in decisions]
-    stage_rows = decisions.filter(pl.col("stage") == stage).select(used)
-    for rec in stage_rows.iter_rows(named=True):
-        by_study.setdefault(str(rec["study_id"]), []).append(rec)
-    return {s: _decide(rows, reviewers_needed, rank) for s, rows in sorted(by_study.items())}
+    table = stage_outcome_table(decisions, stage, reviewers_needed, criteria)
+    return {row[0]: _Outcome(*row[1:]) for row in table.iter_rows()}
 
 
 def _needed(reviewers_per_stage: int | Mapping[str, int], stage: str) -> int:
     if isinstance(reviewers_per_stage, int):
         return reviewers_per_stage
     return int(reviewers_per_stage.get(stage, 1))
+
+
+def _prefixed(table: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    return table.rename({c: f"{prefix}{c}" for c in OUTCOME_COLUMNS if c != "study_id"})
+
+
+def _unscreened_or(prefix: str, column: str, unscreened: str) -> pl.Expr:
+    """A stage's ``column``, or ``unscreened`` for a study without a decision at the stage."""
+    no_decision = pl.col(f"{prefix}_decision").is_null()
+    return pl.when(no_decision).then(pl.lit(unscreened)).otherwise(pl.col(f"{prefix}_{column}"))
 
 
 def screening_status(
@@ -87,40 +186,64 @@ def screening_status(
 ) -> pl.DataFrame:
     """One row per study with its outcome at each stage, its final status and, when pending,
     why (not screened, awaiting a reviewer, a conflict awaiting consensus, or maybe)."""
-    auto = dict(zip(automatic["study_id"], automatic["reason"], strict=True))
-    ta = stage_outcomes(
+    ta = stage_outcome_table(
         decisions, "title_abstract", _needed(reviewers_per_stage, "title_abstract"), criteria
     )
-    ft = stage_outcomes(decisions, "full_text", _needed(reviewers_per_stage, "full_text"), criteria)
-    unscreened = _Outcome("pending", None, "not_screened", "not yet screened")
-    rows: list[dict[str, object]] = []
-    for study in sorted(studies["study_id"].to_list()):
-        row: dict[str, object] = {c: None for c in schemas.STATUS.columns}
-        row["study_id"] = study
-        if study in auto:
-            row.update(final="excluded_automatic", final_reason=auto[study], pending=False)
-            rows.append(row)
-            continue
-        t = ta.get(study, unscreened)
-        row.update(title_abstract=t.decision, title_abstract_reason=t.reason)
-        final, final_reason, pending = t.decision, t.reason, t
-        if t.decision == "exclude":
-            final = "excluded_title_abstract"
-        elif t.decision == "include":
-            f = ft.get(study, unscreened)
-            row.update(full_text=f.decision, full_text_reason=f.reason)
-            final, final_reason, pending = f.decision, f.reason, f
-            final = {"exclude": "excluded_full_text", "include": "included"}.get(final, final)
-        row.update(
-            final=final,
-            final_reason=final_reason,
-            pending=final == "pending",
-            pending_kind=pending.pending_kind if final == "pending" else None,
-            pending_reason=pending.pending_reason if final == "pending" else None,
-        )
-        rows.append(row)
-    status = pl.DataFrame(rows, schema=schemas.STATUS.polars_schema)
-    return schemas.validate(status, schemas.STATUS)
+    ft = stage_outcome_table(
+        decisions, "full_text", _needed(reviewers_per_stage, "full_text"), criteria
+    )
+    auto = automatic.select(
+        pl.col("study_id").cast(pl.String), pl.col("reason").alias("auto_reason")
+    ).with_columns(pl.lit(True).alias("auto"))
+    frame = (
+        studies.select(pl.col("study_id").cast(pl.String))
+        .sort("study_id")
+        .join(auto, on="study_id", how="left")
+        .join(_prefixed(ta, "ta_"), on="study_id", how="left")
+        .join(_prefixed(ft, "ft_"), on="study_id", how="left")
+    )
+    null = pl.lit(None, dtype=pl.String)
+    is_auto = pl.col("auto").fill_null(False)
+    # a study without a decision at a stage it reached is not yet screened
+    t_decision = pl.col("ta_decision").fill_null("pending")
+    t_kind = _unscreened_or("ta", "pending_kind", "not_screened")
+    t_why = _unscreened_or("ta", "pending_reason", "not yet screened")
+    reached_ft = ~is_auto & (t_decision == "include")
+    f_decision = pl.col("ft_decision").fill_null("pending")
+    f_kind = _unscreened_or("ft", "pending_kind", "not_screened")
+    f_why = _unscreened_or("ft", "pending_reason", "not yet screened")
+    final = (
+        pl.when(is_auto)
+        .then(pl.lit("excluded_automatic"))
+        .when(t_decision == "exclude")
+        .then(pl.lit("excluded_title_abstract"))
+        .when(t_decision == "include")
+        .then(f_decision.replace({"exclude": "excluded_full_text", "include": "included"}))
+        .otherwise(t_decision)
+    )
+    status = frame.select(
+        "study_id",
+        pl.when(is_auto).then(null).otherwise(t_decision).alias("title_abstract"),
+        pl.when(is_auto).then(null).otherwise(pl.col("ta_reason")).alias("title_abstract_reason"),
+        pl.when(reached_ft).then(f_decision).otherwise(null).alias("full_text"),
+        pl.when(reached_ft).then(pl.col("ft_reason")).otherwise(null).alias("full_text_reason"),
+        final.alias("final"),
+        pl.when(is_auto)
+        .then(pl.col("auto_reason"))
+        .when(reached_ft)
+        .then(pl.col("ft_reason"))
+        .otherwise(pl.col("ta_reason"))
+        .alias("final_reason"),
+        pl.when(final == "pending")
+        .then(pl.when(reached_ft).then(f_kind).otherwise(t_kind))
+        .otherwise(null)
+        .alias("pending_kind"),
+        pl.when(final == "pending")
+        .then(pl.when(reached_ft).then(f_why).otherwise(t_why))
+        .otherwise(null)
+        .alias("pending_reason"),
+    ).with_columns((pl.col("final") == "pending").alias("pending"))
+    return schemas.validate(status.select(list(schemas.STATUS.columns)), schemas.STATUS)
 
 
 def check_full_text_scope(decisions: pl.DataFrame, status: pl.DataFrame) -> None:

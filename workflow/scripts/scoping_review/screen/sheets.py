@@ -59,8 +59,10 @@ def reason_rank(criteria: Sequence[Mapping[str, Any]]) -> dict[str, tuple[int, i
 
 
 def best_reason(reasons: Iterable[str | None], rank: Mapping[str, tuple[int, int]]) -> str | None:
-    known = sorted({r for r in reasons if r}, key=lambda r: (rank.get(r, (1 << 30, 1 << 30)), r))
-    return known[0] if known else None
+    known = {r for r in reasons if r}
+    if len(known) <= 1:  # one reason (most rows): nothing to rank
+        return next(iter(known), None)
+    return min(known, key=lambda r: (rank.get(r, (1 << 30, 1 << 30)), r))
 
 
 def split_reasons(cell: str | None) -> list[str]:

@@ -20,7 +20,7 @@ from itertools import combinations
 
 import polars as pl
 
-from ..ledger import Count, CountSpec, Emitter
+from .ledger import Count, CountSpec, Emitter
 
 EMIT = Emitter(stage="07_report", rule="sources")
 # id, label, unit, id kind (per search, and per pair of searches)
@@ -52,28 +52,27 @@ def source_counts(
     ``study_id``; ``status`` ``study_id`` and ``final``.
     """
     pairs = (
-        records.select("record_id", "source_id")
+        records.select("record_id", pl.col("source_id").cast(pl.String))
         .join(clusters.select("record_id", "study_id"), on="record_id", how="inner")
-        .select("study_id", "source_id")
+        .select(pl.col("study_id").cast(pl.String), "source_id")
         .unique()
     )
-    by_source: dict[str, set[str]] = {}
-    for study_id, source_id in pairs.iter_rows():
-        by_source.setdefault(str(source_id), set()).add(str(study_id))
-    sources_of: dict[str, set[str]] = {}
-    for source_id, studies in by_source.items():
-        for study_id in studies:
-            sources_of.setdefault(study_id, set()).add(source_id)
-    included = set(
-        status.filter(pl.col("final") == "included").get_column("study_id").cast(pl.String)
-    )
+    # how many searches found each study (1: found only by that search)
+    pairs = pairs.with_columns(pl.len().over("study_id").alias("n_sources"))
+    included = status.filter(pl.col("final") == "included").get_column("study_id").cast(pl.String)
+    pairs = pairs.with_columns(pl.col("study_id").is_in(included.implode()).alias("included"))
+    by_source = {
+        str(key[0]): frame for key, frame in pairs.partition_by("source_id", as_dict=True).items()
+    }
     counts: list[Count] = []
     for source in sorted(by_source):
-        studies = by_source[source]
-        only = (s for s in studies if sources_of[s] == {source})
-        counts.append(EMIT.of(STUDIES, studies, source=source))
-        counts.append(EMIT.of(ONLY, only, source=source))
-        counts.append(EMIT.of(INCLUDED, studies & included, source=source))
+        frame = by_source[source]
+        counts.append(EMIT.of(STUDIES, frame["study_id"], source=source))
+        counts.append(
+            EMIT.of(ONLY, frame.filter(pl.col("n_sources") == 1)["study_id"], source=source)
+        )
+        counts.append(EMIT.of(INCLUDED, frame.filter("included")["study_id"], source=source))
     for a, b in combinations(sorted(by_source), 2):
-        counts.append(EMIT.of(OVERLAP, by_source[a] & by_source[b], a=a, b=b))
+        both = by_source[a].filter(pl.col("study_id").is_in(by_source[b]["study_id"].implode()))
+        counts.append(EMIT.of(OVERLAP, both["study_id"], a=a, b=b))
     return counts

@@ -1,0 +1,52 @@
+"""Features computed once and shared by several rankings give the same rankings as features
+computed per ranking (the screen rule shares them between the pending ranking and the living
+rounds' evaluations)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from scoping_review import ranking
+
+TEXTS = {
+    "S-1": "alliance rupture repair psychotherapy session",
+    "S-2": "soil nitrogen maize fertiliser yield",
+    "S-3": "therapy alliance rupture repair",
+    "S-4": "crop rotation soil carbon agriculture",
+    "S-5": "alliance ruptures psychotherapy therapist",
+    "S-6": "irrigation wheat water agriculture",
+    "S-7": "repair alliance ruptures therapy",
+}
+
+
+def _studies() -> pl.DataFrame:
+    return pl.DataFrame({"study_id": list(TEXTS), "title": list(TEXTS.values())})
+
+
+def test_shared_features_rank_as_features_per_ranking() -> None:
+    studies = _studies().reverse()  # any order: the features are those of the sorted frame
+    settings = ranking.RankingSettings()
+    shared = ranking.SharedFeatures(studies, settings)
+    first = pl.DataFrame({"study_id": ["S-1", "S-2"], "label": [1, 0]})
+    second = pl.DataFrame({"study_id": ["S-1", "S-2", "S-3", "S-4"], "label": [1, 0, 1, 0]})
+    for labels, wanted in ((first, ["S-3", "S-4", "S-5"]), (second, ["S-5", "S-6", "S-7"])):
+        alone = ranking.rank_studies(studies, labels, wanted, settings)
+        together = ranking.rank_studies(studies, labels, wanted, settings, shared)
+        assert together.equals(alone)
+    assert shared.serves(studies.sort("study_id"), settings)
+
+
+def test_shared_features_of_other_texts_or_settings_are_not_used() -> None:
+    settings = ranking.RankingSettings()
+    shared = ranking.SharedFeatures(_studies(), settings)
+    changed = _studies().with_columns(
+        pl.when(pl.col("study_id") == "S-6")
+        .then(pl.lit("alliance rupture repair"))
+        .otherwise(pl.col("title"))
+        .alias("title")
+    )
+    assert not shared.serves(changed.sort("study_id"), settings)
+    assert not shared.serves(_studies().sort("study_id"), ranking.RankingSettings(ngram_max=1))
+    labels = pl.DataFrame({"study_id": ["S-1", "S-2"], "label": [1, 0]})
+    got = ranking.rank_studies(changed, labels, ["S-5", "S-6"], settings, shared)
+    assert got.equals(ranking.rank_studies(changed, labels, ["S-5", "S-6"], settings))
