@@ -1,5 +1,6 @@
 """BibTeX: a tolerant block and field splitter, bibtexparser v2's name handling and pylatexenc's
-LaTeX decoding (bibtexparser's own LaTeX middleware, made faster; see :class:`_FastLatexDecoding`).
+LaTeX decoding (bibtexparser's own LaTeX middleware, made faster: common markup in one regex pass
+built from pylatexenc's macro database, see :mod:`.bibtex_latex`; the rest by its parse).
 
 Why not ``bibtexparser.parse_string``: on real exports it loses fields silently (Scopus writes
 ``note={cited By 0}`` without the comma before the next field; bibtexparser reads the next field

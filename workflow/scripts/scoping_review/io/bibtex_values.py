@@ -5,6 +5,7 @@ at a time by the splitter in :mod:`.bibtex`."""
 from __future__ import annotations
 
 import re
+from functools import cache, lru_cache
 
 from bibtexparser import middlewares as m
 from bibtexparser.middlewares.names import (
@@ -14,19 +15,11 @@ from bibtexparser.middlewares.names import (
 )
 from pylatexenc import latexwalker
 
+from .bibtex_latex import FastLatex, ligatures
+
 # what needs pylatexenc's parse (a LaTeX parse costs ~0.4 ms per value): macros, groups, math,
 # ``~`` and the ``&`` and ``%`` specials. Without these, all it changes are the ligatures below.
 _MARKUP = re.compile(r"[\\{}$~^_&%]")
-# pylatexenc's text for its specials that are plain ASCII ligatures (longest first, as it reads)
-_LIGATURES = {
-    "---": "\u2014",
-    "--": "\u2013",
-    "``": "\u201c",
-    "''": "\u201d",
-    "!`": "\u00a1",
-    "?`": "\u00bf",
-}
-_LIGATURE = re.compile("|".join(re.escape(k) for k in _LIGATURES))
 # the LaTeX walker's macro database, built once: without it pylatexenc builds its default
 # database anew for every value it parses
 _WALKER_CONTEXT = latexwalker.get_default_latex_context_db()
@@ -39,7 +32,7 @@ class _FastLatexDecoding(m.LatexDecodingMiddleware):
 
     def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
         if not _MARKUP.search(python_string):
-            return _LIGATURE.sub(lambda match: _LIGATURES[match.group()], python_string), ""
+            return ligatures(python_string), ""
         try:
             text: str = self._decoder.latex_to_text(python_string, latex_context=_WALKER_CONTEXT)
         except Exception as err:  # as bibtexparser does: the value is kept, the error reported
@@ -54,42 +47,44 @@ VERBATIM = frozenset({"url", "doi", "file", "eprint", "pdf", "link", "urldate", 
 NAME_FIELDS = frozenset({"author", "editor", "translator"})
 UNPARSED = "@unparsed"  # the tag of text inside an entry that is no field (no field name has @)
 _ESCAPED = re.compile(r"\\([_%&#$])")
-# what only pylatexenc's parse decodes: a macro (a backslash not escaping a special), math, a tie
-_NEEDS_WALKER = re.compile(r"\\(?![&%_#$])|[$~]|\\$")
-_ESCAPE_OR_BRACE = re.compile(r"\\[&%_#$]|[{}]")
-
-
-def _balanced(value: str) -> bool:
-    if "{" not in value and "}" not in value:
-        return True
-    depth = 0
-    for char in value:
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
-
-
 _BARE_SPECIAL = re.compile(r"(?<!\\)([%&])")
 
 
-def decode_latex(value: str) -> str:
-    """A value's text: LaTeX decoded as bibtexparser's middleware does, but a ``%`` or ``&``
-    without a backslash is the literal character."""
+def _full(value: str) -> str | None:
+    """pylatexenc's parse of a whole value (bibtexparser's middleware): its text, or ``None``
+    when the parse fails."""
+    text, error = _DECODER._transform_python_value_string(value)
+    return None if error else text
+
+
+@cache
+def _fast() -> FastLatex:
+    """The one-pass decoder, built once on first use from the databases pylatexenc parses with."""
+    return FastLatex(_full, _WALKER_CONTEXT, _DECODER._decoder.latex_context)
+
+
+def _decode(value: str) -> str:
     if not _MARKUP.search(value):
-        return _LIGATURE.sub(lambda match: _LIGATURES[match.group()], value)
+        return ligatures(value)
     if "%" in value or "&" in value:
         value = _BARE_SPECIAL.sub(r"\\\1", value)
-    if not _NEEDS_WALKER.search(value) and _balanced(value):
-        # escaped specials and brace groups only: pylatexenc's text without its parse (a long
-        # Scopus abstract with "\&" costs ~50 ms to parse); a property test compares the two
-        plain = _ESCAPE_OR_BRACE.sub(lambda m: m.group()[1:], value)
-        return _LIGATURE.sub(lambda match: _LIGATURES[match.group()], plain)
-    text, error = _DECODER._transform_python_value_string(value)
-    return text if not error else value
+    text = _fast().decode(value)
+    if text is None:  # markup the one pass does not cover: pylatexenc's parse
+        text = _full(value)
+    return value if text is None else text
+
+
+# short values repeat across a file (journal names, publishers, keywords): decoded once (a
+# bounded memo: long values such as titles and abstracts rarely repeat)
+_decode_short = lru_cache(maxsize=1 << 12)(_decode)
+SHORT = 100
+
+
+def decode_latex(value: str) -> str:
+    """A value's text: LaTeX decoded as bibtexparser's middleware does (pylatexenc), but a ``%``
+    or ``&`` without a backslash is the literal character. Common markup is decoded in one pass
+    (:mod:`.bibtex_latex`, same text), the rest by pylatexenc's parse."""
+    return _decode_short(value) if len(value) <= SHORT else _decode(value)
 
 
 _AND = re.compile(r"[ \r\n\t]+[aA][nN][dD][ \r\n\t]+")
