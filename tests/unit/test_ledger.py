@@ -105,3 +105,14 @@ def test_the_report_reads_the_stages_count_type() -> None:
     from scoping_review.report.counts import CountRow
 
     assert CountRow is ledger.Count
+
+
+def test_count_of_a_series_sorts_numbers_as_numbers() -> None:
+    import polars as pl
+
+    count = ledger.count_of(
+        "x", pl.Series([10, 9, None, 10]), unit="records", label="x", stage="s", rule="r",
+        id_kind="record",
+    )  # fmt: skip
+    assert count.ids == ("9", "10")
+    assert count.value == 2

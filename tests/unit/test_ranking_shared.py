@@ -50,3 +50,12 @@ def test_shared_features_of_other_texts_or_settings_are_not_used() -> None:
     labels = pl.DataFrame({"study_id": ["S-1", "S-2"], "label": [1, 0]})
     got = ranking.rank_studies(changed, labels, ["S-5", "S-6"], settings, shared)
     assert got.equals(ranking.rank_studies(changed, labels, ["S-5", "S-6"], settings))
+
+
+def test_a_config_naming_logistic_regression_keeps_its_earlier_parameters() -> None:
+    logistic = ranking.RankingSettings.from_config({"model": "logistic"})
+    assert (logistic.c, logistic.include_ratio) == (10.0, 1.0)
+    svm = ranking.RankingSettings.from_config({})
+    assert (svm.model, svm.c, svm.include_ratio) == ("svm", 0.11, 9.8)
+    chosen = ranking.RankingSettings.from_config({"model": "logistic", "c": 2, "include_ratio": 3})
+    assert (chosen.c, chosen.include_ratio) == (2.0, 3.0)

@@ -121,8 +121,16 @@ def test_keys_change_with_the_data_the_format_and_the_renderer(
     key = spec_key(flow_spec, "svg")
     assert key == spec_key(json.loads(json.dumps(flow_spec)), "svg")  # same spec, same key
     assert len({key, spec_key(edited, "svg"), spec_key(flow_spec, "png@2")}) == 3
-    monkeypatch.setattr(vlc, "__version__", "0.0.0-other", raising=False)
-    assert spec_key(flow_spec, "svg") != key
+    import importlib.metadata
+
+    from scoping_review.report.figures import renderer
+
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0.0-other")
+    renderer.renderer_version.cache_clear()
+    try:
+        assert spec_key(flow_spec, "svg") != key
+    finally:
+        renderer.renderer_version.cache_clear()
 
 
 def test_unpack_accepts_only_a_sound_entry_under_its_own_key() -> None:
@@ -324,3 +332,25 @@ def test_listing_keeps_an_unknown_id_with_empty_fields() -> None:
     assert count_id == "x"
     assert listing["id"].to_list() == ["zz:9", "a:1", "S-1"]
     assert listing["kind"].to_list() == [None, "record", "study"]
+
+
+def test_a_font_added_or_replaced_changes_every_cache_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoping_review.report.figures import renderer
+
+    spec = {"mark": "bar", "data": {"values": [{"a": 1}]}}
+    monkeypatch.setattr(renderer, "FONT_DIRS", (str(tmp_path),))
+
+    def key() -> str:
+        renderer.fonts_fingerprint.cache_clear()
+        renderer.renderer_version.cache_clear()
+        return spec_key(spec, "svg")
+
+    before = key()
+    (tmp_path / "Extra.ttf").write_bytes(b"font")
+    added = key()
+    (tmp_path / "Extra.ttf").write_bytes(b"other font")
+    assert len({before, added, key()}) == 3
+    renderer.fonts_fingerprint.cache_clear()
+    renderer.renderer_version.cache_clear()

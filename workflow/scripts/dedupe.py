@@ -36,7 +36,16 @@ def main(smk: job.Job) -> None:
     meta = dedupe.state_meta(str(smk.params.code_version), settings)
     state_dir = Path(smk.output.clusters).parent / "state"
     previous = read_state(state_dir, meta, log)
-    result, state = dedupe.run_with_state(records, settings, decisions, previous, meta)
+    try:
+        result, state = dedupe.run_with_state(records, settings, decisions, previous, meta)
+    except Exception as error:  # a state that passed its checks but cannot be applied
+        if previous is None:
+            raise
+        log.warning(
+            f"dedupe state: not reused, applying it failed ({type(error).__name__}: {error}); "
+            "deduplicating from scratch"
+        )
+        result, state = dedupe.run_with_state(records, settings, decisions, None, meta)
     counts = dedupe.dedupe_counts(result.clusters, result.review_queue, result.relations)
     storage.write_table(result.clusters, smk.output.clusters, schemas.CLUSTERS)
     storage.write_table(result.studies, smk.output.studies, schemas.STUDIES)
@@ -63,7 +72,7 @@ def read_state(folder: Path, meta: dict[str, str], log: Logger) -> dedupe.Dedupe
         log.info(f"dedupe state: none at {folder}; deduplicating from scratch")
         return None
     try:
-        frames = {name: pl.read_ipc(folder / f"{name}.arrow") for name in FRAMES}
+        frames = {name: pl.read_ipc(folder / f"{name}.arrow", memory_map=False) for name in FRAMES}
         state = dedupe.DedupeState(meta=json.loads((folder / "meta.json").read_text()), **frames)
         reason = dedupe.stale_reason(state, meta)
     except Exception as error:  # an unreadable state is only a slower run

@@ -49,8 +49,11 @@ def count_of(
 ) -> Count:
     """A count of things: its value is the number of distinct IDs (kept sorted)."""
     if isinstance(ids, pl.Series):
-        # distinct and sorted in polars (UTF-8 byte order is code point order, as sorted())
-        unique = tuple(ids.cast(pl.String).drop_nulls().unique().sort().to_list())
+        # distinct and sorted in polars by their own values (as sorted() would), then as text;
+        # UTF-8 byte order is code point order, as sorted() of strings
+        if not (ids.dtype.is_numeric() or ids.dtype.is_temporal()):
+            ids = ids.cast(pl.String)
+        unique = tuple(str(i) for i in ids.drop_nulls().unique().sort().to_list())
     else:
         unique = tuple(sorted({i for i in ids if i is not None}))
     return Count(count_id, len(unique), unit, label, stage, rule, id_kind, unique)

@@ -18,8 +18,11 @@ The store is given by the caller (the adapter passes an on-disk one,
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.metadata
 import json
+import os
 import threading
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
@@ -56,9 +59,39 @@ def single_weight(node: Any) -> Any:
     return node
 
 
+# where vl-convert looks for system fonts (fontdb's Linux/macOS folders); a font added,
+# removed or replaced there may draw the same spec differently
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts",
+             "/Library/Fonts", "/System/Library/Fonts", "~/Library/Fonts")  # fmt: skip
+
+
+@functools.cache
+def fonts_fingerprint() -> str:
+    """SHA-256 of the path, size and modification time of every font file vl-convert can see."""
+    digest = hashlib.sha256()
+    for folder in FONT_DIRS:
+        root = os.path.expanduser(folder)
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+@functools.cache
 def renderer_version() -> str:
-    """The vl-convert build that draws (a new one may draw the same spec differently)."""
-    return str(getattr(vlc, "__version__", "unknown"))
+    """The vl-convert build that draws and the fonts it draws with (a new build, or other
+    fonts, may draw the same spec differently)."""
+    try:
+        version = importlib.metadata.version("vl-convert-python")
+    except importlib.metadata.PackageNotFoundError:
+        version = str(getattr(vlc, "__version__", "unknown"))
+    return f"{version} fonts:{fonts_fingerprint()[:16]}"
 
 
 def spec_key(spec: dict[str, Any], fmt: str) -> str:
