@@ -72,7 +72,7 @@ def read_state(folder: Path, meta: dict[str, str], log: Logger) -> dedupe.Dedupe
         log.info(f"dedupe state: none at {folder}; deduplicating from scratch")
         return None
     try:
-        frames = {name: pl.read_ipc(folder / f"{name}.arrow", memory_map=False) for name in FRAMES}
+        frames = {name: pl.read_ipc(folder / f"{name}.arrow") for name in FRAMES}
         state = dedupe.DedupeState(meta=json.loads((folder / "meta.json").read_text()), **frames)
         reason = dedupe.stale_reason(state, meta)
     except Exception as error:  # an unreadable state is only a slower run
