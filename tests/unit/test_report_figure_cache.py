@@ -26,6 +26,7 @@ from scoping_review.report.explain import lookup_frame
 from scoping_review.report.figures import Renderer, single_weight
 from scoping_review.report.figures.renderer import CACHE_FORMAT, pack, spec_key, unpack
 from scoping_review.report.listings import count_listings
+from scoping_review.spreadsheet import neutralise
 from support.report_sample import sample_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -332,6 +333,40 @@ def test_listing_keeps_an_unknown_id_with_empty_fields() -> None:
     assert count_id == "x"
     assert listing["id"].to_list() == ["zz:9", "a:1", "S-1"]
     assert listing["kind"].to_list() == [None, "record", "study"]
+
+
+@pytest.mark.parametrize("batch_ids", [1, 2_000_000])
+def test_neutralised_listings_equal_each_listing_neutralised(batch_ids: int) -> None:
+    records = pl.DataFrame(
+        {
+            "record_id": ["a:1", "=a:2", "a:3"],
+            "title": ["=HYPERLINK(x)", "+plain", "T"],
+            "year": [2020, None, 1999],
+            "database": ["@A", "B", "-C"],
+        }
+    )
+    studies = pl.DataFrame(
+        {"study_id": ["S-1"], "title": ["-T"], "year": [2020], "databases": [["=A", "B"]]}
+    )
+    lookup = lookup_frame(records, studies)
+    ledger = (
+        sample_inputs(TEMPLATES, PRISMA)
+        .ledger.head(2)
+        .with_columns(
+            pl.Series("count_id", ["x", "y"]),
+            pl.Series("ids", [["@zz:9", "a:1", "=a:2", "S-1"], ["a:3", "=a:2"]]),
+            pl.lit(3, dtype=pl.Int64).alias("value"),
+            pl.lit("record").alias("id_kind"),
+        )
+    )
+    raw = dict(count_listings(ledger, lookup, batch_ids=batch_ids))
+    safe = dict(count_listings(ledger, lookup, batch_ids=batch_ids, neutralised=True))
+    assert list(safe) == list(raw) == ["x", "y"]
+    for count_id, listing in raw.items():
+        assert safe[count_id].equals(neutralise(listing)), count_id
+    assert safe["x"]["id"].to_list() == ["'@zz:9", "a:1", "'=a:2", "S-1"]
+    assert safe["x"]["title"].to_list() == [None, "'=HYPERLINK(x)", "'+plain", "'-T"]
+    assert safe["y"]["source"].to_list() == ["'-C", "B"]
 
 
 def test_a_font_added_or_replaced_changes_every_cache_key(

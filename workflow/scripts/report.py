@@ -50,8 +50,9 @@ def write_listings(ledger: pl.DataFrame, lookup: pl.DataFrame, counts_dir: Path)
     embedding; returns how many were written."""
     counts_dir.mkdir(parents=True, exist_ok=True)
     written = 0
-    for count_id, listing in count_listings(ledger, lookup):
-        storage.write_csv(listing, storage.child_path(counts_dir, f"{count_id}.csv"))
+    for count_id, listing in count_listings(ledger, lookup, neutralised=True):
+        path = storage.child_path(counts_dir, f"{count_id}.csv")
+        storage.write_csv(listing, path, neutralised=True)
         written += 1
     return written
 

@@ -251,11 +251,12 @@ def write_xlsx(sheets: list[Worksheet], path: str | Path) -> None:
     workbook.close()
 
 
-def write_csv(frame: pl.DataFrame, path: str | Path) -> None:
+def write_csv(frame: pl.DataFrame, path: str | Path, neutralised: bool = False) -> None:
     """Write a CSV for people to open in a spreadsheet: every text cell formula-neutralised
-    (see :mod:`scoping_review.spreadsheet`)."""
+    (see :mod:`scoping_review.spreadsheet`); ``neutralised`` says the caller's frame already
+    is (neutralising twice changes nothing, it only costs a pass over the text)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    neutralise(frame).write_csv(path)
+    (frame if neutralised else neutralise(frame)).write_csv(path)
 
 
 def child_path(directory: str | Path, name: str) -> Path:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import polars as pl
 
+from ..spreadsheet import neutralise
 from .explain import LOOKUP_SCHEMA
 
 BATCH_IDS = 2_000_000
@@ -33,13 +34,21 @@ def _batches(sizes: list[int], batch_ids: int) -> Iterator[tuple[int, int]]:
 
 
 def count_listings(
-    ledger: pl.DataFrame, lookup: pl.DataFrame, batch_ids: int = BATCH_IDS
+    ledger: pl.DataFrame,
+    lookup: pl.DataFrame,
+    batch_ids: int = BATCH_IDS,
+    neutralised: bool = False,
 ) -> Iterator[tuple[str, pl.DataFrame]]:
     """(count id, listing) for every count of things in ``ledger``, by count id.
 
     A listing has the columns ``id`` and those of ``lookup`` (:data:`LISTING_SCHEMA`): each
     of the count's IDs left-joined with its lookup row (kind, title, year and source; nulls
     for an ID the lookup lacks).
+
+    With ``neutralised`` every text cell is already formula-neutralised (what
+    :func:`~scoping_review.spreadsheet.neutralise` of each listing gives): the lookup's text
+    is neutralised once, before the join, instead of once per listing row it lands in (at
+    100k records the listings hold about a hundred times more rows than the lookup).
     """
     counts = (
         ledger.filter(pl.col("id_kind") != "none")
@@ -47,6 +56,9 @@ def count_listings(
         .sort("count_id", maintain_order=True)
     )
     lookup = lookup.select(list(LOOKUP_SCHEMA))
+    if neutralised:
+        # the join key stays raw; the listed ID is neutralised after the join
+        lookup = pl.concat([lookup.select("id"), neutralise(lookup.drop("id"))], how="horizontal")
     sizes = counts.get_column("ids").list.len().to_list()
     for start, end in _batches(sizes, batch_ids):
         batch = counts.slice(start, end - start)
@@ -56,6 +68,8 @@ def count_listings(
             .rename({"ids": "id"})
             .join(lookup, on="id", how="left", maintain_order="left")
         )
+        if neutralised:
+            exploded = exploded.with_columns(neutralise(exploded.select("id")))
         parts = exploded.partition_by("count_id", maintain_order=True, as_dict=True)
         for count_id in batch.get_column("count_id").to_list():
             part = parts.get((count_id,))
