@@ -49,6 +49,8 @@ def test_clean_page_passes() -> None:
         ('<abbr title="36 studies">many</abbr>', "attribute title"),
         ("<ol><li>first</li></ol>", "<ol>"),
         ('<span data-count-id="new_studies"/>', "shows ''"),
+        ("<p>text</div></p>", "end tag </div> without a start tag"),
+        ('<ol class="steps"><li>first</li></ol>', "<ol>"),
     ],
 )
 def test_guard_failures(body: str, message: str) -> None:
