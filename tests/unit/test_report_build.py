@@ -355,3 +355,19 @@ def test_builds_before_any_coding_or_findings() -> None:
     )
     assert out.figures["code_frequency"].startswith("<svg")
     assert '<section id="synthesis"' in out.html
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_specs_do_not_depend_on_altair_debug_mode_which_the_build_restores(
+    built: ReportOutputs, debug: bool
+) -> None:
+    from altair.utils import schemapi
+
+    with schemapi.debug_mode(debug):
+        again = build_report(sample_inputs(TEMPLATES, PRISMA))
+        assert schemapi.DEBUG_MODE is debug
+    assert again.flow_vegalite == built.flow_vegalite
+    assert {n: f.vegalite for n, f in again.figure_exports.items()} == {
+        n: f.vegalite for n, f in built.figure_exports.items()
+    }
+    assert again.html == built.html

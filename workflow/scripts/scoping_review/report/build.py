@@ -11,11 +11,13 @@ from typing import Any
 
 import polars as pl
 import yaml
+from altair.utils.schemapi import debug_mode
 from markupsafe import Markup
 
 from . import changes, checklist, figures, flow, guard, prisma_s, progress, render, toc
 from .counts import Ledger
 from .figures import BlobStore, FigureExport, Renderer
+from .figures.charts import VALIDATE_SPECS
 
 
 @dataclass(frozen=True)
@@ -227,11 +229,14 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
     items = _read_yaml(inputs.prisma_dir, "checklist.yaml")["items"]
 
     diagram = flow.build_flow(vocabulary, ledger, config)
-    spec = flow.flow_spec(diagram, ledger)
     characteristics = render.characteristics_view(inputs.charting, inputs.charting_fields, ledger)
     themes = render.themes_view(inputs.themes, inputs.prevalence, ledger)
     all_titles = FIGURE_TITLES | _synthesis_titles(inputs)
-    specs = _figure_specs(inputs, ledger, characteristics, themes)
+    # Altair's debug mode checks each chart part against the schema as it is made: the
+    # same check VALIDATE_SPECS leaves to the unit tests, and the same specs either way
+    with debug_mode(VALIDATE_SPECS):
+        spec = flow.flow_spec(diagram, ledger)
+        specs = _figure_specs(inputs, ledger, characteristics, themes)
     # every spec laid out in turn, each PNG rasterised on a second thread meanwhile
     with ThreadPoolExecutor(max_workers=1) as raster:
         renderer = Renderer(inputs.figure_cache, raster)
