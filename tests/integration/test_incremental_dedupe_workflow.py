@@ -96,6 +96,10 @@ def dedupe_log(workdir: Path) -> str:
     return (workdir / "results/logs/dedupe.log").read_text()
 
 
+def screen_log(workdir: Path) -> str:
+    return (workdir / "results/logs/screen.log").read_text()
+
+
 def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     updated, scratch = tmp_path / "updated", tmp_path / "scratch"
     for workdir in (updated, scratch):
@@ -107,6 +111,9 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     add_round(scratch)
     snakemake(updated)
     assert "dedupe state: reusing" in dedupe_log(updated)
+    # the ranking tokenised only the texts it had not seen
+    assert "ranking term cache: 7 texts' counts" in screen_log(updated)
+    assert "ranking term cache: 2 part(s); 1 texts added" in screen_log(updated)
     snakemake(scratch)
     assert "deduplicating from scratch" in dedupe_log(scratch)
     clusters = pl.read_parquet(scratch / "results/02_dedupe/clusters.parquet")
@@ -118,4 +125,12 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     (updated / "results/02_dedupe/state/keys.arrow").write_bytes(b"not an arrow file")
     snakemake(updated, "--forcerun", "dedupe", "--until", "dedupe")
     assert "not reused, unreadable" in dedupe_log(updated)
+    assert_same_tables(updated, scratch)
+
+    # a damaged ranking term cache: named in the log, not reused, the same tables
+    for part in (updated / "results/cache/screen/terms").iterdir():
+        if part.name != "0" * 16:
+            part.write_bytes(b"not parquet")
+    snakemake(updated, "--forcerun", "screen", "--until", "screen")
+    assert "ranking term cache: unreadable" in screen_log(updated)
     assert_same_tables(updated, scratch)
