@@ -182,7 +182,7 @@ def assemble(
     if rows["ids"].null_count():
         raise ValueError("term counts missing for some texts")
     lengths = rows["ids"].list.len().to_numpy().astype(np.int64)
-    ids = rows["ids"].explode().drop_nulls().to_numpy().astype(np.int64)
+    ids = rows["ids"].explode().drop_nulls().to_numpy()
     counts = rows["counts"].explode().drop_nulls().to_numpy().astype(np.float32)
     del rows
     df = np.bincount(ids, minlength=vocab.height)
@@ -203,13 +203,16 @@ def assemble(
             .drop("tf")
         )
     kept = kept.sort("term")
-    column = np.full(vocab.height, -1, dtype=np.int64)
-    column[kept["id"].to_numpy()] = np.arange(kept.height, dtype=np.int64)
+    column = np.full(vocab.height, -1, dtype=np.int32)
+    column[kept["id"].to_numpy()] = np.arange(kept.height, dtype=np.int32)
     cols = column[ids]
-    row_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    del ids
     mask = cols >= 0
+    # rows are in order: each row's kept entries end where its counts end
+    before = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    indptr = before[np.concatenate([[0], np.cumsum(lengths)])]
     counts_matrix = sparse.csr_matrix(
-        (counts[mask], (row_of[mask], cols[mask])), shape=(n, kept.height), dtype=np.float32
+        (counts[mask], cols[mask], indptr), shape=(n, kept.height), dtype=np.float32
     )
     counts_matrix.sort_indices()
     transformer = TfidfTransformer(sublinear_tf=True)
