@@ -27,6 +27,9 @@ def _stamp(st: dict[str, Any]) -> list[str]:
         f"- Started {st['started']}, finished {st.get('finished', '–')}",
         f"- Machine `{st['machine']}`: {st['cpu']}, {st['cpus']} CPUs visible, "
         f"{st['memory_gib']} GiB memory; {st['os']}",
+        f"- Machine speed: a fixed pure-Python loop of 5 million additions took "
+        f"{st.get('python_loop_s', '–')} s (best of 3; absolute times scale with it, ratios to "
+        "a peer measured in the same run much less)",
         f"- Load average (1, 5, 15 min) at start {st['loadavg_start']}, at end "
         f"{st.get('loadavg_end', '–')}",
         f"- Commit `{st['commit']}`"
