@@ -109,6 +109,14 @@ def _workflow(wf: dict[str, Any]) -> list[str]:
         f"wall, {d['snakemake_floor_cpu_s']} s CPU.",
         "",
     ]
+    if d.get("rule_floor"):
+        f = d["rule_floor"]
+        out += [
+            f"The start of any rule (a script rule that only imports polars and the package's "
+            f"storage, logs a line and writes one row): best {f['best_s']} s wall, "
+            f"{f['best_cpu_s']} s CPU of {len(f['runs_s'])} ({f['runs_s']}).",
+            "",
+        ]
     return out
 
 
