@@ -9,6 +9,7 @@ With --update the folder is given the second search round on top (written over r
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -57,12 +58,29 @@ def build(records: int, seed: int, update: float | None) -> Corpus:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("folder", type=Path)
-    ap.add_argument("--records", type=int, default=10_000)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--records",
+        type=int,
+        default=None,
+        help="round 1's records (default 10000; with --update, the folder's own round 1)",
+    )
+    ap.add_argument("--seed", type=int, default=None, help="default 0 (or the folder's own)")
     ap.add_argument("--update", type=float, default=None, help="add round 2 of this fraction")
     args = ap.parse_args()
-    corpus = build(args.records, args.seed, args.update)
+    # the folder remembers what round 1 was, so `--update F` alone updates that corpus
+    # instead of writing a different one over it
+    marker = args.folder / "corpus.json"
+    made = json.loads(marker.read_text()) if marker.is_file() else {}
+    records = args.records or made.get("records") or 10_000
+    seed = args.seed if args.seed is not None else made.get("seed", 0)
+    if args.update and made and (made["records"], made["seed"]) != (records, seed):
+        ap.error(
+            f"{args.folder} holds a corpus of {made['records']} records (seed {made['seed']}); "
+            f"--update adds a round to it: drop --records/--seed or use another folder"
+        )
+    corpus = build(records, seed, args.update)
     write(corpus, args.folder)
+    marker.write_text(json.dumps({"records": records, "seed": seed}) + "\n")
     print(
         f"{args.folder}: {corpus.n_records} records of {corpus.n_studies} studies, "
         f"{corpus.charting.height} included, {corpus.highlights.height} highlights"

@@ -35,3 +35,15 @@ def test_synthetic_review_runs_to_the_report(tmp_path: Path) -> None:
     bench = tmp_path / "results/logs/benchmarks"
     assert (bench / "report.tsv").exists() and (bench / "dedupe.tsv").exists()
     assert len(list((bench / "import_search").glob("*.tsv"))) == 4
+
+
+def test_make_corpus_update_adds_a_round_to_the_folders_own_corpus(tmp_path: Path) -> None:
+    script = [sys.executable, str(REPO / "benchmarks" / "make_corpus.py"), str(tmp_path)]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*script, *args], capture_output=True, text=True, check=False)
+
+    assert "300 records" in run("--records", "300").stdout
+    assert "303 records" in run("--update", "0.01").stdout  # round 1 of 300, not 10k
+    refused = run("--records", "500", "--update", "0.01")
+    assert refused.returncode == 2 and "holds a corpus of 300 records" in refused.stderr
