@@ -26,6 +26,7 @@ from .state import (
     remap,
     stale_reason,
     state_meta,
+    union,
 )
 
 # pairs scored at once: bounds the memory of the per-pair features (both records' keys)
@@ -167,7 +168,7 @@ def _update_pairs(
     mask = mask[mask != 0]
     again = blocking.block_pairs(keys, settings.block_window, only=touched)
     new_keys = pair_keys(again["i"].to_numpy(), again["j"].to_numpy())
-    every = np.union1d(old_keys, new_keys)
+    every = union(old_keys, new_keys)
     masks = np.zeros(every.size, dtype=np.uint8)
     masks[np.searchsorted(every, old_keys)] |= mask
     masks[np.searchsorted(every, new_keys)] |= again["mask"].to_numpy()
