@@ -226,9 +226,12 @@ def _cluster(
         .filter(pl.col("i") < pl.col("i_b"))
         .select("i", pl.col("i_b").alias("j"), "label")
     )
-    intra_scored = score(keys, intra, settings, every=True, columns=INTRA_COLUMNS).join(
-        intra, on=["i", "j"]
-    )
+    # a pair's score depends on its records' keys alone: pairs already scored keep theirs
+    known = scored.select(INTRA_COLUMNS).join(intra, on=["i", "j"], how="semi")
+    rest = intra.join(known, on=["i", "j"], how="anti")
+    intra_scored = pl.concat(
+        [known, score(keys, rest, settings, every=True, columns=INTRA_COLUMNS)]
+    ).join(intra, on=["i", "j"])
     cannot = intra_scored.filter(_cannot_link(intra_scored, settings)).select("i", "j", "label")
     different = human.filter(pl.col("human") == "different").select("i", "j")
     human_in_comp = (
