@@ -171,7 +171,9 @@ def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     every.sort()
     if every.size == 0:
         return every
-    return every[np.concatenate([[True], every[1:] != every[:-1]])]
+    first: np.ndarray = np.concatenate([[True], every[1:] != every[:-1]])
+    distinct: np.ndarray = every[first]
+    return distinct
 
 
 def contains(sorted_keys: np.ndarray, keys: np.ndarray) -> pl.Series:
