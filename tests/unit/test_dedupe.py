@@ -341,3 +341,10 @@ def test_dedupe_is_deterministic() -> None:
     one, two = dedupe.run(recs), dedupe.run(recs.reverse())
     assert one.clusters.equals(two.clusters)
     assert one.review_queue.equals(two.review_queue)
+
+
+def test_study_ids_of_a_column_are_study_id_for_each_anchor() -> None:
+    from scoping_review.dedupe.assemble import _study_ids
+
+    anchors = pl.Series(["db:2", "db:1", "db:2", "pubmed:99", "é:1"])
+    assert _study_ids(anchors).to_list() == [dedupe.study_id_for(a) for a in anchors]

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 
 from helpers import records
 from scoping_review import dedupe
-from scoping_review.dedupe.state import DedupeState
+from scoping_review.dedupe.state import DedupeState, union
 from support import synthetic
 
 # a small window makes the sorted neighbourhoods shift when records join a block
@@ -155,3 +156,13 @@ def test_scoring_in_batches_gives_the_same_pairs(
     got = dedupe.run(recs, SETTINGS)
     for table in TABLES:
         assert getattr(got, table).equals(getattr(want, table))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_union_of_pair_keys_is_numpys_union(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = np.sort(rng.integers(0, 50, rng.integers(0, 30), dtype=np.uint64))
+    b = np.sort(rng.integers(0, 50, rng.integers(0, 30), dtype=np.uint64))
+    got = union(np.unique(a), b)
+    assert got.dtype == np.uint64
+    assert np.array_equal(got, np.union1d(a, b))

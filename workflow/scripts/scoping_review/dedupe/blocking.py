@@ -23,6 +23,9 @@ BLOCK_KEYS: tuple[tuple[str, pl.Expr], ...] = (
         pl.concat_str(pl.col("vol"), pl.col("sp"), pl.col("year").cast(pl.String), separator="|"),
     ),
 )
+# a pair is one 64-bit key (i * _HIGH + j) while blocks are paired: made distinct and grouped
+# by one column, not two (about twice as fast)
+_HIGH = 1 << 32
 
 
 def block_values(keys: pl.DataFrame) -> pl.DataFrame:
@@ -57,13 +60,13 @@ def block_pairs(
         ranked = _sorted_blocks(keys, expr, None if only is None else only[b])
         steps = [
             ranked.select(
-                "i",
-                pl.col("i").shift(-step).alias("i_b"),
+                pl.col("i").cast(pl.UInt64),
+                pl.col("i").shift(-step).cast(pl.UInt64).alias("i_b"),
                 (pl.col("block") == pl.col("block").shift(-step)).fill_null(False).alias("_same"),
             )
             .filter("_same")
             .select(
-                pl.min_horizontal("i", "i_b").alias("i"), pl.max_horizontal("i", "i_b").alias("j")
+                (pl.min_horizontal("i", "i_b") * _HIGH + pl.max_horizontal("i", "i_b")).alias("key")
             )
             for step in range(1, window + 1)
         ]
@@ -75,9 +78,14 @@ def block_pairs(
         return pl.DataFrame(schema={"i": pl.UInt32, "j": pl.UInt32, "mask": pl.UInt8})
     return (
         pl.concat(parts)
-        .group_by("i", "j")
+        .group_by("key")
         .agg(pl.col("mask").sum().cast(pl.UInt8))
-        .sort("i", "j")
+        .sort("key")
+        .select(
+            (pl.col("key") // _HIGH).cast(pl.UInt32).alias("i"),
+            (pl.col("key") % _HIGH).cast(pl.UInt32).alias("j"),
+            "mask",
+        )
         .collect()
     )
 

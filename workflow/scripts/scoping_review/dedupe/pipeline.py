@@ -26,6 +26,7 @@ from .state import (
     remap,
     stale_reason,
     state_meta,
+    union,
 )
 
 # pairs scored at once: bounds the memory of the per-pair features (both records' keys)
@@ -167,7 +168,7 @@ def _update_pairs(
     mask = mask[mask != 0]
     again = blocking.block_pairs(keys, settings.block_window, only=touched)
     new_keys = pair_keys(again["i"].to_numpy(), again["j"].to_numpy())
-    every = np.union1d(old_keys, new_keys)
+    every = union(old_keys, new_keys)
     masks = np.zeros(every.size, dtype=np.uint8)
     masks[np.searchsorted(every, old_keys)] |= mask
     masks[np.searchsorted(every, new_keys)] |= again["mask"].to_numpy()
@@ -225,9 +226,12 @@ def _cluster(
         .filter(pl.col("i") < pl.col("i_b"))
         .select("i", pl.col("i_b").alias("j"), "label")
     )
-    intra_scored = score(keys, intra, settings, every=True, columns=INTRA_COLUMNS).join(
-        intra, on=["i", "j"]
-    )
+    # a pair's score depends on its records' keys alone: pairs already scored keep theirs
+    known = scored.select(INTRA_COLUMNS).join(intra, on=["i", "j"], how="semi")
+    rest = intra.join(known, on=["i", "j"], how="anti")
+    intra_scored = pl.concat(
+        [known, score(keys, rest, settings, every=True, columns=INTRA_COLUMNS)]
+    ).join(intra, on=["i", "j"])
     cannot = intra_scored.filter(_cannot_link(intra_scored, settings)).select("i", "j", "label")
     different = human.filter(pl.col("human") == "different").select("i", "j")
     human_in_comp = (
