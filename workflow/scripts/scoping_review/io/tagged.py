@@ -36,7 +36,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .lines import BLOCK_BYTES, blocks
+from .findings import Findings
+from . import lines as lines_mod
+from .lines import blocks
 from .lines import normalise_newlines as normalise_newlines  # re-exported
 from .lines import read_lines as read_lines
 from .lines import split_lines as split_lines
@@ -233,18 +235,6 @@ def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
 
 
 @dataclass
-class Findings:
-    """What a parse noticed, kept as numbers so that blocks merge exactly: per flag its count
-    and first five (1-based) lines; the first 20 records without an end tag (start line, the
-    line before which the end tag was missing) and how many there were."""
-
-    counts: dict[str, int]
-    first: dict[str, list[int]]
-    open_recs: list[tuple[int, int]]
-    n_open: int
-
-
-@dataclass
 class Block:
     """One block's parse: ``parsed`` has no notes and numbers its records, fields and lines in
     the whole source; ``n_starts`` and ``n_fids`` (records and field values before empty
@@ -257,13 +247,15 @@ class Block:
 
 
 def parse_blocks(
-    source: str | bytes, fmt: TaggedFormat, block_bytes: int = BLOCK_BYTES
+    source: str | bytes, fmt: TaggedFormat, block_bytes: int | None = None
 ) -> Iterator[Block]:
     """Parse ``source`` one block of whole records at a time (:func:`.lines.blocks`), so that
     only one block's lines are held at once; :func:`merge` of the blocks is the parse of the
-    whole source, exactly."""
+    whole source, exactly. ``block_bytes``: the blocks' size (default
+    :data:`.lines.BLOCK_BYTES`)."""
+    size = lines_mod.BLOCK_BYTES if block_bytes is None else block_bytes
     rec0 = fid0 = 0
-    for text, offset in blocks(source, fmt.start_tag, fmt.layout_regex, block_bytes):
+    for text, offset in blocks(source, fmt.start_tag, fmt.layout_regex, size):
         block = _parse_block(text, fmt, offset, rec0, fid0)
         rec0, fid0 = rec0 + block.n_starts, fid0 + block.n_fids
         yield block
@@ -272,14 +264,7 @@ def parse_blocks(
 def merge(parts: list[Block], fmt: TaggedFormat) -> Parsed:
     """The blocks' parses as one, with the notes of their merged findings."""
     first = parts[0].parsed
-    found = Findings({}, {}, [], 0)
-    for part in parts:
-        f = part.findings
-        for flag, count in f.counts.items():
-            found.counts[flag] = found.counts.get(flag, 0) + count
-            found.first[flag] = (found.first.get(flag, []) + f.first.get(flag, []))[:5]
-        found.open_recs = (found.open_recs + f.open_recs)[:20]
-        found.n_open += f.n_open
+    found = Findings.merged([part.findings for part in parts])
     if len(parts) == 1:
         fields, starts = first.fields, first.starts
     else:
@@ -287,45 +272,14 @@ def merge(parts: list[Block], fmt: TaggedFormat) -> Parsed:
         starts = pl.concat([p.parsed.starts for p in parts])
     rejects = [r for p in parts for r in p.parsed.rejects]
     n_raw = sum(p.parsed.n_raw for p in parts)
-    return Parsed(fields, starts, rejects, n_raw, _notes(found, fmt), stripped=True)
-
-
-def _notes(found: Findings, fmt: TaggedFormat) -> list[str]:
-    """The notes a parse's findings give, in a fixed order."""
-    counts = found.counts
-
-    def first(flag: str) -> str:
-        return ", ".join(str(x) for x in found.first.get(flag, []))
-
-    notes: list[str] = []
-    if counts.get("false_end"):
-        notes.append(
-            f"{counts['false_end']} {fmt.end_tag} line(s) followed by more fields of the same "
-            f"record (an end tag inside a field?) read as text, not as a record end: "
-            f"line(s) {first('false_end')}"
-        )
-    if counts.get("stray_end"):
-        notes.append(
-            f"{counts['stray_end']} {fmt.end_tag} line(s) without a record before them "
-            f"(an empty trailing record) ignored: line(s) {first('stray_end')}"
-        )
-    if counts.get("stray"):
-        notes.append(
-            f"{counts['stray']} line(s) of text outside any record ignored (e.g. numbered "
-            f"'1.' lines, link lines, headers): line(s) {first('stray')}"
-        )
-    if counts.get("bad_cont") and fmt.continuation_regex is not None:
-        notes.append(
-            f"{counts['bad_cont']} untagged line(s) inside a record without the continuation "
-            f"indent, read as continuations: line(s) {first('bad_cont')}"
-        )
-    for line_no, until in found.open_recs:
-        notes.append(
-            f"record starting at line {line_no} has no {fmt.end_tag} before line {until}; kept"
-        )
-    if found.n_open > 20:
-        notes.append(f"... {found.n_open - 20} more record(s) without {fmt.end_tag}, all kept")
-    return notes
+    return Parsed(
+        fields,
+        starts,
+        rejects,
+        n_raw,
+        found.notes(fmt.end_tag, fmt.continuation_regex is not None),
+        stripped=True,
+    )
 
 
 def _parse_block(
