@@ -84,7 +84,7 @@ BLOCK_BYTES = 16_000_000
 
 def blocks(
     source: str | bytes, start_tag: str | None, layout_regex: str, block_bytes: int = BLOCK_BYTES
-) -> Iterator[tuple[str | bytes, int]]:
+) -> Iterator[str | bytes]:
     """``source`` (a text, or its UTF-8 bytes) as consecutive blocks and the number of lines
     before each (its line offset): each block but the first starts at a line of ``start_tag``
     in the format's common layout (``layout_regex``, whose tag is the line's first characters)
@@ -96,7 +96,7 @@ def blocks(
     ``block_bytes`` is one block, as given.
     """
     if start_tag is None or len(source) <= block_bytes:
-        yield source, 0
+        yield source
         return
     if isinstance(source, bytes):
         data = source
@@ -105,11 +105,11 @@ def blocks(
     else:
         data = normalise_newlines(source).encode("utf-8")
     if _CELL_SEP.encode() in data:
-        yield source, 0
+        yield source
         return
     marker = b"\n" + start_tag.encode()
     layout = re.compile(layout_regex.encode())
-    pos, offset = 0, 0
+    pos = 0
     while pos < len(data):
         end = len(data)
         at = data.find(marker, pos + block_bytes)
@@ -119,6 +119,5 @@ def blocks(
                 end = at + 1
                 break
             at = data.find(marker, at + 1)
-        yield data[pos:end], offset
-        offset += data.count(b"\n", pos, end)
+        yield data[pos:end]
         pos = end

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .findings import Findings
 from . import lines as lines_mod
+from .findings import Findings
 from .lines import blocks
 from .lines import normalise_newlines as normalise_newlines  # re-exported
 from .lines import read_lines as read_lines
@@ -244,6 +244,7 @@ class Block:
     findings: Findings
     n_starts: int
     n_fids: int
+    n_lines: int  # lines counted like ``str.split("\\n")``
 
 
 def parse_blocks(
@@ -254,9 +255,11 @@ def parse_blocks(
     whole source, exactly. ``block_bytes``: the blocks' size (default
     :data:`.lines.BLOCK_BYTES`)."""
     size = lines_mod.BLOCK_BYTES if block_bytes is None else block_bytes
-    rec0 = fid0 = 0
-    for text, offset in blocks(source, fmt.start_tag, fmt.layout_regex, size):
+    offset = rec0 = fid0 = 0
+    for text in blocks(source, fmt.start_tag, fmt.layout_regex, size):
         block = _parse_block(text, fmt, offset, rec0, fid0)
+        # a block but the last ends with a line end: its lines less the empty piece after it
+        offset += block.n_lines - 1
         rec0, fid0 = rec0 + block.n_starts, fid0 + block.n_fids
         yield block
 
@@ -394,7 +397,8 @@ def _parse_block(
         fields = fields.filter(~pl.col("rec").is_in(empty_recs))
         starts = starts.filter(~pl.col("rec").is_in(empty_recs))
     parsed = Parsed(fields, starts, rejects, n_raw, [], stripped=True)
-    return Block(parsed, Findings(counts, first, open_recs, n_open), n_starts, n_fids)
+    findings = Findings(counts, first, open_recs, n_open)
+    return Block(parsed, findings, n_starts, n_fids, n_lines)
 
 
 def _fields(body: pl.LazyFrame, fmt: TaggedFormat, fid0: int = 0) -> pl.DataFrame:
