@@ -27,6 +27,9 @@ def _stamp(st: dict[str, Any]) -> list[str]:
         f"- Started {st['started']}, finished {st.get('finished', '–')}",
         f"- Machine `{st['machine']}`: {st['cpu']}, {st['cpus']} CPUs visible, "
         f"{st['memory_gib']} GiB memory; {st['os']}",
+        f"- Machine speed: a fixed pure-Python loop of 5 million additions took "
+        f"{st.get('python_loop_s', '–')} s (best of 3; absolute times scale with it, ratios to "
+        "a peer measured in the same run much less)",
         f"- Load average (1, 5, 15 min) at start {st['loadavg_start']}, at end "
         f"{st.get('loadavg_end', '–')}",
         f"- Commit `{st['commit']}`"
@@ -106,6 +109,14 @@ def _workflow(wf: dict[str, Any]) -> list[str]:
         f"wall, {d['snakemake_floor_cpu_s']} s CPU.",
         "",
     ]
+    if d.get("rule_floor"):
+        f = d["rule_floor"]
+        out += [
+            f"The start of any rule (a script rule that only imports polars and the package's "
+            f"storage, logs a line and writes one row): best {f['best_s']} s wall, "
+            f"{f['best_cpu_s']} s CPU of {len(f['runs_s'])} ({f['runs_s']}).",
+            "",
+        ]
     return out
 
 

@@ -7,6 +7,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,19 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def python_speed(loops: int = 5_000_000, repeat: int = 3) -> float:
+    """Seconds (best of ``repeat``) of a fixed pure-Python loop: the same code runs 2-3x
+    slower on some machines, so absolute times are read against this."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        total = 0
+        for i in range(loops):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
 def _version(module: str) -> str:
     try:
         mod = __import__(module)
@@ -76,6 +90,7 @@ def stamp(command: list[str]) -> dict[str, Any]:
         "memory_gib": memory_gib(),
         "os": platform.platform(),
         "loadavg_start": loadavg(),
+        "python_loop_s": python_speed(),
         "commit": commit,
         "dirty": commit.endswith("+dirty"),
         "python": platform.python_version(),

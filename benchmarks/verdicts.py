@@ -123,6 +123,15 @@ def _update_row(result: dict[str, Any], n: int, key: str, label: str) -> dict[st
     cause = (
         "" if verdict == MET else dominant_rules(upd.get("rules", {}), upd["wall_s"], upd["cpu_s"])
     )
+    floor = ((result.get("workflow") or {}).get("dry_run") or {}).get("rule_floor")
+    if cause and floor:
+        jobs = int(sum(r.get("jobs", 0) for r in upd.get("rules", {}).values()))
+        fixed = jobs * floor["best_s"]
+        cause += (
+            f"; {jobs} jobs re-ran, each paying the start of a rule (a script rule that only "
+            f"imports polars and writes one row: {floor['best_s']:.2f} s), {fixed:.1f} s = "
+            f"{fixed / s['full']['wall_s']:.0%} of the full run"
+        )
     return _row(target, measured, verdict, cause)
 
 

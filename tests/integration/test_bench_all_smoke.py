@@ -48,3 +48,6 @@ def test_driver_writes_results_from_one_run(tmp_path: Path) -> None:
     text = (out / "RESULTS.md").read_text(encoding="utf-8")
     assert "## Targets (verdicts computed from the numbers below)" in text
     assert f"Commit `{st['commit']}`" in text and "### Per rule at 2,000 records" in text
+    assert st["python_loop_s"] > 0 and "Machine speed: a fixed pure-Python loop" in text
+    floor = result["workflow"]["dry_run"]["rule_floor"]
+    assert 0 < floor["best_s"] <= max(floor["runs_s"]) and "The start of any rule" in text

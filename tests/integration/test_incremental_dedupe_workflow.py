@@ -2,9 +2,10 @@
 
 The tiny review is run, a second search round is added (a duplicate of a known study, one
 without its DOI, a new study and a record bridging two known studies) and the workflow run
-again: dedupe reuses the first run's state. Every Parquet table under results/ must equal that
-of a run from scratch on the final inputs. A damaged state is then named in the log and not
-reused.
+again: dedupe reuses the first run's state and the ranking its term counts. Every Parquet
+table under results/ must equal that of a run from scratch on the final inputs. A third round
+(another duplicate, a new study, a changed and a new title/abstract decision) is checked the
+same way. A damaged dedupe state or term cache is then named in the log and not reused.
 """
 
 from __future__ import annotations
@@ -79,6 +80,43 @@ def add_round(workdir: Path) -> None:
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
 
 
+ROUND3 = """TY  - JOUR
+AU  - Novak, Petra
+TI  - Rupture resolution training for novice therapists: a scoping study
+PY  - 2024
+JO  - J Example Psychother
+AN  - m1
+ER  -
+
+TY  - JOUR
+AU  - Ito, Kenji
+TI  - Therapist responsiveness after alliance ruptures: a qualitative study
+PY  - 2025
+JO  - Journal of Example Psychotherapy
+AB  - Ruptures were repaired through metacommunication in most sessions.
+AN  - m2
+ER  -
+"""
+
+
+def add_round3(workdir: Path) -> None:
+    """A third search (a duplicate of round 2's new study, a new study) and changed decisions:
+    round 2's new study screened in, and one exclusion turned into an inclusion."""
+    (workdir / "inputs/round3.ris").write_text(ROUND3)
+    path = workdir / "config/config.yaml"
+    config = yaml.safe_load(path.read_text())
+    config["searches"].append(
+        {"id": "pubmed_r3", "database": "PubMed", "date": "2025-09-01",
+         "files": ["inputs/round3.ris"]}
+    )  # fmt: skip
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    sheet = workdir / "inputs/title_abstract.csv"
+    text = sheet.read_text().replace(
+        "scopus:r4,exclude,group_or_couples,AB,2025-01-10,", "scopus:r4,include,,AB,2025-09-02,"
+    )
+    sheet.write_text(text + "scopus_r2:n3,include,,AB,2025-09-02,\n")
+
+
 def tables(results: Path) -> dict[str, pl.DataFrame]:
     return {
         p.relative_to(results).as_posix(): pl.read_parquet(p) for p in results.rglob("*.parquet")
@@ -96,6 +134,10 @@ def dedupe_log(workdir: Path) -> str:
     return (workdir / "results/logs/dedupe.log").read_text()
 
 
+def screen_log(workdir: Path) -> str:
+    return (workdir / "results/logs/screen.log").read_text()
+
+
 def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     updated, scratch = tmp_path / "updated", tmp_path / "scratch"
     for workdir in (updated, scratch):
@@ -107,6 +149,9 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     add_round(scratch)
     snakemake(updated)
     assert "dedupe state: reusing" in dedupe_log(updated)
+    # the ranking tokenised only the texts it had not seen
+    assert "ranking term cache: 7 texts' counts" in screen_log(updated)
+    assert "ranking term cache: 2 part(s); 1 texts added" in screen_log(updated)
     snakemake(scratch)
     assert "deduplicating from scratch" in dedupe_log(scratch)
     clusters = pl.read_parquet(scratch / "results/02_dedupe/clusters.parquet")
@@ -114,8 +159,30 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     assert study["scopus_r2:n1"] == study["scopus:r1"]  # the new round's duplicate is merged
     assert_same_tables(updated, scratch)
 
+    # a third round with changed decisions: still the tables of a run from scratch
+    third = tmp_path / "third"
+    shutil.copytree(REPO / "tests/data/tiny_review", third)
+    for workdir in (updated, third):
+        if workdir is third:
+            add_round(third)
+        add_round3(workdir)
+    snakemake(updated)
+    assert "dedupe state: reusing" in dedupe_log(updated)
+    assert "ranking term cache: 3 part(s)" in screen_log(updated)
+    snakemake(third)
+    assert_same_tables(updated, third)
+    scratch = third
+
     # a damaged state: named in the log, not reused, the same tables
     (updated / "results/02_dedupe/state/keys.arrow").write_bytes(b"not an arrow file")
     snakemake(updated, "--forcerun", "dedupe", "--until", "dedupe")
     assert "not reused, unreadable" in dedupe_log(updated)
+    assert_same_tables(updated, scratch)
+
+    # a damaged ranking term cache: named in the log, not reused, the same tables
+    for part in (updated / "results/cache/screen/terms").iterdir():
+        if part.name != "0" * 16:
+            part.write_bytes(b"not parquet")
+    snakemake(updated, "--forcerun", "screen", "--until", "screen")
+    assert "ranking term cache: unreadable" in screen_log(updated)
     assert_same_tables(updated, scratch)

@@ -28,5 +28,6 @@ rule screen:
         screening=SCREENING,
         criteria=config.get("criteria") or [],
         searches=config["searches"],
+        term_cache="results/cache/screen/terms",
     script:
         "../scripts/screen.py"

@@ -1,5 +1,15 @@
-"""Adapter: read the screening sheets and apply them (rule screen)."""
+"""Adapter: read the screening sheets and apply them (rule screen).
 
+The ranking's term counts (``results/cache/screen/terms``, not a declared output: Snakemake
+would delete it before the rule runs) let an update tokenise only the study texts it has not
+seen; a missing, stale or unreadable cache means tokenising every text, said in the log, with
+the same result.
+"""
+
+import hashlib
+import io
+import json
+from logging import Logger
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +23,7 @@ from scoping_review import (
     screen,
     spreadsheet,
     storage,
+    term_counts,
     worklists,
 )
 from scoping_review.app import sheet as app_sheet
@@ -69,7 +80,10 @@ def main(smk: job.Job) -> None:
     screen.check_full_text_scope(decisions, status)
     texts = prioritisation.study_texts(studies, records)
     # one TF-IDF of the study texts for the pending ranking and every round's evaluation
-    shared = ranking.SharedFeatures(texts, prio.ranking)
+    terms = storage.DirectoryStore(smk.params.term_cache)
+    term_meta = term_counts.cache_meta(prio.ranking)
+    term_cache = read_term_cache(terms, term_meta, log) if prio.enabled else None
+    shared = ranking.SharedFeatures(texts, prio.ranking, term_cache)
     ranked = (
         prioritisation.rank_pending(texts, status, prio.ranking, shared)
         if prio.enabled
@@ -150,6 +164,81 @@ def main(smk: job.Job) -> None:
         )
     pending = {k: v.height for k, v in sorted(lists.items())}
     log.info(f"worklists (stage, reviewer) -> pending studies: {pending}")
+    if shared.added is not None:
+        write_term_cache(terms, term_cache, shared.added, term_meta, log)
+
+
+MANIFEST = "0" * 16  # the cache's list of parts (entries are named by hex digests)
+MAX_PARTS = 12  # parts appended before the cache is rewritten as one
+
+
+def _parquet(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="lz4", statistics=False)
+    return buffer.getvalue()
+
+
+def read_term_cache(
+    store: storage.DirectoryStore, meta: dict[str, str], log: Logger
+) -> term_counts.TermCache | None:
+    """The term counts earlier runs left, or None (and why, in the log)."""
+    raw = store.get(MANIFEST)
+    if raw is None:
+        log.info("ranking term cache: none; tokenising every study text")
+        return None
+    try:
+        manifest = json.loads(raw)
+        if manifest["meta"] != meta:
+            log.info("ranking term cache: written with other settings or libraries; not reused")
+            return None
+        frames: dict[str, list[pl.DataFrame]] = {"vocab": [], "docs": []}
+        for part in manifest["parts"]:
+            for kind in frames:
+                data = store.get(part[kind])
+                if data is None:
+                    raise OSError(f"part {part[kind]} is missing")
+                frames[kind].append(pl.read_parquet(io.BytesIO(data)))
+        cache = term_counts.TermCache(
+            meta,
+            pl.concat(frames["vocab"]).cast(term_counts.VOCAB_SCHEMA),
+            pl.concat(frames["docs"]).cast(term_counts.DOCS_SCHEMA),
+        )
+    except Exception as error:  # an unreadable cache is only a slower run
+        log.info(f"ranking term cache: unreadable ({type(error).__name__}: {error}); not reused")
+        return None
+    log.info(f"ranking term cache: {cache.docs.height} texts' counts, {cache.vocab.height} terms")
+    return cache
+
+
+def write_term_cache(
+    store: storage.DirectoryStore,
+    cache: term_counts.TermCache | None,
+    added: term_counts.CacheParts,
+    meta: dict[str, str],
+    log: Logger,
+) -> None:
+    """Append this run's counts as a part, or rewrite the cache as one part (first run, or
+    more than :data:`MAX_PARTS` parts); the manifest is written last."""
+    manifest = json.loads(store.get(MANIFEST) or b"{}") if cache is not None else {}
+    parts: list[dict[str, str]] = list(manifest.get("parts", []))
+    if cache is not None and added.empty:
+        return
+    if cache is None or len(parts) >= MAX_PARTS:
+        whole = term_counts.compacted(cache or term_counts.TermCache.empty(meta), added)
+        frames = {"vocab": whole.vocab, "docs": whole.docs}
+        parts = []
+    else:
+        frames = {"vocab": added.vocab, "docs": added.docs}
+    part: dict[str, str] = {}
+    for kind, frame in frames.items():
+        data = _parquet(frame)
+        key = hashlib.blake2b(data, digest_size=16).hexdigest()
+        store.put(key, data)
+        part[kind] = key
+    parts.append(part)
+    store.put(MANIFEST, json.dumps({"meta": meta, "parts": parts}).encode())
+    store.keep_only([MANIFEST, *(k for p in parts for k in p.values())])
+    log.info(f"ranking term cache: {len(parts)} part(s); {added.docs.height} texts added")
 
 
 main(job.current())

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 PACKAGE = "scoping_review"
@@ -55,7 +57,7 @@ def imported_modules(source: str, module: str | None, is_package: bool) -> set[s
     submodule or an attribute).
     """
     names: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in _statements(ast.parse(source).body):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -74,25 +76,55 @@ def imported_modules(source: str, module: str | None, is_package: bool) -> set[s
     return {name for name in names if name.split(".")[0] == PACKAGE}
 
 
+# statement fields that hold statements (imports are statements: no expression holds one)
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every statement of a module at any depth (function, class, if, try, with, match ...)."""
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in _BODIES:
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):
+                stack.extend(reversed(inner))
+
+
+@cache
+def _direct_files(
+    path: Path, package_dir: Path, module: str | None, stamp: tuple[int, int]
+) -> tuple[Path, ...]:
+    """The package files one file's imports load directly (with the packages above them);
+    memoised per file and its (mtime, size) ``stamp``: the rules' closures share modules."""
+    source = path.read_text("utf-8")
+    is_package = path.name == "__init__.py"
+    found: set[Path] = set()
+    for name in imported_modules(source, module, is_package):
+        for dotted in _parents(name):
+            target = _module_file(package_dir, dotted)
+            if target is not None:
+                found.add(target)
+    return tuple(sorted(found))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return (info.st_mtime_ns, info.st_size)
+
+
 def module_closure(script: Path, package_dir: Path) -> list[Path]:
     """The package files a script loads, transitively, sorted by path."""
     seen: set[Path] = set()
-    queue: list[tuple[str, str | None, bool]] = [(script.read_text("utf-8"), None, False)]
+    queue = list(_direct_files(script, package_dir, None, _stamp(script)))
     while queue:
-        source, module, is_package = queue.pop()
-        for name in sorted(imported_modules(source, module, is_package)):
-            for dotted in _parents(name):
-                path = _module_file(package_dir, dotted)
-                if path is None or path in seen:
-                    continue
-                seen.add(path)
-                queue.append(
-                    (
-                        path.read_text("utf-8"),
-                        _module_name(package_dir, path),
-                        path.name == "__init__.py",
-                    )
-                )
+        path = queue.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        module = _module_name(package_dir, path)
+        queue.extend(_direct_files(path, package_dir, module, _stamp(path)))
     return sorted(seen)
 
 

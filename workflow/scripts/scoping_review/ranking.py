@@ -28,6 +28,8 @@ import polars as pl
 if TYPE_CHECKING:  # scipy and scikit-learn load when a ranking runs (a screen without one: never)
     from scipy import sparse
 
+    from .term_counts import CacheParts, TermCache
+
 TEXT_COLUMNS = ("title", "abstract", "keywords")
 RANKING_COLUMNS = ("study_id", "rank", "score", "top_terms")
 
@@ -106,32 +108,33 @@ class Features:
 
 
 def features(texts: Sequence[str], settings: RankingSettings = DEFAULT) -> Features:
-    """TF-IDF matrix (rows in the order of ``texts``) and the term of each column."""
-    from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """TF-IDF matrix (rows in the order of ``texts``) and the term of each column: what
+    scikit-learn's ``TfidfVectorizer`` computes (word 1- to ``ngram_max``-grams, sublinear tf,
+    accents stripped; ``min_df`` and ``max_df`` 0.95 above 20 texts), assembled from term
+    counts by :mod:`.term_counts` (which an update reuses through its cache)."""
+    from .term_counts import features_with_cache
 
-    vectorizer = TfidfVectorizer(
-        ngram_range=(1, settings.ngram_max),
-        sublinear_tf=True,
-        strip_accents="unicode",
-        min_df=settings.min_df if len(texts) > 20 else 1,
-        max_df=0.95 if len(texts) > 20 else 1.0,
-        max_features=settings.max_features,
-        dtype=np.float32,
-    )
-    matrix = vectorizer.fit_transform(texts)
-    return Features(sparse.csr_matrix(matrix), vectorizer.get_feature_names_out())
+    return features_with_cache(texts, settings, None)[0]
 
 
 class SharedFeatures:
     """The TF-IDF features of one study text frame, computed on first use and then shared by
     every model trained over that frame (the ranking of pending studies and each living
     round's evaluation fit their models on the same features: computing them once gives the
-    same matrices as computing them per model)."""
+    same matrices as computing them per model). With a ``cache`` (the term counts a previous
+    run left, :mod:`.term_counts`) only texts it lacks are tokenised; ``added`` holds their
+    counts for the caller to keep."""
 
-    def __init__(self, studies: pl.DataFrame, settings: RankingSettings = DEFAULT) -> None:
+    def __init__(
+        self,
+        studies: pl.DataFrame,
+        settings: RankingSettings = DEFAULT,
+        cache: TermCache | None = None,
+    ) -> None:
         self.studies = studies.sort("study_id")
         self.settings = settings
+        self.cache = cache
+        self.added: CacheParts | None = None
         self._features: Features | None = None
 
     def serves(self, studies: pl.DataFrame, settings: RankingSettings) -> bool:
@@ -145,7 +148,10 @@ class SharedFeatures:
 
     def get(self) -> Features:
         if self._features is None:
-            self._features = features(record_text(self.studies), self.settings)
+            from .term_counts import features_with_cache
+
+            texts = record_text(self.studies)
+            self._features, self.added = features_with_cache(texts, self.settings, self.cache)
         return self._features
 
 

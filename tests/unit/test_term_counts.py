@@ -1,0 +1,146 @@
+"""The ranking's TF-IDF assembled from term counts equals scikit-learn's TfidfVectorizer, and a
+run that reuses the term counts of earlier runs gives the matrix a run from scratch gives."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from helpers import require_shared
+from scoping_review import ranking, term_counts
+from scoping_review.term_counts import TermCache, cache_meta, compacted, features_with_cache
+
+WORDS = [
+    *("alliance", "rupture", "repair", "therapy", "therapist", "session", "café", "naïve"),
+    *("soil", "maize", "crop", "yield", "nitrogen", "carbon", "wheat", "water"),
+    *("metacommunication", "withdrawal", "confrontation"),
+]
+
+
+def _texts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 30))) for _ in range(n)]
+
+
+def _sklearn(texts: list[str], settings: ranking.RankingSettings) -> tuple[object, list[str]]:
+    vectorizer = TfidfVectorizer(
+        ngram_range=(1, settings.ngram_max),
+        sublinear_tf=True,
+        strip_accents="unicode",
+        min_df=settings.min_df if len(texts) > 20 else 1,
+        max_df=0.95 if len(texts) > 20 else 1.0,
+        max_features=settings.max_features,
+        dtype=np.float32,
+    )
+    return vectorizer.fit_transform(texts), list(vectorizer.get_feature_names_out())
+
+
+def _same(a: ranking.Features, b: ranking.Features) -> bool:
+    """Bit for bit: the same terms, the same stored entries in the same order."""
+    return (
+        list(a.terms) == list(b.terms)
+        and a.matrix.shape == b.matrix.shape
+        and np.array_equal(a.matrix.indptr, b.matrix.indptr)
+        and np.array_equal(a.matrix.indices, b.matrix.indices)
+        and np.array_equal(a.matrix.data, b.matrix.data)
+    )
+
+
+@pytest.mark.parametrize("n", [5, 21, 300])
+@pytest.mark.parametrize("ngram_max", [1, 2])
+def test_features_equal_tfidf_vectorizer(n: int, ngram_max: int) -> None:
+    settings = ranking.RankingSettings(ngram_max=ngram_max)
+    texts = [*_texts(n, seed=n), "rupture " * 40]  # one term in (nearly) every text: max_df
+    want, terms = _sklearn(texts, settings)
+    got = ranking.features(texts, settings)
+    assert list(got.terms) == terms
+    assert abs(got.matrix - want).max() < 1e-6
+
+
+def test_features_equal_tfidf_vectorizer_with_max_features() -> None:
+    settings = ranking.RankingSettings(max_features=12)
+    texts = _texts(200, seed=3)
+    want, terms = _sklearn(texts, settings)
+    got = ranking.features(texts, settings)
+    assert sorted(got.terms) == sorted(terms)
+    assert abs(got.matrix - want).max() < 1e-6
+
+
+def test_features_equal_tfidf_vectorizer_on_a_labelled_set() -> None:
+    folder = require_shared("fixtures", "screening", "labelled")
+    frame = pl.read_csv(folder / "Cohen_2006_Estrogens.csv", infer_schema_length=0)
+    texts = ranking.record_text(frame)
+    want, terms = _sklearn(texts, ranking.DEFAULT)
+    got = ranking.features(texts)
+    assert list(got.terms) == terms
+    assert abs(got.matrix - want).max() == 0.0
+
+
+def _rounds(cache: TermCache | None, rounds: list[list[str]]) -> list[ranking.Features]:
+    """Features of each round's texts, every round reusing (and extending) the cache."""
+    out = []
+    for texts in rounds:
+        try:
+            feats, added = features_with_cache(texts, ranking.DEFAULT, cache)
+        except ValueError:  # no term in this round's texts: nothing kept
+            continue
+        base = cache or TermCache.empty(cache_meta(ranking.DEFAULT))
+        cache = TermCache(
+            base.meta,
+            pl.concat([base.vocab, added.vocab]),
+            pl.concat([base.docs, added.docs]),
+        )
+        out.append(feats)
+    return out
+
+
+def test_cached_counts_give_the_features_of_a_run_from_scratch() -> None:
+    first = _texts(120, seed=1)
+    second = [*first[:100], *_texts(30, seed=2), first[0] + " withdrawal"]  # some left, changed
+    third = [*second, *_texts(10, seed=4), "entirely novel vocabulary appears here"]
+    for got, texts in zip(
+        _rounds(None, [first, second, third]), [first, second, third], strict=True
+    ):
+        assert _same(got, ranking.features(texts))
+
+
+def test_a_cache_of_other_settings_is_not_used() -> None:
+    texts = _texts(50, seed=5)
+    _, added = features_with_cache(texts, ranking.RankingSettings(ngram_max=1), None)
+    stale = TermCache(cache_meta(ranking.RankingSettings(ngram_max=1)), added.vocab, added.docs)
+    got, again = features_with_cache(texts, ranking.DEFAULT, stale)
+    assert _same(got, ranking.features(texts))
+    assert again.docs.height == len(set(texts))  # tokenised anew
+
+
+def test_compaction_keeps_the_current_texts_only_and_the_same_features() -> None:
+    old, new = _texts(80, seed=6), _texts(40, seed=7)
+    _, added = features_with_cache(old, ranking.DEFAULT, None)
+    cache = TermCache(cache_meta(ranking.DEFAULT), added.vocab, added.docs)
+    _, more = features_with_cache(new, ranking.DEFAULT, cache)
+    small = compacted(cache, more)
+    assert set(small.docs["text_hash"].to_list()) == set(term_counts.text_hashes(new).tolist())
+    got, nothing = features_with_cache(new, ranking.DEFAULT, small)
+    assert nothing.docs.height == 0
+    assert _same(got, ranking.features(new))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abcé ÉΣσ-_1.", max_size=40), min_size=1, max_size=30),
+    st.integers(min_value=0, max_value=29),
+)
+def test_any_split_into_two_runs_gives_the_features_of_one(texts: list[str], cut: int) -> None:
+    texts = [*texts, "common words here"]
+    try:
+        want = ranking.features(texts)
+    except ValueError:  # no term at all (as TfidfVectorizer: an empty vocabulary)
+        return
+    got = _rounds(None, [texts[: min(cut, len(texts))], texts])[-1]
+    assert _same(got, want)

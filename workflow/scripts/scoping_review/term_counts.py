@@ -1,0 +1,257 @@
+"""Term counts of study texts, kept between runs so that an update tokenises only new texts.
+
+The ranking's TF-IDF (:func:`.ranking.features`) is assembled here from term counts: the
+tokens of scikit-learn's analyzer (the one ``TfidfVectorizer`` would use: word uni- to
+n-grams, lower case, accents stripped) counted per text, then the vocabulary's document
+frequencies, its ``min_df``/``max_df`` pruning, columns in term order, the entries of each row
+in column order and scikit-learn's ``TfidfTransformer`` (sublinear tf, smoothed idf, l2 rows):
+the matrix ``TfidfVectorizer`` computes, built the same way whether a text's counts were
+computed now or read from a :class:`TermCache`, so a run with a cache equals a run without.
+
+:class:`TermCache` (grain: one row of ``docs`` per distinct text, keyed by its 64-bit BLAKE2b
+hash; one row of ``vocab`` per term, its row number the term's id) is what a run leaves for the
+next: :func:`features_with_cache` returns the counts of the texts it had to tokenise as
+:class:`CacheParts` for the caller to append. The cache is used only when written with the same
+settings and scikit-learn (:func:`cache_meta`).
+
+Pure functions: texts, frames and arrays in; matrices and frames out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+if TYPE_CHECKING:
+    from .ranking import Features, RankingSettings
+
+CACHE_VERSION = "1"
+CHUNK = 4_000  # texts tokenised per batch (bounds the flat token list held at once)
+VOCAB_SCHEMA = pl.Schema({"term": pl.String()})
+DOCS_SCHEMA = pl.Schema(
+    {"text_hash": pl.UInt64(), "ids": pl.List(pl.UInt32()), "counts": pl.List(pl.UInt32())}
+)
+
+
+@dataclass(frozen=True)
+class TermCache:
+    """``vocab``: term per id (row number); ``docs``: per text hash, its term ids and counts."""
+
+    meta: dict[str, str]
+    vocab: pl.DataFrame
+    docs: pl.DataFrame
+
+    @classmethod
+    def empty(cls, meta: dict[str, str]) -> TermCache:
+        return cls(meta, pl.DataFrame(schema=VOCAB_SCHEMA), pl.DataFrame(schema=DOCS_SCHEMA))
+
+
+@dataclass(frozen=True)
+class CacheParts:
+    """What a run adds to the cache: terms first seen (ids continue the cache's) and the
+    counts of the texts it tokenised; ``current``: the hashes of every text of the run (what a
+    compacted cache keeps)."""
+
+    vocab: pl.DataFrame
+    docs: pl.DataFrame
+    current: npt.NDArray[np.uint64] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.docs.height == 0
+
+
+def cache_meta(settings: RankingSettings) -> dict[str, str]:
+    """What a cache's counts depend on: a cache with other meta is not used."""
+    import sklearn
+
+    return {
+        "version": CACHE_VERSION,
+        "sklearn": sklearn.__version__,
+        "ngram_max": str(settings.ngram_max),
+        "analyzer": "word, lowercase, strip_accents=unicode, token_pattern default",
+    }
+
+
+def _analyzer(settings: RankingSettings) -> object:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        ngram_range=(1, settings.ngram_max), strip_accents="unicode"
+    ).build_analyzer()
+
+
+def text_hashes(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """A stable 64-bit hash of each text (BLAKE2b; the same on every machine and version)."""
+    return np.fromiter(
+        (
+            int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
+            for t in texts
+        ),
+        dtype=np.uint64,
+        count=len(texts),
+    )
+
+
+def count_texts(
+    texts: Sequence[str],
+    hashes: npt.NDArray[np.uint64],
+    vocab: pl.DataFrame,
+    settings: RankingSettings,
+) -> CacheParts:
+    """Term ids and counts of ``texts`` (one row per distinct hash); terms not in ``vocab``
+    get new ids after its last, in term order within each batch."""
+    analyze = _analyzer(settings)
+    known = vocab.with_row_index("id").with_columns(pl.col("id").cast(pl.UInt32))
+    next_id = vocab.height
+    new_terms: list[pl.DataFrame] = []
+    docs: list[pl.DataFrame] = []
+    first: dict[int, int] = {}
+    for i, h in enumerate(hashes.tolist()):
+        first.setdefault(h, i)
+    order = sorted(first.values())  # each distinct text once
+    for start in range(0, len(order), CHUNK):
+        batch = order[start : start + CHUNK]
+        tokens = [analyze(texts[i]) for i in batch]  # type: ignore[operator]
+        flat = pl.DataFrame(
+            {
+                "doc": np.repeat(np.arange(len(batch), dtype=np.uint32), [len(t) for t in tokens]),
+                "term": [tok for toks in tokens for tok in toks],
+            },
+            schema={"doc": pl.UInt32, "term": pl.String},
+        )
+        del tokens
+        counted = flat.group_by("doc", "term").len(name="count")
+        unseen = counted.select("term").unique().join(known, on="term", how="anti").sort("term")
+        if unseen.height:
+            added = unseen.with_columns(
+                pl.int_range(next_id, next_id + unseen.height, dtype=pl.UInt32).alias("id")
+            )
+            next_id += unseen.height
+            new_terms.append(added.select("term"))
+            known = pl.concat([known, added.select("id", "term")], how="vertical")
+        ids = counted.join(known, on="term", how="left").sort("doc", "id")
+        per_doc = ids.group_by("doc", maintain_order=True).agg(
+            pl.col("id").alias("ids"), pl.col("count").cast(pl.UInt32).alias("counts")
+        )
+        frame = pl.DataFrame(
+            {"doc": np.arange(len(batch), dtype=np.uint32), "text_hash": hashes[batch]},
+            schema={"doc": pl.UInt32, "text_hash": pl.UInt64},
+        )
+        docs.append(
+            frame.join(per_doc, on="doc", how="left")
+            .with_columns(
+                pl.col("ids").fill_null(pl.lit([], dtype=pl.List(pl.UInt32))),
+                pl.col("counts").fill_null(pl.lit([], dtype=pl.List(pl.UInt32))),
+            )
+            .sort("doc")
+            .select(list(DOCS_SCHEMA))
+        )
+    return CacheParts(
+        vocab=pl.concat(new_terms) if new_terms else pl.DataFrame(schema=VOCAB_SCHEMA),
+        docs=pl.concat(docs) if docs else pl.DataFrame(schema=DOCS_SCHEMA),
+    )
+
+
+def assemble(
+    hashes: npt.NDArray[np.uint64],
+    vocab: pl.DataFrame,
+    docs: pl.DataFrame,
+    settings: RankingSettings,
+) -> Features:
+    """The TF-IDF matrix of the texts with ``hashes`` (rows in that order) from their counts in
+    ``docs`` (every hash must be there), as ``TfidfVectorizer.fit_transform`` computes it."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from .ranking import Features
+
+    n = hashes.shape[0]
+    rows = (
+        pl.DataFrame({"text_hash": hashes}, schema={"text_hash": pl.UInt64})
+        .with_row_index("row")
+        .join(docs.unique("text_hash", keep="first"), on="text_hash", how="left")
+        .sort("row")
+    )
+    if rows["ids"].null_count():
+        raise ValueError("term counts missing for some texts")
+    lengths = rows["ids"].list.len().to_numpy().astype(np.int64)
+    ids = rows["ids"].explode().drop_nulls().to_numpy()
+    counts = rows["counts"].explode().drop_nulls().to_numpy().astype(np.float32)
+    del rows
+    df = np.bincount(ids, minlength=vocab.height)
+    # TfidfVectorizer's pruning (ranking.features: min_df and max_df=0.95 above 20 texts)
+    high = settings_max_df(n) * n
+    low = settings.min_df if n > 20 else 1
+    keep = (df > 0) & (df >= low) & (df <= high)
+    if not keep.any():
+        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    kept = vocab.with_row_index("id").filter(pl.Series(keep[: vocab.height]))
+    if settings.max_features is not None and kept.height > settings.max_features:
+        # TfidfVectorizer's max_features: the most frequent terms over all texts (ties: by term)
+        tf = np.bincount(ids, weights=counts, minlength=vocab.height)
+        kept = (
+            kept.with_columns(pl.Series("tf", tf[kept["id"].to_numpy()]))
+            .sort(["tf", "term"], descending=[True, False])
+            .head(settings.max_features)
+            .drop("tf")
+        )
+    kept = kept.sort("term")
+    column = np.full(vocab.height, -1, dtype=np.int32)
+    column[kept["id"].to_numpy()] = np.arange(kept.height, dtype=np.int32)
+    cols = column[ids]
+    del ids
+    mask = cols >= 0
+    # rows are in order: each row's kept entries end where its counts end
+    before = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    indptr = before[np.concatenate([[0], np.cumsum(lengths)])]
+    counts_matrix = sparse.csr_matrix(
+        (counts[mask], cols[mask], indptr), shape=(n, kept.height), dtype=np.float32
+    )
+    counts_matrix.sort_indices()
+    transformer = TfidfTransformer(sublinear_tf=True)
+    matrix = transformer.fit(counts_matrix).transform(counts_matrix, copy=False)
+    terms = np.asarray(kept["term"].to_list(), dtype=object)
+    return Features(sparse.csr_matrix(matrix), terms)
+
+
+def settings_max_df(n: int) -> float:
+    """The share of texts above which a term is dropped (0.95 above 20 texts, else none)."""
+    return 0.95 if n > 20 else 1.0
+
+
+def features_with_cache(
+    texts: Sequence[str], settings: RankingSettings, cache: TermCache | None
+) -> tuple[Features, CacheParts]:
+    """TF-IDF features of ``texts`` and the counts this call added (texts not in ``cache``)."""
+    hashes = text_hashes(texts)
+    if cache is None or cache.meta != cache_meta(settings):
+        cache = TermCache.empty(cache_meta(settings))
+    cached = cache.docs.select("text_hash").unique()
+    todo = pl.DataFrame({"text_hash": hashes}, schema={"text_hash": pl.UInt64}).with_row_index()
+    missing = todo.join(cached, on="text_hash", how="anti")["index"].to_numpy()
+    parts = count_texts(
+        [texts[i] for i in missing.tolist()], hashes[missing], cache.vocab, settings
+    )
+    vocab = pl.concat([cache.vocab, parts.vocab]) if parts.vocab.height else cache.vocab
+    docs = pl.concat([cache.docs, parts.docs]) if parts.docs.height else cache.docs
+    return assemble(hashes, vocab, docs, settings), CacheParts(parts.vocab, parts.docs, hashes)
+
+
+def compacted(cache: TermCache, parts: CacheParts) -> TermCache:
+    """One cache of ``cache`` and ``parts`` that keeps only the counts of the run's texts (the
+    vocabulary whole: the ids of the counts stay valid)."""
+    vocab = pl.concat([cache.vocab, parts.vocab]) if parts.vocab.height else cache.vocab
+    docs = pl.concat([cache.docs, parts.docs]) if parts.docs.height else cache.docs
+    if parts.current is not None:
+        wanted = pl.DataFrame({"text_hash": parts.current}, schema={"text_hash": pl.UInt64})
+        docs = docs.unique("text_hash", keep="first", maintain_order=True).join(
+            wanted.unique(), on="text_hash", how="semi"
+        )
+    return TermCache(cache.meta, vocab, docs)
