@@ -117,10 +117,23 @@ def import_export(
             f"{meta.path}: cannot tell the export format from its content; "
             f"set `format:` for search {meta.source_id!r} in config ({', '.join(FORMATS)})"
         )
-    try:
-        parsed, map_name, fmap = parse_text(decoded, chosen, data=data, columns=columns)
-    except ImportError_ as err:
-        raise ImportError_(f"{meta.path}: {err}") from err
+    canon_parts: list[pl.DataFrame] = []
+    if chosen in TAGGED:  # block by block: one block's lines and fields are held at a time
+        fmt_ = tagged.FORMATS[chosen]
+        blocks = []
+        source = decoded.utf8 if decoded.utf8 is not None else decoded.text
+        for block in tagged.parse_blocks(source, fmt_):
+            canon_parts.append(
+                canonical_frame(block.parsed.fields, block.parsed.starts, chosen, stripped=True)
+            )
+            block.parsed.fields = block.parsed.fields.clear()
+            blocks.append(block)
+        parsed, map_name, fmap = tagged.merge(blocks, fmt_), chosen, None
+    else:
+        try:
+            parsed, map_name, fmap = parse_text(decoded, chosen, data=data, columns=columns)
+        except ImportError_ as err:
+            raise ImportError_(f"{meta.path}: {err}") from err
     if is_xlsx:
         cleaned, control_note = decode_mod.strip_control_column(parsed.fields)
         parsed.fields = cleaned
@@ -131,8 +144,14 @@ def import_export(
             f"+ {n_rejected} rejected; refusing to lose records silently "
             f"(parsed records start at lines {parsed.starts['line'].head(3).to_list()}...)"
         )
-    canon = canonical_frame(parsed.fields, parsed.starts, map_name, fmap, stripped=parsed.stripped)
-    canon = canon.with_columns(_fallback_ids(canon))
+    if not canon_parts:
+        canon_parts = [
+            canonical_frame(parsed.fields, parsed.starts, map_name, fmap, stripped=parsed.stripped)
+        ]
+    canon_parts = [part.with_columns(_fallback_ids(part)) for part in canon_parts]
+    canon = (
+        canon_parts[0] if len(canon_parts) == 1 else pl.concat(canon_parts, how="vertical_relaxed")
+    )
     native = pl.col("native_id")
     suffix: pl.Expr = pl.lit("")
     repeated: list[str] = []

@@ -19,6 +19,11 @@ Speed: lines in the format's common layout (``TY  - ``) are split with slices; `
 runs only on the other lines. The per-line work is element-wise and runs on the reader's
 chunks on all cores; only record membership (cumulative sums) is sequential.
 
+Memory: an export larger than :data:`.lines.BLOCK_BYTES` is parsed in blocks of whole records
+(:func:`parse_blocks`; each block starts at a start-tag line), with record, field and line
+numbers carried from block to block and the notes kept as numbers (:mod:`.findings`) until
+:func:`merge` writes them, so the result is exactly the whole file's parse.
+
 Traps handled (each has a test): a BOM never reaches here (see :mod:`.decode`); CRLF, bare-CR
 line ends and bare CR inside lines (WoS-made RIS); a last record without its end tag is kept and
 noted; a start tag inside an unterminated record closes it; an end tag alone is not a record;
@@ -31,10 +36,17 @@ lines, and any other text between records, are counted in a note; untagged conti
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
 
+from . import lines as lines_mod
+from .findings import Findings
+from .lines import blocks
+from .lines import normalise_newlines as normalise_newlines  # re-exported
+from .lines import read_lines as read_lines
+from .lines import split_lines as split_lines
 from .parsed import Parsed as Parsed  # re-exported: readers name them as tagged.Parsed
 from .parsed import RawReject as RawReject
 
@@ -120,73 +132,11 @@ ENDNOTE = TaggedFormat(
 FORMATS: dict[str, TaggedFormat] = {f.name: f for f in (RIS, MEDLINE, WOS, ENDNOTE)}
 
 
-# a bare CR that ends a line in a file that also has LF: before a tag line (``TY  - ``,
-# ``PMID- ``), before another CR or LF, or at the end of the text
-_CR_LINE_END = re.compile(r"\r(?=[ \t]*[A-Z][A-Z0-9]{1,3} {0,3}-(?: |\r|\n|$)|\r|\n|$)")
-
-
-def normalise_newlines(text: str) -> str:
-    """``text`` with every line end as LF: CRLF and LF end lines; a bare CR ends a line in a
-    file that has no LF at all (classic Mac) and, in a file mixing line ends, where a tag line
-    or a blank line follows it; any other bare CR is a break inside a value (WoS-made RIS) and
-    becomes a space."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
-        if "\n" not in text:
-            return text.replace("\r", "\n")
-        if "\r" in text:
-            text = _CR_LINE_END.sub("\n", text).replace("\r", " ")
-    return text
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines of ``text`` (line ends as in :func:`normalise_newlines`)."""
-    return normalise_newlines(text).split("\n")
-
-
-# a byte that never occurs in a text export: read_csv splits on it, so each line is one cell
-_CELL_SEP = "\x1f"
-
-
-def read_lines(source: str | bytes) -> tuple[pl.DataFrame, int]:
-    """One row per line of ``source`` (a text, or its UTF-8 bytes: valid UTF-8; column
-    ``line``; line ends as in :func:`normalise_newlines`) and the number of lines, counted like
-    ``str.split("\\n")``.
-
-    The split runs in polars' CSV reader (multi-threaded, no Python string per line) with a
-    separator and no quote character, so every line is one cell as it stands; a text holding
-    a CR or that separator is decoded and handled in Python instead.
-    """
-    if isinstance(source, bytes):
-        if b"\r" in source or _CELL_SEP.encode() in source:
-            return read_lines(source.decode("utf-8"))
-        data = source
-        final_end = not data or data.endswith(b"\n")
-    else:
-        text = normalise_newlines(source)
-        if _CELL_SEP in text:
-            lines = text.split("\n")
-            return pl.DataFrame({"line": lines}, schema={"line": pl.String}), len(lines)
-        data = text.encode("utf-8")
-        final_end = not text or text.endswith("\n")
-    frame = pl.read_csv(
-        data,
-        has_header=False,
-        separator=_CELL_SEP,
-        quote_char=None,
-        new_columns=["line"],
-        schema={"line": pl.String},
-        empty_string_is_null=False,
-        raise_if_empty=False,
-    )
-    # the reader drops the empty piece after a final line end; str.split keeps it
-    return frame, frame.height + (1 if final_end else 0)
-
-
-def _first_lines(df: pl.DataFrame, mask: str, n: int = 5) -> str:
-    """The 1-based numbers of the first ``n`` lines where column ``mask`` is true."""
+def _first_lines(df: pl.DataFrame, mask: str, offset: int = 0, n: int = 5) -> list[int]:
+    """The 1-based numbers (after ``offset`` lines) of the first ``n`` lines where column
+    ``mask`` is true."""
     lines = df.select(pl.arg_where(pl.col(mask)).head(n)).to_series().to_list()
-    return ", ".join(str(x + 1) for x in lines)
+    return [offset + x + 1 for x in lines]
 
 
 def _tags(lines: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
@@ -285,7 +235,66 @@ def count_starts(df: pl.DataFrame, fmt: TaggedFormat) -> int:
 
 def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
     """Parse ``source`` in format ``fmt``: a decoded text, or its UTF-8 bytes (valid UTF-8),
-    with any newlines."""
+    with any newlines (block by block: see :func:`parse_blocks`)."""
+    return merge(list(parse_blocks(source, fmt)), fmt)
+
+
+@dataclass
+class Block:
+    """One block's parse: ``parsed`` has no notes and numbers its records, fields and lines in
+    the whole source; ``n_starts`` and ``n_fids`` (records and field values before empty
+    records were dropped) are where the next block's numbers begin."""
+
+    parsed: Parsed
+    findings: Findings
+    n_starts: int
+    n_fids: int
+    n_lines: int  # lines counted like ``str.split("\\n")``
+
+
+def parse_blocks(
+    source: str | bytes, fmt: TaggedFormat, block_bytes: int | None = None
+) -> Iterator[Block]:
+    """Parse ``source`` one block of whole records at a time (:func:`.lines.blocks`), so that
+    only one block's lines are held at once; :func:`merge` of the blocks is the parse of the
+    whole source, exactly. ``block_bytes``: the blocks' size (default
+    :data:`.lines.BLOCK_BYTES`)."""
+    size = lines_mod.BLOCK_BYTES if block_bytes is None else block_bytes
+    offset = rec0 = fid0 = 0
+    for text in blocks(source, fmt.start_tag, fmt.layout_regex, size):
+        block = _parse_block(text, fmt, offset, rec0, fid0)
+        # a block but the last ends with a line end: its lines less the empty piece after it
+        offset += block.n_lines - 1
+        rec0, fid0 = rec0 + block.n_starts, fid0 + block.n_fids
+        yield block
+
+
+def merge(parts: list[Block], fmt: TaggedFormat) -> Parsed:
+    """The blocks' parses as one, with the notes of their merged findings."""
+    first = parts[0].parsed
+    found = Findings.merged([part.findings for part in parts])
+    if len(parts) == 1:
+        fields, starts = first.fields, first.starts
+    else:
+        fields = pl.concat([p.parsed.fields for p in parts])
+        starts = pl.concat([p.parsed.starts for p in parts])
+    rejects = [r for p in parts for r in p.parsed.rejects]
+    n_raw = sum(p.parsed.n_raw for p in parts)
+    return Parsed(
+        fields,
+        starts,
+        rejects,
+        n_raw,
+        found.notes(fmt.end_tag, fmt.continuation_regex is not None),
+        stripped=True,
+    )
+
+
+def _parse_block(
+    source: str | bytes, fmt: TaggedFormat, offset: int, rec0: int, fid0: int
+) -> Block:
+    """Parse one block whose first line is line ``offset`` + 1 of the whole source and whose
+    first record and field value are numbers ``rec0`` and ``fid0``."""
     lines, n_lines = read_lines(source)
     df = _tags(lines, fmt)
     n_raw = count_starts(df, fmt)
@@ -319,7 +328,8 @@ def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
     # it ends
     ends = pl.col("blank") if fmt.start_tag is None else pl.col("is_end")
     state = pl.when(pl.col("is_start")).then(1).when(ends).then(0).cast(pl.Int8).forward_fill()
-    plan = plan.with_columns(rec=pl.col("is_start").cast(pl.Int32).cum_sum() - 1, state=state)
+    rec = pl.col("is_start").cast(pl.Int32).cum_sum() - 1 + rec0
+    plan = plan.with_columns(rec=rec, state=state)
     inside = (pl.col("state") == 1) | (pl.col("is_end") & (pl.col("state").shift(1) == 1))
     outside = ~pl.col("inside") & ~pl.col("blank") & ~pl.col("header")
     end_line = pl.col("is_end") | (pl.col("end_tag_line") & ~pl.col("false_end"))
@@ -334,60 +344,38 @@ def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
     if df["false_end"].any():  # a false end line is untagged text continuing the field before it
         df = df.with_columns(tag=pl.when(pl.col("false_end")).then(None).otherwise(tag))
 
-    notes: list[str] = []
     flags = ["false_end", "stray_end", "stray"]
     counts = df.select(
         *[pl.col(f).sum() for f in flags],
         bad_cont=(pl.col("body") & tag.is_null() & ~pl.col("cont_ok")).sum(),
     ).row(0, named=True)
+    first = {f: _first_lines(df, f, offset) for f in flags if counts[f]}
     if counts["false_end"]:
         # its value becomes the whole line, as for any untagged line
         false_end = df.select(pl.arg_where(pl.col("false_end")))[:, 0]
         stripped = df["line"].gather(false_end).str.strip_chars()
         df = df.with_columns(df["value"].scatter(false_end, stripped))
-        notes.append(
-            f"{counts['false_end']} {fmt.end_tag} line(s) followed by more fields of the same "
-            f"record (an end tag inside a field?) read as text, not as a record end: "
-            f"line(s) {_first_lines(df, 'false_end')}"
-        )
-    if counts["stray_end"]:
-        notes.append(
-            f"{counts['stray_end']} {fmt.end_tag} line(s) without a record before them "
-            f"(an empty trailing record) ignored: "
-            f"line(s) {_first_lines(df, 'stray_end')}"
-        )
-    if counts["stray"]:
-        notes.append(
-            f"{counts['stray']} line(s) of text outside any record ignored (e.g. numbered "
-            f"'1.' lines, link lines, headers): line(s) {_first_lines(df, 'stray')}"
-        )
     if counts["bad_cont"] and fmt.continuation_regex is not None:
         bad = df.select(bad=pl.col("body") & tag.is_null() & ~pl.col("cont_ok"))
-        notes.append(
-            f"{counts['bad_cont']} untagged line(s) inside a record without the continuation "
-            f"indent, read as continuations: line(s) {_first_lines(bad, 'bad')}"
-        )
+        first["bad_cont"] = _first_lines(bad, "bad", offset)
 
-    fields = _fields(df.lazy().filter(pl.col("body")), fmt)
+    fields = _fields(df.lazy().filter(pl.col("body")), fmt, fid0)
+    n_fids = fields.height  # fids run without gaps until empty records are dropped
     starts = df.select(
         pl.col("rec").filter(pl.col("is_start")).cast(pl.Int64),
-        line=(pl.arg_where(pl.col("is_start")) + 1).cast(pl.Int64),
+        line=(pl.arg_where(pl.col("is_start")) + 1 + offset).cast(pl.Int64),
     )
+    n_starts = starts.height
 
     # termination: which records saw their end tag
+    open_recs: list[tuple[int, int]] = []
+    n_open = 0
     if fmt.end_tag is not None and starts.height:
         ended = df.filter(pl.col("inside") & pl.col("is_end"))["rec"].cast(pl.Int64)
-        open_recs = starts.with_columns(until=pl.col("line").shift(-1).fill_null(n_lines)).filter(
-            ~pl.col("rec").is_in(ended.implode())
-        )
-        for line_no, until in open_recs.select("line", "until").head(20).iter_rows():
-            notes.append(
-                f"record starting at line {line_no} has no {fmt.end_tag} before line {until}; kept"
-            )
-        if open_recs.height > 20:
-            notes.append(
-                f"... {open_recs.height - 20} more record(s) without {fmt.end_tag}, all kept"
-            )
+        until = pl.col("line").shift(-1).fill_null(offset + n_lines)
+        missing = starts.with_columns(until=until).filter(~pl.col("rec").is_in(ended.implode()))
+        open_recs = [(int(a), int(b)) for a, b in missing.select("line", "until").head(20).rows()]
+        n_open = missing.height
 
     # a record with nothing but its start tag is rejected with its raw text
     per_rec = (
@@ -413,17 +401,19 @@ def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
         ]
         fields = fields.filter(~pl.col("rec").is_in(empty_recs))
         starts = starts.filter(~pl.col("rec").is_in(empty_recs))
-    return Parsed(fields, starts, rejects, n_raw, notes, stripped=True)
+    parsed = Parsed(fields, starts, rejects, n_raw, [], stripped=True)
+    findings = Findings(counts, first, open_recs, n_open)
+    return Block(parsed, findings, n_starts, n_fids, n_lines)
 
 
-def _fields(body: pl.LazyFrame, fmt: TaggedFormat) -> pl.DataFrame:
+def _fields(body: pl.LazyFrame, fmt: TaggedFormat, fid0: int = 0) -> pl.DataFrame:
     """Long fields (``rec``, ``fid``, ``tag``, ``value``) from a record's body lines:
     continuation lines take the tag of the field before them and are joined to its value with
     a space (or, for list tags, are values of their own)."""
     lines = body.select(pl.col("rec").cast(pl.Int64), "tag", "value").collect(engine="in-memory")
     if not lines["tag"].has_nulls():  # no continuation lines: each line is one field
         return lines.select(
-            "rec", pl.int_range(pl.len(), dtype=pl.Int64).alias("fid"), "tag", "value"
+            "rec", (pl.int_range(pl.len(), dtype=pl.Int64) + fid0).alias("fid"), "tag", "value"
         )
     cont = pl.col("tag").is_null()
     plan = lines.lazy().with_columns(
@@ -432,7 +422,7 @@ def _fields(body: pl.LazyFrame, fmt: TaggedFormat) -> pl.DataFrame:
     new_value = ~cont
     if fmt.list_tags:
         new_value = new_value | pl.col("ftag").is_in(list(fmt.list_tags))
-    plan = plan.with_columns(fid=new_value.cast(pl.Int64).cum_sum() - 1)
+    plan = plan.with_columns(fid=new_value.cast(pl.Int64).cum_sum() - 1 + fid0)
     # fields of one line pass straight through; only multi-line fields are grouped and joined
     fid = pl.col("fid")
     multi = ((fid == fid.shift(1)) | (fid == fid.shift(-1))).fill_null(False)
