@@ -73,6 +73,11 @@ def main() -> None:
     made = json.loads(marker.read_text()) if marker.is_file() else {}
     records = args.records or made.get("records") or 10_000
     seed = args.seed if args.seed is not None else made.get("seed", 0)
+    if args.update and not made and (args.folder / "config" / "config.yaml").exists():
+        ap.error(
+            f"{args.folder} holds a review this script did not record (no corpus.json): "
+            "write round 1 first (--records N) or use another folder"
+        )
     if args.update and made and (made["records"], made["seed"]) != (records, seed):
         ap.error(
             f"{args.folder} holds a corpus of {made['records']} records (seed {made['seed']}); "

@@ -41,8 +41,14 @@ def outputs(workdir: Path) -> list[Path]:
     files = sorted(p.relative_to(workdir) for p in (workdir / "results").rglob("*") if p.is_file())
     # dedupe's state is a cache, not an output: reused by a rerun, its frames are equal but their
     # Arrow bytes depend on how they were assembled (tests/unit/test_dedupe_incremental.py)
-    state = Path("results/02_dedupe/state")
-    return [p for p in files if "logs" not in p.parts and not p.is_relative_to(state)]
+    # the same for the caches under results/cache (the ranking's term counts, the report's
+    # figure renderings): reused, not outputs
+    state, caches = Path("results/02_dedupe/state"), Path("results/cache")
+    return [
+        p
+        for p in files
+        if "logs" not in p.parts and not p.is_relative_to(state) and not p.is_relative_to(caches)
+    ]
 
 
 @pytest.fixture(scope="module")

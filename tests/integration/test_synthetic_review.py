@@ -47,3 +47,6 @@ def test_make_corpus_update_adds_a_round_to_the_folders_own_corpus(tmp_path: Pat
     assert "303 records" in run("--update", "0.01").stdout  # round 1 of 300, not 10k
     refused = run("--records", "500", "--update", "0.01")
     assert refused.returncode == 2 and "holds a corpus of 300 records" in refused.stderr
+    (tmp_path / "corpus.json").unlink()  # a folder made before the script recorded its corpus
+    unknown = run("--update", "0.01")
+    assert unknown.returncode == 2 and "no corpus.json" in unknown.stderr

@@ -135,3 +135,12 @@ def test_problems_are_named_row_by_row(
         screen.ScreeningError, match=message.replace("(", r"\(").replace(")", r"\)")
     ):
         screen.read_decisions([screen.Sheet("s.csv", "title_abstract", frame)], CLUSTERS, CRITERIA)
+
+
+def test_the_written_out_whitespace_is_what_str_strip_strips() -> None:
+    import sys
+
+    from scoping_review.screen import sheets
+
+    computed = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert computed == sheets._WHITESPACE

@@ -144,3 +144,23 @@ def test_any_split_into_two_runs_gives_the_features_of_one(texts: list[str], cut
         return
     got = _rounds(None, [texts[: min(cut, len(texts))], texts])[-1]
     assert _same(got, want)
+
+
+def test_a_cache_that_does_not_hold_together_is_named() -> None:
+    texts = _texts(30, seed=8)
+    _, added = features_with_cache(texts, ranking.DEFAULT, None)
+    meta = cache_meta(ranking.DEFAULT)
+    good = TermCache(meta, added.vocab, added.docs)
+    assert term_counts.check_cache(good) is None
+    short = TermCache(meta, added.vocab.head(3), added.docs)
+    assert "beyond a vocabulary of 3" in (term_counts.check_cache(short) or "")
+    twice = TermCache(meta, pl.concat([added.vocab, added.vocab.head(1)]), added.docs)
+    assert "a term appears twice" in (term_counts.check_cache(twice) or "")
+    again = TermCache(meta, added.vocab, pl.concat([added.docs, added.docs.head(1)]))
+    assert "a text appears twice" in (term_counts.check_cache(again) or "")
+
+
+def test_the_cache_depends_on_pythons_unicode_tables() -> None:
+    import unicodedata
+
+    assert cache_meta(ranking.DEFAULT)["unicode"] == unicodedata.unidata_version

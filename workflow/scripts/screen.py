@@ -82,7 +82,7 @@ def main(smk: job.Job) -> None:
     # one TF-IDF of the study texts for the pending ranking and every round's evaluation
     terms = storage.DirectoryStore(smk.params.term_cache)
     term_meta = term_counts.cache_meta(prio.ranking)
-    term_cache = read_term_cache(terms, term_meta, log) if prio.enabled else None
+    term_cache, term_parts = read_term_cache(terms, term_meta, log) if prio.enabled else (None, [])
     shared = ranking.SharedFeatures(texts, prio.ranking, term_cache)
     ranked = (
         prioritisation.rank_pending(texts, status, prio.ranking, shared)
@@ -165,7 +165,7 @@ def main(smk: job.Job) -> None:
     pending = {k: v.height for k, v in sorted(lists.items())}
     log.info(f"worklists (stage, reviewer) -> pending studies: {pending}")
     if shared.added is not None:
-        write_term_cache(terms, term_cache, shared.added, term_meta, log)
+        write_term_cache(terms, term_cache, term_parts, shared.added, term_meta, log)
 
 
 MANIFEST = "0" * 16  # the cache's list of parts (entries are named by hex digests)
@@ -180,17 +180,18 @@ def _parquet(frame: pl.DataFrame) -> bytes:
 
 def read_term_cache(
     store: storage.DirectoryStore, meta: dict[str, str], log: Logger
-) -> term_counts.TermCache | None:
-    """The term counts earlier runs left, or None (and why, in the log)."""
+) -> tuple[term_counts.TermCache | None, list[dict[str, str]]]:
+    """The term counts earlier runs left and the manifest's parts, or None (and why, in the
+    log) with no parts."""
     raw = store.get(MANIFEST)
     if raw is None:
         log.info("ranking term cache: none; tokenising every study text")
-        return None
+        return None, []
     try:
         manifest = json.loads(raw)
         if manifest["meta"] != meta:
             log.info("ranking term cache: written with other settings or libraries; not reused")
-            return None
+            return None, []
         frames: dict[str, list[pl.DataFrame]] = {"vocab": [], "docs": []}
         for part in manifest["parts"]:
             for kind in frames:
@@ -203,24 +204,27 @@ def read_term_cache(
             pl.concat(frames["vocab"]).cast(term_counts.VOCAB_SCHEMA),
             pl.concat(frames["docs"]).cast(term_counts.DOCS_SCHEMA),
         )
+        problem = term_counts.check_cache(cache)
+        if problem is not None:
+            raise ValueError(problem)
     except Exception as error:  # an unreadable cache is only a slower run
         log.info(f"ranking term cache: unreadable ({type(error).__name__}: {error}); not reused")
-        return None
+        return None, []
     log.info(f"ranking term cache: {cache.docs.height} texts' counts, {cache.vocab.height} terms")
-    return cache
+    return cache, list(manifest["parts"])
 
 
 def write_term_cache(
     store: storage.DirectoryStore,
     cache: term_counts.TermCache | None,
+    parts: list[dict[str, str]],
     added: term_counts.CacheParts,
     meta: dict[str, str],
     log: Logger,
 ) -> None:
-    """Append this run's counts as a part, or rewrite the cache as one part (first run, or
-    more than :data:`MAX_PARTS` parts); the manifest is written last."""
-    manifest = json.loads(store.get(MANIFEST) or b"{}") if cache is not None else {}
-    parts: list[dict[str, str]] = list(manifest.get("parts", []))
+    """Append this run's counts as a part after the ``parts`` read, or rewrite the cache as
+    one part (no cache read, or :data:`MAX_PARTS` parts); the manifest is written last."""
+    parts = list(parts)
     if cache is not None and added.empty:
         return
     if cache is None or len(parts) >= MAX_PARTS:

@@ -69,11 +69,17 @@ class CacheParts:
 
 def cache_meta(settings: RankingSettings) -> dict[str, str]:
     """What a cache's counts depend on: a cache with other meta is not used."""
+    import platform
+    import unicodedata
+
     import sklearn
 
+    # the tokens also follow Python's Unicode tables (lower case, accents, \w)
     return {
         "version": CACHE_VERSION,
         "sklearn": sklearn.__version__,
+        "python": platform.python_version(),
+        "unicode": unicodedata.unidata_version,
         "ngram_max": str(settings.ngram_max),
         "analyzer": "word, lowercase, strip_accents=unicode, token_pattern default",
     }
@@ -194,7 +200,9 @@ def assemble(
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
     kept = vocab.with_row_index("id").filter(pl.Series(keep[: vocab.height]))
     if settings.max_features is not None and kept.height > settings.max_features:
-        # TfidfVectorizer's max_features: the most frequent terms over all texts (ties: by term)
+        # max_features: the most frequent terms over all texts, as TfidfVectorizer keeps them,
+        # except that equal frequencies are broken by term (scikit-learn's unstable argsort
+        # keeps an arbitrary subset of tied terms; the config never sets max_features)
         tf = np.bincount(ids, weights=counts, minlength=vocab.height)
         kept = (
             kept.with_columns(pl.Series("tf", tf[kept["id"].to_numpy()]))
@@ -224,6 +232,20 @@ def assemble(
 def settings_max_df(n: int) -> float:
     """The share of texts above which a term is dropped (0.95 above 20 texts, else none)."""
     return 0.95 if n > 20 else 1.0
+
+
+def check_cache(cache: TermCache) -> str | None:
+    """Why a cache read back cannot be used (term ids beyond its vocabulary, a term twice, a
+    text twice), or None."""
+    ids = cache.docs["ids"].explode().drop_nulls()
+    top = int(ids.max()) if ids.len() else -1  # type: ignore[arg-type]
+    if top >= cache.vocab.height:
+        return f"term id {top} beyond a vocabulary of {cache.vocab.height}"
+    if cache.vocab["term"].n_unique() != cache.vocab.height:
+        return "a term appears twice in the vocabulary"
+    if cache.docs["text_hash"].n_unique() != cache.docs.height:
+        return "a text appears twice"
+    return None
 
 
 def features_with_cache(
