@@ -69,15 +69,18 @@ def snakemake(workdir: Path, *args: str) -> str:
     return result.stdout + result.stderr
 
 
-def add_round(workdir: Path) -> None:
-    (workdir / "inputs/round2.ris").write_text(ROUND2.replace("ER  -\n", "ER  - \n"))
+def add_search(workdir: Path, search_id: str, database: str, date: str, text: str) -> None:
+    """A new search in config with its export ``inputs/<search_id>.ris``."""
+    rel = f"inputs/{search_id}.ris"
+    (workdir / rel).write_text(text)
     path = workdir / "config/config.yaml"
     config = yaml.safe_load(path.read_text())
-    config["searches"].append(
-        {"id": "scopus_r2", "database": "Scopus", "date": "2025-06-01",
-         "files": ["inputs/round2.ris"]}
-    )  # fmt: skip
+    config["searches"].append({"id": search_id, "database": database, "date": date, "files": [rel]})
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+
+
+def add_round(workdir: Path) -> None:
+    add_search(workdir, "scopus_r2", "Scopus", "2025-06-01", ROUND2.replace("ER  -\n", "ER  - \n"))
 
 
 ROUND3 = """TY  - JOUR
@@ -102,14 +105,7 @@ ER  -
 def add_round3(workdir: Path) -> None:
     """A third search (a duplicate of round 2's new study, a new study) and changed decisions:
     round 2's new study screened in, and one exclusion turned into an inclusion."""
-    (workdir / "inputs/round3.ris").write_text(ROUND3)
-    path = workdir / "config/config.yaml"
-    config = yaml.safe_load(path.read_text())
-    config["searches"].append(
-        {"id": "pubmed_r3", "database": "PubMed", "date": "2025-09-01",
-         "files": ["inputs/round3.ris"]}
-    )  # fmt: skip
-    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    add_search(workdir, "pubmed_r3", "PubMed", "2025-09-01", ROUND3)
     sheet = workdir / "inputs/title_abstract.csv"
     text = sheet.read_text().replace(
         "scopus:r4,exclude,group_or_couples,AB,2025-01-10,", "scopus:r4,include,,AB,2025-09-02,"
