@@ -20,9 +20,10 @@ runs only on the other lines. The per-line work is element-wise and runs on the 
 chunks on all cores; only record membership (cumulative sums) is sequential.
 
 Memory: an export larger than :data:`.lines.BLOCK_BYTES` is parsed in blocks of whole records
-(:func:`parse_blocks`; each block starts at a start-tag line), with record, field and line
-numbers carried from block to block and the notes kept as numbers (:mod:`.findings`) until
-:func:`merge` writes them, so the result is exactly the whole file's parse.
+(:func:`parse_blocks`; each block starts at a start-tag line or, in formats without a start
+tag, at a tag line after a blank line), with record, field and line numbers carried from block
+to block and the notes kept as numbers (:mod:`.findings`) until :func:`merge` writes them, so
+the result is exactly the whole file's parse.
 
 Traps handled (each has a test): a BOM never reaches here (see :mod:`.decode`); CRLF, bare-CR
 line ends and bare CR inside lines (WoS-made RIS); a last record without its end tag is kept and
