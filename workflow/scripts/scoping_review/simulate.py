@@ -101,8 +101,10 @@ def replay(
     prior: tuple[int, int] | None = None,
 ) -> Replay:
     """Screen in ranked order, re-training after every batch of ``max(1, floor(batch_fraction x
-    screened))`` records, until the last include is found. Ties in score go to the lower row
-    index (deterministic).
+    screened))`` records, until the last include is found. Each re-training is the review's
+    (:func:`.ranking.fit_rank`: the decisions so far plus unscreened rows presumed excluded,
+    chosen by a hash of the seed and the row). Ties in score go to the lower row index
+    (deterministic).
 
     The records left after the last include are all excludes, so their order changes neither
     the metrics nor the stopping rule: the rule's first stop is found on the screened labels
@@ -118,11 +120,14 @@ def replay(
     unscreened[[inc, exc]] = False
     left = int(y.sum()) - 1  # includes not yet screened
     fits = 0
+    # the presumed excludes are drawn as in a review, by a keyed hash of the seed and the row
+    keys = ranking.presumed_keys(range(n), settings.seed + seed)
     while left > 0:
-        model = ranking.fit(matrix[np.array(order)], y[order], settings)
-        fits += 1
         rest = np.flatnonzero(unscreened)
-        p = ranking.scores(model, matrix[rest])
+        _, p = ranking.fit_rank(
+            matrix[np.array(order)], y[order], matrix[rest], keys[rest], settings
+        )
+        fits += 1
         batch = max(1, math.floor(batch_fraction * len(order)))
         pick = rest[np.lexsort((rest, -p))[:batch]]
         for row in pick.tolist():
