@@ -383,8 +383,8 @@ def top_terms(
 
     Vectorised over the stored entries, without sorting them: ``k`` passes, each taking every
     row's largest remaining contribution (the smallest column among equals) by a segmented
-    maximum over the row's entries. At 100k rows and k = 5 that is about ten times faster than
-    one sort of all entries by (row, contribution, column), with the same result."""
+    maximum over the row's entries. At 50k rows and k = 5: 0.6-0.8 s against 3.0 s for one
+    sort of all entries by (row, contribution, column), with the same result."""
     from scipy import sparse
 
     csr = sparse.csr_matrix(matrix)
@@ -398,12 +398,12 @@ def top_terms(
     cols, vals = csr.indices[keep].astype(np.int64), vals[keep]
     kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
     counts = kept[csr.indptr[1:]] - kept[csr.indptr[:-1]]  # positive entries per row
-    filled = np.flatnonzero(counts)  # rows with an entry (segments of ``rows``, in order)
+    filled = np.flatnonzero(counts)  # rows with a positive entry: the segments of ``vals``
     starts = (np.cumsum(counts) - counts)[filled]
     chosen = np.full((n_rows, max(k, 0)), -1, dtype=np.int64)
     no_col = np.iinfo(np.int64).max
     for j in range(min(k, int(counts.max(initial=0)))):
-        best = np.maximum.reduceat(vals, starts) if vals.size else vals
+        best = np.maximum.reduceat(vals, starts)
         at_best = vals == np.repeat(best, counts[filled])
         at_best &= vals > -np.inf  # a row whose entries are all taken has -inf as its best
         col = np.minimum.reduceat(np.where(at_best, cols, no_col), starts)
