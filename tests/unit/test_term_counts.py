@@ -164,3 +164,38 @@ def test_the_cache_depends_on_pythons_unicode_tables() -> None:
     import unicodedata
 
     assert cache_meta(ranking.DEFAULT)["unicode"] == unicodedata.unidata_version
+
+
+@pytest.mark.parametrize("chunk", [3, 4000])
+def test_counts_are_per_distinct_text_with_new_ids_in_term_order_per_batch(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The layout the cache stores: one row per distinct text, first-seen order; ids ascending
+    within a text with their counts; terms first seen get ids after the vocabulary's, in term
+    order within each batch of CHUNK texts; an empty text has empty lists."""
+    monkeypatch.setattr(term_counts, "CHUNK", chunk)
+    one = ranking.RankingSettings(ngram_max=1)
+    vocab = pl.DataFrame({"term": ["zeta", "alpha"]}, schema=term_counts.VOCAB_SCHEMA)
+    texts = ["zeta beta beta", "", "zeta beta beta", "gamma Alpha delta", "beta", "éclair"]
+    parts = term_counts.count_texts(texts, term_counts.text_hashes(texts), vocab, one)
+    expected_terms = (
+        ["beta", "delta", "gamma", "eclair"]  # batches of 3 distinct texts, then 2
+        if chunk == 3
+        else ["beta", "delta", "eclair", "gamma"]
+    )
+    assert parts.vocab["term"].to_list() == expected_terms
+    ids = {term: i for i, term in enumerate(["zeta", "alpha", *expected_terms])}
+    assert (
+        parts.docs["text_hash"].to_list()
+        == term_counts.text_hashes(
+            ["zeta beta beta", "", "gamma Alpha delta", "beta", "éclair"]
+        ).tolist()
+    )
+    rows = list(zip(parts.docs["ids"].to_list(), parts.docs["counts"].to_list(), strict=True))
+    assert rows[0] == (sorted([ids["zeta"], ids["beta"]]), [1, 2])
+    assert rows[1] == ([], [])
+    gamma_alpha_delta = sorted([ids["gamma"], ids["alpha"], ids["delta"]])
+    assert rows[2] == (gamma_alpha_delta, [1, 1, 1])
+    assert rows[3] == ([ids["beta"]], [1])
+    assert rows[4] == ([ids["eclair"]], [1])
+    assert parts.docs.schema == term_counts.DOCS_SCHEMA

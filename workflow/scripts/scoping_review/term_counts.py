@@ -111,12 +111,18 @@ def count_texts(
     vocab: pl.DataFrame,
     settings: RankingSettings,
 ) -> CacheParts:
-    """Term ids and counts of ``texts`` (one row per distinct hash); terms not in ``vocab``
-    get new ids after its last, in term order within each batch."""
+    """Term ids and counts of ``texts`` (one row per distinct hash, its ids ascending); terms
+    not in ``vocab`` get new ids after its last, in term order within each batch.
+
+    Tokens are mapped to ids through a dictionary as they come from the analyzer and counted
+    per text by one sort of (text, id) integers: no string column is grouped or joined (at
+    70k texts this took 9.4 s with the tokens grouped and joined as strings in polars, of
+    which the analyzer 2.7 s)."""
+    import pyarrow as pa
+
     analyze = _analyzer(settings)
-    known = vocab.with_row_index("id").with_columns(pl.col("id").cast(pl.UInt32))
-    next_id = vocab.height
-    new_terms: list[pl.DataFrame] = []
+    index: dict[str, int] = {term: i for i, term in enumerate(vocab["term"].to_list())}
+    new_terms: list[str] = []
     docs: list[pl.DataFrame] = []
     first: dict[int, int] = {}
     for i, h in enumerate(hashes.tolist()):
@@ -124,43 +130,39 @@ def count_texts(
     order = sorted(first.values())  # each distinct text once
     for start in range(0, len(order), CHUNK):
         batch = order[start : start + CHUNK]
-        tokens = [analyze(texts[i]) for i in batch]  # type: ignore[operator]
-        flat = pl.DataFrame(
-            {
-                "doc": np.repeat(np.arange(len(batch), dtype=np.uint32), [len(t) for t in tokens]),
-                "term": [tok for toks in tokens for tok in toks],
-            },
-            schema={"doc": pl.UInt32, "term": pl.String},
+        tokens: list[list[str]] = [analyze(texts[i]) for i in batch]  # type: ignore[operator]
+        unseen = sorted({tok for toks in tokens for tok in toks if tok not in index})
+        index.update(zip(unseen, range(len(index), len(index) + len(unseen)), strict=True))
+        new_terms.extend(unseen)
+        lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(batch))
+        flat = np.fromiter(
+            (index[tok] for toks in tokens for tok in toks),
+            dtype=np.int64,
+            count=int(lengths.sum()),
         )
         del tokens
-        counted = flat.group_by("doc", "term").len(name="count")
-        unseen = counted.select("term").unique().join(known, on="term", how="anti").sort("term")
-        if unseen.height:
-            added = unseen.with_columns(
-                pl.int_range(next_id, next_id + unseen.height, dtype=pl.UInt32).alias("id")
-            )
-            next_id += unseen.height
-            new_terms.append(added.select("term"))
-            known = pl.concat([known, added.select("id", "term")], how="vertical")
-        ids = counted.join(known, on="term", how="left").sort("doc", "id")
-        per_doc = ids.group_by("doc", maintain_order=True).agg(
-            pl.col("id").alias("ids"), pl.col("count").cast(pl.UInt32).alias("counts")
-        )
-        frame = pl.DataFrame(
-            {"doc": np.arange(len(batch), dtype=np.uint32), "text_hash": hashes[batch]},
-            schema={"doc": pl.UInt32, "text_hash": pl.UInt64},
+        width = max(len(index), 1)
+        doc = np.repeat(np.arange(len(batch), dtype=np.int64), lengths)
+        keys, counts = np.unique(doc * width + flat, return_counts=True)  # by text, then id
+        offsets = pa.array(
+            np.searchsorted(keys // width, np.arange(len(batch) + 1)).astype(np.int32)
         )
         docs.append(
-            frame.join(per_doc, on="doc", how="left")
-            .with_columns(
-                pl.col("ids").fill_null(pl.lit([], dtype=pl.List(pl.UInt32))),
-                pl.col("counts").fill_null(pl.lit([], dtype=pl.List(pl.UInt32))),
+            pl.DataFrame(
+                {
+                    "text_hash": pl.Series(hashes[batch], dtype=pl.UInt64),
+                    "ids": pl.Series(
+                        pa.ListArray.from_arrays(offsets, pa.array(keys % width, pa.uint32()))
+                    ),
+                    "counts": pl.Series(
+                        pa.ListArray.from_arrays(offsets, pa.array(counts, pa.uint32()))
+                    ),
+                },
+                schema=DOCS_SCHEMA,
             )
-            .sort("doc")
-            .select(list(DOCS_SCHEMA))
         )
     return CacheParts(
-        vocab=pl.concat(new_terms) if new_terms else pl.DataFrame(schema=VOCAB_SCHEMA),
+        vocab=pl.DataFrame({"term": new_terms}, schema=VOCAB_SCHEMA),
         docs=pl.concat(docs) if docs else pl.DataFrame(schema=DOCS_SCHEMA),
     )
 
