@@ -50,6 +50,33 @@ def test_first_stop_worked_example() -> None:
     assert t == _every_decision(labels, 1000, stopping.DEFAULT)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    labels=st.lists(st.integers(0, 1), min_size=1, max_size=300),
+    unscreened=st.one_of(st.integers(0, 5), st.integers(0, 3000)),
+    recall_target=st.sampled_from([0.5, 0.8, 0.9, 0.95, 0.99]),
+    sorted_first=st.booleans(),
+)
+def test_smallest_p_equals_the_minimum_over_every_sample_size(
+    labels: list[int], unscreened: int, recall_target: float, sorted_first: bool
+) -> None:
+    """The few CDFs :func:`stopping.smallest_p` evaluates find the value and the first sample
+    size of the minimum over every sample size, bit for bit (includes first or anywhere; a
+    small remainder, where K is capped at the urn's size, or a large one)."""
+    y = sorted(labels, reverse=True) if sorted_first else labels
+    n_total = len(y) + unscreened
+    p = stopping.p_values(y, n_total, recall_target)
+    assert stopping.smallest_p(y, n_total, recall_target) == (
+        float(p.min()),
+        int(np.argmin(p)) + 1,
+    )
+
+
+def test_smallest_p_with_nothing_screened() -> None:
+    assert stopping.smallest_p([], 10, 0.95) == (1.0, 0)
+    assert stopping.test([], 10).sample_size == 0
+
+
 def _labelled(n: int = 90) -> pl.DataFrame:
     rng = np.random.default_rng(2)
     words_in = ["rupture", "repair", "alliance", "therapy", "session"]

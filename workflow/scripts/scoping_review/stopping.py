@@ -82,26 +82,86 @@ def k_h0(r_before: int | npt.NDArray[np.int64], r_seen: int, recall_target: floa
     return np.floor(r_seen / recall_target - r_before + 1)
 
 
+def _urn(
+    y: npt.NDArray[np.int64], n_total: int, recall_target: float, n: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Any, npt.NDArray[np.int64]]:
+    """For samples of the last ``n`` records: includes in the sample (k), the urn's size, the
+    includes the urn holds under the null (K) and the draws (n)."""
+    n_seen = y.shape[0]
+    r_seen = int(y.sum())
+    k = np.concatenate([[0], np.cumsum(y[::-1])])[n]  # includes in the last n records
+    n_urn = n_total - (n_seen - n)
+    big_k = np.minimum(k_h0(r_seen - k, r_seen, recall_target), n_urn)
+    return k, n_urn, big_k, n
+
+
+def _cdf(
+    y: npt.NDArray[np.int64], n_total: int, recall_target: float, n: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    from scipy.stats import hypergeom  # loaded when a stopping rule is tested
+
+    k, n_urn, big_k, draws = _urn(y, n_total, recall_target, n)
+    return np.asarray(np.clip(hypergeom.cdf(k, n_urn, big_k, draws), 0.0, 1.0), dtype=np.float64)
+
+
+def _check(y: npt.NDArray[np.int64], n_total: int) -> None:
+    if n_total < y.shape[0]:
+        raise ValueError(f"{y.shape[0]} records screened but only {n_total} in the review")
+
+
 def p_values(
     labels: Sequence[int] | npt.NDArray[np.int64], n_total: int, recall_target: float
 ) -> npt.NDArray[np.float64]:
     """p-value for every sample size n = 1 .. len(labels) (the last n screened records)."""
     y = np.asarray(labels, dtype=np.int64)
-    n_seen = y.shape[0]
-    if n_seen == 0:
+    if y.shape[0] == 0:
         return np.ones(0, dtype=np.float64)
-    if n_total < n_seen:
-        raise ValueError(f"{n_seen} records screened but only {n_total} in the review")
-    r_seen = int(y.sum())
-    k = np.cumsum(y[::-1])  # includes in the last n records
-    n = np.arange(1, n_seen + 1)
-    n_urn = n_total - (n_seen - n)
-    r_before = r_seen - k
-    big_k = np.minimum(k_h0(r_before, r_seen, recall_target), n_urn)
-    from scipy.stats import hypergeom  # loaded when a stopping rule is tested
+    _check(y, n_total)
+    return _cdf(y, n_total, recall_target, np.arange(1, y.shape[0] + 1))
 
-    p = hypergeom.cdf(k, n_urn, big_k, n)
-    return np.asarray(np.clip(p, 0.0, 1.0), dtype=np.float64)
+
+def smallest_p(
+    labels: Sequence[int] | npt.NDArray[np.int64], n_total: int, recall_target: float
+) -> tuple[float, int]:
+    """The smallest of :func:`p_values` and the first sample size giving it ((1.0, 0) with
+    nothing screened), from a few hundred hypergeometric CDFs instead of one per decision (at
+    70k decisions: 4.4 s for every sample size).
+
+    Along a run of sample sizes with the same includes k (the sample grows by excludes), the
+    urn gains one exclude and the sample one draw while K stays fixed; the includes drawn then
+    can only grow in distribution (couple on the added exclude: drawn, the rest is the old
+    sample; not drawn, one more draw from the old urn), so the p-value, P(X <= k), can only fall.
+    A run's smallest p-value is at its end, except where K is capped at the urn's size (a
+    prefix of the run, K growing with the urn), whose sizes are all tested; the first size
+    giving the overall smallest is found by bisection in its run (equal values along a run:
+    a floating-point tie)."""
+    y = np.asarray(labels, dtype=np.int64)
+    n_seen = int(y.shape[0])
+    if n_seen == 0:
+        return 1.0, 0
+    _check(y, n_total)
+    n = np.arange(1, n_seen + 1)
+    k, n_urn, big_k, _ = _urn(y, n_total, recall_target, n)
+    ends = np.flatnonzero(np.append(k[1:] != k[:-1], True))  # last index of each run of k
+    capped = np.flatnonzero(big_k >= n_urn)
+    candidates = np.union1d(ends, capped)
+    p = _cdf(y, n_total, recall_target, candidates + 1)
+    best = float(p.min())
+    at = int(candidates[int(np.argmin(p))])  # first candidate giving the smallest
+    # earlier sizes of its run (uncapped, p falling towards the run's end) may equal it
+    start = int(np.searchsorted(ends, at, side="left"))
+    lo = int(ends[start - 1]) + 1 if start > 0 else 0
+    uncapped = n[lo : at + 1][big_k[lo : at + 1] < n_urn[lo : at + 1]] - 1
+    if uncapped.size and uncapped[0] < at:
+        left, right = 0, int(np.searchsorted(uncapped, at))  # uncapped[right] == at
+        while left < right:  # first uncapped size with p == best
+            mid = (left + right) // 2
+            if float(_cdf(y, n_total, recall_target, uncapped[mid : mid + 1] + 1)[0]) <= best:
+                right = mid
+            else:
+                left = mid + 1
+        at = int(uncapped[left])
+    return (best if math.isfinite(best) else 1.0), at + 1
 
 
 def test(
@@ -111,15 +171,10 @@ def test(
 ) -> StoppingResult:
     """Apply the rule to the decisions so far, in the order they were made (1 = include)."""
     y = np.asarray(labels, dtype=np.int64)
-    p = p_values(y, n_total, settings.recall_target)
-    if p.size == 0:
-        best, size = 1.0, 0
-    else:
-        i = int(np.argmin(p))
-        best, size = float(p[i]), i + 1
+    best, size = smallest_p(y, n_total, settings.recall_target)
     screened = int(y.shape[0])
     stop = (
-        screened >= settings.min_screened and p.size > 0 and best < 1.0 - settings.confidence
+        screened >= settings.min_screened and size > 0 and best < 1.0 - settings.confidence
     ) or (screened == n_total and screened > 0)
     return StoppingResult(
         n_total=n_total,
