@@ -36,10 +36,18 @@ def main(smk: job.Job) -> None:
     settings = screen.Settings.from_config(cfg)
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
-    # carry-over needs each record's search (its round) and whether it has an abstract
-    records = pl.read_parquet(
-        smk.input.records,
-        columns=["record_id", "source_id", "search_date", "abstract", "keywords"],
+    # carry-over needs each record's search (its round) and whether it has an abstract: the
+    # flag is kept, not the text (every record's abstract is most of the records' memory)
+    records = (
+        pl.scan_parquet(smk.input.records)
+        .select(
+            "record_id",
+            "source_id",
+            "search_date",
+            screen.has_abstract(pl.col("abstract")).alias("has_abstract"),
+            "keywords",
+        )
+        .collect(engine="streaming")
     )
     sheets = [
         screen.Sheet(

@@ -347,29 +347,57 @@ def fit_rank(
     keys are split in two samples A and B; one model is fitted with A as excludes, one with B.
     A study of A is scored by the B model, one of B by the A model, any other by the mean of
     the two scores. Returns the model (a :class:`CrossFitted` pair, or the single model) and
-    the scores in [0, 1]."""
+    the scores in [0, 1]. :func:`fit_rank_rows` does the same on rows of one matrix."""
     from scipy import sparse as sp
 
-    k = presumed_count(candidates.shape[0], settings)
+    both = sp.vstack([train, candidates], format="csr")
+    n = train.shape[0]
+    return fit_rank_rows(
+        both, np.arange(n), labels, np.arange(n, n + candidates.shape[0]), keys, settings
+    )
+
+
+def fit_rank_rows(
+    matrix: sparse.csr_matrix,
+    train_rows: npt.NDArray[np.int_],
+    labels: npt.NDArray[np.int_],
+    candidate_rows: npt.NDArray[np.int_],
+    keys: npt.NDArray[np.uint64],
+    settings: RankingSettings = DEFAULT,
+) -> tuple[Model, npt.NDArray[np.float64]]:
+    """:func:`fit_rank` with the decisions and the candidates given as rows of ``matrix``.
+
+    Each model's training rows are taken from ``matrix`` once, as the float64 matrix the
+    solver reads (scikit-learn would otherwise copy the rows again to convert them): no copy
+    of all the decisions is held beside them. At 1M records the peak of the screen rule is the
+    fit, where the training rows are held by the solver as well."""
+    k = presumed_count(candidate_rows.shape[0], settings)
     if k == 0:
-        model = fit(train, labels, settings)
-        return model, scores(model, candidates)
+        model = fit(_rows64(matrix, train_rows), labels, settings)
+        return model, scores(model, matrix[candidate_rows])
     chosen = np.argsort(keys, kind="stable")[: 2 * k]
     samples = (chosen[:k], chosen[k:])
     zeros = np.zeros(k, dtype=labels.dtype)
     members = tuple(
         fit(
-            sp.vstack([train, candidates[rows]], format="csr"),
+            _rows64(matrix, np.concatenate([train_rows, candidate_rows[rows]])),
             np.concatenate([labels, zeros]),
             settings,
         )
         for rows in samples
     )
+    candidates = matrix[candidate_rows]
     first, second = (scores(m, candidates) for m in members)
     out = (first + second) / 2.0
     out[samples[0]] = second[samples[0]]
     out[samples[1]] = first[samples[1]]
     return CrossFitted((members[0], members[1])), out
+
+
+def _rows64(matrix: sparse.csr_matrix, rows: npt.NDArray[np.int_]) -> sparse.csr_matrix:
+    """``matrix[rows]`` with float64 values (what the solvers are given: the same numbers)."""
+    out = matrix[rows]
+    return out if out.dtype == np.float64 else out.astype(np.float64)
 
 
 def top_terms(
@@ -465,12 +493,11 @@ def rank_studies(
     pos = {s: i for i, s in enumerate(ids)}
     train_rows = np.array([pos[s] for s in ids if s in labelled], dtype=np.int64)
     rows = np.array([pos[s] for s in wanted], dtype=np.int64)
-    sub = feats.matrix[rows]
     keys = presumed_keys(wanted, settings.seed)
-    model, p = fit_rank(
-        feats.matrix[train_rows], np.array(y_all, dtype=np.int64), sub, keys, settings
+    model, p = fit_rank_rows(
+        feats.matrix, train_rows, np.array(y_all, dtype=np.int64), rows, keys, settings
     )
-    terms = top_terms(model, sub, feats.terms, settings.top_terms)
+    terms = top_terms(model, feats.matrix[rows], feats.terms, settings.top_terms)
     frame = pl.DataFrame(
         {"study_id": wanted, "score": p, "top_terms": terms},
         schema={k: v for k, v in schema.items() if k != "rank"},

@@ -102,7 +102,7 @@ def replay(
 ) -> Replay:
     """Screen in ranked order, re-training after every batch of ``max(1, floor(batch_fraction x
     screened))`` records, until the last include is found. Each re-training is the review's
-    (:func:`.ranking.fit_rank`: the decisions so far plus unscreened rows presumed excluded,
+    (:func:`.ranking.fit_rank_rows`: the decisions so far plus unscreened rows presumed excluded,
     chosen by a hash of the seed and the row). Ties in score go to the lower row index
     (deterministic).
 
@@ -124,9 +124,7 @@ def replay(
     keys = ranking.presumed_keys(range(n), settings.seed + seed)
     while left > 0:
         rest = np.flatnonzero(unscreened)
-        _, p = ranking.fit_rank(
-            matrix[np.array(order)], y[order], matrix[rest], keys[rest], settings
-        )
+        _, p = ranking.fit_rank_rows(matrix, np.array(order), y[order], rest, keys[rest], settings)
         fits += 1
         batch = max(1, math.floor(batch_fraction * len(order)))
         pick = rest[np.lexsort((rest, -p))[:batch]]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..normalize import slug
 from .automation import automatic_exclusions, automation_hits
-from .carryover import carry_over
+from .carryover import carry_over, has_abstract
 from .counts import automation_counts, carry_over_counts, dual_counts, screen_counts
 from .dual import agreement_table, conflicts_table, independent_pairs
 from .outcomes import check_full_text_scope, screening_status, stage_outcomes
@@ -63,6 +63,7 @@ __all__ = [
     "check_full_text_scope",
     "conflicts_table",
     "dual_counts",
+    "has_abstract",
     "independent_pairs",
     "read_decisions",
     "reason_rank",

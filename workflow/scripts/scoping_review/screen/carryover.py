@@ -14,6 +14,11 @@ from .settings import _ISO_DATE
 # -- carry-over ------------------------------------------------------------------------------
 
 
+def has_abstract(abstract: pl.Expr) -> pl.Expr:
+    """Whether a record has an abstract: one that is not empty once stripped."""
+    return (abstract.str.strip_chars().str.len_chars() > 0).fill_null(False)
+
+
 def carry_over(
     clusters: pl.DataFrame,
     records: pl.DataFrame,
@@ -31,6 +36,10 @@ def carry_over(
     record searched after the earliest decision (``screened_on``: the earliest decision date,
     else the named record's search date) also joined later. ``adds_abstract`` flags a record
     for a second look when it has an abstract and none of the screened records had one.
+
+    ``records`` has ``record_id``, ``source_id``, ``search_date`` and ``abstract``, or instead
+    of the text the flag :func:`has_abstract` gives (``has_abstract``: what a caller keeps when
+    it need not hold every abstract).
     """
     if rounds is not None:
         round_expr = pl.col("source_id").replace_strict(
@@ -43,9 +52,11 @@ def carry_over(
             "record_id",
             "search_date",
             round_expr.alias("_round"),
-            (pl.col("abstract").str.strip_chars().str.len_chars() > 0)
-            .fill_null(False)
-            .alias("_has_abstract"),
+            (
+                pl.col("has_abstract")
+                if "has_abstract" in records.columns
+                else has_abstract(pl.col("abstract"))
+            ).alias("_has_abstract"),
         ),
         on="record_id",
         how="left",
