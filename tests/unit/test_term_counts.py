@@ -199,3 +199,37 @@ def test_counts_are_per_distinct_text_with_new_ids_in_term_order_per_batch(
     assert rows[3] == ([ids["beta"]], [1])
     assert rows[4] == ([ids["eclair"]], [1])
     assert parts.docs.schema == term_counts.DOCS_SCHEMA
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 40), chunk=st.integers(1, 9), seed=st.integers(0, 5))
+def test_study_texts_made_a_chunk_at_a_time_are_the_texts(n: int, chunk: int, seed: int) -> None:
+    """The chunked sequence the features read equals the list of texts (in order, by index,
+    backwards, by slice), and features from it and from a cache are the list's."""
+    rng = random.Random(seed)
+    frame = pl.DataFrame(
+        {
+            "title": [rng.choice([None, *WORDS]) for _ in range(n)],
+            "abstract": _texts(n, seed),
+            "keywords": [rng.sample(WORDS, rng.randint(0, 3)) for _ in range(n)],
+        },
+        schema={"title": pl.String, "abstract": pl.String, "keywords": pl.List(pl.String)},
+    )
+    want = ranking.record_text(frame)
+    lazy = ranking.StudyTexts(frame, chunk=chunk)
+    assert len(lazy) == n and list(lazy) == want
+    assert [lazy[i] for i in reversed(range(n))] == want[::-1]
+    assert lazy[1:7:2] == want[1:7:2]
+    if n:
+        assert lazy[-1] == want[-1]
+    with pytest.raises(IndexError):
+        lazy[n]
+    if n > 20:
+        half = TermCache(cache_meta(ranking.DEFAULT), *_cache_parts(want[: n // 2]))
+        got, _ = features_with_cache(ranking.StudyTexts(frame, chunk=chunk), ranking.DEFAULT, half)
+        assert _same(got, ranking.features(want))
+
+
+def _cache_parts(texts: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    _, added = features_with_cache(texts, ranking.DEFAULT, None)
+    return added.vocab, added.docs

@@ -90,8 +90,15 @@ def main(smk: job.Job) -> None:
     # one TF-IDF of the study texts for the pending ranking and every round's evaluation
     terms = storage.DirectoryStore(smk.params.term_cache)
     term_meta = term_counts.cache_meta(prio.ranking)
-    term_cache, term_parts = read_term_cache(terms, term_meta, log) if prio.enabled else (None, [])
-    shared = ranking.SharedFeatures(texts, prio.ranking, term_cache)
+    cached, term_parts = read_term_cache(terms, term_meta, log) if prio.enabled else (None, [])
+
+    def keep(cache: term_counts.TermCache | None, added: term_counts.CacheParts) -> None:
+        write_term_cache(terms, cache, term_parts, added, term_meta, log)
+
+    # the term counts are kept for the next run as soon as the features are computed, and
+    # then let go, before any model is fitted (at 1M records they are about a gigabyte)
+    shared = ranking.SharedFeatures(texts, prio.ranking, cached, keep=keep)
+    del cached
     ranked = (
         prioritisation.rank_pending(texts, status, prio.ranking, shared)
         if prio.enabled
@@ -172,8 +179,6 @@ def main(smk: job.Job) -> None:
         )
     pending = {k: v.height for k, v in sorted(lists.items())}
     log.info(f"worklists (stage, reviewer) -> pending studies: {pending}")
-    if shared.added is not None:
-        write_term_cache(terms, term_cache, term_parts, shared.added, term_meta, log)
 
 
 MANIFEST = "0" * 16  # the cache's list of parts (entries are named by hex digests)

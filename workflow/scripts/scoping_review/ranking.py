@@ -25,9 +25,9 @@ Pure functions: frames and arrays in, frames and arrays out.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -110,8 +110,7 @@ DEFAULT = RankingSettings()
 PRESUMED_FRACTION = 0.1
 
 
-def record_text(frame: pl.DataFrame) -> list[str]:
-    """Title, abstract and keywords of each row joined into one text (missing parts empty)."""
+def _text_expr(frame: pl.DataFrame) -> pl.Expr | None:
     parts: list[pl.Expr] = []
     for col in TEXT_COLUMNS:
         if col not in frame.columns:
@@ -119,9 +118,50 @@ def record_text(frame: pl.DataFrame) -> list[str]:
         dtype = frame.schema[col]
         expr = pl.col(col).list.join(" ") if isinstance(dtype, pl.List) else pl.col(col)
         parts.append(expr.cast(pl.String).fill_null(""))
-    if not parts:
-        return [""] * frame.height
-    return frame.select(pl.concat_str(parts, separator=" ").alias("t"))["t"].to_list()
+    return pl.concat_str(parts, separator=" ").alias("t") if parts else None
+
+
+def record_text(frame: pl.DataFrame) -> list[str]:
+    """Title, abstract and keywords of each row joined into one text (missing parts empty)."""
+    return list(StudyTexts(frame, chunk=max(frame.height, 1)))
+
+
+class StudyTexts(Sequence[str]):
+    """:func:`record_text` of ``frame`` as a sequence made ``chunk`` rows at a time: read in
+    order (as the term counts read them), only one chunk of texts is held as Python strings
+    (at 1M studies the whole list is about a gigabyte)."""
+
+    def __init__(self, frame: pl.DataFrame, chunk: int = 4_000) -> None:
+        self._frame = frame
+        self._expr = _text_expr(frame)
+        self._chunk = chunk
+        self._at = -1
+        self._texts: list[str] = []
+
+    def __len__(self) -> int:
+        return self._frame.height
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        block = index // self._chunk
+        if block != self._at:
+            rows = self._frame.slice(block * self._chunk, self._chunk)
+            self._texts = (
+                [""] * rows.height if self._expr is None else rows.select(self._expr)["t"].to_list()
+            )
+            self._at = block
+        return self._texts[index - block * self._chunk]
 
 
 @dataclass(frozen=True)
@@ -146,17 +186,21 @@ class SharedFeatures:
     round's evaluation fit their models on the same features: computing them once gives the
     same matrices as computing them per model). With a ``cache`` (the term counts a previous
     run left, :mod:`.term_counts`) only texts it lacks are tokenised; ``added`` holds their
-    counts for the caller to keep."""
+    counts for the caller to keep. With ``keep``, the counts are handed to it (the cache read
+    and those added) as soon as the features are computed, and then let go: the models are
+    fitted without them in memory."""
 
     def __init__(
         self,
         studies: pl.DataFrame,
         settings: RankingSettings = DEFAULT,
         cache: TermCache | None = None,
+        keep: Callable[[TermCache | None, CacheParts], None] | None = None,
     ) -> None:
         self.studies = studies.sort("study_id")
         self.settings = settings
         self.cache = cache
+        self.keep = keep
         self.added: CacheParts | None = None
         self._features: Features | None = None
 
@@ -173,8 +217,11 @@ class SharedFeatures:
         if self._features is None:
             from .term_counts import features_with_cache
 
-            texts = record_text(self.studies)
+            texts = StudyTexts(self.studies)
             self._features, self.added = features_with_cache(texts, self.settings, self.cache)
+            if self.keep is not None:
+                self.keep(self.cache, self.added)
+                self.cache, self.added = None, None
         return self._features
 
 
@@ -462,21 +509,31 @@ def rank_studies(
     ``shared`` holds features computed once for several rankings over the same ``studies``.
     """
     studies = studies.sort("study_id")
-    labelled = dict(zip(labels["study_id"].to_list(), labels["label"].to_list(), strict=True))
-    ids = studies["study_id"].to_list()
+    # rows and labels by polars columns, not Python dicts of every study (at 1M studies those
+    # are a few hundred megabytes held while the models are fitted)
+    label_of = labels.select("study_id", pl.col("label").cast(pl.Int64)).unique(
+        "study_id", keep="last", maintain_order=True
+    )
+    frame = (
+        studies.select("study_id")
+        .with_row_index("row")
+        .join(label_of, on="study_id", how="left", maintain_order="left")
+    )
+    labelled = frame.filter(pl.col("label").is_not_null())
     if candidates is None:
-        wanted = [s for s in ids if s not in labelled]
+        chosen = frame.filter(pl.col("label").is_null())
     else:
-        chosen = set(candidates)
-        wanted = [s for s in ids if s in chosen]
+        wanted_ids = pl.Series("c", list(candidates), dtype=pl.String)
+        chosen = frame.filter(pl.col("study_id").is_in(wanted_ids.implode()))
+    wanted = chosen["study_id"].to_list()
     schema: dict[str, pl.DataType] = {
         "study_id": pl.String(),
         "rank": pl.Int64(),
         "score": pl.Float64(),
         "top_terms": pl.List(pl.String()),
     }
-    y_all = [int(labelled[s]) for s in ids if s in labelled]
-    if len(set(y_all)) < 2 or not wanted:
+    y_all = labelled["label"].to_numpy().astype(np.int64)
+    if np.unique(y_all).size < 2 or not wanted:
         return pl.DataFrame(
             {
                 "study_id": wanted,
@@ -490,13 +547,10 @@ def rank_studies(
         feats = shared.get()
     else:
         feats = features(record_text(studies), settings)
-    pos = {s: i for i, s in enumerate(ids)}
-    train_rows = np.array([pos[s] for s in ids if s in labelled], dtype=np.int64)
-    rows = np.array([pos[s] for s in wanted], dtype=np.int64)
+    train_rows = labelled["row"].to_numpy().astype(np.int64)
+    rows = chosen["row"].to_numpy().astype(np.int64)
     keys = presumed_keys(wanted, settings.seed)
-    model, p = fit_rank_rows(
-        feats.matrix, train_rows, np.array(y_all, dtype=np.int64), rows, keys, settings
-    )
+    model, p = fit_rank_rows(feats.matrix, train_rows, y_all, rows, keys, settings)
     terms = top_terms(model, feats.matrix[rows], feats.terms, settings.top_terms)
     frame = pl.DataFrame(
         {"study_id": wanted, "score": p, "top_terms": terms},

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -250,6 +250,29 @@ def check_cache(cache: TermCache) -> str | None:
     return None
 
 
+class _Rows(Sequence[str]):
+    """The texts at ``rows`` (ascending) of ``texts``, without copying them out: a sequence
+    that makes its texts a chunk at a time stays read in order."""
+
+    def __init__(self, texts: Sequence[str], rows: npt.NDArray[np.int64]) -> None:
+        self._texts = texts
+        self._rows: list[int] = rows.tolist()
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._texts[r] for r in self._rows[index]]
+        return self._texts[self._rows[index]]
+
+
 def features_with_cache(
     texts: Sequence[str], settings: RankingSettings, cache: TermCache | None
 ) -> tuple[Features, CacheParts]:
@@ -259,10 +282,8 @@ def features_with_cache(
         cache = TermCache.empty(cache_meta(settings))
     cached = cache.docs.select("text_hash").unique()
     todo = pl.DataFrame({"text_hash": hashes}, schema={"text_hash": pl.UInt64}).with_row_index()
-    missing = todo.join(cached, on="text_hash", how="anti")["index"].to_numpy()
-    parts = count_texts(
-        [texts[i] for i in missing.tolist()], hashes[missing], cache.vocab, settings
-    )
+    missing = np.sort(todo.join(cached, on="text_hash", how="anti")["index"].to_numpy())
+    parts = count_texts(_Rows(texts, missing), hashes[missing], cache.vocab, settings)
     vocab = pl.concat([cache.vocab, parts.vocab]) if parts.vocab.height else cache.vocab
     docs = pl.concat([cache.docs, parts.docs]) if parts.docs.height else cache.docs
     return assemble(hashes, vocab, docs, settings), CacheParts(parts.vocab, parts.docs, hashes)
