@@ -306,6 +306,25 @@ def test_late_record_inherits_and_is_flagged_when_it_adds_an_abstract(
     assert status.filter(pl.col("study_id") == s1)["title_abstract"].item() == "include"
 
 
+def test_carry_over_from_the_has_abstract_flag_equals_from_the_abstracts(
+    tmp_path: Path, review: tuple[pl.DataFrame, ...]
+) -> None:
+    """The screen rule reads a flag instead of every abstract: the same carry-over table,
+    blank and whitespace-only abstracts counting as none."""
+    recs, clusters, _ = review
+    recs = recs.with_columns(
+        pl.when(pl.col("record_id") == "late:2")
+        .then(pl.lit("  \n "))
+        .otherwise(pl.col("abstract"))
+        .alias("abstract")
+    )
+    decisions = dual_decisions(tmp_path, clusters)
+    flagged = recs.with_columns(screen.has_abstract(pl.col("abstract")).alias("has_abstract"))
+    want = screen.carry_over(clusters, recs, decisions)
+    assert want.height > 0
+    assert screen.carry_over(clusters, flagged.drop("abstract"), decisions).equals(want)
+
+
 def test_decision_without_date_uses_the_named_records_search(
     review: tuple[pl.DataFrame, ...],
 ) -> None:
