@@ -27,11 +27,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+
+from .term_counts import TextSequence
 
 if TYPE_CHECKING:  # scipy and scikit-learn load when a ranking runs (a screen without one: never)
     from scipy import sparse
@@ -126,7 +128,7 @@ def record_text(frame: pl.DataFrame) -> list[str]:
     return list(StudyTexts(frame, chunk=max(frame.height, 1)))
 
 
-class StudyTexts(Sequence[str]):
+class StudyTexts(TextSequence):
     """:func:`record_text` of ``frame`` as a sequence made ``chunk`` rows at a time: read in
     order (as the term counts read them), only one chunk of texts is held as Python strings
     (at 1M studies the whole list is about a gigabyte)."""
@@ -141,19 +143,7 @@ class StudyTexts(Sequence[str]):
     def __len__(self) -> int:
         return self._frame.height
 
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def _text(self, index: int) -> str:
         block = index // self._chunk
         if block != self._at:
             rows = self._frame.slice(block * self._chunk, self._chunk)

@@ -250,7 +250,30 @@ def check_cache(cache: TermCache) -> str | None:
     return None
 
 
-class _Rows(Sequence[str]):
+class TextSequence(Sequence[str]):
+    """Texts made on demand by ``_text`` (subclasses), indexed as a list is: negative indices,
+    slices, IndexError past the end."""
+
+    def _text(self, index: int) -> str:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._text(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._text(index)
+
+
+class _Rows(TextSequence):
     """The texts at ``rows`` (ascending) of ``texts``, without copying them out: a sequence
     that makes its texts a chunk at a time stays read in order."""
 
@@ -261,15 +284,7 @@ class _Rows(Sequence[str]):
     def __len__(self) -> int:
         return len(self._rows)
 
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self._texts[r] for r in self._rows[index]]
+    def _text(self, index: int) -> str:
         return self._texts[self._rows[index]]
 
 
