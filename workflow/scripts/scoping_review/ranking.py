@@ -33,14 +33,16 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from .term_counts import TextSequence
+from .term_counts import Features as Features
+from .term_counts import StudyTexts as StudyTexts
+from .term_counts import features as features
+from .term_counts import record_text as record_text
 
 if TYPE_CHECKING:  # scipy and scikit-learn load when a ranking runs (a screen without one: never)
     from scipy import sparse
 
     from .term_counts import CacheParts, TermCache
 
-TEXT_COLUMNS = ("title", "abstract", "keywords")
 RANKING_COLUMNS = ("study_id", "rank", "score", "top_terms")
 
 
@@ -110,64 +112,6 @@ DEFAULT = RankingSettings()
 # ``RankingSettings.presumed_excludes``); BMI's 100 documents are a small share of a TREC
 # collection, where 10 % of a review's unscreened studies would not be
 PRESUMED_FRACTION = 0.1
-
-
-def _text_expr(frame: pl.DataFrame) -> pl.Expr | None:
-    parts: list[pl.Expr] = []
-    for col in TEXT_COLUMNS:
-        if col not in frame.columns:
-            continue
-        dtype = frame.schema[col]
-        expr = pl.col(col).list.join(" ") if isinstance(dtype, pl.List) else pl.col(col)
-        parts.append(expr.cast(pl.String).fill_null(""))
-    return pl.concat_str(parts, separator=" ").alias("t") if parts else None
-
-
-def record_text(frame: pl.DataFrame) -> list[str]:
-    """Title, abstract and keywords of each row joined into one text (missing parts empty)."""
-    return list(StudyTexts(frame, chunk=max(frame.height, 1)))
-
-
-class StudyTexts(TextSequence):
-    """:func:`record_text` of ``frame`` as a sequence made ``chunk`` rows at a time: read in
-    order (as the term counts read them), only one chunk of texts is held as Python strings
-    (at 1M studies the whole list is about a gigabyte)."""
-
-    def __init__(self, frame: pl.DataFrame, chunk: int = 4_000) -> None:
-        self._frame = frame
-        self._expr = _text_expr(frame)
-        self._chunk = chunk
-        self._at = -1
-        self._texts: list[str] = []
-
-    def __len__(self) -> int:
-        return self._frame.height
-
-    def _text(self, index: int) -> str:
-        block = index // self._chunk
-        if block != self._at:
-            rows = self._frame.slice(block * self._chunk, self._chunk)
-            self._texts = (
-                [""] * rows.height if self._expr is None else rows.select(self._expr)["t"].to_list()
-            )
-            self._at = block
-        return self._texts[index - block * self._chunk]
-
-
-@dataclass(frozen=True)
-class Features:
-    matrix: sparse.csr_matrix
-    terms: npt.NDArray[np.str_]
-
-
-def features(texts: Sequence[str], settings: RankingSettings = DEFAULT) -> Features:
-    """TF-IDF matrix (rows in the order of ``texts``) and the term of each column: what
-    scikit-learn's ``TfidfVectorizer`` computes (word 1- to ``ngram_max``-grams, sublinear tf,
-    accents stripped; ``min_df`` and ``max_df`` 0.95 above 20 texts), assembled from term
-    counts by :mod:`.term_counts` (which an update reuses through its cache)."""
-    from .term_counts import features_with_cache
-
-    return features_with_cache(texts, settings, None)[0]
 
 
 class SharedFeatures:

@@ -29,9 +29,12 @@ import numpy.typing as npt
 import polars as pl
 
 if TYPE_CHECKING:
-    from .ranking import Features, RankingSettings
+    from scipy import sparse
+
+    from .ranking import RankingSettings
 
 CACHE_VERSION = "1"
+TEXT_COLUMNS = ("title", "abstract", "keywords")  # a study's text, in this order
 CHUNK = 4_000  # texts tokenised per batch (bounds the flat token list held at once)
 VOCAB_SCHEMA = pl.Schema({"term": pl.String()})
 DOCS_SCHEMA = pl.Schema(
@@ -178,8 +181,6 @@ def assemble(
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfTransformer
 
-    from .ranking import Features
-
     n = hashes.shape[0]
     rows = (
         pl.DataFrame({"text_hash": hashes}, schema={"text_hash": pl.UInt64})
@@ -286,6 +287,67 @@ class _Rows(TextSequence):
 
     def _text(self, index: int) -> str:
         return self._texts[self._rows[index]]
+
+
+def _text_expr(frame: pl.DataFrame) -> pl.Expr | None:
+    parts: list[pl.Expr] = []
+    for col in TEXT_COLUMNS:
+        if col not in frame.columns:
+            continue
+        dtype = frame.schema[col]
+        expr = pl.col(col).list.join(" ") if isinstance(dtype, pl.List) else pl.col(col)
+        parts.append(expr.cast(pl.String).fill_null(""))
+    return pl.concat_str(parts, separator=" ").alias("t") if parts else None
+
+
+def record_text(frame: pl.DataFrame) -> list[str]:
+    """Title, abstract and keywords of each row joined into one text (missing parts empty)."""
+    return list(StudyTexts(frame, chunk=max(frame.height, 1)))
+
+
+class StudyTexts(TextSequence):
+    """:func:`record_text` of ``frame`` as a sequence made ``chunk`` rows at a time: read in
+    order (as the term counts read them), only one chunk of texts is held as Python strings
+    (at 1M studies the whole list is about a gigabyte)."""
+
+    def __init__(self, frame: pl.DataFrame, chunk: int = 4_000) -> None:
+        self._frame = frame
+        self._expr = _text_expr(frame)
+        self._chunk = chunk
+        self._at = -1
+        self._texts: list[str] = []
+
+    def __len__(self) -> int:
+        return self._frame.height
+
+    def _text(self, index: int) -> str:
+        block = index // self._chunk
+        if block != self._at:
+            rows = self._frame.slice(block * self._chunk, self._chunk)
+            self._texts = (
+                [""] * rows.height if self._expr is None else rows.select(self._expr)["t"].to_list()
+            )
+            self._at = block
+        return self._texts[index - block * self._chunk]
+
+
+@dataclass(frozen=True)
+class Features:
+    matrix: sparse.csr_matrix
+    terms: npt.NDArray[np.str_]
+
+
+def features(texts: Sequence[str], settings: RankingSettings | None = None) -> Features:
+    """TF-IDF matrix (rows in the order of ``texts``) and the term of each column: what
+    scikit-learn's ``TfidfVectorizer`` computes (word 1- to ``ngram_max``-grams, sublinear tf,
+    accents stripped; ``min_df`` and ``max_df`` 0.95 above 20 texts), assembled from term
+    counts (:func:`assemble`; an update reuses them through its cache). ``settings``: the
+    ranking's (default: ``ranking.DEFAULT``)."""
+    if settings is None:
+        from .ranking import DEFAULT
+
+        settings = DEFAULT
+    return features_with_cache(texts, settings, None)[0]
 
 
 def features_with_cache(
