@@ -84,15 +84,15 @@ def k_h0(r_before: int | npt.NDArray[np.int64], r_seen: int, recall_target: floa
 
 def _urn(
     y: npt.NDArray[np.int64], n_total: int, recall_target: float, n: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Any, npt.NDArray[np.int64]]:
-    """For samples of the last ``n`` records: includes in the sample (k), the urn's size, the
-    includes the urn holds under the null (K) and the draws (n)."""
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Any]:
+    """For samples of the last ``n`` records: includes in the sample (k), the urn's size and
+    the includes the urn holds under the null (K)."""
     n_seen = y.shape[0]
     r_seen = int(y.sum())
     k = np.concatenate([[0], np.cumsum(y[::-1])])[n]  # includes in the last n records
     n_urn = n_total - (n_seen - n)
     big_k = np.minimum(k_h0(r_seen - k, r_seen, recall_target), n_urn)
-    return k, n_urn, big_k, n
+    return k, n_urn, big_k
 
 
 def _cdf(
@@ -100,8 +100,8 @@ def _cdf(
 ) -> npt.NDArray[np.float64]:
     from scipy.stats import hypergeom  # loaded when a stopping rule is tested
 
-    k, n_urn, big_k, draws = _urn(y, n_total, recall_target, n)
-    return np.asarray(np.clip(hypergeom.cdf(k, n_urn, big_k, draws), 0.0, 1.0), dtype=np.float64)
+    k, n_urn, big_k = _urn(y, n_total, recall_target, n)
+    return np.asarray(np.clip(hypergeom.cdf(k, n_urn, big_k, n), 0.0, 1.0), dtype=np.float64)
 
 
 def _check(y: npt.NDArray[np.int64], n_total: int) -> None:
@@ -141,7 +141,7 @@ def smallest_p(
         return 1.0, 0
     _check(y, n_total)
     n = np.arange(1, n_seen + 1)
-    k, n_urn, big_k, _ = _urn(y, n_total, recall_target, n)
+    k, n_urn, big_k = _urn(y, n_total, recall_target, n)
     ends = np.flatnonzero(np.append(k[1:] != k[:-1], True))  # last index of each run of k
     capped = np.flatnonzero(big_k >= n_urn)
     candidates = np.union1d(ends, capped)

@@ -302,7 +302,8 @@ def _text_expr(frame: pl.DataFrame) -> pl.Expr | None:
 
 def record_text(frame: pl.DataFrame) -> list[str]:
     """Title, abstract and keywords of each row joined into one text (missing parts empty)."""
-    return list(StudyTexts(frame, chunk=max(frame.height, 1)))
+    expr = _text_expr(frame)
+    return [""] * frame.height if expr is None else frame.select(expr)["t"].to_list()
 
 
 class StudyTexts(TextSequence):
@@ -310,9 +311,8 @@ class StudyTexts(TextSequence):
     order (as the term counts read them), only one chunk of texts is held as Python strings
     (at 1M studies the whole list is about a gigabyte)."""
 
-    def __init__(self, frame: pl.DataFrame, chunk: int = 4_000) -> None:
+    def __init__(self, frame: pl.DataFrame, chunk: int = CHUNK) -> None:
         self._frame = frame
-        self._expr = _text_expr(frame)
         self._chunk = chunk
         self._at = -1
         self._texts: list[str] = []
@@ -324,9 +324,7 @@ class StudyTexts(TextSequence):
         block = index // self._chunk
         if block != self._at:
             rows = self._frame.slice(block * self._chunk, self._chunk)
-            self._texts = (
-                [""] * rows.height if self._expr is None else rows.select(self._expr)["t"].to_list()
-            )
+            self._texts = record_text(rows)
             self._at = block
         return self._texts[index - block * self._chunk]
 
