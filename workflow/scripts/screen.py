@@ -96,21 +96,27 @@ def main(smk: job.Job) -> None:
         write_term_cache(terms, cache, term_parts, added, term_meta, log)
 
     # the term counts are kept for the next run as soon as the features are computed, and
-    # then let go, before any model is fitted (at 1M records they are about a gigabyte)
+    # then let go, before any model is fitted (at 1M records they are about a gigabyte); so
+    # are the texts, which `shared` alone holds from here, and the studies' other columns
+    # (read again below): the models are fitted with no text in memory
     shared = ranking.SharedFeatures(texts, prio.ranking, cached, keep=keep)
-    del cached
+    del cached, texts, studies
+    records = records.drop("keywords")
+    ids = shared.ids.to_frame()
     ranked = (
-        prioritisation.rank_pending(texts, status, prio.ranking, shared)
+        prioritisation.rank_pending(ids, status, prio.ranking, shared)
         if prio.enabled
         else schemas.RANKING.empty()
     )
     rounds = (
         prioritisation.rounds(
-            texts, status, prioritisation.study_rounds(clusters, records), prio.ranking, shared
+            ids, status, prioritisation.study_rounds(clusters, records), prio.ranking, shared
         )
         if prio.enabled
         else []
     )
+    del shared
+    studies = storage.read_table(smk.input.studies, schemas.STUDIES)
     # living update: studies included in the previous frozen version (PRISMA previous_studies)
     previous_ids = [
         i for p in smk.input.previous_included for i in pl.read_parquet(p)["study_id"].to_list()

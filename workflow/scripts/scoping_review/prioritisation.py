@@ -77,7 +77,8 @@ def rank_pending(
 ) -> pl.DataFrame:
     """The ranking of every study awaiting title/abstract screening (schema RANKING).
 
-    ``shared``: the features of ``texts``, computed once for this and :func:`rounds`."""
+    ``shared``: the features of ``texts``, computed once for this and :func:`rounds`; with
+    it, ``texts`` may be ``study_id`` alone (the texts are let go once their features exist)."""
     pending = status.filter(pl.col("title_abstract") == "pending")["study_id"].to_list()
     ranked = ranking.rank_studies(texts, ta_labels(status), pending, settings, shared)
     return schemas.validate(ranked, schemas.RANKING)

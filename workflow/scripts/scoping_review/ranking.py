@@ -25,7 +25,7 @@ Pure functions: frames and arrays in, frames and arrays out.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -34,14 +34,13 @@ import numpy.typing as npt
 import polars as pl
 
 from .term_counts import Features as Features
+from .term_counts import SharedFeatures as SharedFeatures
 from .term_counts import StudyTexts as StudyTexts
 from .term_counts import features as features
 from .term_counts import record_text as record_text
 
 if TYPE_CHECKING:  # scipy and scikit-learn load when a ranking runs (a screen without one: never)
     from scipy import sparse
-
-    from .term_counts import CacheParts, TermCache
 
 RANKING_COLUMNS = ("study_id", "rank", "score", "top_terms")
 
@@ -112,51 +111,6 @@ DEFAULT = RankingSettings()
 # ``RankingSettings.presumed_excludes``); BMI's 100 documents are a small share of a TREC
 # collection, where 10 % of a review's unscreened studies would not be
 PRESUMED_FRACTION = 0.1
-
-
-class SharedFeatures:
-    """The TF-IDF features of one study text frame, computed on first use and then shared by
-    every model trained over that frame (the ranking of pending studies and each living
-    round's evaluation fit their models on the same features: computing them once gives the
-    same matrices as computing them per model). With a ``cache`` (the term counts a previous
-    run left, :mod:`.term_counts`) only texts it lacks are tokenised; ``added`` holds their
-    counts for the caller to keep. With ``keep``, the counts are handed to it (the cache read
-    and those added) as soon as the features are computed, and then let go: the models are
-    fitted without them in memory."""
-
-    def __init__(
-        self,
-        studies: pl.DataFrame,
-        settings: RankingSettings = DEFAULT,
-        cache: TermCache | None = None,
-        keep: Callable[[TermCache | None, CacheParts], None] | None = None,
-    ) -> None:
-        self.studies = studies.sort("study_id")
-        self.settings = settings
-        self.cache = cache
-        self.keep = keep
-        self.added: CacheParts | None = None
-        self._features: Features | None = None
-
-    def serves(self, studies: pl.DataFrame, settings: RankingSettings) -> bool:
-        """Whether these features are those of ``studies`` (sorted by study) and ``settings``."""
-        return self._key(settings) == self._key(self.settings) and self.studies.equals(studies)
-
-    @staticmethod
-    def _key(settings: RankingSettings) -> tuple[object, ...]:
-        # the settings :func:`features` reads (the model's own settings do not change them)
-        return (settings.ngram_max, settings.min_df, settings.max_features)
-
-    def get(self) -> Features:
-        if self._features is None:
-            from .term_counts import features_with_cache
-
-            texts = StudyTexts(self.studies)
-            self._features, self.added = features_with_cache(texts, self.settings, self.cache)
-            if self.keep is not None:
-                self.keep(self.cache, self.added)
-                self.cache, self.added = None, None
-        return self._features
 
 
 Model = Any  # a fitted scikit-learn estimator or an Ensemble (scikit-learn ships no type hints)
@@ -440,16 +394,19 @@ def rank_studies(
     ``study_id`` and ``label`` (1 include, 0 exclude). Returns ``study_id``, ``rank`` (1 =
     screen first), ``score`` (probability of inclusion) and ``top_terms``. With no include or
     no exclude yet there is no model: candidates keep ``study_id`` order with null scores.
-    ``shared`` holds features computed once for several rankings over the same ``studies``.
+    ``shared`` holds features computed once for several rankings over the same ``studies``;
+    with it, ``studies`` may be ``study_id`` alone (:class:`SharedFeatures`).
     """
-    studies = studies.sort("study_id")
     # rows and labels by polars columns, not Python dicts of every study (at 1M studies those
-    # are a few hundred megabytes held while the models are fitted)
+    # are a few hundred megabytes held while the models are fitted); the texts are not sorted
+    # (copied) unless features are computed here
+    served = shared is not None and shared.serves(studies, settings)
+    ids = shared.ids if served and shared is not None else studies["study_id"].sort()
     label_of = labels.select("study_id", pl.col("label").cast(pl.Int64)).unique(
         "study_id", keep="last", maintain_order=True
     )
     frame = (
-        studies.select("study_id")
+        ids.to_frame("study_id")
         .with_row_index("row")
         .join(label_of, on="study_id", how="left", maintain_order="left")
     )
@@ -477,10 +434,12 @@ def rank_studies(
             },
             schema=schema,
         )
-    if shared is not None and shared.serves(studies, settings):
+    if served and shared is not None:
         feats = shared.get()
+    elif studies.columns == ["study_id"]:
+        raise ValueError("rank_studies: a frame of study_id alone needs shared features of it")
     else:
-        feats = features(record_text(studies), settings)
+        feats = features(record_text(studies.sort("study_id")), settings)
     train_rows = labelled["row"].to_numpy().astype(np.int64)
     rows = chosen["row"].to_numpy().astype(np.int64)
     keys = presumed_keys(wanted, settings.seed)

@@ -20,7 +20,7 @@ Pure functions: texts, frames and arrays in; matrices and frames out.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
@@ -375,3 +375,63 @@ def compacted(cache: TermCache, parts: CacheParts) -> TermCache:
             wanted.unique(), on="text_hash", how="semi"
         )
     return TermCache(cache.meta, vocab, docs)
+
+
+class SharedFeatures:
+    """The TF-IDF features of one study text frame, computed on first use and then shared by
+    every model trained over that frame (the ranking of pending studies and each living
+    round's evaluation fit their models on the same features: computing them once gives the
+    same matrices as computing them per model). With a ``cache`` (the term counts a previous
+    run left, :mod:`.term_counts`) only texts it lacks are tokenised. With ``keep``, the counts
+    are handed to it (the cache read and those added) as soon as the features are computed,
+    and then let go: the models are fitted without them in memory.
+
+    Once the features exist the texts are let go too: what is kept of them is their studies'
+    order and one hash per text, by which :meth:`serves` knows them again. A caller that
+    drops its own texts then asks for rankings with a frame of ``study_id`` alone."""
+
+    def __init__(
+        self,
+        studies: pl.DataFrame,
+        settings: RankingSettings,
+        cache: TermCache | None = None,
+        keep: Callable[[TermCache | None, CacheParts], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.keep = keep
+        self.added: CacheParts | None = None
+        self._texts: pl.DataFrame | None = studies
+        self._hashes = _text_hashes(studies)
+        self.ids: pl.Series = self._hashes["study_id"]
+        self._features: Features | None = None
+
+    def serves(self, studies: pl.DataFrame, settings: RankingSettings) -> bool:
+        """Whether these features are those of ``studies`` and ``settings``: the same studies
+        with the same texts, or (a frame of ``study_id`` alone) the same studies."""
+        if self._key(settings) != self._key(self.settings):
+            return False
+        if studies.columns == ["study_id"]:
+            return self.ids.equals(studies["study_id"].sort())
+        return self._hashes.equals(_text_hashes(studies))
+
+    @staticmethod
+    def _key(settings: RankingSettings) -> tuple[object, ...]:
+        # the settings :func:`features` reads (the model's own settings do not change them)
+        return (settings.ngram_max, settings.min_df, settings.max_features)
+
+    def get(self) -> Features:
+        if self._features is None:
+            assert self._texts is not None
+            texts = StudyTexts(self._texts.sort("study_id"))
+            self._texts = None
+            self._features, self.added = features_with_cache(texts, self.settings, self.cache)
+            if self.keep is not None:
+                self.keep(self.cache, self.added)
+                self.cache, self.added = None, None
+        return self._features
+
+
+def _text_hashes(studies: pl.DataFrame) -> pl.DataFrame:
+    """study_id and a hash of each study's row (texts included), by study."""
+    return studies.select("study_id", studies.hash_rows(seed=0).alias("hash")).sort("study_id")
