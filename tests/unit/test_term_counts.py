@@ -166,18 +166,20 @@ def test_the_cache_depends_on_pythons_unicode_tables() -> None:
     assert cache_meta(ranking.DEFAULT)["unicode"] == unicodedata.unidata_version
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("chunk", [3, 4000])
 def test_counts_are_per_distinct_text_with_new_ids_in_term_order_per_batch(
-    chunk: int, monkeypatch: pytest.MonkeyPatch
+    chunk: int, workers: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The layout the cache stores: one row per distinct text, first-seen order; ids ascending
     within a text with their counts; terms first seen get ids after the vocabulary's, in term
-    order within each batch of CHUNK texts; an empty text has empty lists."""
+    order within each batch of CHUNK texts; an empty text has empty lists. The same whether
+    the batches are counted here or in worker processes."""
     monkeypatch.setattr(term_counts, "CHUNK", chunk)
     one = ranking.RankingSettings(ngram_max=1)
     vocab = pl.DataFrame({"term": ["zeta", "alpha"]}, schema=term_counts.VOCAB_SCHEMA)
     texts = ["zeta beta beta", "", "zeta beta beta", "gamma Alpha delta", "beta", "éclair"]
-    parts = term_counts.count_texts(texts, term_counts.text_hashes(texts), vocab, one)
+    parts = term_counts.count_texts(texts, term_counts.text_hashes(texts), vocab, one, workers)
     expected_terms = (
         ["beta", "delta", "gamma", "eclair"]  # batches of 3 distinct texts, then 2
         if chunk == 3
@@ -199,6 +201,41 @@ def test_counts_are_per_distinct_text_with_new_ids_in_term_order_per_batch(
     assert rows[3] == ([ids["beta"]], [1])
     assert rows[4] == ([ids["eclair"]], [1])
     assert parts.docs.schema == term_counts.DOCS_SCHEMA
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(0, 60), chunk=st.integers(1, 9), seed=st.integers(0, 50))
+def test_counts_in_worker_processes_are_the_counts_of_one_process(
+    n: int, chunk: int, seed: int
+) -> None:
+    """Batches counted in two forked workers, whichever finishes first, give the same term ids
+    and counts as counting them in order here (the ids are given in batch order either way)."""
+    texts = _texts(n, seed)
+    hashes = term_counts.text_hashes(texts)
+    vocab = pl.DataFrame({"term": ["rupture", "soil maize"]}, schema=term_counts.VOCAB_SCHEMA)
+    original = term_counts.CHUNK
+    term_counts.CHUNK = chunk  # no monkeypatch fixture in a hypothesis test
+    try:
+        one = term_counts.count_texts(texts, hashes, vocab, ranking.DEFAULT, workers=1)
+        two = term_counts.count_texts(texts, hashes, vocab, ranking.DEFAULT, workers=2)
+    finally:
+        term_counts.CHUNK = original
+    assert one.vocab.equals(two.vocab)
+    assert one.docs.equals(two.docs)
+
+
+def test_features_counted_in_worker_processes_equal_tfidf_vectorizer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(term_counts, "CHUNK", 7)
+    texts = _texts(120, 3)
+    settings = ranking.RankingSettings()
+    got, _ = features_with_cache(texts, settings, None, workers=2)
+    want, terms = _sklearn(texts, settings)
+    assert list(got.terms) == terms
+    assert abs(got.matrix - want).max() < 1e-6
+    alone, _ = features_with_cache(texts, settings, None, workers=1)
+    assert _same(got, alone)
 
 
 @settings(max_examples=40, deadline=None)

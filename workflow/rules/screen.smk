@@ -23,6 +23,7 @@ rule screen:
         "results/logs/benchmarks/screen.tsv"
     conda:
         "../../environment.yml"
+    threads: 2  # the ranking's term counts (new texts only, in an update) in two processes
     params:
         code_version=code_version("screen.py"),
         screening=SCREENING,

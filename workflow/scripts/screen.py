@@ -99,7 +99,7 @@ def main(smk: job.Job) -> None:
     # then let go, before any model is fitted (at 1M records they are about a gigabyte); so
     # are the texts, which `shared` alone holds from here, and the studies' other columns
     # (read again below): the models are fitted with no text in memory
-    shared = ranking.SharedFeatures(texts, prio.ranking, cached, keep=keep)
+    shared = ranking.SharedFeatures(texts, prio.ranking, cached, keep=keep, workers=smk.threads)
     del cached, texts, studies
     records = records.drop("keywords")
     ids = shared.ids.to_frame()
