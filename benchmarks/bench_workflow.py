@@ -71,8 +71,10 @@ def snakemake_cmd(folder: Path, *extra: str) -> list[str]:
 
 
 def rule_benchmarks(folder: Path, since: float = 0.0) -> dict[str, dict[str, float]]:
-    """Per rule (import_search summed over searches): s, cpu_time, max_rss (MiB) from the
-    Snakemake benchmark files written after ``since``."""
+    """Per rule (import_search summed over searches): s, cpu_time, max_rss and max_pss (MiB)
+    from the Snakemake benchmark files written after ``since``. Both are sums over the rule's
+    process and its children: max_rss counts a page shared by a forked worker and its parent
+    once per process, max_pss once in all (each process its share)."""
     rules: dict[str, dict[str, float]] = {}
     for tsv in sorted((folder / "results" / "logs" / "benchmarks").rglob("*.tsv")):
         if tsv.stat().st_mtime < since:
@@ -81,7 +83,9 @@ def rule_benchmarks(folder: Path, since: float = 0.0) -> dict[str, dict[str, flo
         values = dict(zip(head.split("\t"), row.split("\t"), strict=False))
         rel = tsv.relative_to(folder / "results" / "logs" / "benchmarks")
         name = rel.parts[0].removesuffix(".tsv")
-        entry = rules.setdefault(name, {"s": 0.0, "cpu_s": 0.0, "max_rss_mib": 0.0, "jobs": 0})
+        entry = rules.setdefault(
+            name, {"s": 0.0, "cpu_s": 0.0, "max_rss_mib": 0.0, "max_pss_mib": 0.0, "jobs": 0}
+        )
 
         def num(key: str, values: dict[str, str] = values) -> float:
             try:
@@ -92,6 +96,7 @@ def rule_benchmarks(folder: Path, since: float = 0.0) -> dict[str, dict[str, flo
         entry["s"] = round(entry["s"] + num("s"), 2)
         entry["cpu_s"] = round(entry["cpu_s"] + num("cpu_time"), 2)
         entry["max_rss_mib"] = max(entry["max_rss_mib"], num("max_rss"))
+        entry["max_pss_mib"] = max(entry["max_pss_mib"], num("max_pss"))
         entry["jobs"] += 1
     return dict(sorted(rules.items(), key=lambda kv: -kv[1]["s"]))
 

@@ -11,6 +11,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+import verdicts
+
 HERE = Path(__file__).resolve().parent
 GIB_MIB = 1024.0
 
@@ -62,9 +64,7 @@ def _workflow(wf: dict[str, Any]) -> list[str]:
     ]
     for s in wf["scales"]:
         full, upd = s["full"], s.get("update") or {}
-        peak = max(
-            [full.get("peak_rss_mib") or 0.0] + [r["max_rss_mib"] for r in s["rules"].values()]
-        )
+        peak = verdicts.peak_mib(full, s["rules"])
         if not full["ok"]:
             out.append(f"| {s['records']:,} | {s['studies']:,} | failed after "
                        f"{full['wall_s']} s | | | | | | |")  # fmt: skip
@@ -78,28 +78,31 @@ def _workflow(wf: dict[str, Any]) -> list[str]:
         )
     out += [
         "",
-        "Peak RSS: the largest of the rules' Snakemake benchmark files (sampled) and getrusage's "
-        "maximum over Snakemake and every process it waited for. Ledger counts of each run are "
-        "in results.json.",
+        "Peak RSS: the largest of getrusage's maximum over Snakemake and every process it "
+        "waited for (exact per process) and the rules' Snakemake benchmark files (sampled; "
+        "their proportional set size, max PSS, where given: Snakemake sums the RSS of a rule's "
+        "processes, which counts the pages a forked worker shares with the rule's process once "
+        "per process). Ledger counts of each run are in results.json.",
         "",
     ]
     for s in wf["scales"]:
         out += [
             f"### Per rule at {s['records']:,} records (Snakemake `benchmark:` files)",
             "",
-            "| rule | jobs | wall s | CPU s | max RSS MiB | share of full run | update wall s "
-            "| update CPU s | update max RSS MiB |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| rule | jobs | wall s | CPU s | max RSS MiB | max PSS MiB | share of full run "
+            "| update wall s | update CPU s | update max RSS MiB | update max PSS MiB |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         upd_rules = (s.get("update") or {}).get("rules", {})
         wall = s["full"]["wall_s"]
         for name, r in s["rules"].items():
             u = upd_rules.get(name)
             u_rss = f"{u['max_rss_mib']:.0f}" if u else "–"
+            u_pss = f"{u.get('max_pss_mib', 0.0):.0f}" if u else "–"
             out.append(
                 f"| {name} | {int(r['jobs'])} | {r['s']} | {r['cpu_s']} | {r['max_rss_mib']:.0f} "
-                f"| {r['s'] / wall if wall else 0:.0%} | {u['s'] if u else '–'} "
-                f"| {u['cpu_s'] if u else '–'} | {u_rss} |"
+                f"| {r.get('max_pss_mib', 0.0):.0f} | {r['s'] / wall if wall else 0:.0%} "
+                f"| {u['s'] if u else '–'} | {u['cpu_s'] if u else '–'} | {u_rss} | {u_pss} |"
             )
         out.append("")
     d = wf["dry_run"]

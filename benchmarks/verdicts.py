@@ -48,10 +48,17 @@ def judge(value: float | None, limit: float, *, at_least: bool = False) -> str:
     return MET if ok else GAP
 
 
+def rule_mib(rule: dict[str, float]) -> float:
+    """A rule's memory from its benchmark file: the proportional set size of its processes
+    (pages a forked worker shares with its parent counted once), else their summed RSS."""
+    return rule.get("max_pss_mib") or rule["max_rss_mib"]
+
+
 def peak_mib(run: dict[str, Any], rules: dict[str, dict[str, float]]) -> float:
-    """Peak RSS of any process of a run: the largest of the rules' benchmark files and the
-    getrusage maximum over Snakemake and every process it waited for."""
-    return max([float(run.get("peak_rss_mib") or 0.0)] + [r["max_rss_mib"] for r in rules.values()])
+    """Peak RSS of any process of a run: the largest of the rules' benchmark files
+    (:func:`rule_mib`) and the getrusage maximum over Snakemake and every process it waited
+    for (exact per process, forked workers included)."""
+    return max([float(run.get("peak_rss_mib") or 0.0)] + [rule_mib(r) for r in rules.values()])
 
 
 def peak_process(run: dict[str, Any], rules: dict[str, dict[str, float]]) -> str:
@@ -59,9 +66,9 @@ def peak_process(run: dict[str, Any], rules: dict[str, dict[str, float]]) -> str
     Snakemake itself or a process its benchmark sampling missed."""
     peak = peak_mib(run, rules)
     if rules:
-        name, top = max(rules.items(), key=lambda kv: kv[1]["max_rss_mib"])
-        if top["max_rss_mib"] >= 0.95 * peak:
-            return f"rule {name} ({top['max_rss_mib'] / GIB_MIB:.2f} GiB)"
+        name, top = max(rules.items(), key=lambda kv: rule_mib(kv[1]))
+        if rule_mib(top) >= 0.95 * peak:
+            return f"rule {name} ({rule_mib(top) / GIB_MIB:.2f} GiB)"
     return f"Snakemake or a process its benchmark files do not cover ({peak / GIB_MIB:.2f} GiB)"
 
 

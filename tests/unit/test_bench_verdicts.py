@@ -103,6 +103,19 @@ def test_peak_memory_gap_names_the_process_and_a_failed_scale_is_a_gap() -> None
     assert two["verdict"] == "gap" and "MemoryError" in two["cause"]
 
 
+def test_a_rules_memory_is_its_proportional_set_size_where_the_file_gives_one() -> None:
+    """Snakemake sums the RSS of a rule's processes: a forked worker's pages shared with the
+    rule's process count twice there, once in the PSS; the getrusage peak still counts."""
+    big = _scale(1_000_000, 300.0, 20.0)
+    big["rules"]["screen"]["max_rss_mib"] = 9 * 1024.0  # the process and two forked workers
+    big["rules"]["screen"]["max_pss_mib"] = 5 * 1024.0
+    peak = _find(_by_target(_result(workflow=_workflow(big))), "peak RSS")
+    assert peak["verdict"] == "met" and "5.00 GiB" in peak["measured"]
+    big["full"]["peak_rss_mib"] = 6.5 * 1024.0  # one process above the target
+    peak = _find(_by_target(_result(workflow=_workflow(big))), "peak RSS")
+    assert peak["verdict"] == "gap" and "6.50 GiB" in peak["measured"]
+
+
 def test_help_import_and_dedupe_verdicts_from_numbers() -> None:
     help_ = {"runs_s": [0.5, 0.2, 0.25], "cpu_s_best": 0.2, "importtime_top": [["polars", 90000]]}
     cmd = {"wall_s": 2.0, "cpu_s": 2.0, "peak_rss_mib": 900.0}

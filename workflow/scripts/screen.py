@@ -104,13 +104,18 @@ def main(smk: job.Job) -> None:
     records = records.drop("keywords")
     ids = shared.ids.to_frame()
     ranked = (
-        prioritisation.rank_pending(ids, status, prio.ranking, shared)
+        prioritisation.rank_pending(ids, status, prio.ranking, shared, smk.threads)
         if prio.enabled
         else schemas.RANKING.empty()
     )
     rounds = (
         prioritisation.rounds(
-            ids, status, prioritisation.study_rounds(clusters, records), prio.ranking, shared
+            ids,
+            status,
+            prioritisation.study_rounds(clusters, records),
+            prio.ranking,
+            shared,
+            smk.threads,
         )
         if prio.enabled
         else []

@@ -74,13 +74,15 @@ def rank_pending(
     status: pl.DataFrame,
     settings: ranking.RankingSettings,
     shared: ranking.SharedFeatures | None = None,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """The ranking of every study awaiting title/abstract screening (schema RANKING).
 
     ``shared``: the features of ``texts``, computed once for this and :func:`rounds`; with
-    it, ``texts`` may be ``study_id`` alone (the texts are let go once their features exist)."""
+    it, ``texts`` may be ``study_id`` alone (the texts are let go once their features exist).
+    ``workers``: processes a ranking's two models may be fitted in."""
     pending = status.filter(pl.col("title_abstract") == "pending")["study_id"].to_list()
-    ranked = ranking.rank_studies(texts, ta_labels(status), pending, settings, shared)
+    ranked = ranking.rank_studies(texts, ta_labels(status), pending, settings, shared, workers)
     return schemas.validate(ranked, schemas.RANKING)
 
 
@@ -122,6 +124,7 @@ def rounds(
     rounds_of: pl.DataFrame,
     settings: ranking.RankingSettings,
     shared: ranking.SharedFeatures | None = None,
+    workers: int = 1,
 ) -> list[RoundResult]:
     """Per round after the first: its decided studies ranked by the model of earlier rounds
     (``shared``: the features of ``texts``, as for :func:`rank_pending`)."""
@@ -137,7 +140,7 @@ def rounds(
         includes = set(mine.filter(pl.col("label") == 1)["study_id"].to_list())
         found: dict[int, list[str]] | None = None
         if ids and earlier["label"].n_unique() == 2:
-            order = ranking.rank_studies(texts, earlier, ids, settings, shared)
+            order = ranking.rank_studies(texts, earlier, ids, settings, shared, workers)
             ranked = order["study_id"].to_list()
             found = {pct: _found(ranked, includes, share) for pct, share in FRACTIONS}
         out.append(

@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from . import forked
 from .term_counts import Features as Features
 from .term_counts import SharedFeatures as SharedFeatures
 from .term_counts import StudyTexts as StudyTexts
@@ -299,6 +300,7 @@ def fit_rank_rows(
     candidate_rows: npt.NDArray[np.int_],
     keys: npt.NDArray[np.uint64],
     settings: RankingSettings = DEFAULT,
+    workers: int = 1,
 ) -> tuple[Model, npt.NDArray[np.float64]]:
     """:func:`fit_rank` with the decisions and the candidates given as rows of ``matrix``.
 
@@ -313,20 +315,28 @@ def fit_rank_rows(
     chosen = np.argsort(keys, kind="stable")[: 2 * k]
     samples = (chosen[:k], chosen[k:])
     zeros = np.zeros(k, dtype=labels.dtype)
-    members = tuple(
-        fit(
-            _rows64(matrix, np.concatenate([train_rows, candidate_rows[rows]])),
-            np.concatenate([labels, zeros]),
-            settings,
-        )
-        for rows in samples
-    )
+
+    def member(rows: npt.NDArray[np.int_]) -> Model:
+        train = _rows64(matrix, np.concatenate([train_rows, candidate_rows[rows]]))
+        return fit(train, np.concatenate([labels, zeros]), settings)
+
+    # with two workers the second model is fitted in a forked process meanwhile (the same
+    # model: its solver's random generator is the child's own, seeded as here), unless the
+    # two fits' memory together would be large (each holds its rows twice, ~28 B an entry)
+    entries = int(np.diff(matrix.indptr)[train_rows].sum())
+    fork = workers > 1 and entries * FIT_BYTES_PER_ENTRY <= FORKED_FIT_MAX_BYTES
+    other = forked.started(lambda: member(samples[1]), fork)
+    members = (member(samples[0]), other())
     candidates = matrix[candidate_rows]
     first, second = (scores(m, candidates) for m in members)
     out = (first + second) / 2.0
     out[samples[0]] = second[samples[0]]
     out[samples[1]] = first[samples[1]]
     return CrossFitted((members[0], members[1])), out
+
+
+FIT_BYTES_PER_ENTRY = 28  # float64 rows for scikit-learn (12 B) and liblinear's copy (16 B)
+FORKED_FIT_MAX_BYTES = 1 << 30  # above this a ranking's two models are fitted one by one
 
 
 def _rows64(matrix: sparse.csr_matrix, rows: npt.NDArray[np.int_]) -> sparse.csr_matrix:
@@ -387,6 +397,7 @@ def rank_studies(
     candidates: Sequence[str] | None = None,
     settings: RankingSettings = DEFAULT,
     shared: SharedFeatures | None = None,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """Rank ``candidates`` (default: studies without a label) by a model trained on ``labels``.
 
@@ -395,7 +406,8 @@ def rank_studies(
     screen first), ``score`` (probability of inclusion) and ``top_terms``. With no include or
     no exclude yet there is no model: candidates keep ``study_id`` order with null scores.
     ``shared`` holds features computed once for several rankings over the same ``studies``;
-    with it, ``studies`` may be ``study_id`` alone (:class:`SharedFeatures`).
+    with it, ``studies`` may be ``study_id`` alone (:class:`SharedFeatures`). ``workers``:
+    processes the two cross-fitted models may be fitted in (:func:`fit_rank_rows`).
     """
     # rows and labels by polars columns, not Python dicts of every study (at 1M studies those
     # are a few hundred megabytes held while the models are fitted); the texts are not sorted
@@ -443,7 +455,7 @@ def rank_studies(
     train_rows = labelled["row"].to_numpy().astype(np.int64)
     rows = chosen["row"].to_numpy().astype(np.int64)
     keys = presumed_keys(wanted, settings.seed)
-    model, p = fit_rank_rows(feats.matrix, train_rows, y_all, rows, keys, settings)
+    model, p = fit_rank_rows(feats.matrix, train_rows, y_all, rows, keys, settings, workers)
     terms = top_terms(model, feats.matrix[rows], feats.terms, settings.top_terms)
     frame = pl.DataFrame(
         {"study_id": wanted, "score": p, "top_terms": terms},

@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+
+from . import forked
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -139,7 +141,7 @@ def count_texts(
     batches = [order[start : start + CHUNK] for start in range(0, len(order), CHUNK)]
     tasks = ((settings, [texts[i] for i in batch]) for batch in batches)
     for batch, (local, doc, local_id, counts) in zip(
-        batches, _counted(tasks, min(workers, len(batches))), strict=True
+        batches, forked.ordered_map(_count_batch, tasks, min(workers, len(batches))), strict=True
     ):
         unseen = sorted(set(local).difference(index))
         index.update(zip(unseen, range(len(index), len(index) + len(unseen)), strict=True))
@@ -195,28 +197,6 @@ def _count_batch(task: tuple[RankingSettings, list[str]]) -> Counted:
     doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
     keys, counts = np.unique(doc * width + flat, return_counts=True)
     return terms, keys // width, keys % width, counts.astype(np.int64)
-
-
-def _counted(tasks: Iterator[tuple[RankingSettings, list[str]]], workers: int) -> Iterator[Counted]:
-    """:func:`_count_batch` of each task, in order; in ``workers`` forked processes when
-    more than one (Linux only: a forked child of a threaded process is safe there for code
-    that, like this, uses no thread pool), with at most two tasks per worker in flight."""
-    import sys
-
-    if workers <= 1 or sys.platform != "linux":
-        yield from map(_count_batch, tasks)
-        return
-    import multiprocessing
-    from collections import deque
-
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        flight: deque[Any] = deque()
-        for task in tasks:
-            flight.append(pool.apply_async(_count_batch, (task,)))
-            if len(flight) >= 2 * workers:
-                yield flight.popleft().get()
-        while flight:
-            yield flight.popleft().get()
 
 
 def assemble(

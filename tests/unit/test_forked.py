@@ -1,0 +1,73 @@
+"""Work split between forked processes gives what one process gives: the term counts (in
+test_term_counts.py) and a ranking's two cross-fitted models, fitted side by side."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from scoping_review import forked, ranking
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="forked workers run on Linux")
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
+
+
+def _square(x: int) -> int:
+    if x == 13:
+        raise ValueError("thirteen")
+    return x * x
+
+
+def test_started_runs_in_another_process_and_returns_its_result() -> None:
+    assert forked.started(os.getpid, fork=True)() != os.getpid()
+    assert forked.started(os.getpid, fork=False)() == os.getpid()
+    assert forked.started(lambda: {"a": [1, 2]}, fork=True)() == {"a": [1, 2]}
+
+
+def test_started_raises_what_the_child_raised_and_names_a_child_that_died() -> None:
+    def boom() -> int:
+        raise KeyError("missing")
+
+    with pytest.raises(KeyError, match="missing"):
+        forked.started(boom, fork=True)()
+    with pytest.raises(RuntimeError, match="ended with status 3"):
+        forked.started(lambda: os._exit(3), fork=True)()
+
+
+def test_ordered_map_keeps_the_order_of_the_tasks_and_uses_the_workers() -> None:
+    assert list(forked.ordered_map(_square, range(12), 2)) == [x * x for x in range(12)]
+    assert list(forked.ordered_map(_square, iter([]), 2)) == []
+    pids = set(forked.ordered_map(_pid, range(8), 2))
+    assert os.getpid() not in pids
+    assert set(forked.ordered_map(_pid, range(3), 1)) == {os.getpid()}
+    with pytest.raises(ValueError, match="thirteen"):
+        list(forked.ordered_map(_square, range(20), 2))
+
+
+@pytest.mark.parametrize("model", ["svm", "logistic", "lr+svm"])
+@pytest.mark.parametrize("shape", [(60, 400), (400, 30)])  # dual and primal liblinear
+def test_two_models_fitted_side_by_side_are_the_models_fitted_one_by_one(
+    model: str, shape: tuple[int, int]
+) -> None:
+    from scipy import sparse
+
+    rows, cols = shape
+    rng = np.random.default_rng(7)
+    matrix = sparse.random(rows, cols, density=0.1, format="csr", random_state=rng)
+    matrix = matrix.astype(np.float32)
+    train = np.arange(0, rows, 2)
+    labels = (rng.random(train.size) < 0.3).astype(np.int64)
+    labels[:2] = [0, 1]
+    candidates = np.arange(1, rows, 2)
+    keys = ranking.presumed_keys([f"S-{i}" for i in candidates], 0)
+    settings = ranking.RankingSettings.from_config({"model": model, "presumed_excludes": 5})
+    alone = ranking.fit_rank_rows(matrix, train, labels, candidates, keys, settings, workers=1)
+    both = ranking.fit_rank_rows(matrix, train, labels, candidates, keys, settings, workers=2)
+    assert isinstance(both[0], ranking.CrossFitted)
+    assert np.array_equal(alone[1], both[1])

@@ -1,0 +1,88 @@
+"""Work done in forked processes, on Linux, with the same result as done in this process.
+
+The screen rule runs with two threads (``threads: 2``); its two CPU-bound steps, the term counts
+of new texts and the two cross-fitted models of a ranking, are split between processes forked
+from the rule's process: a fork inherits the data (no copy is sent) and the numbers computed
+in a child are the numbers this process would compute. A child of a process with threads (the
+polars pool) is safe for code that uses no thread pool and takes no lock another thread may
+hold: the functions given here touch no polars, only numpy, scipy and scikit-learn's
+liblinear. Elsewhere than Linux, or with one worker, everything runs here, in order.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def available(workers: int) -> bool:
+    """Whether ``workers`` > 1 processes would be used (Linux with fork)."""
+    return workers > 1 and sys.platform == "linux" and hasattr(os, "fork")
+
+
+def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iterator[R]:
+    """``fn`` of each task, in the tasks' order; in ``workers`` forked processes when
+    :func:`available`, with at most two tasks per worker in flight (the tasks are made as
+    they are needed: a large input is not held all at once). ``fn`` must be a module-level
+    function and tasks and results picklable."""
+    if not available(workers):
+        yield from map(fn, tasks)
+        return
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        flight: deque[Any] = deque()
+        for task in tasks:
+            flight.append(pool.apply_async(fn, (task,)))
+            if len(flight) >= 2 * workers:
+                yield flight.popleft().get()
+        while flight:
+            yield flight.popleft().get()
+
+
+def started(fn: Callable[[], R], fork: bool) -> Callable[[], R]:
+    """``fn()`` started in a forked child (when ``fork`` and :func:`available` for two
+    workers); the function returned waits for it and returns its result, or raises what it
+    raised. Without a fork ``fn`` runs when its result is asked for."""
+    if not (fork and available(2)):
+        return fn
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, leave without running the parent's exit code
+        status = 0
+        try:
+            os.close(read)
+            try:
+                payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException as error:  # sent to the parent, which raises it
+                payload = pickle.dumps((False, error), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write, "wb") as out:
+                out.write(payload)
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write)
+
+    def result() -> R:
+        try:
+            with os.fdopen(read, "rb") as stream:
+                data = stream.read()
+        finally:
+            _, status = os.waitpid(pid, 0)
+        if not data:
+            code = os.waitstatus_to_exitcode(status)
+            raise RuntimeError(f"a forked worker (pid {pid}) ended with status {code}")
+        ok, value = pickle.loads(data)
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    return result
