@@ -348,3 +348,43 @@ def test_study_ids_of_a_column_are_study_id_for_each_anchor() -> None:
 
     anchors = pl.Series(["db:2", "db:1", "db:2", "pubmed:99", "é:1"])
     assert _study_ids(anchors).to_list() == [dedupe.study_id_for(a) for a in anchors]
+
+
+# two record IDs whose SHA-1s share their first 10 hex digits (found by a birthday search:
+# 40 bits are shared by two of a million studies about one time in five)
+SAME_40_BITS = ("pubmed:454450", "pubmed:885006")
+
+
+def test_anchors_sharing_40_bits_get_distinct_ids_the_earliest_search_keeping_the_short() -> None:
+    from scoping_review.dedupe.assemble import LONG_DIGITS, _study_ids
+
+    a, b = SAME_40_BITS
+    assert dedupe.study_id_for(a) == dedupe.study_id_for(b)
+    dates = pl.Series(["2025-06-01", "2024-01-01", "2025-06-01"])
+    ids = _study_ids(pl.Series([a, b, a]), dates).to_list()
+    long_a = dedupe.study_id_for(a, LONG_DIGITS)
+    assert ids == [long_a, dedupe.study_id_for(b), long_a]
+    # the same search: the smaller record ID keeps the short one; no dates: the same
+    same = _study_ids(pl.Series([b, a]), pl.Series(["2024-01-01", "2024-01-01"])).to_list()
+    assert same == [dedupe.study_id_for(b, LONG_DIGITS), dedupe.study_id_for(a)]
+    assert _study_ids(pl.Series([b, a])).to_list() == same
+
+
+def test_a_new_study_sharing_40_bits_with_an_earlier_one_never_renames_it() -> None:
+    a, b = SAME_40_BITS
+    first = records([{"record_id": b, "title": T1, "year": 2021, "search_date": "2024-09-18"}])
+    later = records(
+        [
+            {"record_id": b, "title": T1, "year": 2021, "search_date": "2024-09-18"},
+            {"record_id": a, "title": "Soil nitrogen under maize rotations", "year": 2019,
+             "search_date": "2025-03-01"},
+        ]
+    )  # fmt: skip
+    before, _ = dedupe.deduplicate(first)
+    after, studies = dedupe.deduplicate(later)
+    assert _study_of(before)[b] == _study_of(after)[b] == dedupe.study_id_for(b)
+    assert _study_of(after)[a] != _study_of(after)[b]
+    assert studies["study_id"].n_unique() == studies.height == 2
+    # incremental and from scratch agree: the same ids whichever order the records come in
+    again, _ = dedupe.deduplicate(later.reverse())
+    assert _study_of(again) == _study_of(after)

@@ -25,16 +25,46 @@ COMPLETENESS_FIELDS = (
 )
 
 
-def study_id_for(anchor_record_id: str) -> str:
-    return "S-" + hashlib.sha1(anchor_record_id.encode()).hexdigest()[:10]
+def study_id_for(anchor_record_id: str, digits: int = 10) -> str:
+    """A study's ID: ``S-`` and the first ``digits`` hex digits of its anchor record ID's SHA-1
+    (10 unless two anchors share them, :func:`_study_ids`)."""
+    return "S-" + hashlib.sha1(anchor_record_id.encode()).hexdigest()[:digits]
 
 
-def _study_ids(anchors: pl.Series) -> pl.Series:
-    """:func:`study_id_for` over a column, hashing each distinct anchor once."""
-    unique = anchors.unique()
+LONG_DIGITS = 20  # a study ID's digits when its first 10 are another study's (80 bits)
+
+
+def _study_ids(anchors: pl.Series, dates: pl.Series | None = None) -> pl.Series:
+    """:func:`study_id_for` over a column, hashing each distinct anchor once.
+
+    Ten hex digits (40 bits) are shared by two of a million studies about one time in five,
+    and by two of two million more often than not. Where distinct anchors share them, the
+    anchor of the earliest search (``dates``: each anchor's search date, else none), then the
+    smallest record ID, keeps them and the others take :data:`LONG_DIGITS`: an update's new
+    study (a later search) never renames a study an earlier run named."""
+    frame = pl.DataFrame({"anchor": anchors, "date": dates}).unique("anchor", keep="first")
     sha1 = hashlib.sha1
-    ids = ["S-" + sha1(a.encode()).hexdigest()[:10] for a in unique.to_list()]  # study_id_for
-    return anchors.replace_strict(unique, pl.Series(ids, dtype=pl.String), return_dtype=pl.String)
+    digests = [sha1(a.encode()).hexdigest() for a in frame["anchor"].to_list()]
+    frame = frame.with_columns(
+        pl.Series("short", ["S-" + d[:10] for d in digests], dtype=pl.String),
+        pl.Series("long", ["S-" + d[:LONG_DIGITS] for d in digests], dtype=pl.String),
+    )
+    shared = (
+        frame.sort(["date", "anchor"], nulls_last=True)
+        .with_columns(pl.int_range(pl.len()).over("short").alias("nth"))
+        .filter(pl.col("nth") > 0)
+    )
+    if shared.height:
+        taken = set(shared["anchor"].to_list())
+        frame = frame.with_columns(
+            pl.when(pl.col("anchor").is_in(list(taken)))
+            .then(pl.col("long"))
+            .otherwise(pl.col("short"))
+            .alias("short")
+        )
+        if frame["short"].n_unique() < frame.height:  # 80 bits shared too: never silently
+            raise ValueError("two study anchors share 80 bits of their SHA-1; report this")
+    return anchors.replace_strict(frame["anchor"], frame["short"], return_dtype=pl.String)
 
 
 def _completeness() -> pl.Expr:
@@ -79,9 +109,10 @@ def _assemble(
         .over("label")
         .alias("_rep"),
         pl.len().over("label").alias("_n"),
+        pl.col("search_date").min().over("label").alias("_anchor_date"),  # the anchor's
     )
     recs = recs.with_columns(
-        _study_ids(recs["_anchor"]).alias("study_id"),
+        _study_ids(recs["_anchor"], recs["_anchor_date"]).alias("study_id"),
         (pl.col("record_id") == pl.col("_rep")).alias("is_representative"),
     )
     label_of = labels.rename({"label": "la"})
