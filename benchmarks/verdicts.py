@@ -105,7 +105,20 @@ def _workflow_missing(result: dict[str, Any]) -> str:
 
 
 def _failed(run: dict[str, Any]) -> str | None:
-    return None if run.get("ok", True) else str(run.get("error", "failed"))[:200]
+    return None if run.get("ok", True) else error_summary(str(run.get("error", "failed")))
+
+
+def error_summary(error: str, limit: int = 300) -> str:
+    """What a failed run says went wrong, in one line: from Snakemake's "error in rule" (or
+    the last lines of output), not the banner it prints first; the exit status kept."""
+    status = error.split(":", 1)[0] if error.startswith("exit ") else ""
+    lines = [ln.strip() for ln in error.splitlines() if ln.strip()]
+    at = next((i for i, ln in enumerate(lines) if ln.lower().startswith("error in rule")), None)
+    picked = lines[at : at + 3] if at is not None else lines[-3:]
+    text = " / ".join(picked)
+    if status and not text.startswith(status):
+        text = f"{status}: {text}"
+    return text[:limit]
 
 
 def _update_row(result: dict[str, Any], n: int, key: str, label: str) -> dict[str, str]:

@@ -116,6 +116,19 @@ def test_a_rules_memory_is_its_proportional_set_size_where_the_file_gives_one() 
     assert peak["verdict"] == "gap" and "6.50 GiB" in peak["measured"]
 
 
+def test_a_failed_scale_is_explained_by_snakemakes_error_not_its_banner() -> None:
+    error = (
+        "exit 1: Assuming unrestricted shared filesystem usage.\n\nSNAKEMAKE\n=========\n"
+        "  Date: 2026-12-03 13:51:17\nBuilding DAG of jobs...\nerror in rule dedupe:\n"
+        "  studies: key ['study_id'] is not unique (2 repeated keys)\n"
+        "  what to do: correct the file\n  details: results/logs/dedupe.log\nRuleException:\n"
+    )
+    got = verdicts.error_summary(error)
+    assert got.startswith("exit 1: error in rule dedupe: / studies: key ['study_id'] is not")
+    assert "SNAKEMAKE" not in got
+    assert verdicts.error_summary("exit 137: a\nb\nKilled") == "exit 137: a / b / Killed"
+
+
 def test_help_import_and_dedupe_verdicts_from_numbers() -> None:
     help_ = {"runs_s": [0.5, 0.2, 0.25], "cpu_s_best": 0.2, "importtime_top": [["polars", 90000]]}
     cmd = {"wall_s": 2.0, "cpu_s": 2.0, "peak_rss_mib": 900.0}
