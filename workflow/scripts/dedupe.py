@@ -19,7 +19,8 @@ from scoping_review.app import sheet as app_sheet
 
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "dedupe")
-    records = storage.read_table(smk.input.records, schemas.RECORDS)
+    # the columns deduplication reads (not the import's provenance: raw tags and values)
+    records = storage.read_columns(smk.input.records, dedupe.RECORD_COLUMNS)
     settings = dedupe.DedupeSettings.from_config(dict(smk.params.settings))
     # the screening app's dedupe sheets are append-only: the latest line per pair decides
     app_dir = Path(smk.params.app_directory) / app_sheet.DEDUPE_FOLDER

@@ -37,7 +37,7 @@ from .decisions import (
 from .keys import match_keys
 from .pipeline import deduplicate, run, run_with_state
 from .scoring import DUPLICATE_RULES, RELATION_TEXT, RULE_TEXT
-from .settings import RULES, DedupeResult, DedupeSettings
+from .settings import RECORD_COLUMNS, RULES, DedupeResult, DedupeSettings
 from .state import DedupeState, stale_reason, state_meta
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "DECISION_COLUMNS",
     "DECISION_VALUES",
     "DUPLICATE_RULES",
+    "RECORD_COLUMNS",
     "RELATION_TEXT",
     "RULES",
     "RULE_TEXT",

@@ -293,18 +293,19 @@ def _review_queue(
             "evidence",
         )
     )
-    side = (
-        records.select("record_id", *SIDE_FIELDS)
-        .sort("record_id")
-        .with_row_index("i")
-        .select(
-            "i",
-            "record_id",
-            *[
-                pl.col(c).list.join("; ").alias(c) if c == "authors" else pl.col(c).cast(pl.String)
-                for c in SIDE_FIELDS
-            ],
-        )
+    # the side fields of the queue's records only: a sorted copy of every record's was the
+    # dedupe rule's peak memory at 1M records (the records' row numbers are sorted instead)
+    order = records.select("record_id").with_row_index("_row").sort("record_id").with_row_index("i")
+    ends = pl.concat([queue.select("i"), queue.select(pl.col("j").alias("i"))]).unique()
+    picked = order.join(ends, on="i", how="semi")
+    fields = records.select(pl.col(*SIDE_FIELDS).gather(picked["_row"]))  # those rows alone
+    side = pl.concat([picked, fields], how="horizontal").select(
+        "i",
+        "record_id",
+        *[
+            pl.col(c).list.join("; ").alias(c) if c == "authors" else pl.col(c).cast(pl.String)
+            for c in SIDE_FIELDS
+        ],
     )
     queue = queue.join(side.rename(lambda c: f"{c}_a"), left_on="i", right_on="i_a").join(
         side.rename(lambda c: f"{c}_b"), left_on="j", right_on="i_b"

@@ -6,9 +6,14 @@ from dataclasses import dataclass, fields
 
 import polars as pl
 
+from .. import schemas
 from .scoring import DUPLICATE_RULES
 
 RULES = (*DUPLICATE_RULES, "override")
+# the import's provenance columns (each record's raw tags and values, its file's hash): no
+# step of deduplication reads them, and at 1M records raw_values alone is about a gigabyte
+UNREAD_COLUMNS = ("raw_values", "raw_tags", "source_sha256")
+RECORD_COLUMNS = tuple(c for c in schemas.RECORDS.columns if c not in UNREAD_COLUMNS)
 _PRIORITY = {rule: len(DUPLICATE_RULES) - k for k, rule in enumerate(DUPLICATE_RULES)}
 
 
