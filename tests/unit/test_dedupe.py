@@ -351,7 +351,7 @@ def test_study_ids_of_a_column_are_study_id_for_each_anchor() -> None:
 
 
 # two record IDs whose SHA-1s share their first 10 hex digits (found by a birthday search:
-# 40 bits are shared by two of a million studies about one time in five)
+# 40 bits are shared by two of a million studies about one time in three)
 SAME_40_BITS = ("pubmed:454450", "pubmed:885006")
 
 

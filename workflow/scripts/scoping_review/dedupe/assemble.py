@@ -37,7 +37,7 @@ LONG_DIGITS = 20  # a study ID's digits when its first 10 are another study's (8
 def _study_ids(anchors: pl.Series, dates: pl.Series | None = None) -> pl.Series:
     """:func:`study_id_for` over a column, hashing each distinct anchor once.
 
-    Ten hex digits (40 bits) are shared by two of a million studies about one time in five,
+    Ten hex digits (40 bits) are shared by two of a million studies about one time in three,
     and by two of two million more often than not. Where distinct anchors share them, the
     anchor of the earliest search (``dates``: each anchor's search date, else none), then the
     smallest record ID, keeps them and the others take :data:`LONG_DIGITS`: an update's new
