@@ -55,9 +55,8 @@ def _study_ids(anchors: pl.Series, dates: pl.Series | None = None) -> pl.Series:
         .filter(pl.col("nth") > 0)
     )
     if shared.height:
-        taken = set(shared["anchor"].to_list())
         frame = frame.with_columns(
-            pl.when(pl.col("anchor").is_in(list(taken)))
+            pl.when(pl.col("anchor").is_in(shared["anchor"].implode()))
             .then(pl.col("long"))
             .otherwise(pl.col("short"))
             .alias("short")
@@ -293,8 +292,8 @@ def _review_queue(
             "evidence",
         )
     )
-    # the side fields of the queue's records only: a sorted copy of every record's was the
-    # dedupe rule's peak memory at 1M records (the records' row numbers are sorted instead)
+    # the side fields of the queue's records only, not a sorted copy of every record's (a few
+    # hundred megabytes at 1M records): the records' row numbers are sorted instead
     order = records.select("record_id").with_row_index("_row").sort("record_id").with_row_index("i")
     ends = pl.concat([queue.select("i"), queue.select(pl.col("j").alias("i"))]).unique()
     picked = order.join(ends, on="i", how="semi")
