@@ -293,6 +293,10 @@ def fit_rank(
     )
 
 
+FIT_BYTES_PER_ENTRY = 28  # float64 rows for scikit-learn (12 B) and liblinear's copy (16 B)
+FORKED_FIT_MAX_BYTES = 1 << 30  # above this a ranking's two models are fitted one by one
+
+
 def fit_rank_rows(
     matrix: sparse.csr_matrix,
     train_rows: npt.NDArray[np.int_],
@@ -333,10 +337,6 @@ def fit_rank_rows(
     out[samples[0]] = second[samples[0]]
     out[samples[1]] = first[samples[1]]
     return CrossFitted((members[0], members[1])), out
-
-
-FIT_BYTES_PER_ENTRY = 28  # float64 rows for scikit-learn (12 B) and liblinear's copy (16 B)
-FORKED_FIT_MAX_BYTES = 1 << 30  # above this a ranking's two models are fitted one by one
 
 
 def _rows64(matrix: sparse.csr_matrix, rows: npt.NDArray[np.int_]) -> sparse.csr_matrix:

@@ -413,9 +413,9 @@ class SharedFeatures:
     round's evaluation fit their models on the same features: computing them once gives the
     same matrices as computing them per model). With a ``cache`` (the term counts a previous
     run left, :mod:`.term_counts`) only texts it lacks are tokenised (in ``workers``
-    processes, :func:`count_texts`). With ``keep``, the counts
-    are handed to it (the cache read and those added) as soon as the features are computed,
-    and then let go: the models are fitted without them in memory.
+    processes, :func:`count_texts`). With ``keep``, the counts are handed to it (the cache
+    read and those added) as soon as the features are computed, and then let go: the models
+    are fitted without them in memory.
 
     Once the features exist the texts are let go too: what is kept of them is their studies'
     order and one hash per text, by which :meth:`serves` knows them again. A caller that
@@ -435,7 +435,7 @@ class SharedFeatures:
         self.keep = keep
         self.added: CacheParts | None = None
         self._texts: pl.DataFrame | None = studies
-        self._hashes = _text_hashes(studies)
+        self._hashes = _row_hashes(studies)
         self.ids: pl.Series = self._hashes["study_id"]
         self._features: Features | None = None
 
@@ -446,7 +446,7 @@ class SharedFeatures:
             return False
         if studies.columns == ["study_id"]:
             return self.ids.equals(studies["study_id"].sort())
-        return self._hashes.equals(_text_hashes(studies))
+        return self._hashes.equals(_row_hashes(studies))
 
     @staticmethod
     def _key(settings: RankingSettings) -> tuple[object, ...]:
@@ -467,6 +467,7 @@ class SharedFeatures:
         return self._features
 
 
-def _text_hashes(studies: pl.DataFrame) -> pl.DataFrame:
-    """study_id and a hash of each study's row (texts included), by study."""
+def _row_hashes(studies: pl.DataFrame) -> pl.DataFrame:
+    """study_id and polars' hash of each study's row (texts included), by study: an identity
+    within this process, not :func:`text_hashes`' stable key of the cache."""
     return studies.select("study_id", studies.hash_rows(seed=0).alias("hash")).sort("study_id")
