@@ -14,6 +14,7 @@ import pytest
 
 from helpers import records
 from scoping_review import dedupe
+from scoping_review.dedupe import scoring
 from scoping_review.dedupe.state import DedupeState, union
 from support import synthetic
 
@@ -95,7 +96,8 @@ def test_incremental_dedupe_equals_a_run_from_scratch_over_rounds() -> None:
     scored_again = []
     for label, rows, decisions in _rounds():
         recs = records(rows)
-        inc, state_inc = dedupe.run_with_state(recs, SETTINGS, decisions, state, META)
+        # the incremental run compares strings in two threads, the full run in one
+        inc, state_inc = dedupe.run_with_state(recs, SETTINGS, decisions, state, META, workers=2)
         full, state_full = dedupe.run_with_state(recs, SETTINGS, decisions, None, META)
         for table in TABLES:
             got, want = getattr(inc, table), getattr(full, table)
@@ -156,6 +158,21 @@ def test_scoring_in_batches_gives_the_same_pairs(
     got = dedupe.run(recs, SETTINGS)
     for table in TABLES:
         assert getattr(got, table).equals(getattr(want, table))
+
+
+def test_every_pair_scores_the_same_in_two_threads() -> None:
+    recs = records(_rounds()[2][1])
+    keys = dedupe.keys.match_keys(recs)
+    pairs = dedupe.blocking.block_pairs(keys, SETTINGS.block_window)
+    assert pairs.height > 150
+    one, two = (
+        scoring.verdicts(scoring.pair_features(keys, pairs, workers), SETTINGS).sort("i", "j")
+        for workers in (1, 2)
+    )
+    assert one.height == pairs.height
+    assert two.equals(one)
+    assert one["ti"].drop_nulls().n_unique() > 10  # real similarities, not a constant
+    assert one["au"].drop_nulls().n_unique() > 10
 
 
 @pytest.mark.parametrize("seed", range(4))

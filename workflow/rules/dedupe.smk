@@ -15,6 +15,7 @@ rule dedupe:
         "results/logs/benchmarks/dedupe.tsv"
     conda:
         "../../environment.yml"
+    threads: 2  # the candidate pairs' string similarities (rapidfuzz) in two threads
     params:
         code_version=code_version("dedupe.py"),
         settings=config.get("dedupe", {}),

@@ -38,7 +38,9 @@ def main(smk: job.Job) -> None:
     state_dir = Path(smk.output.clusters).parent / "state"
     previous = read_state(state_dir, meta, log)
     try:
-        result, state = dedupe.run_with_state(records, settings, decisions, previous, meta)
+        result, state = dedupe.run_with_state(
+            records, settings, decisions, previous, meta, workers=smk.threads
+        )
     except Exception as error:  # a state that passed its checks but cannot be applied
         if previous is None:
             raise
@@ -46,7 +48,9 @@ def main(smk: job.Job) -> None:
             f"dedupe state: not reused, applying it failed ({type(error).__name__}: {error}); "
             "deduplicating from scratch"
         )
-        result, state = dedupe.run_with_state(records, settings, decisions, None, meta)
+        result, state = dedupe.run_with_state(
+            records, settings, decisions, None, meta, workers=smk.threads
+        )
     counts = dedupe.dedupe_counts(result.clusters, result.review_queue, result.relations)
     storage.write_table(result.clusters, smk.output.clusters, schemas.CLUSTERS)
     storage.write_table(result.studies, smk.output.studies, schemas.STUDIES)

@@ -41,13 +41,15 @@ def score(
     *,
     every: bool = False,
     columns: tuple[str, ...] = KEPT,
+    workers: int = 1,
 ) -> pl.DataFrame:
     """Score ``pairs`` (i, j) batch by batch and return ``columns`` of each, sorted by (i, j):
-    of every pair when ``every``, else only of pairs someone reads (not a plain "distinct")."""
+    of every pair when ``every``, else only of pairs someone reads (not a plain "distinct").
+    ``workers``: threads the string similarities are computed in (the same scores)."""
     out = []
     for offset in range(0, max(pairs.height, 1), SCORE_BATCH):
         batch = pairs.slice(offset, SCORE_BATCH).select("i", "j")
-        scored = scoring.verdicts(scoring.pair_features(keys, batch), settings)
+        scored = scoring.verdicts(scoring.pair_features(keys, batch, workers), settings)
         if not every:
             scored = scored.filter(
                 (pl.col("verdict") != "distinct") | pl.col("relation").is_not_null()
@@ -86,9 +88,11 @@ def run_with_state(
     decisions: pl.DataFrame | None,
     previous: DedupeState | None = None,
     meta: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> tuple[DedupeResult, DedupeState]:
     """:func:`run`, reusing ``previous`` (the state an earlier run returned) when it was
-    written with ``meta``; gives exactly what a run from scratch gives, and the next state."""
+    written with ``meta``; gives exactly what a run from scratch gives, and the next state.
+    ``workers``: threads the pairs' string similarities are computed in (same result)."""
     meta = meta or state_meta("", settings)
     if previous is not None and stale_reason(previous, meta) is not None:
         previous = None
@@ -109,10 +113,10 @@ def run_with_state(
     human = _decision_pairs(decisions, keys)
     if previous is None:
         pairs = blocking.block_pairs(keys, settings.block_window)
-        kept, n_scored = score(keys, pairs, settings), pairs.height
+        kept, n_scored = score(keys, pairs, settings, workers=workers), pairs.height
     else:
-        pairs, kept, n_scored = _update_pairs(keys, current, previous, settings)
-    decided = score(keys, human, settings, every=True)
+        pairs, kept, n_scored = _update_pairs(keys, current, previous, settings, workers)
+    decided = score(keys, human, settings, every=True, workers=workers)
     scored = (
         pl.concat([kept.join(decided, on=["i", "j"], how="anti"), decided])
         .join(human, on=["i", "j"], how="left")
@@ -120,7 +124,7 @@ def run_with_state(
     )
     compared = pairs.height + human.join(pairs, on=["i", "j"], how="anti").height
     result = replace(
-        _cluster(records, keys, scored, human, settings, compared),
+        _cluster(records, keys, scored, human, settings, compared, workers),
         pairs_scored=n_scored + human.height,
     )
     state = DedupeState(
@@ -133,7 +137,11 @@ def run_with_state(
 
 
 def _update_pairs(
-    keys: pl.DataFrame, current: pl.DataFrame, previous: DedupeState, settings: DedupeSettings
+    keys: pl.DataFrame,
+    current: pl.DataFrame,
+    previous: DedupeState,
+    settings: DedupeSettings,
+    workers: int = 1,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Candidate pairs, their kept scores and how many pairs were scored, from the previous
     state: blocks an update touched are paired again, pairs whose records kept their keys keep
@@ -182,7 +190,7 @@ def _update_pairs(
         contains(every, pair_keys(reused["i"].to_numpy(), reused["j"].to_numpy()))
     )
     todo = pairs.filter(~contains(seen, every))
-    new = score(keys, todo, settings)
+    new = score(keys, todo, settings, workers=workers)
     return pairs, pl.concat([reused, new]).sort("i", "j"), todo.height
 
 
@@ -193,6 +201,7 @@ def _cluster(
     human: pl.DataFrame,
     settings: DedupeSettings,
     compared: int,
+    workers: int = 1,
 ) -> DedupeResult:
     """Clusters, studies, review queue and relations from the scored pairs someone reads."""
     n = keys.height
@@ -230,7 +239,7 @@ def _cluster(
     known = scored.select(INTRA_COLUMNS).join(intra, on=["i", "j"], how="semi")
     rest = intra.join(known, on=["i", "j"], how="anti")
     intra_scored = pl.concat(
-        [known, score(keys, rest, settings, every=True, columns=INTRA_COLUMNS)]
+        [known, score(keys, rest, settings, every=True, columns=INTRA_COLUMNS, workers=workers)]
     ).join(intra, on=["i", "j"])
     cannot = intra_scored.filter(_cannot_link(intra_scored, settings)).select("i", "j", "label")
     different = human.filter(pl.col("human") == "different").select("i", "j")

@@ -72,13 +72,18 @@ FEATURES = (
 )
 
 
-def _similarity(a: pl.Series, b: pl.Series, scorer: Any) -> pl.Series:
-    """0-100 similarity of aligned string columns; null where either side is null."""
+def _similarity(a: pl.Series, b: pl.Series, scorer: Any, workers: int = 1) -> pl.Series:
+    """0-100 similarity of aligned string columns; null where either side is null.
+    ``workers``: threads rapidfuzz compares in (each pair's score is the same)."""
     missing = a.is_null() | b.is_null()
     if a.len() == 0:
         return pl.Series(dtype=pl.Float64)
     scores = process.cpdist(
-        a.fill_null("").to_list(), b.fill_null("").to_list(), scorer=scorer, dtype=np.float64
+        a.fill_null("").to_list(),
+        b.fill_null("").to_list(),
+        scorer=scorer,
+        dtype=np.float64,
+        workers=workers,
     )
     return pl.Series(scores).round(1).set(missing, None)
 
@@ -89,7 +94,7 @@ def _agree(col: str) -> pl.Expr:
     return pl.when(a.is_null() | b.is_null()).then(None).otherwise((a == b).cast(pl.Int8))
 
 
-def pair_features(keys: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+def pair_features(keys: pl.DataFrame, pairs: pl.DataFrame, workers: int = 1) -> pl.DataFrame:
     """Join both records' keys onto ``pairs`` (columns i, j) and compute the similarities.
 
     Cheap comparisons (identifiers, volume, pages, year) and the title similarity come first;
@@ -102,7 +107,7 @@ def pair_features(keys: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     )
     short_a = pl.col("t_a").str.len_chars() <= pl.col("t_b").str.len_chars()
     frame = frame.with_columns(
-        _similarity(frame["t_a"], frame["t_b"], fuzz.ratio).alias("ti"),
+        _similarity(frame["t_a"], frame["t_b"], fuzz.ratio, workers).alias("ti"),
         (pl.col("year_a") - pl.col("year_b")).abs().alias("yr"),
         (pl.col("au1_a") == pl.col("au1_b")).alias("au1"),
         (pl.col("t_full_a") == pl.col("t_full_b")).alias("ti_exact"),
@@ -148,9 +153,9 @@ def pair_features(keys: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     frame = frame.with_columns(worth.alias("_worth"))
     rich = frame.filter(pl.col("_worth"))
     rich = rich.with_columns(
-        _similarity(rich["t_a"], rich["t_b"], fuzz.token_set_ratio).alias("ti_set"),
-        _similarity(rich["au_a"], rich["au_b"], fuzz.token_set_ratio).alias("au"),
-        _similarity(rich["j_a"], rich["j_b"], fuzz.ratio).alias("_jo"),
+        _similarity(rich["t_a"], rich["t_b"], fuzz.token_set_ratio, workers).alias("ti_set"),
+        _similarity(rich["au_a"], rich["au_b"], fuzz.token_set_ratio, workers).alias("au"),
+        _similarity(rich["j_a"], rich["j_b"], fuzz.ratio, workers).alias("_jo"),
     )
     rich = rich.with_columns(
         pl.when(_journal_abbreviation(rich))
@@ -164,7 +169,7 @@ def pair_features(keys: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     rich = pl.concat(
         [
             with_ab.with_columns(
-                _similarity(with_ab["ab_a"], with_ab["ab_b"], fuzz.ratio).alias("ab")
+                _similarity(with_ab["ab_a"], with_ab["ab_b"], fuzz.ratio, workers).alias("ab")
             ),
             rich.filter(~(needs_abstract & pl.col("ab_b").is_not_null())).with_columns(
                 pl.lit(None, dtype=pl.Float64).alias("ab")
