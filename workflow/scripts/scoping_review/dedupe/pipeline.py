@@ -104,6 +104,7 @@ def run_with_state(
         )
         fresh = keys_mod.record_keys(base.join(reused.select("i"), on="i", how="anti"))
         own = pl.concat([reused.select(fresh.columns), fresh]).sort("i")
+        del reused, fresh  # sorted into ``own``: a second copy of every record's keys
     else:
         own = keys_mod.record_keys(base)
     keys = keys_mod.corpus_keys(own, base, records)
@@ -116,6 +117,9 @@ def run_with_state(
         kept, n_scored = score(keys, pairs, settings, workers=workers), pairs.height
     else:
         pairs, kept, n_scored = _update_pairs(keys, current, previous, settings, workers)
+    # nothing below reads the previous state: let it go before the clustering (at 1M records
+    # it is about 0.9 GB, and the clustering is the run's peak), unless the caller keeps it
+    previous = None
     decided = score(keys, human, settings, every=True, workers=workers)
     scored = (
         pl.concat([kept.join(decided, on=["i", "j"], how="anti"), decided])
