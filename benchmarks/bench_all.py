@@ -382,7 +382,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
     ap.add_argument("--out", type=Path, default=HERE)
     ap.add_argument(
-        "--render", type=Path, default=None, help="only rewrite RESULTS.md from this JSON"
+        "--render", type=Path, default=None, help="only rewrite RESULTS.md and results.json (verdicts recomputed) from this JSON"
     )
     return ap
 
@@ -391,9 +391,11 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     if args.render:
+        # the same run's numbers; the verdicts (and how they are worded) recomputed and written
+        # into both files, so results.json and RESULTS.md never disagree
         result = json.loads(args.render.read_text(encoding="utf-8"))
         result["verdicts"] = verdicts.verdicts(result)
-        (args.out / "RESULTS.md").write_text(results_md.render(result), encoding="utf-8")
+        write(result, args.out)
         return
     write(run(args, argv), args.out)
 

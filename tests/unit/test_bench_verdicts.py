@@ -116,6 +116,16 @@ def test_a_rules_memory_is_its_proportional_set_size_where_the_file_gives_one() 
     assert peak["verdict"] == "gap" and "6.50 GiB" in peak["measured"]
 
 
+def test_the_updates_peak_is_shown_beside_the_end_to_end_runs() -> None:
+    """The target is the end-to-end run's; an update above the line is shown, not hidden."""
+    big = _scale(1_000_000, 300.0, 20.0)
+    big["update"]["fraction"] = 0.01
+    big["update"]["peak_rss_mib"] = 6.25 * 1024.0
+    peak = _find(_by_target(_result(workflow=_workflow(big))), "peak RSS")
+    assert peak["verdict"] == "met"
+    assert peak["measured"] == "0.49 GiB (its +1 % update: 6.25 GiB)"
+
+
 def test_a_failed_scale_is_explained_by_snakemakes_error_not_its_banner() -> None:
     error = (
         "exit 1: Assuming unrestricted shared filesystem usage.\n\nSNAKEMAKE\n=========\n"
