@@ -382,7 +382,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder")
     ap.add_argument("--out", type=Path, default=HERE)
     ap.add_argument(
-        "--render", type=Path, default=None, help="only rewrite RESULTS.md and results.json (verdicts recomputed) from this JSON"
+        "--render",
+        type=Path,
+        default=None,
+        help="only rewrite RESULTS.md and results.json (verdicts recomputed) from this JSON",
     )
     return ap
 
