@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -28,6 +30,25 @@ def test_started_runs_in_another_process_and_returns_its_result() -> None:
     assert forked.started(os.getpid, fork=True)() != os.getpid()
     assert forked.started(os.getpid, fork=False)() == os.getpid()
     assert forked.started(lambda: {"a": [1, 2]}, fork=True)() == {"a": [1, 2]}
+
+
+def test_forking_beside_threads_warns_of_nothing_but_other_warnings_still_show() -> None:
+    """Python 3.12+ warns at a fork of a process with threads (the rule's process has the
+    polars pool): that warning is not shown; others still are."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        with warnings.catch_warnings(record=True) as shown:
+            warnings.simplefilter("always")
+            assert forked.started(os.getpid, fork=True)() != os.getpid()
+            assert list(forked.ordered_map(_square, [2, 3], 2)) == [4, 9]
+            with forked._threads_known():
+                warnings.warn("other", DeprecationWarning, stacklevel=1)
+    finally:
+        stop.set()
+        thread.join()
+    assert [str(w.message) for w in shown] == ["other"]
 
 
 def test_started_raises_what_the_child_raised_and_names_a_child_that_died() -> None:

@@ -11,9 +11,11 @@ liblinear. Elsewhere than Linux, or with one worker, everything runs here, in or
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import sys
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -27,6 +29,18 @@ def available(workers: int) -> bool:
     return workers > 1 and sys.platform == "linux" and hasattr(os, "fork")
 
 
+@contextlib.contextmanager
+def _threads_known() -> Iterator[None]:
+    """Python 3.12+ warns (DeprecationWarning) at every fork of a process with threads; the
+    threads here are the polars pool's, which the children never touch (the module's
+    docstring), so that warning alone is not shown. Any other warning still is."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", r"This process .* is multi-threaded, use of fork\(\)", DeprecationWarning
+        )
+        yield
+
+
 def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Iterator[R]:
     """``fn`` of each task, in the tasks' order; in ``workers`` forked processes when
     :func:`available`, with at most two tasks per worker in flight (the tasks are made as
@@ -37,7 +51,9 @@ def ordered_map(fn: Callable[[T], R], tasks: Iterable[T], workers: int) -> Itera
         return
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with _threads_known():  # the pool forks its workers when it starts
+        pool = multiprocessing.get_context("fork").Pool(workers)
+    with pool:
         flight: deque[Any] = deque()
         for task in tasks:
             flight.append(pool.apply_async(fn, (task,)))
@@ -54,7 +70,8 @@ def started(fn: Callable[[], R], fork: bool) -> Callable[[], R]:
     if not (fork and available(2)):
         return fn
     read, write = os.pipe()
-    pid = os.fork()
+    with _threads_known():
+        pid = os.fork()
     if pid == 0:  # the child: compute, send, leave without running the parent's exit code
         status = 0
         try:
