@@ -43,12 +43,13 @@ BASE = replace(PLAIN, model="logistic", c=10.0, include_ratio=1.0)
 SHIPPED = ranking.DEFAULT
 # name -> (ranking settings, batch fraction of the re-training schedule)
 CANDIDATES: dict[str, tuple[ranking.RankingSettings, float]] = {
-    "shipped: SVM (ELAS u4) min_df=2 + presumed excludes, batch 2%": (SHIPPED, 0.02),
+    "shipped: SVM (ELAS u4) min_df=2 + at most 200 presumed excludes, batch 2%": (SHIPPED, 0.02),
     "SVM (ELAS u4) min_df=2, batch 2%": (replace(SHIPPED, presumed_excludes=0), 0.02),
     "SVM (ELAS u4) + presumed excludes, batch 2%": (replace(SHIPPED, min_df=1), 0.02),
     "SVM C=0.11 includes x9.8 (ASReview's), batch 2%": (PLAIN, 0.02),
     "shipped with C=0.3": (replace(SHIPPED, c=0.3), 0.02),
-    "shipped with at most 200 presumed excludes": (replace(SHIPPED, presumed_excludes=200), 0.02),
+    "shipped with at most 100 presumed excludes": (replace(SHIPPED, presumed_excludes=100), 0.02),
+    "shipped as LR C=10 balanced + SVM ensemble": (replace(SHIPPED, model="lr+svm", c=10.0), 0.02),
     "LR C=10 balanced, 1-2 grams, batch 2%": (BASE, 0.02),
     "LR C=10 includes x10, 1-2 grams, batch 2%": (replace(BASE, include_ratio=10.0), 0.02),
     "LR C=1 balanced, 1-2 grams, batch 2%": (replace(BASE, c=1.0), 0.02),

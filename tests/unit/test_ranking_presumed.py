@@ -158,4 +158,4 @@ def test_settings_read_from_config() -> None:
     s = ranking.RankingSettings.from_config({"presumed_excludes": 0, "min_df": 1})
     assert (s.presumed_excludes, s.min_df) == (0, 1)
     d = ranking.RankingSettings.from_config({})
-    assert (d.presumed_excludes, d.min_df) == (100, 2)
+    assert (d.presumed_excludes, d.min_df) == (200, 2)

@@ -63,7 +63,7 @@ class RankingSettings:
     min_df: int = 2  # terms in fewer texts are dropped (above 20 texts)
     # unscreened studies presumed excluded per model: PRESUMED_FRACTION of them, at most this
     # many (0: none, the model sees only the team's decisions)
-    presumed_excludes: int = 100
+    presumed_excludes: int = 200
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any] | None) -> RankingSettings:
@@ -79,7 +79,7 @@ class RankingSettings:
             top_terms=int(cfg.get("top_terms", 5)),
             include_ratio=float(cfg.get("include_ratio", ratio)),
             min_df=int(cfg.get("min_df", 2)),
-            presumed_excludes=int(cfg.get("presumed_excludes", 100)),
+            presumed_excludes=int(cfg.get("presumed_excludes", 200)),
         )
 
     def describe(self) -> str:
