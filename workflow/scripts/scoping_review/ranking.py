@@ -12,8 +12,12 @@ excludes screened so far. Two models are fitted on disjoint samples (:func:`fit_
 each sampled study is scored by the model that did not train on it, so no study is pushed
 down by its own presumed label. Compared in benchmarks/screening_models.md (mean WSS@95 of the
 six labelled sets, 6 seeds): plain ELAS u4 settings 0.613, word pruning alone 0.614, presumed
-excludes alone 0.616, both 0.625 (ASReview LAB 0.579); at most 200 presumed excludes or C = 0.3
-give 0.627-0.628, so the gain is not a knife-edge of these two parameters.
+excludes alone 0.618, both 0.625 with at most 100 presumed excludes and 0.628 with at most 200
+(shipped: the cap binds only above 1,000 unscreened studies), C = 0.3 0.631, within the seeds'
+noise of it (ASReview LAB 0.579). An ensemble with a logistic regression (model "lr+svm",
+C = 10) scores 0.633 but costs 2.8x the CPU per replay and, fitted on 150k synthetic
+decisions, 26 s against the SVM's 2.2 s: too slow for a review's every run at scale, so not
+the default.
 
 Each score comes with the terms that pushed it up most. Everything is computed within the
 review: no external data, no network. Same inputs and seed, same order (ties are broken by
