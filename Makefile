@@ -107,7 +107,8 @@ bench-report: $(STAMP)
 
 # Prioritised screening on every labelled set in ../shared/fixtures/screening/labelled/, ours
 # against ASReview LAB's default simulation (installed from the bench-screening extra into its own
-# venv under benchmarks/work/), same seeds; writes benchmarks/screening.md and screening.json.
+# venv under benchmarks/work/), the same 20 seeds for both (about 8 minutes on 2 cores); writes
+# benchmarks/screening.md and screening.json.
 # Quicker: make bench-screening SCREENING_ARGS="--seeds 3 --peer-seeds 2"
 SCREENING_ARGS ?=
 bench-screening: $(STAMP)

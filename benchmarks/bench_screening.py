@@ -201,7 +201,7 @@ def _one(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20, help="seeds per set (ours)")
-    parser.add_argument("--peer-seeds", type=int, default=5, help="first N seeds also for ASReview")
+    parser.add_argument("--peer-seeds", type=int, default=20, help="first N seeds for ASReview too")
     parser.add_argument("--sets", nargs="*", default=None, help="set names (default: all)")
     parser.add_argument("--recall-target", type=float, default=0.95)
     parser.add_argument("--confidence", type=float, default=0.95)
