@@ -165,9 +165,15 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     snakemake(updated)
     assert "dedupe state: reusing" in dedupe_log(updated)
     assert "ranking term cache: 3 part(s)" in screen_log(updated)
+    # round 2 now has a decision: evaluated on the studies known by round 2 (not round 3's)
+    assert "living round 2: evaluation fitted" in screen_log(updated)
     snakemake(third)
     assert_same_tables(updated, third)
     scratch = third
+    # run again with nothing changed: the round's order is the one kept, not fitted again
+    snakemake(updated, "--forcerun", "screen", "--until", "screen")
+    assert "living round 2: evaluation reused from the last run" in screen_log(updated)
+    assert_same_tables(updated, scratch)
 
     # a damaged state: named in the log, not reused, the same tables
     (updated / "results/02_dedupe/state/keys.arrow").write_bytes(b"not an arrow file")

@@ -422,3 +422,145 @@ def test_living_rounds_ranked_by_the_earlier_rounds_model() -> None:
     assert table.row(0, named=True)["found_25pct"] == 7
     counts = {c.count_id: c.value for c in prioritisation.round_counts(results)}
     assert counts["ranking.round.2.includes"] == 7 and counts["ranking.round.2.found_10pct"] == 3
+
+
+def _three_rounds(n: int = 120, later: int = 0) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Texts, status and rounds of ``n`` decided studies over three search dates (40 each),
+    plus ``later`` undecided studies of a fourth search whose words are all new (they move
+    every term's document frequency when they join the population)."""
+    from helpers import records
+    from scoping_review import dedupe, prioritisation, screen
+
+    rng = np.random.default_rng(3)
+    topic, other = WORDS[:11], WORDS[11:]
+    dates = ["2024-01-01", "2024-06-01", "2024-12-01"]
+    rows = []
+    for i in range(n):
+        inc = i % 4 == 0
+        words = [*rng.choice(topic if inc else other, 8), *rng.choice(WORDS, 2)]
+        rows.append(
+            {
+                "record_id": f"db:{i}",
+                "title": f"{' '.join(words[:5])} report {i} in series {i * 7919 % 1000}",
+                "abstract": " ".join(words),
+                "search_date": dates[min(i * 3 // n, 2)],
+            }
+        )
+    for j in range(later):
+        rows.append(
+            {
+                "record_id": f"db:new{j}",
+                "title": f"{' '.join(rng.choice(topic, 6))} novel cohort {j}",
+                "abstract": " ".join(rng.choice(topic, 12)),
+                "search_date": "2025-06-01",
+            }
+        )
+    recs = records(rows)
+    clusters, studies = dedupe.deduplicate(recs)
+    decided = [(f"db:{i}", "include" if i % 4 == 0 else "exclude") for i in range(n)]
+    decisions = screen.read_decisions([_ta_sheet(decided)], clusters, CRITERIA)
+    status = screen.screening_status(studies, decisions, screen.automatic_exclusions(studies, []))
+    texts = prioritisation.study_texts(studies, recs)
+    return texts, status, prioritisation.study_rounds(clusters, recs)
+
+
+def _no_subset(ids: list[str]) -> ranking.Features:
+    raise AssertionError(f"features of {len(ids)} studies asked for; the memo should serve")
+
+
+def test_a_rounds_evaluation_uses_what_was_known_then() -> None:
+    # round 2's order is that of a team screening round 2: studies of round 3 and of a later
+    # search (whose words change every term's document frequency) do not move it
+    from scoping_review import prioritisation
+
+    texts, status, rounds_of = _three_rounds()
+    settings = ranking.RankingSettings()
+    full = prioritisation.rounds(texts, status, rounds_of, settings)
+    assert [r.round for r in full] == [2, 3]
+    early = rounds_of.filter(pl.col("round") <= 2)
+    only = prioritisation.rounds(
+        texts.join(early, on="study_id", how="semi"),
+        status.join(early, on="study_id", how="semi"),
+        early,
+        settings,
+    )
+    assert only[0].order == full[0].order and only[0].found == full[0].found
+    texts4, status4, rounds4 = _three_rounds(later=30)
+    grown = prioritisation.rounds(texts4, status4, rounds4, settings)
+    assert [r.round for r in grown] == [2, 3, 4]
+    assert [(r.order, r.found) for r in grown[:2]] == [(r.order, r.found) for r in full]
+    assert grown[2].found is None  # round 4 has no decision yet: nothing to evaluate
+
+
+def test_living_rounds_reuse_the_orders_of_unchanged_rounds() -> None:
+    from scoping_review import prioritisation
+
+    texts, status, rounds_of = _three_rounds()
+    settings = ranking.RankingSettings()
+    first = prioritisation.rounds(texts, status, rounds_of, settings, memo={})
+    assert all(r.key and r.order and not r.reused for r in first)
+    memo = {r.key: list(r.order or ()) for r in first if r.key}
+    # the same inputs: every order from the memo, no features computed, the same results
+    again = prioritisation.rounds(texts, status, rounds_of, settings, memo=memo, subset=_no_subset)
+    assert all(r.reused for r in again)
+    assert [(r.order, r.found, r.trained_on) for r in again] == [
+        (r.order, r.found, r.trained_on) for r in first
+    ]
+    # a new search: rounds 2 and 3 are reused, and equal a run without the memo
+    texts4, status4, rounds4 = _three_rounds(later=30)
+    grown = prioritisation.rounds(texts4, status4, rounds4, settings, memo=memo, subset=_no_subset)
+    scratch = prioritisation.rounds(texts4, status4, rounds4, settings)
+    assert [r.reused for r in grown] == [True, True, False]
+    assert [(r.order, r.found) for r in grown] == [(r.order, r.found) for r in scratch]
+    # a changed round-1 decision changes both later rounds' keys: both are fitted again
+    r1 = rounds_of.filter(pl.col("round") == 1)["study_id"].sort()[1]  # an exclude
+    assert status.filter(pl.col("study_id") == r1)["title_abstract"][0] == "exclude"
+    flipped = status.with_columns(
+        pl.when(pl.col("study_id") == r1)
+        .then(pl.lit("include"))
+        .otherwise(pl.col("title_abstract"))
+        .alias("title_abstract")
+    )
+    redo = prioritisation.rounds(texts, flipped, rounds_of, settings, memo=memo)
+    assert [r.reused for r in redo] == [False, False]
+    assert [(r.order, r.found) for r in redo] == [
+        (r.order, r.found) for r in prioritisation.rounds(texts, flipped, rounds_of, settings)
+    ]
+    # a round-3 decision changed: no model learns it, so both orders are reused, and round 3
+    # counts its includes anew
+    r3 = rounds_of.filter(pl.col("round") == 3)["study_id"].sort()[1]
+    late = status.with_columns(
+        pl.when(pl.col("study_id") == r3)
+        .then(pl.lit("include"))
+        .otherwise(pl.col("title_abstract"))
+        .alias("title_abstract")
+    )
+    kept = prioritisation.rounds(texts, late, rounds_of, settings, memo=memo, subset=_no_subset)
+    assert [r.reused for r in kept] == [True, True]
+    assert len(kept[1].includes) == len(first[1].includes) + 1
+    assert [(r.order, r.found) for r in kept] == [
+        (r.order, r.found) for r in prioritisation.rounds(texts, late, rounds_of, settings)
+    ]
+    # a round-2 study's text edited: round 2 and 3 change (round 3's model learns from it)
+    sid = rounds_of.filter(pl.col("round") == 2)["study_id"].sort()[0]
+    edited = texts.with_columns(
+        pl.when(pl.col("study_id") == sid)
+        .then(pl.col("abstract") + " amended")
+        .otherwise(pl.col("abstract"))
+        .alias("abstract")
+    )
+    keys = [r.key for r in prioritisation.rounds(edited, status, rounds_of, settings, memo={})]
+    assert all(k not in memo for k in keys)
+
+
+def test_a_memo_entry_of_other_studies_is_not_used() -> None:
+    # a kept order that does not hold exactly the round's studies is refitted, not trusted
+    from scoping_review import prioritisation
+
+    texts, status, rounds_of = _three_rounds()
+    settings = ranking.RankingSettings()
+    first = prioritisation.rounds(texts, status, rounds_of, settings, memo={})
+    memo = {r.key: list(r.order or ())[:-1] for r in first if r.key}
+    again = prioritisation.rounds(texts, status, rounds_of, settings, memo=memo)
+    assert [r.reused for r in again] == [False, False]
+    assert [r.order for r in again] == [r.order for r in first]

@@ -30,5 +30,6 @@ rule screen:
         criteria=config.get("criteria") or [],
         searches=config["searches"],
         term_cache="results/cache/screen/terms",
+        round_cache="results/cache/screen/rounds",
     script:
         "../scripts/screen.py"

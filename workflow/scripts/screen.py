@@ -9,6 +9,7 @@ the same result.
 import hashlib
 import io
 import json
+from collections.abc import Iterator, Mapping
 from logging import Logger
 from pathlib import Path
 
@@ -108,6 +109,15 @@ def main(smk: job.Job) -> None:
         if prio.enabled
         else schemas.RANKING.empty()
     )
+    memo_store = storage.DirectoryStore(smk.params.round_cache)
+
+    def subset_features(wanted: list[str]) -> ranking.Features:
+        # a round's population short of every study: its features from the term counts just
+        # kept (read again: they were let go), tokenising only what they lack
+        return population_features(
+            smk.input.studies, smk.input.records, wanted, terms, term_meta, prio.ranking, log
+        )
+
     rounds = (
         prioritisation.rounds(
             ids,
@@ -116,11 +126,14 @@ def main(smk: job.Job) -> None:
             prio.ranking,
             shared,
             smk.threads,
+            memo=StoreMemo(memo_store),
+            subset=subset_features,
         )
         if prio.enabled
         else []
     )
     del shared
+    write_round_memo(memo_store, rounds, log)
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
     # living update: studies included in the previous frozen version (PRISMA previous_studies)
     previous_ids = [
@@ -190,6 +203,79 @@ def main(smk: job.Job) -> None:
         )
     pending = {k: v.height for k, v in sorted(lists.items())}
     log.info(f"worklists (stage, reviewer) -> pending studies: {pending}")
+
+
+class StoreMemo(Mapping[str, list[str]]):
+    """The living rounds' orders earlier runs kept (:func:`prioritisation.rounds`' memo), read
+    from the store when asked for; an entry that cannot be read is a miss."""
+
+    def __init__(self, store: storage.DirectoryStore) -> None:
+        self.store = store
+        self._read: dict[str, list[str] | None] = {}
+
+    def _load(self, key: str) -> list[str] | None:
+        if key not in self._read:
+            data = self.store.get(key)
+            try:
+                got = None if data is None else pl.read_parquet(io.BytesIO(data))
+                self._read[key] = None if got is None else got["study_id"].to_list()
+            except Exception:  # an unreadable entry is only a model fitted again
+                self._read[key] = None
+        return self._read[key]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._load(key) is not None
+
+    def __getitem__(self, key: str) -> list[str]:
+        got = self._load(key)
+        if got is None:
+            raise KeyError(key)
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(k for k, v in self._read.items() if v is not None)
+
+    def __len__(self) -> int:
+        return sum(v is not None for v in self._read.values())
+
+
+def write_round_memo(
+    store: storage.DirectoryStore, results: list[prioritisation.RoundResult], log: Logger
+) -> None:
+    """Keep this run's round orders for the next run, and only those."""
+    keys = []
+    for r in results:
+        if r.key is None or r.order is None:
+            continue
+        keys.append(r.key)
+        if not r.reused:
+            store.put(r.key, _parquet(pl.DataFrame({"study_id": list(r.order)})))
+        how = "reused from the last run" if r.reused else "fitted"
+        log.info(f"living round {r.round}: evaluation {how} ({len(r.order)} studies)")
+    store.keep_only(keys)
+
+
+def population_features(
+    studies_path: str,
+    records_path: str,
+    wanted: list[str],
+    terms: storage.DirectoryStore,
+    meta: dict[str, str],
+    settings: ranking.RankingSettings,
+    log: Logger,
+) -> ranking.Features:
+    """TF-IDF of the studies ``wanted`` (sorted), from the term counts in ``terms``."""
+    ids = pl.Series("study_id", wanted, dtype=pl.String)
+    studies = (
+        pl.scan_parquet(studies_path).filter(pl.col("study_id").is_in(ids.implode())).collect()
+    )
+    keywords = pl.scan_parquet(records_path).select("record_id", "keywords")
+    reps = studies.select(pl.col("representative_record_id").alias("record_id"))
+    records = keywords.join(reps.lazy(), on="record_id", how="semi").collect()
+    texts = prioritisation.study_texts(studies, records).sort("study_id")
+    cache, _ = read_term_cache(terms, meta, log)
+    feats, _ = term_counts.features_with_cache(term_counts.StudyTexts(texts), settings, cache)
+    return feats
 
 
 MANIFEST = "0" * 16  # the cache's list of parts (entries are named by hex digests)

@@ -438,6 +438,17 @@ class SharedFeatures:
         self._hashes = _row_hashes(studies)
         self.ids: pl.Series = self._hashes["study_id"]
         self._features: Features | None = None
+        # :func:`text_hashes` of each study's text, in ``ids`` order (set by :meth:`get`)
+        self.text_hashes: npt.NDArray[np.uint64] | None = None
+
+    @classmethod
+    def of(cls, ids: pl.Series, features: Features, settings: RankingSettings) -> SharedFeatures:
+        """Features already computed for the studies ``ids`` (sorted, rows in that order): a
+        frame of ``study_id`` alone is ranked with them."""
+        shared = cls(ids.to_frame("study_id"), settings)
+        shared._texts = None
+        shared._features = features
+        return shared
 
     def serves(self, studies: pl.DataFrame, settings: RankingSettings) -> bool:
         """Whether these features are those of ``studies`` and ``settings``: the same studies
@@ -461,6 +472,7 @@ class SharedFeatures:
             self._features, self.added = features_with_cache(
                 texts, self.settings, self.cache, self.workers
             )
+            self.text_hashes = self.added.current
             if self.keep is not None:
                 self.keep(self.cache, self.added)
                 self.cache, self.added = None, None

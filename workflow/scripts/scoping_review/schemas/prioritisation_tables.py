@@ -41,7 +41,8 @@ ROUNDS = TableSchema(
     },
     required=("round", "search_date", "studies", "includes", "trained_on"),
     description="studies first found in the round and decided at title/abstract, ranked by the "
-    "model of the earlier rounds' decisions; found_x = title/abstract includes among the first "
+    "model of the earlier rounds' decisions on the features of the studies known by that round "
+    "(later rounds do not change it); found_x = title/abstract includes among the first "
     "ceil(x * studies) of that ranking (null without a model)",
 )
 
