@@ -179,6 +179,9 @@ def rounds(
     dates = dict(
         rounds_of.select("round", "search_date").unique().drop_nulls().sort("round").rows()
     )
+    later = sorted(r for r in dates if r > 1)
+    if not later:
+        return []
     served = shared is not None and shared.serves(texts, settings)
     all_ids = shared.ids if served and shared is not None else texts["study_id"].sort()
     known = (
@@ -190,7 +193,7 @@ def rounds(
     )
     hashes: npt.NDArray[np.uint64] | None = None
     out: list[RoundResult] = []
-    for rnd in sorted(r for r in dates if r > 1):
+    for rnd in later:
         earlier = labels.filter(pl.col("round") < rnd).select("study_id", "label")
         mine = labels.filter(pl.col("round") == rnd)
         ids = mine["study_id"].to_list()
