@@ -425,9 +425,9 @@ def test_living_rounds_ranked_by_the_earlier_rounds_model() -> None:
 
 
 def _three_rounds(n: int = 120, later: int = 0) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Texts, status and rounds of ``n`` decided studies over three search dates (40 each),
-    plus ``later`` undecided studies of a fourth search whose words are all new (they move
-    every term's document frequency when they join the population)."""
+    """Texts, status and rounds of ``n`` decided studies over three search dates (a third
+    each), plus ``later`` undecided studies of a fourth search written in the topic's words
+    (they move those terms' document frequencies when they join the population)."""
     from helpers import records
     from scoping_review import dedupe, prioritisation, screen
 
@@ -470,7 +470,8 @@ def _no_subset(ids: list[str]) -> ranking.Features:
 
 def test_a_rounds_evaluation_uses_what_was_known_then() -> None:
     # round 2's order is that of a team screening round 2: studies of round 3 and of a later
-    # search (whose words change every term's document frequency) do not move it
+    # search (which change the topic terms' document frequencies) do not move it; ranked on
+    # the features of every study, as before, the later search's studies do move it
     from scoping_review import prioritisation
 
     texts, status, rounds_of = _three_rounds()
