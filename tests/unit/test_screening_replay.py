@@ -117,12 +117,19 @@ def test_replay_ends_at_the_last_include_and_still_places_the_stop() -> None:
 
 
 def _top_terms_per_row(model: ranking.Model, feats: ranking.Features, k: int) -> list[list[str]]:
-    """The slow reference: every row on its own, sorted by contribution then term."""
+    """The slow reference: every row on its own, sorted by contribution then term, terms of
+    stop words alone left out."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
     coef = ranking.weights(model)
     dense = feats.matrix.toarray().astype(np.float64) * coef
     out = []
     for row in dense:
-        pairs = sorted((-v, str(feats.terms[j])) for j, v in enumerate(row) if v > 0)
+        pairs = sorted(
+            (-v, str(feats.terms[j]))
+            for j, v in enumerate(row)
+            if v > 0 and not set(str(feats.terms[j]).split()) <= ENGLISH_STOP_WORDS
+        )
         out.append([t for _, t in pairs[:k]])
     return out
 
@@ -152,6 +159,21 @@ def test_top_terms_ties_go_to_the_earlier_term() -> None:
         coef_ = np.array([[1.0, 1.0, -1.0]])
 
     assert ranking.top_terms(Linear(), matrix, terms, 2) == [["alpha", "beta"], [], ["alpha"]]
+
+
+def test_top_terms_leave_out_terms_of_function_words_alone() -> None:
+    # "the" and "of the" weigh most, but a reader learns nothing from them; "the rupture"
+    # holds a content word and is shown
+    from scipy import sparse
+
+    terms = np.array(["of the", "rupture", "the", "the rupture"])
+    matrix = sparse.csr_matrix(np.array([[0.5, 0.4, 0.6, 0.3]]))
+
+    class Linear:
+        coef_ = np.array([[3.0, 1.0, 3.0, 1.0]])
+
+    assert ranking.top_terms(Linear(), matrix, terms, 3) == [["rupture", "the rupture"]]
+    assert ranking.function_terms(terms).tolist() == [True, False, True, False]
 
 
 def test_class_weights_give_includes_their_ratio() -> None:

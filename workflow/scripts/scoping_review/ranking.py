@@ -356,7 +356,9 @@ def top_terms(
     k: int,
 ) -> list[list[str]]:
     """Per row, the ``k`` terms with the largest positive contribution (weight x tf-idf);
-    equal contributions by term (the vectorizer's columns are in term order).
+    equal contributions by term (the vectorizer's columns are in term order). Terms made only
+    of English function words ("the", "of the": scikit-learn's stop-word list) are not shown:
+    the model keeps them, but they tell a reader nothing about why a study ranks high.
 
     Vectorised over the stored entries, without sorting them: ``k`` passes, each taking every
     row's largest remaining contribution (the smallest column among equals) by a segmented
@@ -369,7 +371,7 @@ def top_terms(
         csr = csr.copy()
         csr.sum_duplicates()
     n_rows = csr.shape[0]
-    coef = weights(model)
+    coef = np.where(function_terms(terms), 0.0, weights(model))
     vals = csr.data.astype(np.float64, copy=False) * coef[csr.indices]
     keep = vals > 0
     cols, vals = csr.indices[keep].astype(np.int64), vals[keep]
@@ -393,6 +395,17 @@ def top_terms(
     ends = np.cumsum(mask.sum(axis=1)).tolist()
     firsts = [0, *ends[:-1]][: len(ends)]
     return [flat[a:b] for a, b in zip(firsts, ends, strict=True)]
+
+
+def function_terms(terms: npt.NDArray[np.str_]) -> npt.NDArray[np.bool_]:
+    """Per term, whether every word of it is an English stop word (scikit-learn's list)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return np.fromiter(
+        (all(w in ENGLISH_STOP_WORDS for w in str(t).split()) for t in terms),
+        dtype=bool,
+        count=len(terms),
+    )
 
 
 def rank_studies(
