@@ -2,7 +2,9 @@
 
 The tiny review is run, a second search round is added (a duplicate of a known study, one
 without its DOI, a new study and a record bridging two known studies) and the workflow run
-again: dedupe reuses the first run's state and the ranking its term counts. Every Parquet
+again: dedupe reuses the first run's state. A third round adds a study and decisions: the
+ranking reuses the second run's term counts, and round 2 is evaluated on the studies known by
+round 2, its order kept for the next run. Every Parquet
 table under results/ must equal that of a run from scratch on the final inputs. A third round
 (another duplicate, a new study, a changed and a new title/abstract decision) is checked the
 same way. A damaged dedupe state or term cache is then named in the log and not reused.
@@ -69,18 +71,24 @@ def snakemake(workdir: Path, *args: str) -> str:
     return result.stdout + result.stderr
 
 
-def add_search(workdir: Path, search_id: str, database: str, date: str, text: str) -> None:
-    """A new search in config with its export ``inputs/<search_id>.ris``."""
+def add_search(
+    workdir: Path, search_id: str, database: str, date: str, text: str, round_: int
+) -> None:
+    """A new search of round ``round_`` in config with its export ``inputs/<search_id>.ris``."""
     rel = f"inputs/{search_id}.ris"
     (workdir / rel).write_text(text)
     path = workdir / "config/config.yaml"
     config = yaml.safe_load(path.read_text())
-    config["searches"].append({"id": search_id, "database": database, "date": date, "files": [rel]})
+    config["searches"].append(
+        {"id": search_id, "database": database, "date": date, "round": round_, "files": [rel]}
+    )
     path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
 
 
 def add_round(workdir: Path) -> None:
-    add_search(workdir, "scopus_r2", "Scopus", "2025-06-01", ROUND2.replace("ER  -\n", "ER  - \n"))
+    add_search(
+        workdir, "scopus_r2", "Scopus", "2025-06-01", ROUND2.replace("ER  -\n", "ER  - \n"), 2
+    )
 
 
 ROUND3 = """TY  - JOUR
@@ -105,7 +113,7 @@ ER  -
 def add_round3(workdir: Path) -> None:
     """A third search (a duplicate of round 2's new study, a new study) and changed decisions:
     round 2's new study screened in, and one exclusion turned into an inclusion."""
-    add_search(workdir, "pubmed_r3", "PubMed", "2025-09-01", ROUND3)
+    add_search(workdir, "pubmed_r3", "PubMed", "2025-09-01", ROUND3, 3)
     sheet = workdir / "inputs/title_abstract.csv"
     text = sheet.read_text().replace(
         "scopus:r4,exclude,group_or_couples,AB,2025-01-10,", "scopus:r4,include,,AB,2025-09-02,"
@@ -143,11 +151,12 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     assert (updated / "results/02_dedupe/state/meta.json").exists()
     add_round(updated)
     add_round(scratch)
+    # nothing awaited screening and one round was searched: nothing was ranked or tokenised
+    assert "texts added" not in screen_log(updated)
     snakemake(updated)
     assert "dedupe state: reusing" in dedupe_log(updated)
-    # the ranking tokenised only the texts it had not seen
-    assert "ranking term cache: 7 texts' counts" in screen_log(updated)
-    assert "ranking term cache: 2 part(s); 1 texts added" in screen_log(updated)
+    # round 2's new study awaits screening: ranked, every text tokenised and kept
+    assert "ranking term cache: 1 part(s); 8 texts added" in screen_log(updated)
     snakemake(scratch)
     assert "deduplicating from scratch" in dedupe_log(scratch)
     clusters = pl.read_parquet(scratch / "results/02_dedupe/clusters.parquet")
@@ -164,7 +173,9 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
         add_round3(workdir)
     snakemake(updated)
     assert "dedupe state: reusing" in dedupe_log(updated)
-    assert "ranking term cache: 3 part(s)" in screen_log(updated)
+    # the ranking tokenised only the text it had not seen
+    assert "ranking term cache: 8 texts' counts" in screen_log(updated)
+    assert "ranking term cache: 2 part(s); 1 texts added" in screen_log(updated)
     # round 2 now has a decision: evaluated on the studies known by round 2 (not round 3's)
     assert "living round 2: evaluation fitted" in screen_log(updated)
     snakemake(third)

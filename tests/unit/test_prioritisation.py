@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from helpers import require_shared
-from scoping_review import cli, ranking, simulate, stopping
+from scoping_review import cli, living_rounds, ranking, simulate, stopping
 
 # -- metrics on a tiny hand-computed ranking -------------------------------------------------
 
@@ -232,6 +232,23 @@ def test_simulate_command_names_bad_labels(tmp_path, capsys) -> None:
     assert "line(s) 3" in capsys.readouterr().err
 
 
+def test_simulate_command_says_what_is_wrong_before_the_replay(tmp_path, capsys) -> None:
+    # a missing file, a folder, an --out whose folder is missing: named at once, exit 2,
+    # before any replay; a set without includes names the file
+    one = tmp_path / "one.csv"
+    one.write_text("title,abstract,label_included\na,b,0\nc,d,0\n", encoding="utf-8")
+    cases = [
+        ([str(tmp_path / "nope.csv")], "nope.csv: labelled CSV not found"),
+        ([str(tmp_path)], "labelled CSV is a directory"),
+        ([str(one), "--out", str(tmp_path / "missing" / "m.json")], "its folder does not exist"),
+        ([str(one)], f"{one}: a labelled set needs at least one include"),
+    ]
+    for argv, said in cases:
+        assert cli.main(["simulate", *argv]) == 2
+        assert said in capsys.readouterr().err
+    assert not (tmp_path / "missing").exists()
+
+
 # -- the workflow's use: PRISMA identities with automation exclusions, worklist order --------
 
 CRITERIA = [{"code": "off_topic", "label": "Off topic", "stages": ["title_abstract", "full_text"]}]
@@ -406,9 +423,9 @@ def test_living_rounds_ranked_by_the_earlier_rounds_model() -> None:
     decided = [(f"db:{i}", "include" if i % 4 == 0 else "exclude") for i in range(80)]
     decisions = screen.read_decisions([_ta_sheet(decided)], clusters, CRITERIA)
     status = screen.screening_status(studies, decisions, screen.automatic_exclusions(studies, []))
-    rounds_of = prioritisation.study_rounds(clusters, recs)
+    rounds_of = living_rounds.study_rounds(clusters, recs)
     assert rounds_of.group_by("round").len().sort("round").rows() == [(1, 50), (2, 30)]
-    results = prioritisation.rounds(
+    results = living_rounds.rounds(
         prioritisation.study_texts(studies, recs), status, rounds_of, ranking.RankingSettings()
     )
     assert [r.round for r in results] == [2]
@@ -418,7 +435,7 @@ def test_living_rounds_ranked_by_the_earlier_rounds_model() -> None:
     # the topic words separate includes: the model of round 1 puts round 2's includes first
     assert len(r2.found[10]) == 3  # ceil(0.1 * 30) = 3 records, all includes
     assert len(r2.found[25]) == 7 and len(r2.found[50]) == 7  # ceil(7.5) = 8 records
-    table = prioritisation.rounds_table(results)
+    table = living_rounds.rounds_table(results)
     assert table.row(0, named=True)["found_25pct"] == 7
     counts = {c.count_id: c.value for c in prioritisation.round_counts(results)}
     assert counts["ranking.round.2.includes"] == 7 and counts["ranking.round.2.found_10pct"] == 3
@@ -461,7 +478,7 @@ def _three_rounds(n: int = 120, later: int = 0) -> tuple[pl.DataFrame, pl.DataFr
     decisions = screen.read_decisions([_ta_sheet(decided)], clusters, CRITERIA)
     status = screen.screening_status(studies, decisions, screen.automatic_exclusions(studies, []))
     texts = prioritisation.study_texts(studies, recs)
-    return texts, status, prioritisation.study_rounds(clusters, recs)
+    return texts, status, living_rounds.study_rounds(clusters, recs)
 
 
 def _no_subset(ids: list[str]) -> ranking.Features:
@@ -472,14 +489,13 @@ def test_a_rounds_evaluation_uses_what_was_known_then() -> None:
     # round 2's order is that of a team screening round 2: studies of round 3 and of a later
     # search (which change the topic terms' document frequencies) do not move it; ranked on
     # the features of every study, as before, the later search's studies do move it
-    from scoping_review import prioritisation
 
     texts, status, rounds_of = _three_rounds()
     settings = ranking.RankingSettings()
-    full = prioritisation.rounds(texts, status, rounds_of, settings)
+    full = living_rounds.rounds(texts, status, rounds_of, settings)
     assert [r.round for r in full] == [2, 3]
     early = rounds_of.filter(pl.col("round") <= 2)
-    only = prioritisation.rounds(
+    only = living_rounds.rounds(
         texts.join(early, on="study_id", how="semi"),
         status.join(early, on="study_id", how="semi"),
         early,
@@ -487,30 +503,29 @@ def test_a_rounds_evaluation_uses_what_was_known_then() -> None:
     )
     assert only[0].order == full[0].order and only[0].found == full[0].found
     texts4, status4, rounds4 = _three_rounds(later=30)
-    grown = prioritisation.rounds(texts4, status4, rounds4, settings)
+    grown = living_rounds.rounds(texts4, status4, rounds4, settings)
     assert [r.round for r in grown] == [2, 3, 4]
     assert [(r.order, r.found) for r in grown[:2]] == [(r.order, r.found) for r in full]
     assert grown[2].found is None  # round 4 has no decision yet: nothing to evaluate
 
 
 def test_living_rounds_reuse_the_orders_of_unchanged_rounds() -> None:
-    from scoping_review import prioritisation
 
     texts, status, rounds_of = _three_rounds()
     settings = ranking.RankingSettings()
-    first = prioritisation.rounds(texts, status, rounds_of, settings, memo={})
+    first = living_rounds.rounds(texts, status, rounds_of, settings, memo={})
     assert all(r.key and r.order and not r.reused for r in first)
     memo = {r.key: list(r.order or ()) for r in first if r.key}
     # the same inputs: every order from the memo, no features computed, the same results
-    again = prioritisation.rounds(texts, status, rounds_of, settings, memo=memo, subset=_no_subset)
+    again = living_rounds.rounds(texts, status, rounds_of, settings, memo=memo, subset=_no_subset)
     assert all(r.reused for r in again)
     assert [(r.order, r.found, r.trained_on) for r in again] == [
         (r.order, r.found, r.trained_on) for r in first
     ]
     # a new search: rounds 2 and 3 are reused, and equal a run without the memo
     texts4, status4, rounds4 = _three_rounds(later=30)
-    grown = prioritisation.rounds(texts4, status4, rounds4, settings, memo=memo, subset=_no_subset)
-    scratch = prioritisation.rounds(texts4, status4, rounds4, settings)
+    grown = living_rounds.rounds(texts4, status4, rounds4, settings, memo=memo, subset=_no_subset)
+    scratch = living_rounds.rounds(texts4, status4, rounds4, settings)
     assert [r.reused for r in grown] == [True, True, False]
     assert [(r.order, r.found) for r in grown] == [(r.order, r.found) for r in scratch]
     # a changed round-1 decision changes both later rounds' keys: both are fitted again
@@ -522,10 +537,10 @@ def test_living_rounds_reuse_the_orders_of_unchanged_rounds() -> None:
         .otherwise(pl.col("title_abstract"))
         .alias("title_abstract")
     )
-    redo = prioritisation.rounds(texts, flipped, rounds_of, settings, memo=memo)
+    redo = living_rounds.rounds(texts, flipped, rounds_of, settings, memo=memo)
     assert [r.reused for r in redo] == [False, False]
     assert [(r.order, r.found) for r in redo] == [
-        (r.order, r.found) for r in prioritisation.rounds(texts, flipped, rounds_of, settings)
+        (r.order, r.found) for r in living_rounds.rounds(texts, flipped, rounds_of, settings)
     ]
     # a round-3 decision changed: no model learns it, so both orders are reused, and round 3
     # counts its includes anew
@@ -536,11 +551,11 @@ def test_living_rounds_reuse_the_orders_of_unchanged_rounds() -> None:
         .otherwise(pl.col("title_abstract"))
         .alias("title_abstract")
     )
-    kept = prioritisation.rounds(texts, late, rounds_of, settings, memo=memo, subset=_no_subset)
+    kept = living_rounds.rounds(texts, late, rounds_of, settings, memo=memo, subset=_no_subset)
     assert [r.reused for r in kept] == [True, True]
     assert len(kept[1].includes) == len(first[1].includes) + 1
     assert [(r.order, r.found) for r in kept] == [
-        (r.order, r.found) for r in prioritisation.rounds(texts, late, rounds_of, settings)
+        (r.order, r.found) for r in living_rounds.rounds(texts, late, rounds_of, settings)
     ]
     # a round-2 study's text edited: round 2 and 3 change (round 3's model learns from it)
     sid = rounds_of.filter(pl.col("round") == 2)["study_id"].sort()[0]
@@ -550,18 +565,59 @@ def test_living_rounds_reuse_the_orders_of_unchanged_rounds() -> None:
         .otherwise(pl.col("abstract"))
         .alias("abstract")
     )
-    keys = [r.key for r in prioritisation.rounds(edited, status, rounds_of, settings, memo={})]
+    keys = [r.key for r in living_rounds.rounds(edited, status, rounds_of, settings, memo={})]
     assert all(k not in memo for k in keys)
 
 
 def test_a_memo_entry_of_other_studies_is_not_used() -> None:
     # a kept order that does not hold exactly the round's studies is refitted, not trusted
-    from scoping_review import prioritisation
 
     texts, status, rounds_of = _three_rounds()
     settings = ranking.RankingSettings()
-    first = prioritisation.rounds(texts, status, rounds_of, settings, memo={})
+    first = living_rounds.rounds(texts, status, rounds_of, settings, memo={})
     memo = {r.key: list(r.order or ())[:-1] for r in first if r.key}
-    again = prioritisation.rounds(texts, status, rounds_of, settings, memo=memo)
+    again = living_rounds.rounds(texts, status, rounds_of, settings, memo=memo)
     assert [r.reused for r in again] == [False, False]
     assert [r.order for r in again] == [r.order for r in first]
+
+
+def test_a_living_round_is_the_config_round_of_a_studys_searches() -> None:
+    # three searches of round 1 on different dates and one of round 2: two rounds, not four;
+    # a study found in rounds 1 and 2 belongs to round 1, one found only in round 2 to round 2
+
+    clusters = pl.DataFrame(
+        {
+            "record_id": ["a:1", "b:1", "c:1", "d:1", "d:2", "e:1"],
+            "study_id": ["S1", "S2", "S3", "S4", "S4", "S5"],
+        }
+    )
+    records = pl.DataFrame(
+        {
+            "record_id": ["a:1", "b:1", "c:1", "d:1", "d:2", "e:1"],
+            "source_id": ["a", "b", "c", "c", "d", "d"],
+            "search_date": [
+                "2024-01-05", "2024-02-01", "2024-03-01", "2024-03-01", "2024-09-01", "2024-09-01",
+            ],
+        }
+    )  # fmt: skip
+    rounds = {"a": 1, "b": 1, "c": 1, "d": 2}
+    got = living_rounds.study_rounds(clusters, records, rounds)
+    assert got.select("study_id", "round").rows() == [
+        ("S1", 1), ("S2", 1), ("S3", 1), ("S4", 1), ("S5", 2),
+    ]  # fmt: skip
+    # by dates alone (no config rounds) the same searches would make four rounds
+    assert living_rounds.study_rounds(clusters, records)["round"].max() == 4
+    # the round's date in the report: the earliest search date of its studies
+    status = pl.DataFrame(
+        {"study_id": ["S1", "S2", "S3", "S4", "S5"], "title_abstract": ["include", "exclude",
+         "exclude", "include", "exclude"]}
+    )  # fmt: skip
+    texts = pl.DataFrame(
+        {
+            "study_id": ["S1", "S2", "S3", "S4", "S5"],
+            "title": ["alliance rupture", "diet trial", "sleep", "rupture repair", "rupture"],
+            "abstract": ["therapy alliance", "food", "night", "alliance therapy", "repair"],
+        }
+    )
+    (r2,) = living_rounds.rounds(texts, status, got, ranking.RankingSettings())
+    assert (r2.round, r2.search_date, r2.studies, r2.trained_on) == (2, "2024-09-01", ["S5"], 4)

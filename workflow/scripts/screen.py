@@ -9,6 +9,7 @@ the same result.
 import hashlib
 import io
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from logging import Logger
 from pathlib import Path
@@ -18,6 +19,7 @@ import polars as pl
 from scoping_review import (
     job,
     ledger,
+    living_rounds,
     prioritisation,
     ranking,
     schemas,
@@ -118,11 +120,14 @@ def main(smk: job.Job) -> None:
             smk.input.studies, smk.input.records, wanted, terms, term_meta, prio.ranking, log
         )
 
+    search_rounds = {
+        str(search["id"]): int(search.get("round", 1)) for search in smk.params.searches
+    }
     rounds = (
-        prioritisation.rounds(
+        living_rounds.rounds(
             ids,
             status,
-            prioritisation.study_rounds(clusters, records),
+            living_rounds.study_rounds(clusters, records, search_rounds),
             prio.ranking,
             shared,
             smk.threads,
@@ -141,9 +146,6 @@ def main(smk: job.Job) -> None:
     ]
     agreement = screen.agreement_table(decisions, settings)
     conflicts = screen.conflicts_table(decisions)
-    search_rounds = {
-        str(search["id"]): int(search.get("round", 1)) for search in smk.params.searches
-    }
     carried = screen.carry_over(clusters, records, decisions, search_rounds)
     lists = worklists.worklists(
         studies, status, decisions, settings, ranked if prio.enabled else None
@@ -166,7 +168,7 @@ def main(smk: job.Job) -> None:
     storage.write_table(conflicts, smk.output.conflicts, schemas.CONFLICTS)
     storage.write_table(carried, smk.output.carryover, schemas.CARRYOVER)
     storage.write_table(ranked, smk.output.ranking, schemas.RANKING)
-    storage.write_table(prioritisation.rounds_table(rounds), smk.output.rounds, schemas.ROUNDS)
+    storage.write_table(living_rounds.rounds_table(rounds), smk.output.rounds, schemas.ROUNDS)
     storage.write_table(
         schemas.STOPPING.empty() if outcome is None else prioritisation.stopping_table(outcome),
         smk.output.stopping,
@@ -206,7 +208,7 @@ def main(smk: job.Job) -> None:
 
 
 class StoreMemo(Mapping[str, list[str]]):
-    """The living rounds' orders earlier runs kept (:func:`prioritisation.rounds`' memo), read
+    """The living rounds' orders earlier runs kept (:func:`living_rounds.rounds`' memo), read
     from the store when asked for; an entry that cannot be read is a miss."""
 
     def __init__(self, store: storage.DirectoryStore) -> None:
@@ -240,7 +242,7 @@ class StoreMemo(Mapping[str, list[str]]):
 
 
 def write_round_memo(
-    store: storage.DirectoryStore, results: list[prioritisation.RoundResult], log: Logger
+    store: storage.DirectoryStore, results: list[living_rounds.RoundResult], log: Logger
 ) -> None:
     """Keep this run's round orders for the next run, and only those."""
     keys = []
@@ -250,7 +252,11 @@ def write_round_memo(
         keys.append(r.key)
         if not r.reused:
             store.put(r.key, _parquet(pl.DataFrame({"study_id": list(r.order)})))
-        how = "reused from the last run" if r.reused else "fitted"
+        how = (
+            "reused from the last run"
+            if r.reused
+            else "fitted (no kept order for its texts, earlier decisions and settings)"
+        )
         log.info(f"living round {r.round}: evaluation {how} ({len(r.order)} studies)")
     store.keep_only(keys)
 
@@ -273,7 +279,15 @@ def population_features(
     reps = studies.select(pl.col("representative_record_id").alias("record_id"))
     records = keywords.join(reps.lazy(), on="record_id", how="semi").collect()
     texts = prioritisation.study_texts(studies, records).sort("study_id")
-    cache, _ = read_term_cache(terms, meta, log)
+    quiet = logging.getLogger("scoping_review.screen.population")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False  # the cache was read and written above; said once in the log
+    cache, _ = read_term_cache(terms, meta, quiet)
+    held = 0 if cache is None else cache.docs.height
+    log.info(
+        f"living rounds: TF-IDF of the {len(wanted)} studies known by an earlier round, "
+        f"from the term counts ({held} texts' counts; any missing are tokenised)"
+    )
     feats, _ = term_counts.features_with_cache(term_counts.StudyTexts(texts), settings, cache)
     return feats
 

@@ -18,6 +18,15 @@ def simulate_command(args: argparse.Namespace) -> int:
 
     from . import simulate, stopping
 
+    labelled = Path(args.labelled)
+    # what can be checked before the replay is checked first: a wrong path costs no waiting
+    if not labelled.is_file():
+        what = "is a directory" if labelled.is_dir() else "not found"
+        print(f"error: {args.labelled}: labelled CSV {what}", file=sys.stderr)
+        return 2
+    if args.out and not Path(args.out).resolve().parent.is_dir():
+        print(f"error: --out {args.out}: its folder does not exist", file=sys.stderr)
+        return 2
     try:
         frame = storage.read_sheet(args.labelled)
         rule = stopping.StoppingSettings(
@@ -27,11 +36,18 @@ def simulate_command(args: argparse.Namespace) -> int:
             simulate.read_labelled(frame, args.labelled), seed=args.seed, rule=rule
         )
     except (ValueError, OSError, pl.exceptions.PolarsError) as err:
-        print(f"error: {err}", file=sys.stderr)
+        message = str(err)
+        if not message.startswith(str(args.labelled)):
+            message = f"{args.labelled}: {message}"
+        print(f"error: {message}", file=sys.stderr)
         return 2
     text = json.dumps(result, indent=2, sort_keys=True)
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        try:
+            Path(args.out).write_text(text + "\n", encoding="utf-8")
+        except OSError as err:
+            print(f"error: --out {args.out}: {err.strerror or err}", file=sys.stderr)
+            return 2
         print(
             f"{args.labelled}: {result['records']} records, {result['includes']} includes; "
             f"WSS@95 {result['wss_95']:.3f}, recall@10% {result['recall_at_10pct']:.3f}, "

@@ -178,6 +178,8 @@ def simulate(
     started = time.perf_counter()
     frame = read_labelled(frame)
     y = frame["label_included"].to_numpy().astype(np.int64)
+    if y.sum() == 0 or y.sum() == y.shape[0]:  # before the features: the cause, not a symptom
+        raise ValueError("a labelled set needs at least one include and one exclude")
     if feats is None:
         feats = set_features(frame, settings)
     if feats.matrix.shape[0] != y.shape[0]:

@@ -204,17 +204,22 @@ def _item8(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]])
     return Markup("Full strategies as run:{}").format(Markup("").join(parts))
 
 
-def prioritisation_text(ledger: Ledger) -> Markup:
+def prioritisation_text(ledger: Ledger, config: dict[str, Any]) -> Markup:
     """Prioritised screening and the stopping rule, in words with ledger numbers ("" when the
-    review does not rank)."""
+    review does not rank); the model as configured (``screening.prioritisation``)."""
+    from ..ranking import RankingSettings
+
     if not ledger.has("ranking.trained_on"):
         return Markup("")
+    settings = RankingSettings.from_config(
+        (config.get("screening") or {}).get("prioritisation") or {}
+    )
     out = Markup(
-        "{} screening was prioritised: a text model (TF-IDF of title, abstract and "
-        "keywords with a class-balanced linear classifier) trained on the {} {} "
+        "{} screening was prioritised: a text model ({}) trained on the {} {} "
         "decisions so far ranks the {} studies awaiting screening, re-trained on every run."
     ).format(
         stage_name("title_abstract").capitalize(),
+        literal(settings.describe(), "ranking model"),
         ledger.n("ranking.trained_on"),
         stage_name("title_abstract"),
         ledger.n("ranking.ranked"),
@@ -252,7 +257,7 @@ def prioritisation_text(ledger: Ledger) -> Markup:
 
 def _item9(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
     return Markup("{} Decisions and reasons are read from the screening workbooks. {}").format(
-        screening_text(config, ledger), prioritisation_text(ledger)
+        screening_text(config, ledger), prioritisation_text(ledger, config)
     )
 
 

@@ -194,11 +194,12 @@ def screening_view(
         "worklists": worklists,
         "pending": pending,
         "pending_more": waiting.height > shown.height,
+        "pending_ranked": bool(terms),
         "pending_shown": str(PENDING_SHOWN),
         "recheck": recheck,
         "carried_id": cid("screen.carried_over"),
         "recheck_id": cid("screen.recheck_abstract"),
         "prioritised": ledger.has("ranking.trained_on"),
-        "prioritisation_text": prioritisation_text(ledger),
+        "prioritisation_text": prioritisation_text(ledger, config),
         "rounds": rounds,
     }
