@@ -309,7 +309,7 @@ def read_term_cache(
     log) with no parts."""
     raw = store.get(MANIFEST)
     if raw is None:
-        log.info("ranking term cache: none; tokenising every study text")
+        log.info("ranking term cache: none; study texts are tokenised when a ranking needs them")
         return None, []
     try:
         manifest = json.loads(raw)
