@@ -232,6 +232,15 @@ def test_simulate_command_names_bad_labels(tmp_path, capsys) -> None:
     assert "line(s) 3" in capsys.readouterr().err
 
 
+def test_a_mistyped_option_shows_the_subcommands_usage(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["simulate", "set.csv", "--sead", "1"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: scoping-review simulate" in err and "--recall-target" in err
+    assert "unrecognized arguments: --sead 1" in err
+
+
 def test_simulate_command_says_what_is_wrong_before_the_replay(tmp_path, capsys) -> None:
     # a missing file, a folder, an --out whose folder is missing: named at once, exit 2,
     # before any replay; a set without includes names the file

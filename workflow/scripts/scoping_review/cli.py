@@ -459,7 +459,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # argparse would name the unknown option under the top-level usage (every command);
+        # the subcommand's own usage shows the options the user meant to type
+        subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        subcommands.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         code: int = args.func(args)
     except BrokenPipeError:  # output piped into `head` and closed early
