@@ -408,24 +408,24 @@ def test_worklist_in_rank_order_with_score_and_terms() -> None:
     assert again.height == 2
 
 
+def _topic_row(i: int, rng: np.random.Generator, search_date: str) -> dict[str, str]:
+    """Record ``db:i``: every fourth in the topic's words (an include), the others not."""
+    topic, other = WORDS[:11], WORDS[11:]
+    words = [*rng.choice(topic if i % 4 == 0 else other, 8), *rng.choice(WORDS, 2)]
+    return {
+        "record_id": f"db:{i}",
+        "title": f"{' '.join(words[:5])} report {i} in series {i * 7919 % 1000}",
+        "abstract": " ".join(words),
+        "search_date": search_date,
+    }
+
+
 def test_living_rounds_ranked_by_the_earlier_rounds_model() -> None:
     from helpers import records
     from scoping_review import dedupe, prioritisation, screen
 
     rng = np.random.default_rng(1)
-    topic, other = WORDS[:11], WORDS[11:]
-    rows = []
-    for i in range(80):
-        inc = i % 4 == 0
-        words = [*rng.choice(topic if inc else other, 8), *rng.choice(WORDS, 2)]
-        rows.append(
-            {
-                "record_id": f"db:{i}",
-                "title": f"{' '.join(words[:5])} report {i} in series {i * 7919 % 1000}",
-                "abstract": " ".join(words),
-                "search_date": "2024-01-01" if i < 50 else "2024-06-01",
-            }
-        )
+    rows = [_topic_row(i, rng, "2024-01-01" if i < 50 else "2024-06-01") for i in range(80)]
     recs = records(rows)
     clusters, studies = dedupe.deduplicate(recs)
     assert studies.height == 80
@@ -458,20 +458,9 @@ def _three_rounds(n: int = 120, later: int = 0) -> tuple[pl.DataFrame, pl.DataFr
     from scoping_review import dedupe, prioritisation, screen
 
     rng = np.random.default_rng(3)
-    topic, other = WORDS[:11], WORDS[11:]
+    topic = WORDS[:11]
     dates = ["2024-01-01", "2024-06-01", "2024-12-01"]
-    rows = []
-    for i in range(n):
-        inc = i % 4 == 0
-        words = [*rng.choice(topic if inc else other, 8), *rng.choice(WORDS, 2)]
-        rows.append(
-            {
-                "record_id": f"db:{i}",
-                "title": f"{' '.join(words[:5])} report {i} in series {i * 7919 % 1000}",
-                "abstract": " ".join(words),
-                "search_date": dates[min(i * 3 // n, 2)],
-            }
-        )
+    rows = [_topic_row(i, rng, dates[min(i * 3 // n, 2)]) for i in range(n)]
     for j in range(later):
         rows.append(
             {
