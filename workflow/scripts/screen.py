@@ -279,10 +279,7 @@ def population_features(
     reps = studies.select(pl.col("representative_record_id").alias("record_id"))
     records = keywords.join(reps.lazy(), on="record_id", how="semi").collect()
     texts = prioritisation.study_texts(studies, records).sort("study_id")
-    quiet = logging.getLogger("scoping_review.screen.population")
-    quiet.addHandler(logging.NullHandler())
-    quiet.propagate = False  # the cache was read and written above; said once in the log
-    cache, _ = read_term_cache(terms, meta, quiet)
+    cache, _ = read_term_cache(terms, meta, QUIET)
     held = 0 if cache is None else cache.docs.height
     log.info(
         f"living rounds: TF-IDF of the {len(wanted)} studies known by an earlier round, "
@@ -292,6 +289,11 @@ def population_features(
     return feats
 
 
+# the term cache read again for a round's population: it was read and written above, and the
+# log says so once (a handler that drops records, added once per process, not per read)
+QUIET = logging.getLogger("scoping_review.screen.population")
+QUIET.addHandler(logging.NullHandler())
+QUIET.propagate = False
 MANIFEST = "0" * 16  # the cache's list of parts (entries are named by hex digests)
 MAX_PARTS = 12  # parts appended before the cache is rewritten as one
 
