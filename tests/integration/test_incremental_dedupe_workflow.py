@@ -138,8 +138,8 @@ def dedupe_log(workdir: Path) -> str:
     return (workdir / "results/logs/dedupe.log").read_text()
 
 
-def screen_log(workdir: Path) -> str:
-    return (workdir / "results/logs/screen.log").read_text()
+def rank_log(workdir: Path) -> str:
+    return (workdir / "results/logs/rank.log").read_text()
 
 
 def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
@@ -152,11 +152,11 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     add_round(updated)
     add_round(scratch)
     # nothing awaited screening and one round was searched: nothing was ranked or tokenised
-    assert "texts added" not in screen_log(updated)
+    assert "texts added" not in rank_log(updated)
     snakemake(updated)
     assert "dedupe state: reusing" in dedupe_log(updated)
     # round 2's new study awaits screening: ranked, every text tokenised and kept
-    assert "ranking term cache: 1 part(s); 8 texts added" in screen_log(updated)
+    assert "ranking term cache: 1 part(s); 8 texts added" in rank_log(updated)
     snakemake(scratch)
     assert "deduplicating from scratch" in dedupe_log(scratch)
     clusters = pl.read_parquet(scratch / "results/02_dedupe/clusters.parquet")
@@ -174,16 +174,16 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     snakemake(updated)
     assert "dedupe state: reusing" in dedupe_log(updated)
     # the ranking tokenised only the text it had not seen
-    assert "ranking term cache: 8 texts' counts" in screen_log(updated)
-    assert "ranking term cache: 2 part(s); 1 texts added" in screen_log(updated)
+    assert "ranking term cache: 8 texts' counts" in rank_log(updated)
+    assert "ranking term cache: 2 part(s); 1 texts added" in rank_log(updated)
     # round 2 now has a decision: evaluated on the studies known by round 2 (not round 3's)
-    assert "living round 2: evaluation fitted" in screen_log(updated)
+    assert "living round 2: evaluation fitted" in rank_log(updated)
     snakemake(third)
     assert_same_tables(updated, third)
     scratch = third
     # run again with nothing changed: the round's order is the one kept, not fitted again
-    snakemake(updated, "--forcerun", "screen", "--until", "screen")
-    assert "living round 2: evaluation reused from the last run" in screen_log(updated)
+    snakemake(updated, "--forcerun", "rank", "--until", "rank")
+    assert "living round 2: evaluation reused from the last run" in rank_log(updated)
     assert_same_tables(updated, scratch)
 
     # a damaged state: named in the log, not reused, the same tables
@@ -196,6 +196,6 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     for part in (updated / "results/cache/screen/terms").iterdir():
         if part.name != "0" * 16:
             part.write_bytes(b"not parquet")
-    snakemake(updated, "--forcerun", "screen", "--until", "screen")
-    assert "ranking term cache: unreadable" in screen_log(updated)
+    snakemake(updated, "--forcerun", "rank", "--until", "rank")
+    assert "ranking term cache: unreadable" in rank_log(updated)
     assert_same_tables(updated, scratch)

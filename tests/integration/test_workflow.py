@@ -174,6 +174,22 @@ def test_the_tiny_review_is_the_workflows_test_config() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def jobs_after(workdir: Path, rule: str) -> set[str]:
+    """The rules a run would re-run after ``rule`` re-runs (Snakemake's dry-run job table)."""
+    result = snakemake(workdir, "--forcerun", rule, "--dry-run", "--quiet", "rules")
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = re.findall(r"^(\w+)\s+(\d+)$", result.stdout + result.stderr, flags=re.MULTILINE)
+    return {name for name, _ in table} - {"total"}
+
+
+def test_ranking_runs_beside_the_stages_that_need_statuses_only(tiny: Path) -> None:
+    # rule rank (models, living rounds, worklists) is the screening stage's heavy part: what
+    # needs only the statuses neither waits for it nor re-runs after it
+    assert jobs_after(tiny, "rank") == {"rank", "quality", "changes", "ledger", "report", "all"}
+    after_screen = jobs_after(tiny, "screen")
+    assert {"rank", "extract", "codes", "themes", "sources"} <= after_screen
+
+
 def test_bad_sheet_stops_the_run_naming_file_and_row(tmp_path: Path) -> None:
     shutil.copytree(REPO / "tests/data/tiny_review", tmp_path, dirs_exist_ok=True)
     sheet = tmp_path / "inputs/title_abstract.csv"

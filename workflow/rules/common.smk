@@ -32,6 +32,7 @@ STAGE_PARTS = [
     "01_import",
     "02_dedupe",
     "03_screen",
+    "03_rank",
     "04_extract",
     "05_codes",
     "06_themes",

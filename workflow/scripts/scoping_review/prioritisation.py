@@ -223,11 +223,11 @@ STOPPING_SET_ASIDE = CountSpec(
 
 
 def ranking_counts(ranked: pl.DataFrame, status: pl.DataFrame) -> list[Count]:
-    return Emitter("03_screen", "screen").table(RANKING_COUNTS, (ranked, status))
+    return Emitter("03_screen", "rank").table(RANKING_COUNTS, (ranked, status))
 
 
 def round_counts(results: Sequence[RoundResult]) -> list[Count]:
-    emit = Emitter("03_screen", "screen")
+    emit = Emitter("03_screen", "rank")
     counts: list[Count] = []
     for r in results:
         where = f"round {r.round} ({r.search_date})"

@@ -209,7 +209,7 @@ WORKLIST = CountSpec(
 
 def worklist_counts(lists: Mapping[tuple[str, str], pl.DataFrame]) -> list[Count]:
     """``worklist.<stage>.<reviewer>``: the studies on each reviewer's worklist."""
-    emit = Emitter("03_screen", "screen")
+    emit = Emitter("03_screen", "rank")
     return [
         emit.of(
             WORKLIST,
