@@ -1,7 +1,7 @@
 # Screening: the sheets applied (statuses, agreement, conflicts, carry-over, the stopping rule),
 # then, in its own rule, the ranking of pending studies, the living rounds and the worklists.
-# Extraction, coding, sources and quality need the statuses only: they run while rule rank
-# fits its models; the ledger and the report wait for both.
+# Extraction, coding, themes and sources need the statuses only: they run while rule rank
+# fits its models; quality, changes, the ledger and the report read its counts and wait.
 
 
 rule screen:

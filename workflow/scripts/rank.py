@@ -2,8 +2,8 @@
 worklists in rank order (rule rank).
 
 Split from rule screen, whose statuses the rest of the workflow waits for: extraction, coding,
-sources and quality run while the models are fitted here. Only the ledger and the report wait
-for the ranking.
+themes and sources run while the models are fitted here. Quality, changes, the ledger and the
+report read this rule's counts (ledger part ``03_rank``) and wait for it.
 
 The ranking's term counts (``results/cache/screen/terms``, not a declared output: Snakemake
 would delete it before the rule runs) let an update tokenise only the study texts it has not

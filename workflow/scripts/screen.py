@@ -2,7 +2,7 @@
 
 Statuses, agreement, conflicts, carry-over and the stopping rule: what the rest of the workflow
 waits for. The ranking of pending studies, the living rounds and the worklists in rank order
-are rule rank's (rank.py), which runs beside extraction, coding, sources and quality.
+are rule rank's (rank.py), which runs beside extraction, coding, themes and sources.
 """
 
 from pathlib import Path

@@ -118,10 +118,13 @@ def stopping_test(
     """The rule on the title/abstract outcomes so far. N counts every study that entered
     title/abstract screening (decided or pending); the decided ones, in screening order, are
     the sequence tested."""
-    labels = dict(ta_labels(status).rows())
-    order = [s for s in screening_order(decisions, sheet_order) if s in labels]
+    # the decided studies in screening order, with their labels (a join, not a loop per study)
+    ordered = pl.DataFrame(
+        {"study_id": screening_order(decisions, sheet_order)}, schema={"study_id": pl.String}
+    ).join(ta_labels(status), on="study_id", how="inner", maintain_order="left")
+    order = ordered["study_id"].to_list()
     entered = status.filter(pl.col("title_abstract").is_not_null())
-    result = stopping.test([labels[s] for s in order], entered.height, settings)
+    result = stopping.test(ordered["label"].to_numpy(), entered.height, settings)
     never = entered.filter(
         (pl.col("title_abstract") == "pending") & (pl.col("pending_kind") == "not_screened")
     )["study_id"].to_list()
