@@ -38,6 +38,11 @@ def test_closures_follow_imports_and_keep_stages_apart() -> None:
     assert {REPORT_ONLY, "report/__init__.py", "report/figures/__init__.py"} <= report
     assert REPORT_ONLY not in dedupe
     assert not any(name.startswith("report/") for name in dedupe)
+    # dedupe reads the app's pair sheets, not the screening: an edit to the ranking, the
+    # worklists or the screening rules must not force a from-scratch dedupe of a large corpus
+    later = {"worklists.py", "prioritisation.py", "ranking.py", "living_rounds.py", "stopping.py"}
+    assert not dedupe & later, dedupe & later
+    assert not any(name.startswith(("screen/", "prioritisation/")) for name in dedupe)
 
 
 def test_fingerprint_changes_only_with_the_closure(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from scoping_review.normalize import (
     doi_expr,
+    file_stem,
     find_year,
     normalize_doi,
     normalize_title,
@@ -46,6 +47,20 @@ def test_slug_matches_ledger_ids() -> None:
         slug("Attending to rupture – metacommunication") == "attending_to_rupture_metacommunication"
     )
     assert slug("United States of America") == "united_states_of_america"
+
+
+@given(st.text())
+def test_file_stem_is_a_safe_nonempty_file_name(name: str) -> None:
+    stem = file_stem(name)
+    assert stem and not stem.startswith(".") and "/" not in stem and "\\" not in stem
+    assert all(ch.isalnum() or ch in "._-" for ch in stem)
+    assert file_stem(stem) == stem
+
+
+def test_file_stem_keeps_a_readable_name() -> None:
+    assert file_stem("Dr. A. Smith") == "Dr._A._Smith"
+    assert file_stem("../../etc/passwd") == "etc_passwd"
+    assert file_stem("...") == "reviewer"
 
 
 def test_find_year() -> None:

@@ -26,6 +26,7 @@ from scoping_review import (
     job,
     ledger,
     living_rounds,
+    normalize,
     prioritisation,
     ranking,
     schemas,
@@ -116,7 +117,7 @@ def main(smk: job.Job) -> None:
     storage.write_table(living_rounds.rounds_table(rounds), smk.output.rounds, schemas.ROUNDS)
     out = Path(smk.output.worklists)
     for (stage, reviewer), frame in sorted(lists.items()):
-        name = worklists.file_stem(reviewer)
+        name = normalize.file_stem(reviewer)
         storage.write_xlsx(
             [worklists.worklist_sheet(frame, stage, criteria)], out / stage / f"{name}.xlsx"
         )

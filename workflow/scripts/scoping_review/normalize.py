@@ -52,6 +52,15 @@ def slug(text: str, empty: str = "") -> str:
     return _NON_ALNUM.sub("_", strip_diacritics(text).lower()).strip("_") or empty
 
 
+def file_stem(reviewer: str) -> str:
+    """A reviewer's name as a file name (letters, digits, ``.``, ``_`` and ``-`` kept): the
+    worklists and the app's decision sheets use it. It lives here, not in :mod:`.worklists`, so
+    that reading a sheet (dedupe does) does not pull the screening modules into a rule's code
+    fingerprint."""
+    stem = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in reviewer).strip("._")
+    return stem or "reviewer"
+
+
 def find_year(text: str | None) -> int | None:
     """The first plausible four-digit publication year in ``text``."""
     if not text:

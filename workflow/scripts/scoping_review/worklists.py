@@ -193,12 +193,6 @@ def conflict_sheets(
     return sheets
 
 
-def file_stem(reviewer: str) -> str:
-    """A reviewer's name as a file name (letters, digits, ``.``, ``_`` and ``-`` kept)."""
-    stem = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in reviewer).strip("._")
-    return stem or "reviewer"
-
-
 WORKLIST = CountSpec(
     "worklist.{stage}.{reviewer_slug}",
     "Studies on the {stage_name} worklist of {reviewer}",

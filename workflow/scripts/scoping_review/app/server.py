@@ -25,7 +25,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import schemas, screen, storage
-from ..worklists import file_stem
+from ..normalize import file_stem
 from . import queue as q
 from . import sheet
 

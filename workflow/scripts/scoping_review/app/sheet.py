@@ -26,8 +26,8 @@ from typing import NamedTuple
 
 import polars as pl
 
+from ..normalize import file_stem
 from ..spreadsheet import safe_text
-from ..worklists import file_stem
 
 COLUMNS = ("record_id", "decision", "reason", "reviewer", "date", "note", "study", "timestamp")
 KEY = ("record_id",)
