@@ -332,6 +332,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
     result: dict[str, Any] = {"stamp": stamp.stamp(command), "sections": sections}
     work = args.work or Path(tempfile.mkdtemp(prefix="scoping-review-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    result["stamp"]["slurm_client"] = stamp.quiet_idle_slurm(work)
     try:
         if "help" in sections:
             result["help"] = bench_help(work, args.help_runs)

@@ -37,6 +37,7 @@ def _stamp(st: dict[str, Any]) -> list[str]:
         f"- Commit `{st['commit']}`"
         + (" (the working tree had uncommitted changes)" if st.get("dirty") else " (clean tree)"),
         f"- Python {st['python']}, polars {st['polars']}, Snakemake {st['snakemake']}",
+        *([f"- SLURM: {st['slurm_client']}"] if st.get("slurm_client") else []),
         "",
     ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -75,6 +76,40 @@ def _version(module: str) -> str:
     except ImportError:
         return "not installed"
     return str(getattr(mod, "__version__", "unknown"))
+
+
+# the SLURM client commands the executor plugin calls when Snakemake starts
+SLURM_CLIENT = ("scontrol", "sinfo")
+
+
+def quiet_idle_slurm(scratch: Path) -> str:
+    """Where a SLURM client is installed but no controller answers (as after the cluster
+    test's teardown), the executor plugin's ``scontrol show config`` waits for its time-out at
+    every Snakemake start: idle wall time in every measurement. Then put stand-ins that fail at
+    once (as on a machine without SLURM) in front of PATH for this process and its children, and
+    say so; the installed commands are not touched. Returns what was found, for the stamp."""
+    if shutil.which("scontrol") is None:
+        return "no SLURM client"
+    try:
+        ping = subprocess.run(
+            ["scontrol", "ping"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
+    except subprocess.TimeoutExpired:
+        ping = ""
+    if "is UP" in ping:
+        return "a SLURM controller answers"
+    stubs = scratch / "no-slurm-bin"
+    stubs.mkdir(parents=True, exist_ok=True)
+    for name in SLURM_CLIENT:
+        stub = stubs / name
+        stub.write_text("#!/bin/sh\nexit 1\n")
+        stub.chmod(0o755)
+    os.environ["PATH"] = f"{stubs}{os.pathsep}{os.environ.get('PATH', '')}"
+    return (
+        "a SLURM client without a controller: "
+        + " and ".join(SLURM_CLIENT)
+        + " were replaced on PATH by commands that fail at once, for this run only"
+    )
 
 
 def stamp(command: list[str]) -> dict[str, Any]:

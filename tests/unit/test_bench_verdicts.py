@@ -196,6 +196,45 @@ def test_the_stamp_has_its_fields() -> None:
     assert len(st["loadavg_end"]) == 3 and st["finished"] >= st["started"]
 
 
+def _fake_scontrol(folder: Path, ping_output: str) -> Path:
+    """A stand-in ``scontrol`` whose ``ping`` prints ``ping_output`` (the controller's state)."""
+    folder.mkdir()
+    (folder / "scontrol").write_text(f"#!/bin/sh\necho '{ping_output}'\n")
+    (folder / "scontrol").chmod(0o755)
+    return folder
+
+
+def test_an_idle_slurm_client_is_stubbed_for_the_run_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import subprocess
+
+    fake = _fake_scontrol(tmp_path / "bin", "Slurmctld(primary) at node is DOWN")
+    monkeypatch.setenv("PATH", f"{fake}:/usr/bin:/bin")
+    said = stamp.quiet_idle_slurm(tmp_path / "work")
+    assert said.startswith("a SLURM client without a controller")
+    found = shutil.which("scontrol")
+    assert found is not None and Path(found).parent == tmp_path / "work" / "no-slurm-bin"
+    # what a Snakemake start would call now fails at once, as on a machine without SLURM
+    assert subprocess.run(["scontrol", "show", "config"], check=False).returncode == 1
+    assert (fake / "scontrol").read_text().startswith("#!/bin/sh\necho")  # left as it was
+
+
+def test_a_slurm_controller_that_answers_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = _fake_scontrol(tmp_path / "bin", "Slurmctld(primary) at node is UP")
+    monkeypatch.setenv("PATH", f"{fake}:/usr/bin:/bin")
+    assert stamp.quiet_idle_slurm(tmp_path / "work") == "a SLURM controller answers"
+    assert not (tmp_path / "work").exists()
+    result = _result(workflow=_workflow(_scale(100_000, 40.0, 30.0)))
+    result["stamp"] = stamp.finish(stamp.stamp(["x"]))
+    result["stamp"]["slurm_client"] = "a SLURM controller answers"
+    result["verdicts"] = verdicts.verdicts(result)
+    assert "- SLURM: a SLURM controller answers" in results_md.render(result)
+
+
 def test_results_md_renders_the_stamp_and_the_verdicts() -> None:
     result = _result(workflow=_workflow(_scale(100_000, 40.0, 30.0)))
     result["stamp"] = stamp.finish(stamp.stamp(["python", "benchmarks/bench_all.py"]))
