@@ -112,7 +112,7 @@ def test_latin1_file(case: dict[str, Any]) -> None:
 
 
 def test_one_record_in_latin1_leaves_the_others_unchanged(case: dict[str, Any]) -> None:
-    recs: list[bytes] = case["recs"]
+    recs: list[bytes] = list(case["recs"])
 
     # the record with the most non-ASCII bytes (that Latin-1 can hold) is re-encoded
     def latin1(rec: bytes) -> bytes:
@@ -120,7 +120,10 @@ def test_one_record_in_latin1_leaves_the_others_unchanged(case: dict[str, Any]) 
 
     k = max(range(len(recs)), key=lambda i: sum(b > 127 for b in latin1(recs[i])))
     if not any(b > 127 for b in latin1(recs[k])):
-        pytest.skip("no record with Latin-1 characters")
+        # an all-ASCII export: its first record is given words with Latin-1 letters (inside
+        # a value, after a space), so every format is tried, none skipped
+        k, at = 0, recs[0].index(b" ", len(recs[0]) // 2) + 1
+        recs[0] = recs[0][:at] + "Zürich Malmö ".encode() + recs[0][at:]
     damaged = case["head"] + b"".join(latin1(r) if i == k else r for i, r in enumerate(recs))
     result = imported(damaged, case["rel"])
     got, before = content(result), content(case["intact"])
