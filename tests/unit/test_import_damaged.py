@@ -120,8 +120,8 @@ def test_one_record_in_latin1_leaves_the_others_unchanged(case: dict[str, Any]) 
 
     k = max(range(len(recs)), key=lambda i: sum(b > 127 for b in latin1(recs[i])))
     if not any(b > 127 for b in latin1(recs[k])):
-        # an all-ASCII export: its first record is given words with Latin-1 letters (inside
-        # a value, after a space), so every format is tried, none skipped
+        # an export with no letter Latin-1 holds (the PMC MEDLINE sample): its first record is
+        # given words with such letters (inside a value, after a space), so no format is skipped
         k, at = 0, recs[0].index(b" ", len(recs[0]) // 2) + 1
         recs[0] = recs[0][:at] + "Zürich Malmö ".encode() + recs[0][at:]
     damaged = case["head"] + b"".join(latin1(r) if i == k else r for i, r in enumerate(recs))
