@@ -161,9 +161,11 @@ def _python_says_utf8(data: bytes) -> bool:
     )
 )
 def test_utf8_check_on_bytes_agrees_with_python(data: bytes) -> None:
-    """``is_utf8`` (Arrow's check, no Python string) says what ``bytes.decode`` says, and the
-    lazily built text and its ``head`` are the decoded text."""
+    """``is_utf8`` says what ``bytes.decode`` says, by either path (Arrow's check in place, as
+    for a large input, and Python's codec), and the lazily built text and its ``head`` are the
+    decoded text."""
     assert is_utf8(data) == _python_says_utf8(data)
+    assert is_utf8(data, in_place_from=0) == _python_says_utf8(data)
     decoded = decode(data, repair=False)
     if is_utf8(data) and decoded.encoding == "utf-8":  # not taken for UTF-16 (zero bytes)
         text = data.decode("utf-8").removeprefix("\ufeff")
@@ -174,7 +176,9 @@ def test_utf8_check_on_bytes_agrees_with_python(data: bytes) -> None:
 @FUZZ
 @given(st.text(alphabet=st.sampled_from("aé ÂÃÄÅâÆçã\u0082€ª\n"), max_size=60))
 def test_mojibake_lead_check_on_bytes_agrees_with_the_text(text: str) -> None:
-    assert has_mojibake_lead(text.encode("utf-8")) == any(ch in text for ch in "ÂÃÄÅâ")
+    want = any(ch in text for ch in "ÂÃÄÅâ")
+    assert has_mojibake_lead(text.encode("utf-8")) == want
+    assert has_mojibake_lead(text.encode("utf-8"), in_place_from=0) == want  # by RE2
 
 
 @FUZZ

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,25 @@ def test_a_command_still_loads_what_it_needs(tmp_path: object) -> None:
     code, modules = _loaded("import", "/no/such/file.ris")
     assert code == 2
     assert "polars" in modules and "scoping_review.importing" in modules
+
+
+# a small export of each text family, and what the import command must not load for it:
+# the in-place checks of large inputs (io.decode.IN_PLACE_BYTES) are the only users of numpy
+# and pyarrow on the import path, and a typical export is far smaller
+_SMALL = {
+    "ris": "TY  - JOUR\nTI  - Caf\u00e9 rupture\nAU  - M\u00fcller, A\nER  - \n",
+    "bibtex": "@article{k1,\n  title = {Caf\\'e rupture},\n  author = {M\\\"uller, A.},\n}\n",
+    "medline": "PMID- 1\nTI  - Caf\u00e9 rupture\nAU  - M\u00fcller A\n",
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(_SMALL))
+def test_importing_a_small_export_loads_neither_numpy_nor_pyarrow(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"small.{fmt}"
+    # a control character and a UTF-8 letter: every decoding check runs on it
+    path.write_bytes(_SMALL[fmt].replace("rupture", "rup\x07ture").encode("utf-8"))
+    code, modules = _loaded("import", str(path), "--format", fmt)
+    assert code == 0
+    assert "scoping_review.importing" in modules  # the probe saw the import run
+    heavy = sorted(m for m in modules if m.split(".")[0] in ("numpy", "pyarrow"))
+    assert not heavy, f"importing a small {fmt} export loaded {heavy[:10]}"
