@@ -270,3 +270,46 @@ def test_study_texts_made_a_chunk_at_a_time_are_the_texts(n: int, chunk: int, se
 def _cache_parts(texts: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     _, added = features_with_cache(texts, ranking.DEFAULT, None)
     return added.vocab, added.docs
+
+
+# any text: letters with and without accents, combining marks, digits of other scripts, CJK,
+# the underscore (a word character), punctuation and white space of several kinds
+_ANY_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("ab cé_\u0301\u0663\u4e2d.-'\n\tİß\u00a0x1")),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_ANY_TEXT)
+def test_the_token_pattern_finds_the_default_patterns_words(text: str) -> None:
+    """Without its word boundaries, the pattern finds the same words in any text."""
+    import re
+
+    default = re.compile(TfidfVectorizer().token_pattern)
+    assert re.findall(term_counts.TOKEN_PATTERN, text) == default.findall(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(_ANY_TEXT | st.sampled_from(_texts(8, 4)), max_size=6),
+       ngram_max=st.integers(1, 4))  # fmt: skip
+def test_a_batchs_counts_are_scikit_learns_analyzer_counts(
+    texts: list[str], ngram_max: int
+) -> None:
+    """Each text's terms and counts, n-grams counted as integer pairs, are those of the
+    analyzer ``TfidfVectorizer`` uses (every occurrence's words joined), for any text and
+    n-gram length."""
+    from collections import Counter
+
+    analyze = TfidfVectorizer(ngram_range=(1, ngram_max), strip_accents="unicode").build_analyzer()
+    settings_n = ranking.RankingSettings(ngram_max=ngram_max)
+    terms, doc, term, counts = term_counts._count_batch((settings_n, texts))
+    got: list[Counter[str]] = [Counter() for _ in texts]
+    for d, t, c in zip(doc.tolist(), term.tolist(), counts.tolist(), strict=True):
+        assert terms[t] not in got[d]  # one triple per (text, term)
+        got[d][terms[t]] = c
+    assert got == [Counter(analyze(t)) for t in texts]
+    assert len(set(terms)) == len(terms)  # a term's text is numbered once

@@ -92,12 +92,21 @@ def cache_meta(settings: RankingSettings) -> dict[str, str]:
     }
 
 
-def _analyzer(settings: RankingSettings) -> object:
+# the words of scikit-learn's default token pattern ``(?u)\b\w\w+\b``: a maximal run of word
+# characters can only be matched from its start (a match attempt inside a run follows a failed
+# one at the run's start, which happens only for a run of one character), so the word
+# boundaries add nothing but their cost (finding the words of 8,000 study texts: 0.17 s
+# without them, 0.24 s with)
+TOKEN_PATTERN = r"(?u)\w\w+"
+
+
+def _tokenizer() -> tuple[Callable[[str], str], Callable[[str], list[str]]]:
+    """The preprocessor (lower case, accents stripped) and word tokenizer of the analyzer
+    ``TfidfVectorizer(strip_accents="unicode")`` builds, with :data:`TOKEN_PATTERN`."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(
-        ngram_range=(1, settings.ngram_max), strip_accents="unicode"
-    ).build_analyzer()
+    vectorizer = TfidfVectorizer(strip_accents="unicode", token_pattern=TOKEN_PATTERN)
+    return vectorizer.build_preprocessor(), vectorizer.build_tokenizer()
 
 
 def text_hashes(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
@@ -172,17 +181,22 @@ def count_texts(
 Counted = tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]
 
 
-@functools.cache
-def _cached_analyzer(settings: RankingSettings) -> Callable[[str], list[str]]:
-    return _analyzer(settings)  # type: ignore[return-value]
+_cached_tokenizer = functools.cache(_tokenizer)
 
 
 def _count_batch(task: tuple[RankingSettings, list[str]]) -> Counted:
-    """A batch's terms (in order of first appearance) and its (text, term, count) triples,
-    the terms numbered by that order. Runs in a forked worker: it touches no polars."""
+    """A batch's terms (unigrams in order of first appearance, then each length's n-grams)
+    and its (text, term, count) triples, the terms numbered by that order. Runs in a forked
+    worker: it touches no polars.
+
+    The terms and counts of scikit-learn's word analyzer (uni- to ``ngram_max``-grams, each
+    n-gram its words joined by a space), but an n-gram is counted as the pair (its first n - 1
+    words' term, its last word) of integers, and its text is built once per distinct n-gram
+    (scikit-learn joins the words of every occurrence: a third of the counting time). 8,000
+    study texts, with :data:`TOKEN_PATTERN`: 0.40 s against 0.62-0.68 s."""
     settings, texts = task
-    analyze = _cached_analyzer(settings)
-    tokens = [analyze(t) for t in texts]
+    preprocess, tokenize = _cached_tokenizer()
+    tokens = [tokenize(preprocess(t)) for t in texts]
     # the loops over every token run in C (dict.fromkeys, map), not in Python bytecode
     terms = list(dict.fromkeys(chain.from_iterable(tokens)))
     local = dict(zip(terms, range(len(terms)), strict=True))
@@ -193,9 +207,28 @@ def _count_batch(task: tuple[RankingSettings, list[str]]) -> Counted:
         count=int(lengths.sum()),
     )
     del tokens, local
-    width = max(len(terms), 1)
     doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    keys, counts = np.unique(doc * width + flat, return_counts=True)
+    docs, ids = [doc], [flat]
+    # words left in its text from each position on (the position's own included)
+    left = np.repeat(lengths, lengths) - (
+        np.arange(flat.shape[0]) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
+    n_words = max(len(terms), 1)
+    # the term of the (n - 1)-gram starting at each position (valid where left >= n - 1)
+    gram = flat
+    for n in range(2, settings.ngram_max + 1):
+        at = np.flatnonzero(left >= n)
+        pairs = gram[at] * n_words + flat[at + n - 1]
+        distinct, inverse = np.unique(pairs, return_inverse=True)
+        first, last = (distinct // n_words).tolist(), (distinct % n_words).tolist()
+        start = len(terms)
+        terms.extend([f"{terms[a]} {terms[b]}" for a, b in zip(first, last, strict=True)])
+        gram = np.full(flat.shape[0], -1, dtype=np.int64)
+        gram[at] = start + inverse.reshape(-1)
+        docs.append(doc[at])
+        ids.append(gram[at])
+    width = max(len(terms), 1)
+    keys, counts = np.unique(np.concatenate(docs) * width + np.concatenate(ids), return_counts=True)
     return terms, keys // width, keys % width, counts.astype(np.int64)
 
 
