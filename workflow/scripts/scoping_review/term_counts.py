@@ -88,6 +88,8 @@ def cache_meta(settings: RankingSettings) -> dict[str, str]:
         "python": platform.python_version(),
         "unicode": unicodedata.unidata_version,
         "ngram_max": str(settings.ngram_max),
+        # TOKEN_PATTERN finds the default pattern's words (a test checks it on any text): the
+        # counts, and so the caches written before it, are the same
         "analyzer": "word, lowercase, strip_accents=unicode, token_pattern default",
     }
 
