@@ -63,7 +63,7 @@ def test_a_command_still_loads_what_it_needs(tmp_path: object) -> None:
 
 
 # a small export of each text family, and what the import command must not load for it:
-# the in-place checks of large inputs (io.decode.IN_PLACE_BYTES) are the only users of numpy
+# the in-place checks of large inputs (io.bytescan.IN_PLACE_BYTES) are the only users of numpy
 # and pyarrow on the import path, and a typical export is far smaller
 _SMALL = {
     "ris": "TY  - JOUR\nTI  - Caf\u00e9 rupture\nAU  - M\u00fcller, A\nER  - \n",

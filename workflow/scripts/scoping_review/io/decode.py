@@ -33,13 +33,14 @@ is left exactly as decoded.
 from __future__ import annotations
 
 import re
-import struct
-from typing import TYPE_CHECKING
 
 import polars as pl
 
-if TYPE_CHECKING:  # loaded by the checks of large inputs only (see IN_PLACE_BYTES)
-    import pyarrow as pa
+from .bytescan import _CONTROL_BYTES, _CONTROL_BYTES_RE
+from .bytescan import CONTROL_CHARS as CONTROL_CHARS
+from .bytescan import has_control_bytes as has_control_bytes
+from .bytescan import has_mojibake_lead as has_mojibake_lead
+from .bytescan import is_utf8 as is_utf8
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xef\xbb\xbf", "utf-8"),
@@ -52,15 +53,6 @@ LEGACY_CANDIDATES = ("cp1252", "gb18030", "shift_jis", "cp1251", "cp1250", "lati
 # a UTF-8 lead byte read as cp1252/latin-1 (Ã, Â, â, Ä, Å ...) followed by a continuation byte read
 # the same way: the signature of double-encoded text
 _LEADS = "\u00c2\u00c3\u00c4\u00c5\u00e2"
-# any of ``_LEADS`` in UTF-8 bytes (RE2 syntax, on binary: bytes; and as a Python pattern)
-_LEADS_UTF8 = r"\xc3[\x82-\x85\xa2]"
-_LEADS_UTF8_RE = re.compile(_LEADS_UTF8.encode("ascii"))
-# inputs of at least this many bytes are checked in place by Arrow and numpy (a 310 MB export:
-# UTF-8 validation 0.06 s against bytes.decode's 0.57 s, the control scan 0.23 s against a
-# Python regular expression's 0.80 s); smaller ones by Python's own codec and regular
-# expressions (an 8 MB export: 0.014 and 0.021 s), sparing the 0.1-0.25 s of importing numpy,
-# pyarrow and pyarrow.compute that a typical export's import would otherwise pay first
-IN_PLACE_BYTES = 16 << 20
 _FOLLOWERS = (
     "\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6"
     "\u02dc\u20ac\u2122"
@@ -130,48 +122,6 @@ class Decoded:
 
     def __repr__(self) -> str:
         return f"Decoded(encoding={self.encoding!r}, note={self.note!r})"
-
-
-def _one_value(data: bytes, kind: pa.DataType) -> pa.Array:
-    """A one-element Arrow array of ``kind`` (large string or binary) over ``data``, zero-copy."""
-    import pyarrow as pa
-
-    offsets = pa.py_buffer(struct.pack("<qq", 0, len(data)))
-    return pa.Array.from_buffers(kind, 1, [None, offsets, pa.py_buffer(data)])
-
-
-def is_utf8(data: bytes, in_place_from: int = IN_PLACE_BYTES) -> bool:
-    """Whether ``data`` is valid UTF-8. From ``in_place_from`` bytes on it is checked in place
-    by Arrow (``bytes.decode`` would build the whole Python string, 4x slower on a large
-    export); a smaller input is decoded by Python and the string dropped."""
-    if data.isascii():
-        return True
-    if len(data) < in_place_from:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-        return True
-    import pyarrow as pa
-
-    try:
-        _one_value(data, pa.large_string()).validate(full=True)
-    except pa.ArrowInvalid:
-        return False
-    return True
-
-
-def has_mojibake_lead(data: bytes, in_place_from: int = IN_PLACE_BYTES) -> bool:
-    """Whether UTF-8 ``data`` holds any of the mojibake lead characters (``_LEADS``; C3 82-85
-    and C3 A2 in UTF-8): the cheap pre-check of :func:`repair_mojibake`, done on the bytes (from
-    ``in_place_from`` bytes on by RE2, which reads binary byte by byte; below, by Python's)."""
-    if len(data) < in_place_from:
-        return _LEADS_UTF8_RE.search(data) is not None
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    match = pc.match_substring_regex(_one_value(data, pa.large_binary()), _LEADS_UTF8)
-    return bool(match[0].as_py())
 
 
 def has_mojibake_pair(data: bytes) -> bool:
@@ -382,13 +332,11 @@ def _detect(data: bytes, fallback: str) -> Decoded:
 
 # --- control characters and binary content ------------------------------------------------------
 
-# C0 control characters other than tab, LF and CR: never part of a value in a text export. One
-# policy for every format: they are removed (counted per file in a note), never stored.
-CONTROL_CHARS = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r")
+# C0 control characters (CONTROL_CHARS: other than tab, LF and CR) are never part of a value in
+# a text export. One policy for every format: they are removed (counted per file in a note),
+# never stored.
 _CONTROL_RE = re.compile(f"[{re.escape(CONTROL_CHARS)}]")
-_CONTROL_BYTES = CONTROL_CHARS.encode("ascii")
 _CONTROL_RUST = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # the same set, as a Rust regex
-_CONTROL_BYTES_RE = re.compile(b"[" + re.escape(_CONTROL_BYTES) + b"]")
 
 # the file signatures of what is sometimes saved in place of an export
 MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -444,32 +392,6 @@ def _control_note(found: list[str]) -> str:
         counts[ch] = counts.get(ch, 0) + 1
     kinds = ", ".join(f"U+{ord(c):04X} x{n}" for c, n in sorted(counts.items()))
     return f"{len(found)} control character(s) removed from values ({kinds})"
-
-
-_SCAN_BLOCK = 1 << 22  # bytes whose mask is held at once by :func:`has_control_bytes`
-
-
-def has_control_bytes(
-    data: bytes, block: int = _SCAN_BLOCK, in_place_from: int = IN_PLACE_BYTES
-) -> bool:
-    """Whether ``data`` holds a byte of :data:`CONTROL_CHARS`: in UTF-8 (and ASCII) those bytes
-    are exactly the characters, as no multi-byte sequence contains a byte below 0x80. From
-    ``in_place_from`` bytes on, read in place by numpy, a block at a time: each block's bytes
-    below 0x20 are picked out (few: the line ends and tabs) and checked against tab, LF and CR.
-    A 310 MB export: 0.2 s, against 0.5 s for one RE2 search of the control class over it.
-    ``block``: bytes whose mask is held at once. A smaller input: one search of the control
-    class by Python's regular expressions."""
-    if len(data) < in_place_from:
-        return _CONTROL_BYTES_RE.search(data) is not None
-    import numpy as np
-
-    arr = np.frombuffer(data, dtype=np.uint8)
-    for start in range(0, arr.size, block):
-        part = arr[start : start + block]
-        low = part[part < 0x20]
-        if low.size and ((low != 9) & (low != 10) & (low != 13)).any():
-            return True
-    return False
 
 
 def strip_controls(decoded: Decoded) -> tuple[Decoded, str | None]:
