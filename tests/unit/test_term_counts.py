@@ -313,3 +313,40 @@ def test_a_batchs_counts_are_scikit_learns_analyzer_counts(
         got[d][terms[t]] = c
     assert got == [Counter(analyze(t)) for t in texts]
     assert len(set(terms)) == len(terms)  # a term's text is numbered once
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(_ANY_TEXT | st.sampled_from(_texts(8, 5)), max_size=8),
+       known=st.lists(st.sampled_from(WORDS), unique=True, max_size=6),
+       chunk=st.integers(1, 4), ngram_max=st.integers(1, 3))  # fmt: skip
+def test_a_texts_stored_ids_ascend_and_carry_the_analyzers_counts(
+    texts: list[str], known: list[str], chunk: int, ngram_max: int
+) -> None:
+    """What the cache stores for any texts, batch size and vocabulary already known (in no
+    particular order): each distinct text's term ids strictly ascending, each with its count
+    from scikit-learn's analyzer (fails if a batch's (text, id) pairs are put in another order
+    than by text, then id)."""
+    from collections import Counter
+
+    analyze = TfidfVectorizer(ngram_range=(1, ngram_max), strip_accents="unicode").build_analyzer()
+    vocab = pl.DataFrame({"term": [w.lower() for w in reversed(known)]})
+    vocab = vocab.unique(maintain_order=True).cast(term_counts.VOCAB_SCHEMA)
+    original = term_counts.CHUNK
+    term_counts.CHUNK = chunk  # no monkeypatch fixture in a hypothesis test
+    try:
+        parts = term_counts.count_texts(
+            texts, term_counts.text_hashes(texts), vocab,
+            ranking.RankingSettings(ngram_max=ngram_max),
+        )  # fmt: skip
+    finally:
+        term_counts.CHUNK = original
+    terms = [*vocab["term"].to_list(), *parts.vocab["term"].to_list()]
+    distinct = list(dict.fromkeys(texts))
+    assert parts.docs.height == len(distinct)
+    for text, ids, counts in zip(
+        distinct, parts.docs["ids"].to_list(), parts.docs["counts"].to_list(), strict=True
+    ):
+        assert ids == sorted(set(ids))
+        assert Counter({terms[i]: c for i, c in zip(ids, counts, strict=True)}) == Counter(
+            analyze(text)
+        )

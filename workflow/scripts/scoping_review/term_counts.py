@@ -162,18 +162,21 @@ def count_texts(
         index.update(zip(unseen, range(len(index), len(index) + len(unseen)), strict=True))
         new_terms.extend(unseen)
         to_id = np.fromiter(map(index.__getitem__, local), dtype=np.int64, count=len(local))
+        if len(index) > np.iinfo(np.uint32).max:
+            raise ValueError(f"{len(index)} terms: more than a uint32 term id can number")
         ids = to_id[local_id]
-        by = np.lexsort((ids, doc))  # by text, then id
-        doc, ids, counts = doc[by], ids[by], counts[by]
+        # by text, then id: one argsort of the (text, id) pairs as single integers (the pairs
+        # are distinct); np.lexsort of the two columns took 4x as long (0.10 against 0.025 s
+        # for a batch's million pairs), on the main process while the workers count
+        by = np.argsort(doc * len(index) + ids)
+        doc, ids, counts = doc[by], ids[by].astype(np.uint32), counts[by].astype(np.uint32)
         offsets = pa.array(np.searchsorted(doc, np.arange(len(batch) + 1)).astype(np.int32))
         docs.append(
             pl.DataFrame(
                 {
                     "text_hash": pl.Series(hashes[batch], dtype=pl.UInt64),
-                    "ids": pl.Series(pa.ListArray.from_arrays(offsets, pa.array(ids, pa.uint32()))),
-                    "counts": pl.Series(
-                        pa.ListArray.from_arrays(offsets, pa.array(counts, pa.uint32()))
-                    ),
+                    "ids": pl.Series(pa.ListArray.from_arrays(offsets, pa.array(ids))),
+                    "counts": pl.Series(pa.ListArray.from_arrays(offsets, pa.array(counts))),
                 },
                 schema=DOCS_SCHEMA,
             )
