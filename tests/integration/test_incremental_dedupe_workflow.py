@@ -178,12 +178,16 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     assert "ranking term cache: 2 part(s); 1 texts added" in rank_log(updated)
     # round 2 now has a decision: evaluated on the studies known by round 2 (not round 3's)
     assert "living round 2: evaluation fitted" in rank_log(updated)
+    assert "living rounds: 1 evaluated anew, 0 reused" in rank_log(updated)  # the phases line
     snakemake(third)
     assert_same_tables(updated, third)
     scratch = third
     # run again with nothing changed: the round's order is the one kept, not fitted again
     snakemake(updated, "--forcerun", "rank", "--until", "rank")
     assert "living round 2: evaluation reused from the last run" in rank_log(updated)
+    phases = next(ln for ln in rank_log(updated).splitlines() if "rank phases, wall s:" in ln)
+    assert "living rounds: 0 evaluated anew, 1 reused" in phases
+    assert "TF-IDF features" in phases  # the pending study is ranked: the features were built
     assert_same_tables(updated, scratch)
 
     # a damaged state: named in the log, not reused, the same tables

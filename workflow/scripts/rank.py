@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from logging import Logger
 from pathlib import Path
@@ -40,6 +41,7 @@ from scoping_review import (
 
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "rank")
+    clock = PhaseClock()
     cfg = smk.params.screening
     criteria = smk.params.criteria
     settings = screen.Settings.from_config(cfg)
@@ -61,7 +63,9 @@ def main(smk: job.Job) -> None:
     cached, term_parts = read_term_cache(terms, term_meta, log) if prio.enabled else (None, [])
 
     def keep(cache: term_counts.TermCache | None, added: term_counts.CacheParts) -> None:
+        clock.lap("TF-IDF features")  # computed when a ranking first needs them
         write_term_cache(terms, cache, term_parts, added, term_meta, log)
+        clock.lap("term cache written")
 
     # the term counts are kept for the next run as soon as the features are computed, and
     # then let go, before any model is fitted (at 1M records they are about a gigabyte); so
@@ -70,11 +74,13 @@ def main(smk: job.Job) -> None:
     shared = ranking.SharedFeatures(texts, prio.ranking, cached, keep=keep, workers=smk.threads)
     del cached, texts
     ids = shared.ids.to_frame()
+    clock.lap("inputs read")
     ranked = (
         prioritisation.rank_pending(ids, status, prio.ranking, shared, smk.threads)
         if prio.enabled
         else schemas.RANKING.empty()
     )
+    clock.lap("pending ranking")
     memo_store = storage.DirectoryStore(smk.params.round_cache)
 
     def subset_features(wanted: list[str]) -> ranking.Features:
@@ -103,6 +109,7 @@ def main(smk: job.Job) -> None:
     )
     del shared, records, clusters
     write_round_memo(memo_store, rounds, log)
+    clock.lap("living rounds")
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
     decisions = storage.read_table(smk.input.decisions, schemas.DECISIONS)
     lists = worklists.worklists(
@@ -135,6 +142,30 @@ def main(smk: job.Job) -> None:
     storage.write_table(ledger.to_frame(counts, inputs), smk.output.ledger, schemas.LEDGER)
     pending = {k: v.height for k, v in sorted(lists.items())}
     log.info(f"worklists (stage, reviewer) -> pending studies: {pending}")
+    clock.lap("worklists and outputs")
+    decided = living_rounds.ta_labels(status).height
+    fitted = sum(1 for r in rounds if r.key is not None and not r.reused)
+    log.info(
+        f"rank phases, wall s: {clock.summary()}; the pending ranking: {ranked.height} studies "
+        f"awaiting title/abstract screening, {decided} title/abstract decisions to learn from; "
+        f"living rounds: {fitted} evaluated anew, {sum(r.reused for r in rounds)} reused"
+    )
+
+
+class PhaseClock:
+    """Wall seconds between laps, summed by name (a name lapped twice adds up)."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self.last
+        self.last = now
+
+    def summary(self) -> str:
+        return ", ".join(f"{name} {s:.2f}" for name, s in self.seconds.items())
 
 
 class StoreMemo(Mapping[str, list[str]]):
