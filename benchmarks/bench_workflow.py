@@ -101,6 +101,35 @@ def rule_benchmarks(folder: Path, since: float = 0.0) -> dict[str, dict[str, flo
     return dict(sorted(rules.items(), key=lambda kv: -kv[1]["s"]))
 
 
+# what a rule's log says of its own work, quoted beside its time where a target is missed: the
+# phases of the ranking and what they fitted, the figures drawn or reused, the state dedupe
+# reused and the pairs it compared
+LOG_NOTES = {
+    "rank": ("rank phases, wall s:",),
+    "report": ("figures:",),
+    "dedupe": ("dedupe state:", " records -> "),
+}
+
+
+def log_notes(folder: Path, since: float = 0.0) -> dict[str, str]:
+    """Per rule of :data:`LOG_NOTES`, the last line of its log (written after ``since``) that
+    holds each of the rule's markers, without the level, joined by " / "."""
+    notes: dict[str, str] = {}
+    for rule, markers in LOG_NOTES.items():
+        log = folder / "results" / "logs" / f"{rule}.log"
+        if not log.is_file() or log.stat().st_mtime < since:
+            continue
+        lines = log.read_text(encoding="utf-8").splitlines()
+        found = [
+            [ln for ln in lines if marker in ln][-1].removeprefix("INFO ").strip()
+            for marker in markers
+            if any(marker in ln for ln in lines)
+        ]
+        if found:
+            notes[rule] = " / ".join(found)
+    return notes
+
+
 def counts(folder: Path) -> dict[str, int]:
     import polars as pl
 
@@ -129,6 +158,7 @@ def bench_scale(n: int, work: Path, seed: int, update: float) -> dict[str, Any]:
         "generate_s": round(gen_s, 1),
         "full": full,
         "rules": rule_benchmarks(folder),
+        "notes": log_notes(folder),
         "counts": counts(folder) if full["ok"] else {},
     }
     if update and full["ok"]:
@@ -144,6 +174,7 @@ def bench_scale(n: int, work: Path, seed: int, update: float) -> dict[str, Any]:
             **upd,
             "ratio": round(upd["wall_s"] / full["wall_s"], 3) if upd["ok"] else None,
             "rules": rule_benchmarks(folder, since),
+            "notes": log_notes(folder, since),
             "counts": counts(folder) if upd["ok"] else {},
         }
     return row

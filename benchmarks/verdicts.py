@@ -73,13 +73,20 @@ def peak_process(run: dict[str, Any], rules: dict[str, dict[str, float]]) -> str
 
 
 def dominant_rules(
-    rules: dict[str, dict[str, float]], total_s: float, total_cpu_s: float | None = None, k: int = 3
+    rules: dict[str, dict[str, float]],
+    total_s: float,
+    total_cpu_s: float | None = None,
+    k: int = 3,
+    notes: dict[str, str] | None = None,
 ) -> str:
-    """The ``k`` rules with the most wall time, their share of ``total_s`` and CPU seconds; with
+    """The ``k`` rules with the most wall time, their share of ``total_s`` and CPU seconds, each
+    with what its log says of its work (``notes``, bench_workflow.log_notes); with
     ``total_cpu_s``, also the CPU spent outside the rules (Snakemake's start-up, DAG, checks)."""
     top = sorted(rules.items(), key=lambda kv: -kv[1]["s"])[:k]
+    notes = notes or {}
     parts = [
         f"{n} {r['s']:.1f} s wall ({r['s'] / total_s:.0%}), {r['cpu_s']:.1f} s CPU"
+        + (f" [log: {notes[n]}]" if n in notes else "")
         for n, r in top
         if total_s
     ]
@@ -141,7 +148,11 @@ def _update_row(result: dict[str, Any], n: int, key: str, label: str) -> dict[st
     )
     verdict = judge(ratio, limit)
     cause = (
-        "" if verdict == MET else dominant_rules(upd.get("rules", {}), upd["wall_s"], upd["cpu_s"])
+        ""
+        if verdict == MET
+        else dominant_rules(
+            upd.get("rules", {}), upd["wall_s"], upd["cpu_s"], notes=upd.get("notes")
+        )
     )
     floor = ((result.get("workflow") or {}).get("dry_run") or {}).get("rule_floor")
     if cause and floor:
@@ -166,7 +177,9 @@ def _e2e_row(result: dict[str, Any], n: int, key: str, label: str) -> dict[str, 
         return _row(target, "failed", GAP, f"run failed: {_failed(full)}")
     verdict = judge(full["wall_s"], limit)
     cause = (
-        "" if verdict == MET else dominant_rules(s.get("rules", {}), full["wall_s"], full["cpu_s"])
+        ""
+        if verdict == MET
+        else dominant_rules(s.get("rules", {}), full["wall_s"], full["cpu_s"], notes=s.get("notes"))
     )
     return _row(target, f"{full['wall_s']:.1f} s wall, {full['cpu_s']:.1f} s CPU", verdict, cause)
 

@@ -89,6 +89,41 @@ def test_gaps_name_their_measured_cause() -> None:
     assert e2e["verdict"] == "gap" and "dedupe 16.0 s wall (40%)" in e2e["cause"]
 
 
+def test_a_gaps_rules_carry_what_their_logs_say_of_their_work() -> None:
+    scale = _scale(100_000, 40.0, 30.0)
+    scale["update"]["notes"] = {"dedupe": "1010 records -> 708 studies; 9 pairs compared"}
+    scale["notes"] = {"report": "figures: 19 renderings drawn, 0 reused"}
+    rows = _by_target(_result(workflow=_workflow(scale)))
+    update = _find(rows, "+1 % update ≤ 25%")["cause"]
+    assert "dedupe 18.0 s wall (60%), 18.0 s CPU [log: 1010 records -> 708 studies;" in update
+    assert "figures:" not in update  # the full run's note is not the update's
+    e2e = _find(rows, "100k records end to end")["cause"]
+    assert "report 12.0 s wall (30%), 12.0 s CPU [log: figures: 19 renderings drawn" in e2e
+
+
+def test_log_notes_quote_each_rules_last_marked_line_written_since(tmp_path: Path) -> None:
+    import os
+
+    import bench_workflow
+
+    logs = tmp_path / "results" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "rank.log").write_text(
+        "INFO ranking term cache: none\nINFO rank phases, wall s: features 1.00\n"
+        "INFO rank phases, wall s: features 2.00; living rounds: 1 evaluated anew\n"
+    )
+    (logs / "report.log").write_text("INFO listings written\n")  # no marked line
+    (logs / "dedupe.log").write_text(
+        "INFO dedupe state: reusing 9 records' keys\nINFO 10 records -> 7 studies; 3 pairs\n"
+    )
+    os.utime(logs / "dedupe.log", (1000.0, 1000.0))  # written before the run asked about
+    notes = bench_workflow.log_notes(tmp_path, since=2000.0)
+    assert notes == {"rank": "rank phases, wall s: features 2.00; living rounds: 1 evaluated anew"}
+    assert bench_workflow.log_notes(tmp_path)["dedupe"] == (
+        "dedupe state: reusing 9 records' keys / 10 records -> 7 studies; 3 pairs"
+    )
+
+
 def test_peak_memory_gap_names_the_process_and_a_failed_scale_is_a_gap() -> None:
     big = _scale(1_000_000, 300.0, 20.0)
     big["rules"]["dedupe"]["max_rss_mib"] = 7 * 1024.0
