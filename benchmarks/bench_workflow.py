@@ -120,11 +120,11 @@ def log_notes(folder: Path, since: float = 0.0) -> dict[str, str]:
         if not log.is_file() or log.stat().st_mtime < since:
             continue
         lines = log.read_text(encoding="utf-8").splitlines()
-        found = [
-            [ln for ln in lines if marker in ln][-1].removeprefix("INFO ").strip()
-            for marker in markers
-            if any(marker in ln for ln in lines)
-        ]
+        found = []
+        for marker in markers:
+            hits = [ln for ln in lines if marker in ln]
+            if hits:
+                found.append(hits[-1].removeprefix("INFO ").strip())
         if found:
             notes[rule] = " / ".join(found)
     return notes

@@ -187,7 +187,7 @@ def test_updated_in_place_equals_run_from_scratch(tmp_path: Path) -> None:
     assert "living round 2: evaluation reused from the last run" in rank_log(updated)
     phases = next(ln for ln in rank_log(updated).splitlines() if "rank phases, wall s:" in ln)
     assert "living rounds: 0 evaluated anew, 1 reused" in phases
-    assert "TF-IDF features" in phases  # the pending study is ranked: the features were built
+    assert "TF-IDF features" in phases  # built from the term cache, and timed
     assert_same_tables(updated, scratch)
 
     # a damaged state: named in the log, not reused, the same tables
