@@ -280,6 +280,19 @@ def test_results_md_renders_the_stamp_and_the_verdicts() -> None:
     assert "**gap** | largest rules: dedupe" in text
 
 
+def test_the_tables_update_ratio_is_the_verdicts_not_the_rounded_stored_one() -> None:
+    # 22.45 / 28.24 s is 79.5 %: the stored ratio, rounded to 0.795, printed 80 % beside the
+    # target row's 79 %
+    scale = _scale(100_000, 28.24, 22.45)
+    scale["update"]["ratio"] = 0.795
+    result = _result(workflow=_workflow(scale))
+    result["stamp"] = stamp.finish(stamp.stamp(["python", "benchmarks/bench_all.py"]))
+    result["verdicts"] = verdicts.verdicts(result)
+    text = results_md.render(result)
+    assert "| 79% of wall (22.4 s / 28.2 s)" in text
+    assert "| 22.45 | 22.45 | 79% |" in text
+
+
 def test_dedupe_speed_is_reported_at_the_largest_scale_both_tools_ran() -> None:
     speed = {
         "10000": {"ours": {"seconds": 2.0}, "bib-dedupe": {"seconds": 150.0}},
