@@ -290,11 +290,20 @@ def assemble(
     cols = column[ids]
     del ids
     mask = cols >= 0
-    # rows are in order: each row's kept entries end where its counts end
-    before = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-    indptr = before[np.concatenate([[0], np.cumsum(lengths)])]
+    ends = np.concatenate([[0], np.cumsum(lengths)])
+    if mask.all():  # no term pruned: every count is an entry
+        indptr, data, indices = ends, counts, cols
+    else:
+        # rows are in order: each row's kept entries end where its counts end. (The kept
+        # entries before each count: a cast, then a cumulative sum in place; ``np.cumsum`` of
+        # the booleans with an int64 result takes 0.2-0.4 s for 10^7 entries, this 0.04 s)
+        before = mask.astype(np.int64)
+        np.cumsum(before, out=before)
+        indptr = np.concatenate([[0], before])[ends]
+        data, indices = counts[mask], cols[mask]
+    del mask
     counts_matrix = sparse.csr_matrix(
-        (counts[mask], cols[mask], indptr), shape=(n, kept.height), dtype=np.float32
+        (data, indices, indptr), shape=(n, kept.height), dtype=np.float32
     )
     counts_matrix.sort_indices()
     transformer = TfidfTransformer(sublinear_tf=True)
