@@ -350,3 +350,11 @@ def test_a_texts_stored_ids_ascend_and_carry_the_analyzers_counts(
         assert Counter({terms[i]: c for i, c in zip(ids, counts, strict=True)}) == Counter(
             analyze(text)
         )
+
+
+@given(st.lists(st.booleans(), max_size=200))
+def test_true_before_counts_the_true_entries_before_each_position(flags: list[bool]) -> None:
+    mask = np.array(flags, dtype=np.bool_)
+    got = term_counts.true_before(mask)
+    assert got.dtype == np.int64
+    assert got.tolist() == [sum(flags[:i]) for i in range(len(flags) + 1)]

@@ -43,6 +43,7 @@ from .term_counts import SharedFeatures as SharedFeatures
 from .term_counts import StudyTexts as StudyTexts
 from .term_counts import features as features
 from .term_counts import record_text as record_text
+from .term_counts import true_before
 
 if TYPE_CHECKING:  # scipy and scikit-learn load when a ranking runs (a screen without one: never)
     from scipy import sparse
@@ -375,7 +376,7 @@ def top_terms(
     vals = csr.data.astype(np.float64, copy=False) * coef[csr.indices]
     keep = vals > 0
     cols, vals = csr.indices[keep].astype(np.int64), vals[keep]
-    kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    kept = true_before(keep)
     counts = kept[csr.indptr[1:]] - kept[csr.indptr[:-1]]  # positive entries per row
     filled = np.flatnonzero(counts)  # rows with a positive entry: the segments of ``vals``
     starts = (np.cumsum(counts) - counts)[filled]

@@ -293,13 +293,8 @@ def assemble(
     ends = np.concatenate([[0], np.cumsum(lengths)])
     if mask.all():  # no term pruned: every count is an entry
         indptr, data, indices = ends, counts, cols
-    else:
-        # rows are in order: each row's kept entries end where its counts end. (The kept
-        # entries before each count: a cast, then a cumulative sum in place; ``np.cumsum`` of
-        # the booleans with an int64 result takes 0.2-0.4 s for 10^7 entries, this 0.04 s)
-        before = mask.astype(np.int64)
-        np.cumsum(before, out=before)
-        indptr = np.concatenate([[0], before])[ends]
+    else:  # rows are in order: each row's kept entries end where its counts end
+        indptr = true_before(mask)[ends]
         data, indices = counts[mask], cols[mask]
     del mask
     counts_matrix = sparse.csr_matrix(
@@ -310,6 +305,16 @@ def assemble(
     matrix = transformer.fit(counts_matrix).transform(counts_matrix, copy=False)
     terms = np.asarray(kept["term"].to_list(), dtype=object)
     return Features(sparse.csr_matrix(matrix), terms)
+
+
+def true_before(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    """For each position 0..len(mask), how many of ``mask``'s entries before it are true
+    (``concatenate([[0], cumsum(mask)])``): a cast, then a cumulative sum in place, which for
+    10^7 entries takes 0.04 s where ``np.cumsum`` of the booleans to int64 takes 0.2-0.4 s."""
+    out = np.zeros(mask.shape[0] + 1, dtype=np.int64)
+    out[1:] = mask
+    np.cumsum(out, out=out)
+    return out
 
 
 def settings_max_df(n: int) -> float:
