@@ -92,3 +92,35 @@ def test_two_models_fitted_side_by_side_are_the_models_fitted_one_by_one(
     both = ranking.fit_rank_rows(matrix, train, labels, candidates, keys, settings, workers=2)
     assert isinstance(both[0], ranking.CrossFitted)
     assert np.array_equal(alone[1], both[1])
+
+
+MEMINFO = "MemTotal:       24617000 kB\nMemFree:  1000 kB\nMemAvailable:   20000000 kB\n"
+
+
+def test_the_memory_available_is_the_kernels_or_the_cgroups_if_smaller() -> None:
+    machine = 20_000_000 * 1024
+    assert forked.available_bytes(MEMINFO) == machine
+    # a SLURM job or container limited to 8 GB that uses 5 GB has 3 GB left
+    assert forked.available_bytes(MEMINFO, "8000000000\n", "5000000000\n") == 3_000_000_000
+    assert forked.available_bytes(MEMINFO, "max\n", "5000000000\n") == machine  # v2: no limit
+    # v1's "no limit" is a huge number: the machine's figure stands
+    assert forked.available_bytes(MEMINFO, "9223372036854771712", "4122066944") == machine
+    assert forked.available_bytes(MEMINFO, "1000", "2000") == 0  # over its limit: no room
+    assert forked.available_bytes("MemTotal: 1 kB\n") is None
+    assert forked.available_bytes("", "8000000000", "1000000000") == 7_000_000_000
+
+
+def test_two_fits_run_side_by_side_only_with_room_for_both_twice_over() -> None:
+    gb = 1_000_000_000
+    # at 1M records each fit holds about 2 GB: side by side on an idle 24 GB machine, one by
+    # one in a job with 4 GB left
+    assert forked.room_for_two(2 * gb, 18 * gb, fallback=gb)
+    assert not forked.room_for_two(2 * gb, 4 * gb, fallback=gb)
+    assert forked.room_for_two(2 * gb, 8 * gb, fallback=gb)  # 4 GB together, half of 8
+    assert not forked.room_for_two(2 * gb, None, fallback=gb)  # unknown: the fixed cap
+    assert forked.room_for_two(gb // 2, None, fallback=gb)
+
+
+def test_this_machines_memory_room_is_read() -> None:
+    room = forked.memory_room()
+    assert room is not None and room > 0

@@ -103,3 +103,68 @@ def started(fn: Callable[[], R], fork: bool) -> Callable[[], R]:
         return value  # type: ignore[no-any-return]
 
     return result
+
+
+def available_bytes(
+    meminfo: str, cgroup_max: str | None = None, cgroup_current: str | None = None
+) -> int | None:
+    """The memory a new allocation can take: the kernel's ``MemAvailable`` (``meminfo``: the
+    text of ``/proc/meminfo``) or, inside a memory-limited cgroup (a SLURM job, a container:
+    the text of its ``memory.max`` and ``memory.current``), the limit less what the group
+    uses, whichever is smaller; None when neither can be read."""
+    room: int | None = None
+    for line in meminfo.splitlines():
+        if line.startswith("MemAvailable:"):
+            fields = line.split()
+            if len(fields) >= 2 and fields[1].isdigit():
+                room = int(fields[1]) * 1024  # kB
+            break
+    limit = (cgroup_max or "").strip()
+    used = (cgroup_current or "").strip()
+    if limit.isdigit() and used.isdigit():  # "max": no limit
+        left = max(int(limit) - int(used), 0)
+        room = left if room is None else min(room, left)
+    return room
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def memory_room() -> int | None:
+    """:func:`available_bytes` of this machine and of this process's memory cgroup (v2, or
+    v1's memory controller), or None (not Linux, or nothing readable)."""
+    meminfo = _read("/proc/meminfo")
+    if meminfo is None:
+        return None
+    for line in (_read("/proc/self/cgroup") or "").splitlines():
+        parts = line.split(":", 2)  # hierarchy id, controllers, the group's path
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":  # v2: the unified hierarchy
+            root, files = "/sys/fs/cgroup", ("memory.max", "memory.current")
+        elif "memory" in controllers.split(","):
+            root, files = (
+                "/sys/fs/cgroup/memory",
+                ("memory.limit_in_bytes", "memory.usage_in_bytes"),
+            )
+        else:
+            continue
+        # the group's own folder or, inside a container's namespace, the mount's root
+        for folder in (root + path.strip(), root):
+            limit, used = (_read(f"{folder}/{name}") for name in files)
+            if limit is not None and used is not None:
+                return available_bytes(meminfo, limit, used)
+    return available_bytes(meminfo)
+
+
+def room_for_two(each: int, room: int | None, fallback: int) -> bool:
+    """Whether two computations of ``each`` bytes may run side by side: together at most half
+    of ``room`` (:func:`memory_room`; half: a margin for an estimate of ``each``), or, with
+    ``room`` unknown, ``each`` at most ``fallback``."""
+    return each <= fallback if room is None else 2 * each <= room // 2

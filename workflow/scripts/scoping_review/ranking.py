@@ -299,7 +299,10 @@ def fit_rank(
 
 
 FIT_BYTES_PER_ENTRY = 28  # float64 rows for scikit-learn (12 B) and liblinear's copy (16 B)
-FORKED_FIT_MAX_BYTES = 1 << 30  # above this a ranking's two models are fitted one by one
+# where the memory available cannot be read: above this a ranking's two models are fitted one
+# by one (elsewhere :func:`forked.room_for_two` decides from the memory the machine, or the
+# job's cgroup, has left)
+FORKED_FIT_MAX_BYTES = 1 << 30
 
 
 def fit_rank_rows(
@@ -330,10 +333,13 @@ def fit_rank_rows(
         return fit(train, np.concatenate([labels, zeros]), settings)
 
     # with two workers the second model is fitted in a forked process meanwhile (the same
-    # model: its solver's random generator is the child's own, seeded as here), unless the
-    # two fits' memory together would be large (each holds its rows twice, ~28 B an entry)
+    # model: its solver's random generator is the child's own, seeded as here), when the two
+    # fits' memory together (each holds its rows twice, ~28 B an entry) is at most half of
+    # what the machine or the job has left: at 1M records about 2 GB each
     entries = int(np.diff(matrix.indptr)[train_rows].sum())
-    fork = workers > 1 and entries * FIT_BYTES_PER_ENTRY <= FORKED_FIT_MAX_BYTES
+    fork = forked.available(workers) and forked.room_for_two(
+        entries * FIT_BYTES_PER_ENTRY, forked.memory_room(), FORKED_FIT_MAX_BYTES
+    )
     other = forked.started(lambda: member(samples[1]), fork)
     members = (member(samples[0]), other())
     candidates = matrix[candidate_rows]
