@@ -112,13 +112,40 @@ def test_the_memory_available_is_the_kernels_or_the_cgroups_if_smaller() -> None
 
 def test_two_fits_run_side_by_side_only_with_room_for_both_twice_over() -> None:
     gb = 1_000_000_000
-    # at 1M records each fit holds about 2 GB: side by side on an idle 24 GB machine, one by
-    # one in a job with 4 GB left
-    assert forked.room_for_two(2 * gb, 18 * gb, fallback=gb)
-    assert not forked.room_for_two(2 * gb, 4 * gb, fallback=gb)
-    assert forked.room_for_two(2 * gb, 8 * gb, fallback=gb)  # 4 GB together, half of 8
-    assert not forked.room_for_two(2 * gb, None, fallback=gb)  # unknown: the fixed cap
-    assert forked.room_for_two(gb // 2, None, fallback=gb)
+    # fits of 0.9 GB each: side by side on an idle machine, one by one in a job with 3 GB left
+    assert forked.room_for_two(gb * 9 // 10, 18 * gb)
+    assert not forked.room_for_two(gb * 9 // 10, 3 * gb)
+    assert forked.room_for_two(gb, 4 * gb)  # 2 GB together, half of 4
+    assert forked.room_for_two(gb, None)  # unknown: the caller's cap alone decides
+
+
+def test_a_ranking_in_a_job_without_room_fits_its_models_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the decision is taken from the memory left: with none, no child is forked (the same
+    # scores either way: the test above), and with room, one is
+    from scipy import sparse
+
+    rng = np.random.default_rng(3)
+    matrix = sparse.random(60, 40, density=0.2, format="csr", random_state=rng).astype(np.float32)
+    train, candidates = np.arange(0, 60, 2), np.arange(1, 60, 2)
+    labels = (rng.random(train.size) < 0.3).astype(np.int64)
+    labels[:2] = [0, 1]
+    keys = ranking.presumed_keys([f"S-{i}" for i in candidates], 0)
+    settings = ranking.RankingSettings.from_config({"presumed_excludes": 5})
+    forks: list[bool] = []
+    real = forked.started
+
+    def spy(fn, fork):  # type: ignore[no-untyped-def]
+        forks.append(fork)
+        return real(fn, fork)
+
+    monkeypatch.setattr(forked, "started", spy)
+    monkeypatch.setattr(forked, "memory_room", lambda: 0)
+    ranking.fit_rank_rows(matrix, train, labels, candidates, keys, settings, workers=2)
+    monkeypatch.setattr(forked, "memory_room", lambda: 1 << 40)
+    ranking.fit_rank_rows(matrix, train, labels, candidates, keys, settings, workers=2)
+    assert forks == [False, True]
 
 
 def test_this_machines_memory_room_is_read() -> None:

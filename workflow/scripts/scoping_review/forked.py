@@ -163,8 +163,8 @@ def memory_room() -> int | None:
     return available_bytes(meminfo)
 
 
-def room_for_two(each: int, room: int | None, fallback: int) -> bool:
+def room_for_two(each: int, room: int | None) -> bool:
     """Whether two computations of ``each`` bytes may run side by side: together at most half
-    of ``room`` (:func:`memory_room`; half: a margin for an estimate of ``each``), or, with
-    ``room`` unknown, ``each`` at most ``fallback``."""
-    return each <= fallback if room is None else 2 * each <= room // 2
+    of ``room`` (:func:`memory_room`; half: a margin for an estimate of ``each``); true when
+    ``room`` is unknown (the caller's own cap decides)."""
+    return room is None or 2 * each <= room // 2
