@@ -110,8 +110,9 @@ def available_bytes(
 ) -> int | None:
     """The memory a new allocation can take: the kernel's ``MemAvailable`` (``meminfo``: the
     text of ``/proc/meminfo``) or, inside a memory-limited cgroup (a SLURM job, a container:
-    the text of its ``memory.max`` and ``memory.current``), the limit less what the group
-    uses, whichever is smaller; None when neither can be read."""
+    the text of its ``memory.max`` and ``memory.current``, v1's ``memory.limit_in_bytes`` and
+    ``memory.usage_in_bytes``), the limit less what the group uses, whichever is smaller; None
+    when neither can be read."""
     room: int | None = None
     for line in meminfo.splitlines():
         if line.startswith("MemAvailable:"):
