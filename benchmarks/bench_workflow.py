@@ -15,6 +15,7 @@ writes benchmarks/RESULTS.md and results.json; run alone it is that driver with 
 from __future__ import annotations
 
 import json
+import re
 import resource
 import shutil
 import subprocess
@@ -98,7 +99,33 @@ def rule_benchmarks(folder: Path, since: float = 0.0) -> dict[str, dict[str, flo
         entry["max_rss_mib"] = max(entry["max_rss_mib"], num("max_rss"))
         entry["max_pss_mib"] = max(entry["max_pss_mib"], num("max_pss"))
         entry["jobs"] += 1
+    for name, mib in rule_peaks(folder, since).items():
+        if name in rules:
+            rules[name]["peak_exact_mib"] = mib
     return dict(sorted(rules.items(), key=lambda kv: -kv[1]["s"]))
+
+
+PEAK_LINE = re.compile(
+    r"peak RSS \(getrusage\): this process (\d+) MiB; its largest child (\d+) MiB"
+)
+
+
+def rule_peaks(folder: Path, since: float = 0.0) -> dict[str, float]:
+    """Per rule (import_search: the largest of its searches' jobs), the largest process of its
+    jobs whose logs were written after ``since``: the last line of a rule's log gives its
+    process's and its largest child's peak RSS (getrusage, exact; storage.peak_memory_line)."""
+    logs = folder / "results" / "logs"
+    peaks: dict[str, float] = {}
+    for log in sorted(logs.rglob("*.log")):
+        if log.stat().st_mtime < since or log.relative_to(logs).parts[0] == "benchmarks":
+            continue
+        name = log.relative_to(logs).parts[0].removesuffix(".log")
+        found = [PEAK_LINE.search(ln) for ln in log.read_text(encoding="utf-8").splitlines()]
+        hits = [m for m in found if m]
+        if hits:
+            mib = float(max(int(hits[-1][1]), int(hits[-1][2])))
+            peaks[name] = max(peaks.get(name, 0.0), mib)
+    return peaks
 
 
 # what a rule's log says of its own work, quoted beside its time where a target is missed: the

@@ -55,6 +55,12 @@ def _verdicts(rows: list[dict[str, str]]) -> list[str]:
     return [*out, ""]
 
 
+def _exact(rule: dict[str, Any] | None) -> str:
+    """A rule's largest process (MiB) from its log, or – where no log gave it."""
+    value = (rule or {}).get("peak_exact_mib")
+    return "–" if value is None else f"{value:.0f}"
+
+
 def _workflow(wf: dict[str, Any]) -> list[str]:
     out = [
         f"## Whole workflow (import → report), `--cores 2`, +{wf['update']:.0%} update",
@@ -85,16 +91,20 @@ def _workflow(wf: dict[str, Any]) -> list[str]:
         "waited for (exact per process) and the rules' Snakemake benchmark files (sampled; "
         "their proportional set size, max PSS, where given: Snakemake sums the RSS of a rule's "
         "processes, which counts the pages a forked worker shares with the rule's process once "
-        "per process). Ledger counts of each run are in results.json.",
+        "per process). *Largest process*: the peak RSS of the rule's process or of its "
+        "largest child, which the rule's log gives at its end (getrusage, exact, not sampled). "
+        "Ledger counts of each run are in results.json.",
         "",
     ]
     for s in wf["scales"]:
         out += [
             f"### Per rule at {s['records']:,} records (Snakemake `benchmark:` files)",
             "",
-            "| rule | jobs | wall s | CPU s | max RSS MiB | max PSS MiB | share of full run "
-            "| update wall s | update CPU s | update max RSS MiB | update max PSS MiB |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| rule | jobs | wall s | CPU s | max RSS MiB | max PSS MiB | largest process MiB "
+            "| share of full run | update wall s | update CPU s | update max RSS MiB "
+            "| update max PSS MiB | update largest process MiB |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+            "| ---: |",
         ]
         upd_rules = (s.get("update") or {}).get("rules", {})
         wall = s["full"]["wall_s"]
@@ -104,8 +114,10 @@ def _workflow(wf: dict[str, Any]) -> list[str]:
             u_pss = f"{u.get('max_pss_mib', 0.0):.0f}" if u else "–"
             out.append(
                 f"| {name} | {int(r['jobs'])} | {r['s']} | {r['cpu_s']} | {r['max_rss_mib']:.0f} "
-                f"| {r.get('max_pss_mib', 0.0):.0f} | {r['s'] / wall if wall else 0:.0%} "
-                f"| {u['s'] if u else '–'} | {u['cpu_s'] if u else '–'} | {u_rss} | {u_pss} |"
+                f"| {r.get('max_pss_mib', 0.0):.0f} | {_exact(r)} "
+                f"| {r['s'] / wall if wall else 0:.0%} "
+                f"| {u['s'] if u else '–'} | {u['cpu_s'] if u else '–'} | {u_rss} | {u_pss} "
+                f"| {_exact(u)} |"
             )
         out.append("")
     d = wf["dry_run"]

@@ -12,6 +12,8 @@ No verdict is ever written by hand: a target whose scale was not run is never "m
 
 from __future__ import annotations
 
+import itertools
+import math
 import statistics
 from typing import Any
 
@@ -29,6 +31,10 @@ TARGETS: dict[str, float] = {
     "e2e_100k_s": 30.0,
     "help_s": 0.3,
     "ris_vs_rispy_cpu": 2.0,
+    # "peak memory must grow sub-linearly in practice (100k, 1M, 2M)": each step's exponent
+    # log(peak ratio) / log(records ratio) at most this, so that run-to-run noise around a
+    # linear step (exponent 1) is not read as sub-linear
+    "peak_growth_exponent": 0.9,
     # earlier issues, still computed
     "dry_run_s": 2.0,
     "bibtex_vs_bibtexparser_cpu": 1.0,
@@ -49,9 +55,11 @@ def judge(value: float | None, limit: float, *, at_least: bool = False) -> str:
 
 
 def rule_mib(rule: dict[str, float]) -> float:
-    """A rule's memory from its benchmark file: the proportional set size of its processes
-    (pages a forked worker shares with its parent counted once), else their summed RSS."""
-    return rule.get("max_pss_mib") or rule["max_rss_mib"]
+    """A rule's memory: its largest process where its log gives it (getrusage, exact:
+    bench_workflow.rule_peaks), else from its benchmark file (sampled) the proportional set
+    size of its processes (pages a forked worker shares with its parent counted once), else
+    their summed RSS."""
+    return rule.get("peak_exact_mib") or rule.get("max_pss_mib") or rule["max_rss_mib"]
 
 
 def peak_mib(run: dict[str, Any], rules: dict[str, dict[str, float]]) -> float:
@@ -62,8 +70,8 @@ def peak_mib(run: dict[str, Any], rules: dict[str, dict[str, float]]) -> float:
 
 
 def peak_process(run: dict[str, Any], rules: dict[str, dict[str, float]]) -> str:
-    """The rule whose process holds the peak (its benchmark file within 5 % of the peak), else
-    Snakemake itself or a process its benchmark sampling missed."""
+    """The rule whose process holds the peak (its :func:`rule_mib` within 5 % of the peak),
+    else Snakemake itself or a process its benchmark sampling missed."""
     peak = peak_mib(run, rules)
     if rules:
         name, top = max(rules.items(), key=lambda kv: rule_mib(kv[1]))
@@ -203,6 +211,40 @@ def _peak_row(result: dict[str, Any], n: int, label: str) -> dict[str, str]:
         up = peak_mib(update, update.get("rules", {})) / GIB_MIB
         measured += f" (its +{update.get('fraction', 0) * 100:g} % update: {up:.2f} GiB)"
     return _row(target, measured, verdict, cause)
+
+
+GROWTH_SCALES = ((100_000, "100k"), (1_000_000, "1M"), (2_000_000, "2M"))
+
+
+def growth_exponent(n1: float, peak1: float, n2: float, peak2: float) -> float:
+    """The exponent k of peak memory ~ records^k between two scales (1: linear)."""
+    return math.log(peak2 / peak1) / math.log(n2 / n1)
+
+
+def _growth_row(result: dict[str, Any]) -> dict[str, str]:
+    limit = TARGETS["peak_growth_exponent"]
+    labels = " → ".join(label for _, label in GROWTH_SCALES)
+    target = (
+        f"sub-linear growth of peak RSS ({labels}): each step's k ≤ {limit:g} (peak ~ records^k)"
+    )
+    done = []
+    for n, label in GROWTH_SCALES:
+        s = _scale(result, n)
+        if s is not None and not _failed(s["full"]):
+            done.append((n, label, s))
+    if len(done) < 2:
+        return _row(target, "–", _workflow_missing(result) if not done else NOT_RUN_SCALE)
+    peaks = [(n, label, peak_mib(s["full"], s.get("rules", {})), s) for n, label, s in done]
+    parts = [f"{peaks[0][1]} {peaks[0][2] / GIB_MIB:.2f} GiB"]
+    steep = []
+    for (n1, _, p1, _), (n2, label2, p2, s2) in itertools.pairwise(peaks):
+        k = growth_exponent(n1, p1, n2, p2)
+        parts.append(f"{label2} {p2 / GIB_MIB:.2f} GiB (k = {k:.2f})")
+        if k > limit:
+            where = peak_process(s2["full"], s2.get("rules", {}))
+            steep.append(f"to {label2}: k = {k:.2f}, peak process {where}")
+    verdict = GAP if steep else MET
+    return _row(target, " → ".join(parts), verdict, "; ".join(steep))
 
 
 def _complete_row(result: dict[str, Any], n: int, label: str) -> dict[str, str]:
@@ -370,6 +412,7 @@ def verdicts(result: dict[str, Any]) -> list[dict[str, str]]:
         _e2e_row(result, 1_000_000, "e2e_1m_s", "1M"),
         _peak_row(result, 1_000_000, "1M"),
         _complete_row(result, 2_000_000, "2M"),
+        _growth_row(result),
         _e2e_row(result, 100_000, "e2e_100k_s", "100k"),
         _help_row(result),
         *_import_rows(result),

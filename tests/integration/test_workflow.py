@@ -145,6 +145,20 @@ def test_tiny_report_is_written(tiny: Path) -> None:
     assert (tiny / "results/07_report/prisma_flow.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_each_rules_log_ends_with_its_exact_peak_memory(tiny: Path) -> None:
+    """Every rule's log ends with its process's peak memory (getrusage), not the terminal."""
+    logs = sorted((tiny / "results/logs").rglob("*.log"))
+    assert {p.stem for p in logs} >= {"dedupe", "rank", "report", "ledger"}
+    for log in logs:
+        last = log.read_text(encoding="utf-8").splitlines()[-1]
+        found = re.fullmatch(
+            r"INFO peak RSS \(getrusage\): this process (\d+) MiB; its largest child (\d+) MiB",
+            last,
+        )
+        assert found, (log, last)
+        assert 20 < int(found[1]) < 4096, (log, last)  # a Python process with polars loaded
+
+
 def test_snakemake_report_packs_the_outputs_with_captions(tiny: Path) -> None:
     """``snakemake --report`` (real) on the finished tiny run: a zip with the captioned outputs."""
     import zipfile

@@ -313,3 +313,62 @@ def test_a_failed_import_is_a_gap_with_its_error() -> None:
     result["stamp"] = stamp.finish(stamp.stamp(["x"]))
     result["verdicts"] = verdicts.verdicts(result)
     assert "| ris | 10 | failed: exit -9: killed |" in results_md.render(result)
+
+
+def test_peak_memory_growth_is_judged_per_step_from_the_peaks() -> None:
+    """Sub-linear growth: each step's exponent from the measured peaks; a near-linear step
+    (1M → 2M nearly doubling) is a gap naming the process that holds the peak there."""
+    small, mid, big = (_scale(n, 10.0) for n in (100_000, 1_000_000, 2_000_000))
+    small["full"]["peak_rss_mib"] = 1.0 * 1024
+    mid["full"]["peak_rss_mib"] = 4.0 * 1024  # k = log 4 / log 10 = 0.60
+    big["full"]["peak_rss_mib"] = 7.2 * 1024  # k = log 1.8 / log 2 = 0.85
+    row = _find(_by_target(_result(workflow=_workflow(small, mid, big))), "sub-linear growth")
+    assert row["verdict"] == "met", row
+    assert "1M 4.00 GiB (k = 0.60)" in row["measured"] and "(k = 0.85)" in row["measured"]
+    big["full"]["peak_rss_mib"] = 2.0 * 1024
+    big["rules"]["rank"] = {"s": 5.0, "cpu_s": 5.0, "max_rss_mib": 7.9 * 1024, "jobs": 1}
+    row = _find(_by_target(_result(workflow=_workflow(small, mid, big))), "sub-linear growth")
+    assert row["verdict"] == "gap", row
+    assert "to 2M: k = 0.98" in row["cause"] and "rule rank (7.90 GiB)" in row["cause"]
+
+
+def test_peak_memory_growth_needs_two_scales() -> None:
+    rows = _by_target(_result(workflow=_workflow(_scale(100_000, 10.0))))
+    assert _find(rows, "sub-linear growth")["verdict"] == verdicts.NOT_RUN_SCALE
+    assert _find(_by_target(_result()), "sub-linear growth")["verdict"] == verdicts.NOT_RUN_SECTION
+
+
+def test_each_rules_largest_process_comes_from_its_log_and_names_the_peak(
+    tmp_path: Path,
+) -> None:
+    """The peak line a rule's log ends with (the same text storage.peak_memory_line writes)
+    gives the rule's largest process, exact, and the peak is put on the rule it names."""
+    import bench_workflow
+
+    from scoping_review import storage
+
+    logs = tmp_path / "results" / "logs"
+    (logs / "import_search").mkdir(parents=True)
+    (logs / "benchmarks").mkdir()
+    (logs / "benchmarks" / "rank.tsv").write_text(
+        "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+        "60.0\t0:01:00\t4000\t0\t0\t3900\t0\t0\t0\t50.0\n"
+    )
+    (logs / "rank.log").write_text(
+        "INFO rank phases\nINFO " + storage.peak_memory_line(5000 * 1024, 6200 * 1024) + "\n"
+    )
+    for name, own in (("a", 300), ("b", 700)):
+        line = storage.peak_memory_line(own * 1024, 0)
+        (logs / "import_search" / f"{name}.log").write_text(f"INFO {line}\n")
+    assert bench_workflow.rule_peaks(tmp_path) == {"rank": 6200.0, "import_search": 700.0}
+    rules = bench_workflow.rule_benchmarks(tmp_path)
+    assert rules["rank"]["peak_exact_mib"] == 6200.0  # the child's, above the sampled PSS
+    big = _scale(1_000_000, 300.0)
+    big["rules"]["rank"] = rules["rank"]
+    big["full"]["peak_rss_mib"] = 6200.0  # getrusage over every process Snakemake waited for
+    peak = _find(_by_target(_result(workflow=_workflow(big))), "peak RSS")
+    assert peak["verdict"] == "gap" and "rule rank (6.05 GiB)" in peak["cause"], peak
+    result = _result(workflow=_workflow(big))
+    result["stamp"] = stamp.finish(stamp.stamp(["python", "benchmarks/bench_all.py"]))
+    result["verdicts"] = verdicts.verdicts(result)
+    assert "| rank | 1 | 60.0 | 50.0 | 4000 | 3900 | 6200 |" in results_md.render(result)

@@ -377,12 +377,50 @@ def _install_error_hook(logger: logging.Logger, rule: str, log_path: Path) -> No
     sys.excepthook = hook
 
 
+PEAK_MARK = "peak RSS (getrusage):"
+
+
+def peak_memory_line(own_kib: float, child_kib: float) -> str:
+    """The log line of a process's peak resident memory and that of its largest waited-for
+    child (forked fits, term-count workers), from getrusage's ``ru_maxrss`` in KiB: exact per
+    process, not sampled. What a rule needs of a cluster node's memory."""
+    return (
+        f"{PEAK_MARK} this process {own_kib / 1024:.0f} MiB; "
+        f"its largest child {child_kib / 1024:.0f} MiB"
+    )
+
+
+def _log_peak_at_exit(logger: logging.Logger) -> None:
+    """At the exit of the rule's process (not of a forked child), its peak memory line to
+    the log file only (the terminal is not told)."""
+    import atexit
+    import resource
+
+    pid = os.getpid()
+    unit = 1 / 1024 if sys.platform == "darwin" else 1.0  # ru_maxrss: bytes there, KiB here
+
+    def write() -> None:
+        if os.getpid() != pid:
+            return
+        line = peak_memory_line(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * unit,
+        )
+        record = logger.makeRecord(logger.name, logging.INFO, __file__, 0, line, (), None)
+        for handler in logger.handlers:
+            if isinstance(handler, logging.FileHandler):
+                handler.handle(record)
+
+    atexit.register(write)
+
+
 def open_log(path: str | Path, name: str) -> logging.Logger:
     """A logger writing to a rule's ``log:`` file (and to stderr).
 
     It also installs the rule's error hook: an uncaught exception writes its traceback to the
     log file and one plain block (what, where, what to do) to stderr and to ``<log>.error``,
-    which ``scoping-review run``/``update`` print.
+    which ``scoping-review run``/``update`` print. In a Snakemake job, the process's peak
+    memory (:func:`peak_memory_line`) is the log's last line.
     """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     logger = logging.getLogger(f"scoping_review.{name}")
@@ -393,4 +431,6 @@ def open_log(path: str | Path, name: str) -> logging.Logger:
         handler.setFormatter(formatter)
         logger.addHandler(handler)
     _install_error_hook(logger, name, Path(path))
+    if getattr(sys.modules.get("__main__"), "snakemake", None) is not None:
+        _log_peak_at_exit(logger)
     return logger
