@@ -105,15 +105,13 @@ def rule_benchmarks(folder: Path, since: float = 0.0) -> dict[str, dict[str, flo
     return dict(sorted(rules.items(), key=lambda kv: -kv[1]["s"]))
 
 
-PEAK_LINE = re.compile(
-    r"peak RSS \(getrusage\): this process (\d+) MiB; its largest child (\d+) MiB"
-)
+PEAK_LINE = re.compile(r"peak RSS: this process (\d+) MiB; its largest child (\d+) MiB")
 
 
 def rule_peaks(folder: Path, since: float = 0.0) -> dict[str, float]:
     """Per rule (import_search: the largest of its searches' jobs), the largest process of its
     jobs whose logs were written after ``since``: the last line of a rule's log gives its
-    process's and its largest child's peak RSS (getrusage, exact; storage.peak_memory_line)."""
+    process's and its largest child's peak RSS (exact; storage.peak_memory_line)."""
     logs = folder / "results" / "logs"
     peaks: dict[str, float] = {}
     for log in sorted(logs.rglob("*.log")):

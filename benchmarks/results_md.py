@@ -92,7 +92,8 @@ def _workflow(wf: dict[str, Any]) -> list[str]:
         "their proportional set size, max PSS, where given: Snakemake sums the RSS of a rule's "
         "processes, which counts the pages a forked worker shares with the rule's process once "
         "per process). *Largest process*: the peak RSS of the rule's process or of its "
-        "largest child, which the rule's log gives at its end (getrusage, exact, not sampled). "
+        "largest child, which the rule's log gives at its end (the kernel's high-water marks, "
+        "exact, not sampled). "
         "Ledger counts of each run are in results.json.",
         "",
     ]

@@ -11,14 +11,18 @@ from pathlib import Path
 from scoping_review import storage
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "workflow" / "scripts"
-LINE = re.compile(
-    r"INFO peak RSS \(getrusage\): this process (\d+) MiB; its largest child (\d+) MiB"
-)
+LINE = re.compile(r"INFO peak RSS: this process (\d+) MiB; its largest child (\d+) MiB")
 
 
 def test_the_peak_line_gives_mib_from_kib() -> None:
     line = storage.peak_memory_line(2048.0 * 1024, 300.0 * 1024)
     assert line == f"{storage.PEAK_MARK} this process 2048 MiB; its largest child 300 MiB"
+
+
+def test_a_process_peak_is_its_own_high_water_mark() -> None:
+    status = "Name:\tpython\nVmPeak:\t 900000 kB\nVmHWM:\t  123456 kB\nVmRSS:\t 1000 kB\n"
+    assert storage.own_peak_kib(status) == 123456.0
+    assert storage.own_peak_kib() > 0  # this process's, from /proc or getrusage
 
 
 def _job(tmp_path: Path, body: str, in_snakemake: bool = True) -> tuple[list[str], str]:
@@ -42,13 +46,15 @@ def _job(tmp_path: Path, body: str, in_snakemake: bool = True) -> tuple[list[str
 
 
 def test_a_jobs_log_ends_with_its_peak_and_its_childs(tmp_path: Path) -> None:
-    # a child that grows to ~200 MiB and leaves through sys.exit (running atexit handlers):
-    # its peak is counted in the parent's line, and it writes no line of its own
+    # a child that grows by 400 MiB and leaves through sys.exit (running atexit handlers):
+    # its peak is counted in the parent's line, and it writes no line of its own; the
+    # parent's own peak is its own address space's, not that of the process that started it
+    # (pytest, here: getrusage would report it)
     body = "\n".join(
         [
             "pid = os.fork()",
             "if pid == 0:",
-            "    block = bytearray(200 * 1024 * 1024)",
+            "    block = bytearray(400 * 1024 * 1024)",
             "    sys.exit(0)",
             "os.waitpid(pid, 0)",
         ]
@@ -59,7 +65,7 @@ def test_a_jobs_log_ends_with_its_peak_and_its_childs(tmp_path: Path) -> None:
     assert len(peaks) == 1 and peaks[0] == lines[-1], lines
     found = LINE.fullmatch(lines[-1])
     assert found, lines[-1]
-    assert int(found[2]) >= 200 > int(found[1]), lines[-1]
+    assert int(found[2]) >= 400 > int(found[1]), lines[-1]
     assert "work done" in stderr and storage.PEAK_MARK not in stderr
 
 

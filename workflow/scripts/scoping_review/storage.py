@@ -377,17 +377,37 @@ def _install_error_hook(logger: logging.Logger, rule: str, log_path: Path) -> No
     sys.excepthook = hook
 
 
-PEAK_MARK = "peak RSS (getrusage):"
+PEAK_MARK = "peak RSS:"
 
 
 def peak_memory_line(own_kib: float, child_kib: float) -> str:
     """The log line of a process's peak resident memory and that of its largest waited-for
-    child (forked fits, term-count workers), from getrusage's ``ru_maxrss`` in KiB: exact per
-    process, not sampled. What a rule needs of a cluster node's memory."""
+    child (forked fits, term-count workers), in KiB: exact per process, not sampled. What a
+    rule needs of a cluster node's memory."""
     return (
         f"{PEAK_MARK} this process {own_kib / 1024:.0f} MiB; "
         f"its largest child {child_kib / 1024:.0f} MiB"
     )
+
+
+def own_peak_kib(status: str | None = None) -> float:
+    """This process's peak RSS in KiB: the kernel's high-water mark of its own address space
+    (``VmHWM`` in /proc/self/status, or ``status``). getrusage's ``ru_maxrss`` is the
+    fallback only: on Linux it keeps across exec the RSS of the process that forked it (a
+    rule's script would report Snakemake's size); on macOS it is in bytes."""
+    import resource
+
+    if status is None:
+        try:
+            with open("/proc/self/status", encoding="ascii", errors="replace") as handle:
+                status = handle.read()
+        except OSError:
+            status = ""
+    found = re.search(r"^VmHWM:\s*(\d+)\s*kB", status, flags=re.MULTILINE)
+    if found:
+        return float(found[1])
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return maxrss / 1024 if sys.platform == "darwin" else float(maxrss)
 
 
 def _log_peak_at_exit(logger: logging.Logger) -> None:
@@ -402,10 +422,8 @@ def _log_peak_at_exit(logger: logging.Logger) -> None:
     def write() -> None:
         if os.getpid() != pid:
             return
-        line = peak_memory_line(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * unit,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * unit,
-        )
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * unit
+        line = peak_memory_line(own_peak_kib(), children)
         record = logger.makeRecord(logger.name, logging.INFO, __file__, 0, line, (), None)
         for handler in logger.handlers:
             if isinstance(handler, logging.FileHandler):
