@@ -79,6 +79,29 @@ def parse_text(
 _SHA_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")
 
 
+# the formats a content that detects as "csv" (a delimited table with a bibliographic header)
+# may be read as: the generic reader and the databases' presets
+_TABLE_READS = frozenset({"csv", *TABLE_PRESETS})
+
+
+def format_conflict(chosen: str | None, detected: str | None) -> str | None:
+    """Why a search's configured format cannot be how its content is read (None: it can).
+
+    A format set in config is trusted where the content says nothing clear (``detected``
+    None); where the content plainly is another format (a RIS file given ``format: medline``
+    or ``bibtex``), reading it so would lose its records or their fields without an error,
+    so the import stops and names both."""
+    if chosen is None or detected is None or chosen == detected:
+        return None
+    if detected == "csv" and chosen in _TABLE_READS:
+        return None
+    return (
+        f"the format is set to {chosen} (`format:` in config, or `--format`), but the file's "
+        f"content is {detected}: read as {chosen}, its records or their fields would be lost. "
+        f"Correct the format, or leave it out to let the content decide"
+    )
+
+
 def import_export(
     data: bytes,
     meta: SourceMeta,
@@ -109,9 +132,11 @@ def import_export(
                 f"({', '.join(FORMATS)})"
             )
         decoded, control_note = decode_mod.strip_controls(decoded)
-    chosen = (
-        fmt if fmt not in ("auto", None, "") else detect_format(data, decoded.head(_MAX_HEADER + 1))
-    )
+    detected = detect_format(data, decoded.head(_MAX_HEADER + 1))
+    chosen = fmt if fmt not in ("auto", None, "") else detected
+    conflict = format_conflict(chosen, detected)
+    if conflict is not None:
+        raise ImportError_(f"{meta.path}: {conflict}")
     if chosen is None:
         raise ImportError_(
             f"{meta.path}: cannot tell the export format from its content; "
