@@ -44,6 +44,28 @@ def test_unexpected_key_is_named() -> None:
     assert configcheck.schema_problems([1], SCHEMA, "c.yaml")[0].startswith("c.yaml: (top level)")
 
 
+@pytest.mark.parametrize("date", ["2025-13-01", "2025-02-30", "2023-02-29", "2025-00-10"])
+def test_a_date_off_the_calendar_is_named(date: str) -> None:
+    config = yaml.safe_load(TINY)
+    config["searches"][0]["date"] = date
+    lines = configcheck.schema_problems(config, SCHEMA, "c.yaml")
+    assert lines == [
+        f"c.yaml: searches/0/date: '{date}' is not a date of the calendar (YYYY-MM-DD)"
+    ]
+
+
+def test_an_unquoted_date_is_told_to_be_quoted() -> None:
+    config = yaml.safe_load(TINY)
+    config["searches"][0]["date"] = yaml.safe_load("2024-02-29")  # YAML's date, not text
+    lines = configcheck.schema_problems(config, SCHEMA, "c.yaml")
+    assert lines == [
+        'c.yaml: searches/0/date: write the date in quotes, as text: "2024-02-29" '
+        "(YAML reads an unquoted date as a date)"
+    ]
+    config["searches"][0]["date"] = "2024-02-29"  # a leap day is a date
+    assert configcheck.schema_problems(config, SCHEMA, "c.yaml") == []
+
+
 def test_every_listed_file_is_checked() -> None:
     config = yaml.safe_load(TINY)
     listed = configcheck.listed_files(config)

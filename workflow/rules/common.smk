@@ -13,10 +13,23 @@ CODING = config.get("coding") or {}
 
 
 def check_listed_files():
-    """Every file the config lists must exist, on every run: Snakemake would otherwise keep
-    the results of a file that was renamed or moved once those results exist."""
+    """The config's values must be what the schema says (dates of the calendar included) and
+    every file it lists must exist, on every run: Snakemake would otherwise keep the results
+    of a file that was renamed or moved once those results exist."""
     from scoping_review import configcheck
 
+    import yaml
+
+    # Snakemake's validate checks the schema's types and patterns; its formats (a date of
+    # the calendar) only with the format checker, as check-config does
+    schema = yaml.safe_load(
+        (Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text()
+    )
+    wrong = configcheck.schema_problems(config, schema, "config/config.yaml")
+    if wrong:
+        raise WorkflowError(
+            "\n".join([*wrong, f"what to do: {configcheck.WHAT_TO_DO_CONFIG}"])
+        )
     missing = configcheck.missing_files(
         config, lambda path: Path(path).is_file(), "config/config.yaml"
     )

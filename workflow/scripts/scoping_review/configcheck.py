@@ -12,6 +12,7 @@ CLI adapter reads the YAML and asks the file system.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,14 +40,27 @@ def schema_problems(config: Any, schema: Mapping[str, Any], name: str) -> list[s
     """One line per schema violation: ``NAME: key/path: message`` (sorted by key path)."""
     if not isinstance(config, Mapping):
         return [f"{name}: (top level): the config must be a mapping of keys, not {config!r}"]
-    errors = sorted(
-        jsonschema.Draft202012Validator(schema).iter_errors(config),
-        key=lambda e: [str(p) for p in e.absolute_path],
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
+    errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     return [
-        f"{name}: {'/'.join(str(p) for p in err.absolute_path) or '(top level)'}: {err.message}"
+        f"{name}: {'/'.join(str(p) for p in err.absolute_path) or '(top level)'}: {_message(err)}"
         for err in errors
     ]
+
+
+def _message(err: jsonschema.ValidationError) -> str:
+    """The schema's message, said plainly where a date is concerned."""
+    if isinstance(err.instance, datetime.date) and err.validator == "type":
+        # YAML reads an unquoted 2025-03-01 as a date, not as the text the schema asks for
+        return (
+            f'write the date in quotes, as text: "{err.instance.isoformat()}" '
+            f"(YAML reads an unquoted date as a date)"
+        )
+    if err.validator == "format" and err.validator_value == "date":
+        return f"{err.instance!r} is not a date of the calendar (YYYY-MM-DD)"
+    return err.message
 
 
 def listed_files(config: Mapping[str, Any]) -> list[tuple[str, str, str]]:
