@@ -22,7 +22,7 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/scoping-review run --cores $(CORES)
-	@echo "Report: results/07_report/index.html   Ledger: results/ledger/counts.parquet"
+	@echo "Ledger: results/ledger/counts.parquet"
 
 dry-run: $(STAMP)
 	$(SNAKEMAKE) --dry-run

@@ -83,6 +83,8 @@ def started(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     first = run(workdir)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-4000:]
+    # the user is told where the report is
+    assert f"report: {workdir / 'results/07_report/index.html'}" in first.stdout.splitlines()
     searches_only = {
         "page": (workdir / "results/07_report/index.html").read_text(),
         "ledger": ledger(workdir),

@@ -62,3 +62,16 @@ def test_run_passes_snakemake_arguments(tmp_path: Path, capsys: pytest.CaptureFi
     assert not (tmp_path / "results").exists()
     # a listing such as --dry-run shows all of Snakemake's output, not just progress lines
     assert "Building DAG of jobs" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["run", "update"])
+def test_a_folder_that_is_no_review_is_said_with_what_to_do(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nonexist"
+    assert cli.main([command, "--directory", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {missing} is not a review folder: it does not exist." in err
+    assert f"`scoping-review init {missing}`" in err
+    assert cli.main([command, "--directory", str(tmp_path)]) == 1
+    assert "it has no config/config.yaml" in capsys.readouterr().err

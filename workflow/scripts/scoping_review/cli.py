@@ -109,6 +109,8 @@ def _run(args: argparse.Namespace) -> int:
         "--rerun-incomplete",
         *extra,
     ]
+    if _not_a_review(directory):
+        return vocabulary.EXIT_ERROR
     problems = config_problems(directory / "config" / "config.yaml", directory)
     if problems:
         _print_config_problems(problems)
@@ -120,9 +122,27 @@ def _run(args: argparse.Namespace) -> int:
     except runguard.LockBusy as err:
         print(f"error: {err}", file=sys.stderr)
         return vocabulary.EXIT_LOCKED
+    if rc == 0:
+        report = directory / "results" / "07_report" / "index.html"
+        if report.is_file():
+            print(f"report: {report}")
     if rc in (0, runguard.INTERRUPTED):
         return rc
     return vocabulary.EXIT_ERROR
+
+
+def _not_a_review(directory: Path) -> bool:
+    """Whether ``directory`` holds no review (no config/config.yaml), said with what to do."""
+    if (directory / "config" / "config.yaml").is_file():
+        return False
+    what = "does not exist" if not directory.exists() else "has no config/config.yaml"
+    print(
+        f"error: {directory} is not a review folder: it {what}.\n"
+        f"what to do: give --directory the folder that holds config/config.yaml, or start a "
+        f"review there with `scoping-review init {directory}`",
+        file=sys.stderr,
+    )
+    return True
 
 
 def _update(args: argparse.Namespace) -> int:
@@ -130,6 +150,8 @@ def _update(args: argparse.Namespace) -> int:
 
     extra = args.snakemake_args
     directory = Path(args.directory)
+    if _not_a_review(directory):
+        return vocabulary.EXIT_ERROR
     problems = config_problems(directory / "config" / "config.yaml", directory)
     if problems:
         _print_config_problems(problems)
