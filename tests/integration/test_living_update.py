@@ -126,6 +126,11 @@ def test_second_round_stops_for_screening_of_only_the_new_studies(living: dict[s
     workdir, second = living["workdir"], living["second"]
     assert second.returncode == versions.EXIT_PENDING, second.stderr[-4000:]
     assert "await screening" in second.stderr
+    # the terminal says what the round changed, from the ledger's change counts
+    assert (
+        "update: since version 1: 6 new records, 3 duplicates of known studies, 3 new studies, "
+        "0 newly included, 0 newly excluded, 3 awaiting screening"
+    ) in second.stdout.splitlines()
     assert not (workdir / "results/versions/v002").exists()
     assert living["pubmed_unchanged"], "an untouched search was imported again"
     clusters = pl.read_parquet(workdir / "results/02_dedupe/clusters.parquet")

@@ -84,6 +84,15 @@ def test_every_listed_file_is_checked() -> None:
     assert configcheck.what_to_do(missing) == configcheck.WHAT_TO_DO_FILE
     everything = configcheck.problems(TINY, SCHEMA, lambda p: True, "c.yaml")
     assert everything == []
+    # a folder listed as a file is said to be one
+    folder = configcheck.missing_files(
+        config, lambda p: p != "inputs/extra.bib", "c.yaml", lambda p: p == "inputs/extra.bib"
+    )
+    assert folder == [
+        "c.yaml: searches/1/files/0: search 'bib' lists inputs/extra.bib, which is a folder, "
+        "not a file: list the files in it one by one"
+    ]
+    assert configcheck.what_to_do(folder) == configcheck.WHAT_TO_DO_FILE
 
 
 def test_error_block_for_an_input_problem_and_for_a_bug() -> None:

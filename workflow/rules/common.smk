@@ -31,7 +31,10 @@ def check_listed_files():
             "\n".join([*wrong, f"what to do: {configcheck.WHAT_TO_DO_CONFIG}"])
         )
     missing = configcheck.missing_files(
-        config, lambda path: Path(path).is_file(), "config/config.yaml"
+        config,
+        lambda path: Path(path).is_file(),
+        "config/config.yaml",
+        lambda path: Path(path).is_dir(),
     )
     if missing:
         raise WorkflowError(

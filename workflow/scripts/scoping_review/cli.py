@@ -83,7 +83,11 @@ def config_problems(config_path: Path, review_dir: Path) -> list[str]:
         return [f"{config_path}: cannot read ({err.strerror})"]
     schema = yaml.safe_load(CONFIG_SCHEMA.read_text(encoding="utf-8"))
     return configcheck.problems(
-        text, schema, lambda p: (review_dir / p).is_file(), str(config_path)
+        text,
+        schema,
+        lambda p: (review_dir / p).is_file(),
+        str(config_path),
+        lambda p: (review_dir / p).is_dir(),
     )
 
 

@@ -89,10 +89,21 @@ def listed_files(config: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
-def missing_files(config: Mapping[str, Any], exists: Callable[[str], bool], name: str) -> list[str]:
-    """One line per listed file that does not exist."""
+NOT_A_FILE = "which is a folder, not a file: list the files in it one by one"
+MISSING = "which does not exist"
+
+
+def missing_files(
+    config: Mapping[str, Any],
+    exists: Callable[[str], bool],
+    name: str,
+    is_folder: Callable[[str], bool] | None = None,
+) -> list[str]:
+    """One line per listed file that does not exist (``exists``: a file is there), saying so
+    of a path that is a folder (``is_folder``)."""
     return [
-        f"{name}: {key}: {who} lists {path}, which does not exist"
+        f"{name}: {key}: {who} lists {path}, "
+        f"{NOT_A_FILE if is_folder is not None and is_folder(path) else MISSING}"
         for who, key, path in listed_files(config)
         if not exists(path)
     ]
@@ -100,13 +111,17 @@ def missing_files(config: Mapping[str, Any], exists: Callable[[str], bool], name
 
 def what_to_do(lines: list[str]) -> str:
     """The advice for a list of :func:`problems` lines."""
-    if lines and all(line.endswith("which does not exist") for line in lines):
+    if lines and all(line.endswith((MISSING, NOT_A_FILE)) for line in lines):
         return WHAT_TO_DO_FILE
     return WHAT_TO_DO_CONFIG
 
 
 def problems(
-    text: str, schema: Mapping[str, Any], exists: Callable[[str], bool], name: str
+    text: str,
+    schema: Mapping[str, Any],
+    exists: Callable[[str], bool],
+    name: str,
+    is_folder: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """Everything wrong with a config's text: YAML, then schema, then missing files."""
     config, yaml_error = parse_yaml(text, name)
@@ -115,4 +130,4 @@ def problems(
     found = schema_problems(config, schema, name)
     if found:
         return found
-    return missing_files(config, exists, name)
+    return missing_files(config, exists, name, is_folder)

@@ -151,6 +151,12 @@ def freeze(
     return final
 
 
+def _ledger_values(path: Path) -> dict[str, int]:
+    """count ID -> value of the counts ledger (its change counts say what an update did)."""
+    frame = pl.read_parquet(path, columns=["count_id", "value"])
+    return {str(k): int(v) for k, v in zip(frame["count_id"], frame["value"], strict=True)}
+
+
 def snakemake_command(
     snakefile: Path, workdir: Path, cores: str, profile: str | None, extra: Sequence[str]
 ) -> list[str]:
@@ -199,6 +205,9 @@ def run_update(
             seconds = time.monotonic() - t0
             if rc != 0:
                 return versions.EXIT_ERROR
+            summary = versions.change_summary(_ledger_values(results / "ledger/counts.parquet"))
+            if summary is not None:
+                print(f"update: {summary}")
             status = storage.read_table(results / "03_screen/status.parquet", schemas.STATUS)
             pending = int(status["pending"].sum())
             ledger_sha = storage.sha256_file(results / "ledger/counts.parquet")

@@ -20,6 +20,7 @@ from .changes import (
     STAGE,
     PreviousVersion,
     change_counts,
+    change_summary,
     compute_changes,
     included_studies,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "PreviousVersion",
     "VersionInfo",
     "change_counts",
+    "change_summary",
     "compute_changes",
     "current_round",
     "decide_freeze",

@@ -218,3 +218,24 @@ def change_counts(
             )
     counts.append(emit.of(COUNTS_CHANGED, changed_ids))
     return counts + previous_counts
+
+
+# what the terminal says an update changed: ledger count IDs and their words
+SUMMARY = (
+    ("changes.records", "new records"),
+    ("changes.duplicates_of_known", "duplicates of known studies"),
+    ("changes.new_studies", "new studies"),
+    ("changes.included", "newly included"),
+    ("changes.excluded", "newly excluded"),
+    ("changes.pending", "awaiting screening"),
+)
+
+
+def change_summary(values: dict[str, int]) -> str | None:
+    """One line of what changed since the previous version, from the ledger's change counts
+    (``values``: count ID to value); None when the run has no previous version."""
+    previous = values.get("changes.previous_version")
+    if previous is None:
+        return None
+    said = ", ".join(f"{values[cid]} {words}" for cid, words in SUMMARY if cid in values)
+    return f"since version {previous}: {said}"
