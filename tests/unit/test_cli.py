@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -75,3 +76,26 @@ def test_a_folder_that_is_no_review_is_said_with_what_to_do(
     assert f"`scoping-review init {missing}`" in err
     assert cli.main([command, "--directory", str(tmp_path)]) == 1
     assert "it has no config/config.yaml" in capsys.readouterr().err
+
+
+def test_counts_after_a_failed_run_say_they_are_the_run_befores(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    frame = ledger.to_frame(
+        [ledger.count_of("new_studies", ["S-1"], unit="studies", label="New studies",
+                         stage="03_screen", rule="screen", id_kind="study_id")],
+        {"sheet.csv": "ab" * 32},
+    )  # fmt: skip
+    path = tmp_path / "results" / "ledger" / "counts.parquet"
+    path.parent.mkdir(parents=True)
+    frame.write_parquet(path)
+    assert cli.main(["counts", "--ledger", str(path)]) == 0
+    assert "note:" not in capsys.readouterr().err
+    error = tmp_path / "results" / "logs" / "screen.log.error"
+    error.parent.mkdir(parents=True)
+    error.write_text("error in rule screen: ...\n")
+    os.utime(path, (1000.0, 1000.0))  # the ledger is older than the failure
+    for command in (["counts"], ["explain", "new_studies"]):
+        assert cli.main([*command, "--ledger", str(path)]) == 0
+        err = capsys.readouterr().err
+        assert "note: the last run failed (results/logs/screen.log.error)" in err, command

@@ -271,6 +271,7 @@ def _explain(args: argparse.Namespace) -> int:
     from .report import explain
 
     ledger = pl.read_parquet(args.ledger)
+    _note_a_failed_run(Path(args.ledger))
     hit = ledger.filter(pl.col("count_id") == args.count_id)
     if hit.is_empty():
         close = ledger.filter(pl.col("count_id").str.contains(args.count_id, literal=True))
@@ -287,6 +288,26 @@ def _explain(args: argparse.Namespace) -> int:
     for line in explain.explain_lines(row, _lookup(Path(args.ledger))):
         print(line)
     return 0
+
+
+def _note_a_failed_run(ledger_path: Path) -> None:
+    """Say so (stderr) when a rule of a run after this ledger was written failed: the counts
+    are then those of the run before it, not of the inputs as they are now."""
+    from .runguard import error_files
+
+    results = ledger_path.resolve().parent.parent
+    try:
+        written = ledger_path.stat().st_mtime
+    except OSError:
+        return
+    failed = [p for p in error_files(results) if p.stat().st_mtime >= written]
+    if failed:
+        names = ", ".join(str(p.relative_to(results.parent)) for p in failed[:3])
+        print(
+            f"note: the last run failed ({names}); these counts are from the run before it, "
+            "not from the inputs as they are now",
+            file=sys.stderr,
+        )
 
 
 def _lookup(ledger_path: Path) -> pl.DataFrame | None:
@@ -313,6 +334,7 @@ def _counts(args: argparse.Namespace) -> int:
     from .report import explain
 
     lines = explain.counts_lines(pl.read_parquet(args.ledger), args.prefix)
+    _note_a_failed_run(Path(args.ledger))
     for line in lines:
         print(line)
     if not lines:
