@@ -131,3 +131,22 @@ def test_records_lost_between_stages_fail_the_run(
     log = (workdir / "results/logs/ledger.log").read_text()
     assert "records not conserved across stage boundaries" in log
     assert "03_screen: studies = status rows" in log and lost in log
+
+
+def test_sigterm_to_the_command_says_what_to_do_and_a_rerun_finishes(tmp_path: Path) -> None:
+    """A scheduler's time limit or ``kill PID``: SIGTERM to the command alone. It says what to
+    do and exits 143; Snakemake goes with it, and the same command then finishes the run."""
+    workdir = fresh_copy(tmp_path)
+    proc = subprocess.Popen(
+        cli_run(workdir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    marker = workdir / "results/01_import/records.parquet"
+    deadline = time.monotonic() + 300
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGTERM, stderr[-3000:]
+    assert "error: terminated (SIGTERM); run the same command again to finish" in stderr
+    second = run_to_end(workdir)
+    assert (workdir / "results/07_report/index.html").is_file(), second.stderr[-3000:]

@@ -202,6 +202,7 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
         )
         lock.add_pid(proc.pid, "snakemake")
         rc = None
+        previous = signal.signal(signal.SIGTERM, _say_terminated)
         try:
             while rc is None:
                 rc = proc.poll()
@@ -216,10 +217,25 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
                 file=sys.stderr,
             )
             return INTERRUPTED
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         _show_progress(follow, echo_all)
     if rc != 0:
         print_failure(results, log_path, rc)
     return rc
+
+
+def _say_terminated(signum: int, frame: object) -> None:
+    """SIGTERM during a run (a scheduler's time limit, ``kill``): say what to do, then die of
+    it as before (exit 143; Snakemake, tied to this process, is killed with it)."""
+    print(
+        "error: terminated (SIGTERM); run the same command again to finish (unfinished "
+        "outputs are redone)",
+        file=sys.stderr,
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _show_progress(follow: IO[str], echo_all: bool) -> None:
