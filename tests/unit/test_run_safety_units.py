@@ -54,6 +54,18 @@ def test_a_date_off_the_calendar_is_named(date: str) -> None:
     ]
 
 
+def test_a_run_checks_the_formats_of_its_extended_config_only() -> None:
+    """On the config Snakemake validated and the API rounds extended (searches with keys of
+    their own), a run checks only what validate cannot: dates of the calendar."""
+    config = yaml.safe_load(TINY)
+    config["searches"].append({**config["searches"][0], "id": "x-r002", "api_window": {}})
+    assert configcheck.schema_problems(config, SCHEMA, "c.yaml", formats_only=True) == []
+    config["searches"][-1]["date"] = "2025-02-30"
+    assert configcheck.schema_problems(config, SCHEMA, "c.yaml", formats_only=True) == [
+        "c.yaml: searches/2/date: '2025-02-30' is not a date of the calendar (YYYY-MM-DD)"
+    ]
+
+
 def test_an_unquoted_date_is_told_to_be_quoted() -> None:
     config = yaml.safe_load(TINY)
     config["searches"][0]["date"] = yaml.safe_load("2024-02-29")  # YAML's date, not text

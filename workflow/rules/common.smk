@@ -25,7 +25,9 @@ def check_listed_files():
     schema = yaml.safe_load(
         (Path(workflow.basedir) / "workflow/schemas/config.schema.yaml").read_text()
     )
-    wrong = configcheck.schema_problems(config, schema, "config/config.yaml")
+    wrong = configcheck.schema_problems(
+        config, schema, "config/config.yaml", formats_only=True
+    )
     if wrong:
         raise WorkflowError(
             "\n".join([*wrong, f"what to do: {configcheck.WHAT_TO_DO_CONFIG}"])

@@ -29,7 +29,7 @@ from . import __version__, vocabulary
 from .vocabulary import IMPORT_FORMATS, SCREEN_STAGES
 
 if TYPE_CHECKING:
-    import polars as pl
+    pass
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 SNAKEFILE = REPO_DIR / "Snakefile"
@@ -136,17 +136,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _not_a_review(directory: Path) -> bool:
-    """Whether ``directory`` holds no review (no config/config.yaml), said with what to do."""
-    if (directory / "config" / "config.yaml").is_file():
-        return False
-    what = "does not exist" if not directory.exists() else "has no config/config.yaml"
-    print(
-        f"error: {directory} is not a review folder: it {what}.\n"
-        f"what to do: give --directory the folder that holds config/config.yaml, or start a "
-        f"review there with `scoping-review init {directory}`",
-        file=sys.stderr,
-    )
-    return True
+    """Whether ``directory`` holds no review, said with what to do (:func:`.runguard.no_review`)."""
+    from .runguard import no_review
+
+    said = no_review(directory)
+    if said is not None:
+        print(said, file=sys.stderr)
+    return said is not None
 
 
 def _update(args: argparse.Namespace) -> int:
@@ -265,85 +261,6 @@ def _dedupe(args: argparse.Namespace) -> int:
     return 0
 
 
-def _explain(args: argparse.Namespace) -> int:
-    import polars as pl
-
-    from .report import explain
-
-    ledger = pl.read_parquet(args.ledger)
-    _note_a_failed_run(Path(args.ledger))
-    hit = ledger.filter(pl.col("count_id") == args.count_id)
-    if hit.is_empty():
-        close = ledger.filter(pl.col("count_id").str.contains(args.count_id, literal=True))
-        print(f"no count {args.count_id!r} in {args.ledger}", file=sys.stderr)
-        if close.height:
-            hints = ", ".join(close["count_id"].head(10).to_list())
-            print(f"did you mean: {hints}", file=sys.stderr)
-        return 1
-    row = hit.row(0, named=True)
-    if args.ids:  # the bare ID list, one per line, for copying or piping
-        for i in row["ids"] or []:
-            print(i)
-        return 0
-    for line in explain.explain_lines(row, _lookup(Path(args.ledger))):
-        print(line)
-    return 0
-
-
-def _note_a_failed_run(ledger_path: Path) -> None:
-    """Say so (stderr) when a rule of a run after this ledger was written failed: the counts
-    are then those of the run before it, not of the inputs as they are now."""
-    from .runguard import error_files
-
-    results = ledger_path.resolve().parent.parent
-    try:
-        written = ledger_path.stat().st_mtime
-    except OSError:
-        return
-    failed = [p for p in error_files(results) if p.stat().st_mtime >= written]
-    if failed:
-        names = ", ".join(str(p.relative_to(results.parent)) for p in failed[:3])
-        print(
-            f"note: the last run failed ({names}); these counts are from the run before it, "
-            "not from the inputs as they are now",
-            file=sys.stderr,
-        )
-
-
-def _lookup(ledger_path: Path) -> pl.DataFrame | None:
-    """Titles, years and sources of records and studies from the run the ledger belongs to."""
-    import polars as pl
-
-    from . import schemas
-    from .report import explain
-
-    results = ledger_path.resolve().parent.parent
-    records = results / schemas.RECORDS.path
-    studies = results / schemas.STUDIES.path
-    if not (records.exists() and studies.exists()):
-        return None
-    return explain.lookup_frame(
-        pl.read_parquet(records, columns=["record_id", "title", "year", "database"]),
-        pl.read_parquet(studies, columns=["study_id", "title", "year", "databases"]),
-    )
-
-
-def _counts(args: argparse.Namespace) -> int:
-    import polars as pl
-
-    from .report import explain
-
-    lines = explain.counts_lines(pl.read_parquet(args.ledger), args.prefix)
-    _note_a_failed_run(Path(args.ledger))
-    for line in lines:
-        print(line)
-    if not lines:
-        print(f"no counts{' starting with ' + repr(args.prefix) if args.prefix else ''} in "
-              f"{args.ledger}", file=sys.stderr)  # fmt: skip
-        return 1
-    return 0
-
-
 def _check_config(args: argparse.Namespace) -> int:
     config_path = Path(args.config)
     # paths in a config are relative to the review directory: the folder holding config/
@@ -357,13 +274,16 @@ def _check_config(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _screening(name: str) -> Callable[[argparse.Namespace], int]:
-    """The screening command ``name`` of :mod:`.cli_screening`, imported when it runs."""
+def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """The command ``name`` of the package's module ``module`` (:mod:`.cli_screening`,
+    :mod:`.cli_ledger`), imported when it runs: ``--help`` loads neither."""
 
     def command(args: argparse.Namespace) -> int:
-        from . import cli_screening
+        import importlib
 
-        run: Callable[[argparse.Namespace], int] = getattr(cli_screening, name)
+        run: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(f".{module}", __package__), name
+        )
         return run(args)
 
     return command
@@ -450,12 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("count_id")
     exp.add_argument("--ledger", default="results/ledger/counts.parquet")
     exp.add_argument("--ids", action="store_true", help="print only the IDs, one per line")
-    exp.set_defaults(func=_explain)
+    exp.set_defaults(func=_command("cli_ledger", "explain_command"))
 
     cnt = sub.add_parser("counts", help="list every count in the ledger")
     cnt.add_argument("--ledger", default="results/ledger/counts.parquet")
     cnt.add_argument("--prefix", default="", help="only counts whose id starts with this")
-    cnt.set_defaults(func=_counts)
+    cnt.set_defaults(func=_command("cli_ledger", "counts_command"))
 
     chk = sub.add_parser("check-config", help="validate a review config against its schema")
     chk.add_argument("config", nargs="?", default="config/config.yaml")
@@ -470,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", default=None, help="write the metrics JSON here (default: stdout)")
     sim.add_argument("--recall-target", type=float, default=0.95, help="stopping rule target")
     sim.add_argument("--confidence", type=float, default=0.95, help="stopping rule confidence")
-    sim.set_defaults(func=_screening("simulate_command"))
+    sim.set_defaults(func=_command("cli_screening", "simulate_command"))
 
     scr = sub.add_parser("screen", help="screen in the browser (a local web app)")
     scr.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
@@ -479,14 +399,14 @@ def build_parser() -> argparse.ArgumentParser:
     scr.add_argument("--port", type=int, default=8765)
     scr.add_argument("--host", default="127.0.0.1", help="other than 127.0.0.1 needs --token")
     scr.add_argument("--token", default=None, help="required on every request when given")
-    scr.set_defaults(func=_screening("screen_command"))
+    scr.set_defaults(func=_command("cli_screening", "screen_command"))
 
     exq = sub.add_parser("export-pending", help="pending studies of a stage for ASReview/Rayyan")
     exq.add_argument("--directory", default=".")
     exq.add_argument("--stage", default="title_abstract", choices=list(SCREEN_STAGES))
     exq.add_argument("--tool", required=True, choices=["asreview", "rayyan"])
     exq.add_argument("--out", required=True, help=".csv (ASReview) or .ris (both tools)")
-    exq.set_defaults(func=_screening("export_pending_command"))
+    exq.set_defaults(func=_command("cli_screening", "export_pending_command"))
 
     imd = sub.add_parser(
         "import-decisions", help="a Rayyan or ASReview export back as a decision sheet"
@@ -502,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="criterion code for exclusions the tool gives no reason for (ASReview has none)",
     )
     imd.add_argument("--out", required=True, help="the decision sheet (CSV) to write")
-    imd.set_defaults(func=_screening("import_decisions_command"))
+    imd.set_defaults(func=_command("cli_screening", "import_decisions_command"))
     return parser
 
 

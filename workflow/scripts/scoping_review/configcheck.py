@@ -36,14 +36,20 @@ def parse_yaml(text: str, name: str) -> tuple[Any, str | None]:
         return None, f"{name}: not valid YAML: {err}"
 
 
-def schema_problems(config: Any, schema: Mapping[str, Any], name: str) -> list[str]:
-    """One line per schema violation: ``NAME: key/path: message`` (sorted by key path)."""
+def schema_problems(
+    config: Any, schema: Mapping[str, Any], name: str, *, formats_only: bool = False
+) -> list[str]:
+    """One line per schema violation: ``NAME: key/path: message`` (sorted by key path).
+    ``formats_only``: only the values that break a ``format`` (a date of the calendar), for a
+    config Snakemake has validated and extended (API rounds add searches of their own)."""
     if not isinstance(config, Mapping):
         return [f"{name}: (top level): the config must be a mapping of keys, not {config!r}"]
     validator = jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
+    if formats_only:
+        errors = [e for e in errors if e.validator == "format"]
     return [
         f"{name}: {'/'.join(str(p) for p in err.absolute_path) or '(top level)'}: {_message(err)}"
         for err in errors

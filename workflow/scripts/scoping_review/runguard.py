@@ -166,6 +166,36 @@ def error_files(results: Path) -> list[Path]:
     return sorted((results / "logs").rglob(f"*{ERROR_SUFFIX}"))
 
 
+def no_review(directory: Path) -> str | None:
+    """What to tell a user whose ``directory`` holds no review (no config/config.yaml)."""
+    if (directory / "config" / "config.yaml").is_file():
+        return None
+    what = "does not exist" if not directory.exists() else "has no config/config.yaml"
+    return (
+        f"error: {directory} is not a review folder: it {what}.\n"
+        f"what to do: give --directory the folder that holds config/config.yaml, or start a "
+        f"review there with `scoping-review init {directory}`"
+    )
+
+
+def failed_run_note(ledger_path: Path) -> str | None:
+    """A note when a rule of a run after this ledger was written failed (its error file is
+    newer): the counts are then those of the run before it, not of the inputs as they are."""
+    results = ledger_path.resolve().parent.parent
+    try:
+        written = ledger_path.stat().st_mtime
+    except OSError:
+        return None
+    failed = [p for p in error_files(results) if p.stat().st_mtime >= written]
+    if not failed:
+        return None
+    names = ", ".join(str(p.relative_to(results.parent)) for p in failed[:3])
+    return (
+        f"note: the last run failed ({names}); these counts are from the run before it, "
+        "not from the inputs as they are now"
+    )
+
+
 # Snakemake options that ask for a listing rather than a run: their output is the point
 _LISTING = frozenset(
     {"-n", "--dry-run", "--dryrun", "-S", "--summary", "-D", "--detailed-summary",

@@ -1,0 +1,78 @@
+"""The ledger subcommands of ``scoping-review``: ``explain`` (a count's IDs, inputs and
+records) and ``counts`` (every count of a ledger)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import polars as pl
+
+
+def explain_command(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from .report import explain
+
+    ledger = pl.read_parquet(args.ledger)
+    note_a_failed_run(Path(args.ledger))
+    hit = ledger.filter(pl.col("count_id") == args.count_id)
+    if hit.is_empty():
+        close = ledger.filter(pl.col("count_id").str.contains(args.count_id, literal=True))
+        print(f"no count {args.count_id!r} in {args.ledger}", file=sys.stderr)
+        if close.height:
+            hints = ", ".join(close["count_id"].head(10).to_list())
+            print(f"did you mean: {hints}", file=sys.stderr)
+        return 1
+    row = hit.row(0, named=True)
+    if args.ids:  # the bare ID list, one per line, for copying or piping
+        for i in row["ids"] or []:
+            print(i)
+        return 0
+    for line in explain.explain_lines(row, lookup(Path(args.ledger))):
+        print(line)
+    return 0
+
+
+def note_a_failed_run(ledger_path: Path) -> None:
+    """A note on stderr when the last run failed after this ledger was written."""
+    from .runguard import failed_run_note
+
+    note = failed_run_note(ledger_path)
+    if note is not None:
+        print(note, file=sys.stderr)
+
+
+def lookup(ledger_path: Path) -> pl.DataFrame | None:
+    """Titles, years and sources of records and studies from the run the ledger belongs to."""
+    import polars as pl
+
+    from . import schemas
+    from .report import explain
+
+    results = ledger_path.resolve().parent.parent
+    records = results / schemas.RECORDS.path
+    studies = results / schemas.STUDIES.path
+    if not (records.exists() and studies.exists()):
+        return None
+    return explain.lookup_frame(
+        pl.read_parquet(records, columns=["record_id", "title", "year", "database"]),
+        pl.read_parquet(studies, columns=["study_id", "title", "year", "databases"]),
+    )
+
+
+def counts_command(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from .report import explain
+
+    lines = explain.counts_lines(pl.read_parquet(args.ledger), args.prefix)
+    note_a_failed_run(Path(args.ledger))
+    for line in lines:
+        print(line)
+    if not lines:
+        print(f"no counts{' starting with ' + repr(args.prefix) if args.prefix else ''} in "
+              f"{args.ledger}", file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
