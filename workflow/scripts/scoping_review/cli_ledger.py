@@ -11,8 +11,6 @@ import polars as pl
 
 
 def explain_command(args: argparse.Namespace) -> int:
-    import polars as pl
-
     from .report import explain
 
     ledger = pl.read_parquet(args.ledger)
@@ -46,8 +44,6 @@ def note_a_failed_run(ledger_path: Path) -> None:
 
 def lookup(ledger_path: Path) -> pl.DataFrame | None:
     """Titles, years and sources of records and studies from the run the ledger belongs to."""
-    import polars as pl
-
     from . import schemas
     from .report import explain
 
@@ -63,8 +59,6 @@ def lookup(ledger_path: Path) -> pl.DataFrame | None:
 
 
 def counts_command(args: argparse.Namespace) -> int:
-    import polars as pl
-
     from .report import explain
 
     lines = explain.counts_lines(pl.read_parquet(args.ledger), args.prefix)
