@@ -21,15 +21,11 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 # what --help and argument errors need: the standard library and the vocabulary; each command
 # imports the rest (polars, snakemake, scikit-learn, flask...) when it runs
 from . import __version__, vocabulary
 from .vocabulary import IMPORT_FORMATS, SCREEN_STAGES
-
-if TYPE_CHECKING:
-    pass
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 SNAKEFILE = REPO_DIR / "Snakefile"
