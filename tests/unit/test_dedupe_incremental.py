@@ -183,3 +183,23 @@ def test_union_of_pair_keys_is_numpys_union(seed: int) -> None:
     got = union(np.unique(a), b)
     assert got.dtype == np.uint64
     assert np.array_equal(got, np.union1d(a, b))
+
+
+def test_a_decided_pair_is_counted_as_compared_once() -> None:
+    """pairs_compared: the candidate pairs, plus the decided pairs that are not among them."""
+    rows = _rounds()[0][1]
+    recs = records(rows)
+    plain = dedupe.run(recs, SETTINGS)
+    linked = plain.clusters.filter(pl.col("linked_to").is_not_null()).row(0, named=True)
+    # a pair no block key brings together: the first and last records' titles and years differ
+    far = (rows[0]["record_id"], rows[-1]["record_id"])
+    pairs = [(linked["record_id"], linked["linked_to"]), far]
+    decisions = pl.DataFrame(
+        {
+            "record_id_a": [a for a, _ in pairs],
+            "record_id_b": [b for _, b in pairs],
+            "decision": ["same", "different"],
+        }
+    )
+    decided = dedupe.run(recs, SETTINGS, decisions)
+    assert decided.pairs_compared == plain.pairs_compared + 1

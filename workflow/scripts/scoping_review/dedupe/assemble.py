@@ -198,20 +198,18 @@ STUDY_FIELDS = (
 FILL_FIELDS = ("doi", "pmid", "abstract", "journal", "volume", "issue", "pages", "year")
 
 
-def _gather(records: pl.DataFrame, rows: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
-    """``rows`` with ``columns`` of the records at their ``_row``."""
-    return rows.with_columns(records.select(columns)[rows["_row"]])
-
-
 def _sorted_distinct(column: pl.Expr) -> pl.Expr:
     """The distinct non-null values of ``column`` in a group, sorted."""
     return column.drop_nulls().sort().unique(maintain_order=True)
 
 
 def _studies(records: pl.DataFrame, recs: pl.DataFrame) -> pl.DataFrame:
-    rep = _gather(
-        records, recs.filter(pl.col("is_representative")).drop("doi", "pmid"), STUDY_FIELDS
-    )
+    """One row per study: its representative's fields, those missing filled from the most
+    complete other member that has them (nothing is lost).
+
+    Which record each field comes from is decided on row numbers; the fields themselves (the
+    abstracts are most of a study table) are gathered once, in the table's order: copies of
+    them through sorts and joins made this the dedupe stage's memory peak."""
     members = (
         recs.sort("record_id")
         .group_by("study_id")
@@ -224,30 +222,39 @@ def _studies(records: pl.DataFrame, recs: pl.DataFrame) -> pl.DataFrame:
             _sorted_distinct(pl.col("pmid")).alias("pmids"),
         )
     )
-    # fields missing on the representative are filled from other members (nothing is lost);
-    # a study of one record has nothing to fill from
+    rep = recs.filter(pl.col("is_representative")).select(
+        "study_id", pl.col("record_id").alias("representative_record_id"), "_row"
+    )
+    # per merged study and fill field: the row of the first member, most complete first, that
+    # has the field (a study of one record has nothing to fill from)
     merged = recs.filter(pl.col("_n") > 1).select("_row", "study_id", "_complete", "record_id")
+    has = records.select([pl.col(c).is_not_null().alias(f"_has_{c}") for c in FILL_FIELDS])
     fills = (
-        _gather(records, merged, FILL_FIELDS)
+        merged.with_columns(has[merged["_row"]])
         .sort("_complete", "record_id", descending=[True, False])
         .group_by("study_id")
-        .agg([pl.col(c).drop_nulls().first().alias(f"_{c}") for c in FILL_FIELDS])
+        .agg([pl.col("_row").filter(f"_has_{c}").first().alias(f"_{c}") for c in FILL_FIELDS])
     )
-    return (
-        rep.join(members, on="study_id")
-        .join(fills, on="study_id", how="left")
-        .with_columns([pl.coalesce(c, f"_{c}").alias(c) for c in FILL_FIELDS])
-        .select(
-            "study_id",
-            pl.col("record_id").alias("representative_record_id"),
-            "record_ids",
-            "databases",
-            "n_records",
-            *STUDY_FIELDS,
-            "dois",
-            "pmids",
-        )
-        .sort("study_id")
+    rows = rep.join(members, on="study_id").join(fills, on="study_id", how="left").sort("study_id")
+    rep_has = has[rows["_row"]]
+    own = rows["_row"]
+    fields = {}
+    for c in STUDY_FIELDS:
+        source = own
+        if c in FILL_FIELDS:  # the representative's value, else the first member's that has one
+            source = rows.select(
+                pl.when(rep_has[f"_has_{c}"]).then("_row").otherwise(f"_{c}").fill_null(own)
+            ).to_series()
+        fields[c] = records[c].gather(source)
+    return pl.concat(
+        [
+            rows.select(
+                "study_id", "representative_record_id", "record_ids", "databases", "n_records"
+            ),
+            pl.DataFrame(fields),
+            rows.select("dois", "pmids"),
+        ],
+        how="horizontal",
     )
 
 
