@@ -33,7 +33,7 @@ from .state import (
 SCORE_BATCH = 250_000
 # the kept pairs of this many batches are copied into one frame: each batch's small arrays,
 # left between the batch's large freed ones, kept memory from going back (measured at 1M
-# records: resident memory grew 23 MB a batch, 1.3 GB over the scoring; 1 MB once compacted)
+# records: resident memory grew 23 MB a batch, 1.3 GB over the scoring; 2 MB once compacted)
 COMPACT_EVERY = 4
 INTRA_COLUMNS = ("i", "j", "ti", "ti_set", "yr", "doi", "pmid", "relation")
 
