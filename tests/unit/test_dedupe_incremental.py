@@ -189,10 +189,13 @@ def test_a_decided_pair_is_counted_as_compared_once() -> None:
     """pairs_compared: the candidate pairs, plus the decided pairs that are not among them."""
     rows = _rounds()[0][1]
     recs = records(rows)
-    plain = dedupe.run(recs, SETTINGS)
+    plain, state = dedupe.run_with_state(recs, SETTINGS, None, None, META)
     linked = plain.clusters.filter(pl.col("linked_to").is_not_null()).row(0, named=True)
-    # a pair no block key brings together: the first and last records' titles and years differ
+    # two records of one crowded author-year block that its sorted window does not pair
     far = (rows[0]["record_id"], rows[-1]["record_id"])
+    order = state.keys["record_id"].to_list()  # row number = the pairs' i and j
+    i, j = sorted(order.index(r) for r in far)
+    assert state.pairs.filter((pl.col("i") == i) & (pl.col("j") == j)).is_empty()
     pairs = [(linked["record_id"], linked["linked_to"]), far]
     decisions = pl.DataFrame(
         {
