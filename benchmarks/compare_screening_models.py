@@ -50,6 +50,12 @@ CANDIDATES: dict[str, tuple[ranking.RankingSettings, float]] = {
     "shipped with C=0.3": (replace(SHIPPED, c=0.3), 0.02),
     "shipped with at most 100 presumed excludes": (replace(SHIPPED, presumed_excludes=100), 0.02),
     "shipped as LR C=10 balanced + SVM ensemble": (replace(SHIPPED, model="lr+svm", c=10.0), 0.02),
+    # max_excludes binding on every set (most of each replay): the undersampling a review of
+    # more than 50,000 excludes gets, at about the share of excludes kept at 1M records
+    "shipped learning at most 100 of the team's excludes": (
+        replace(SHIPPED, max_excludes=100),
+        0.02,
+    ),
     "LR C=10 balanced, 1-2 grams, batch 2%": (BASE, 0.02),
     "LR C=10 includes x10, 1-2 grams, batch 2%": (replace(BASE, include_ratio=10.0), 0.02),
     "LR C=1 balanced, 1-2 grams, batch 2%": (replace(BASE, c=1.0), 0.02),

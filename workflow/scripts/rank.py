@@ -143,11 +143,15 @@ def main(smk: job.Job) -> None:
     pending = {k: v.height for k, v in sorted(lists.items())}
     log.info(f"worklists (stage, reviewer) -> pending studies: {pending}")
     clock.lap("worklists and outputs")
-    decided = living_rounds.ta_labels(status).height
+    labels = living_rounds.ta_labels(status)
+    excluded = int((labels["label"] == 0).sum())
+    cap = prio.ranking.max_excludes
+    learnt = min(excluded, cap) if cap > 0 else excluded
     fitted = sum(1 for r in rounds if r.key is not None and not r.reused)
     log.info(
         f"rank phases, wall s: {clock.summary()}; the pending ranking: {ranked.height} studies "
-        f"awaiting title/abstract screening, {decided} title/abstract decisions to learn from; "
+        f"awaiting title/abstract screening, {labels.height} title/abstract decisions to learn "
+        f"from ({excluded} excludes, {learnt} of them learnt: max_excludes {cap}); "
         f"living rounds: {fitted} evaluated anew, {sum(r.reused for r in rounds)} reused"
     )
 

@@ -3,21 +3,22 @@
 A TF-IDF representation of title, abstract and keywords (word uni- and bigrams seen in at least
 two texts, sublinear term frequency) feeds a linear SVM (scikit-learn) whose includes weigh 9.8
 times the excludes in all, with C = 0.11 (ASReview LAB's ELAS u4 classifier parameters). The
-model is trained on every title/abstract decision made so far (include = 1, exclude = 0) plus
-a sample of the studies still to be screened *presumed excluded* (in a screening set includes
-are rare, so a random unscreened study is almost always an exclude): Cormack & Grossman's
-continuous active learning ("BMI", SIGIR 2015/2016) adds such presumed non-relevant documents
-so that the model learns what the background of the search looks like, not only the few
-excludes screened so far. Two models are fitted on disjoint samples (:func:`fit_rank`) and
-each sampled study is scored by the model that did not train on it, so no study is pushed
-down by its own presumed label. Compared in benchmarks/screening_models.md (mean WSS@95 of the
-six labelled sets, 6 seeds): plain ELAS u4 settings 0.613, word pruning alone 0.614, presumed
-excludes alone 0.618, both 0.625 with at most 100 presumed excludes and 0.628 with at most 200
-(shipped: the cap binds only above 1,000 unscreened studies), C = 0.3 0.631, within the seeds'
-noise of it (ASReview LAB 0.579). An ensemble with a logistic regression (model "lr+svm",
-C = 10) scores 0.633 but costs 2.8x the CPU per replay and, fitted on 150k synthetic
-decisions, 26 s against the SVM's 2.2 s: too slow for a review's every run at scale, so not
-the default.
+model is trained on every title/abstract decision made so far (include = 1, exclude = 0; above
+``max_excludes`` excludes, every include and a keyed sample of that many excludes:
+:func:`training_rows`) plus a sample of the studies still to be screened *presumed excluded* (in
+a screening set includes are rare, so a random unscreened study is almost always an exclude):
+Cormack & Grossman's continuous active learning ("BMI", SIGIR 2015/2016) adds such presumed
+non-relevant documents so that the model learns what the background of the search looks like,
+not only the few excludes screened so far. Two models are fitted on disjoint samples
+(:func:`fit_rank`) and each sampled study is scored by the model that did not train on it, so no
+study is pushed down by its own presumed label. Compared in benchmarks/screening_models.md (mean
+WSS@95 of the six labelled sets, 6 seeds): plain ELAS u4 settings 0.613, word pruning alone
+0.614, presumed excludes alone 0.618, both 0.625 with at most 100 presumed excludes and 0.628
+with at most 200 (shipped: the cap binds only above 1,000 unscreened studies), C = 0.3 0.631,
+within the seeds' noise of it (ASReview LAB 0.579). An ensemble with a logistic regression
+(model "lr+svm", C = 10) scores 0.633 but costs 2.8x the CPU per replay and, fitted on 150k
+synthetic decisions, 26 s against the SVM's 2.2 s: too slow for a review's every run at scale,
+so not the default.
 
 Each score comes with the terms that pushed it up most. Everything is computed within the
 review: no external data, no network. Same inputs and seed, same order (ties are broken by
@@ -51,6 +52,12 @@ if TYPE_CHECKING:  # scipy and scikit-learn load when a ranking runs (a screen w
 RANKING_COLUMNS = ("study_id", "rank", "score", "top_terms")
 
 
+# the team's excludes a model learns at most (:func:`training_rows`); a default that no review
+# of fewer than this many excluded studies notices (benchmarks/screening_models.md measures a
+# cap that binds on every labelled set)
+MAX_EXCLUDES = 50_000
+
+
 @dataclass(frozen=True)
 class RankingSettings:
     """Model parameters (config ``screening.prioritisation``)."""
@@ -69,6 +76,10 @@ class RankingSettings:
     # unscreened studies presumed excluded per model: PRESUMED_FRACTION of them, at most this
     # many (0: none, the model sees only the team's decisions)
     presumed_excludes: int = 200
+    # the team's excludes a model learns: all of them up to this many, above it this many
+    # chosen by a keyed hash of seed and study (:func:`training_rows`); every include is
+    # learnt (0: no cap)
+    max_excludes: int = MAX_EXCLUDES
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any] | None) -> RankingSettings:
@@ -85,6 +96,7 @@ class RankingSettings:
             include_ratio=float(cfg.get("include_ratio", ratio)),
             min_df=int(cfg.get("min_df", 2)),
             presumed_excludes=int(cfg.get("presumed_excludes", 200)),
+            max_excludes=int(cfg.get("max_excludes", MAX_EXCLUDES)),
         )
 
     def describe(self) -> str:
@@ -106,9 +118,12 @@ class RankingSettings:
                 f", with {PRESUMED_FRACTION:.0%} of the unscreened (at most "
                 f"{self.presumed_excludes}) presumed excluded, two cross-fitted models"
             )
+        capped = ""
+        if self.max_excludes > 0:
+            capped = f", learning at most {self.max_excludes:,} of the team's excludes"
         return (
             f"tfidf(1-{self.ngram_max}gram, sublinear, min_df={self.min_df}) + "
-            f"{names.get(self.model, self.model)} (C={self.c}, {weights}){presumed}"
+            f"{names.get(self.model, self.model)} (C={self.c}, {weights}){presumed}{capped}"
         )
 
 
@@ -280,9 +295,11 @@ def fit_rank(
     candidates: sparse.csr_matrix,
     keys: npt.NDArray[np.uint64],
     settings: RankingSettings = DEFAULT,
+    train_keys: npt.NDArray[np.uint64] | None = None,
 ) -> tuple[Model, npt.NDArray[np.float64]]:
-    """Fit the ranking model on the decisions (``train``, ``labels``) and score the
-    ``candidates`` (the unscreened studies; ``keys``: their :func:`presumed_keys`).
+    """Fit the ranking model on the decisions (``train``, ``labels``; ``train_keys``: their
+    :func:`presumed_keys`, for :func:`training_rows`) and score the ``candidates`` (the
+    unscreened studies; ``keys``: their :func:`presumed_keys`).
 
     With presumed excludes (:func:`presumed_count` k > 0) the candidates with the 2k smallest
     keys are split in two samples A and B; one model is fitted with A as excludes, one with B.
@@ -293,9 +310,8 @@ def fit_rank(
 
     both = sp.vstack([train, candidates], format="csr")
     n = train.shape[0]
-    return fit_rank_rows(
-        both, np.arange(n), labels, np.arange(n, n + candidates.shape[0]), keys, settings
-    )
+    rows = np.arange(n, n + candidates.shape[0])
+    return fit_rank_rows(both, np.arange(n), labels, rows, keys, settings, train_keys=train_keys)
 
 
 FIT_BYTES_PER_ENTRY = 28  # float64 rows for scikit-learn (12 B) and liblinear's copy (16 B)
@@ -306,6 +322,41 @@ FIT_BYTES_PER_ENTRY = 28  # float64 rows for scikit-learn (12 B) and liblinear's
 FORKED_FIT_MAX_BYTES = 1 << 30
 
 
+def training_rows(
+    rows: npt.NDArray[np.int_],
+    labels: npt.NDArray[np.int_],
+    keys: npt.NDArray[np.uint64] | None,
+    settings: RankingSettings = DEFAULT,
+) -> tuple[npt.NDArray[np.int_], npt.NDArray[np.int_]]:
+    """The decisions a model learns, in their order: every include, and every exclude up to
+    ``settings.max_excludes`` of them; above it, the ``max_excludes`` excludes with the
+    smallest ``keys`` (the decided studies' :func:`presumed_keys`: a study's place depends on
+    the study alone, so the sample changes only at its edge as decisions are added).
+
+    Undersampling the majority class, as ASReview's "double" balance strategy does: a fit's
+    time and memory grow with the decisions (liblinear passes over every row), while the
+    includes, which are few, are always all learnt."""
+    cap = settings.max_excludes
+    excluded = labels == 0
+    n_excluded = int(excluded.sum())
+    if cap <= 0 or n_excluded <= cap:
+        return rows, labels
+    if keys is None or keys.shape[0] != labels.shape[0]:
+        raise ValueError(
+            f"{n_excluded} excludes are more than max_excludes={cap}: the sample needs a key "
+            "per decision"
+        )
+    at = np.flatnonzero(excluded)
+    keep = ~excluded
+    keep[at[np.argsort(keys[at], kind="stable")[:cap]]] = True
+    return rows[keep], labels[keep]
+
+
+def capped(labels: npt.NDArray[np.int_], settings: RankingSettings) -> bool:
+    """Whether :func:`training_rows` samples the excludes of ``labels``."""
+    return 0 < settings.max_excludes < int((labels == 0).sum())
+
+
 def fit_rank_rows(
     matrix: sparse.csr_matrix,
     train_rows: npt.NDArray[np.int_],
@@ -314,13 +365,16 @@ def fit_rank_rows(
     keys: npt.NDArray[np.uint64],
     settings: RankingSettings = DEFAULT,
     workers: int = 1,
+    train_keys: npt.NDArray[np.uint64] | None = None,
 ) -> tuple[Model, npt.NDArray[np.float64]]:
-    """:func:`fit_rank` with the decisions and the candidates given as rows of ``matrix``.
+    """:func:`fit_rank` with the decisions and the candidates given as rows of ``matrix``;
+    ``train_keys``: the decided studies' :func:`presumed_keys`, needed when they hold more
+    excludes than ``settings.max_excludes`` (:func:`training_rows`).
 
     Each model's training rows are taken from ``matrix`` once, as the float64 matrix the
     solver reads (scikit-learn would otherwise copy the rows again to convert them): no copy
-    of all the decisions is held beside them. At 1M records the peak of the screen rule is the
-    fit, where the training rows are held by the solver as well."""
+    of all the decisions is held beside them."""
+    train_rows, labels = training_rows(train_rows, labels, train_keys, settings)
     k = presumed_count(candidate_rows.shape[0], settings)
     if k == 0:
         model = fit(_rows64(matrix, train_rows), labels, settings)
@@ -482,7 +536,16 @@ def rank_studies(
     train_rows = labelled["row"].to_numpy().astype(np.int64)
     rows = chosen["row"].to_numpy().astype(np.int64)
     keys = presumed_keys(wanted, settings.seed)
-    model, p = fit_rank_rows(feats.matrix, train_rows, y_all, rows, keys, settings, workers)
+    # the decided studies' keys only when their excludes are sampled (hashing every decision
+    # takes about a second at 700k)
+    train_keys = (
+        presumed_keys(labelled["study_id"].to_list(), settings.seed)
+        if capped(y_all, settings)
+        else None
+    )
+    model, p = fit_rank_rows(
+        feats.matrix, train_rows, y_all, rows, keys, settings, workers, train_keys
+    )
     terms = top_terms(model, feats.matrix[rows], feats.terms, settings.top_terms)
     frame = pl.DataFrame(
         {"study_id": wanted, "score": p, "top_terms": terms},

@@ -124,7 +124,10 @@ def replay(
     keys = ranking.presumed_keys(range(n), settings.seed + seed)
     while left > 0:
         rest = np.flatnonzero(unscreened)
-        _, p = ranking.fit_rank_rows(matrix, np.array(order), y[order], rest, keys[rest], settings)
+        done = np.array(order)
+        _, p = ranking.fit_rank_rows(
+            matrix, done, y[done], rest, keys[rest], settings, train_keys=keys[done]
+        )
         fits += 1
         batch = max(1, math.floor(batch_fraction * len(order)))
         pick = rest[np.lexsort((rest, -p))[:batch]]
