@@ -335,7 +335,11 @@ def training_rows(
 
     Undersampling the majority class, as ASReview's "double" balance strategy does: a fit's
     time and memory grow with the decisions (liblinear passes over every row), while the
-    includes, which are few, are always all learnt."""
+    includes, which are few, are always all learnt. Measured in benchmarks/screening_models.md
+    with a cap of 100, binding on every labelled set for most of its replay (a share of the
+    excludes like 50,000 of the 666k at 1M records): mean WSS@95 0.623 against 0.628 uncapped
+    (ASReview LAB 0.579). At 1M records the pending ranking took 27.5 s uncapped, 3.3 s with
+    the default cap."""
     cap = settings.max_excludes
     excluded = labels == 0
     n_excluded = int(excluded.sum())
