@@ -261,10 +261,39 @@ def test_study_texts_made_a_chunk_at_a_time_are_the_texts(n: int, chunk: int, se
         assert lazy[-1] == want[-1]
     with pytest.raises(IndexError):
         lazy[n]
+    # the hashes from the UTF-8 bytes polars makes are those of the texts encoded by Python
+    assert [b for c in lazy.utf8_chunks() for b in c] == [t.encode("utf-8") for t in want]
+    assert term_counts.text_hashes(lazy).tolist() == term_counts.text_hashes(want).tolist()
     if n > 20:
         half = TermCache(cache_meta(ranking.DEFAULT), *_cache_parts(want[: n // 2]))
         got, _ = features_with_cache(ranking.StudyTexts(frame, chunk=chunk), ranking.DEFAULT, half)
         assert _same(got, ranking.features(want))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.none() | st.text(), st.none() | st.text(), st.lists(st.text(), max_size=3)),
+        max_size=12,
+    ),
+    chunk=st.integers(1, 5),
+)
+def test_study_text_hashes_from_polars_bytes_are_the_texts_hashes(
+    rows: list[tuple[str | None, str | None, list[str]]], chunk: int
+) -> None:
+    """Any Unicode (surrogates aside, which polars cannot hold), missing parts, empty rows:
+    the hash of a study's text is the same whether the text is encoded by Python or by
+    polars, so caches written by either stay valid."""
+    frame = pl.DataFrame(
+        rows,
+        schema={"title": pl.String, "abstract": pl.String, "keywords": pl.List(pl.String)},
+        orient="row",
+    )
+    want = ranking.record_text(frame)
+    lazy = ranking.StudyTexts(frame, chunk=chunk)
+    assert term_counts.text_hashes(lazy).tolist() == term_counts.text_hashes(want).tolist()
+    frame_no_text = pl.DataFrame({"study_id": ["a", "b"]})
+    assert list(ranking.StudyTexts(frame_no_text).utf8_chunks()) == [[b"", b""]]
 
 
 def _cache_parts(texts: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -358,3 +387,29 @@ def test_true_before_counts_the_true_entries_before_each_position(flags: list[bo
     got = term_counts.true_before(mask)
     assert got.dtype == np.int64
     assert got.tolist() == [sum(flags[:i]) for i in range(len(flags) + 1)]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.integers(1, 30),
+    cols=st.integers(1, 12),
+    density=st.floats(0.05, 1.0),
+    seed=st.integers(0, 2**16),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_smooth_idf_is_the_fitted_transformers_idf_bit_for_bit(
+    rows: int, cols: int, density: float, seed: int, dtype: type
+) -> None:
+    """The idf the assembly sets is TfidfTransformer.fit's, in both float widths, to the bit
+    (the features then equal TfidfVectorizer's: the tests above)."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    rng = np.random.default_rng(seed)
+    x = sparse.random(rows, cols, density=density, format="csr", random_state=rng, dtype=dtype)
+    x.data = np.ceil(x.data * 5).astype(dtype)  # counts
+    fitted = TfidfTransformer(sublinear_tf=True).fit(x).idf_
+    df = np.bincount(x.indices, minlength=cols).astype(np.int64)
+    ours = term_counts.smooth_idf(df, rows, x.dtype)
+    assert ours.dtype == fitted.dtype
+    assert ours.tobytes() == fitted.tobytes()

@@ -6,7 +6,7 @@ Grain: one text per row of a study frame (in the frame's order). Pure: frames in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import overload
 
 import numpy as np
@@ -85,6 +85,18 @@ class StudyTexts(TextSequence):
 
     def __len__(self) -> int:
         return self._frame.height
+
+    def utf8_chunks(self) -> Iterator[list[bytes]]:
+        """Every text encoded as UTF-8, in order, a chunk of rows at a time: made by polars
+        (a cast of the joined column to bytes) without a Python string per text, which is
+        what hashing them needs (``str.encode`` of 700k texts took 2.1 s, this 1.0 s)."""
+        for at in range(0, self._frame.height, self._chunk):
+            rows = self._frame.slice(at, self._chunk)
+            expr = _text_expr(rows)
+            if expr is None:
+                yield [b""] * rows.height
+            else:
+                yield rows.select(expr.cast(pl.Binary))["t"].to_list()
 
     def _text(self, index: int) -> str:
         block = index // self._chunk
