@@ -320,9 +320,7 @@ def assemble(
     return Features(sparse.csr_matrix(matrix), terms)
 
 
-def smooth_idf(
-    df: npt.NDArray[np.int64], n: int, dtype: npt.DTypeLike
-) -> npt.NDArray[np.floating]:
+def smooth_idf(df: npt.NDArray[np.int64], n: int, dtype: npt.DTypeLike) -> npt.NDArray[np.floating]:
     """``TfidfTransformer(smooth_idf=True).fit``'s ``idf_`` for terms in ``df`` of ``n`` texts:
     ln((1 + n) / (1 + df)) + 1, computed in ``dtype`` in its order of operations (the same
     bits; a test compares them with the fitted transformer's)."""
