@@ -29,7 +29,6 @@ Pure functions: frames and arrays in, frames and arrays out.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -45,6 +44,11 @@ from .term_counts import StudyTexts as StudyTexts
 from .term_counts import features as features
 from .term_counts import record_text as record_text
 from .term_counts import true_before
+from .training_sample import PRESUMED_FRACTION as PRESUMED_FRACTION
+from .training_sample import capped as capped
+from .training_sample import presumed_count as presumed_count
+from .training_sample import presumed_keys as presumed_keys
+from .training_sample import training_rows as training_rows
 
 if TYPE_CHECKING:  # scipy and scikit-learn load when a ranking runs (a screen without one: never)
     from scipy import sparse
@@ -128,10 +132,6 @@ class RankingSettings:
 
 
 DEFAULT = RankingSettings()
-# the share of the unscreened studies each model takes as presumed excludes (capped by
-# ``RankingSettings.presumed_excludes``); BMI's 100 documents are a small share of a TREC
-# collection, where 10 % of a review's unscreened studies would not be
-PRESUMED_FRACTION = 0.1
 
 
 Model = Any  # a fitted scikit-learn estimator or an Ensemble (scikit-learn ships no type hints)
@@ -266,29 +266,6 @@ def weights(model: Model) -> npt.NDArray[np.float64]:
     return np.asarray(model.coef_[0], dtype=np.float64)
 
 
-def presumed_keys(ids: Sequence[object], seed: int) -> npt.NDArray[np.uint64]:
-    """A keyed hash of ``seed`` and each id (BLAKE2b, 64 bits): the order in which unscreened
-    studies are taken as presumed excludes. It depends on the study alone, not on the other
-    studies or their order, so a study keeps its place from one run to the next."""
-    import hashlib
-
-    key = str(seed).encode()
-    return np.array(
-        [
-            int.from_bytes(hashlib.blake2b(str(i).encode(), digest_size=8, key=key).digest(), "big")
-            for i in ids
-        ],
-        dtype=np.uint64,
-    )
-
-
-def presumed_count(n_unscreened: int, settings: RankingSettings) -> int:
-    """Presumed excludes per model: ``PRESUMED_FRACTION`` of the unscreened, rounded up, at
-    most ``settings.presumed_excludes``; 0 when two disjoint samples would not fit."""
-    k = min(settings.presumed_excludes, math.ceil(PRESUMED_FRACTION * n_unscreened))
-    return k if k > 0 and 2 * k <= n_unscreened else 0
-
-
 def fit_rank(
     train: sparse.csr_matrix,
     labels: npt.NDArray[np.int_],
@@ -320,45 +297,6 @@ FIT_BYTES_PER_ENTRY = 28  # float64 rows for scikit-learn (12 B) and liblinear's
 # 2026-12-05-1m-forked-fits): side by side, the update took 130 s instead of 154 s, but the
 # rule's processes held 8.7 GiB together (its largest process 6.06 GiB) instead of 4.8 GiB
 FORKED_FIT_MAX_BYTES = 1 << 30
-
-
-def training_rows(
-    rows: npt.NDArray[np.int_],
-    labels: npt.NDArray[np.int_],
-    keys: npt.NDArray[np.uint64] | None,
-    settings: RankingSettings = DEFAULT,
-) -> tuple[npt.NDArray[np.int_], npt.NDArray[np.int_]]:
-    """The decisions a model learns, in their order: every include, and every exclude up to
-    ``settings.max_excludes`` of them; above it, the ``max_excludes`` excludes with the
-    smallest ``keys`` (the decided studies' :func:`presumed_keys`: a study's place depends on
-    the study alone, so the sample changes only at its edge as decisions are added).
-
-    Undersampling the majority class, as ASReview's "double" balance strategy does: a fit's
-    time and memory grow with the decisions (liblinear passes over every row), while the
-    includes, which are few, are always all learnt. Measured in benchmarks/screening_models.md
-    with a cap of 100, binding on every labelled set for most of its replay (a share of the
-    excludes like 50,000 of the 666k at 1M records): mean WSS@95 0.623 against 0.628 uncapped
-    (ASReview LAB 0.579). At 1M records the pending ranking took 27.5 s uncapped, 3.3 s with
-    the default cap."""
-    cap = settings.max_excludes
-    excluded = labels == 0
-    n_excluded = int(excluded.sum())
-    if cap <= 0 or n_excluded <= cap:
-        return rows, labels
-    if keys is None or keys.shape[0] != labels.shape[0]:
-        raise ValueError(
-            f"{n_excluded} excludes are more than max_excludes={cap}: the sample needs a key "
-            "per decision"
-        )
-    at = np.flatnonzero(excluded)
-    keep = ~excluded
-    keep[at[np.argsort(keys[at], kind="stable")[:cap]]] = True
-    return rows[keep], labels[keep]
-
-
-def capped(labels: npt.NDArray[np.int_], settings: RankingSettings) -> bool:
-    """Whether :func:`training_rows` samples the excludes of ``labels``."""
-    return 0 < settings.max_excludes < int((labels == 0).sum())
 
 
 def fit_rank_rows(
