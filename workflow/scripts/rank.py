@@ -146,7 +146,7 @@ def main(smk: job.Job) -> None:
     labels = living_rounds.ta_labels(status)
     excluded = int((labels["label"] == 0).sum())
     cap = prio.ranking.max_excludes
-    learnt = min(excluded, cap) if cap > 0 else excluded
+    learnt = cap if ranking.capped(labels["label"].to_numpy(), prio.ranking) else excluded
     fitted = sum(1 for r in rounds if r.key is not None and not r.reused)
     log.info(
         f"rank phases, wall s: {clock.summary()}; the pending ranking: {ranked.height} studies "

@@ -61,15 +61,14 @@ def training_rows(
     excludes like 50,000 of the 666k at 1M records): mean WSS@95 0.623 against 0.628 uncapped
     (ASReview LAB 0.579). At 1M records the pending ranking took 27.5 s uncapped, 3.3 s with
     the default cap."""
+    if not capped(labels, settings):
+        return rows, labels
     cap = settings.max_excludes
     excluded = labels == 0
-    n_excluded = int(excluded.sum())
-    if cap <= 0 or n_excluded <= cap:
-        return rows, labels
     if keys is None or keys.shape[0] != labels.shape[0]:
         raise ValueError(
-            f"{n_excluded} excludes are more than max_excludes={cap}: the sample needs a key "
-            "per decision"
+            f"{int(excluded.sum())} excludes are more than max_excludes={cap}: the sample "
+            "needs a key per decision"
         )
     at = np.flatnonzero(excluded)
     keep = ~excluded
