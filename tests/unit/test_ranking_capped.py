@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoping_review import ranking, simulate
-from tests.unit.test_ranking_presumed import corpus
+from support.ranking_corpus import corpus
 
 
 def _keys(n: int) -> np.ndarray:
