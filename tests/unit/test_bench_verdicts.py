@@ -115,11 +115,13 @@ def test_log_notes_quote_each_rules_last_marked_line_written_since(tmp_path: Pat
     (logs / "report.log").write_text("INFO listings written\n")  # no marked line
     (logs / "dedupe.log").write_text(
         "INFO dedupe state: reusing 9 records' keys\nINFO 10 records -> 7 studies; 3 pairs\n"
+        "INFO dedupe phases, wall s: keys 0.10, clustering 0.20\n"
     )
     os.utime(logs / "dedupe.log", (1000.0, 1000.0))  # written before the run asked about
     notes = bench_workflow.log_notes(tmp_path, since=2000.0)
     assert notes == {"rank": "rank phases, wall s: features 2.00; living rounds: 1 evaluated anew"}
     assert bench_workflow.log_notes(tmp_path)["dedupe"] == (
+        "dedupe phases, wall s: keys 0.10, clustering 0.20 / "
         "dedupe state: reusing 9 records' keys / 10 records -> 7 studies; 3 pairs"
     )
 

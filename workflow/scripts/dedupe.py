@@ -13,12 +13,13 @@ from pathlib import Path
 
 import polars as pl
 
-from scoping_review import dedupe, job, ledger, schemas, storage
+from scoping_review import dedupe, job, ledger, phases, schemas, storage
 from scoping_review.app import sheet as app_sheet
 
 
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "dedupe")
+    clock = phases.PhaseClock()
     # the columns deduplication reads (not the import's provenance: raw tags and values)
     records = storage.read_columns(smk.input.records, dedupe.RECORD_COLUMNS)
     settings = dedupe.DedupeSettings.from_config(dict(smk.params.settings))
@@ -40,9 +41,10 @@ def main(smk: job.Job) -> None:
     # pairs are updated (about 0.9 GB at 1M records, which the clustering's peak would add)
     held = [read_state(state_dir, meta, log)]
     reused = held[0] is not None
+    clock.lap("inputs read")
     try:
         result, state = dedupe.run_with_state(
-            records, settings, decisions, held.pop(), meta, workers=smk.threads
+            records, settings, decisions, held.pop(), meta, workers=smk.threads, lap=clock.lap
         )
     except Exception as error:  # a state that passed its checks but cannot be applied
         if not reused:
@@ -62,7 +64,10 @@ def main(smk: job.Job) -> None:
     storage.write_xlsx([dedupe.review_worksheet(result.review_queue)], smk.output.review_xlsx)
     frame = ledger.to_frame(counts, storage.input_hashes(smk.input))
     storage.write_table(frame, smk.output.ledger, schemas.LEDGER)
+    clock.lap("outputs written")
     write_state(state, state_dir)
+    clock.lap("state written")
+    log.info(f"dedupe phases, wall s: {clock.summary()}")
     log.info(
         f"{records.height} records -> {result.studies.height} studies; "
         f"{result.pairs_compared} pairs compared, {result.review_queue.height} to review, "

@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import logging
-import time
 from collections.abc import Iterator, Mapping
 from logging import Logger
 from pathlib import Path
@@ -28,6 +27,7 @@ from scoping_review import (
     ledger,
     living_rounds,
     normalize,
+    phases,
     prioritisation,
     ranking,
     schemas,
@@ -41,7 +41,7 @@ from scoping_review import (
 
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "rank")
-    clock = PhaseClock()
+    clock = phases.PhaseClock()
     cfg = smk.params.screening
     criteria = smk.params.criteria
     settings = screen.Settings.from_config(cfg)
@@ -154,22 +154,6 @@ def main(smk: job.Job) -> None:
         f"from ({excluded} excludes, {learnt} of them learnt: max_excludes {cap}); "
         f"living rounds: {fitted} evaluated anew, {sum(r.reused for r in rounds)} reused"
     )
-
-
-class PhaseClock:
-    """Wall seconds between laps, summed by name (a name lapped twice adds up)."""
-
-    def __init__(self) -> None:
-        self.last = time.perf_counter()
-        self.seconds: dict[str, float] = {}
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.seconds[name] = self.seconds.get(name, 0.0) + now - self.last
-        self.last = now
-
-    def summary(self) -> str:
-        return ", ".join(f"{name} {s:.2f}" for name, s in self.seconds.items())
 
 
 class StoreMemo(Mapping[str, list[str]]):

@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
+from ..phases import Lap, no_lap
 from . import blocking, clustering, scoring
 from . import keys as keys_mod
 from .assemble import _assemble
@@ -95,10 +96,12 @@ def run_with_state(
     previous: DedupeState | None = None,
     meta: dict[str, str] | None = None,
     workers: int = 1,
+    lap: Lap = no_lap,
 ) -> tuple[DedupeResult, DedupeState]:
     """:func:`run`, reusing ``previous`` (the state an earlier run returned) when it was
     written with ``meta``; gives exactly what a run from scratch gives, and the next state.
-    ``workers``: threads the pairs' string similarities are computed in (same result)."""
+    ``workers``: threads the pairs' string similarities are computed in (same result);
+    ``lap``: called with each phase's name as it ends (timing only)."""
     meta = meta or state_meta("", settings)
     if previous is not None and stale_reason(previous, meta) is not None:
         previous = None
@@ -117,12 +120,14 @@ def run_with_state(
     current = current.with_columns(
         keys.select(pl.struct(scoring.PAIR_FIELDS).hash(seed=0).alias("key_hash"))
     )
+    lap("keys")
     human = _decision_pairs(decisions, keys)
     if previous is None:
         pairs = blocking.block_pairs(keys, settings.block_window)
         kept, n_scored = score(keys, pairs, settings, workers=workers), pairs.height
     else:
         pairs, kept, n_scored = _update_pairs(keys, current, previous, settings, workers)
+    lap("candidate pairs scored")
     # nothing below reads the previous state: let it go before the clustering (at 1M records
     # it is about 0.9 GB, and the clustering is the run's peak), unless the caller keeps it
     previous = None
@@ -133,8 +138,9 @@ def run_with_state(
         .sort("i", "j")
     )
     compared = pairs.height + _outside(human, pairs)
+    lap("people's decisions")
     result = replace(
-        _cluster(records, keys, scored, human, settings, compared, workers),
+        _cluster(records, keys, scored, human, settings, compared, workers, lap),
         pairs_scored=n_scored + human.height,
     )
     state = DedupeState(
@@ -225,6 +231,7 @@ def _cluster(
     settings: DedupeSettings,
     compared: int,
     workers: int = 1,
+    lap: Lap = no_lap,
 ) -> DedupeResult:
     """Clusters, studies, review queue and relations from the scored pairs someone reads."""
     n = keys.height
@@ -290,7 +297,10 @@ def _cluster(
             .select("i", pl.coalesce("new", "label").alias("label"))
             .sort("i")
         )
-    return _assemble(records, keys, labels, edges, scored, refused, compared)
+    lap("clustering")
+    result = _assemble(records, keys, labels, edges, scored, refused, compared)
+    lap("studies assembled")
+    return result
 
 
 def deduplicate(
