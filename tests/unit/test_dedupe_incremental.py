@@ -6,16 +6,19 @@ output table, the pair count and the next state must be equal.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import records
 from scoping_review import dedupe
 from scoping_review.dedupe import scoring
-from scoping_review.dedupe.state import DedupeState, union
+from scoping_review.dedupe.state import DedupeState, merge_sorted
 from support import synthetic
 
 # a small window makes the sorted neighbourhoods shift when records join a block
@@ -187,14 +190,29 @@ def test_every_pair_scores_the_same_in_two_threads() -> None:
     assert one["au"].drop_nulls().n_unique() > 10
 
 
-@pytest.mark.parametrize("seed", range(4))
-def test_union_of_pair_keys_is_numpys_union(seed: int) -> None:
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sets(st.integers(0, 60)),
+    st.sets(st.integers(0, 60)),
+    st.integers(0, 2**16),
+)
+def test_merging_sorted_pair_keys_is_numpys_union_with_masks_ored(
+    a: set[int], b: set[int], seed: int
+) -> None:
     rng = np.random.default_rng(seed)
-    a = np.sort(rng.integers(0, 50, rng.integers(0, 30), dtype=np.uint64))
-    b = np.sort(rng.integers(0, 50, rng.integers(0, 30), dtype=np.uint64))
-    got = union(np.unique(a), b)
-    assert got.dtype == np.uint64
-    assert np.array_equal(got, np.union1d(a, b))
+    keys = np.array(sorted(a), dtype=np.uint64)
+    more = np.array(sorted(b), dtype=np.uint64)
+    masks = rng.integers(1, 64, keys.size).astype(np.uint8)
+    more_masks = rng.integers(1, 64, more.size).astype(np.uint8)
+    before = masks.copy()
+    got, got_masks = merge_sorted(keys, masks, more, more_masks)
+    assert got.dtype == np.uint64 and got_masks.dtype == np.uint8
+    assert np.array_equal(got, np.union1d(keys, more))
+    want = dict(zip(keys.tolist(), masks.tolist(), strict=True))
+    for k, m in zip(more.tolist(), more_masks.tolist(), strict=True):
+        want[k] = want.get(k, 0) | m
+    assert got_masks.tolist() == [want[k] for k in got.tolist()]
+    assert np.array_equal(masks, before)  # the caller's masks are not changed
 
 
 def test_a_decided_pair_is_counted_as_compared_once() -> None:
@@ -218,3 +236,58 @@ def test_a_decided_pair_is_counted_as_compared_once() -> None:
     )
     decided = dedupe.run(recs, SETTINGS, decisions)
     assert decided.pairs_compared == plain.pairs_compared + 1
+
+
+def test_the_key_hash_covers_every_field_a_pair_score_reads() -> None:
+    """key_hash hashes the input hash and the corpus keys only: that covers the scoring's pair
+    fields when every other pair field is a per-record key (a function of the key inputs)."""
+    from scoping_review.dedupe import keys as keys_mod
+
+    recs = records(_rounds()[0][1])
+    base = keys_mod.indexed(recs)
+    own = set(keys_mod.record_keys(base).columns)
+    assert not own & set(keys_mod.CORPUS_KEYS)
+    assert set(scoring.PAIR_FIELDS) - set(keys_mod.CORPUS_KEYS) <= own
+    assert set(keys_mod.CORPUS_KEYS) <= set(scoring.PAIR_FIELDS)
+    keys = keys_mod.match_keys(recs)
+    hashes = keys_mod.input_hash(base)
+    first = keys_mod.key_hash(hashes, keys)
+    assert first.n_unique() == keys.height
+    # a corpus key that changes (a title turned generic, an abstract head) changes the hash
+    turned = keys.with_columns(
+        pl.when(pl.col("i") == 3).then(~pl.col("generic")).otherwise("generic").alias("generic"),
+        pl.when(pl.col("i") == 5).then(pl.lit("another abstract")).otherwise("ab").alias("ab"),
+    )
+    changed = (keys_mod.key_hash(hashes, turned) != first).to_list()
+    assert [i for i, c in enumerate(changed) if c] == [3, 5]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_repaired_blocks_give_the_pairs_of_blocking_from_scratch(data: st.DataObject) -> None:
+    """Records enter, leave and change inside crowded blocks of a sorted neighbourhood (a few
+    author-year values, titles that tie): the pairs an update keeps and pairs again are the
+    pairs of a run from scratch."""
+    window = data.draw(st.integers(1, 3), label="window")
+    every = _rows(40, data.draw(st.integers(0, 3), label="seed"), "db1", "2024-01-01")
+    for n, row in enumerate(every):
+        row.update(authors=[["Safran, J. D."], ["Muran, J. C."]][n % 2], year=2020 + n % 3)
+        if n % 5 == 0:
+            row.update(title="Alliance ruptures")  # ties broken by record ID
+    first = data.draw(st.sets(st.integers(0, 39), min_size=2), label="first round")
+    second = data.draw(st.sets(st.integers(0, 39), min_size=2), label="second round")
+    edited = data.draw(st.sets(st.sampled_from(sorted(first & second) or [0])), label="edited")
+    local = dedupe.DedupeSettings(block_window=window)
+    meta = dedupe.state_meta("test", local)
+    _, state = dedupe.run_with_state(records([every[n] for n in sorted(first)]), local, None)
+    rows = [
+        {**every[n], "authors": ["Eubanks, C. F."], "title": "Changed " + every[n]["title"]}
+        if n in edited
+        else every[n]
+        for n in sorted(second)
+    ]
+    state = replace(state, meta=meta)
+    inc, state_inc = dedupe.run_with_state(records(rows), local, None, state, meta)
+    full, state_full = dedupe.run_with_state(records(rows), local, None, None, meta)
+    _same_state(state_inc, state_full)
+    assert inc.clusters.equals(full.clusters)

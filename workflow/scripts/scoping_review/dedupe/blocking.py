@@ -90,6 +90,61 @@ def block_pairs(
     )
 
 
+def repaired_pairs(
+    rows: pl.DataFrame, gone: pl.DataFrame, window: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The pairs one block key gives in the blocks an update touched that a sorted
+    neighbourhood without the update did not give, and where each record stands.
+
+    ``rows``: this run's records in those blocks (``i``, ``k`` the key's value, ``t``, ``au``,
+    ``o`` an order that sorts as ``i`` does, ``dirty`` for new or changed records); ``gone``:
+    the previous run's records there that were removed or changed (``k``, ``t``, ``au``, ``o``
+    placing each among this run's records by its ID). In the sorted order of both, a window
+    whose span holds no dirty or gone record is a window of the previous run's order too, so
+    its pair is kept; only the windows over a dirty or gone record are paired again (returned
+    as ``key``, :data:`_HIGH`-packed ``i, j``). ``level`` (per ``i`` of ``rows``): how many dirty
+    or gone records sort up to it; a kept pair whose two records' levels differ has one between
+    them, so the previous run's pair may no longer be a neighbour and is paired again here."""
+    both = pl.concat(
+        [
+            rows.select("i", "k", "t", "au", "o", pl.col("dirty").alias("moved")),
+            gone.select(
+                pl.lit(None, pl.UInt32).alias("i"), "k", "t", "au", "o", pl.lit(True).alias("moved")
+            ),
+        ]
+    ).sort("k", "t", "au", "o", nulls_last=True)
+    both = both.with_columns(
+        (pl.col("k") != pl.col("k").shift(1)).fill_null(True).cum_sum().alias("block"),
+        pl.col("moved").cast(pl.UInt32).cum_sum().alias("level"),
+    )
+    here = both.filter(pl.col("i").is_not_null()).lazy()
+    # moved records from a window's first record to its last, both counted
+    steps = [
+        here.select(
+            pl.col("i").cast(pl.UInt64),
+            pl.col("i").shift(-step).cast(pl.UInt64).alias("i_b"),
+            (
+                (pl.col("block") == pl.col("block").shift(-step))
+                & (
+                    pl.col("level").shift(-step) - pl.col("level") + pl.col("moved").cast(pl.UInt32)
+                    > 0
+                )
+            )
+            .fill_null(False)
+            .alias("_take"),
+        )
+        .filter("_take")
+        .select(
+            (pl.min_horizontal("i", "i_b") * _HIGH + pl.max_horizontal("i", "i_b")).alias("key")
+        )
+        for step in range(1, window + 1)
+    ]
+    pairs = (
+        pl.concat(steps).unique().collect() if steps else pl.DataFrame(schema={"key": pl.UInt64})
+    )
+    return pairs, here.select("i", "level").collect()
+
+
 def candidate_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
     """Distinct pairs ``(i, j)`` with ``i < j`` that share at least one block key."""
     return block_pairs(keys, window).select("i", "j")

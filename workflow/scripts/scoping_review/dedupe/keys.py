@@ -74,6 +74,22 @@ def input_hash(base: pl.DataFrame) -> pl.Series:
     return base.select(pl.struct(KEY_INPUTS).hash(seed=0).alias("input_hash"))["input_hash"]
 
 
+# the keys :func:`corpus_keys` adds (they depend on other records, or on the abstract, which
+# :data:`KEY_INPUTS` leaves out); every other key is :func:`record_keys`', a function of them
+CORPUS_KEYS = ("generic", "doi_shared", "ab")
+
+
+def key_hash(input_hashes: pl.Series, keys: pl.DataFrame) -> pl.Series:
+    """A 64-bit hash of everything a pair's score reads of each record (the scoring's pair
+    fields): of its :func:`input_hash`, which fixes the keys that depend on the record alone,
+    and of its :data:`CORPUS_KEYS`, rather than of every key (about 2 s at 1M records)."""
+    return (
+        keys.select(CORPUS_KEYS)
+        .with_columns(input_hashes.alias("_input"))
+        .select(pl.struct("_input", *CORPUS_KEYS).hash(seed=0).alias("key_hash"))["key_hash"]
+    )
+
+
 def match_keys(records: pl.DataFrame) -> pl.DataFrame:
     """One row per record (in ``record_id`` order, position ``i``) with its match keys."""
     base = indexed(records)

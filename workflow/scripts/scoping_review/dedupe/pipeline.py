@@ -22,12 +22,12 @@ from .state import (
     DedupeState,
     contains,
     mapping,
+    merge_sorted,
     pair_keys,
     pairs_frame,
     remap,
     stale_reason,
     state_meta,
-    union,
 )
 
 # pairs scored at once: bounds the memory of the per-pair features (both records' keys)
@@ -117,9 +117,7 @@ def run_with_state(
     else:
         own = keys_mod.record_keys(base)
     keys = keys_mod.corpus_keys(own, base, records)
-    current = current.with_columns(
-        keys.select(pl.struct(scoring.PAIR_FIELDS).hash(seed=0).alias("key_hash"))
-    )
+    current = current.with_columns(keys_mod.key_hash(current["input_hash"], keys))
     lap("keys")
     human = _decision_pairs(decisions, keys)
     if previous is None:
@@ -196,19 +194,44 @@ def _update_pairs(
     live = (oi != NONE) & (oj != NONE)
     oi, oj = oi[live], oj[live]
     mask = previous.pairs["mask"].to_numpy()[live].copy()
-    # an old pair loses the block keys whose block the update touched (paired again below)
+    # in a touched block only the windows over a new, changed or removed record are paired
+    # again, and an old pair loses the block key when such a record now lies between its two
+    dirty = np.zeros(keys.height, dtype=bool)
+    dirty[move.dirty.to_numpy()] = True
+    rows = keys.select(
+        "i", "t", "au", (pl.col("i").cast(pl.Int64) * 2).alias("o"), pl.Series("dirty", dirty)
+    )
+    # a gone record sorts after this run's records of its ID or the IDs before, before the rest
+    gone_ids = previous.keys["record_id"][move.gone]
+    gone = previous.keys[move.gone].select(
+        "t", "au", pl.Series("o", keys["record_id"].search_sorted(gone_ids), pl.Int64) * 2 - 1
+    )
+    parts = []
     for b, values_b in enumerate(touched):
-        if values_b.len():
-            hit = values[f"k{b}"].is_in(values_b.implode()).fill_null(False).to_numpy()
-            mask[hit[oi]] &= np.uint8(0xFF ^ (1 << b))
+        if not values_b.len():
+            continue
+        hit = values[f"k{b}"].is_in(values_b.implode()).fill_null(False)
+        gone_b = gone.with_columns(old_values[f"k{b}"][move.gone].alias("k")).filter(
+            pl.col("k").is_in(values_b.implode()).fill_null(False)
+        )
+        pairs_b, levels = blocking.repaired_pairs(
+            rows.with_columns(values[f"k{b}"].alias("k")).filter(hit),
+            gone_b,
+            settings.block_window,
+        )
+        level = np.zeros(keys.height, dtype=np.uint32)
+        level[levels["i"].to_numpy()] = levels["level"].to_numpy()
+        # a pair outside these blocks has both levels 0; one across two blocks has no bit b
+        mask[level[oi] != level[oj]] &= np.uint8(0xFF ^ (1 << b))
+        parts.append(pairs_b.with_columns(pl.lit(1 << b, pl.UInt8).alias("mask")))
     old_keys = pair_keys(oi, oj)[mask != 0]
     mask = mask[mask != 0]
-    again = blocking.block_pairs(keys, settings.block_window, only=touched)
-    new_keys = pair_keys(again["i"].to_numpy(), again["j"].to_numpy())
-    every = union(old_keys, new_keys)
-    masks = np.zeros(every.size, dtype=np.uint8)
-    masks[np.searchsorted(every, old_keys)] |= mask
-    masks[np.searchsorted(every, new_keys)] |= again["mask"].to_numpy()
+    again = (
+        pl.concat(parts).group_by("key").agg(pl.col("mask").sum().cast(pl.UInt8)).sort("key")
+        if parts
+        else pl.DataFrame(schema={"key": pl.UInt64, "mask": pl.UInt8})
+    )
+    every, masks = merge_sorted(old_keys, mask, again["key"].to_numpy(), again["mask"].to_numpy())
     pairs = pairs_frame(every, masks)
     # pairs scored before whose records kept their keys keep their scores
     si, sj = move.score_map[old_i], move.score_map[old_j]

@@ -21,7 +21,7 @@ import rapidfuzz
 
 from .settings import DedupeSettings
 
-STATE_VERSION = "1"
+STATE_VERSION = "2"  # 2: key_hash from the input hash and the corpus keys
 PAIRS_SCHEMA = {"i": pl.UInt32, "j": pl.UInt32, "mask": pl.UInt8}
 # the columns of a scored pair that clustering, the review queue and relations read
 KEPT = (
@@ -164,16 +164,19 @@ def pairs_frame(keys: np.ndarray, masks: np.ndarray) -> pl.DataFrame:
     )
 
 
-def union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of ``a`` and ``b``: ``np.union1d`` by a sort (NumPy 2's
-    hash-based ``unique`` takes seconds on a million 64-bit keys, the sort milliseconds)."""
-    every = np.concatenate([a, b])
-    every.sort()
-    if every.size == 0:
-        return every
-    first: np.ndarray = np.concatenate([[True], every[1:] != every[:-1]])
-    distinct: np.ndarray = every[first]
-    return distinct
+def merge_sorted(
+    keys: np.ndarray, masks: np.ndarray, more: np.ndarray, more_masks: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The union of two sorted, distinct arrays of pair keys (``more`` the short one), each
+    key's masks OR-ed: the few ``more`` are searched and inserted, rather than both arrays
+    sorted again (at 1M records an update's 15 million pairs against a few hundred thousand)."""
+    at = np.searchsorted(keys, more)
+    found = at < keys.size
+    found[found] = keys[at[found]] == more[found]
+    masks = masks.copy()
+    masks[at[found]] |= more_masks[found]
+    new = ~found
+    return np.insert(keys, at[new], more[new]), np.insert(masks, at[new], more_masks[new])
 
 
 def contains(sorted_keys: np.ndarray, keys: np.ndarray) -> pl.Series:
