@@ -33,31 +33,26 @@ def block_values(keys: pl.DataFrame) -> pl.DataFrame:
     return keys.select("i", *[expr.alias(f"k{b}") for b, (_, expr) in enumerate(BLOCK_KEYS)])
 
 
-def _sorted_blocks(keys: pl.DataFrame, expr: pl.Expr, only: pl.Series | None) -> pl.LazyFrame:
+def _sorted_blocks(keys: pl.DataFrame, expr: pl.Expr) -> pl.LazyFrame:
     """Records with a value of one block key, ordered by block then title, authors and ``i``;
     ``block`` numbers the blocks (equal neighbours share a block)."""
     frame = keys.lazy().select("i", "t", "au", expr.alias("k")).filter(pl.col("k").is_not_null())
-    if only is not None:
-        frame = frame.filter(pl.col("k").is_in(only.implode()))
     return frame.sort("k", "t", "au", "i", nulls_last=True).select(
         "i", (pl.col("k") != pl.col("k").shift(1)).fill_null(True).cum_sum().alias("block")
     )
 
 
-def block_pairs(
-    keys: pl.DataFrame, window: int, only: list[pl.Series] | None = None
-) -> pl.DataFrame:
+def block_pairs(keys: pl.DataFrame, window: int) -> pl.DataFrame:
     """Distinct pairs ``(i, j)``, ``i < j``, that share a block key, with ``mask``: bit ``b`` set
     when block key ``b`` (of :data:`BLOCK_KEYS`) pairs them.
 
     Inside a block sorted by title, each record is paired with the next ``window`` records: on
     the sorted rows, with the rows up to ``window`` below it in the same block (no join).
-    ``only`` (one series per block key) limits each block key to the blocks with those values:
-    the blocks an update touched. A block's pairs depend only on its members' keys and their
-    order by ``i``, so blocks no record entered, left or changed keep their pairs."""
+    A window's pair depends only on its records' keys and their order by ``i``, so an update
+    keeps the windows no record entered, left or changed (:func:`repaired_pairs`)."""
     parts: list[pl.LazyFrame] = []
     for b, (_name, expr) in enumerate(BLOCK_KEYS):
-        ranked = _sorted_blocks(keys, expr, None if only is None else only[b])
+        ranked = _sorted_blocks(keys, expr)
         steps = [
             ranked.select(
                 pl.col("i").cast(pl.UInt64),

@@ -171,8 +171,8 @@ def _update_pairs(
     workers: int = 1,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """Candidate pairs, their kept scores and how many pairs were scored, from the previous
-    state: blocks an update touched are paired again, pairs whose records kept their keys keep
-    their scores."""
+    state: the windows of touched blocks that an update changed are paired again, pairs whose
+    records kept their keys keep their scores."""
     move = mapping(previous.keys, current)
     values = blocking.block_values(keys)
     old_values = blocking.block_values(previous.keys.with_row_index("i"))
