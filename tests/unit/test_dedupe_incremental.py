@@ -6,7 +6,6 @@ output table, the pair count and the next state must be equal.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -279,14 +278,16 @@ def test_repaired_blocks_give_the_pairs_of_blocking_from_scratch(data: st.DataOb
     edited = data.draw(st.sets(st.sampled_from(sorted(first & second) or [0])), label="edited")
     local = dedupe.DedupeSettings(block_window=window)
     meta = dedupe.state_meta("test", local)
-    _, state = dedupe.run_with_state(records([every[n] for n in sorted(first)]), local, None)
+    _, state = dedupe.run_with_state(
+        records([every[n] for n in sorted(first)]), local, None, None, meta
+    )
+    assert dedupe.stale_reason(state, meta) is None  # the update below reuses it
     rows = [
         {**every[n], "authors": ["Eubanks, C. F."], "title": "Changed " + every[n]["title"]}
         if n in edited
         else every[n]
         for n in sorted(second)
     ]
-    state = replace(state, meta=meta)
     inc, state_inc = dedupe.run_with_state(records(rows), local, None, state, meta)
     full, state_full = dedupe.run_with_state(records(rows), local, None, None, meta)
     _same_state(state_inc, state_full)
