@@ -219,3 +219,73 @@ def test_stages_not_started_are_skipped_and_the_rest_still_checked(pipeline) -> 
         "05_codes",
         "06_themes",
     )
+
+
+def _reference_partition_problems(
+    boundary: str, whole_name: str, whole: list[str], parts: dict[str, list[str]]
+) -> list[str]:
+    """The checks' definition over Python sets (what the polars version must say exactly)."""
+    problems: list[str] = []
+    where = f"{boundary}: {whole_name} = {' + '.join(parts)}"
+    members = [i for ids in parts.values() for i in ids]
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for i in members:
+        (repeated if i in seen else seen).add(i)
+    dup = sorted(repeated)
+
+    def sample(ids: set[str], n: int = 5) -> str:
+        items = sorted(ids)
+        return f"{items[:n]}" + (f" and {len(items) - n} more" if len(items) > n else "")
+
+    if dup:
+        owners = {i: [name for name, ids in parts.items() if i in set(ids)] for i in dup[:3]}
+        problems.append(f"{where}: {len(dup)} IDs counted more than once, e.g. {owners}")
+    whole_set, union = set(whole), set(members)
+    if lost := whole_set - union:
+        problems.append(f"{where}: {len(lost)} IDs in {whole_name} are in no part: {sample(lost)}")
+    if extra := union - whole_set:
+        problems.append(
+            f"{where}: {len(extra)} IDs in the parts are not in {whole_name}: {sample(extra)}"
+        )
+    return problems
+
+
+_ID = st.text(alphabet="ab:é1", min_size=1, max_size=3)
+
+
+@given(
+    whole=st.lists(_ID, max_size=15),
+    parts=st.dictionaries(st.sampled_from(["p", "q", "r"]), st.lists(_ID, max_size=10)),
+    as_series=st.booleans(),
+)
+def test_partition_problems_says_what_the_set_definition_says(
+    whole: list[str], parts: dict[str, list[str]], as_series: bool
+) -> None:
+    """Any whole and parts (repeats, losses, extras, non-ASCII IDs, empty parts), given as lists
+    or as series (as the ledger rule gives them): the same messages, word for word."""
+    want = _reference_partition_problems("s", "w", whole, parts)
+    if as_series:
+        got = conservation.partition_problems(
+            "s", "w", pl.Series(whole, dtype=pl.String),
+            {k: pl.Series(v, dtype=pl.String) for k, v in parts.items()},
+        )  # fmt: skip
+    else:
+        got = conservation.partition_problems("s", "w", whole, parts)
+    assert got == want
+
+
+def test_record_ids_without_a_study_are_named_in_study_terms() -> None:
+    """A record ID the clusters do not know maps to ``<unknown record ID>``, so the study-level
+    partition fails naming it, whether the map is a dict or the clusters frame."""
+    ids = {
+        "records_screened": ["r1", "r2", "ghost"],
+        "records_excluded": ["r1"],
+        "dbr_sought_reports": ["S2"],
+    }
+    as_dict = {"r1": "S1", "r2": "S2"}
+    frame = pl.DataFrame({"record_id": ["r1", "r2"], "study_id": ["S1", "S2"]})
+    for mapping in (as_dict, frame):
+        problems = conservation.check_partitions(ids, mapping, conservation.PARTITIONS[:1])
+        [message] = problems
+        assert "1 IDs in records_screened are in no part: ['<unknown record ghost>']" in message

@@ -29,7 +29,7 @@ All functions are pure: frames and plain values in, a list of problems out.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -90,67 +90,113 @@ FINAL_STATUSES = (
 )
 
 
-def ledger_ids(ledger: pl.DataFrame) -> dict[str, list[str]]:
-    """``{count_id: ids}`` for the counts of things in an assembled ledger."""
+IDs = Sequence[str] | pl.Series  # a count's IDs: a ledger row's list, or any sequence of them
+
+
+def _series(ids: IDs) -> pl.Series:
+    """``ids`` as a String series (no copy when it is one)."""
+    if isinstance(ids, pl.Series):
+        return ids if ids.dtype == pl.String else ids.cast(pl.String)
+    return pl.Series(list(ids), dtype=pl.String)
+
+
+def ledger_ids(ledger: pl.DataFrame) -> dict[str, pl.Series]:
+    """``{count_id: ids}`` for the counts of things in an assembled ledger (each a series of
+    the ledger row's list, with no Python string per ID)."""
     things = ledger.filter(pl.col("id_kind") != "none")
-    return dict(zip(things["count_id"].to_list(), things["ids"].to_list(), strict=True))
+    return dict(zip(things["count_id"].to_list(), things["ids"], strict=True))
 
 
-def _repeated(ids: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    repeated: set[str] = set()
-    for i in ids:
-        (repeated if i in seen else seen).add(i)
-    return sorted(repeated)
+def _repeated(ids: IDs) -> list[str]:
+    """The IDs ``ids`` holds more than once, sorted."""
+    s = _series(ids)
+    return s.filter(s.is_duplicated()).unique().sort().to_list()
 
 
-def _sample(ids: Iterable[str], n: int = 5) -> str:
-    items = sorted(ids)
-    more = f" and {len(items) - n} more" if len(items) > n else ""
-    return f"{items[:n]}{more}"
+def _sample(ids: IDs, n: int = 5) -> str:
+    s = _series(ids).unique()
+    items = s.sort().head(n).to_list()
+    more = f" and {s.len() - n} more" if s.len() > n else ""
+    return f"{items}{more}"
+
+
+def _minus(a: pl.Series, b: pl.Series) -> pl.Series:
+    """The distinct IDs of ``a`` that ``b`` lacks."""
+    return a.filter(~a.is_in(b.implode())).unique()
+
+
+def _same_set(a: pl.Series, b: pl.Series) -> bool:
+    return not _minus(a, b).len() and not _minus(b, a).len()
 
 
 def partition_problems(
     boundary: str,
     whole_name: str,
-    whole: Sequence[str],
-    parts: Mapping[str, Sequence[str]],
+    whole: IDs,
+    parts: Mapping[str, IDs],
 ) -> list[str]:
     """Messages for every way ``parts`` fail to be a partition of ``whole`` (empty if none)."""
     problems: list[str] = []
     where = f"{boundary}: {whole_name} = {' + '.join(parts)}"
-    members = [i for ids in parts.values() for i in ids]
+    whole_s = _series(whole)
+    named = [_series(ids) for ids in parts.values()]
+    members = pl.concat(named) if named else pl.Series(dtype=pl.String)
     if dup := _repeated(members):
-        owners = {i: [name for name, ids in parts.items() if i in set(ids)] for i in dup[:3]}
+        owners = {
+            i: [name for name, ids in zip(parts, named, strict=True) if ids.is_in([i]).any()]
+            for i in dup[:3]
+        }
         problems.append(f"{where}: {len(dup)} IDs counted more than once, e.g. {owners}")
-    whole_set, union = set(whole), set(members)
-    if lost := whole_set - union:
-        problems.append(f"{where}: {len(lost)} IDs in {whole_name} are in no part: {_sample(lost)}")
-    if extra := union - whole_set:
+    if (lost := _minus(whole_s, members)).len():
         problems.append(
-            f"{where}: {len(extra)} IDs in the parts are not in {whole_name}: {_sample(extra)}"
+            f"{where}: {lost.len()} IDs in {whole_name} are in no part: {_sample(lost)}"
+        )
+    if (extra := _minus(members, whole_s)).len():
+        problems.append(
+            f"{where}: {extra.len()} IDs in the parts are not in {whole_name}: {_sample(extra)}"
         )
     return problems
 
 
+RecordToStudy = Mapping[str, str] | pl.DataFrame  # a mapping, or a frame (record_id, study_id)
+
+
+def _study_map(record_to_study: RecordToStudy) -> pl.DataFrame:
+    """(record_id, study_id), one row per record (the last, as a dict of the rows would)."""
+    if isinstance(record_to_study, pl.DataFrame):
+        frame = record_to_study.select("record_id", "study_id")
+    else:
+        frame = pl.DataFrame(
+            {"record_id": list(record_to_study), "study_id": list(record_to_study.values())},
+            schema={"record_id": pl.String, "study_id": pl.String},
+        )
+    return frame.unique("record_id", keep="last")
+
+
+def _as_studies(ids: IDs, study_map: pl.DataFrame) -> pl.Series:
+    """Each record ID's study, or ``<unknown record ID>`` (one per ID, in order)."""
+    frame = pl.DataFrame({"record_id": _series(ids)})
+    return frame.join(study_map, on="record_id", how="left", maintain_order="left").select(
+        pl.col("study_id").fill_null(pl.format("<unknown record {}>", "record_id"))
+    )["study_id"]
+
+
 def check_partitions(
-    ids: Mapping[str, Sequence[str]],
-    record_to_study: Mapping[str, str],
+    ids: Mapping[str, IDs],
+    record_to_study: RecordToStudy,
     partitions: Sequence[Partition] = PARTITIONS,
 ) -> list[str]:
     """Every declared :class:`Partition` over the ledger's ID lists."""
     problems: list[str] = []
+    study_map = _study_map(record_to_study)
     for p in partitions:
         needed = (p.whole, *p.parts)
         if missing := [n for n in needed if n not in ids]:
             problems.append(f"{p.boundary}: ledger lacks {missing} needed to check {p.whole}")
             continue
 
-        def term(name: str, p: Partition = p) -> list[str]:
-            values = ids[name]
-            if name in p.as_study:
-                return [record_to_study.get(i, f"<unknown record {i}>") for i in values]
-            return list(values)
+        def term(name: str, p: Partition = p) -> IDs:
+            return _as_studies(ids[name], study_map) if name in p.as_study else ids[name]
 
         problems += partition_problems(
             p.boundary, p.whole, term(p.whole), {n: term(n) for n in p.parts}
@@ -159,7 +205,7 @@ def check_partitions(
 
 
 def check_import(
-    ids: Mapping[str, Sequence[str]],
+    ids: Mapping[str, IDs],
     files: pl.DataFrame,
     records: pl.DataFrame,
     rejects: pl.DataFrame,
@@ -190,36 +236,35 @@ def check_import(
         "01_import",
         "database_results",
         identified,
-        {"records": records["record_id"].to_list(), "excluded_other": other},
+        {"records": records["record_id"], "excluded_other": other},
     )
     if len(other) != rejects.height:
         problems.append(
             f"01_import: excluded_other lists {len(other)} records, rejects table has "
             f"{rejects.height}"
         )
-    by_search = {f"database_results.{s}": ids.get(f"database_results.{s}", []) for s in searches}
+    by_search = {f"database_results.{s}": ids.get(f"database_results.{s}", ()) for s in searches}
     problems += partition_problems("01_import", "database_results", identified, by_search)
     return problems
 
 
 def check_dedupe(
-    ids: Mapping[str, Sequence[str]],
+    ids: Mapping[str, IDs],
     records: pl.DataFrame,
     clusters: pl.DataFrame,
     studies: pl.DataFrame,
 ) -> list[str]:
     """02_dedupe: records = representatives + duplicates; one representative per study."""
     problems: list[str] = []
-    imported = records["record_id"].to_list()
-    if dup := _repeated(clusters["record_id"].to_list()):
+    imported = records["record_id"]
+    if dup := _repeated(clusters["record_id"]):
         problems.append(f"02_dedupe: records in more than one cluster row: {_sample(dup)}")
     representatives = clusters.filter(pl.col("is_representative"))
     per_study = representatives.group_by("study_id").len()
     if bad := per_study.filter(pl.col("len") != 1)["study_id"].to_list():
         problems.append(f"02_dedupe: studies with more than one representative: {_sample(bad)}")
-    clustered_studies = set(clusters["study_id"].to_list())
-    without = clustered_studies - set(representatives["study_id"].to_list())
-    if without:
+    clustered_studies = clusters["study_id"].unique()
+    if (without := _minus(clustered_studies, representatives["study_id"])).len():
         problems.append(f"02_dedupe: studies without a representative: {_sample(without)}")
     if "duplicates" not in ids:
         return [*problems, "02_dedupe: ledger lacks 'duplicates'"]
@@ -228,33 +273,35 @@ def check_dedupe(
         "imported records",
         imported,
         {
-            "representatives": representatives["record_id"].to_list(),
+            "representatives": representatives["record_id"],
             "duplicates": ids["duplicates"],
         },
     )
-    study_table = set(studies["study_id"].to_list())
-    if study_table != clustered_studies:
+    study_table = studies["study_id"]
+    only_studies = _minus(study_table, clustered_studies)
+    only_clusters = _minus(clustered_studies, study_table)
+    if only_studies.len() or only_clusters.len():
         problems.append(
             "02_dedupe: studies table and clusters disagree on the studies: "
-            f"only in studies {_sample(study_table - clustered_studies)}, "
-            f"only in clusters {_sample(clustered_studies - study_table)}"
+            f"only in studies {_sample(only_studies)}, "
+            f"only in clusters {_sample(only_clusters)}"
         )
-    if "dedupe.studies" in ids and set(ids["dedupe.studies"]) != study_table:
+    if "dedupe.studies" in ids and not _same_set(_series(ids["dedupe.studies"]), study_table):
         problems.append("02_dedupe: ledger 'dedupe.studies' is not the studies table")
     return problems
 
 
 def check_screen(
-    ids: Mapping[str, Sequence[str]],
+    ids: Mapping[str, IDs],
     studies: pl.DataFrame,
     status: pl.DataFrame,
-    record_to_study: Mapping[str, str],
+    record_to_study: RecordToStudy,
 ) -> list[str]:
     """03_screen: every study screened or removed by automation, with one final status."""
     problems: list[str] = []
-    in_studies = studies["study_id"].to_list()
+    in_studies = studies["study_id"]
     problems += partition_problems(
-        "03_screen", "studies", in_studies, {"status rows": status["study_id"].to_list()}
+        "03_screen", "studies", in_studies, {"status rows": status["study_id"]}
     )
     unknown = status.filter(
         pl.col("final").is_null() | ~pl.col("final").is_in(list(FINAL_STATUSES))
@@ -262,32 +309,33 @@ def check_screen(
     if unknown.height:
         problems.append(
             f"03_screen: {unknown.height} studies without a known final status "
-            f"{FINAL_STATUSES}: {_sample(unknown['study_id'].to_list())}"
+            f"{FINAL_STATUSES}: {_sample(unknown['study_id'])}"
         )
     needed = ("records_screened", "records_pending", "excluded_automatic", "new_studies")
     if missing := [n for n in needed if n not in ids]:
         return [*problems, f"03_screen: ledger lacks {missing}"]
+    study_map = _study_map(record_to_study)
     problems += partition_problems(
         "03_screen",
         "studies",
         in_studies,
         {
-            name: [record_to_study.get(i, f"<unknown record {i}>") for i in ids[name]]
+            name: _as_studies(ids[name], study_map)
             for name in ("records_screened", "records_pending", "excluded_automatic")
         },
     )
-    included = status.filter(pl.col("final") == "included")["study_id"].to_list()
-    if sorted(included) != sorted(ids["new_studies"]):
+    included = status.filter(pl.col("final") == "included")["study_id"]
+    if not included.sort().equals(_series(ids["new_studies"]).sort()):
         problems.append("03_screen: ledger 'new_studies' is not the studies with final=included")
     return problems
 
 
-def check_themes(ids: Mapping[str, Sequence[str]]) -> list[str]:
+def check_themes(ids: Mapping[str, IDs]) -> list[str]:
     """06_themes: every kept code is in exactly one theme."""
     if "codes_kept" not in ids:
         return ["06_themes: ledger lacks 'codes_kept'"]
     parts = {
-        name: list(v)
+        name: v
         for name, v in sorted(ids.items())
         if name.startswith("theme.") and name.endswith(".n_codes")
     }
@@ -344,13 +392,7 @@ def conservation_problems(
 
     ``not_started`` names boundaries of stages without inputs yet, which are skipped."""
     ids = ledger_ids(ledger)
-    record_to_study = dict(
-        zip(
-            tables.clusters["record_id"].to_list(),
-            tables.clusters["study_id"].to_list(),
-            strict=True,
-        )
-    )
+    record_to_study = tables.clusters.select("record_id", "study_id")
     return [
         *check_import(ids, tables.files, tables.records, tables.rejects, searches),
         *check_dedupe(ids, tables.records, tables.clusters, tables.studies),
