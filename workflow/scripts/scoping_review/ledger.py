@@ -9,7 +9,7 @@ identities, and fails loudly when one is broken.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import polars as pl
@@ -21,10 +21,14 @@ class LedgerError(ValueError):
     """The ledger is inconsistent: a broken identity, a count whose IDs do not add up."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Count:
     """One reported number: made by a stage, a ledger row once written (then with ``inputs``,
-    the name and SHA-256 of each of the rule's inputs, as the report reads it back)."""
+    the name and SHA-256 of each of the rule's inputs, as the report reads it back).
+
+    The IDs are held as a polars series (``id_series``: distinct, sorted, String), so a count
+    of a million records never becomes a million Python strings on its way to the ledger;
+    :attr:`ids` gives them as a tuple."""
 
     count_id: str
     value: int
@@ -33,8 +37,42 @@ class Count:
     stage: str
     rule: str
     id_kind: str
-    ids: tuple[str, ...]
+    id_series: pl.Series = field(repr=False)
     inputs: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The IDs behind the count, sorted."""
+        return tuple(self.id_series.to_list())
+
+    def _fields(self) -> tuple[object, ...]:
+        named = (getattr(self, f.name) for f in fields(self) if f.name != "id_series")
+        return (*named, self.ids)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Count):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+
+def _distinct_sorted(ids: Iterable[str | None]) -> pl.Series:
+    """Distinct non-null IDs as a sorted String series: sorted by their own values (numbers as
+    numbers, as sorted() would), then as text; UTF-8 byte order is code point order, as
+    sorted() of strings."""
+    if not isinstance(ids, pl.Series):
+        distinct = sorted({i for i in ids if i is not None})
+        return pl.Series("ids", [str(i) for i in distinct], dtype=pl.String)
+    if not (ids.dtype.is_numeric() or ids.dtype.is_temporal()):
+        ids = ids.cast(pl.String)
+    unique = ids.drop_nulls().unique().sort()
+    if unique.dtype == pl.String:
+        return unique.rename("ids")
+    if unique.dtype.is_temporal() and unique.dtype != pl.Date:  # polars' text is not str()'s
+        return pl.Series("ids", [str(i) for i in unique.to_list()], dtype=pl.String)
+    return unique.cast(pl.String).rename("ids")
 
 
 def count_of(
@@ -48,20 +86,14 @@ def count_of(
     id_kind: str,
 ) -> Count:
     """A count of things: its value is the number of distinct IDs (kept sorted)."""
-    if isinstance(ids, pl.Series):
-        # distinct and sorted in polars by their own values (as sorted() would), then as text;
-        # UTF-8 byte order is code point order, as sorted() of strings
-        if not (ids.dtype.is_numeric() or ids.dtype.is_temporal()):
-            ids = ids.cast(pl.String)
-        unique = tuple(str(i) for i in ids.drop_nulls().unique().sort().to_list())
-    else:
-        unique = tuple(sorted({i for i in ids if i is not None}))
-    return Count(count_id, len(unique), unit, label, stage, rule, id_kind, unique)
+    unique = _distinct_sorted(ids)
+    return Count(count_id, unique.len(), unit, label, stage, rule, id_kind, unique)
 
 
 def measure(count_id: str, value: int, *, unit: str, label: str, stage: str, rule: str) -> Count:
     """A number that is not a count of identifiable things (e.g. a threshold)."""
-    return Count(count_id, value, unit, label, stage, rule, "none", ())
+    no_ids = pl.Series("ids", [], dtype=pl.String)
+    return Count(count_id, value, unit, label, stage, rule, "none", no_ids)
 
 
 @dataclass(frozen=True)
@@ -126,6 +158,13 @@ class Emitter:
         return out
 
 
+def _id_lists(series: Sequence[pl.Series]) -> pl.Series:
+    """The counts' ID series as one list column, built in polars (no Python string per ID)."""
+    if not series:
+        return pl.Series("ids", [], dtype=pl.List(pl.String))
+    return pl.concat([s.implode() for s in series], rechunk=True).rename("ids")
+
+
 def to_frame(counts: Sequence[Count], inputs: Mapping[str, str]) -> pl.DataFrame:
     """Ledger rows for one rule; ``inputs`` maps each input name to its SHA-256."""
     hashes = [{"name": k, "sha256": v} for k, v in sorted(inputs.items())]
@@ -138,7 +177,7 @@ def to_frame(counts: Sequence[Count], inputs: Mapping[str, str]) -> pl.DataFrame
             "stage": [c.stage for c in counts],
             "rule": [c.rule for c in counts],
             "id_kind": [c.id_kind for c in counts],
-            "ids": [list(c.ids) for c in counts],
+            "ids": _id_lists([c.id_series for c in counts]),
             "inputs": [hashes for _ in counts],
         },
         schema=schemas.LEDGER.polars_schema,

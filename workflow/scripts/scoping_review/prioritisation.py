@@ -30,6 +30,7 @@ from .living_rounds import (
     RoundResult,
     ta_labels,
 )
+from .screen.counts import representative_records
 
 STOPPING_RULE_ID = "stopping_rule"
 
@@ -245,7 +246,6 @@ def round_counts(results: Sequence[RoundResult]) -> list[Count]:
 def stopping_counts(outcome: StoppingOutcome, studies: pl.DataFrame) -> list[Count]:
     """The rule's inputs and outcome; parameters and p-value in thousandths."""
     emit = Emitter("03_screen", "screen")
-    rep = dict(zip(studies["study_id"], studies["representative_record_id"], strict=True))
     r = outcome.result
     measures = (  # id, value, unit, label
         ("stopping.recall_target", round(r.recall_target * 1000), "thousandths",
@@ -260,5 +260,5 @@ def stopping_counts(outcome: StoppingOutcome, studies: pl.DataFrame) -> list[Cou
     return [
         emit.of(STOPPING_SCREENED, outcome.screened),
         *(emit.measure(cid, value, unit=unit, label=label) for cid, value, unit, label in measures),
-        emit.of(STOPPING_SET_ASIDE, [rep[s] for s in outcome.set_aside]),
+        emit.of(STOPPING_SET_ASIDE, representative_records(studies, outcome.set_aside)),
     ]

@@ -147,7 +147,7 @@ class Ledger:
             stage=head.stage,
             rule=head.rule,
             id_kind=head.id_kind,
-            ids=self.ids(count_id),
+            id_series=pl.Series("ids", self.ids(count_id), dtype=pl.String),
             inputs=head.inputs,
         )
 

@@ -72,6 +72,16 @@ AUTOMATIC = CountSpec(
 )
 
 
+def representative_records(
+    studies: pl.DataFrame, study_ids: Sequence[str] | pl.Series
+) -> pl.Series:
+    """Each study's representative record ID (the PRISMA flow counts records up to full text),
+    looked up in polars (no dict of every study); a study the table lacks is an error."""
+    return pl.Series(study_ids, dtype=pl.String).replace_strict(
+        studies["study_id"], studies["representative_record_id"], return_dtype=pl.String
+    )
+
+
 def screen_counts(
     status: pl.DataFrame,
     studies: pl.DataFrame,
@@ -81,9 +91,8 @@ def screen_counts(
 ) -> list[Count]:
     """PRISMA flow counts from the per-study status (records use representative record IDs)."""
     emit = Emitter("03_screen", "screen")
-    rep = dict(zip(studies["study_id"], studies["representative_record_id"], strict=True))
     joined = status.with_columns(
-        pl.col("study_id").replace_strict(rep, return_dtype=pl.String).alias("record_id")
+        representative_records(studies, status["study_id"]).alias("record_id")
     )
     labels = {cr["code"]: cr["label"] for cr in criteria}
     included_ids = _where(_INCLUDED)(joined).to_list()
@@ -103,8 +112,8 @@ def screen_counts(
                 emit.of(FT_REASON, ids, prefix=prefix, code=code, label=labels.get(code, code))
             )
     for rule_id in sorted(set(automatic["rule_id"].to_list())):
-        auto_ids = automatic.filter(pl.col("rule_id") == rule_id)["study_id"].to_list()
-        counts.append(emit.of(AUTOMATIC, [rep[s] for s in auto_ids], rule=rule_id))
+        auto_ids = automatic.filter(pl.col("rule_id") == rule_id)["study_id"]
+        counts.append(emit.of(AUTOMATIC, representative_records(studies, auto_ids), rule=rule_id))
     # why work is pending, per stage (title/abstract in records, full text in reports)
     for stage, col, unit in (("title_abstract", _REC, "records"), ("full_text", _STUDY, "reports")):
         for pk in PENDING_KINDS:
@@ -184,8 +193,7 @@ def carry_over_counts(carried: pl.DataFrame) -> list[Count]:
 def automation_counts(automatic: pl.DataFrame, studies: pl.DataFrame) -> list[Count]:
     """Every rule's hits (a study matched by two rules is a hit of both)."""
     emit = Emitter("03_screen", "screen")
-    rep = dict(zip(studies["study_id"], studies["representative_record_id"], strict=True))
     return [
-        emit.of(AUTOMATION_HITS, [rep[s] for s in hit], rule=rule)
+        emit.of(AUTOMATION_HITS, representative_records(studies, hit), rule=rule)
         for rule, hit in sorted(automation_hits(automatic).items())
     ]
