@@ -86,13 +86,29 @@ def _rounds() -> list[tuple[str, list[dict[str, Any]], pl.DataFrame | None]]:
         {**r, "title": "Corrected: " + r["title"]} if r["record_id"] == base[7]["record_id"] else r
         for r in round5
     ]
+    # round 6: two new records give a duplicated title a third year, so it turns generic (a
+    # recurring title): the known pair's records keep their inputs but not their keys, and
+    # the pair must be scored again
+    recurring = base[55]
+    round6 = [
+        *round5,
+        *(
+            {**recurring, "record_id": f"db5:{k}", "search_date": "2025-01-01", "doi": None,
+             "pmid": None, "authors": [f"Other, {k}."], "year": recurring["year"] + 7 * k}
+            for k in (1, 2)
+        ),
+    ]  # fmt: skip
     return [
         ("first search", round1, None),
         ("new records", round2, None),
         ("bridging records", round3, None),
         ("decisions", round3, decisions),
         ("removed, edited, decisions changed", round5, changed),
+        (GENERIC_ROUND, round6, changed),
     ]
+
+
+GENERIC_ROUND = "a title turns generic"
 
 
 def _same_state(a: DedupeState, b: DedupeState) -> None:
@@ -123,6 +139,16 @@ def test_incremental_dedupe_equals_a_run_from_scratch_over_rounds() -> None:
         if state is not None:
             assert inc.pairs_scored < full.pairs_scored, f"{label}: nothing was reused"
             scored_again.append(inc.pairs_scored)
+        if label == GENERIC_ROUND and state is not None:  # the round does what it says
+            before = state.keys.select("record_id", "input_hash", "key_hash")
+            now = state_inc.keys.select("record_id", "input_hash", "key_hash")
+            same = before.join(now, on="record_id", suffix="_now")
+            turned = same.filter(
+                (pl.col("input_hash") == pl.col("input_hash_now"))
+                & (pl.col("key_hash") != pl.col("key_hash_now"))
+            )["record_id"].to_list()
+            native = rows[55]["record_id"].split(":", 1)[1]
+            assert {f"db1:{native}", f"db2:{native}"} <= set(turned)
         state = state_inc
     assert full.pairs_compared > 150
     # the rounds do what they say: duplicates merged, the bridge split off, decisions applied
@@ -212,6 +238,16 @@ def test_merging_sorted_pair_keys_is_numpys_union_with_masks_ored(
         want[k] = want.get(k, 0) | m
     assert got_masks.tolist() == [want[k] for k in got.tolist()]
     assert np.array_equal(masks, before)  # the caller's masks are not changed
+    # rows of masks (the update merges each pair's block keys and its seen flag so) are
+    # OR-ed column by column, as each column alone would be
+    flags = rng.integers(0, 2, keys.size).astype(np.uint8)
+    more_flags = rng.integers(0, 2, more.size).astype(np.uint8)
+    got2, rows = merge_sorted(
+        keys, np.column_stack([masks, flags]), more, np.column_stack([more_masks, more_flags])
+    )
+    assert np.array_equal(got2, got) and rows.shape == (got.size, 2)
+    assert np.array_equal(rows[:, 0], got_masks)
+    assert np.array_equal(rows[:, 1], merge_sorted(keys, flags, more, more_flags)[1])
 
 
 def test_a_decided_pair_is_counted_as_compared_once() -> None:

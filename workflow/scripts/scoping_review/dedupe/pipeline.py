@@ -222,26 +222,42 @@ def _update_pairs(
         level = np.zeros(keys.height, dtype=np.uint32)
         level[levels["i"].to_numpy()] = levels["level"].to_numpy()
         # a pair outside these blocks has both levels 0; one across two blocks has no bit b
-        mask[level[oi] != level[oj]] &= np.uint8(0xFF ^ (1 << b))
+        # (only the pairs that have bit b are looked at)
+        bit = np.uint8(1 << b)
+        has = np.flatnonzero(mask & bit)
+        mask[has[level[oi[has]] != level[oj[has]]]] &= ~bit
         parts.append(pairs_b.with_columns(pl.lit(1 << b, pl.UInt8).alias("mask")))
-    old_keys = pair_keys(oi, oj)[mask != 0]
-    mask = mask[mask != 0]
+    # pairs scored before whose records kept their keys keep their scores: an old pair is
+    # "seen" when both its records kept their keys (block_map and score_map agree on them)
+    same_key = np.zeros(keys.height, dtype=np.uint8)
+    same_key[move.score_map[move.score_map != NONE]] = 1
+    old_all = pair_keys(oi, oj)  # sorted: the maps keep the records' order
+    old_seen = same_key[oi] & same_key[oj]
+    keep = mask != 0
     again = (
         pl.concat(parts).group_by("key").agg(pl.col("mask").sum().cast(pl.UInt8)).sort("key")
         if parts
         else pl.DataFrame(schema={"key": pl.UInt64, "mask": pl.UInt8})
     )
-    every, masks = merge_sorted(old_keys, mask, again["key"].to_numpy(), again["mask"].to_numpy())
-    pairs = pairs_frame(every, masks)
-    # pairs scored before whose records kept their keys keep their scores
-    si, sj = move.score_map[old_i], move.score_map[old_j]
-    ok = (si != NONE) & (sj != NONE)
-    seen = pair_keys(si[ok], sj[ok])
+    again_keys = again["key"].to_numpy()
+    # a pair made again is seen when it is an old pair that was (kept or not)
+    again_seen = np.zeros(again_keys.size, dtype=np.uint8)
+    if old_all.size and again_keys.size:
+        at = np.searchsorted(old_all, again_keys).clip(max=old_all.size - 1)
+        again_seen = (old_all[at] == again_keys).astype(np.uint8) & old_seen[at]
+    # masks and seen flags merged as one row of two per pair (OR-ed where both have a pair)
+    every, flags = merge_sorted(
+        old_all[keep],
+        np.column_stack([mask[keep], old_seen[keep]]),
+        again_keys,
+        np.column_stack([again["mask"].to_numpy(), again_seen]),
+    )
+    pairs = pairs_frame(every, flags[:, 0])
     reused = remap(previous.kept, move.score_map)
     reused = reused.filter(
         contains(every, pair_keys(reused["i"].to_numpy(), reused["j"].to_numpy()))
     )
-    todo = pairs.filter(~contains(seen, every))
+    todo = pairs.filter(pl.Series(flags[:, 1] == 0))
     new = score(keys, todo, settings, workers=workers)
     return pairs, pl.concat([reused, new]).sort("i", "j"), todo.height
 

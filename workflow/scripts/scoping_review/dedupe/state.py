@@ -169,14 +169,18 @@ def merge_sorted(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The union of two sorted, distinct arrays of pair keys (``more`` the short one), each
     key's masks OR-ed: the few ``more`` are searched and inserted, rather than both arrays
-    sorted again (at 1M records an update's 15 million pairs against a few hundred thousand)."""
+    sorted again (at 1M records an update's 15 million pairs against a few hundred thousand).
+    A mask is a number per key, or a row of them (a 2-D array, OR-ed column by column)."""
     at = np.searchsorted(keys, more)
     found = at < keys.size
     found[found] = keys[at[found]] == more[found]
     masks = masks.copy()
     masks[at[found]] |= more_masks[found]
     new = ~found
-    return np.insert(keys, at[new], more[new]), np.insert(masks, at[new], more_masks[new])
+    return (
+        np.insert(keys, at[new], more[new]),
+        np.insert(masks, at[new], more_masks[new], axis=0),
+    )
 
 
 def contains(sorted_keys: np.ndarray, keys: np.ndarray) -> pl.Series:
