@@ -12,7 +12,6 @@ from scoping_review.normalize import (
     normalize_doi,
     normalize_title,
     slug,
-    title_expr,
 )
 
 
@@ -68,12 +67,6 @@ def test_find_year() -> None:
     assert find_year("2021 Feb 15") == 2021
     assert find_year("vol 12345") is None
     assert find_year(None) is None
-
-
-@given(st.text())
-def test_title_expression_agrees_with_scalar(text: str) -> None:
-    frame = pl.DataFrame({"t": [text]}).select(title_expr("t"))
-    assert frame.item() == normalize_title(text)
 
 
 @given(st.text())

@@ -2,6 +2,12 @@
 
 Each has a scalar form (for tests and small data) and, where it runs on record tables,
 a polars expression form that does the same thing column-wise.
+
+Python's ``unicodedata`` (Unicode 14 in Python 3.11) and polars' Rust tables (newer) fold
+characters assigned since Unicode 14 differently (U+1CCD6, an outlined capital A: polars
+decomposes it to "A", Python leaves it and drops it as a non-alphanumeric), so no stage compares
+a value one engine normalised with a value the other did: titles are matched scalar against
+scalar (:func:`normalize_title` on both sides) or expression against expression (dedupe keys).
 """
 
 from __future__ import annotations
@@ -67,19 +73,6 @@ def find_year(text: str | None) -> int | None:
         return None
     match = _YEAR.search(text)
     return int(match.group(1)) if match else None
-
-
-def title_expr(col: str) -> pl.Expr:
-    """Column-wise :func:`normalize_title` (diacritics folded with Unicode NFKD)."""
-    return (
-        pl.col(col)
-        .str.normalize("NFKD")
-        .str.replace_all(r"\p{Mn}", "")
-        .str.to_lowercase()
-        .str.replace_all(r"[^a-z0-9]+", " ")
-        .str.strip_chars()
-        .replace("", None)
-    )
 
 
 def doi_expr(col: str) -> pl.Expr:
