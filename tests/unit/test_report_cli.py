@@ -64,3 +64,33 @@ def test_counts_lists_every_count(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert [line.split()[0] for line in out] == ["new_studies", "prevalence.threshold"]
     assert "2 studies" in out[0] and "03_screen/screen" in out[0]
     assert cli.main(["counts", "--prefix", "nothing.", "--ledger", str(path)]) == 1
+
+
+def test_explain_says_what_each_finding_of_a_check_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_run(tmp_path)
+    results = path.parent.parent
+    (results / "quality").mkdir()
+    pl.DataFrame(
+        {
+            "issue_id": ["missing_doi:pubmed:1"],
+            "check": ["missing_doi"],
+            "severity": ["warning"],
+            "subject": ["pubmed:1"],
+            "message": ["Record pubmed:1 has no DOI"],
+            "where": ["pubmed.nbib line 12"],
+            "ids": [["pubmed:1"]],
+        }
+    ).write_parquet(results / "quality/issues.parquet")
+    frame = pl.read_parquet(path)
+    extra = ledger.to_frame(
+        [ledger.count_of("quality.check.missing_doi", ["missing_doi:pubmed:1"], unit="findings",
+                         label="Findings of check missing_doi", stage="quality", rule="quality",
+                         id_kind="issue_id")],
+        {"issues.parquet": "cd" * 32},
+    )  # fmt: skip
+    pl.concat([frame, extra]).write_parquet(path)
+    assert cli.main(["explain", "quality.check.missing_doi", "--ledger", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "    missing_doi:pubmed:1\t\tpubmed.nbib line 12\tRecord pubmed:1 has no DOI" in out

@@ -62,13 +62,14 @@ def main(smk: job.Job) -> None:
     ledger = storage.read_table(smk.input.ledger, schemas.LEDGER)
     records = pl.read_parquet(smk.input.records, columns=["record_id", "title", "year", "database"])
     studies = pl.read_parquet(smk.input.studies, columns=["study_id", "title", "year", "databases"])
-    lookup = lookup_frame(records, studies)
+    issues = storage.read_table(smk.input.issues, schemas.QUALITY)
+    lookup = lookup_frame(records, studies, issues)
     # the listings (polars: joins and CSV writing, off the GIL) are written while the page
     # and figures are built; the overlap is the listings' polars work: vl-convert's
     # vegalite_to_svg holds the GIL (measured: a 0.28 s Python loop took 1.05 s beside it)
     with ThreadPoolExecutor(max_workers=1) as pool:
         listings = pool.submit(write_listings, ledger, lookup, Path(smk.output.counts))
-        out = write_report(smk, ledger, lookup)
+        out = write_report(smk, ledger, lookup, issues)
         log.info(f"listings written: {listings.result()} counts")
     log.info(
         f"figures: {out.figures_drawn} renderings drawn, {out.figures_reused} reused "
@@ -77,7 +78,9 @@ def main(smk: job.Job) -> None:
     log.info(f"report written: {smk.output.html}")
 
 
-def write_report(smk: job.Job, ledger: pl.DataFrame, lookup: pl.DataFrame) -> report.ReportOutputs:
+def write_report(
+    smk: job.Job, ledger: pl.DataFrame, lookup: pl.DataFrame, issues: pl.DataFrame
+) -> report.ReportOutputs:
     """Build the page, flow diagram, checklist and figures, and write them."""
     config_bytes = b"".join(Path(p).read_bytes() for p in smk.input.config_file)
     inputs = sorted({(i["name"], i["sha256"]) for row in ledger["inputs"].to_list() for i in row})
@@ -96,7 +99,7 @@ def write_report(smk: job.Job, ledger: pl.DataFrame, lookup: pl.DataFrame) -> re
     out = report.build_report(
         report.ReportInputs(
             ledger=ledger,
-            issues=storage.read_table(smk.input.issues, schemas.QUALITY),
+            issues=issues,
             charting=storage.read_table(smk.input.charting, schemas.CHARTING),
             charting_fields=list((cfg.get("charting") or {}).get("fields") or []),
             prevalence=storage.read_table(smk.input.prevalence, schemas.PREVALENCE),

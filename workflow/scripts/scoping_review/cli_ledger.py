@@ -43,18 +43,23 @@ def note_a_failed_run(ledger_path: Path) -> None:
 
 
 def lookup(ledger_path: Path) -> pl.DataFrame | None:
-    """Titles, years and sources of records and studies from the run the ledger belongs to."""
+    """Titles, years and sources of records and studies (and the data-quality findings' messages
+    and locations, once that stage has run) from the run the ledger belongs to."""
     from . import schemas
     from .report import explain
 
     results = ledger_path.resolve().parent.parent
     records = results / schemas.RECORDS.path
     studies = results / schemas.STUDIES.path
+    issues = results / schemas.QUALITY.path
     if not (records.exists() and studies.exists()):
         return None
     return explain.lookup_frame(
         pl.read_parquet(records, columns=["record_id", "title", "year", "database"]),
         pl.read_parquet(studies, columns=["study_id", "title", "year", "databases"]),
+        pl.read_parquet(issues, columns=["issue_id", "message", "where"])
+        if issues.exists()
+        else None,
     )
 
 

@@ -21,30 +21,44 @@ LOOKUP_SCHEMA = {
 }
 
 
-def lookup_frame(records: pl.DataFrame, studies: pl.DataFrame) -> pl.DataFrame:
-    """ID → kind, title, year, source for every record and study.
+def lookup_frame(
+    records: pl.DataFrame, studies: pl.DataFrame, issues: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """ID → kind, title, year, source for every record and study and, with ``issues`` (the
+    quality findings), every data-quality finding: kind ``finding``, its message as the title
+    and its location as the source, so that a check's listing says what each finding is.
 
     ``records`` needs ``record_id``, ``title``, ``year``, ``database``; ``studies`` needs
-    ``study_id``, ``title``, ``year``, ``databases`` (a list).
+    ``study_id``, ``title``, ``year``, ``databases`` (a list); ``issues`` ``issue_id``,
+    ``message``, ``where``.
     """
-    return pl.concat(
-        [
-            records.select(
-                pl.col("record_id").alias("id"),
-                pl.lit("record").alias("kind"),
-                "title",
-                pl.col("year").cast(pl.Int64),
-                pl.col("database").alias("source"),
-            ),
-            studies.select(
-                pl.col("study_id").alias("id"),
-                pl.lit("study").alias("kind"),
-                "title",
-                pl.col("year").cast(pl.Int64),
-                pl.col("databases").list.join(", ").alias("source"),
-            ),
-        ]
-    ).cast(LOOKUP_SCHEMA)  # type: ignore[arg-type]
+    parts = [
+        records.select(
+            pl.col("record_id").alias("id"),
+            pl.lit("record").alias("kind"),
+            "title",
+            pl.col("year").cast(pl.Int64),
+            pl.col("database").alias("source"),
+        ),
+        studies.select(
+            pl.col("study_id").alias("id"),
+            pl.lit("study").alias("kind"),
+            "title",
+            pl.col("year").cast(pl.Int64),
+            pl.col("databases").list.join(", ").alias("source"),
+        ),
+    ]
+    if issues is not None:
+        parts.append(
+            issues.select(
+                pl.col("issue_id").alias("id"),
+                pl.lit("finding").alias("kind"),
+                pl.col("message").alias("title"),
+                pl.lit(None, dtype=pl.Int64).alias("year"),
+                pl.col("where").alias("source"),
+            )
+        )
+    return pl.concat([p.cast(LOOKUP_SCHEMA) for p in parts])  # type: ignore[arg-type]
 
 
 def _one_line(text: Any) -> str:
