@@ -65,6 +65,21 @@ def test_files_that_are_not_exports_are_refused_naming_the_file(name: str) -> No
     assert "format" in str(error(name))
 
 
+@pytest.mark.parametrize("content", [b"", b"\n\n", b" \t\r\n"])
+def test_an_empty_export_without_a_format_says_what_to_do(tmp_path: Path, content: bytes) -> None:
+    """An empty file has no format to tell: the error says so and gives both ways on (a search
+    that found nothing declares its format; an export that failed is made again)."""
+    path = tmp_path / "update.ris"
+    path.write_bytes(content)
+    meta = importing.SourceMeta("pubmed_2", "PubMed", "2026-01-01", str(path))
+    with pytest.raises(importing.ImportError_) as caught:
+        importing.import_export(content, meta)
+    message = str(caught.value)
+    assert str(path) in message
+    assert ("0 bytes" if not content else "nothing but white space") in message
+    assert "set `format:` for search 'pubmed_2'" in message and "export the search again" in message
+
+
 def test_an_empty_export_of_a_declared_format_is_zero_records() -> None:
     """A search can return nothing: with its format declared, an empty file is 0 records."""
     result = load("empty.ris", fmt="ris")

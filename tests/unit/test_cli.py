@@ -30,7 +30,20 @@ def test_import_unknown_format_is_a_clear_error(
     bad = tmp_path / "notes.txt"
     bad.write_text("hello\n")
     assert cli.main(["import", str(bad)]) == 2
-    assert "cannot tell the export format" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot tell the export format" in err
+    assert "on the command line: scoping-review import FILE --format FORMAT" in err
+
+
+def test_import_of_an_empty_file_says_it_is_empty(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "update.ris"
+    empty.write_bytes(b"")
+    assert cli.main(["import", str(empty)]) == 2
+    assert "the file is empty (0 bytes)" in capsys.readouterr().err
+    assert cli.main(["import", str(empty), "--format", "ris"]) == 0
+    assert "parsed: 0" in capsys.readouterr().out
 
 
 def test_explain_prints_ids_and_inputs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

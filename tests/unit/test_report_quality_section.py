@@ -71,9 +71,7 @@ def test_view_lists_each_checks_first_findings_in_id_order() -> None:
 
 def test_report_shows_the_first_findings_and_links_every_one() -> None:
     issues = findings()
-    inputs = replace(
-        sample_inputs(TEMPLATES, PRISMA), issues=issues, ledger=ledger_with(issues)
-    )
+    inputs = replace(sample_inputs(TEMPLATES, PRISMA), issues=issues, ledger=ledger_with(issues))
     html = build_report(inputs).html  # the build checks the page with the ledger guard
     section = html.split('id="quality"', 1)[1].split('id="checklist"')[0]
     listed = re.findall(r'<li id="issue-([^"]+)"', section)

@@ -199,6 +199,9 @@ def _import(args: argparse.Namespace) -> int:
         )
     except (importing.ImportError_, storage.InputFileError) as err:
         print(f"error: {err}", file=sys.stderr)
+        if "set `format:`" in str(err):  # the advice is for config; here it is an option
+            hint = "(on the command line: scoping-review import FILE --format FORMAT)"
+            print(hint, file=sys.stderr)
         return 2
     print(importing.reconciliation(result))
     if args.out:

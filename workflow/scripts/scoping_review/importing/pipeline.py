@@ -138,6 +138,14 @@ def import_export(
     if conflict is not None:
         raise ImportError_(f"{meta.path}: {conflict}")
     if chosen is None:
+        if not data.strip():  # nothing to tell a format from, and no record to read
+            what = "is empty (0 bytes)" if not data else "holds nothing but white space"
+            raise ImportError_(
+                f"{meta.path}: the file {what}, so it has no format to tell and no records. "
+                f"If the search found nothing, set `format:` for search {meta.source_id!r} in "
+                "config and the file counts as 0 records; if it should have records, the "
+                "export or its download failed: export the search again"
+            )
         raise ImportError_(
             f"{meta.path}: cannot tell the export format from its content; "
             f"set `format:` for search {meta.source_id!r} in config ({', '.join(FORMATS)})"
