@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoping_review import importing
+from helpers import records
+from scoping_review import importing, schemas
 from scoping_review.io.decode import decode, repair_mojibake
 
 META = importing.SourceMeta("src", "Database", "2024-09-18", "export.txt")
@@ -218,3 +220,36 @@ def test_every_medline_and_wos_record_is_accounted_for(
         assert result.records.height == len(titles)
         expected = [f"{t} continued" if wrap else t for t in titles]
         assert result.records["title"].to_list() == expected
+
+
+def test_import_counts_give_each_search_its_records_and_rejects() -> None:
+    """database_results holds every record and reject; each search's count its own, even for
+    search IDs that start one another ('a', 'a-b')."""
+    recs = records([{"record_id": i} for i in ["a:1", "a:2", "a-b:1", "b:1"]])
+    rejects = pl.DataFrame(
+        {
+            "source_id": ["a", "a-b", "a-b"],
+            "file": ["a.ris", "ab.ris", "ab.ris"],
+            "line": [12, 3, 40],
+            "reason": ["no fields"] * 3,
+            "raw": ["TY  - JOUR"] * 3,
+        },
+        schema=schemas.REJECTS.polars_schema,
+    )
+    files = pl.DataFrame(schema=schemas.FILES.polars_schema)
+    searches = [{"id": s, "database": s.upper()} for s in ("a", "a-b", "b")]
+    counts = {c.count_id: c.ids for c in importing.import_counts(recs, rejects, files, searches)}
+    assert counts["database_results"] == (
+        "a-b:1", "a:1", "a:2", "b:1", "reject:a-b:ab.ris:3", "reject:a-b:ab.ris:40",
+        "reject:a:a.ris:12",
+    )  # fmt: skip
+    assert counts["excluded_other"] == (
+        "reject:a-b:ab.ris:3", "reject:a-b:ab.ris:40", "reject:a:a.ris:12"
+    )  # fmt: skip
+    assert counts["database_results.a"] == ("a:1", "a:2", "reject:a:a.ris:12")
+    assert counts["database_results.a-b"] == (
+        "a-b:1",
+        "reject:a-b:ab.ris:3",
+        "reject:a-b:ab.ris:40",
+    )
+    assert counts["database_results.b"] == ("b:1",)

@@ -31,7 +31,8 @@ rule import_merge:
             "results/01_import/by_search/{search}/files.parquet", search=SEARCHES
         ),
     output:
-        records="results/01_import/records.parquet",
+        # a directory of the searches' tables, read as one (storage.link_table_parts)
+        records=directory("results/01_import/records.parquet"),
         rejects="results/01_import/rejects.parquet",
         files="results/01_import/files.parquet",
         ledger=ledger_part("01_import"),

@@ -1,4 +1,6 @@
-"""Adapter: merge the per-search imports and emit the 01_import ledger counts."""
+"""Adapter: the per-search imports as one records table, and the 01_import ledger counts."""
+
+from pathlib import Path
 
 import polars as pl
 
@@ -7,11 +9,11 @@ from scoping_review import importing, job, ledger, schemas, storage
 
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "import_merge")
-    # the records (most of the data) are merged streaming, search by search; the counts
+    # the records (most of the data) are not rewritten: the output is a directory of the
+    # searches' own tables, linked, which reads as one table sorted by record ID; the counts
     # need only each record's ID and search
-    storage.merge_sorted_tables(
-        list(smk.input.records), smk.output.records, schemas.RECORDS, "record_id"
-    )
+    parts = [(Path(path).parent.name, path) for path in smk.input.records]
+    storage.link_table_parts(parts, smk.output.records, schemas.RECORDS, "record_id")
     records = storage.read_columns(smk.output.records, ["record_id", "source_id"])
     rejects = pl.concat([storage.read_table(p, schemas.REJECTS) for p in smk.input.rejects])
     files = pl.concat([storage.read_table(p, schemas.FILES) for p in smk.input.files])

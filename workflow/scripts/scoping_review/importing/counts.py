@@ -35,7 +35,7 @@ def reconciliation(result: Imported) -> str:
 @dataclass(frozen=True)
 class _Sources:
     records: pl.DataFrame
-    reject_ids: list[str]
+    reject_ids: pl.Series
     files: pl.DataFrame
     searches: Sequence[Mapping[str, str]]
 
@@ -43,7 +43,8 @@ class _Sources:
 # id, label, unit, id kind, selector (over the import's tables); the last one is per search
 COUNTS = (
     CountSpec("database_results", "Records identified from databases", "records", "record_id",
-              lambda s: s.records["record_id"].to_list() + s.reject_ids),
+              # IDs as series, not Python lists: 1M record IDs sorted in Python took 1.4 s
+              lambda s: pl.concat([s.records["record_id"], s.reject_ids])),
     CountSpec("excluded_other", "Records removed for other reasons (unreadable in the export)",
               "records", "record_id", lambda s: s.reject_ids),
     CountSpec("import.files", "Export files imported", "files", "file", lambda s: s.files["path"]),
@@ -69,13 +70,19 @@ def import_counts(
 ) -> list[Count]:
     """Ledger counts of 01_import."""
     emit = Emitter("01_import", "import_merge")
-    reject_ids = [
-        f"reject:{s}:{f}:{ln}" for s, f, ln in rejects.select("source_id", "file", "line").rows()
-    ]
+    rejected = rejects.select(
+        "source_id",
+        pl.format("reject:{}:{}:{}", "source_id", "file", "line").alias("record_id"),
+    )
+    reject_ids = rejected["record_id"]
     counts = emit.table(COUNTS, _Sources(records, reject_ids, files, searches))
     for search in searches:
         sid = search["id"]
-        ids = records.filter(pl.col("source_id") == sid)["record_id"].to_list()
-        ids += [r for r in reject_ids if r.startswith(f"reject:{sid}:")]
+        ids = pl.concat(
+            [
+                records.filter(pl.col("source_id") == sid)["record_id"],
+                rejected.filter(pl.col("source_id") == sid)["record_id"],
+            ]
+        )
         counts.append(emit.of(PER_SEARCH, ids, search=sid, database=search["database"]))
     return counts
