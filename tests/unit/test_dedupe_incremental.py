@@ -297,6 +297,53 @@ def test_the_key_hash_covers_every_field_a_pair_score_reads() -> None:
     assert [i for i, c in enumerate(changed) if c] == [3, 5]
 
 
+def test_the_input_hash_changes_with_any_key_input() -> None:
+    """input_hash decides which records keep their keys: an edit of any key input, including
+    one that keeps an author list's joined text (["a", "b"] -> ["ab"]) or turns an empty value
+    into a missing one, must change it; records left alone keep theirs."""
+    from scoping_review.dedupe import keys as keys_mod
+
+    recs = records(_rounds()[0][1]).head(8)
+    base = keys_mod.indexed(recs)
+    first = keys_mod.input_hash(base)
+    assert first.n_unique() == base.height
+    edits: dict[str, Any] = {
+        "search_date": "2099-01-01",
+        "year": 1901,
+        "title": "another title",
+        "journal": None,
+        "volume": "",
+        "issue": "99",
+        "pages": "1-2",
+        "doi": "10.1/x",
+        "pmid": "1",
+        "publication_type": "BOOK",
+    }
+    assert set(edits) | {"record_id", "authors"} == set(keys_mod.KEY_INPUTS)
+    for column, value in edits.items():
+        edited = base.with_columns(
+            pl.when(pl.col("i") == 2)
+            .then(pl.lit(value, dtype=base.schema[column]))
+            .otherwise(column)
+            .alias(column)
+        )
+        changed = (keys_mod.input_hash(edited) != first).to_list()
+        assert [i for i, c in enumerate(changed) if c] == [2], column
+    shapes = (["A", "b"], ["Ab"], ["A", "b", None], [None, "A", "b"], [], None)
+    hashes = []
+    for authors in shapes:
+        edited = base.with_columns(
+            pl.when(pl.col("i") == 4)
+            .then(pl.lit(pl.Series([authors], dtype=pl.List(pl.String))))
+            .otherwise("authors")
+            .alias("authors")
+        )
+        now = keys_mod.input_hash(edited)
+        assert (now != first).to_list()[:4] == [False] * 4
+        hashes.append(now[4])
+    assert len(set(hashes)) == len(shapes)
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.data())
 def test_repaired_blocks_give_the_pairs_of_blocking_from_scratch(data: st.DataObject) -> None:

@@ -21,7 +21,7 @@ import rapidfuzz
 
 from .settings import DedupeSettings
 
-STATE_VERSION = "2"  # 2: key_hash from the input hash and the corpus keys
+STATE_VERSION = "3"  # 2: key_hash from the input hash and the corpus keys; 3: row hashes
 PAIRS_SCHEMA = {"i": pl.UInt32, "j": pl.UInt32, "mask": pl.UInt8}
 # the columns of a scored pair that clustering, the review queue and relations read
 KEPT = (
