@@ -410,6 +410,9 @@ def test_interim_report_with_no_decisions(base: Path, tmp_path: Path) -> None:
     assert "0 records have been screened by title and abstract so far" in summary
     assert f"({pending} await screening)" in summary
     assert "records were screened" not in summary
+    # the banner agrees with the screening section ("not started"), not "in progress"
+    assert f"Screening has not started: {pending} records await screening" in summary
+    assert "Screening is in progress" not in html
     methods = re.sub(r"<[^>]+>", "", html.split('id="methods-screening"')[1].split("</p>")[0])
     assert "every record is screened by one reviewer" in " ".join(methods.split())
     assert "every record was screened" not in html

@@ -88,7 +88,13 @@ def in_progress(ledger: Ledger | None) -> bool:
 
 
 def progress_text(ledger: Ledger) -> Markup:
-    """What screening has done so far and what waits, for a review in progress."""
+    """What screening has done so far and what waits, for a review in progress; before any
+    record is screened or report assessed, that it has not started (the screening section
+    says so too: "in progress" with nothing done contradicted it)."""
+    if not (ledger.positive("records_screened") or ledger.positive("dbr_assessed")):
+        return Markup("Screening has not started: {} records await screening by {}.").format(
+            ledger.n("records_pending"), stage_name("title_abstract")
+        )
     return Markup(
         "Screening is in progress: so far {} records have been screened by {} and {} await "
         "screening; {} reports have been assessed in {} and {} await assessment."
