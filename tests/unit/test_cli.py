@@ -91,6 +91,32 @@ def test_a_folder_that_is_no_review_is_said_with_what_to_do(
     assert "it has no config/config.yaml" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["run", "update"])
+def test_a_review_folder_named_after_the_command_is_pointed_to_directory(
+    command: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`scoping-review run myreview` (from a folder that is no review): the words after the
+    command are Snakemake's targets, so the error names the folder and the option it needs."""
+    review = tmp_path / "myreview"
+    (review / "config").mkdir(parents=True)
+    (review / "config" / "config.yaml").write_text("review: {}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert cli.main([command, str(review)]) == 1
+    err = capsys.readouterr().err
+    assert "error: . is not a review folder: it has no config/config.yaml." in err
+    assert f"{review} is one, but the words after `{command}` go to Snakemake" in err
+    assert f"what to do: scoping-review {command} --directory {review}" in err
+    # a target that is no review folder (a rule name, a file) gets the usual advice
+    assert cli.main([command, "report"]) == 1
+    err = capsys.readouterr().err
+    assert "is one, but" not in err and "`scoping-review init .`" in err
+
+
 def test_counts_after_a_failed_run_say_they_are_the_run_befores(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -4,6 +4,7 @@ wording of an interim report. The real runs are in tests/integration/test_run_sa
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
@@ -224,10 +225,16 @@ def flow_ledger(**values: int) -> Ledger:
 
 def test_methods_describe_the_screening_that_took_place() -> None:
     config = {"screening": {"reviewers_per_stage": 1}}
-    waiting = flow_ledger(records_screened=0, records_pending=5, dbr_assessed=0, dbr_pending=0)
+    waiting = flow_ledger(records_screened=3, records_pending=5, dbr_assessed=0, dbr_pending=0)
     text = str(screening_text(config, waiting))
     assert "every record is screened by one reviewer" in text
     assert "Screening is in progress" in text and "records have been screened" in text
+    # nothing screened yet: not "in progress" (the screening section says "not started")
+    fresh = flow_ledger(records_screened=0, records_pending=5, dbr_assessed=0, dbr_pending=0)
+    text = str(screening_text(config, fresh))
+    assert "every record is screened by one reviewer" in text
+    assert "Screening has not started" in text and "in progress" not in text
+    assert 'data-count-id="records_pending"' in text
     done = flow_ledger(records_screened=5, records_pending=0, dbr_assessed=2, dbr_pending=0)
     text = str(screening_text(config, done))
     assert "every record was screened by one reviewer" in text and "in progress" not in text
@@ -244,3 +251,65 @@ def test_subcommand_errors_are_one_block(
     assert cli.main([*args, "--ledger", str(missing)]) == 1
     err = capsys.readouterr().err
     assert str(missing) in err and "what to do:" in err and "Traceback" not in err
+
+
+def _scontrol(folder: Path, body: str) -> None:
+    stub = folder / "scontrol"
+    stub.write_text(f"#!/bin/sh\n{body}\n")
+    stub.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("body", "noted"),
+    [
+        # the answer of a client whose controller is down (its `show config` then waits 10 s)
+        ('echo "Slurmctld(primary) at vm is DOWN"; exit 1', "scontrol ping: Slurmctld(primary) at vm is DOWN"),
+        ("sleep 5", "scontrol ping: no answer in 0.5 s"),
+        ('echo "Slurmctld(primary) at vm is UP"', None),
+        ("exit 1", None),  # a stand-in that fails at once (make bench's): no wait to note
+    ],
+)  # fmt: skip
+def test_a_slurm_client_without_a_controller_is_noted(
+    body: str, noted: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scoping_review import runguard
+
+    _scontrol(tmp_path, body)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    # "json" stands for the plugin: a module that is always there
+    note = runguard.slurm_pause_note(timeout=0.5, plugin="json")
+    if noted is None:
+        assert note is None
+    else:
+        assert note is not None and noted in note and "Running on a SLURM cluster" in note
+    # without the plugin Snakemake asks nothing: no note whatever scontrol says
+    assert runguard.slurm_pause_note(timeout=0.5, plugin="no_such_plugin_module") is None
+
+
+def test_no_slurm_client_no_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scoping_review import runguard
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no scontrol anywhere
+    assert runguard.slurm_pause_note(timeout=0.5, plugin="json") is None
+
+
+def test_the_slurm_note_heads_the_run_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """run and update write the note at the head of the run's log (and on a terminal, to
+    stderr), then Snakemake's output after it."""
+    import sys
+
+    from scoping_review import runguard
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _scontrol(bin_dir, 'echo "Slurmctld(primary) at vm is DOWN"; exit 1')
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(runguard, "SLURM_PLUGIN", "json")
+    review = tmp_path / "review"
+    review.mkdir()
+    with runguard.hold(review) as lock:
+        rc = runguard.run_workflow([sys.executable, "-c", "print('engine output')"], review, lock)
+    assert rc == 0
+    lines = (review / runguard.SNAKEMAKE_LOG).read_text().splitlines()
+    assert lines[0].startswith("note: SLURM's client is installed but its controller")
+    assert lines[1:] == ["engine output"]

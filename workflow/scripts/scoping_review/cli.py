@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 # what --help and argument errors need: the standard library and the vocabulary; each command
@@ -109,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
         "--rerun-incomplete",
         *extra,
     ]
-    if _not_a_review(directory):
+    if _not_a_review(directory, extra, "run"):
         return vocabulary.EXIT_ERROR
     problems = config_problems(directory / "config" / "config.yaml", directory)
     if problems:
@@ -131,11 +131,11 @@ def _run(args: argparse.Namespace) -> int:
     return vocabulary.EXIT_ERROR
 
 
-def _not_a_review(directory: Path) -> bool:
+def _not_a_review(directory: Path, extra: Sequence[str] = (), command: str = "run") -> bool:
     """Whether ``directory`` holds no review, said with what to do (:func:`.runguard.no_review`)."""
     from .runguard import no_review
 
-    said = no_review(directory)
+    said = no_review(directory, extra, command)
     if said is not None:
         print(said, file=sys.stderr)
     return said is not None
@@ -146,7 +146,7 @@ def _update(args: argparse.Namespace) -> int:
 
     extra = args.snakemake_args
     directory = Path(args.directory)
-    if _not_a_review(directory):
+    if _not_a_review(directory, extra, "update"):
         return vocabulary.EXIT_ERROR
     problems = config_problems(directory / "config" / "config.yaml", directory)
     if problems:

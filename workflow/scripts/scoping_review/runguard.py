@@ -166,11 +166,25 @@ def error_files(results: Path) -> list[Path]:
     return sorted((results / "logs").rglob(f"*{ERROR_SUFFIX}"))
 
 
-def no_review(directory: Path) -> str | None:
-    """What to tell a user whose ``directory`` holds no review (no config/config.yaml)."""
+def no_review(directory: Path, extra: Sequence[str] = (), command: str = "run") -> str | None:
+    """What to tell a user whose ``directory`` holds no review (no config/config.yaml).
+
+    ``extra``: the arguments after the command, which go to Snakemake (its targets); a review
+    folder among them was meant for ``--directory`` (``scoping-review run myreview``)."""
     if (directory / "config" / "config.yaml").is_file():
         return None
     what = "does not exist" if not directory.exists() else "has no config/config.yaml"
+    meant = [
+        arg
+        for arg in extra
+        if not arg.startswith("-") and (Path(arg) / "config" / "config.yaml").is_file()
+    ]
+    if meant:
+        return (
+            f"error: {directory} is not a review folder: it {what}. {meant[0]} is one, but "
+            f"the words after `{command}` go to Snakemake as its targets.\n"
+            f"what to do: scoping-review {command} --directory {meant[0]}"
+        )
     return (
         f"error: {directory} is not a review folder: it {what}.\n"
         f"what to do: give --directory the folder that holds config/config.yaml, or start a "
@@ -203,12 +217,53 @@ _LISTING = frozenset(
 )  # fmt: skip
 
 
+SLURM_PLUGIN = "snakemake_executor_plugin_slurm"
+
+
+def slurm_pause_note(timeout: float = 2.0, plugin: str | None = None) -> str | None:
+    """A note for the terminal when Snakemake's start will stall on SLURM, else ``None``.
+
+    Where SLURM's executor plugin is installed and ``scontrol`` is on ``PATH`` but no
+    controller answers, the plugin runs ``scontrol show config`` as Snakemake loads it and
+    waits for its 10 s time-out, printing nothing (measured: a run with nothing to do took
+    10.9 s against 1.8 s). ``scontrol ping`` says so at once (9 ms on such a machine).
+    ``plugin``: the module whose presence means Snakemake will load the plugin (default
+    :data:`SLURM_PLUGIN`)."""
+    import importlib.util
+    import shutil
+
+    if shutil.which("scontrol") is None or importlib.util.find_spec(plugin or SLURM_PLUGIN) is None:
+        return None
+    try:
+        done = subprocess.run(
+            ["scontrol", "ping"], capture_output=True, text=True, timeout=timeout, check=False
+        )
+        said = next(iter((done.stdout or done.stderr).strip().splitlines()), "")
+    except subprocess.TimeoutExpired:
+        said = f"no answer in {timeout:g} s"
+    except OSError:
+        return None
+    # a client that fails at once (a stand-in, a broken install) makes the plugin fail at once
+    if " is DOWN" not in said and not said.startswith("no answer"):
+        return None
+    return (
+        f"note: SLURM's client is installed but its controller does not answer "
+        f"(scontrol ping: {said}); the SLURM executor plugin waits about 10 s for it at every "
+        "start. See README.md, 'Running on a SLURM cluster'."
+    )
+
+
 def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
     """Run Snakemake under ``lock``; returns its exit status, having printed any failure.
 
     The terminal gets Snakemake's progress lines (all of its output when the command asks
-    for a listing such as ``--dry-run``); the whole output is in ``SNAKEMAKE_LOG``.
+    for a listing such as ``--dry-run``); the whole output is in ``SNAKEMAKE_LOG``. A
+    :func:`slurm_pause_note` heads that log where one applies, and the terminal's output when
+    it is one (a scheduled run's mail or a test's captured output keep their lines).
     """
+    note = slurm_pause_note()
+    if note is not None and sys.stderr.isatty():
+        print(note, file=sys.stderr, flush=True)
     echo_all = any(arg in _LISTING for arg in cmd)
     results = directory / "results"
     for stale in error_files(results):
@@ -222,6 +277,10 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
         open(log_path, "w", encoding="utf-8") as log,
         open(log_path, encoding="utf-8", errors="replace") as follow,
     ):
+        if note is not None:
+            log.write(note + "\n")
+            log.flush()
+            follow.readline()  # said above, not a progress line to echo
         proc = subprocess.Popen(
             list(cmd),
             stdin=subprocess.DEVNULL,
