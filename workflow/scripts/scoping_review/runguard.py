@@ -221,7 +221,7 @@ SLURM_PLUGIN = "snakemake_executor_plugin_slurm"
 
 
 def slurm_pause_note(timeout: float = 2.0, plugin: str | None = None) -> str | None:
-    """A note for the terminal when Snakemake's start will stall on SLURM, else ``None``.
+    """A note for the user when Snakemake's start will stall on SLURM, else ``None``.
 
     Where SLURM's executor plugin is installed and ``scontrol`` is on ``PATH`` but no
     controller answers, the plugin runs ``scontrol show config`` as Snakemake loads it and
