@@ -316,7 +316,7 @@ def test_scopus_bibtex_without_the_comma_after_note_loses_no_field(fixtures_dir:
     assert result.records["url"].str.starts_with("https://www.scopus.com/").all()
     assert (
         "3 entries lack a comma between fields, fields read apart: "
-        "['Li2020', 'Cao2020', 'Tang2020']" in result.notes
+        "Li2020, Cao2020, Tang2020" in result.notes
     )
 
 

@@ -307,3 +307,28 @@ def test_a_continuation_pattern_never_matches_a_layout_or_blank_line(fmt: str) -
     assert not (flags["cont"] & flags["layout"]).any()
     assert not flags["cont"].tail(2).any()  # blank lines are not continuations
     assert lines.select(pl.lit("   indented").str.contains(tf.continuation_regex)).item()
+
+
+def test_a_note_that_lists_some_of_its_lines_says_how_many_more() -> None:
+    """A note counts every line it is about but lists five: the rest is said ("and N more"), as
+    a reader otherwise takes the five for all of them (an Ovid export had six)."""
+    text = "".join(rec(i) + "ER  - \n" for i in range(1, 8))  # an empty trailing record each
+    result = run(text)
+    assert result.records.height == 7
+    (note,) = [n for n in result.notes if "without a record before them" in n]
+    assert note.startswith("7 ER line(s)")
+    assert note.endswith("line(s) 8, 16, 24, 32, 40 and 2 more")
+
+
+@given(st.lists(st.integers(), max_size=12), st.integers(0, 20), st.integers(1, 6))
+def test_first_few_lists_at_most_shown_and_counts_the_rest(
+    items: list[int], extra: int, shown: int
+) -> None:
+    from scoping_review.wording import first_few
+
+    total = len(items) + extra
+    said = first_few(list(items), total, shown)
+    listed = said.split(" and ")[0]
+    assert listed == ", ".join(str(x) for x in items[:shown])
+    more = total - min(len(items), shown)
+    assert said.endswith(f" and {more} more") == (more > 0)

@@ -40,9 +40,34 @@ def test_unexpected_key_is_named() -> None:
     config["searches"][0]["fles"] = ["x.ris"]
     lines = configcheck.schema_problems(config, SCHEMA, "c.yaml")
     assert lines == [
-        "c.yaml: searches/0: Additional properties are not allowed ('fles' was unexpected)"
+        "c.yaml: searches/0/fles (search 'scopus'): unknown key; did you mean 'files'?"
     ]
     assert configcheck.schema_problems([1], SCHEMA, "c.yaml")[0].startswith("c.yaml: (top level)")
+
+
+def test_a_misspelt_key_is_one_line_that_names_the_key_meant() -> None:
+    """A misspelt required key breaks two rules (an unknown key, a missing one): the user reads
+    one line, with the key they meant; a key close to nothing lists the keys allowed there."""
+    config = yaml.safe_load(TINY)
+    config["searches"][1]["fles"] = config["searches"][1].pop("files")
+    config["dedup"] = config.pop("dedupe", {})
+    config["zzzz"] = 1
+    lines = configcheck.schema_problems(config, SCHEMA, "c.yaml")
+    assert lines[:2] == [
+        "c.yaml: dedup: unknown key; did you mean 'dedupe'?",
+        "c.yaml: zzzz: unknown key; the keys here are " + ", ".join(sorted(SCHEMA["properties"])),
+    ]
+    assert lines[2:] == [
+        "c.yaml: searches/1/fles (search 'bib'): unknown key; did you mean 'files'?"
+    ]
+    # far from every key: the missing key is still said
+    config["searches"][1]["qqqq"] = config["searches"][1].pop("fles")
+    lines = configcheck.schema_problems(config, SCHEMA, "c.yaml")
+    assert "c.yaml: searches/1 (search 'bib'): 'files' is a required property" in lines
+    assert any(
+        line.startswith("c.yaml: searches/1/qqqq (search 'bib'): unknown key; the keys here are ")
+        for line in lines
+    )
 
 
 @pytest.mark.parametrize("date", ["2025-13-01", "2025-02-30", "2023-02-29", "2025-00-10"])
@@ -51,7 +76,7 @@ def test_a_date_off_the_calendar_is_named(date: str) -> None:
     config["searches"][0]["date"] = date
     lines = configcheck.schema_problems(config, SCHEMA, "c.yaml")
     assert lines == [
-        f"c.yaml: searches/0/date: '{date}' is not a date of the calendar (YYYY-MM-DD)"
+        f"c.yaml: searches/0/date (search 'scopus'): '{date}' is not a date of the calendar (YYYY-MM-DD)"
     ]
 
 
@@ -63,7 +88,7 @@ def test_a_run_checks_the_formats_of_its_extended_config_only() -> None:
     assert configcheck.schema_problems(config, SCHEMA, "c.yaml", formats_only=True) == []
     config["searches"][-1]["date"] = "2025-02-30"
     assert configcheck.schema_problems(config, SCHEMA, "c.yaml", formats_only=True) == [
-        "c.yaml: searches/2/date: '2025-02-30' is not a date of the calendar (YYYY-MM-DD)"
+        "c.yaml: searches/2/date (search 'x-r002'): '2025-02-30' is not a date of the calendar (YYYY-MM-DD)"
     ]
 
 
@@ -72,7 +97,7 @@ def test_an_unquoted_date_is_told_to_be_quoted() -> None:
     config["searches"][0]["date"] = yaml.safe_load("2024-02-29")  # YAML's date, not text
     lines = configcheck.schema_problems(config, SCHEMA, "c.yaml")
     assert lines == [
-        'c.yaml: searches/0/date: write the date in quotes, as text: "2024-02-29" '
+        "c.yaml: searches/0/date (search 'scopus'): write the date in quotes, as text: \"2024-02-29\" "
         "(YAML reads an unquoted date as a date)"
     ]
     config["searches"][0]["date"] = "2024-02-29"  # a leap day is a date

@@ -3,7 +3,8 @@
 Three kinds of problem, each one line naming the file and where in it:
 
 - the YAML does not parse (file, line and column of the error);
-- the config breaks the schema (the config key, and for a misspelt key the key itself);
+- the config breaks the schema (the config key; for a misspelt key the key itself and the key
+  it is closest to, "did you mean");
 - a file the config lists does not exist (the search, sheet or setting that lists it, and the path).
 
 The functions take parsed values and an ``exists`` callable, never open files themselves: the
@@ -13,6 +14,8 @@ CLI adapter reads the YAML and asks the file system.
 from __future__ import annotations
 
 import datetime
+import difflib
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -50,10 +53,69 @@ def schema_problems(
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     if formats_only:
         errors = [e for e in errors if e.validator == "format"]
-    return [
-        f"{name}: {'/'.join(str(p) for p in err.absolute_path) or '(top level)'}: {_message(err)}"
+    # a misspelt key reads as two errors, the unknown key and the required key it should be:
+    # the first says "did you mean" the second, which is then not said again
+    meant = {
+        (tuple(err.absolute_path), guess)
         for err in errors
-    ]
+        for _key, guess in _unknown_keys(err)
+        if guess is not None
+    }
+    lines = []
+    for err in errors:
+        path = list(err.absolute_path)
+        unknown = _unknown_keys(err)
+        if unknown:
+            for key, guess in unknown:
+                hint = f"did you mean {guess!r}?" if guess else _keys_here(err)
+                lines.append(f"{name}: {_where(config, [*path, key])}: unknown key; {hint}")
+        elif not (
+            err.validator == "required"
+            and _missing(err) in {g for p, g in meant if p == tuple(path)}
+        ):
+            lines.append(f"{name}: {_where(config, path)}: {_message(err)}")
+    return lines
+
+
+def _where(config: Mapping[str, Any], path: list[Any]) -> str:
+    """The config key path, naming the search a ``searches/N`` path is in by its ID."""
+    where = "/".join(str(p) for p in path) or "(top level)"
+    if len(path) >= 2 and path[0] == "searches" and isinstance(path[1], int):
+        searches = config.get("searches")
+        if isinstance(searches, list) and path[1] < len(searches):
+            search = searches[path[1]]
+            if isinstance(search, Mapping) and isinstance(search.get("id"), str):
+                where += f" (search {search['id']!r})"
+    return where
+
+
+def _unknown_keys(err: jsonschema.ValidationError) -> list[tuple[str, str | None]]:
+    """For an "additional properties" error, each key the schema does not know and the known
+    key it is closest to (``None`` when none is close)."""
+    if err.validator != "additionalProperties" or err.validator_value is not False:
+        return []
+    if not isinstance(err.instance, Mapping) or not isinstance(err.schema, Mapping):
+        return []
+    known = [str(k) for k in err.schema.get("properties") or {}]
+    patterns = list(err.schema.get("patternProperties") or {})
+    out = []
+    for key in err.instance:
+        if key in known or any(re.search(p, str(key)) for p in patterns):
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        out.append((str(key), close[0] if close else None))
+    return out
+
+
+def _keys_here(err: jsonschema.ValidationError) -> str:
+    known = sorted(str(k) for k in (err.schema.get("properties") or {}))  # type: ignore[union-attr]
+    return f"the keys here are {', '.join(known)}" if known else "no keys are allowed here"
+
+
+def _missing(err: jsonschema.ValidationError) -> str | None:
+    """The key a "required" error names."""
+    found = re.match(r"'(.+)' is a required property$", err.message)
+    return found.group(1) if found else None
 
 
 def _message(err: jsonschema.ValidationError) -> str:

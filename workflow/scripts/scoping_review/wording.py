@@ -15,3 +15,13 @@ STAGE_NAMES = {
 def stage_name(stage: str) -> str:
     """``title_abstract`` -> ``title and abstract``; an unknown stage with spaces for ``_``."""
     return STAGE_NAMES.get(stage, stage.replace("_", " "))
+
+
+def first_few(items: list[object], total: int | None = None, shown: int = 5) -> str:
+    """The first ``shown`` of ``items``, joined by commas, and how many more there are of
+    ``total`` (default: ``len(items)``), so a note that counts six things and lists five says
+    so: ``first_few([4, 9, 12], total=6, shown=3)`` -> ``4, 9, 12 and 3 more``."""
+    total = len(items) if total is None else total
+    head = ", ".join(str(x) for x in items[:shown])
+    rest = total - min(len(items), shown)
+    return f"{head} and {rest} more" if rest > 0 else head

@@ -16,6 +16,7 @@ from ..connectors import formats as api_formats
 from ..io import bibtex, proquest, tables, tagged, xmlrefs
 from ..io import decode as decode_mod
 from ..io.decode import Decoded, decode
+from ..wording import first_few
 from .canonical import _fallback_ids, canonical_frame
 from .detect import _MAX_HEADER, binary_reason, detect_format, detect_table_preset, generic_map
 from .model import FORMATS, TABLE_PRESETS, TAGGED, FieldMap, Imported, ImportError_, SourceMeta
@@ -232,7 +233,7 @@ def import_export(
     if control_note is not None:
         notes.append(control_note)
     if repeated:
-        notes.append(f"native IDs repeated in the file: {repeated[:5]}")
+        notes.append(f"native IDs repeated in the file: {first_few(repeated)}")
     file_row["notes"] = notes
     return Imported(
         schemas.validate(records, schemas.RECORDS),

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import re
 
+from ..wording import first_few
+
 # the value helpers are re-exported here too: tests and callers name them as io.bibtex's
 from .bibtex_values import (  # noqa: F401
     _AND,
@@ -361,35 +363,38 @@ def parse(text: str) -> Parsed:
             truncated.append(label)
 
     if repeated:
-        notes.append(f"{len(repeated)} entry key(s) repeated, entries kept: {repeated[:5]}")
+        notes.append(f"{len(repeated)} entry key(s) repeated, entries kept: {first_few(repeated)}")
     if fields_twice:
         notes.append(
-            f"{len(fields_twice)} entries repeat a field, kept with every value: {fields_twice[:5]}"
+            f"{len(fields_twice)} entries repeat a field, kept with every value: "
+            f"{first_few(fields_twice)}"
         )
     if missing_commas:
         notes.append(
             f"{len(missing_commas)} entries lack a comma between fields, fields read apart: "
-            f"{missing_commas[:5]}"
+            f"{first_few(missing_commas)}"
         )
     if unclosed:
         notes.append(
             f"{len(unclosed)} entries have a value whose braces or quotes never close, read to "
-            f"the next field: {unclosed[:5]}"
+            f"the next field: {first_few(unclosed)}"
         )
     if junk:
         notes.append(
-            f"{len(junk)} entries hold text that is no field, kept as {UNPARSED!r}: {junk[:3]}"
+            f"{len(junk)} entries hold text that is no field, kept as {UNPARSED!r}: "
+            f"{first_few(junk, shown=3)}"
         )
     if no_key:
-        notes.append(f"{len(no_key)} entries have no key (lines {no_key[:5]}); fields kept")
+        notes.append(f"{len(no_key)} entries have no key (lines {first_few(no_key)}); fields kept")
     if truncated:
         notes.append(
-            f"{len(truncated)} entries are not closed (the file may be cut off): {truncated[:5]}"
+            f"{len(truncated)} entries are not closed (the file may be cut off): "
+            f"{first_few(truncated)}"
         )
     if lenient:
         notes.append(
             f"{len(lenient)} entries have a name list the strict name parser refuses, read "
-            f"leniently: {lenient[:5]}"
+            f"leniently: {first_few(lenient)}"
         )
     n_raw = len(_ENTRY_START.findall(text))
     return Parsed.from_lists(rec, tags, values, [e.line for e in entries], rejects, n_raw, notes)

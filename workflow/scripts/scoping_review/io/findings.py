@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..wording import first_few
+
 
 @dataclass
 class Findings:
@@ -36,7 +38,7 @@ class Findings:
         counts = self.counts
 
         def first(flag: str) -> str:
-            return ", ".join(str(x) for x in self.first.get(flag, []))
+            return first_few(list(self.first.get(flag, [])), counts[flag])
 
         notes: list[str] = []
         if counts.get("false_end"):
