@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 from pathlib import Path
@@ -32,7 +33,8 @@ def test_import_unknown_format_is_a_clear_error(
     assert cli.main(["import", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "cannot tell the export format" in err
-    assert "on the command line: scoping-review import FILE --format FORMAT" in err
+    assert "; declare its format (--format FORMAT); formats: ris, medline, " in err
+    assert "config" not in err  # the config's key is not what a command-line user sets
 
 
 def test_import_of_an_empty_file_says_it_is_empty(
@@ -41,7 +43,9 @@ def test_import_of_an_empty_file_says_it_is_empty(
     empty = tmp_path / "update.ris"
     empty.write_bytes(b"")
     assert cli.main(["import", str(empty)]) == 2
-    assert "the file is empty (0 bytes)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the file is empty (0 bytes)" in err and "config" not in err
+    assert "If the search found nothing, declare its format (--format FORMAT) and the" in err
     assert cli.main(["import", str(empty), "--format", "ris"]) == 0
     assert "parsed: 0" in capsys.readouterr().out
 
@@ -138,3 +142,21 @@ def test_counts_after_a_failed_run_say_they_are_the_run_befores(
         assert cli.main([*command, "--ledger", str(path)]) == 0
         err = capsys.readouterr().err
         assert "note: the last run failed (results/logs/screen.log.error)" in err, command
+
+
+def test_every_option_of_every_command_says_what_it_is() -> None:
+    """`scoping-review CMD --help` explains each option and argument (a bare `--source-id
+    SOURCE_ID` left a new user guessing), and the exit statuses of run and update include the
+    ones a scheduler's user meets: 130 (Ctrl-C) and 143 (SIGTERM)."""
+    parser = cli.build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    unexplained = [
+        f"{name} {act.option_strings or act.dest}"
+        for name, command in sub.choices.items()
+        for act in command._actions
+        if not act.help
+    ]
+    assert unexplained == []
+    for name in ("run", "update"):
+        description = sub.choices[name].description or ""
+        assert "130 interrupted" in description and "143 terminated" in description

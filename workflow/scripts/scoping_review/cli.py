@@ -198,10 +198,11 @@ def _import(args: argparse.Namespace) -> int:
             encoding=args.encoding,
         )
     except (importing.ImportError_, storage.InputFileError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        if "set `format:`" in str(err):  # the advice is for config; here it is an option
-            hint = "(on the command line: scoping-review import FILE --format FORMAT)"
-            print(hint, file=sys.stderr)
+        from .importing.pipeline import set_format
+
+        # the advice is worded for the config; here the format is an option
+        option = "declare its format (--format FORMAT)"
+        print(f"error: {str(err).replace(set_format(args.source_id), option)}", file=sys.stderr)
         return 2
     print(importing.reconciliation(result))
     if args.out:
@@ -297,6 +298,11 @@ def _input_errors() -> tuple[type[BaseException], ...]:
     return (OSError, ValueError, polars.exceptions.PolarsError)
 
 
+CORES_HELP = "CPU cores Snakemake's jobs may use at once (default 2; 'all': every core)"
+LEDGER_HELP = "the counts ledger (default: results/ledger/counts.parquet)"
+STAGE_HELP = "the screening stage (default: title_abstract)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scoping-review", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -312,10 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the workflow on a review directory",
         description="Exit status: 0 done, 1 bad config, bad input or failed job (one block on "
         "stderr), 2 usage error, 4 another run or update is writing this review, 130 "
-        "interrupted. Snakemake's output: .snakemake/log/scoping-review-run.log.",
+        "interrupted (Ctrl-C), 143 terminated (SIGTERM, e.g. a scheduler's time limit; run the "
+        "same command again to finish). Snakemake's output: "
+        ".snakemake/log/scoping-review-run.log.",
     )
     run.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
-    run.add_argument("--cores", default="2")
+    run.add_argument("--cores", default="2", help=CORES_HELP)
     run.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="passed on to snakemake")
     run.set_defaults(func=_run)
 
@@ -325,10 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"Exit status: {vocabulary.EXIT_OK} done (version frozen or nothing changed), "
         f"{vocabulary.EXIT_ERROR} workflow error, {vocabulary.EXIT_USAGE} usage error, "
         f"{vocabulary.EXIT_PENDING} studies await screening (report written, no version), "
-        f"{vocabulary.EXIT_LOCKED} another run or update is writing this review.",
+        f"{vocabulary.EXIT_LOCKED} another run or update is writing this review, 130 "
+        "interrupted (Ctrl-C), 143 terminated (SIGTERM; run the same command again to finish).",
     )
     upd.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
-    upd.add_argument("--cores", default="2")
+    upd.add_argument("--cores", default="2", help=CORES_HELP)
     upd.add_argument("--profile", default=None, help="Snakemake profile, e.g. profiles/slurm")
     upd.add_argument("--no-freeze", action="store_true", help="never freeze a version")
     upd.add_argument("--no-search", action="store_true", help="do not fetch API searches first")
@@ -348,36 +357,59 @@ def build_parser() -> argparse.ArgumentParser:
     sea.set_defaults(func=_search)
 
     imp = sub.add_parser("import", help="parse one export file and account for every record")
-    imp.add_argument("file")
-    imp.add_argument("--format", default="auto", choices=["auto", *IMPORT_FORMATS])
-    imp.add_argument("--source-id", default="file")
+    imp.add_argument("file", help="the export file (any format below)")
+    imp.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", *IMPORT_FORMATS],
+        metavar="FORMAT",
+        help="the file's format, one of " + ", ".join(IMPORT_FORMATS) + " (default: auto, "
+        "told from the content)",
+    )
+    imp.add_argument(
+        "--source-id",
+        default="file",
+        help="the search's ID: the prefix of every record ID, ID:native-ID (default: file)",
+    )
     imp.add_argument("--encoding", default=None, help="declared text encoding (default: detect)")
     imp.add_argument("--rejects", default=None, help="write the rejects to this Parquet file")
-    imp.add_argument("--database", default=None)
+    imp.add_argument(
+        "--database",
+        default=None,
+        help="the database searched, recorded on every record (default: none)",
+    )
     imp.add_argument("--out", default=None, help="write the records to this Parquet file")
     imp.set_defaults(func=_import)
 
     ded = sub.add_parser("dedupe", help="deduplicate one file; one output row per input record")
     ded.add_argument("input", help="an export file or a CSV with ID,title,year,author,... columns")
     ded.add_argument("--out", required=True, help="CSV with record_id (the input's ID), study_id")
-    ded.add_argument("--format", default="auto", choices=["auto", *IMPORT_FORMATS])
+    ded.add_argument(
+        "--format",
+        default="auto",
+        choices=["auto", *IMPORT_FORMATS],
+        metavar="FORMAT",
+        help="the input's format, as for import (default: auto)",
+    )
     ded.add_argument("--decisions", action="append", default=[], help="same/different sheet")
     ded.add_argument("--review-queue", default=None, help="write maybe pairs (.csv or .xlsx)")
     ded.set_defaults(func=_dedupe)
 
     exp = sub.add_parser("explain", help="show a ledger count with its rule, inputs and IDs")
-    exp.add_argument("count_id")
-    exp.add_argument("--ledger", default="results/ledger/counts.parquet")
+    exp.add_argument("count_id", help="a count's ID, as `counts` lists them (e.g. dedupe.studies)")
+    exp.add_argument("--ledger", default="results/ledger/counts.parquet", help=LEDGER_HELP)
     exp.add_argument("--ids", action="store_true", help="print only the IDs, one per line")
     exp.set_defaults(func=_command("cli_ledger", "explain_command"))
 
     cnt = sub.add_parser("counts", help="list every count in the ledger")
-    cnt.add_argument("--ledger", default="results/ledger/counts.parquet")
+    cnt.add_argument("--ledger", default="results/ledger/counts.parquet", help=LEDGER_HELP)
     cnt.add_argument("--prefix", default="", help="only counts whose id starts with this")
     cnt.set_defaults(func=_command("cli_ledger", "counts_command"))
 
     chk = sub.add_parser("check-config", help="validate a review config against its schema")
-    chk.add_argument("config", nargs="?", default="config/config.yaml")
+    chk.add_argument(
+        "config", nargs="?", default="config/config.yaml", help="default: config/config.yaml"
+    )
     chk.set_defaults(func=_check_config)
 
     sim = sub.add_parser(
@@ -394,16 +426,22 @@ def build_parser() -> argparse.ArgumentParser:
     scr = sub.add_parser("screen", help="screen in the browser (a local web app)")
     scr.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
     scr.add_argument("--reviewer", required=True, help="your name (your sheet's name)")
-    scr.add_argument("--stage", default="title_abstract", choices=list(SCREEN_STAGES))
-    scr.add_argument("--port", type=int, default=8765)
+    scr.add_argument(
+        "--stage", default="title_abstract", choices=list(SCREEN_STAGES), help=STAGE_HELP
+    )
+    scr.add_argument("--port", type=int, default=8765, help="the port to serve on (default 8765)")
     scr.add_argument("--host", default="127.0.0.1", help="other than 127.0.0.1 needs --token")
     scr.add_argument("--token", default=None, help="required on every request when given")
     scr.set_defaults(func=_command("cli_screening", "screen_command"))
 
     exq = sub.add_parser("export-pending", help="pending studies of a stage for ASReview/Rayyan")
-    exq.add_argument("--directory", default=".")
-    exq.add_argument("--stage", default="title_abstract", choices=list(SCREEN_STAGES))
-    exq.add_argument("--tool", required=True, choices=["asreview", "rayyan"])
+    exq.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
+    exq.add_argument(
+        "--stage", default="title_abstract", choices=list(SCREEN_STAGES), help=STAGE_HELP
+    )
+    exq.add_argument(
+        "--tool", required=True, choices=["asreview", "rayyan"], help="the tool to screen in"
+    )
     exq.add_argument("--out", required=True, help=".csv (ASReview) or .ris (both tools)")
     exq.set_defaults(func=_command("cli_screening", "export_pending_command"))
 
@@ -411,9 +449,13 @@ def build_parser() -> argparse.ArgumentParser:
         "import-decisions", help="a Rayyan or ASReview export back as a decision sheet"
     )
     imd.add_argument("file", help="Rayyan .csv/.ris; ASReview .csv/.tsv/.xlsx/.ris/.asreview")
-    imd.add_argument("--directory", default=".")
-    imd.add_argument("--tool", required=True, choices=["asreview", "rayyan"])
-    imd.add_argument("--stage", default="title_abstract", choices=list(SCREEN_STAGES))
+    imd.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
+    imd.add_argument(
+        "--tool", required=True, choices=["asreview", "rayyan"], help="the tool that wrote FILE"
+    )
+    imd.add_argument(
+        "--stage", default="title_abstract", choices=list(SCREEN_STAGES), help=STAGE_HELP
+    )
     imd.add_argument("--reviewer", default="asreview", help="ASReview: name for the decisions")
     imd.add_argument(
         "--exclude-reason",

@@ -22,6 +22,12 @@ from .detect import _MAX_HEADER, binary_reason, detect_format, detect_table_pres
 from .model import FORMATS, TABLE_PRESETS, TAGGED, FieldMap, Imported, ImportError_, SourceMeta
 
 
+
+def set_format(source_id: str) -> str:
+    """The advice to declare a file's format, worded for the config (the command line's
+    ``scoping-review import`` puts its option in its place)."""
+    return f"set `format:` for search {source_id!r} in config"
+
 def parse_text(
     decoded: Decoded,
     fmt: str,
@@ -143,13 +149,13 @@ def import_export(
             what = "is empty (0 bytes)" if not data else "holds nothing but white space"
             raise ImportError_(
                 f"{meta.path}: the file {what}, so it has no format to tell and no records. "
-                f"If the search found nothing, set `format:` for search {meta.source_id!r} in "
-                "config and the file counts as 0 records; if it should have records, the "
-                "export or its download failed: export the search again"
+                f"If the search found nothing, {set_format(meta.source_id)} and the file counts "
+                "as 0 records; if it should have records, the export or its download failed: "
+                "export the search again"
             )
         raise ImportError_(
             f"{meta.path}: cannot tell the export format from its content; "
-            f"set `format:` for search {meta.source_id!r} in config ({', '.join(FORMATS)})"
+            f"{set_format(meta.source_id)}; formats: {', '.join(FORMATS)}"
         )
     canon_parts: list[pl.DataFrame] = []
     if chosen in TAGGED:  # block by block: one block's lines and fields are held at a time
