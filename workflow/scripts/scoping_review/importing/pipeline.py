@@ -22,11 +22,11 @@ from .detect import _MAX_HEADER, binary_reason, detect_format, detect_table_pres
 from .model import FORMATS, TABLE_PRESETS, TAGGED, FieldMap, Imported, ImportError_, SourceMeta
 
 
-
 def set_format(source_id: str) -> str:
     """The advice to declare a file's format, worded for the config (the command line's
     ``scoping-review import`` puts its option in its place)."""
     return f"set `format:` for search {source_id!r} in config"
+
 
 def parse_text(
     decoded: Decoded,
