@@ -44,7 +44,14 @@ def main(smk: job.Job) -> None:
     clock.lap("inputs read")
     try:
         result, state = dedupe.run_with_state(
-            records, settings, decisions, held.pop(), meta, workers=smk.threads, lap=clock.lap
+            records,
+            settings,
+            decisions,
+            held.pop(),
+            meta,
+            workers=smk.threads,
+            lap=clock.lap,
+            checked=True,  # read_state found it fit for ``meta``
         )
     except Exception as error:  # a state that passed its checks but cannot be applied
         if not reused:

@@ -50,8 +50,8 @@ def main(smk: job.Job) -> None:
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     # the study texts, the keywords of their representative records and each record's search
     # (its round): the records' other columns (their abstracts above all) are not read
-    records = pl.read_parquet(
-        smk.input.records, columns=["record_id", "source_id", "search_date", "keywords"]
+    records = storage.read_columns(
+        smk.input.records, ["record_id", "source_id", "search_date", "keywords"]
     )
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
     texts = prioritisation.study_texts(studies, records)

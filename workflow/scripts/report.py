@@ -60,8 +60,8 @@ def write_listings(ledger: pl.DataFrame, lookup: pl.DataFrame, counts_dir: Path)
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "report")
     ledger = storage.read_table(smk.input.ledger, schemas.LEDGER)
-    records = pl.read_parquet(smk.input.records, columns=["record_id", "title", "year", "database"])
-    studies = pl.read_parquet(smk.input.studies, columns=["study_id", "title", "year", "databases"])
+    records = storage.read_columns(smk.input.records, ["record_id", "title", "year", "database"])
+    studies = storage.read_columns(smk.input.studies, ["study_id", "title", "year", "databases"])
     issues = storage.read_table(smk.input.issues, schemas.QUALITY)
     lookup = lookup_frame(records, studies, issues)
     # the listings (polars: joins and CSV writing, off the GIL) are written while the page

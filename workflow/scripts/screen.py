@@ -31,6 +31,7 @@ def main(smk: job.Job) -> None:
             screen.has_abstract(pl.col("abstract")).alias("has_abstract"),
         )
         .collect(engine="streaming")
+        .rechunk()  # storage.contiguous: the streaming engine returns it in pieces
     )
     sheets = [
         screen.Sheet(

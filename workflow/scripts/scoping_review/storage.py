@@ -148,13 +148,26 @@ def read_yaml(path: str | Path) -> Any:
 
 
 def read_table(path: str | Path, schema: schemas.TableSchema | None = None) -> pl.DataFrame:
-    frame = pl.read_parquet(path)
+    """A stage table, each column in one piece (:func:`contiguous`), validated when a
+    ``schema`` is given."""
+    frame = contiguous(pl.read_parquet(path))
     return schemas.validate(frame, schema) if schema is not None else frame
 
 
 def read_columns(path: str | Path, columns: Iterable[str]) -> pl.DataFrame:
-    """Some columns of a stage table (validated in full when it was written)."""
-    return pl.read_parquet(path, columns=list(columns))
+    """Some columns of a stage table (validated in full when it was written), each in one
+    piece (:func:`contiguous`)."""
+    return contiguous(pl.read_parquet(path, columns=list(columns)))
+
+
+def contiguous(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with each column in one chunk. Polars reads a Parquet file as one chunk per
+    row group (8 for 700,000 studies; 13 for 1M records in the searches' 5 files), and
+    gathering rows from a column in pieces is slow: at 1M records, gathering 708,000 studies'
+    abstracts took 0.5 s from 13 chunks and 0.01 s from one, and the dedupe stage's studies
+    table took 5.2 s against 2.5 s. Putting the pieces together is cheap (0.26 s for those
+    records: text is kept as views of the same buffers)."""
+    return frame.rechunk()
 
 
 def write_table(frame: pl.DataFrame, path: str | Path, schema: schemas.TableSchema) -> None:
