@@ -6,6 +6,8 @@ Prose never shows an identifier such as ``title_abstract`` or ``full/text``; it 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 STAGE_NAMES = {
     "title_abstract": "title and abstract",
     "full_text": "full text",
@@ -17,7 +19,7 @@ def stage_name(stage: str) -> str:
     return STAGE_NAMES.get(stage, stage.replace("_", " "))
 
 
-def first_few(items: list[object], total: int | None = None, shown: int = 5) -> str:
+def first_few(items: Sequence[object], total: int | None = None, shown: int = 5) -> str:
     """The first ``shown`` of ``items``, joined by commas, and how many more there are of
     ``total`` (default: ``len(items)``), so a note that counts six things and lists five says
     so: ``first_few([4, 9, 12], total=6, shown=3)`` -> ``4, 9, 12 and 3 more``."""
