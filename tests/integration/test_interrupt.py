@@ -150,3 +150,24 @@ def test_sigterm_to_the_command_says_what_to_do_and_a_rerun_finishes(tmp_path: P
     assert "error: terminated (SIGTERM); run the same command again to finish" in stderr
     second = run_to_end(workdir)
     assert (workdir / "results/07_report/index.html").is_file(), second.stderr[-3000:]
+
+
+@pytest.mark.parametrize("command", ["run", "update"])
+def test_ctrl_c_says_what_to_do_and_exits_130(tmp_path: Path, command: str) -> None:
+    """Ctrl-C in a terminal: SIGINT to the command's process group (Snakemake's too). Both
+    `run` and `update` say what to do and exit 130, as their help says; `update` freezes no
+    version."""
+    workdir = fresh_copy(tmp_path)
+    argv = [*cli_run(workdir)[:3], command, *cli_run(workdir)[4:]]
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    marker = workdir / "results/01_import/records.parquet"
+    deadline = time.monotonic() + 300
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr[-3000:]
+    assert "error: interrupted; run the same command again to finish" in stderr
+    assert not (workdir / "results/versions").exists()

@@ -37,7 +37,7 @@ def test_parse_yaml_never_raises(text: str) -> None:
 
 def test_unexpected_key_is_named() -> None:
     config = yaml.safe_load(TINY)
-    config["searches"][0]["fles"] = ["x.ris"]
+    config["searches"][0]["fles"] = config["searches"][0].pop("files")
     lines = configcheck.schema_problems(config, SCHEMA, "c.yaml")
     assert lines == [
         "c.yaml: searches/0/fles (search 'scopus'): unknown key; did you mean 'files'?"
@@ -60,6 +60,11 @@ def test_a_misspelt_key_is_one_line_that_names_the_key_meant() -> None:
     assert lines[2:] == [
         "c.yaml: searches/1/fles (search 'bib'): unknown key; did you mean 'files'?"
     ]
+    # a key already given is not suggested: `dates` beside `date` is unknown, not a typo of it
+    extra = yaml.safe_load(TINY)
+    extra["searches"][0]["dates"] = "2024"
+    (line,) = configcheck.schema_problems(extra, SCHEMA, "c.yaml")
+    assert line.startswith("c.yaml: searches/0/dates (search 'scopus'): unknown key; the keys")
     # far from every key: the missing key is still said
     config["searches"][1]["qqqq"] = config["searches"][1].pop("fles")
     lines = configcheck.schema_problems(config, SCHEMA, "c.yaml")

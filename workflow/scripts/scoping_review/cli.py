@@ -376,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--database",
         default=None,
-        help="the database searched, recorded on every record (default: none)",
+        help="the database searched, recorded on every record (default: the --source-id)",
     )
     imp.add_argument("--out", default=None, help="write the records to this Parquet file")
     imp.set_defaults(func=_import)

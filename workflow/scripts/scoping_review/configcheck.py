@@ -98,11 +98,13 @@ def _unknown_keys(err: jsonschema.ValidationError) -> list[tuple[str, str | None
         return []
     known = [str(k) for k in err.schema.get("properties") or {}]
     patterns = list(err.schema.get("patternProperties") or {})
+    # a key already given is not the one meant (`dates:` beside `date:` is not "date")
+    absent = [k for k in known if k not in err.instance]
     out = []
     for key in err.instance:
         if key in known or any(re.search(p, str(key)) for p in patterns):
             continue
-        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(str(key), absent, n=1, cutoff=0.6)
         out.append((str(key), close[0] if close else None))
     return out
 

@@ -203,6 +203,8 @@ def run_update(
             t0 = time.monotonic()
             rc = runguard.run_workflow(cmd, workdir, lock)
             seconds = time.monotonic() - t0
+            if rc == runguard.INTERRUPTED:  # Ctrl-C: said so; the shell's status, as `run`
+                return rc
             if rc != 0:
                 return versions.EXIT_ERROR
             summary = versions.change_summary(_ledger_values(results / "ledger/counts.parquet"))

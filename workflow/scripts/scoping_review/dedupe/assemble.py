@@ -161,7 +161,7 @@ def _assemble(
         .first()
         .select("i", pl.col("rule").alias("_link_rule"), "linked_to", "score", "evidence")
     )
-    recs = recs.join(best, on="i", how="left")
+    recs = recs.join(best, on="i", how="left", maintain_order="left")  # record_id order
     single = pl.col("_n") == 1
     clusters = recs.select(
         "record_id",
