@@ -127,11 +127,12 @@ def rule_peaks(folder: Path, since: float = 0.0) -> dict[str, float]:
 
 
 # what a rule's log says of its own work, quoted beside its time where a target is missed: the
-# phases of the ranking and what they fitted, the figures drawn or reused, dedupe's phases, the
-# state it reused and the pairs it compared
+# phases of the ranking and what they fitted, the report's phases and the figures drawn or
+# reused, screen's phases, dedupe's phases, the state it reused and the pairs it compared
 LOG_NOTES = {
     "rank": ("rank phases, wall s:",),
-    "report": ("figures:",),
+    "report": ("report phases, wall s:", "figures:"),
+    "screen": ("screen phases, wall s:",),
     "dedupe": ("dedupe phases, wall s:", "dedupe state:", " records -> "),
 }
 

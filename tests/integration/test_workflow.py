@@ -161,6 +161,39 @@ def test_each_rules_log_ends_with_its_exact_peak_memory(tiny: Path) -> None:
         assert 20 < int(found[1]) < 4096, (log, last)  # a Python process with polars loaded
 
 
+PHASES = {
+    "report": [
+        "inputs read",
+        "flow and figure specs",
+        "figures drawn",
+        "page rendered",
+        "guard checked",
+        "outputs written",
+        "listings awaited",
+    ],
+    "screen": [
+        "inputs read",
+        "decisions read",
+        "statuses",
+        "stopping rule",  # the tiny review tests one (a review without one has no such phase)
+        "dual review and carry-over",
+        "counts",
+        "outputs written",
+    ],
+}
+
+
+@pytest.mark.parametrize("rule", sorted(PHASES))
+def test_rules_log_their_phases_in_order_with_their_wall_seconds(tiny: Path, rule: str) -> None:
+    """The rules `make bench` quotes where a target is missed log where their time went."""
+    lines = (tiny / f"results/logs/{rule}.log").read_text(encoding="utf-8").splitlines()
+    found = [ln for ln in lines if ln.startswith(f"INFO {rule} phases, wall s: ")]
+    assert len(found) == 1, lines
+    parts = found[0].removeprefix(f"INFO {rule} phases, wall s: ").split(", ")
+    assert [p.rsplit(" ", 1)[0] for p in parts] == PHASES[rule]
+    assert all(re.fullmatch(r"\d+\.\d\d", p.rsplit(" ", 1)[1]) for p in parts), parts
+
+
 def test_snakemake_report_packs_the_outputs_with_captions(tiny: Path) -> None:
     """``snakemake --report`` (real) on the finished tiny run: a zip with the captioned outputs."""
     import zipfile

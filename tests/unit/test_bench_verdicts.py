@@ -113,13 +113,25 @@ def test_log_notes_quote_each_rules_last_marked_line_written_since(tmp_path: Pat
         "INFO rank phases, wall s: features 2.00; living rounds: 1 evaluated anew\n"
     )
     (logs / "report.log").write_text("INFO listings written\n")  # no marked line
+    (logs / "screen.log").write_text("INFO 5 decisions\nINFO screen phases, wall s: counts 0.50\n")
     (logs / "dedupe.log").write_text(
         "INFO dedupe state: reusing 9 records' keys\nINFO 10 records -> 7 studies; 3 pairs\n"
         "INFO dedupe phases, wall s: keys 0.10, clustering 0.20\n"
     )
     os.utime(logs / "dedupe.log", (1000.0, 1000.0))  # written before the run asked about
     notes = bench_workflow.log_notes(tmp_path, since=2000.0)
-    assert notes == {"rank": "rank phases, wall s: features 2.00; living rounds: 1 evaluated anew"}
+    assert notes == {
+        "rank": "rank phases, wall s: features 2.00; living rounds: 1 evaluated anew",
+        "screen": "screen phases, wall s: counts 0.50",
+    }
+    (logs / "report.log").write_text(
+        "INFO figures: 3 renderings drawn, 0 reused\nINFO report written\n"
+        "INFO report phases, wall s: inputs read 0.20, figures drawn 1.50\n"
+    )
+    assert bench_workflow.log_notes(tmp_path)["report"] == (
+        "report phases, wall s: inputs read 0.20, figures drawn 1.50 / "
+        "figures: 3 renderings drawn, 0 reused"
+    )
     assert bench_workflow.log_notes(tmp_path)["dedupe"] == (
         "dedupe phases, wall s: keys 0.10, clustering 0.20 / "
         "dedupe state: reusing 9 records' keys / 10 records -> 7 studies; 3 pairs"

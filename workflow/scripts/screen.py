@@ -9,12 +9,22 @@ from pathlib import Path
 
 import polars as pl
 
-from scoping_review import job, ledger, prioritisation, schemas, screen, storage, worklists
+from scoping_review import (
+    job,
+    ledger,
+    phases,
+    prioritisation,
+    schemas,
+    screen,
+    storage,
+    worklists,
+)
 from scoping_review.app import sheet as app_sheet
 
 
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "screen")
+    clock = phases.PhaseClock()
     cfg = smk.params.screening
     criteria = smk.params.criteria
     settings = screen.Settings.from_config(cfg)
@@ -54,9 +64,12 @@ def main(smk: job.Job) -> None:
         )
         for stage, path, consensus in app_sheet.sheets(app_dir, screen.STAGES)
     ]
+    clock.lap("inputs read")
     decisions = screen.read_decisions(sheets, clusters, criteria)
+    clock.lap("decisions read")
     automatic = screen.automatic_exclusions(studies, settings.rules)
     status = screen.screening_status(studies, decisions, automatic, settings.needed(), criteria)
+    clock.lap("statuses")
     # prioritised screening: the stopping rule (opt-in) may set the never-screened remainder
     # aside as an automation exclusion; then the statuses are recomputed with it
     prio = prioritisation.Settings.from_config(cfg.get("prioritisation"))
@@ -69,6 +82,7 @@ def main(smk: job.Job) -> None:
             status = screen.screening_status(
                 studies, decisions, automatic, settings.needed(), criteria
             )
+        clock.lap("stopping rule")
     screen.check_full_text_scope(decisions, status)
     # living update: studies included in the previous frozen version (PRISMA previous_studies)
     previous_ids = [
@@ -80,6 +94,7 @@ def main(smk: job.Job) -> None:
     agreement = screen.agreement_table(decisions, settings)
     conflicts = screen.conflicts_table(decisions)
     carried = screen.carry_over(clusters, records, decisions, search_rounds)
+    clock.lap("dual review and carry-over")
     counts = [
         *screen.screen_counts(
             status, studies, automatic, criteria, previous_study_ids=previous_ids
@@ -89,6 +104,7 @@ def main(smk: job.Job) -> None:
         *screen.automation_counts(automatic, studies),
         *([] if outcome is None else prioritisation.stopping_counts(outcome, studies)),
     ]
+    clock.lap("counts")
     storage.write_table(decisions, smk.output.decisions, schemas.DECISIONS)
     storage.write_table(status, smk.output.status, schemas.STATUS)
     storage.write_table(agreement, smk.output.agreement, schemas.AGREEMENT)
@@ -112,6 +128,7 @@ def main(smk: job.Job) -> None:
         ]
     )
     storage.write_table(ledger.to_frame(counts, inputs), smk.output.ledger, schemas.LEDGER)
+    clock.lap("outputs written")
     summary = status.group_by("final").len().sort("final").rows()
     log.info(f"{decisions.height} decisions; final status: {summary}")
     if outcome is not None:
@@ -120,6 +137,7 @@ def main(smk: job.Job) -> None:
             f"stopping rule: {r.n_screened} of {r.n_total} screened, p = {r.p_value:.4g}, "
             f"stop = {r.stop}, set aside = {len(outcome.set_aside)}"
         )
+    log.info(f"screen phases, wall s: {clock.summary()}")
 
 
 main(job.current())

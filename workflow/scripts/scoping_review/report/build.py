@@ -14,6 +14,7 @@ import yaml
 from altair.utils.schemapi import debug_mode
 from markupsafe import Markup
 
+from ..phases import Lap, no_lap
 from . import changes, checklist, figures, flow, guard, prisma_s, progress, render, toc
 from .counts import Ledger
 from .figures import BlobStore, FigureExport, Renderer
@@ -216,8 +217,11 @@ def _synthesis_titles(inputs: ReportInputs) -> dict[str, str]:
     return titles
 
 
-def build_report(inputs: ReportInputs) -> ReportOutputs:
+def build_report(inputs: ReportInputs, lap: Lap = no_lap) -> ReportOutputs:
     """Render the report, check it with the guard, and return it with the figure exports.
+
+    ``lap`` is called after each phase (figure specs, figures drawn, page rendered, guard
+    checked) with its name, for a caller that times them.
 
     Raises :class:`MissingCountError` when the report needs a count the ledger lacks, and
     :class:`ValueError` when the guard finds a number not traceable to the ledger.
@@ -237,6 +241,7 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
     with debug_mode(VALIDATE_SPECS):
         spec = flow.flow_spec(diagram, ledger)
         specs = _figure_specs(inputs, ledger, characteristics, themes)
+    lap("flow and figure specs")
     # every spec laid out in turn, each PNG rasterised on a second thread meanwhile
     with ThreadPoolExecutor(max_workers=1) as raster:
         renderer = Renderer(inputs.figure_cache, raster)
@@ -247,6 +252,7 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
             name: figures.export(name, all_titles.get(name, name.replace("_", " ")), s, renderer)
             for name, s in specs.items()
         }
+    lap("figures drawn")
     titles = {"flow": "PRISMA 2020 flow diagram"} | {n: f.title for n, f in fig_exports.items()}
     stages = progress.stages_view(inputs.stages)
     checklist_rows = checklist.build_checklist(
@@ -299,7 +305,9 @@ def build_report(inputs: ReportInputs) -> ReportOutputs:
     }
     env = render.make_environment(inputs.templates_dir)
     html = toc.add_contents(render.render_html(env, context, ledger))
+    lap("page rendered")
     guard.check_html(html, ledger.values(), ledger.units())
+    lap("guard checked")
     return ReportOutputs(
         html=html,
         flow_svg=exports.svg,
