@@ -28,6 +28,7 @@ from scoping_review import (
     living_rounds,
     normalize,
     phases,
+    preload,
     prioritisation,
     ranking,
     schemas,
@@ -46,6 +47,8 @@ def main(smk: job.Job) -> None:
     criteria = smk.params.criteria
     settings = screen.Settings.from_config(cfg)
     prio = prioritisation.Settings.from_config(cfg.get("prioritisation"))
+    # the models' library (scikit-learn, a second or more to import) loads meanwhile
+    loading = preload.start(ranking.LIBRARIES if prio.enabled else [])
     status = storage.read_table(smk.input.status, schemas.STATUS)
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     # the study texts, the keywords of their representative records and each record's search
@@ -59,6 +62,7 @@ def main(smk: job.Job) -> None:
     records = records.drop("keywords")
     # one TF-IDF of the study texts for the pending ranking and every round's evaluation
     terms = storage.DirectoryStore(smk.params.term_cache)
+    loading.wait()
     term_meta = term_counts.cache_meta(prio.ranking)
     cached, term_parts = read_term_cache(terms, term_meta, log) if prio.enabled else (None, [])
 

@@ -13,6 +13,7 @@ from scoping_review import (
     job,
     ledger,
     phases,
+    preload,
     prioritisation,
     schemas,
     screen,
@@ -28,6 +29,10 @@ def main(smk: job.Job) -> None:
     cfg = smk.params.screening
     criteria = smk.params.criteria
     settings = screen.Settings.from_config(cfg)
+    prio = prioritisation.Settings.from_config(cfg.get("prioritisation"))
+    testing = prio.enabled and prio.stopping is not None
+    # the stopping rule's distribution (scipy.stats, a second to import) loads meanwhile
+    loading = preload.start(["scipy.stats"] if testing else [])
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
     # carry-over needs each record's search (its round) and whether it has an abstract: the
@@ -72,9 +77,9 @@ def main(smk: job.Job) -> None:
     clock.lap("statuses")
     # prioritised screening: the stopping rule (opt-in) may set the never-screened remainder
     # aside as an automation exclusion; then the statuses are recomputed with it
-    prio = prioritisation.Settings.from_config(cfg.get("prioritisation"))
     outcome = None
-    if prio.enabled and prio.stopping is not None:
+    if testing and prio.stopping is not None:
+        loading.wait()
         sheet_order = [s.name for s in sheets]  # config sheets, then the app's
         outcome = prioritisation.stopping_test(status, decisions, sheet_order, prio.stopping)
         if outcome.set_aside:
