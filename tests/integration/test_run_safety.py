@@ -358,6 +358,39 @@ def test_unexpected_config_key_prints_check_configs_lines(tmp_path: Path) -> Non
     assert not (workdir / "results").exists()
 
 
+def test_a_search_id_used_twice_is_named_before_anything_runs(tmp_path: Path) -> None:
+    """A copied search block keeps its id: check-config, run and Snakemake itself name it."""
+    workdir = fresh(tmp_path)
+    cfg = config(workdir)
+    first = cfg["searches"][0]
+    cfg["searches"].append({**first, "files": list(first["files"])})
+    write_config(workdir, cfg)
+    n = len(cfg["searches"]) - 1
+    expected = (
+        f"config/config.yaml: searches/{n}/id (search {first['id']!r}): the id of searches/0 "
+        "too; each search needs its own id (it names the search's records, counts and files)"
+    )
+    check = subprocess.run(
+        cli("check-config", str(workdir / "config/config.yaml")),
+        capture_output=True, text=True, check=False, cwd=workdir,
+    )  # fmt: skip
+    assert check.returncode == 1
+    assert expected.replace("config/config.yaml", str(workdir / "config/config.yaml")) in (
+        check.stderr
+    )
+    result = run_cli(workdir, "update")
+    assert result.returncode == 1
+    assert "searches/0 too; each search needs its own id" in result.stderr
+    one_block(result.stderr)
+    plain = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "-n"],
+        capture_output=True, text=True, check=False, cwd=workdir,
+    )  # fmt: skip
+    assert plain.returncode == 1
+    assert expected in plain.stdout + plain.stderr
+    assert not (workdir / "results").exists()
+
+
 def test_yaml_error_names_the_file_line_and_column(tmp_path: Path) -> None:
     workdir = fresh(tmp_path)
     path = workdir / "config/config.yaml"

@@ -27,7 +27,7 @@ def check_listed_files():
     )
     wrong = configcheck.schema_problems(
         config, schema, "config/config.yaml", formats_only=True
-    )
+    ) or configcheck.repeated_ids(config, "config/config.yaml")
     if wrong:
         raise WorkflowError(
             "\n".join([*wrong, f"what to do: {configcheck.WHAT_TO_DO_CONFIG}"])

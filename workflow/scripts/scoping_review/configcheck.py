@@ -179,6 +179,23 @@ def missing_files(
     ]
 
 
+def repeated_ids(config: Mapping[str, Any], name: str) -> list[str]:
+    """One line per search whose ``id`` an earlier search already has: the id names a
+    search's records, counts and files, so each search needs its own."""
+    first: dict[str, int] = {}
+    lines = []
+    for i, search in enumerate(config.get("searches") or []):
+        sid = str(search.get("id"))
+        if sid in first:
+            lines.append(
+                f"{name}: searches/{i}/id (search {sid!r}): the id of searches/{first[sid]} too; "
+                "each search needs its own id (it names the search's records, counts and files)"
+            )
+        else:
+            first[sid] = i
+    return lines
+
+
 def what_to_do(lines: list[str]) -> str:
     """The advice for a list of :func:`problems` lines."""
     if lines and all(line.endswith((MISSING, NOT_A_FILE)) for line in lines):
@@ -193,11 +210,12 @@ def problems(
     name: str,
     is_folder: Callable[[str], bool] | None = None,
 ) -> list[str]:
-    """Everything wrong with a config's text: YAML, then schema, then missing files."""
+    """Everything wrong with a config's text: YAML, then schema, then repeated search ids and
+    missing files."""
     config, yaml_error = parse_yaml(text, name)
     if yaml_error:
         return [yaml_error]
     found = schema_problems(config, schema, name)
     if found:
         return found
-    return missing_files(config, exists, name, is_folder)
+    return repeated_ids(config, name) + missing_files(config, exists, name, is_folder)
