@@ -87,6 +87,39 @@ def test_an_empty_export_of_a_declared_format_is_zero_records() -> None:
         assert result.file_row["n_raw"] == 0 and result.records.height == 0
 
 
+HISTORY = "Search history\n#1 therapeutic alliance\n#2 rupture* AND repair*\n#3 #1 AND #2\n"
+
+
+@pytest.mark.parametrize("fmt", sorted(importing.RECORD_MARKED))
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_text_with_no_record_of_the_declared_format_is_refused(fmt: str, bom: bytes) -> None:
+    """A search history saved in place of the export, declared RIS (as the advice for a file
+    whose format cannot be told says to) is not 0 records: it is refused, naming the file, its
+    first line and the way to declare a search that found nothing."""
+    meta = importing.SourceMeta("scopus_2", "Scopus", "2026-01-01", "searches/history.txt")
+    with pytest.raises(importing.ImportError_) as caught:
+        importing.import_export(bom + HISTORY.encode(), meta, fmt=fmt)
+    message = str(caught.value)
+    assert message.startswith(f"searches/history.txt: no {fmt} record in it")
+    assert "(its first line: 'Search history')" in message
+    assert "leave the file empty (0 bytes): it then counts as 0 records" in message
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\xef\xbb\xbf \n\n", b"\r\n"])
+def test_white_space_alone_in_a_declared_format_is_zero_records(content: bytes) -> None:
+    meta = importing.SourceMeta("s", "S", "2026-01-01", "s.ris")
+    result = importing.import_export(content, meta, fmt="ris")
+    assert result.file_row["n_raw"] == 0 and result.records.height == 0
+
+
+def test_a_tables_header_without_rows_is_a_search_that_found_nothing() -> None:
+    """A table's header row is not a record: a header alone is 0 records, not refused."""
+    meta = importing.SourceMeta("s", "S", "2026-01-01", "s.csv")
+    header = b"Authors,Title,Year,Source title,DOI,Abstract\n"
+    result = importing.import_export(header, meta, fmt="scopus_csv")
+    assert result.file_row["n_raw"] == 0 and result.records.height == 0
+
+
 def test_binary_garbage_with_a_declared_format_is_an_error() -> None:
     assert "binary" in str(error("binary.ris", fmt="ris")).lower()
 

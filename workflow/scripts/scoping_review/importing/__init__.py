@@ -38,7 +38,7 @@ from .model import (
     ImportError_,
     SourceMeta,
 )
-from .pipeline import combine, import_export, parse_text
+from .pipeline import RECORD_MARKED, combine, import_export, parse_text
 
 __all__ = [
     "EXTRACT",
@@ -49,6 +49,7 @@ __all__ = [
     "LANGUAGES",
     "LIST_FIELDS",
     "PUBLICATION_TYPES",
+    "RECORD_MARKED",
     "SPLITS",
     "TABLE_PRESETS",
     "TAGGED",

@@ -28,6 +28,24 @@ def set_format(source_id: str) -> str:
     return f"set `format:` for search {source_id!r} in config"
 
 
+# formats whose records are marked in the text (a tag, an @entry, a document heading): a file
+# of text with no mark in it holds none, and is not an export of the format; a table's header
+# row with no row under it is a search that found nothing
+RECORD_MARKED = (*TAGGED, "bibtex", "proquest")
+
+
+def no_records(path: str, fmt: str, head: str) -> str:
+    """Why a file of text in which format ``fmt`` finds no record is refused."""
+    first = next((line.strip() for line in head.splitlines() if line.strip()), "")
+    shown = first if len(first) <= 60 else first[:57] + "..."
+    return (
+        f"{path}: no {fmt} record in it (its first line: {shown!r}); it is not a {fmt} "
+        "export, perhaps a search history or a page of results. Export the search's records "
+        "again, or declare the format the file is in; if the search found nothing, leave the "
+        "file empty (0 bytes): it then counts as 0 records"
+    )
+
+
 def parse_text(
     decoded: Decoded,
     fmt: str,
@@ -184,6 +202,10 @@ def import_export(
             f"+ {n_rejected} rejected; refusing to lose records silently "
             f"(parsed records start at lines {parsed.starts['line'].head(3).to_list()}...)"
         )
+    if parsed.n_raw == 0 and chosen in RECORD_MARKED:
+        head = decoded.head(_MAX_HEADER).lstrip("\ufeff")
+        if head.strip():  # text, and no record in it (white space alone is an empty file)
+            raise ImportError_(no_records(meta.path, chosen, head))
     if not canon_parts:
         canon_parts = [
             canonical_frame(parsed.fields, parsed.starts, map_name, fmap, stripped=parsed.stripped)
