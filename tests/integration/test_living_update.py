@@ -298,6 +298,83 @@ def test_screening_the_new_studies_freezes_version_2(living: dict[str, Any]) -> 
     assert not (workdir / "results/versions/v003").exists()
 
 
+def test_changes_to_frozen_rounds_are_refused_unless_reopened(
+    living: dict[str, Any], tmp_path: Path
+) -> None:
+    """After version 2: a search with no `round:` (round 1), a file added to a frozen search,
+    a frozen export replaced: each is named and nothing runs; --reopen-rounds runs it."""
+    source = living["workdir"]
+    assert (source / "results/versions/v002").is_dir()  # the test above froze it
+    workdir = tmp_path / "review"
+    shutil.copytree(source, workdir, symlinks=True)
+    config = workdir / "config/config.yaml"
+    original = config.read_text(encoding="utf-8")
+    extra = workdir / "resources/example/searches/embase.ris"
+    extra.write_text(ris_record("E1", "A new rupture study", ["Ng, A."], 2025, None, None))
+    ledger_file = workdir / "results/ledger/counts.parquet"
+    before = ledger_file.stat().st_mtime_ns
+
+    def refused(expected: str) -> None:
+        result = update(workdir)
+        assert result.returncode == versions.EXIT_ERROR, result.stdout + result.stderr
+        lines = result.stderr.splitlines()
+        assert lines[0] == (
+            "update: the config changes rounds a frozen version holds; nothing was run:"
+        )
+        assert f"  {expected}" in lines, lines
+        assert lines[-1].startswith("what to do: a frozen version's rounds are reported as")
+        assert "--reopen-rounds" in lines[-1]
+        assert ledger_file.stat().st_mtime_ns == before  # nothing ran
+        assert not (workdir / "results/versions/v003").exists()
+
+    added = """  - id: embase
+    database: Embase
+    date: "2025-06-01"
+    strategy: 'same as round 1'
+    files: [resources/example/searches/embase.ris]
+
+dedupe:"""
+    config.write_text(original.replace("\ndedupe:", "\n" + added, 1), encoding="utf-8")
+    refused(
+        "search 'embase' is in round 1 (it has no `round:`, so round 1), which version 2 "
+        "froze with the searches pubmed, psycinfo, wos: a search added since belongs to a new "
+        "round; give it `round: 3`"
+    )
+    grown = original.replace(
+        "files: [resources/example/searches/psycinfo_2025.ris]",
+        "files: [resources/example/searches/psycinfo_2025.ris, "
+        "resources/example/searches/embase.ris]",
+    )
+    assert grown != original
+    config.write_text(grown, encoding="utf-8")
+    refused(
+        f"search '{ROUND2}' (round 2, frozen in version 2) now lists "
+        "resources/example/searches/embase.ris, which version 2 did not import: put new "
+        "results in a new search with `round: 3`"
+    )
+    config.write_text(original, encoding="utf-8")
+    export = workdir / "resources/example/searches/psycinfo_2025.ris"
+    kept = export.read_bytes()
+    export.write_bytes(kept + extra.read_bytes())
+    refused(
+        f"resources/example/searches/psycinfo_2025.ris of search '{ROUND2}' (round 2, frozen in "
+        "version 2) has changed since version 2 imported it: put back the file version 2 "
+        "imported, and put new results in a new search with `round: 3`"
+    )
+    # reopened on purpose: said on the terminal, and run (the new record awaits screening)
+    reopened = update(workdir, "--reopen-rounds")
+    assert reopened.returncode == versions.EXIT_PENDING, reopened.stdout + reopened.stderr
+    assert "update: reopened: resources/example/searches/psycinfo_2025.ris of search" in (
+        reopened.stdout
+    )
+    assert ledger_file.stat().st_mtime_ns != before
+    # put back as frozen: nothing to refuse, and the review is version 2 again
+    export.write_bytes(kept)
+    again = update(workdir)
+    assert again.returncode == versions.EXIT_OK, again.stdout + again.stderr
+    assert "nothing changed since version 2" in again.stdout
+
+
 def test_a_second_update_is_refused_while_one_runs(tmp_path: Path) -> None:
     shutil.copytree(REPO / "tests/data/tiny_review", tmp_path, dirs_exist_ok=True)
     with update_mod.update_lock(tmp_path / "results"):

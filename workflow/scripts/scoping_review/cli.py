@@ -160,6 +160,7 @@ def _update(args: argparse.Namespace) -> int:
         extra=extra[1:] if extra[:1] == ["--"] else extra,
         freeze_version=not args.no_freeze,
         search=not args.no_search,
+        reopen_rounds=args.reopen_rounds,
     )
 
 
@@ -341,6 +342,12 @@ def build_parser() -> argparse.ArgumentParser:
     upd.add_argument("--profile", default=None, help="Snakemake profile, e.g. profiles/slurm")
     upd.add_argument("--no-freeze", action="store_true", help="never freeze a version")
     upd.add_argument("--no-search", action="store_true", help="do not fetch API searches first")
+    upd.add_argument(
+        "--reopen-rounds",
+        action="store_true",
+        help="run although the config adds, moves, changes or removes a search of a round "
+        "the newest frozen version holds (refused otherwise, exit 1)",
+    )
     upd.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="passed on to snakemake")
     upd.set_defaults(func=_update)
 

@@ -31,6 +31,7 @@ import polars as pl
 from . import __version__, runguard, schemas, storage, versions
 from .connectors import fetch as api_fetch
 from .connectors import rounds as api_rounds
+from .versions import closed
 
 LOCK_NAME = runguard.LOCK_NAME
 PACKAGES = (
@@ -82,6 +83,29 @@ def read_versions(results: Path) -> list[versions.VersionInfo]:
         versions.parse_version_info(json.loads(p.read_text(encoding="utf-8")))
         for p in sorted((results / "versions").glob("v*/version.json"))
     ]
+
+
+def closed_round_changes(workdir: Path, searches: Sequence[dict[str, object]]) -> list[str]:
+    """What the config changed in the rounds the newest frozen version holds
+    (:mod:`.versions.closed`); none without a version, or with one that did not record them."""
+    results = workdir / "results"
+    found = sorted((results / "versions").glob("v[0-9][0-9][0-9]/version.json"))
+    if not found:
+        return []
+    info = json.loads(found[-1].read_text(encoding="utf-8"))
+    files = pl.read_parquet(found[-1].with_name("files.parquet"), columns=FROZEN_FILE_COLUMNS)
+    frozen = closed.frozen_rounds(info, files)
+    if frozen is None:
+        return []
+    hashes = {
+        path: storage.sha256_file(workdir / path)
+        for path in closed.listed(searches, frozen)
+        if (workdir / path).is_file()
+    }
+    return closed.problems(searches, frozen, hashes)
+
+
+FROZEN_FILE_COLUMNS = ["source_id", "path", "sha256"]
 
 
 def freeze(
@@ -178,6 +202,7 @@ def run_update(
     extra: Sequence[str] = (),
     freeze_version: bool = True,
     search: bool = True,
+    reopen_rounds: bool = False,
 ) -> int:
     """The whole update; returns one of the ``versions.EXIT_*`` statuses."""
     results = workdir / "results"
@@ -196,6 +221,17 @@ def run_update(
                 if not all(o.ok for o in outcomes):
                     print("update: an API search failed; the workflow was not run", file=sys.stderr)
                     return versions.EXIT_ERROR
+            searches = api_rounds.effective_searches(storage.read_yaml(config_path), workdir)
+            changed = closed_round_changes(workdir, searches)
+            if changed and not reopen_rounds:
+                print("update: the config changes rounds a frozen version holds; nothing was "
+                      "run:", file=sys.stderr)  # fmt: skip
+                for line in changed:
+                    print(f"  {line}", file=sys.stderr)
+                print(f"what to do: {closed.WHAT_TO_DO}", file=sys.stderr)
+                return versions.EXIT_ERROR
+            for line in changed:  # reopened on purpose: said, and run
+                print(f"update: reopened: {line}")
             # holding the lock with no earlier run alive, half-written outputs are redone
             cmd = snakemake_command(
                 snakefile, workdir, cores, profile, ["--rerun-incomplete", *extra]

@@ -1,0 +1,96 @@
+"""A frozen version's rounds stay as it froze them (scoping_review.versions.closed)."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scoping_review.versions import closed
+
+INFO = {"number": 2, "max_round": 2, "rounds": {"1": ["pubmed", "scopus"], "2": ["scopus-r2"]}}
+FILES = pl.DataFrame(
+    {
+        "source_id": ["pubmed", "scopus", "scopus-r2"],
+        "path": ["searches/pubmed.nbib", "searches/scopus.ris", "searches/./scopus-2.ris"],
+        "sha256": ["a1", "b1", "c1"],
+    }
+)
+FROZEN = closed.frozen_rounds(INFO, FILES)
+SEARCHES = [
+    {"id": "pubmed", "files": ["searches/pubmed.nbib"]},  # no round: round 1
+    {"id": "scopus", "round": 1, "files": ["searches/scopus.ris"]},
+    {"id": "scopus-r2", "round": 2, "files": ["searches/scopus-2.ris"]},
+]
+HASHES = {"searches/pubmed.nbib": "a1", "searches/scopus.ris": "b1", "searches/scopus-2.ris": "c1"}
+
+
+def problems(searches: list[dict[str, object]], hashes: dict[str, str] = HASHES) -> list[str]:
+    assert FROZEN is not None
+    return closed.problems(searches, FROZEN, hashes)
+
+
+def test_the_rounds_as_frozen_and_a_new_round_are_no_change() -> None:
+    assert problems(SEARCHES) == []
+    round3 = {"id": "embase", "round": 3, "files": ["searches/embase.ris"]}
+    assert problems([*SEARCHES, round3]) == []
+    assert FROZEN is not None and closed.listed([*SEARCHES, round3], FROZEN) == sorted(HASHES)
+
+
+def test_a_search_without_a_round_added_after_a_version_is_named_with_the_round_to_give() -> None:
+    added = {"id": "embase", "files": ["searches/embase.ris"]}
+    assert problems([*SEARCHES, added]) == [
+        "search 'embase' is in round 1 (it has no `round:`, so round 1), which version 2 froze "
+        "with the searches pubmed, scopus: a search added since belongs to a new round; give it "
+        "`round: 3`"
+    ]
+    into_2 = {"id": "embase", "round": 2, "files": ["searches/embase.ris"]}
+    assert problems([*SEARCHES, into_2])[0].startswith(
+        "search 'embase' is in round 2, which version 2 froze with the searches scopus-r2:"
+    )
+
+
+def test_files_added_removed_or_changed_in_a_frozen_search_are_each_named() -> None:
+    grown = [dict(s) for s in SEARCHES]
+    grown[1]["files"] = ["searches/scopus.ris", "searches/scopus-extra.ris"]
+    assert problems(grown) == [
+        "search 'scopus' (round 1, frozen in version 2) now lists searches/scopus-extra.ris, "
+        "which version 2 did not import: put new results in a new search with `round: 3`"
+    ]
+    replaced = problems(SEARCHES, {**HASHES, "searches/scopus.ris": "b2"})
+    assert replaced == [
+        "searches/scopus.ris of search 'scopus' (round 1, frozen in version 2) has changed since "
+        "version 2 imported it: put back the file version 2 imported, and put new results in a "
+        "new search with `round: 3`"
+    ]
+    shrunk = [dict(s) for s in SEARCHES]
+    shrunk[0]["files"] = []
+    assert problems(shrunk) == [
+        "search 'pubmed' (round 1, frozen in version 2) no longer lists searches/pubmed.nbib, "
+        "which version 2 imported: list it again"
+    ]
+
+
+def test_a_frozen_search_moved_or_removed_is_named() -> None:
+    moved = [dict(s) for s in SEARCHES]
+    moved[2]["round"] = 3
+    assert problems(moved) == [
+        "search 'scopus-r2' is in round 3, but version 2 froze it in round 2: give it "
+        "`round: 2` again"
+    ]
+    assert problems(SEARCHES[1:]) == [
+        "search 'pubmed' of round 1, frozen in version 2, is no longer in the config: put it "
+        "back as it was"
+    ]
+
+
+def test_a_version_that_did_not_record_its_rounds_is_not_compared() -> None:
+    assert closed.frozen_rounds({"number": 1, "max_round": 1}, FILES) is None
+
+
+@given(st.permutations(SEARCHES), st.sampled_from(["./", ""]))
+def test_the_order_of_searches_and_the_spelling_of_paths_change_nothing(
+    searches: list[dict[str, object]], prefix: str
+) -> None:
+    spelled = [{**s, "files": [prefix + str(p) for p in s["files"]]} for s in searches]  # type: ignore[attr-defined]
+    assert problems(spelled) == []
