@@ -128,7 +128,8 @@ def test_second_round_stops_for_screening_of_only_the_new_studies(living: dict[s
     assert "await screening" in second.stderr
     # the terminal says what the round changed, from the ledger's change counts
     assert (
-        "update: since version 1: 6 new records, 3 duplicates of known studies, 3 new studies, "
+        "update: round 2 against version 1: 6 new records, 3 duplicates of known studies, "
+        "3 new studies, "
         "0 newly included, 0 newly excluded, 3 awaiting screening"
     ) in second.stdout.splitlines()
     assert not (workdir / "results/versions/v002").exists()
@@ -294,7 +295,7 @@ def test_screening_the_new_studies_freezes_version_2(living: dict[str, Any]) -> 
     fourth = update(workdir)
     assert fourth.returncode == versions.EXIT_OK
     assert "Nothing to be done" in fourth.stdout + fourth.stderr
-    assert "nothing changed since version 2" in fourth.stdout
+    assert "nothing changed since version 2 was frozen" in fourth.stdout
     assert not (workdir / "results/versions/v003").exists()
 
 

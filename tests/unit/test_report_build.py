@@ -119,11 +119,12 @@ def test_flow_spec_has_per_database_and_per_reason_numbers(built: ReportOutputs)
         "Duplicate records removed": "duplicates",
         "Records screened": "records_screened",
         "Reports assessed for eligibility": "dbr_assessed",
-        "New studies included in review": "new_studies",
-        "Reports of new included studies": "new_reports",
+        "Studies included in review": "new_studies",  # new-review template: no "new"
+        "Reports of included studies": "new_reports",
     }
     for label, cid in expect.items():
         assert f"{label} (n = {ledger_value(inp, cid)})" in texts
+    assert "New studies" not in texts and "new included" not in texts
     assert "E2: Not primary research (n = 10)" in texts  # title/abstract
     assert "E2: Not primary research (n = 2)" in texts  # full text
     for phase in ("Identification", "Screening", "Included"):

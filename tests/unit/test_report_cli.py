@@ -66,6 +66,32 @@ def test_counts_lists_every_count(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert cli.main(["counts", "--prefix", "nothing.", "--ledger", str(path)]) == 1
 
 
+def test_counts_and_explain_read_the_review_folder_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--directory names the review, as for run and update; outside it, no ledger is said
+    with what to do, not as a bare file error."""
+    write_run(tmp_path / "review")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert cli.main(["counts", "--directory", str(tmp_path / "review")]) == 0
+    assert capsys.readouterr().out.split()[0] == "new_studies"
+    assert cli.main(["explain", "new_studies", "--ids", "--directory", "../review"]) == 0
+    assert capsys.readouterr().out == "S-1\nS-2\n"
+    assert cli.main(["counts"]) == 1
+    assert capsys.readouterr().err == (
+        "error: no counts ledger at results/ledger/counts.parquet\n"
+        "what to do: run the workflow first (scoping-review run --directory .), or name the "
+        "review folder with --directory\n"
+    )
+    assert cli.main(["explain", "new_studies", "--ledger", "nope.parquet"]) == 1
+    assert capsys.readouterr().err == (
+        "error: no counts ledger at nope.parquet\nwhat to do: give the path of a ledger a run "
+        "wrote (results/ledger/counts.parquet in the review folder)\n"
+    )
+
+
 def test_explain_says_what_each_finding_of_a_check_is(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

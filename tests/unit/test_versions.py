@@ -45,6 +45,19 @@ def test_decide_freeze(
     assert (decision.action, decision.number) == (action, number)
 
 
+@pytest.mark.parametrize(
+    ("pending", "sha", "said"),
+    [
+        (1, "b", "1 study awaits screening; no version frozen (round 2)"),
+        (3, "b", "3 studies await screening; no version frozen (round 2)"),
+        (0, "a", "nothing changed since version 1 was frozen"),
+        (0, "b", "froze version 2 (round 2)"),
+    ],
+)
+def test_decide_freeze_says_it_in_words(pending: int, sha: str, said: str) -> None:
+    assert versions.decide_freeze([V(1, 1, "a")], sha, pending, 2).message == said
+
+
 def _clusters(pairs: list[tuple[str, str]]) -> pl.DataFrame:
     return pl.DataFrame(pairs, schema=["record_id", "study_id"], orient="row")
 

@@ -22,5 +22,12 @@ def test_the_summary_says_each_change_count_from_the_ledger() -> None:
     )
 
 
+def test_with_the_round_the_summary_says_which_round_against_which_version() -> None:
+    values = {"changes.previous_version": 1, "changes.records": 54, "changes.pending": 0}
+    assert versions.change_summary(values, 2) == (
+        "round 2 against version 1: 54 new records, 0 awaiting screening"
+    )
+
+
 def test_no_previous_version_no_summary() -> None:
     assert versions.change_summary({"new_studies": 3}) is None

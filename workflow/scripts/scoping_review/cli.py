@@ -6,8 +6,8 @@ scoping-review update [--directory DIR] [--cores N | --profile P] [-- extra snak
 scoping-review search [--directory DIR] [--search ID]
 scoping-review import FILE [--format F] [--encoding E] [--out records.parquet] [--rejects r.parquet]
 scoping-review dedupe INPUT --out clusters.csv [--decisions SHEET ...] [--review-queue FILE]
-scoping-review explain COUNT_ID [--ledger results/ledger/counts.parquet] [--ids]
-scoping-review counts [--ledger results/ledger/counts.parquet] [--prefix PREFIX]
+scoping-review explain COUNT_ID [--directory DIR | --ledger PATH] [--ids]
+scoping-review counts [--directory DIR | --ledger PATH] [--prefix PREFIX]
 scoping-review check-config [config/config.yaml]
 scoping-review simulate LABELLED.csv [--seed N] [--out metrics.json]
 scoping-review screen --reviewer NAME [--directory DIR] [--stage S] [--port P] [--host H --token T]
@@ -300,7 +300,8 @@ def _input_errors() -> tuple[type[BaseException], ...]:
 
 
 CORES_HELP = "CPU cores Snakemake's jobs may use at once (default 2; 'all': every core)"
-LEDGER_HELP = "the counts ledger (default: results/ledger/counts.parquet)"
+LEDGER_HELP = "the counts ledger (default: results/ledger/counts.parquet in --directory)"
+DIRECTORY_HELP = "the review folder (default: the current folder)"
 STAGE_HELP = "the screening stage (default: title_abstract)"
 
 
@@ -404,12 +405,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("explain", help="show a ledger count with its rule, inputs and IDs")
     exp.add_argument("count_id", help="a count's ID, as `counts` lists them (e.g. dedupe.studies)")
-    exp.add_argument("--ledger", default="results/ledger/counts.parquet", help=LEDGER_HELP)
+    exp.add_argument("--directory", default=".", help=DIRECTORY_HELP)
+    exp.add_argument("--ledger", default=None, help=LEDGER_HELP)
     exp.add_argument("--ids", action="store_true", help="print only the IDs, one per line")
     exp.set_defaults(func=_command("cli_ledger", "explain_command"))
 
     cnt = sub.add_parser("counts", help="list every count in the ledger")
-    cnt.add_argument("--ledger", default="results/ledger/counts.parquet", help=LEDGER_HELP)
+    cnt.add_argument("--directory", default=".", help=DIRECTORY_HELP)
+    cnt.add_argument("--ledger", default=None, help=LEDGER_HELP)
     cnt.add_argument("--prefix", default="", help="only counts whose id starts with this")
     cnt.set_defaults(func=_command("cli_ledger", "counts_command"))
 

@@ -9,10 +9,34 @@ from pathlib import Path
 
 import polars as pl
 
+LEDGER = Path("results/ledger/counts.parquet")
+
+
+def ledger_path(args: argparse.Namespace) -> Path | None:
+    """The ledger the command reads (``--ledger``, else the review folder's), or None with
+    what to do said on stderr when it is not there."""
+    path = Path(args.ledger) if args.ledger else Path(args.directory) / LEDGER
+    if path.is_file():
+        return path
+    print(f"error: no counts ledger at {path}", file=sys.stderr)
+    if args.ledger:
+        todo = f"give the path of a ledger a run wrote ({LEDGER} in the review folder)"
+    else:
+        todo = (
+            f"run the workflow first (scoping-review run --directory {args.directory}), or "
+            "name the review folder with --directory"
+        )
+    print(f"what to do: {todo}", file=sys.stderr)
+    return None
+
 
 def explain_command(args: argparse.Namespace) -> int:
     from .report import explain
 
+    path = ledger_path(args)
+    if path is None:
+        return 1
+    args.ledger = str(path)
     ledger = pl.read_parquet(args.ledger)
     note_a_failed_run(Path(args.ledger))
     hit = ledger.filter(pl.col("count_id") == args.count_id)
@@ -66,6 +90,10 @@ def lookup(ledger_path: Path) -> pl.DataFrame | None:
 def counts_command(args: argparse.Namespace) -> int:
     from .report import explain
 
+    path = ledger_path(args)
+    if path is None:
+        return 1
+    args.ledger = str(path)
     lines = explain.counts_lines(pl.read_parquet(args.ledger), args.prefix)
     note_a_failed_run(Path(args.ledger))
     for line in lines:

@@ -243,15 +243,17 @@ def run_update(
                 return rc
             if rc != 0:
                 return versions.EXIT_ERROR
-            summary = versions.change_summary(_ledger_values(results / "ledger/counts.parquet"))
+            round_ = versions.current_round(
+                api_rounds.effective_searches(storage.read_yaml(config_path), workdir)
+            )
+            summary = versions.change_summary(
+                _ledger_values(results / "ledger/counts.parquet"), round_
+            )
             if summary is not None:
                 print(f"update: {summary}")
             status = storage.read_table(results / "03_screen/status.parquet", schemas.STATUS)
             pending = int(status["pending"].sum())
             ledger_sha = storage.sha256_file(results / "ledger/counts.parquet")
-            round_ = versions.current_round(
-                api_rounds.effective_searches(storage.read_yaml(config_path), workdir)
-            )
             decision = versions.decide_freeze(read_versions(results), ledger_sha, pending, round_)
             if decision.action == "pending":
                 print(

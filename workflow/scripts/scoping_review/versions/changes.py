@@ -231,11 +231,17 @@ SUMMARY = (
 )
 
 
-def change_summary(values: dict[str, int]) -> str | None:
+def change_summary(values: dict[str, int], round_: int | None = None) -> str | None:
     """One line of what changed since the previous version, from the ledger's change counts
-    (``values``: count ID to value); None when the run has no previous version."""
+    (``values``: count ID to value); None when the run has no previous version.
+
+    With ``round_`` (the config's newest round) the line says which round is compared with
+    which version: round R's report compares with the version before round R, which is not
+    the newest version once round R itself has been frozen."""
     previous = values.get("changes.previous_version")
     if previous is None:
         return None
     said = ", ".join(f"{values[cid]} {words}" for cid, words in SUMMARY if cid in values)
-    return f"since version {previous}: {said}"
+    if round_ is None:
+        return f"since version {previous}: {said}"
+    return f"round {round_} against version {previous}: {said}"

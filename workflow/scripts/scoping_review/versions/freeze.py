@@ -76,14 +76,17 @@ def decide_freeze(
     """Freeze a new version only when nothing awaits screening and the ledger changed."""
     latest = latest_version(versions)
     if pending:
+        waiting = "1 study awaits" if pending == 1 else f"{pending} studies await"
         return FreezeDecision(
             "pending",
             latest.number if latest else 0,
-            f"{pending} studies await screening; no version frozen (round {round_})",
+            f"{waiting} screening; no version frozen (round {round_})",
         )
     if latest is not None and latest.ledger_sha256 == ledger_sha256:
         return FreezeDecision(
-            "unchanged", latest.number, f"nothing changed since version {latest.number}"
+            "unchanged",
+            latest.number,
+            f"nothing changed since version {latest.number} was frozen",
         )
     number = latest.number + 1 if latest else 1
     return FreezeDecision("freeze", number, f"froze version {number} (round {round_})")
