@@ -200,6 +200,16 @@ def test_checklist_csv_is_complete_and_formula_safe() -> None:
     assert "MEDLINE via Ovid, searched 2024-03-01" in rows[6]["content"]
 
 
+def test_checklist_item_7_names_no_platform_where_none_is_given() -> None:
+    inp = sample_inputs(TEMPLATES, PRISMA)
+    searches = [dict(s) for s in inp.config["searches"]]
+    searches[0].pop("platform")
+    out = build_report(replace(inp, config=dict(inp.config, searches=searches)))
+    item7 = list(csv.DictReader(io.StringIO(out.checklist_csv)))[6]["content"]
+    assert f"{searches[0]['database']}, searched {searches[0]['date']}" in item7
+    assert "via —" not in item7 and "via" in item7  # the others keep theirs
+
+
 # -- provenance --------------------------------------------------------------------------------
 
 

@@ -181,9 +181,10 @@ def _item6(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]])
 def _item7(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
     searches = list(config.get("searches") or [])
     parts = [
-        Markup("<li>{} via {}, searched {}</li>").format(
+        Markup("<li>{}{}, searched {}</li>").format(
             text(s.get("database"), "database"),
-            text(s.get("platform") or "—", "platform"),
+            # no platform given: none is said (not "via —")
+            Markup(" via {}").format(text(s["platform"], "platform")) if s.get("platform") else "",
             literal(s.get("date"), "search date"),
         )
         for s in searches
