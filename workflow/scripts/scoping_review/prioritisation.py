@@ -249,11 +249,11 @@ def stopping_counts(outcome: StoppingOutcome, studies: pl.DataFrame) -> list[Cou
     r = outcome.result
     measures = (  # id, value, unit, label
         ("stopping.recall_target", round(r.recall_target * 1000), "thousandths",
-         "Stopping rule: recall target, in thousandths"),
+         "Stopping rule: recall target"),
         ("stopping.confidence", round(r.confidence * 1000), "thousandths",
-         "Stopping rule: confidence, in thousandths"),
+         "Stopping rule: confidence"),
         ("stopping.p_value", round(r.p_value * 1000), "thousandths",
-         "Stopping rule: p-value of 'recall below target', in thousandths"),
+         "Stopping rule: p-value of 'recall below target'"),
         ("stopping.stop", int(r.stop), "flag",
          "Stopping rule says the unscreened remainder may be set aside (1 yes, 0 no)"),
     )  # fmt: skip

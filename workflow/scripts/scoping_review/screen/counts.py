@@ -167,7 +167,7 @@ def dual_counts(conflicts: pl.DataFrame, decisions: pl.DataFrame) -> list[Count]
                     f"agreement.{stage}.{stat}",
                     value,
                     unit="thousandths",
-                    label=f"{name} {where}, in thousandths (see agreement.{stage}.compared)",
+                    label=f"{name} {where} (see agreement.{stage}.compared)",
                 )
             )
     return counts
