@@ -153,6 +153,50 @@ def test_overlap_figure_reads_source_counts(new: ReportOutputs) -> None:
         assert f'data-count-id="{cid}"' in table
 
 
+def test_a_database_searched_twice_gets_its_table_and_the_overlap_is_per_database(
+    new: ReportOutputs,
+) -> None:
+    """PsycInfo's search relabelled a second MEDLINE search (a round-2 re-run): the sources
+    section adds a table per database, and the overlap figure is drawn per database."""
+    inp = sample_inputs(TEMPLATES, PRISMA)
+    searches = [dict(s) for s in inp.config["searches"]]
+    searches[2]["database"] = "MEDLINE"
+    records = pl.DataFrame(
+        {
+            "record_id": [f"r{i:03d}" for i in range(60)],
+            "source_id": ["medline"] * 25 + ["embase"] * 20 + ["psycinfo"] * 15,
+            "database": ["MEDLINE"] * 25 + ["Embase"] * 20 + ["MEDLINE"] * 15,
+        }
+    )
+    clusters = pl.DataFrame(
+        {
+            "record_id": records["record_id"],
+            "study_id": [f"S{i:03d}" for i in range(45)] + [f"S{i:03d}" for i in range(15)],
+        }
+    )
+    status = pl.DataFrame({"study_id": [f"S{i:03d}" for i in range(45)], "final": ["x"] * 45})
+    extra = [
+        c
+        for c in source_counts(records, clusters, status)
+        if c.count_id.startswith("sources.database.")
+    ]
+    assert extra
+    frame = pl.concat([inp.ledger, ledger.to_frame(extra, {"records": "ab" * 32})])
+    out = build_report(replace(inp, ledger=frame, config=dict(inp.config, searches=searches)))
+    section = out.html.split('id="methods-sources"', 1)[1].split("<h3", 1)[0]
+    assert "Yield of each database, all its searches together" in section
+    table = section.split("Yield of each database, all", 1)[1].split("</table>", 1)[0]
+    for cid in ("sources.database.only.medline", "sources.database.records.embase"):
+        assert f'data-count-id="{cid}"' in table
+    assert table.count("<tr>") == 3  # the header, MEDLINE (both searches) and Embase
+    fig = out.html.split('id="figure-source-overlap"', 1)[1].split("</figure>", 1)[0]
+    assert 'data-count-id="sources.database.overlap.embase.medline"' in fig
+    assert 'data-count-id="sources.overlap.' not in fig
+    assert "Overlap between databases" in fig
+    # one search per database (the sample as it is): no such table, the overlap per search
+    assert "Yield of each database, all" not in new.html
+
+
 def test_matrix_hook_draws_an_evidence_map() -> None:
     inp = sample_inputs(TEMPLATES, PRISMA)
     cells = pl.DataFrame(
@@ -244,6 +288,41 @@ def test_source_counts() -> None:
     assert got["sources.overlap.b.c"] == ("S1",)
     assert got["sources.included.b"] == ("S1", "S3")
     assert "sources.overlap.b.a" not in got
+    assert not any(cid.startswith("sources.database.") for cid in got)  # no "database" column
+
+
+def test_a_database_searched_in_two_rounds_gets_counts_of_its_own() -> None:
+    """PubMed searched in rounds 1 and 2 finds S1 twice: per search nothing is "only" round
+    1's, per database PubMed alone found S1 and S2 (Scopus found S3 and S2)."""
+    records = pl.DataFrame(
+        {
+            "record_id": ["p1", "p2", "r1", "s1", "s2"],
+            "source_id": ["pubmed", "pubmed", "pubmed-r2", "scopus", "scopus"],
+            "database": ["PubMed", "PubMed", "Pubmed", "Scopus", "Scopus"],
+        }
+    )
+    clusters = pl.DataFrame(
+        {"record_id": ["p1", "p2", "r1", "s1", "s2"], "study_id": ["S1", "S2", "S1", "S3", "S2"]}
+    )
+    status = pl.DataFrame(
+        {"study_id": ["S1", "S2", "S3"], "final": ["included", "included", "excluded_full_text"]}
+    )
+    counts = {c.count_id: c for c in source_counts(records, clusters, status)}
+    got = {cid: c.ids for cid, c in counts.items()}
+    assert got["sources.only.pubmed"] == ()  # the re-run found S1 too; S2 Scopus did
+    assert got["sources.database.records.pubmed"] == ("p1", "p2", "r1")
+    assert got["sources.database.studies.pubmed"] == ("S1", "S2")
+    assert got["sources.database.only.pubmed"] == ("S1",)
+    assert got["sources.database.only.scopus"] == ("S3",)
+    assert got["sources.database.overlap.pubmed.scopus"] == ("S2",)
+    assert got["sources.database.included.pubmed"] == ("S1", "S2")
+    assert counts["sources.database.only.pubmed"].label == (
+        "Studies found only by PubMed (by no other database)"  # one spelling, in sort order
+    )
+    assert counts["sources.database.overlap.pubmed.scopus"].label == (
+        "Studies found by both PubMed and Scopus"
+    )
+    assert {c.rule for c in counts.values()} == {"sources"}
 
 
 # -- command-line text -------------------------------------------------------------------------

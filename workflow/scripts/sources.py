@@ -8,7 +8,7 @@ from scoping_review.sources import source_counts
 
 def main(smk: job.Job) -> None:
     log = storage.open_log(smk.log[0], "sources")
-    records = pl.read_parquet(smk.input.records, columns=["record_id", "source_id"])
+    records = pl.read_parquet(smk.input.records, columns=["record_id", "source_id", "database"])
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     status = storage.read_table(smk.input.status, schemas.STATUS)
     counts = source_counts(records, clusters, status)

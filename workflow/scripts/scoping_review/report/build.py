@@ -87,6 +87,11 @@ FIGURE_TITLES: dict[str, str] = {
     "cooccurrence": "Code co-occurrence (studies coded with both codes)",
 }
 
+DATABASE_OVERLAP_TITLE = (
+    "Overlap between databases: distinct studies found by each database, all its searches "
+    "together (diagonal), and by both databases of a pair"
+)
+
 
 def _read_yaml(directory: str, name: str) -> dict[str, Any]:
     with open(os.path.join(directory, name), encoding="utf-8") as fh:
@@ -236,6 +241,8 @@ def build_report(inputs: ReportInputs, lap: Lap = no_lap) -> ReportOutputs:
     characteristics = render.characteristics_view(inputs.charting, inputs.charting_fields, ledger)
     themes = render.themes_view(inputs.themes, inputs.prevalence, ledger)
     all_titles = FIGURE_TITLES | _synthesis_titles(inputs)
+    if len(figures.database_ids(ledger, config)) >= 2:  # the overlap is drawn per database
+        all_titles["source_overlap"] = DATABASE_OVERLAP_TITLE
     # Altair's debug mode checks each chart part against the schema as it is made: the
     # same check VALIDATE_SPECS leaves to the unit tests, and the same specs either way
     with debug_mode(VALIDATE_SPECS):
@@ -265,6 +272,7 @@ def build_report(inputs: ReportInputs, lap: Lap = no_lap) -> ReportOutputs:
         "review": render.review_view(config, ledger),
         "searches": render.searches_view(config, ledger),
         "sources": render.sources_view(ledger, config),
+        "database_sources": render.database_sources_view(ledger, config),
         "criteria": render.criteria_view(config),
         "screening": checklist.screening_text(config, ledger),
         "in_progress": checklist.progress_text(ledger) if checklist.in_progress(ledger) else None,

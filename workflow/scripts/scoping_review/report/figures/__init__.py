@@ -34,6 +34,7 @@ from .export import (
 from .renderer import BlobStore, Renderer, single_weight
 from .report_figures import (
     characteristics_chart,
+    database_ids,
     matrix_chart,
     overlap_key,
     records_per_source,
@@ -55,6 +56,7 @@ __all__ = [
     "characteristics_chart",
     "code_chart",
     "count_href",
+    "database_ids",
     "export",
     "heatmap_chart",
     "inline_data",

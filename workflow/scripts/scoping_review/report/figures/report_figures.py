@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from ...sources import database_key
 from ..counts import Ledger
 from ..labels import search_labels
 from .charts import Bar, Cell, bar_chart, heatmap_chart
@@ -27,6 +28,24 @@ def search_ids(ledger: Ledger, config: dict[str, Any]) -> list[tuple[str, str]]:
         sid = cid[len("database_results.") :]
         if sid not in known:
             out.append((sid, ledger.head(cid).label or sid))
+    return out
+
+
+def database_ids(ledger: Ledger, config: dict[str, Any]) -> list[tuple[str, str]]:
+    """(database key, name) of every database with counts of its own (``sources.database.*``,
+    made where a database has more than one search), in the order of its first search in the
+    config; a database's name is the first of its spellings in sort order, as in the counts."""
+    searches = config.get("searches") or []
+    names: dict[str, str] = {}
+    for name in sorted(str(s.get("database") or "") for s in searches):
+        names.setdefault(database_key(name), name)
+    keys = [database_key(str(s.get("database") or "")) for s in searches]
+    keys += sorted(c.removeprefix("sources.database.studies.")
+                   for c in ledger.with_prefix("sources.database.studies."))  # fmt: skip
+    out: list[tuple[str, str]] = []
+    for key in dict.fromkeys(keys):
+        if ledger.has(f"sources.database.studies.{key}"):
+            out.append((key, names.get(key, key)))
     return out
 
 
@@ -51,19 +70,29 @@ def overlap_key(a: str, b: str) -> str:
 def source_overlap(ledger: Ledger, config: dict[str, Any]) -> dict[str, Any] | None:
     """Sources × sources: distinct studies found by each (diagonal) and by both (off it).
 
-    Needs the ``sources.*`` counts (:mod:`.sources`); ``None`` when the ledger lacks them.
+    The sources are the databases (all searches of each together) where the ledger has
+    counts per database (a database searched more than once, e.g. in two rounds), else the
+    searches. Needs the ``sources.*`` counts (:mod:`.sources`); ``None`` when the ledger lacks
+    them.
     """
-    sources = [
-        (sid, name)
-        for sid, name in search_ids(ledger, config)
-        if ledger.has(f"sources.studies.{sid}")
-    ]
+    databases = database_ids(ledger, config)
+    if len(databases) >= 2:
+        prefix = "sources.database."
+        sources = databases
+    else:
+        prefix = "sources."
+        sources = [
+            (sid, name)
+            for sid, name in search_ids(ledger, config)
+            if ledger.has(f"sources.studies.{sid}")
+        ]
     if len(sources) < 2:
         return None
     cells: list[Cell] = []
     for a, name_a in sources:
         for b, name_b in sources:
-            cid = f"sources.studies.{a}" if a == b else overlap_key(a, b)
+            first, second = sorted((a, b))
+            cid = f"{prefix}studies.{a}" if a == b else f"{prefix}overlap.{first}.{second}"
             if ledger.has(cid):
                 cells.append(Cell(row=name_a, column=name_b, count_id=cid))
     names = [name for _, name in sources]

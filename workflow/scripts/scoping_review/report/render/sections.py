@@ -76,6 +76,26 @@ def sources_view(ledger: Ledger, config: dict[str, Any]) -> list[dict[str, Any]]
     ]
 
 
+def database_sources_view(ledger: Ledger, config: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per database with counts of its own (searched more than once): the count ids of its
+    records, distinct studies, studies no other database found and included studies."""
+    from ..figures import database_ids
+
+    return [
+        {
+            "id": key,
+            "name": text(name, "database"),
+            **{
+                part: f"sources.database.{part}.{key}"
+                if ledger.has(f"sources.database.{part}.{key}")
+                else ""
+                for part in ("records", "studies", "only", "included")
+            },
+        }
+        for key, name in database_ids(ledger, config)
+    ]
+
+
 def criteria_view(config: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
