@@ -258,6 +258,18 @@ def sample_ledger(previous: int = 0) -> pl.DataFrame:
         dups = next(x for x in c if x.count_id == "duplicates")
         add("update.duplicates", list(dups.ids), "Duplicates (this update)", "changes")
         add("update.reconsidered_studies", [], "Included on re-assessment", "changes", "study")
+        # what the changes stage says of the update (the version it compares with)
+        c.append(
+            L.measure(
+                "changes.previous_version",
+                1,
+                unit="version",
+                label="Number of the previous version this run is compared with",
+                stage="08_changes",
+                rule="changes",
+            )
+        )
+        add("changes.new_studies", screened, "New studies (not known before)", "changes", "study")
     # studies per source and overlap: medline r000-r024 -> S000-S024, embase r025-r044 ->
     # S025-S044, psycinfo r045-r059 duplicates of S000-S014
     from scoping_review.sources import source_counts

@@ -63,6 +63,17 @@ def test_new_review_template_without_previous_studies(new: ReportOutputs) -> Non
     assert 'id="flow-previous"' not in new.html
 
 
+def test_the_summary_of_an_update_says_it_is_one_and_what_the_round_added(
+    new: ReportOutputs, updated: ReportOutputs
+) -> None:
+    summary = updated.html.split('id="summary"', 1)[1].split("</section>", 1)[0]
+    living = summary.split('class="living-update"', 1)[1].split("</p>", 1)[0]
+    for cid in ("changes.previous_version", "update.database_results", "changes.new_studies"):
+        assert f'data-count-id="{cid}"' in living
+    assert 'href="#changes"' in living and "every search round so far" in living
+    assert 'class="living-update"' not in new.html  # a first version is no update
+
+
 def test_updated_review_template_draws_the_previous_studies_arm(updated: ReportOutputs) -> None:
     assert updated.flow_template == "flow_boxes_updated.yaml"
     drawn = texts(json.loads(updated.flow_vegalite))
