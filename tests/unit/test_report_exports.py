@@ -300,6 +300,10 @@ def test_source_counts() -> None:
     assert got["sources.included.b"] == ("S1", "S3")
     assert "sources.overlap.b.a" not in got
     assert not any(cid.startswith("sources.database.") for cid in got)  # no "database" column
+    # one search per database, however its records spell it: no counts per database
+    spelled = records.with_columns(database=pl.Series(["A", "a", "B", "B", "C"]))
+    got = {c.count_id for c in source_counts(spelled, clusters, status)}
+    assert not any(cid.startswith("sources.database.") for cid in got)
 
 
 def test_a_database_searched_in_two_rounds_gets_counts_of_its_own() -> None:

@@ -109,7 +109,9 @@ def source_counts(
         "source_id", pl.col("database").cast(pl.String).fill_null("")
     ).unique()
     key_of = {name: database_key(name) for name in searches["database"].unique().to_list()}
-    keys = searches.select("source_id", pl.col("database").replace_strict(key_of).alias("key"))
+    keys = searches.select(
+        "source_id", pl.col("database").replace_strict(key_of).alias("key")
+    ).unique()  # a search whose records spell its database two ways is still one search
     if not keys["key"].is_duplicated().any():  # one search per database: the counts above
         return counts
     # each key's name: the first of its spellings in sort order
