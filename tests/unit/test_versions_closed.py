@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
@@ -94,3 +97,35 @@ def test_the_order_of_searches_and_the_spelling_of_paths_change_nothing(
 ) -> None:
     spelled = [{**s, "files": [prefix + str(p) for p in s["files"]]} for s in searches]  # type: ignore[attr-defined]
     assert problems(spelled) == []
+
+
+def test_an_update_hashes_only_the_exports_that_changed_since_it_last_did(tmp_path: Path) -> None:
+    """update.file_hashes: the right SHA-256 every time, the file read again only where its
+    size, modification or change time moved (a rewrite with the old mtime still counts)."""
+    import hashlib
+    import os
+
+    from scoping_review import update
+
+    (tmp_path / "a.ris").write_bytes(b"TY  - JOUR\nER  - \n")
+    (tmp_path / "b.ris").write_bytes(b"TY  - BOOK\nER  - \n")
+
+    def sha(name: str) -> str:
+        return hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+
+    first = update.file_hashes(tmp_path, ["a.ris", "b.ris"])
+    assert first == {"a.ris": sha("a.ris"), "b.ris": sha("b.ris")}
+    stamps = tmp_path / update.HASH_STAMPS
+    kept = json.loads(stamps.read_text())
+    assert kept["a.ris"][3] == sha("a.ris")
+    # a stamp that still matches is believed: prove it by planting a wrong digest
+    kept["b.ris"][3] = "planted"
+    stamps.write_text(json.dumps(kept))
+    assert update.file_hashes(tmp_path, ["a.ris", "b.ris"])["b.ris"] == "planted"
+    # same size, mtime put back: the change time moved, so the file is read again
+    info = (tmp_path / "a.ris").stat()
+    (tmp_path / "a.ris").write_bytes(b"TY  - JOUR\nER  - \n".replace(b"JOUR", b"CHAP"))
+    os.utime(tmp_path / "a.ris", ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert update.file_hashes(tmp_path, ["a.ris"])["a.ris"] == sha("a.ris")
+    stamps.write_text("not json")  # an unreadable cache: every file hashed
+    assert update.file_hashes(tmp_path, ["b.ris"]) == {"b.ris": sha("b.ris")}

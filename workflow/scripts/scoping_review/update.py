@@ -97,15 +97,45 @@ def closed_round_changes(workdir: Path, searches: Sequence[dict[str, object]]) -
     frozen = closed.frozen_rounds(info, files)
     if frozen is None:
         return []
-    hashes = {
-        path: storage.sha256_file(workdir / path)
-        for path in closed.listed(searches, frozen)
-        if (workdir / path).is_file()
-    }
-    return closed.problems(searches, frozen, hashes)
+    paths = [p for p in closed.listed(searches, frozen) if (workdir / p).is_file()]
+    return closed.problems(searches, frozen, file_hashes(workdir, paths))
 
 
 FROZEN_FILE_COLUMNS = ["source_id", "path", "sha256"]
+# the SHA-256 of each export an update compared, with the size and modification time it had
+HASH_STAMPS = Path(".snakemake/scoping-review-hashes.json")
+
+
+def file_hashes(workdir: Path, paths: Sequence[str]) -> dict[str, str]:
+    """SHA-256 of each file (paths relative to ``workdir``), read again only where its size,
+    modification or change time changed since the last update hashed it: a monthly update of a large
+    review reads only its new exports, not every frozen one (the stamps are a cache; a missing
+    or unreadable one means hashing every file)."""
+    stamps_file = workdir / HASH_STAMPS
+    try:
+        stamps = json.loads(stamps_file.read_text(encoding="utf-8"))
+        if not isinstance(stamps, dict):
+            stamps = {}
+    except (OSError, ValueError):
+        stamps = {}
+    out: dict[str, str] = {}
+    kept: dict[str, list[object]] = {}
+    for path in paths:
+        info = (workdir / path).stat()
+        # the change time too: any write sets it, and no one can set it back (as git's index)
+        stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+        known = stamps.get(path)
+        if isinstance(known, list) and len(known) == 4 and known[:3] == stamp:
+            out[path] = str(known[3])
+        else:
+            out[path] = storage.sha256_file(workdir / path)
+        kept[path] = [*stamp, out[path]]
+    if kept != stamps:
+        stamps_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stamps_file.with_name(stamps_file.name + ".tmp")
+        tmp.write_text(json.dumps(kept, sort_keys=True), encoding="utf-8")
+        tmp.replace(stamps_file)
+    return out
 
 
 def freeze(
@@ -243,9 +273,7 @@ def run_update(
                 return rc
             if rc != 0:
                 return versions.EXIT_ERROR
-            round_ = versions.current_round(
-                api_rounds.effective_searches(storage.read_yaml(config_path), workdir)
-            )
+            round_ = versions.current_round(searches)
             summary = versions.change_summary(
                 _ledger_values(results / "ledger/counts.parquet"), round_
             )
