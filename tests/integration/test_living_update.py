@@ -341,6 +341,17 @@ dedupe:"""
         "froze with the searches pubmed, psycinfo, wos: a search added since belongs to a new "
         "round; give it `round: 3`"
     )
+    # `run` freezes nothing, refuses nothing, and says what `update` would refuse
+    dry = subprocess.run(
+        [sys.executable, "-m", "scoping_review.cli", "run", "--directory", str(workdir), "--", "-n"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    assert (
+        "note: search 'embase' is in round 1 (it has no `round:`, so round 1), which version 2 "
+        "froze with the searches pubmed, psycinfo, wos: a search added since belongs to a new "
+        "round; give it `round: 3` (`update` refuses this without --reopen-rounds)"
+    ) in dry.stderr.splitlines()
     grown = original.replace(
         "files: [resources/example/searches/psycinfo_2025.ris]",
         "files: [resources/example/searches/psycinfo_2025.ris, "

@@ -115,6 +115,7 @@ def _run(args: argparse.Namespace) -> int:
     if problems:
         _print_config_problems(problems)
         return vocabulary.EXIT_ERROR
+    _note_frozen_round_changes(directory)
     try:
         with runguard.hold(directory) as lock:
             runguard.clear_stale_snakemake_lock(directory, base)
@@ -129,6 +130,20 @@ def _run(args: argparse.Namespace) -> int:
     if rc in (0, runguard.INTERRUPTED):
         return rc
     return vocabulary.EXIT_ERROR
+
+
+def _note_frozen_round_changes(directory: Path) -> None:
+    """``run`` freezes nothing and so refuses nothing, but says what ``update`` would refuse:
+    a change to a round a frozen version holds (:mod:`.versions.closed`)."""
+    if not any((directory / "results" / "versions").glob("v[0-9][0-9][0-9]/version.json")):
+        return  # no version frozen: nothing to compare (and nothing imported to say so)
+    from . import storage, update
+    from .connectors import rounds
+
+    config = storage.read_yaml(directory / "config" / "config.yaml")
+    changed = update.closed_round_changes(directory, rounds.effective_searches(config, directory))
+    for line in changed:
+        print(f"note: {line} (`update` refuses this without --reopen-rounds)", file=sys.stderr)
 
 
 def _not_a_review(directory: Path, extra: Sequence[str] = (), command: str = "run") -> bool:
