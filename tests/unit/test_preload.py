@@ -85,17 +85,17 @@ def test_nothing_to_load_starts_a_thread_that_ends_at_once() -> None:
 
 
 def test_the_rankings_libraries_are_the_modules_it_imports() -> None:
-    """ranking.LIBRARIES names modules that exist, among them every scikit-learn module the
+    """preload.RANKING names modules that exist, among them every scikit-learn module the
     ranking's models and features are imported from."""
     got = _run(
         f"""
         import json, sys
         from scoping_review import preload
-        loaded = preload.start({list(ranking.LIBRARIES)!r}).wait()
+        loaded = preload.start({list(preload.RANKING)!r}).wait()
         print(json.dumps({{"loaded": loaded}}))
         """
     )
-    assert got["loaded"] == list(ranking.LIBRARIES)
+    assert got["loaded"] == list(preload.RANKING)
     import ast
     import inspect
 
@@ -106,4 +106,4 @@ def test_the_rankings_libraries_are_the_modules_it_imports() -> None:
         for node in ast.walk(ast.parse(inspect.getsource(module))):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sklearn"):
                 imported.add(node.module)
-    assert imported and imported <= set(ranking.LIBRARIES)
+    assert imported and imported <= set(preload.RANKING)

@@ -48,7 +48,7 @@ def main(smk: job.Job) -> None:
     settings = screen.Settings.from_config(cfg)
     prio = prioritisation.Settings.from_config(cfg.get("prioritisation"))
     # the models' library (scikit-learn, a second or more to import) loads meanwhile
-    loading = preload.start(ranking.LIBRARIES if prio.enabled else [])
+    loading = preload.start(preload.RANKING if prio.enabled else [])
     status = storage.read_table(smk.input.status, schemas.STATUS)
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     # the study texts, the keywords of their representative records and each record's search

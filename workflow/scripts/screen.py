@@ -32,7 +32,7 @@ def main(smk: job.Job) -> None:
     prio = prioritisation.Settings.from_config(cfg.get("prioritisation"))
     testing = prio.enabled and prio.stopping is not None
     # the stopping rule's distribution (scipy.stats, a second to import) loads meanwhile
-    loading = preload.start(["scipy.stats"] if testing else [])
+    loading = preload.start(preload.STOPPING if testing else [])
     clusters = storage.read_table(smk.input.clusters, schemas.CLUSTERS)
     studies = storage.read_table(smk.input.studies, schemas.STUDIES)
     # carry-over needs each record's search (its round) and whether it has an abstract: the

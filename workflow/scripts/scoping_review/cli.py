@@ -230,53 +230,6 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dedupe(args: argparse.Namespace) -> int:
-    import polars as pl
-
-    from . import dedupe, storage
-
-    path = Path(args.input)
-    source_id = "in"
-    try:
-        records = storage.import_file(path, fmt=args.format, source_id=source_id).records
-        sheets = [
-            dedupe.decisions_from_sheet(storage.read_sheet(sheet), sheet)
-            for sheet in args.decisions
-        ]
-        # decisions name records by the input's own IDs, as OUT does
-        decisions = dedupe.combine_decisions(sheets)
-        if decisions is not None:
-            decisions = decisions.with_columns(
-                (pl.lit(source_id + ":") + pl.col(c)).alias(c)
-                for c in ("record_id_a", "record_id_b")
-            )
-        result = dedupe.run(records, decisions=decisions)
-    except (ValueError, storage.InputFileError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    prefix = source_id + ":"
-    unprefix = [pl.col(c).str.strip_prefix(prefix) for c in ("record_id", "linked_to")]
-    out = result.clusters.with_columns(unprefix).select(
-        "record_id", "study_id", "is_representative", "rule", "linked_to", "score", "evidence"
-    )
-    out.write_csv(args.out)
-    if args.review_queue:
-        queue = result.review_queue.with_columns(
-            pl.col(c).str.strip_prefix(prefix) for c in ("record_id_a", "record_id_b")
-        )
-        if args.review_queue.lower().endswith(".xlsx"):
-            storage.write_xlsx([dedupe.review_worksheet(queue)], args.review_queue)
-        else:
-            queue.write_csv(args.review_queue)
-    print(
-        f"{path}: {records.height} records -> {result.studies.height} studies "
-        f"({records.height - result.studies.height} duplicates); "
-        f"{result.review_queue.height} pairs to review, {result.relations.height} relations; "
-        f"written {args.out}"
-    )
-    return 0
-
-
 def _check_config(args: argparse.Namespace) -> int:
     config_path = Path(args.config)
     # paths in a config are relative to the review directory: the folder holding config/
@@ -292,7 +245,7 @@ def _check_config(args: argparse.Namespace) -> int:
 
 def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     """The command ``name`` of the package's module ``module`` (:mod:`.cli_screening`,
-    :mod:`.cli_ledger`), imported when it runs: ``--help`` loads neither."""
+    :mod:`.cli_ledger`, :mod:`.cli_dedupe`), imported when it runs: ``--help`` loads none."""
 
     def command(args: argparse.Namespace) -> int:
         import importlib
@@ -416,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ded.add_argument("--decisions", action="append", default=[], help="same/different sheet")
     ded.add_argument("--review-queue", default=None, help="write maybe pairs (.csv or .xlsx)")
-    ded.set_defaults(func=_dedupe)
+    ded.set_defaults(func=_command("cli_dedupe", "dedupe_command"))
 
     exp = sub.add_parser("explain", help="show a ledger count with its rule, inputs and IDs")
     exp.add_argument("count_id", help="a count's ID, as `counts` lists them (e.g. dedupe.studies)")

@@ -23,6 +23,17 @@ import importlib
 import threading
 from collections.abc import Sequence
 
+# what the ranking imports to fit its models and build its features (:mod:`.ranking`,
+# :mod:`.term_counts`; a test checks it against their imports), and the stopping rule
+RANKING = (
+    "sklearn.svm",
+    "sklearn.linear_model",
+    "sklearn.naive_bayes",
+    "sklearn.feature_extraction.text",
+    "scipy.stats",
+)
+STOPPING = ("scipy.stats",)
+
 
 class Preload:
     """``modules`` imported in order on a background thread started at once."""

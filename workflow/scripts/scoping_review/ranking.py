@@ -136,15 +136,6 @@ DEFAULT = RankingSettings()
 
 Model = Any  # a fitted scikit-learn estimator or an Ensemble (scikit-learn ships no type hints)
 MODELS = ("logistic", "svm", "nb", "ensemble", "lr+svm")
-# what fitting and ranking import (:func:`fit`, :func:`features`), for a caller that loads
-# them ahead of time (:mod:`.preload`)
-LIBRARIES = (
-    "sklearn.svm",
-    "sklearn.linear_model",
-    "sklearn.naive_bayes",
-    "sklearn.feature_extraction.text",
-    "scipy.stats",
-)
 # the SVM of "lr+svm": ASReview LAB's ELAS u4 parameters (tuned on its own benchmark collection)
 SVM_C = 0.11
 SVM_INCLUDE_RATIO = 9.8
