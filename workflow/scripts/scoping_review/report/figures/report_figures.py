@@ -62,9 +62,11 @@ def records_per_source(ledger: Ledger, config: dict[str, Any]) -> dict[str, Any]
     )
 
 
-def overlap_key(a: str, b: str) -> str:
+def overlap_key(a: str, b: str, prefix: str = "sources.") -> str:
+    """The count of studies two sources share (``prefix``: ``sources.database.`` for two
+    databases), its names in sort order."""
     first, second = sorted((a, b))
-    return f"sources.overlap.{first}.{second}"
+    return f"{prefix}overlap.{first}.{second}"
 
 
 def source_overlap(ledger: Ledger, config: dict[str, Any]) -> dict[str, Any] | None:
@@ -91,8 +93,7 @@ def source_overlap(ledger: Ledger, config: dict[str, Any]) -> dict[str, Any] | N
     cells: list[Cell] = []
     for a, name_a in sources:
         for b, name_b in sources:
-            first, second = sorted((a, b))
-            cid = f"{prefix}studies.{a}" if a == b else f"{prefix}overlap.{first}.{second}"
+            cid = f"{prefix}studies.{a}" if a == b else overlap_key(a, b, prefix)
             if ledger.has(cid):
                 cells.append(Cell(row=name_a, column=name_b, count_id=cid))
     names = [name for _, name in sources]
