@@ -58,6 +58,24 @@ def test_decide_freeze_says_it_in_words(pending: int, sha: str, said: str) -> No
     assert versions.decide_freeze([V(1, 1, "a")], sha, pending, 2).message == said
 
 
+@pytest.mark.parametrize(
+    ("pending", "full_text", "said"),
+    [
+        (2, 0, "2 studies await screening"),
+        (1, 1, "1 study awaits full-text assessment"),
+        (3, 3, "3 studies await full-text assessment"),
+        (3, 2, "3 studies await screening: 1 at title and abstract, 2 in full-text assessment"),
+    ],
+)
+def test_what_pending_studies_wait_for_is_said_by_stage(
+    pending: int, full_text: int, said: str
+) -> None:
+    """Studies pending at full text are not said to await screening alone (exit 3 of update)."""
+    decision = versions.decide_freeze([V(1, 1, "a")], "b", pending, 2, full_text)
+    assert decision.action == "pending"
+    assert decision.message == f"{said}; no version frozen (round 2)"
+
+
 def _clusters(pairs: list[tuple[str, str]]) -> pl.DataFrame:
     return pl.DataFrame(pairs, schema=["record_id", "study_id"], orient="row")
 

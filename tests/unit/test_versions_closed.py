@@ -129,3 +129,28 @@ def test_an_update_hashes_only_the_exports_that_changed_since_it_last_did(tmp_pa
     assert update.file_hashes(tmp_path, ["a.ris"])["a.ris"] == sha("a.ris")
     stamps.write_text("not json")  # an unreadable cache: every file hashed
     assert update.file_hashes(tmp_path, ["b.ris"]) == {"b.ris": sha("b.ris")}
+
+
+def test_a_damaged_frozen_version_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """update.closed_round_changes on the newest version folder: a version that kept no rounds
+    (an older release) compares nothing; one whose files.parquet is gone or unreadable is one
+    problem line naming the file, so that `update` refuses with it and `run` notes it."""
+    from scoping_review import update
+
+    version = tmp_path / "results" / "versions" / "v002"
+    version.mkdir(parents=True)
+    (version / "version.json").write_text(json.dumps({**INFO, "rounds": None}))
+    assert update.closed_round_changes(tmp_path, SEARCHES) == []
+    (version / "version.json").write_text(json.dumps(INFO))
+    (tmp_path / "searches").mkdir()
+    for path in HASHES:
+        (tmp_path / path).write_text("TY  - JOUR\nER  - \n")
+    for damage in ("missing", "not parquet"):
+        if damage == "not parquet":
+            (version / "files.parquet").write_text("PAR1 cut off")
+        said = update.closed_round_changes(tmp_path, SEARCHES)
+        assert len(said) == 1, said
+        assert said[0].startswith("results/versions/v002/files.parquet: cannot be read"), said
+    FILES.write_parquet(version / "files.parquet")  # whole again: the exports are compared
+    said = update.closed_round_changes(tmp_path, SEARCHES)
+    assert len(said) == 3 and all("has changed since version 2" in line for line in said), said

@@ -93,7 +93,17 @@ def closed_round_changes(workdir: Path, searches: Sequence[dict[str, object]]) -
     if not found:
         return []
     info = json.loads(found[-1].read_text(encoding="utf-8"))
-    files = pl.read_parquet(found[-1].with_name("files.parquet"), columns=FROZEN_FILE_COLUMNS)
+    if not isinstance(info.get("rounds"), dict):  # written before versions kept their rounds
+        return []
+    files_path = found[-1].with_name("files.parquet")
+    try:
+        files = pl.read_parquet(files_path, columns=FROZEN_FILE_COLUMNS)
+    except (OSError, pl.exceptions.PolarsError) as err:
+        return [
+            f"{files_path.relative_to(workdir)}: cannot be read ({type(err).__name__}), so the "
+            "exports of the frozen rounds cannot be compared with it; restore the version "
+            "folder from a backup"
+        ]
     frozen = closed.frozen_rounds(info, files)
     if frozen is None:
         return []
@@ -281,8 +291,11 @@ def run_update(
                 print(f"update: {summary}")
             status = storage.read_table(results / "03_screen/status.parquet", schemas.STATUS)
             pending = int(status["pending"].sum())
+            full_text = int((status["pending"] & (status["full_text"] == "pending")).sum())
             ledger_sha = storage.sha256_file(results / "ledger/counts.parquet")
-            decision = versions.decide_freeze(read_versions(results), ledger_sha, pending, round_)
+            decision = versions.decide_freeze(
+                read_versions(results), ledger_sha, pending, round_, full_text
+            )
             if decision.action == "pending":
                 print(
                     f"update: {decision.message}; the report lists them: "

@@ -70,17 +70,39 @@ class FreezeDecision:
     message: str
 
 
+def _studies(n: int) -> str:
+    return "1 study" if n == 1 else f"{n} studies"
+
+
+def waiting(pending: int, full_text: int = 0) -> str:
+    """What ``pending`` studies wait for, ``full_text`` of them for full-text assessment (the
+    others for title/abstract screening, or a reviewer's decision at that stage)."""
+    verb = "awaits" if pending == 1 else "await"
+    if not full_text:
+        return f"{_studies(pending)} {verb} screening"
+    if full_text == pending:
+        return f"{_studies(pending)} {verb} full-text assessment"
+    return (
+        f"{_studies(pending)} {verb} screening: {pending - full_text} at title and abstract, "
+        f"{full_text} in full-text assessment"
+    )
+
+
 def decide_freeze(
-    versions: Sequence[VersionInfo], ledger_sha256: str, pending: int, round_: int
+    versions: Sequence[VersionInfo],
+    ledger_sha256: str,
+    pending: int,
+    round_: int,
+    full_text: int = 0,
 ) -> FreezeDecision:
-    """Freeze a new version only when nothing awaits screening and the ledger changed."""
+    """Freeze a new version only when nothing awaits screening and the ledger changed.
+    ``full_text``: how many of the ``pending`` studies await full-text assessment."""
     latest = latest_version(versions)
     if pending:
-        waiting = "1 study awaits" if pending == 1 else f"{pending} studies await"
         return FreezeDecision(
             "pending",
             latest.number if latest else 0,
-            f"{waiting} screening; no version frozen (round {round_})",
+            f"{waiting(pending, full_text)}; no version frozen (round {round_})",
         )
     if latest is not None and latest.ledger_sha256 == ledger_sha256:
         return FreezeDecision(
