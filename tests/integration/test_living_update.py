@@ -297,6 +297,21 @@ def test_screening_the_new_studies_freezes_version_2(living: dict[str, Any]) -> 
     assert "Nothing to be done" in fourth.stdout + fourth.stderr
     assert "nothing changed since version 2 was frozen" in fourth.stdout
     assert not (workdir / "results/versions/v003").exists()
+    # a release of the tool that words a count anew changes the ledger's bytes, not its
+    # numbers: no version is frozen for it, and the terminal says why
+    counts = workdir / "results/ledger/counts.parquet"
+    original = counts.read_bytes()
+    frame = pl.read_parquet(counts)
+    reworded = pl.when(pl.col("count_id") == "total_studies").then(pl.lit("Studies, worded anew"))
+    frame.with_columns(label=reworded.otherwise(pl.col("label"))).write_parquet(counts)
+    fifth = update(workdir)
+    assert fifth.returncode == versions.EXIT_OK, fifth.stderr[-4000:]
+    assert (
+        "update: nothing changed since version 2 was frozen (the labels of 1 count are worded "
+        "anew by this release of the tool; the version keeps its own report)"
+    ) in fifth.stdout.splitlines()
+    assert not (workdir / "results/versions/v003").exists()
+    counts.write_bytes(original)  # as the workflow wrote it, for the tests after this one
 
 
 def test_changes_to_frozen_rounds_are_refused_unless_reopened(

@@ -306,3 +306,56 @@ def test_update_counts_are_the_flow_of_the_new_records_only() -> None:
     assert ledger.check_sums(both) == []
     values["update.duplicates"] -= 1  # the update arm's identities are checked too
     assert any(m.startswith("update: records identified") for m in ledger.check_identities(values))
+
+
+def _counts(**changed: object) -> pl.DataFrame:
+    rows = [
+        {"count_id": "a", "value": 2, "unit": "records", "label": "Records", "stage": "import",
+         "rule": "import_merge", "id_kind": "record", "ids": ["r1", "r2"], "inputs": []},
+        {"count_id": "b", "value": 1, "unit": "studies", "label": "Studies", "stage": "dedupe",
+         "rule": "dedupe", "id_kind": "study", "ids": ["s1"],
+         "inputs": [{"name": "records.parquet", "sha256": "ab"}]},
+    ]  # fmt: skip
+    rows[1].update(changed)
+    return pl.DataFrame(rows, schema=schemas.LEDGER.polars_schema)
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        ({}, 0),
+        ({"label": "Studies, worded anew"}, 1),
+        ({"value": 2}, None),
+        ({"ids": ["s2"]}, None),
+        ({"stage": "screen"}, None),
+        ({"inputs": [{"name": "records.parquet", "sha256": "cd"}]}, None),
+    ],
+)
+def test_relabelled_counts_only_the_wording_of_the_same_evidence(
+    changed: dict[str, object], expected: int | None
+) -> None:
+    """A tool release may word a count anew; a value, an ID list, a stage or an input's hash
+    is evidence, and any change in it is a reason to freeze."""
+    frozen = _counts()
+    assert versions.relabelled(_counts(**changed), frozen) == expected
+    # the order of the rows is not evidence
+    assert versions.relabelled(_counts(**changed).reverse(), frozen) == expected
+
+
+def test_relabelled_is_none_when_a_count_is_added_or_gone() -> None:
+    assert versions.relabelled(_counts().head(1), _counts()) is None
+    extra = _counts().tail(1).with_columns(count_id=pl.lit("c"))
+    assert versions.relabelled(pl.concat([_counts(), extra]), _counts()) is None
+
+
+def test_a_version_reworded_by_a_release_is_not_frozen_again() -> None:
+    latest = [V(2, 2, "a")]
+    kept = versions.decide_freeze(latest, "b", 0, 2, reworded=3)
+    assert (kept.action, kept.number) == ("unchanged", 2)
+    assert kept.message == (
+        "nothing changed since version 2 was frozen (the labels of 3 counts are worded anew "
+        "by this release of the tool; the version keeps its own report)"
+    )
+    assert versions.decide_freeze(latest, "b", 0, 2, reworded=None).action == "freeze"
+    same = versions.decide_freeze(latest, "a", 0, 2, reworded=None)
+    assert same.message == "nothing changed since version 2 was frozen"

@@ -85,6 +85,20 @@ def read_versions(results: Path) -> list[versions.VersionInfo]:
     ]
 
 
+def reworded(results: Path, known: Sequence[versions.VersionInfo], ledger_sha: str) -> int | None:
+    """How many counts of this run's ledger differ from the newest version's in their wording
+    alone (:func:`.versions.relabelled`); None when more differs, when the ledgers are the same
+    file content, or when the version's copy cannot be read (then its hash decides)."""
+    latest = versions.latest_version(known)
+    if latest is None or latest.ledger_sha256 == ledger_sha:
+        return None
+    try:
+        frozen = pl.read_parquet(results / "versions" / latest.dirname / "counts.parquet")
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+    return versions.relabelled(pl.read_parquet(results / "ledger/counts.parquet"), frozen)
+
+
 def closed_round_changes(workdir: Path, searches: Sequence[dict[str, object]]) -> list[str]:
     """What the config changed in the rounds the newest frozen version holds
     (:mod:`.versions.closed`); none without a version, or with one that did not record them."""
@@ -293,8 +307,9 @@ def run_update(
             pending = int(status["pending"].sum())
             full_text = int((status["pending"] & (status["full_text"] == "pending")).sum())
             ledger_sha = storage.sha256_file(results / "ledger/counts.parquet")
+            known = read_versions(results)
             decision = versions.decide_freeze(
-                read_versions(results), ledger_sha, pending, round_, full_text
+                known, ledger_sha, pending, round_, full_text, reworded(results, known, ledger_sha)
             )
             if decision.action == "pending":
                 print(

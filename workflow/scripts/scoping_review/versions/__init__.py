@@ -39,6 +39,7 @@ from .freeze import (
     latest_version,
     parse_version_info,
     previous_version,
+    relabelled,
     rounds,
     version_dirname,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "manifest",
     "parse_version_info",
     "previous_version",
+    "relabelled",
     "rounds",
     "update_arm",
     "update_counts",

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
 # exit statuses of `scoping-review update` (documented in the README; defined in vocabulary)
 from ..vocabulary import EXIT_ERROR as EXIT_ERROR
 from ..vocabulary import EXIT_LOCKED as EXIT_LOCKED
@@ -88,15 +90,36 @@ def waiting(pending: int, full_text: int = 0) -> str:
     )
 
 
+# the ledger's wording: what a release of the tool may say anew about the same count
+WORDING = ("label",)
+
+
+def relabelled(current: pl.DataFrame, frozen: pl.DataFrame) -> int | None:
+    """How many counts of ``current`` (a counts ledger) differ from the ``frozen`` version's
+    ledger in their wording alone (:data:`WORDING`); None when anything else differs: a count
+    added or gone, a value, an ID list, a stage, a rule or an input's hash. A release of the
+    tool that words its counts anew changes the ledger's bytes, not the evidence: it is no
+    reason to freeze a version with the same numbers from the same inputs."""
+    if set(current.columns) != set(frozen.columns) or current.height != frozen.height:
+        return None
+    left, right = current.sort("count_id"), frozen.select(current.columns).sort("count_id")
+    if not left.drop(WORDING).equals(right.drop(WORDING)):
+        return None
+    return int(left.select((pl.col(WORDING[0]) != right[WORDING[0]]).sum()).item())
+
+
 def decide_freeze(
     versions: Sequence[VersionInfo],
     ledger_sha256: str,
     pending: int,
     round_: int,
     full_text: int = 0,
+    reworded: int | None = None,
 ) -> FreezeDecision:
     """Freeze a new version only when nothing awaits screening and the ledger changed.
-    ``full_text``: how many of the ``pending`` studies await full-text assessment."""
+    ``full_text``: how many of the ``pending`` studies await full-text assessment;
+    ``reworded``: how many counts differ from the newest version's in their wording alone
+    (:func:`relabelled`; None: more than wording differs, or it was not compared)."""
     latest = latest_version(versions)
     if pending:
         return FreezeDecision(
@@ -104,11 +127,17 @@ def decide_freeze(
             latest.number if latest else 0,
             f"{waiting(pending, full_text)}; no version frozen (round {round_})",
         )
-    if latest is not None and latest.ledger_sha256 == ledger_sha256:
+    if latest is not None and (latest.ledger_sha256 == ledger_sha256 or reworded is not None):
+        said = (
+            f" (the labels of {reworded} count{'' if reworded == 1 else 's'} are worded "
+            "anew by this release of the tool; the version keeps its own report)"
+            if latest.ledger_sha256 != ledger_sha256 and reworded
+            else ""
+        )
         return FreezeDecision(
             "unchanged",
             latest.number,
-            f"nothing changed since version {latest.number} was frozen",
+            f"nothing changed since version {latest.number} was frozen{said}",
         )
     number = latest.number + 1 if latest else 1
     return FreezeDecision("freeze", number, f"froze version {number} (round {round_})")
