@@ -162,6 +162,11 @@ def test_overlap_figure_reads_source_counts(new: ReportOutputs) -> None:
     table = new.html.split('id="methods-sources"', 1)[1].split("</table>", 1)[0]
     for cid in ("sources.only.embase", "sources.included.psycinfo", "database_results.medline"):
         assert f'data-count-id="{cid}"' in table
+    # one row per search: its "only" is the studies no other search found (a database searched
+    # in two rounds finds them twice), so the headers say search, not source
+    header = table.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert ">Search</th>" in header and ">Only this search</th>" in header
+    assert "source" not in header.lower()
 
 
 def test_a_database_searched_twice_gets_its_table_and_the_overlap_is_per_database(
