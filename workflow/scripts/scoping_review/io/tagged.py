@@ -27,9 +27,12 @@ the result is exactly the whole file's parse.
 
 Traps handled (each has a test): a BOM never reaches here (see :mod:`.decode`); CRLF, bare-CR
 line ends and bare CR inside lines (WoS-made RIS); a last record without its end tag is kept and
-noted; a start tag inside an unterminated record closes it; an end tag alone is not a record;
-an end tag followed by more fields of the same record before the next start tag (an ``ER`` line
-inside an abstract) does not split the record; Ovid's numbered ``1.`` lines and trailing link
+noted; a start tag inside an unterminated record closes it; an end tag alone is not a record; an
+end tag followed by more fields of the same record before the next start tag (Ovid's ``NL``
+after ``ER``) does not split the record, unless those fields repeat the record's own (a second
+title, year or abstract: a record whose start line was lost); fields outside any record (a start
+line deleted, or written in lower case) are rejected with their raw text (:mod:`.membership`),
+never merged into the record before or ignored; Ovid's numbered ``1.`` lines and trailing link
 lines, and any other text between records, are counted in a note; untagged continuation lines
 (Embase, EndNote) continue the previous field; single-space ``TY - `` separators.
 """
@@ -48,6 +51,7 @@ from .lines import blocks
 from .lines import normalise_newlines as normalise_newlines  # re-exported
 from .lines import read_lines as read_lines
 from .lines import split_lines as split_lines
+from .membership import loose_fields, membership, repeated_after_end
 from .parsed import Parsed as Parsed  # re-exported: readers name them as tagged.Parsed
 from .parsed import RawReject as RawReject
 
@@ -74,6 +78,8 @@ class TaggedFormat:
     layout_regex: str
     layout: tuple[int, int, int]
     list_tags: frozenset[str] = frozenset()  # continuation lines of these tags are new values
+    # tags that name the same field of a record (a record holds it once): (tag, its peer)
+    same_field: tuple[tuple[str, str], ...] = ()
     header_tags: frozenset[str] = frozenset()  # file-level tags outside records (WoS FN, VR, EF)
 
 
@@ -91,6 +97,7 @@ RIS = TaggedFormat(
     list_tags=frozenset(
         {"A1", "A2", "A3", "A4", "AU", "KW", "N1", "UR", "L1", "L2", "L3", "L4", "SN"}
     ),
+    same_field=(("T1", "TI"), ("Y1", "PY"), ("N2", "AB")),
 )
 
 # records are separated by blank lines; PMID usually opens them, but ERIC's .nbib starts with
@@ -298,50 +305,20 @@ def _parse_block(
     first record and field value are numbers ``rec0`` and ``fid0``."""
     lines, n_lines = read_lines(source)
     df = _tags(lines, fmt)
+    base = df.columns
     n_raw = count_starts(df, fmt)
     tag = pl.col("tag")
-    plan = df.lazy()
+    df = membership(df, fmt, rec0)
+    if fmt.end_tag is not None and df["false_end"].any():
+        # an end line followed by fields that repeat the record's own (a second title, year
+        # or abstract) ends it after all: what follows is a record whose start line is missing
+        forced = repeated_after_end(df, fmt)
+        if forced is not None:
+            df = membership(df.select(*base).with_columns(forced=forced), fmt, rec0)
+    orphans: list[RawReject] = []
     if fmt.start_tag is not None:
-        is_start = pl.col("is_start_tag")
-    else:  # refer/EndNote: the first tag line of a block
-        is_start = tag.is_not_null() & pl.col("blank").shift(1, fill_value=True)
-    plan = plan.with_columns(is_start=is_start)
-
-    # an end tag is real unless the next non-blank line is a field of the same record
-    if fmt.end_tag is not None:
-        is_end_tag = pl.col("is_end_tag")
-        field_line = tag.is_not_null() & ~pl.col("is_start") & ~pl.col("header") & ~is_end_tag
-        nxt = (
-            pl.when(pl.col("blank"))
-            .then(None)
-            .otherwise(field_line)
-            .shift(-1)
-            .backward_fill()
-            .fill_null(False)
-        )
-        plan = plan.with_columns(is_end=is_end_tag & ~nxt, false_end=is_end_tag & nxt)
-    else:
-        plan = plan.with_columns(is_end=pl.lit(False), false_end=pl.lit(False))
-
-    # record membership: a record runs from its start to its end tag (or the next start);
-    # in formats without start tags (refer/EndNote) a blank line ends the record. ``state``:
-    # the last start (1) or end (0) at or before the line; an end line is inside the record
-    # it ends
-    ends = pl.col("blank") if fmt.start_tag is None else pl.col("is_end")
-    state = pl.when(pl.col("is_start")).then(1).when(ends).then(0).cast(pl.Int8).forward_fill()
-    rec = pl.col("is_start").cast(pl.Int32).cum_sum() - 1 + rec0
-    plan = plan.with_columns(rec=rec, state=state)
-    inside = (pl.col("state") == 1) | (pl.col("is_end") & (pl.col("state").shift(1) == 1))
-    outside = ~pl.col("inside") & ~pl.col("blank") & ~pl.col("header")
-    end_line = pl.col("is_end") | (pl.col("end_tag_line") & ~pl.col("false_end"))
-    plan = plan.with_columns(inside=inside.fill_null(False)).with_columns(
-        stray_end=outside & end_line,
-        stray=outside & ~end_line,
-        body=pl.col("inside") & ~pl.col("blank") & ~pl.col("is_end"),
-    )
-    df = plan.drop("state", "end_tag_line", "is_end_tag", "is_start_tag").collect(
-        engine="in-memory"
-    )
+        df, orphans = loose_fields(df, fmt, offset)
+    df = df.drop("end_tag_line", "is_end_tag", "is_start_tag", "forced", strict=False)
     if df["false_end"].any():  # a false end line is untagged text continuing the field before it
         df = df.with_columns(tag=pl.when(pl.col("false_end")).then(None).otherwise(tag))
 
@@ -402,7 +379,10 @@ def _parse_block(
         ]
         fields = fields.filter(~pl.col("rec").is_in(empty_recs))
         starts = starts.filter(~pl.col("rec").is_in(empty_recs))
-    parsed = Parsed(fields, starts, rejects, n_raw, [], stripped=True)
+    # records without their start line are counted beside the start lines (n_raw): each one
+    # parsed or rejected is reconciled with the raw records of the file
+    rejects = sorted([*rejects, *orphans], key=lambda r: r.line)
+    parsed = Parsed(fields, starts, rejects, n_raw + len(orphans), [], stripped=True)
     findings = Findings(counts, first, open_recs, n_open)
     return Block(parsed, findings, n_starts, n_fids, n_lines)
 

@@ -1,0 +1,154 @@
+"""Which record each line of a line-tagged export belongs to, and what lies between records.
+
+Split from :mod:`.tagged` (its reader): :func:`membership` gives each tagged line its record
+and role; :func:`repeated_after_end` finds the end lines that a record's own fields follow
+(a record whose start line is missing: its fields repeat the title, year or abstract of the
+record before); :func:`loose_fields` rejects, with their raw text, the fields that lie outside
+any record (a start line deleted, or written ``ty  - `` in lower case), which would otherwise be
+ignored as stray text and their record lost without a word.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from .parsed import RawReject
+
+if TYPE_CHECKING:
+    from .tagged import TaggedFormat
+
+
+def membership(df: pl.DataFrame, fmt: TaggedFormat, rec0: int) -> pl.DataFrame:
+    """Add each line's record (``rec``, numbered from ``rec0``) and role to the tagged lines
+    of the reader (:mod:`.tagged`): ``is_start``, ``is_end`` (a real end line), ``false_end``
+    (an end line read as text), ``inside``, ``body``, ``stray`` and ``stray_end``. A boolean
+    column ``forced``, where given, marks end lines that are real whatever follows them."""
+    tag = pl.col("tag")
+    plan = df.lazy()
+    if fmt.start_tag is not None:
+        is_start = pl.col("is_start_tag")
+    else:  # refer/EndNote: the first tag line of a block
+        is_start = tag.is_not_null() & pl.col("blank").shift(1, fill_value=True)
+    plan = plan.with_columns(is_start=is_start)
+
+    # an end tag is real unless the next non-blank line is a field of the same record
+    if fmt.end_tag is not None:
+        is_end_tag = pl.col("is_end_tag")
+        field_line = tag.is_not_null() & ~pl.col("is_start") & ~pl.col("header") & ~is_end_tag
+        nxt = (
+            pl.when(pl.col("blank"))
+            .then(None)
+            .otherwise(field_line)
+            .shift(-1)
+            .backward_fill()
+            .fill_null(False)
+        )
+        if "forced" in df.columns:
+            nxt = nxt & ~pl.col("forced")
+        plan = plan.with_columns(is_end=is_end_tag & ~nxt, false_end=is_end_tag & nxt)
+    else:
+        plan = plan.with_columns(is_end=pl.lit(False), false_end=pl.lit(False))
+
+    # record membership: a record runs from its start to its end tag (or the next start);
+    # in formats without start tags (refer/EndNote) a blank line ends the record. ``state``:
+    # the last start (1) or end (0) at or before the line; an end line is inside the record
+    # it ends
+    ends = pl.col("blank") if fmt.start_tag is None else pl.col("is_end")
+    state = pl.when(pl.col("is_start")).then(1).when(ends).then(0).cast(pl.Int8).forward_fill()
+    rec = pl.col("is_start").cast(pl.Int32).cum_sum() - 1 + rec0
+    plan = plan.with_columns(rec=rec, state=state)
+    inside = (pl.col("state") == 1) | (pl.col("is_end") & (pl.col("state").shift(1) == 1))
+    outside = ~pl.col("inside") & ~pl.col("blank") & ~pl.col("header")
+    end_line = pl.col("is_end") | (pl.col("end_tag_line") & ~pl.col("false_end"))
+    plan = plan.with_columns(inside=inside.fill_null(False)).with_columns(
+        stray_end=outside & end_line,
+        stray=outside & ~end_line,
+        body=pl.col("inside") & ~pl.col("blank") & ~pl.col("is_end"),
+    )
+    return plan.drop("state").collect(engine="in-memory")
+
+
+def repeated_after_end(df: pl.DataFrame, fmt: TaggedFormat) -> pl.Series | None:
+    """The false end lines (:func:`membership`) that are real ends after all: the fields after
+    the line repeat a field the record already has and holds once (a title, a year, an
+    abstract; the format's ``same_field`` tags count as one), so they are another record
+    whose start line is missing, not more of this one (Ovid writes ``NL`` after ``ER``: a field
+    the record lacks). None when there is none."""
+    same = dict(fmt.same_field)
+    part = pl.col("is_end_tag").cast(pl.Int32).cum_sum().over("rec")
+    fields = (
+        df.lazy()
+        .with_row_index("i")
+        .with_columns(part=part)
+        .filter(
+            pl.col("inside")
+            & pl.col("tag").is_not_null()
+            & ~pl.col("is_end_tag")
+            & ~pl.col("tag").is_in(list(fmt.list_tags))
+        )
+        .select("rec", "part", field=pl.col("tag").replace(same))
+    )
+    before = fields.filter(pl.col("part") == 0).select("rec", "field").unique()
+    after = fields.filter(pl.col("part") >= 1).select("rec", "field").unique()
+    recs = before.join(after, on=["rec", "field"]).select("rec").unique().collect()
+    if not recs.height:
+        return None
+    # the record's first end line: the one that ends it
+    first_end = pl.col("false_end") & (part == 1) & pl.col("rec").is_in(recs["rec"].implode())
+    return df.select(forced=first_end)["forced"]
+
+
+def loose_fields(
+    df: pl.DataFrame, fmt: TaggedFormat, offset: int
+) -> tuple[pl.DataFrame, list[RawReject]]:
+    """Fields outside any record (after a record's end line, before the next start line): a
+    record whose start line is missing or damaged (``ty  - `` in lower case, a line deleted).
+    Each run of them, up to an end line, is rejected with its raw text (from a start line that
+    only its letter case keeps from reading as one) instead of being ignored as stray text;
+    their lines leave the ``stray`` and ``stray_end`` counts."""
+    outside = ~pl.col("inside") & ~pl.col("blank") & ~pl.col("header")
+    field = pl.col("tag").is_not_null() & ~pl.col("end_tag_line")
+    if not df.select((outside & field).any()).item():
+        return df, []
+    # runs: the outside lines after one record, each closed by an end line
+    seg = pl.col("end_tag_line").cast(pl.Int32).cum_sum().shift(1, fill_value=0).over("rec")
+    runs = (
+        df.lazy()
+        .with_row_index("i")
+        .filter(outside)
+        .with_columns(seg=seg)
+        .group_by("rec", "seg")
+        .agg(
+            first=pl.col("i").filter(field).min(),
+            last=pl.col("i").filter(field | pl.col("end_tag_line")).max(),
+        )
+        .filter(pl.col("first").is_not_null())
+        .sort("first")
+        .collect()
+    )
+    loose_start = re.compile(f"(?i){fmt.start_line}")
+    lines = df["line"]
+    mask = [False] * df.height
+    rejects: list[RawReject] = []
+    for first, last in runs.select("first", "last").iter_rows():
+        before = first - 1
+        if before >= 0 and not df["inside"][before] and loose_start.match(lines[before] or ""):
+            first = before  # its start line, unread only for its letter case
+        for i in range(first, last + 1):
+            mask[i] = True
+        shown = lines[first]
+        rejects.append(
+            RawReject(
+                offset + first + 1,
+                f"fields outside any record: a record whose {fmt.start_tag} line is missing or "
+                f"damaged (its first line: {shown[:60]!r}); not imported: correct its "
+                f"{fmt.start_tag} line and import the file again",
+                "\n".join(lines[first : last + 1].to_list()),
+            )
+        )
+    orphan = pl.Series("orphan", mask)
+    df = df.with_columns(stray=pl.col("stray") & ~orphan, stray_end=pl.col("stray_end") & ~orphan)
+    return df, rejects
