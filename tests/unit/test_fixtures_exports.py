@@ -1949,7 +1949,7 @@ REFUSED = {
     "asreview/generic.vec": "cannot tell the export format",
     "colrev/2_loader_data/md_data.md": "cannot tell the export format",
     "colrev/review_manager_3_packages_search_data/google_scholar.json": "cannot tell the export format",
-    "litstudy/scopus.csv": "line 4: 46 cells but the header has 45",
+    "litstudy/scopus.csv": r"line 4: 46 cells but the header has 45; .*\(56 of 58 rows have more cells than the header line names: .*\)\. Add the missing name to the header line",
 }
 
 

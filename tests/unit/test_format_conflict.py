@@ -48,3 +48,33 @@ def test_a_content_that_says_nothing_clear_leaves_the_configured_format() -> Non
     assert format_conflict(None, "ris") is None
     assert format_conflict("ris", "ris") is None
     assert format_conflict("medline", "ris") is not None
+
+
+# headers that name their database (detect_table_preset), one row each
+PRESET_HEADERS = {
+    "scopus_csv": 'Authors,Title,Year,Source title,DOI,EID\n"Smith, J.",A trial,2020,J X,10.1/x,2-s2.0-1\n',
+    "pubmed_csv": "PMID,Title,Authors,Citation,Journal/Book,Publication Year,DOI\n"
+    '1,A trial,"Smith J",J X 2020,J X,2020,10.1/x\n',
+    "wos_tab": "PT\tAU\tTI\tSO\tPY\tUT\nJ\tSmith, J\tA trial\tJ X\t2020\tWOS:1\n",
+    "colrev_csv": 'ID,ENTRYTYPE,title,author,year\nSmith2020,article,A trial,"Smith, J.",2020\n',
+}
+
+
+@pytest.mark.parametrize("content", sorted(PRESET_HEADERS))
+@pytest.mark.parametrize("configured", sorted(PRESET_HEADERS))
+def test_a_databases_table_is_never_read_by_another_databases_preset(
+    content: str, configured: str
+) -> None:
+    """A Scopus CSV given ``format: pubmed_csv`` kept its 8 records but lost their years,
+    journals and abstracts, and its record IDs (a hash for each, not the EID), so that the
+    screening sheets' IDs no longer matched: the header names its database, so it is refused."""
+    text = PRESET_HEADERS[content]
+    if configured == content:
+        assert _import(text, configured).records.height == 1
+        assert _import(text, "csv").records.height == 1  # the generic reader still takes it
+        return
+    with pytest.raises(importing.ImportError_) as err:
+        _import(text, configured)
+    message = str(err.value)
+    assert message.startswith("searches/export.txt: ")
+    assert f"set to {configured} (" in message and f"content is {content}:" in message

@@ -92,7 +92,12 @@ def parse_text(
                 header = tables.header_of(text)
         except (pl.exceptions.PolarsError, tables.TableError) as err:
             raise ImportError_(f"cannot read as a table: {err}") from err
-        preset = fmt if fmt in TABLE_PRESETS else detect_table_preset(header)
+        seen = detect_table_preset(header)
+        if fmt in TABLE_PRESETS and seen != "csv":  # a database's header: its own preset
+            conflict = format_conflict(fmt, seen)
+            if conflict is not None:
+                raise ImportError_(conflict)
+        preset = fmt if fmt in TABLE_PRESETS else seen
         if columns:
             preset = "csv" if fmt in ("csv", "xlsx") else preset
         if preset in ("csv", "xlsx"):

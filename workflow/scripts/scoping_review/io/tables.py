@@ -61,6 +61,8 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> int:
     )
     n = 0
     row_line = 1
+    longer: list[str] = []  # what the first row with cells past the header's names holds
+    n_longer = 0
     try:
         header = next(reader, [])
         row_line = reader.line_num + 1
@@ -68,11 +70,19 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> int:
             if any(cell.strip() for cell in row):
                 n += 1
                 if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
-                    raise TableError(
+                    n_longer += 1
+                    longer = longer or [
                         f"line {row_line}: {len(row)} cells but the header has {len(header)}; "
                         f"extra cells {row[len(header) :][:3]} would be lost"
-                    )
+                    ]
             row_line = reader.line_num + 1
+        if longer:
+            raise TableError(
+                f"{longer[0]} ({n_longer} of {n} rows have more cells than the header line "
+                "names: a column without its name there, so that the cells after it would "
+                "be read under the wrong names). Add the missing name to the header line, "
+                "or export the file again"
+            )
     except csv.Error as err:
         row_no = n + 2  # spreadsheet numbering: the header is row 1
         if str(err) == "unexpected end of data":
