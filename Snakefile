@@ -42,8 +42,20 @@ localrules:
     changes,
 
 
+# Every stage's outputs are targets too: a stage folder deleted by hand is made again (as an
+# input only, Snakemake would leave it missing while the report that came from it is current).
 rule all:
     default_target: True
     input:
         "results/07_report/index.html",
         "results/ledger/counts.parquet",
+        rules.import_merge.output,
+        rules.dedupe.output,
+        rules.screen.output,
+        rules.rank.output,
+        rules.extract.output,
+        rules.codes.output,
+        rules.themes.output,
+        rules.sources.output,
+        rules.quality.output,
+        rules.changes.output,

@@ -140,6 +140,25 @@ def test_tiny_review_tables_match_the_committed_digest(tiny: Path) -> None:
     assert changed == [], f"tables differ from {TINY_DIGEST.name}: {changed}"
 
 
+def test_a_stage_folder_deleted_by_hand_is_made_again(tiny: Path) -> None:
+    """A reviewer deletes results/02_dedupe of a finished run: the next run makes it again
+    (Snakemake would leave an intermediate output missing while the report is current, and
+    commands that read the stage would fail). Dry runs only: the folder is put back after."""
+    dedupe = re.compile(r"^dedupe\s+1$", re.MULTILINE)
+    before = snakemake(tiny, "-n", "--quiet", "rules")
+    assert not dedupe.search(before.stdout + before.stderr)
+    stage = tiny / "results/02_dedupe"
+    aside = tiny / "02_dedupe.aside"
+    stage.rename(aside)
+    try:
+        planned = snakemake(tiny, "-n", "--quiet", "rules")
+    finally:
+        aside.rename(stage)
+    assert planned.returncode == 0, planned.stderr[-3000:]
+    jobs = planned.stdout + planned.stderr
+    assert dedupe.search(jobs), jobs[-2000:]
+
+
 def test_tiny_report_is_written(tiny: Path) -> None:
     html = (tiny / "results/07_report/index.html").read_text()
     assert 'data-count-id="new_studies"' in html
