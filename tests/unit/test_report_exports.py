@@ -270,6 +270,35 @@ def test_checklist_item_7_names_no_platform_where_none_is_given() -> None:
     assert "via —" not in item7 and "via" in item7  # the others keep theirs
 
 
+@pytest.mark.parametrize(
+    ("title", "named"),
+    [
+        ("Ruptures and repairs: a scoping review", True),
+        ("Ruptures and repairs: A Scoping  Literature Review", True),
+        ("Ruptures and repairs in psychotherapy", False),
+    ],
+)
+def test_checklist_items_1_and_4_are_filled_from_the_review_block(title: str, named: bool) -> None:
+    """A new review (no `checklist:` block) showed items 1 and 4 as not reported although its
+    title said "scoping review" and `review.question` was set: they come from the config."""
+    inp = sample_inputs(TEMPLATES, PRISMA)
+    review = {"title": title, "question": "Why do ruptures occur?", "objectives": ""}
+    config = dict(inp.config, review=review, checklist={})
+    rows = list(
+        csv.DictReader(io.StringIO(build_report(replace(inp, config=config)).checklist_csv))
+    )
+    item1, item4 = rows[0], rows[3]
+    assert item1["status"] == item4["status"] == "data"
+    assert " ".join(title.split()) in " ".join(item1["content"].split())
+    assert ("does not name the report a scoping review" in item1["content"]) is not named
+    assert item4["content"] == "Question: Why do ruptures occur?"  # no empty objectives line
+    config = dict(config, review={"title": title})  # no question, no objectives: not reported
+    rows = list(
+        csv.DictReader(io.StringIO(build_report(replace(inp, config=config)).checklist_csv))
+    )
+    assert rows[3]["status"] == "missing"
+
+
 # -- provenance --------------------------------------------------------------------------------
 
 

@@ -178,6 +178,30 @@ def _item6(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]])
     )
 
 
+def _item1(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
+    """The review's title, and whether it says the report is a scoping review (the item)."""
+    title = str((config.get("review") or {}).get("title") or "").strip()
+    if not title:
+        return Markup("")
+    said = Markup("Title: <q>{}</q>.").format(text(title, "review title"))
+    if re.search(r"\bscoping\s+(?:literature\s+)?review\b", title, re.IGNORECASE):
+        return said
+    return Markup(
+        "{} <strong>It does not name the report a scoping review</strong>, as this item asks."
+    ).format(said)
+
+
+def _item4(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
+    """The review's question and objectives, from the config's ``review`` block."""
+    review = config.get("review") or {}
+    parts = [
+        Markup("<p>{}: {}</p>").format(name, text(str(review[key]).strip(), key))
+        for key, name in (("question", "Question"), ("objectives", "Objectives"))
+        if str(review.get(key) or "").strip()
+    ]
+    return Markup("").join(parts)
+
+
 def _item7(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
     searches = list(config.get("searches") or [])
     parts = [
@@ -312,6 +336,8 @@ def _item18(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]
 
 
 FILLERS: dict[int, Callable[[Ledger, dict[str, Any], list[dict[str, Any]]], Markup]] = {
+    1: _item1,
+    4: _item4,
     6: _item6,
     7: _item7,
     8: _item8,
