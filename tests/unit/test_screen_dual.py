@@ -12,6 +12,7 @@ import pytest
 
 from helpers import records
 from scoping_review import dedupe, ledger, screen, spreadsheet, storage, worklists
+from scoping_review.screen import sheets as sheets_mod
 from scoping_review.spreadsheet import Worksheet
 
 CRITERIA = [
@@ -90,7 +91,7 @@ def test_csv_sheet_errors_name_file_and_row(
         ([["db:9", "include", None]], "row 2: unknown study or record ID 'db:9'"),
         ([["db:1", "include", None], ["db:2", "exclude", "bogus"]], "row 3: reason 'bogus'"),
         ([["db:1", "exclude", None]], "row 2: exclude without a reason code"),
-        ([["db:1", "include", None], ["db:1", "maybe", None]], "row 3: AB decided 'maybe'"),
+        ([["db:1", "include", None], ["db:1", "exclude", "off_topic"]], "row 3: AB decided 'exclude'"),
     ],
 )  # fmt: skip
 def test_xlsx_sheet_errors_name_file_and_row(
@@ -459,3 +460,76 @@ def test_config_schema_knows_the_screening_keys() -> None:
     config["screening"]["stages"]["full_text"]["reviewers"] = 3
     config["screening"]["automation"][0]["kind"] = "moon_phase"
     assert len(list(validator.iter_errors(config))) == 2
+
+
+@pytest.mark.parametrize("rowwise", [False, True])
+@pytest.mark.parametrize("order", ["maybe first", "maybe last"])
+def test_a_reviewers_maybe_gives_way_to_their_include_or_exclude(
+    tmp_path: Path, review: tuple[pl.DataFrame, ...], rowwise: bool, order: str
+) -> None:
+    """A maybe is provisional: the same reviewer's include or exclude of the study, in the same
+    sheet or another, replaces it (the study came back in their worklist); two definite
+    decisions that differ are still an error (above)."""
+    _, clusters, _ = review
+    maybe = write(tmp_path / "ta_AB_1.csv", "db:1,maybe,,AB,,\ndb:2,include,,AB,,\n")
+    later = write(tmp_path / "ta_AB_2.csv", "db:1,exclude,off_topic,AB,,\n")
+    sheets = [sheet_at(maybe), sheet_at(later)]
+    if order == "maybe last":
+        sheets.reverse()
+    read = sheets_mod.read_decisions_rowwise if rowwise else screen.read_decisions
+    got = read(sheets, clusters, CRITERIA)
+    study = clusters.filter(pl.col("record_id") == "db:1")["study_id"].item()
+    mine = got.filter(pl.col("study_id") == study)
+    assert mine.select("reviewer", "decision", "reason").rows() == [("AB", "exclude", "off_topic")]
+    assert mine["sheet"].item() == str(later)
+    assert got.height == 2
+
+
+def test_a_worklists_placeholder_reviewer_gives_way_to_the_sheets_reviewer(
+    tmp_path: Path, review: tuple[pl.DataFrame, ...]
+) -> None:
+    """A worklist for an unnamed reviewer carries `reviewer` in its reviewer column; listed
+    with `reviewer: AB` (as the README shows), its rows are AB's, not "reviewer"'s."""
+    _, clusters, _ = review
+    path = tmp_path / "worklist.csv"
+    pl.DataFrame(
+        {"record_id": ["db:1", "db:2"], "decision": ["include", "include"],
+         "reviewer": ["reviewer", "CD"]}
+    ).write_csv(path)  # fmt: skip
+    sheet = screen.Sheet(str(path), "title_abstract", storage.read_sheet(path), reviewer="AB")
+    for read in (screen.read_decisions, sheets_mod.read_decisions_rowwise):
+        got = read([sheet], clusters, CRITERIA)
+        assert sorted(got["reviewer"].to_list()) == ["AB", "CD"]  # a named reviewer stays
+
+
+def test_a_study_a_reviewer_said_maybe_to_comes_back_in_their_worklist(
+    tmp_path: Path, review: tuple[pl.DataFrame, ...]
+) -> None:
+    """One reviewer marked a study maybe: it was pending (maybe) but in no worklist, so it was
+    never seen again. It is back in the reviewer's worklist; their decision replaces it."""
+    _, clusters, studies = review
+    one = screen.Settings.from_config({"stages": {"title_abstract": {"names": ["AB"]}}})
+    first = write(tmp_path / "ab.csv", "db:1,maybe,,AB,,\ndb:2,include,,AB,,\n")
+    decisions = screen.read_decisions([sheet_at(first)], clusters, CRITERIA)
+    auto = screen.automatic_exclusions(studies, [])
+    status = screen.screening_status(studies, decisions, auto, one.needed(), CRITERIA)
+    maybe = study_of(clusters, "db:1")
+    assert status.filter(pl.col("study_id") == maybe)["pending_kind"].item() == "maybe"
+    listed = worklists.worklists(studies, status, decisions, one)[("title_abstract", "AB")]
+    assert maybe in listed["study_id"].to_list()
+    assert study_of(clusters, "db:2") not in listed["study_id"].to_list()
+    # the filled worklist, listed as a further sheet: the maybe is replaced, nothing waits on it
+    filled = listed.filter(pl.col("study_id") == maybe).with_columns(
+        decision=pl.lit("include"), reviewer=pl.lit("AB")
+    )
+    again = screen.read_decisions(
+        [sheet_at(first), screen.Sheet("w.csv", "title_abstract", filled)], clusters, CRITERIA
+    )
+    status = screen.screening_status(studies, again, auto, one.needed(), CRITERIA)
+    assert status.filter(pl.col("study_id") == maybe)["title_abstract"].item() == "include"
+    assert (
+        maybe
+        not in worklists.worklists(studies, status, again, one)[("title_abstract", "AB")][
+            "study_id"
+        ].to_list()
+    )

@@ -87,8 +87,8 @@ def worklists(
     """(stage, reviewer) → studies still waiting for that reviewer's decision at that stage.
 
     A study waits for a reviewer when it has reached the stage, is undecided there, the
-    reviewer has not decided it, and it has fewer independent decisions than the stage needs
-    (a conflict goes to the consensus sheet, not to a third reviewer).
+    reviewer has not decided it (or said maybe), and it has fewer independent decisions than
+    the stage needs (a conflict goes to the consensus sheet, not to a third reviewer).
 
     With a ``ranking`` (study_id, rank, score, top_terms; see ``prioritisation``) the
     title/abstract worklists are in rank order (screen first what is most likely an include)
@@ -99,7 +99,7 @@ def worklists(
     for stage in STAGES:
         needed = settings.stages[stage].reviewers
         own = decisions.filter((pl.col("stage") == stage) & (pl.col("reviewer") != CONSENSUS))
-        n_own = own.group_by("study_id").len()
+        n_own = own.filter(pl.col("decision") != "maybe").group_by("study_id").len()
         waiting = (
             status.filter(pl.col(stage) == "pending")
             .select("study_id")
@@ -107,7 +107,11 @@ def worklists(
             .filter(pl.col("len").fill_null(0) < needed)
         )
         for reviewer in stage_reviewers(decisions, settings, stage):
-            done = own.filter(pl.col("reviewer") == reviewer)["study_id"].to_list()
+            # a maybe is not done: the study comes back to the reviewer, whose include or
+            # exclude of it replaces the maybe (screen.sheets)
+            done = own.filter((pl.col("reviewer") == reviewer) & (pl.col("decision") != "maybe"))[
+                "study_id"
+            ].to_list()
             rows = (
                 waiting.filter(~pl.col("study_id").is_in(done))
                 .select("study_id")

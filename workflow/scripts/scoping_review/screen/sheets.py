@@ -132,6 +132,8 @@ def read_decisions_rowwise(
                 if sheet.consensus
                 else _text(rec.get("reviewer")) or sheet.reviewer or default_reviewer
             )
+            if reviewer == default_reviewer and sheet.reviewer and not sheet.consensus:
+                reviewer = sheet.reviewer  # a worklist's placeholder: the sheet's reviewer
             if ref is None:
                 if decision or reason_cell:
                     problems.add(sheet.name, row_no, "no study_id or record_id")
@@ -164,6 +166,14 @@ def read_decisions_rowwise(
                 continue
             key = (sheet.stage, reviewer, study)
             canonical = tuple(sorted(set(reasons)))
+            if key in seen and "maybe" in (seen[key][0], decision) and seen[key][0] != decision:
+                # a reviewer's maybe is provisional: their include or exclude replaces it
+                if decision == "maybe":
+                    continue
+                rows = [r for r in rows if (r["stage"], r["reviewer"], r["study_id"]) != key]
+                del seen[key]
+                kept = independent.get((sheet.stage, study), [])
+                independent[(sheet.stage, study)] = [k for k in kept if k[0] != reviewer]
             if key in seen:
                 prev_decision, prev_reasons, prev_sheet, prev_row = seen[key]
                 if (prev_decision, prev_reasons) != (decision, canonical):
@@ -248,6 +258,11 @@ def _sheet_rows(sheet: Sheet, number: int, default_reviewer: str) -> pl.DataFram
         if sheet.consensus
         else pl.col("reviewer").fill_null(sheet.reviewer or default_reviewer)
     )
+    if sheet.reviewer and not sheet.consensus:
+        # the placeholder a worklist for an unnamed reviewer carries gives way to the reviewer
+        # the sheet is listed under (`reviewer: AB` in config)
+        reviewer = pl.when(reviewer == default_reviewer).then(pl.lit(sheet.reviewer))
+        reviewer = reviewer.otherwise(pl.col("reviewer").fill_null(sheet.reviewer))
     return text.with_row_index("index").select(
         pl.lit(number, dtype=pl.UInt32).alias("sheet_no"),
         pl.col("index").cast(pl.UInt32),
@@ -334,6 +349,9 @@ def _read_vectorised(
     rows = rows.with_columns(pl.col("given").list.eval(canonical).alias("reasons"))
     key = ["stage", "reviewer", "study_id"]
     rows = rows.sort("sheet_no", "index")
+    # a reviewer's maybe is provisional: their include or exclude of the study replaces it
+    definite = pl.col("decision") != "maybe"
+    rows = rows.filter(definite | ~definite.any().over(key))
     conflicts = rows.select(pl.struct("decision", "reasons").n_unique().over(key).max()).item()
     if (conflicts or 0) > 1:
         return None  # one reviewer, two different decisions for a study
