@@ -267,12 +267,50 @@ def import_export(
         notes.append(control_note)
     if repeated:
         notes.append(f"native IDs repeated in the file: {first_few(repeated)}")
+    cut = cut_short(records) if chosen in TAGGED else None
+    if cut is not None:
+        notes.append(cut)
     file_row["notes"] = notes
     return Imported(
         schemas.validate(records, schemas.RECORDS),
         schemas.validate(rejects, schemas.REJECTS),
         file_row,
         notes,
+    )
+
+
+# how many records before a file's last one :func:`cut_short` compares it with
+CUT_SHORT_PEERS = 50
+
+
+def cut_short(records: pl.DataFrame, at_least: int = 2) -> str | None:
+    """A note when a tagged export's last record looks cut off: it lacks two or more tags
+    that each record before it holding its last tag (``at_least`` or more of the
+    :data:`CUT_SHORT_PEERS` before it) has after that tag (MEDLINE's ``JT``, ``SO`` ... after
+    ``AB``). A format without an end line says nothing else when a download stops inside its
+    last record; a record that merely lacks a field (no DOI), or ends at an optional last
+    field, is not noted."""
+    tail = records.sort("source_line").tail(CUT_SHORT_PEERS + 1)["raw_tags"].to_list()
+    if len(tail) <= at_least or not tail[-1]:
+        return None
+    *others, last = tail
+    final = last[-1]
+    peers = [tags for tags in others if final in tags]  # those with its last tag: an order
+    if len(peers) < at_least:
+        return None
+    after: set[str] | None = None
+    for tags in peers:
+        at = len(tags) - 1 - tags[::-1].index(final)
+        later = set(tags[at + 1 :])
+        after = later if after is None else after & later
+    lost = sorted((after or set()) - set(last))
+    if len(lost) < 2:  # one optional last field (notes, an abstract) is no sign of a cut
+        return None
+    line = int(records["source_line"].max())  # type: ignore[arg-type]
+    return (
+        f"the last record (line {line}) ends at its {final} field and lacks {', '.join(lost)}, "
+        f"which the records before it have after {final}: the file may be cut short inside it "
+        "(a truncated download?); it is kept as it stands: export the search again to be sure"
     )
 
 
