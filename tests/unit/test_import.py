@@ -253,3 +253,37 @@ def test_import_counts_give_each_search_its_records_and_rejects() -> None:
         "reject:a-b:ab.ris:40",
     )
     assert counts["database_results.b"] == ("b:1",)
+
+
+def test_import_summary_says_on_the_terminal_what_was_rejected_or_noted() -> None:
+    """`run` and `update` end with this line when an export lost a record to the rejects or
+    carries notes (a damaged file), so that it is not seen only in the report."""
+    from scoping_review.importing.counts import import_summary
+
+    def files(rejected: list[int], notes: list[list[str]]) -> pl.DataFrame:
+        return pl.DataFrame({"n_rejected": rejected, "notes": notes})
+
+    assert import_summary(files([0, 0], [[], []])) is None
+    assert import_summary(files([], [])) is None
+    assert import_summary(files([1, 0, 0], [["a"], [], ["b", "c"]])) == (
+        "import: 1 record rejected (results/01_import/rejects.parquet); notes on 2 of 3 export "
+        "files; the report's data quality section lists them"
+    )
+    said = import_summary(files([2, 3], [[], []]))
+    assert (
+        said is not None and said.startswith("import: 5 records rejected") and "notes" not in said
+    )
+
+
+def test_run_prints_the_import_summary_from_the_files_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scoping_review import cli
+
+    cli._import_summary(tmp_path)  # no run yet: nothing said
+    table = tmp_path / "results/01_import/files.parquet"
+    table.parent.mkdir(parents=True)
+    pl.DataFrame({"n_rejected": [1], "notes": [["a note"]], "path": ["x.ris"]}).write_parquet(table)
+    cli._import_summary(tmp_path)
+    err = capsys.readouterr().err
+    assert err.startswith("import: 1 record rejected") and err.count("\n") == 1

@@ -124,12 +124,27 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return vocabulary.EXIT_LOCKED
     if rc == 0:
+        _import_summary(directory)
         report = directory / "results" / "07_report" / "index.html"
         if report.is_file():
             print(f"report: {report}")
     if rc in (0, runguard.INTERRUPTED):
         return rc
     return vocabulary.EXIT_ERROR
+
+
+def _import_summary(directory: Path) -> None:
+    """Say on the terminal what the import rejected or noted (the report details it)."""
+    files = directory / "results" / "01_import" / "files.parquet"
+    if not files.is_file():
+        return
+    import polars as pl
+
+    from .importing.counts import import_summary
+
+    said = import_summary(pl.read_parquet(files, columns=["n_rejected", "notes"]))
+    if said is not None:
+        print(said, file=sys.stderr)
 
 
 def _note_frozen_round_changes(directory: Path) -> None:

@@ -303,6 +303,15 @@ def run_update(
             )
             if summary is not None:
                 print(f"update: {summary}")
+            from .importing.counts import import_summary
+
+            said = import_summary(
+                pl.read_parquet(
+                    results / "01_import/files.parquet", columns=["n_rejected", "notes"]
+                )
+            )
+            if said is not None:
+                print(f"update: {said}", file=sys.stderr)
             status = storage.read_table(results / "03_screen/status.parquet", schemas.STATUS)
             pending = int(status["pending"].sum())
             full_text = int((status["pending"] & (status["full_text"] == "pending")).sum())

@@ -62,6 +62,26 @@ PER_SEARCH = CountSpec(
 )
 
 
+def import_summary(files: pl.DataFrame) -> str | None:
+    """One line for the terminal after a run: records rejected and exports with notes (a
+    record whose start line was lost, a file cut short, stray text), which the report's data
+    quality section details; None when every export read cleanly. ``files``: the import's
+    files table (``n_rejected``, ``notes``)."""
+    rejected = int(files["n_rejected"].sum()) if files.height else 0
+    noted = int((files["notes"].list.len() > 0).sum()) if files.height else 0
+    if not rejected and not noted:
+        return None
+    parts = []
+    if rejected:
+        parts.append(
+            f"{rejected} record{'' if rejected == 1 else 's'} rejected "
+            "(results/01_import/rejects.parquet)"
+        )
+    if noted:
+        parts.append(f"notes on {noted} of {files.height} export files")
+    return "import: " + "; ".join(parts) + "; the report's data quality section lists them"
+
+
 def import_counts(
     records: pl.DataFrame,
     rejects: pl.DataFrame,
