@@ -159,6 +159,18 @@ def test_a_stage_folder_deleted_by_hand_is_made_again(tiny: Path) -> None:
     assert dedupe.search(jobs), jobs[-2000:]
 
 
+def test_run_dry_run_runs_nothing_and_points_at_no_report(tiny: Path) -> None:
+    """`scoping-review run -n` (or `--dry-run`) is Snakemake's dry run; it does not end with
+    `report: ...` as if one had been written (`run -- -n` neither)."""
+    for args in (["-n"], ["--dry-run"], ["--", "-n"]):
+        cmd = [sys.executable, "-m", "scoping_review.cli", "run", "--directory", str(tiny), *args]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+        said = done.stdout + done.stderr
+        assert not re.search(r"^report: ", said, re.MULTILINE)  # (Snakemake's "rule report:")
+        assert "dry-run" in said or "Nothing to be done" in said
+
+
 def test_tiny_report_is_written(tiny: Path) -> None:
     html = (tiny / "results/07_report/index.html").read_text()
     assert 'data-count-id="new_studies"' in html

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime
 import re
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import polars as pl
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -55,6 +57,33 @@ def test_init_config_is_valid_and_minimal() -> None:
     assert {"searches/.gitkeep", "sheets/.gitkeep", "README.md", ".gitignore"} <= set(files)
 
 
+def test_init_readme_names_the_command_as_this_user_runs_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A new user ran `.venv/bin/scoping-review init`; the review's README then said
+    `scoping-review run`, which their shell did not find. It names the command they ran."""
+    from scoping_review import cli_init
+
+    plain = init.scaffold("X", datetime.date(2025, 3, 1))["README.md"]
+    assert "Run `scoping-review run --directory .`" in plain and "PATH" not in plain
+    named = init.scaffold("X", datetime.date(2025, 3, 1), command="/v/bin/scoping-review")
+    readme = named["README.md"]
+    assert "Run `/v/bin/scoping-review run --directory .`" in readme
+    assert "`/v/bin/scoping-review update --directory .`" in readme and "PATH" in readme
+    assert "scoping-review run --directory ." not in readme.replace("/v/bin/scoping-review", "")
+    script = tmp_path / "bin" / "scoping-review"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(sys, "argv", [str(script)])
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert cli_init.command_name() == str(script.resolve())
+    monkeypatch.setenv("PATH", str(script.parent))
+    assert cli_init.command_name() == "scoping-review"
+    monkeypatch.setattr(sys, "argv", ["-m"])
+    assert cli_init.command_name().endswith("-m scoping_review.cli")
+
+
 def test_schema_needs_only_review_and_searches() -> None:
     config = {
         "review": {"title": "x"},
@@ -67,7 +96,7 @@ SEARCH = st.fixed_dictionaries(
     {
         "id": st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True),
         "database": st.sampled_from(["Scopus", "PubMed", "Web of Science"]),
-        "platform": st.sampled_from(["", "Ovid"]),
+        "platform": st.sampled_from(["", "Ovid", "Scopus", "pubmed"]),
         "date": st.sampled_from(["2024-01-10", "2024-06-10"]),
         "round": st.integers(1, 3),
     }
@@ -79,14 +108,18 @@ def test_search_labels_are_distinct_and_start_with_the_database(searches: list[A
     labels = search_labels(searches)
     assert list(labels) == [s["id"] for s in searches]
     assert len(set(labels.values())) == len(searches)
+
+    def platform(s: dict[str, Any]) -> str:  # none, where it names the database itself
+        return "" if s["platform"].casefold() == s["database"].casefold() else s["platform"]
+
     for s in searches:
         assert labels[s["id"]].startswith(s["database"])
         alone = sum(1 for t in searches if t["database"] == s["database"]
-                    and t["platform"] == s["platform"]) == 1  # fmt: skip
+                    and platform(t) == platform(s)) == 1  # fmt: skip
         if alone:  # a database searched once keeps its plain name
-            assert labels[s["id"]] == s["database"] + (
-                f" ({s['platform']})" if s["platform"] else ""
-            )
+            assert labels[s["id"]] == s["database"] + (f" ({platform(s)})" if platform(s) else "")
+        # never "Scopus (Scopus)" nor "PubMed (pubmed)"
+        assert f"({s['database']})".casefold() not in labels[s["id"]].casefold()
 
 
 def test_search_labels_tell_rounds_dates_and_ids_apart() -> None:

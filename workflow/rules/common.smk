@@ -45,7 +45,8 @@ def check_listed_files():
 
 
 check_listed_files()
-REPO_DIR = Path(workflow.basedir)
+# resolved: a Snakefile named by a relative or an absolute path gives the same params
+REPO_DIR = Path(workflow.basedir).resolve()
 STAGE_PARTS = [
     "01_import",
     "02_dedupe",

@@ -32,27 +32,6 @@ SNAKEFILE = REPO_DIR / "Snakefile"
 CONFIG_SCHEMA = REPO_DIR / "workflow" / "schemas" / "config.schema.yaml"
 
 
-def _init(args: argparse.Namespace) -> int:
-    from . import init
-
-    target = Path(args.directory)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        print(
-            f"error: {target} is not an empty folder; init writes only into a new or empty one",
-            file=sys.stderr,
-        )
-        return 2
-    files = init.scaffold(args.title)
-    for rel, content in sorted(files.items()):
-        path = target / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    print(f"new review in {target}: " + ", ".join(sorted(files)))
-    print(f"next: put your exports in {target / 'searches'}, edit {target / 'config/config.yaml'}")
-    print(f"then: scoping-review run --directory {target}  (see {target / 'README.md'})")
-    return 0
-
-
 def _snakemake_base(directory: Path, cores: str) -> list[str]:
     return [
         sys.executable,
@@ -103,10 +82,12 @@ def _run(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
     base = _snakemake_base(directory, args.cores)
     extra = args.snakemake_args[1:] if args.snakemake_args[:1] == ["--"] else args.snakemake_args
+    dry = args.dry_run or any(a in ("-n", "--dry-run", "--dryrun") for a in extra)
     cmd = [
         *base,
         # a run killed mid-way (SIGKILL, power loss) leaves half-written outputs: redo them
         "--rerun-incomplete",
+        *(["--dry-run"] if args.dry_run else []),
         *extra,
     ]
     if _not_a_review(directory, extra, "run"):
@@ -123,7 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     except runguard.LockBusy as err:
         print(f"error: {err}", file=sys.stderr)
         return vocabulary.EXIT_LOCKED
-    if rc == 0:
+    if rc == 0 and not dry:  # a dry run wrote nothing to point at
         _import_summary(directory)
         report = directory / "results" / "07_report" / "index.html"
         if report.is_file():
@@ -260,7 +241,8 @@ def _check_config(args: argparse.Namespace) -> int:
 
 def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:
     """The command ``name`` of the package's module ``module`` (:mod:`.cli_screening`,
-    :mod:`.cli_ledger`, :mod:`.cli_dedupe`), imported when it runs: ``--help`` loads none."""
+    :mod:`.cli_ledger`, :mod:`.cli_dedupe`, :mod:`.cli_init`), imported when it runs:
+    ``--help`` loads none."""
 
     def command(args: argparse.Namespace) -> int:
         import importlib
@@ -296,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     ini = sub.add_parser("init", help="start a new review folder (config, searches/, sheets/)")
     ini.add_argument("directory", help="the new review's folder (created; must be empty)")
     ini.add_argument("--title", default="My scoping review", help="the review's title")
-    ini.set_defaults(func=_init)
+    ini.set_defaults(func=_command("cli_init", "init_command"))
 
     run = sub.add_parser(
         "run",
@@ -309,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
     run.add_argument("--cores", default="2", help=CORES_HELP)
+    run.add_argument(
+        "-n", "--dry-run", action="store_true", help="show the jobs that would run; run none"
+    )
     run.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="passed on to snakemake")
     run.set_defaults(func=_run)
 

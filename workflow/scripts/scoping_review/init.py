@@ -72,13 +72,14 @@ criteria:
 _README = """\
 # {title}
 
-A living scoping review run with scoping-review (a Snakemake workflow). Next steps:
+A living scoping review run with scoping-review (a Snakemake workflow). The command below is
+`{command}`{where}. Next steps:
 
 1. Export your search results and put the files in `searches/`.
 2. Edit `config/config.yaml`: the review question, one `searches` block per export (id,
    database, date, strategy, files) and your exclusion criteria. Check it with
-   `scoping-review check-config config/config.yaml`.
-3. Run `scoping-review run --directory .` and open `results/07_report/index.html`: records
+   `{command} check-config config/config.yaml`.
+3. Run `{command} run --directory .` and open `results/07_report/index.html`: records
    per search, duplicates removed and the PRISMA flow so far. Screening, charting and coding
    show as "not started".
 4. Screening: each reviewer fills in their worklist from
@@ -88,7 +89,7 @@ A living scoping review run with scoping-review (a Snakemake workflow). Next ste
    when you start them.
 
 New searches later (a living update): add them as new `searches` blocks with the next
-`round` and run `scoping-review update --directory .`.
+`round` and run `{command} update --directory .`.
 """
 
 _GITIGNORE = """\
@@ -98,15 +99,26 @@ results/
 """
 
 
-def scaffold(title: str, today: datetime.date | None = None) -> dict[str, str]:
-    """The files of a new review: ``{relative path: text}`` (folders get a ``.gitkeep``)."""
+def scaffold(
+    title: str, today: datetime.date | None = None, command: str = "scoping-review"
+) -> dict[str, str]:
+    """The files of a new review: ``{relative path: text}`` (folders get a ``.gitkeep``).
+    ``command``: how the README tells the reviewer to run the tool (its path where its name
+    is not on the shell's PATH)."""
     day = (today or datetime.date.today()).isoformat()
     clean = " ".join(title.split()) or "My scoping review"
     files = {
         "config/config.yaml": _CONFIG.format(
             title=clean, title_json=json.dumps(clean, ensure_ascii=False), today=day
         ),
-        "README.md": _README.format(title=clean),
+        "README.md": _README.format(
+            title=clean,
+            command=command,
+            where=""
+            if command == "scoping-review"
+            else " (as installed on the machine that made this folder; `scoping-review` where "
+            "its folder is on your PATH)",
+        ),
         ".gitignore": _GITIGNORE,
     }
     for folder in FOLDERS:

@@ -16,8 +16,11 @@ from typing import Any
 
 def _base(search: Mapping[str, Any]) -> str:
     name = str(search.get("database") or search.get("id"))
-    platform = search.get("platform")
-    return f"{name} ({platform})" if platform else name
+    platform = str(search.get("platform") or "").strip()
+    # a database searched on its own site (Scopus on Scopus) is not named twice
+    if not platform or platform.casefold() == name.strip().casefold():
+        return name
+    return f"{name} ({platform})"
 
 
 def search_labels(searches: Sequence[Mapping[str, Any]]) -> dict[str, str]:
