@@ -140,7 +140,8 @@ def test_init_writes_a_review_folder_and_refuses_a_non_empty_one(
     assert said.count("does not exist") == 1
     (target / "searches/pubmed.nbib").write_text("PMID- 1\nTI  - A title\n", encoding="utf-8")
     assert cli.main(["check-config", str(target / "config/config.yaml")]) == 0
-    assert "scoping-review run --directory" in (target / "README.md").read_text()
+    # the command as this process was started (here `python -m scoping_review.cli`)
+    assert "scoping_review.cli run --directory ." in (target / "README.md").read_text()
     before = (target / "config/config.yaml").read_bytes()
     capsys.readouterr()
     assert cli.main(["init", str(target)]) == 2

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import records
-from scoping_review import importing, schemas
+from scoping_review import importing, ledger, schemas
 from scoping_review.io.decode import decode, repair_mojibake
 
 META = importing.SourceMeta("src", "Database", "2024-09-18", "export.txt")
@@ -253,6 +253,29 @@ def test_import_counts_give_each_search_its_records_and_rejects() -> None:
         "reject:a-b:ab.ris:40",
     )
     assert counts["database_results.b"] == ("b:1",)
+
+
+def test_each_searchs_count_is_traced_to_its_own_exports() -> None:
+    """`explain database_results.<search>` named every search's export as its input; it names
+    the search's own (the rule's other counts keep all of them)."""
+    recs = records([{"record_id": i} for i in ["a:1", "b:1"]])
+    files = pl.DataFrame(
+        [
+            {"source_id": "a", "path": "s/a1.ris", "sha256": "aa"},
+            {"source_id": "a", "path": "s/a2.ris", "sha256": "a2"},
+            {"source_id": "b", "path": "s/b.nbib", "sha256": "bb"},
+        ]
+    ).select(pl.col(c).cast(t) if c in ("source_id", "path", "sha256") else pl.lit(None).cast(t).alias(c)
+             for c, t in schemas.FILES.polars_schema.items())  # fmt: skip
+    rejects = schemas.REJECTS.empty()
+    searches = [{"id": "a", "database": "A"}, {"id": "b", "database": "B"}]
+    counts = importing.import_counts(recs, rejects, files, searches)
+    rule_inputs = dict(zip(files["path"], files["sha256"], strict=True))
+    frame = ledger.to_frame(counts, rule_inputs)
+    inputs = {r["count_id"]: [i["name"] for i in r["inputs"]] for r in frame.iter_rows(named=True)}
+    assert inputs["database_results.a"] == ["s/a1.ris", "s/a2.ris"]
+    assert inputs["database_results.b"] == ["s/b.nbib"]
+    assert inputs["database_results"] == ["s/a1.ris", "s/a2.ris", "s/b.nbib"]
 
 
 def test_import_summary_says_on_the_terminal_what_was_rejected_or_noted() -> None:

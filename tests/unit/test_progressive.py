@@ -49,10 +49,10 @@ def test_init_config_is_valid_and_minimal() -> None:
     later = "\n".join(
         line.replace("# ", "", 1)
         for line in files["config/config.yaml"].splitlines()
-        if re.match(r"^# (screening|charting|coding|  )", line)
+        if re.match(r"^# (screening|charting|coding|checklist|  )", line)
     )
     more = yaml.safe_load(later)
-    assert set(more) == {"screening", "charting", "coding"}
+    assert set(more) == {"screening", "charting", "coding", "checklist"}
     jsonschema.Draft202012Validator(SCHEMA).validate({**config, **more})
     assert {"searches/.gitkeep", "sheets/.gitkeep", "README.md", ".gitignore"} <= set(files)
 

@@ -67,6 +67,13 @@ criteria:
 # coding:
 #   highlights: [sheets/highlights.csv]
 #   codebook: sheets/codebook.csv
+
+# PRISMA-ScR checklist: your text for the items the data cannot fill (rationale, protocol,
+# limitations, funding, ...). The report fills items 1, 4, 6-9, 11, 14, 15, 17 and 18 from this
+# file and the data, and shows each item with neither as "MISSING: not reported".
+# checklist:
+#   "3": "Rationale: what is already known, and why a scoping review maps it."
+#   "5": "Protocol: registered at ... (or: no protocol was registered)."
 """
 
 _README = """\

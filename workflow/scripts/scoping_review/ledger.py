@@ -24,7 +24,8 @@ class LedgerError(ValueError):
 @dataclass(frozen=True, eq=False)
 class Count:
     """One reported number: made by a stage, a ledger row once written (then with ``inputs``,
-    the name and SHA-256 of each of the rule's inputs, as the report reads it back).
+    the name and SHA-256 of each input it came from, as the report reads it back; a stage
+    sets them where a count came from some of its rule's inputs only, see :func:`to_frame`).
 
     The IDs are held as a polars series (``id_series``: distinct, sorted, String), so a count
     of a million records never becomes a million Python strings on its way to the ledger;
@@ -166,8 +167,14 @@ def _id_lists(series: Sequence[pl.Series]) -> pl.Series:
 
 
 def to_frame(counts: Sequence[Count], inputs: Mapping[str, str]) -> pl.DataFrame:
-    """Ledger rows for one rule; ``inputs`` maps each input name to its SHA-256."""
+    """Ledger rows for one rule; ``inputs`` maps each input name to its SHA-256. A count that
+    came from some of the rule's inputs only (one search's export of all of them) names those
+    in its own ``inputs``, which its row keeps instead."""
     hashes = [{"name": k, "sha256": v} for k, v in sorted(inputs.items())]
+
+    def own(count: Count) -> list[dict[str, str]]:
+        return [{"name": k, "sha256": v} for k, v in sorted(count.inputs)]
+
     frame = pl.DataFrame(
         {
             "count_id": [c.count_id for c in counts],
@@ -178,7 +185,7 @@ def to_frame(counts: Sequence[Count], inputs: Mapping[str, str]) -> pl.DataFrame
             "rule": [c.rule for c in counts],
             "id_kind": [c.id_kind for c in counts],
             "ids": _id_lists([c.id_series for c in counts]),
-            "inputs": [hashes for _ in counts],
+            "inputs": [own(c) if c.inputs else hashes for c in counts],
         },
         schema=schemas.LEDGER.polars_schema,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -104,5 +104,8 @@ def import_counts(
                 rejected.filter(pl.col("source_id") == sid)["record_id"],
             ]
         )
-        counts.append(emit.of(PER_SEARCH, ids, search=sid, database=search["database"]))
+        count = emit.of(PER_SEARCH, ids, search=sid, database=search["database"])
+        # traced to the search's own exports, not to every search's
+        own = files.filter(pl.col("source_id") == sid).select("path", "sha256").rows()
+        counts.append(replace(count, inputs=tuple(sorted(own))) if own else count)
     return counts

@@ -15,7 +15,18 @@ from altair.utils.schemapi import debug_mode
 from markupsafe import Markup
 
 from ..phases import Lap, no_lap
-from . import changes, checklist, figures, flow, guard, prisma_s, progress, render, toc
+from . import (
+    changes,
+    checklist,
+    checklist_exports,
+    figures,
+    flow,
+    guard,
+    prisma_s,
+    progress,
+    render,
+    toc,
+)
 from .counts import Ledger
 from .figures import BlobStore, FigureExport, Renderer
 from .figures.charts import VALIDATE_SPECS
@@ -324,8 +335,8 @@ def build_report(inputs: ReportInputs, lap: Lap = no_lap) -> ReportOutputs:
         figures={n: figures.standalone_svg(f.svg, "../index.html") for n, f in fig_exports.items()},
         flow_pdf=exports.pdf,
         figure_exports=fig_exports,
-        checklist_markdown=checklist.checklist_markdown(checklist_rows),
-        checklist_csv=checklist.checklist_csv(checklist_rows),
+        checklist_markdown=checklist_exports.checklist_markdown(checklist_rows),
+        checklist_csv=checklist_exports.checklist_csv(checklist_rows),
         flow_template=template,
         figure_keys=frozenset(renderer.used),
         figures_drawn=renderer.drawn,
