@@ -117,3 +117,16 @@ def test_ovid_fields_after_the_end_line_stay_in_their_record(fixtures_dir: Path)
     assert (result.records.height, result.rejects.height) == (6, 0)
     assert all("NL" in tags for tags in result.records["raw_tags"].to_list())
     assert any("followed by more fields of the same record" in n for n in result.notes)
+
+
+def test_a_line_or_two_of_tags_before_the_first_record_is_no_record() -> None:
+    """A header of one or two tag lines, closed by no end line, stays stray text (a note),
+    not a reject counted among the records identified."""
+    text = "DB  - Some database\nDA  - 2024-01-01\n\nTY  - JOUR\nTI  - A trial\nER  - \n"
+    result = load(text.encode(), "h.ris")
+    assert (result.records.height, result.rejects.height) == (1, 0)
+    assert any("outside any record ignored" in n for n in result.notes)
+    # closed by an end line, even one field is a record whose start line was lost
+    closed = "TY  - JOUR\nTI  - A\nER  - \nTI  - B\nER  - \n"
+    result = load(closed.encode(), "c.ris")
+    assert (result.records.height, result.rejects.height) == (1, 1)

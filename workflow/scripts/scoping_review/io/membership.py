@@ -106,9 +106,10 @@ def loose_fields(
 ) -> tuple[pl.DataFrame, list[RawReject]]:
     """Fields outside any record (after a record's end line, before the next start line): a
     record whose start line is missing or damaged (``ty  - `` in lower case, a line deleted).
-    Each run of them, up to an end line, is rejected with its raw text (from a start line that
-    only its letter case keeps from reading as one) instead of being ignored as stray text;
-    their lines leave the ``stray`` and ``stray_end`` counts."""
+    Each run of them that an end line closes, or that holds three fields or more, is rejected
+    with its raw text (from a start line that only its letter case keeps from reading as one)
+    instead of being ignored as stray text; their lines leave the ``stray`` and ``stray_end``
+    counts."""
     outside = ~pl.col("inside") & ~pl.col("blank") & ~pl.col("header")
     field = pl.col("tag").is_not_null() & ~pl.col("end_tag_line")
     if not df.select((outside & field).any()).item():
@@ -124,8 +125,12 @@ def loose_fields(
         .agg(
             first=pl.col("i").filter(field).min(),
             last=pl.col("i").filter(field | pl.col("end_tag_line")).max(),
+            n_fields=field.sum(),
+            closed=pl.col("end_tag_line").any(),
         )
-        .filter(pl.col("first").is_not_null())
+        # a record: closed by an end line, or three fields or more (a line or two of tags
+        # before the first record, say a file header, stay stray text, said in a note)
+        .filter(pl.col("first").is_not_null() & (pl.col("closed") | (pl.col("n_fields") >= 3)))
         .sort("first")
         .collect()
     )
