@@ -22,6 +22,15 @@ def _import(text: str, fmt: str) -> importing.Imported:
     return importing.import_export(text.encode(), meta, fmt=fmt)
 
 
+def assert_refused(text: str, configured: str, content: str) -> None:
+    """The import stops, naming the file, the format set and the format the content is."""
+    with pytest.raises(importing.ImportError_) as err:
+        _import(text, configured)
+    message = str(err.value)
+    assert message.startswith("searches/export.txt: ")
+    assert f"set to {configured} (" in message and f"content is {content}:" in message
+
+
 @pytest.mark.parametrize("content", sorted(CONTENTS))
 @pytest.mark.parametrize("configured", MISREAD)
 def test_a_plain_format_is_never_read_as_another(content: str, configured: str) -> None:
@@ -29,11 +38,7 @@ def test_a_plain_format_is_never_read_as_another(content: str, configured: str) 
     if configured == content:
         assert _import(text, configured).records.height >= 1
         return
-    with pytest.raises(importing.ImportError_) as err:
-        _import(text, configured)
-    message = str(err.value)
-    assert message.startswith("searches/export.txt: ")
-    assert f"set to {configured} (" in message and f"content is {content}:" in message
+    assert_refused(text, configured, content)
 
 
 def test_a_table_may_be_read_by_a_databases_preset() -> None:
@@ -73,8 +78,4 @@ def test_a_databases_table_is_never_read_by_another_databases_preset(
         assert _import(text, configured).records.height == 1
         assert _import(text, "csv").records.height == 1  # the generic reader still takes it
         return
-    with pytest.raises(importing.ImportError_) as err:
-        _import(text, configured)
-    message = str(err.value)
-    assert message.startswith("searches/export.txt: ")
-    assert f"set to {configured} (" in message and f"content is {content}:" in message
+    assert_refused(text, configured, content)
