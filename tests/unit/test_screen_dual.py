@@ -463,26 +463,38 @@ def test_config_schema_knows_the_screening_keys() -> None:
 
 
 @pytest.mark.parametrize("rowwise", [False, True])
-@pytest.mark.parametrize("order", ["maybe first", "maybe last"])
-def test_a_reviewers_maybe_gives_way_to_their_include_or_exclude(
-    tmp_path: Path, review: tuple[pl.DataFrame, ...], rowwise: bool, order: str
+@pytest.mark.parametrize("same_sheet", [False, True])
+def test_a_reviewers_maybe_gives_way_to_their_later_include_or_exclude(
+    tmp_path: Path, review: tuple[pl.DataFrame, ...], rowwise: bool, same_sheet: bool
 ) -> None:
-    """A maybe is provisional: the same reviewer's include or exclude of the study, in the same
-    sheet or another, replaces it (the study came back in their worklist); two definite
-    decisions that differ are still an error (above)."""
+    """A maybe is provisional: the same reviewer's later include or exclude of the study (a
+    later row, or a sheet listed after), replaces it (the study came back in their worklist).
+    A maybe after an include or exclude replaces nothing: it is a contradiction naming both
+    rows, as two different includes/excludes are (above)."""
     _, clusters, _ = review
-    maybe = write(tmp_path / "ta_AB_1.csv", "db:1,maybe,,AB,,\ndb:2,include,,AB,,\n")
-    later = write(tmp_path / "ta_AB_2.csv", "db:1,exclude,off_topic,AB,,\n")
-    sheets = [sheet_at(maybe), sheet_at(later)]
-    if order == "maybe last":
-        sheets.reverse()
     read = sheets_mod.read_decisions_rowwise if rowwise else screen.read_decisions
+    if same_sheet:
+        one = write(
+            tmp_path / "ta.csv",
+            "db:1,maybe,,AB,,\ndb:2,include,,AB,,\ndb:1,exclude,off_topic,AB,,\n",
+        )
+        sheets, later = [sheet_at(one)], one
+    else:
+        first = write(tmp_path / "ta_AB_1.csv", "db:1,maybe,,AB,,\ndb:2,include,,AB,,\n")
+        later = write(tmp_path / "ta_AB_2.csv", "db:1,exclude,off_topic,AB,,\n")
+        sheets = [sheet_at(first), sheet_at(later)]
     got = read(sheets, clusters, CRITERIA)
     study = clusters.filter(pl.col("record_id") == "db:1")["study_id"].item()
     mine = got.filter(pl.col("study_id") == study)
     assert mine.select("reviewer", "decision", "reason").rows() == [("AB", "exclude", "off_topic")]
     assert mine["sheet"].item() == str(later)
     assert got.height == 2
+    # the other way round: a maybe after the exclude is refused, naming both rows
+    with pytest.raises(
+        screen.ScreeningError, match=r"AB decided 'maybe' for study .* but 'exclude' at "
+    ):
+        read(list(reversed(sheets)) if not same_sheet else [sheet_at(write(tmp_path / "r.csv",
+             "db:1,exclude,off_topic,AB,,\ndb:1,maybe,,AB,,\n"))], clusters, CRITERIA)  # fmt: skip
 
 
 def test_a_worklists_placeholder_reviewer_gives_way_to_the_sheets_reviewer(
@@ -518,6 +530,9 @@ def test_a_study_a_reviewer_said_maybe_to_comes_back_in_their_worklist(
     listed = worklists.worklists(studies, status, decisions, one)[("title_abstract", "AB")]
     assert maybe in listed["study_id"].to_list()
     assert study_of(clusters, "db:2") not in listed["study_id"].to_list()
+    notes = dict(zip(listed["study_id"], listed["note"], strict=True))
+    assert notes[maybe] == f"you marked it maybe ({first}, row 2)"  # where to change it
+    assert {n for s, n in notes.items() if s != maybe} == {None}
     # the filled worklist, listed as a further sheet: the maybe is replaced, nothing waits on it
     filled = listed.filter(pl.col("study_id") == maybe).with_columns(
         decision=pl.lit("include"), reviewer=pl.lit("AB")

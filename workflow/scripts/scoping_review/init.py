@@ -53,8 +53,8 @@ criteria:
 # under results/03_screen/worklists/; save the filled worklists in sheets/ and list them:
 # screening:
 #   sheets:
-#     - {{path: sheets/title_abstract.xlsx, stage: title_abstract}}
-#     - {{path: sheets/full_text.xlsx, stage: full_text}}
+#     - {{path: sheets/title_abstract_AB.xlsx, stage: title_abstract, reviewer: AB}}
+#     - {{path: sheets/full_text_AB.xlsx, stage: full_text, reviewer: AB}}
 
 # Charting (add when it starts): a sheet with one row per included study, and its form.
 # charting:
@@ -91,7 +91,7 @@ A living scoping review run with scoping-review (a Snakemake workflow). The comm
    show as "not started".
 4. Screening: each reviewer fills in their worklist from
    `results/03_screen/worklists/<stage>/`; save it in `sheets/`, list it under
-   `screening.sheets` in the config and run again.
+   `screening.sheets` in the config with their initials (`reviewer: AB`) and run again.
 5. Charting and coding: add the `charting` and `coding` blocks (commented in the config)
    when you start them.
 

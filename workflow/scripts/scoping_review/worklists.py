@@ -109,17 +109,25 @@ def worklists(
         for reviewer in stage_reviewers(decisions, settings, stage):
             # a maybe is not done: the study comes back to the reviewer, whose include or
             # exclude of it replaces the maybe (screen.sheets)
-            done = own.filter((pl.col("reviewer") == reviewer) & (pl.col("decision") != "maybe"))[
-                "study_id"
-            ].to_list()
+            mine = own.filter(pl.col("reviewer") == reviewer)
+            done = mine.filter(pl.col("decision") != "maybe")["study_id"].to_list()
+            # its note says so, with the sheet and row to change (a new row replaces it too)
+            maybe = mine.filter(pl.col("decision") == "maybe").select(
+                "study_id", note=pl.format("you marked it maybe ({}, row {})", "sheet", "row")
+            )
             rows = (
                 waiting.filter(~pl.col("study_id").is_in(done))
                 .select("study_id")
                 .join(info, on="study_id", how="left")
+                .join(maybe, on="study_id", how="left")
                 .sort("study_id")
                 .with_columns(
                     pl.lit(reviewer).alias("reviewer"),
-                    *(pl.lit(None, dtype=pl.String).alias(c) for c in FILL_COLUMNS[1:]),
+                    *(
+                        pl.lit(None, dtype=pl.String).alias(c)
+                        for c in FILL_COLUMNS[1:]
+                        if c != "note"
+                    ),
                 )
             )
             rows = rows.select(*INFO_COLUMNS, *FILL_COLUMNS)

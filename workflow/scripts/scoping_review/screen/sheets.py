@@ -166,10 +166,9 @@ def read_decisions_rowwise(
                 continue
             key = (sheet.stage, reviewer, study)
             canonical = tuple(sorted(set(reasons)))
-            if key in seen and "maybe" in (seen[key][0], decision) and seen[key][0] != decision:
-                # a reviewer's maybe is provisional: their include or exclude replaces it
-                if decision == "maybe":
-                    continue
+            if key in seen and seen[key][0] == "maybe" and decision != "maybe":
+                # a reviewer's maybe is provisional: their later include or exclude replaces
+                # it (a maybe after one is a contradiction, said below)
                 rows = [r for r in rows if (r["stage"], r["reviewer"], r["study_id"]) != key]
                 del seen[key]
                 kept = independent.get((sheet.stage, study), [])
@@ -349,9 +348,12 @@ def _read_vectorised(
     rows = rows.with_columns(pl.col("given").list.eval(canonical).alias("reasons"))
     key = ["stage", "reviewer", "study_id"]
     rows = rows.sort("sheet_no", "index")
-    # a reviewer's maybe is provisional: their include or exclude of the study replaces it
+    # a reviewer's maybe is provisional: their later include or exclude of the study (in
+    # sheet order, then row order) replaces it; a maybe after one is a contradiction (below)
     definite = pl.col("decision") != "maybe"
-    rows = rows.filter(definite | ~definite.any().over(key))
+    at = pl.int_range(pl.len()).over(key)
+    last_definite = pl.when(definite).then(at).max().over(key)
+    rows = rows.filter(definite | last_definite.is_null() | (at > last_definite))
     conflicts = rows.select(pl.struct("decision", "reasons").n_unique().over(key).max()).item()
     if (conflicts or 0) > 1:
         return None  # one reviewer, two different decisions for a study
