@@ -310,3 +310,27 @@ def test_run_prints_the_import_summary_from_the_files_table(
     cli._import_summary(tmp_path)
     err = capsys.readouterr().err
     assert err.startswith("import: 1 record rejected") and err.count("\n") == 1
+
+
+def test_each_reject_is_a_data_quality_finding_with_file_line_and_reason() -> None:
+    """A review run said "2 records rejected" while the report's data-quality section listed
+    only notes: each reject is a finding, with the file, line and reason to mend."""
+    from scoping_review import quality
+
+    rejects = pl.DataFrame(
+        {
+            "source_id": ["noty"],
+            "file": ["searches/noty.ris"],
+            "line": [330],
+            "reason": ["fields outside any record: a record whose TY line is missing"],
+            "raw": ["AB  - x"],
+        },
+        schema=schemas.REJECTS.polars_schema,
+    )
+    (found,) = quality.reject_findings(rejects)
+    assert found["check"] == "import_reject" and found["severity"] == "warning"
+    assert found["message"] == (
+        "searches/noty.ris, line 330: fields outside any record: a record whose TY line is missing"
+    )
+    assert found["ids"] == ["reject:noty:searches/noty.ris:330"]  # the ledger's ID of it
+    assert quality.reject_findings(schemas.REJECTS.empty()) == []

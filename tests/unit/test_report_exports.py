@@ -385,6 +385,8 @@ def test_explain_and_counts_text() -> None:
     assert any(line.startswith("  input config  sha256 ") for line in lines)
     listed = [line for line in lines if line.startswith("    ")]
     assert len(listed) == 10
+    kind = row["id_kind"]
+    assert f"  {'studies' if kind == 'study' else kind + 's'} (10):" in lines  # not "studys"
     assert listed[0].split("\t") == ["    S033", "2021", "MEDLINE; Embase", "Study title S033"]
     assert explain_lines(row)[-1] == "    S042"
     table = counts_lines(inp.ledger)

@@ -6,6 +6,7 @@ rule quality:
     input:
         parts=[ledger_part(stage) for stage in STAGE_PARTS],
         files="results/01_import/files.parquet",
+        rejects="results/01_import/rejects.parquet",
         studies="results/02_dedupe/studies.parquet",
         charting="results/04_extract/charting.parquet",
         unmatched="results/04_extract/unmatched.parquet",

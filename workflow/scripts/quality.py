@@ -43,6 +43,8 @@ def main(smk: job.Job) -> None:
         claims=claims,
         claims_file=smk.input.claims[0] if smk.input.claims else "",
     )
+    # the raw records the readers rejected, each with its file, line and reason
+    findings += quality.reject_findings(storage.read_table(smk.input.rejects, schemas.REJECTS))
     # the same export under two searches; a search dated after the run date
     findings += quality.search_findings(files, smk.params.searches, run_date())
     frame = quality.findings_frame(findings)

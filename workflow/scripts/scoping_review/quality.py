@@ -124,6 +124,24 @@ def import_findings(files: pl.DataFrame) -> list[dict[str, object]]:
     ]
 
 
+def reject_findings(rejects: pl.DataFrame) -> list[dict[str, object]]:
+    """One finding per raw record an export's reader rejected (counted among the records
+    removed for other reasons), with its file, line and reason: what to mend in the export."""
+    return [
+        _issue(
+            "import_reject",
+            "warning",
+            f"{path} {line}",
+            f"{path}, line {line}: {reason}",
+            f"{path}, line {line}",
+            [f"reject:{source}:{path}:{line}"],
+        )
+        for source, path, line, reason in rejects.select(
+            "source_id", "file", "line", "reason"
+        ).rows()
+    ]
+
+
 def search_findings(
     files: pl.DataFrame, searches: Sequence[Mapping[str, Any]], today: str
 ) -> list[dict[str, object]]:

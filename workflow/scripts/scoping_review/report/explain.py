@@ -88,7 +88,9 @@ def explain_lines(row: dict[str, Any], lookup: pl.DataFrame | None = None) -> li
         lines.append("  a measured value, not a count of identifiable things")
         return lines
     ids = [str(i) for i in row["ids"] or []]
-    lines.append(f"  {row['id_kind']}s ({len(ids)}):")
+    kind = str(row["id_kind"])
+    kinds = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"  # study -> studies
+    lines.append(f"  {kinds} ({len(ids)}):")
     info: dict[str, dict[str, Any]] = {}
     if lookup is not None and ids:
         hits = lookup.filter(pl.col("id").is_in(ids)).unique("id", keep="first")
