@@ -359,3 +359,18 @@ def test_a_version_reworded_by_a_release_is_not_frozen_again() -> None:
     assert versions.decide_freeze(latest, "b", 0, 2, reworded=None).action == "freeze"
     same = versions.decide_freeze(latest, "a", 0, 2, reworded=None)
     assert same.message == "nothing changed since version 2 was frozen"
+
+
+def test_update_compares_the_ledgers_of_this_run_and_the_newest_version(tmp_path: Path) -> None:
+    """update.reworded reads results/ledger/counts.parquet and the newest version's copy."""
+    results = tmp_path / "results"
+    (results / "ledger").mkdir(parents=True)
+    (results / "versions/v002").mkdir(parents=True)
+    _counts().write_parquet(results / "versions/v002/counts.parquet")
+    known = [V(1, 1, "x"), V(2, 2, "frozen")]
+    for changed, expected in (({"label": "Worded anew"}, 1), ({"value": 5}, None), ({}, 0)):
+        _counts(**changed).write_parquet(results / "ledger/counts.parquet")
+        assert update.reworded(results, known, "this run") == expected, changed
+    assert update.reworded(results, known, "frozen") is None  # the same bytes: not compared
+    (results / "versions/v002/counts.parquet").write_text("not parquet")
+    assert update.reworded(results, known, "this run") is None  # unreadable: its hash decides

@@ -92,11 +92,19 @@ def reworded(results: Path, known: Sequence[versions.VersionInfo], ledger_sha: s
     latest = versions.latest_version(known)
     if latest is None or latest.ledger_sha256 == ledger_sha:
         return None
+    paths = (
+        results / "ledger/counts.parquet",
+        results / "versions" / latest.dirname / "counts.parquet",
+    )
     try:
-        frozen = pl.read_parquet(results / "versions" / latest.dirname / "counts.parquet")
+        # the small columns first: in an update that changed the evidence a value differs, and
+        # the ID lists (large in a large review) are never read
+        light = [c for c in schemas.LEDGER.columns if c not in ("ids", "inputs")]
+        if versions.relabelled(*(pl.read_parquet(p, columns=light) for p in paths)) is None:
+            return None
+        return versions.relabelled(*(pl.read_parquet(p) for p in paths))
     except (OSError, pl.exceptions.PolarsError):
         return None
-    return versions.relabelled(pl.read_parquet(results / "ledger/counts.parquet"), frozen)
 
 
 def closed_round_changes(workdir: Path, searches: Sequence[dict[str, object]]) -> list[str]:
