@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from . import schemas
 from .ledger import Count, CountSpec, Emitter
 from .normalize import find_year, normalize_title, slug, strip_diacritics
+from .vocabulary import REJECT_ID
 
 
 def _issue(
@@ -134,7 +135,7 @@ def reject_findings(rejects: pl.DataFrame) -> list[dict[str, object]]:
             f"{path} {line}",
             f"{path}, line {line}: {reason}",
             f"{path}, line {line}",
-            [f"reject:{source}:{path}:{line}"],
+            [REJECT_ID.format(source, path, line)],
         )
         for source, path, line, reason in rejects.select(
             "source_id", "file", "line", "reason"

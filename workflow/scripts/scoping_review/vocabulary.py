@@ -6,6 +6,10 @@ errors import no data library; the modules that use these names (``importing.mod
 
 from __future__ import annotations
 
+# the ledger's ID of a raw record an export's reader rejected: its search, file and line
+# (``str.format`` and ``pl.format`` alike); the import counts and the quality findings use it
+REJECT_ID = "reject:{}:{}:{}"
+
 TAGGED_FORMATS = ("ris", "medline", "wos", "endnote")
 TABLE_PRESETS = ("scopus_csv", "pubmed_csv", "wos_tab", "colrev_csv")
 API_FORMATS = ("openalex_json", "europepmc_json", "crossref_json")  # API result pages

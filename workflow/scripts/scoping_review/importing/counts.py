@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from ..ledger import Count, CountSpec, Emitter
+from ..vocabulary import REJECT_ID
 from .model import Imported
 
 
@@ -92,7 +93,7 @@ def import_counts(
     emit = Emitter("01_import", "import_merge")
     rejected = rejects.select(
         "source_id",
-        pl.format("reject:{}:{}:{}", "source_id", "file", "line").alias("record_id"),
+        pl.format(REJECT_ID, "source_id", "file", "line").alias("record_id"),
     )
     reject_ids = rejected["record_id"]
     counts = emit.table(COUNTS, _Sources(records, reject_ids, files, searches))

@@ -290,7 +290,12 @@ def cut_short(records: pl.DataFrame, at_least: int = 2) -> str | None:
     ``AB``). A format without an end line says nothing else when a download stops inside its
     last record; a record that merely lacks a field (no DOI), or ends at an optional last
     field, is not noted."""
-    tail = records.sort("source_line").tail(CUT_SHORT_PEERS + 1)["raw_tags"].to_list()
+    tail = (
+        records.select("source_line", "raw_tags")
+        .top_k(CUT_SHORT_PEERS + 1, by="source_line")  # not a sort of the whole table
+        .sort("source_line")["raw_tags"]
+        .to_list()
+    )
     if len(tail) <= at_least or not tail[-1]:
         return None
     *others, last = tail
