@@ -325,8 +325,9 @@ def run_update(
             full_text = int((status["pending"] & (status["full_text"] == "pending")).sum())
             ledger_sha = storage.sha256_file(results / "ledger/counts.parquet")
             known = read_versions(results)
+            wording = None if pending else reworded(results, known, ledger_sha)
             decision = versions.decide_freeze(
-                known, ledger_sha, pending, round_, full_text, reworded(results, known, ledger_sha)
+                known, ledger_sha, pending, round_, full_text, wording
             )
             if decision.action == "pending":
                 print(
