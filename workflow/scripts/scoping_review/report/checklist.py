@@ -1,7 +1,8 @@
 """The PRISMA-ScR checklist: 22 paraphrased items, each pointing at where the report covers it.
 
-Items the data can fill (eligibility criteria, sources, searches, selection, data items and
-the results items) are written from the config and the ledger; the rest take the author's
+Items the data can fill (title, objectives, eligibility criteria, sources, searches, selection,
+data items and the results items) are written from the config and the ledger; the checklist
+exports are in :mod:`.checklist_exports`; the rest take the author's
 text from ``config["checklist"]["<item number>"]``; an item with neither says so visibly.
 """
 
