@@ -160,3 +160,14 @@ def test_every_option_of_every_command_says_what_it_is() -> None:
     for name in ("run", "update"):
         description = sub.choices[name].description or ""
         assert "130 interrupted" in description and "143 terminated" in description
+
+
+def test_screen_port_must_be_a_port_number(capsys: pytest.CaptureFixture[str]) -> None:
+    """99999 was wrapped to 34463 by the socket layer: refused before anything starts."""
+    for bad in ("99999", "0", "-1", "http"):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.build_parser().parse_args(["screen", "--reviewer", "AB", "--port", bad])
+        assert exit_info.value.code == 2
+        assert "is not a port number (1 to 65535)" in capsys.readouterr().err
+    args = cli.build_parser().parse_args(["screen", "--reviewer", "AB", "--port", "18765"])
+    assert args.port == 18765

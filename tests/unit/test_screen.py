@@ -155,3 +155,20 @@ def test_dual_screening_disagreement_is_pending_until_consensus(
     )
     status = screen.screening_status(table, decisions, auto, reviewers_per_stage=2)
     assert status.filter(pl.col("study_id") == study)["title_abstract"].item() == "include"
+
+
+def test_reviewer_names_that_differ_only_in_case_are_refused(
+    studies: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """ "AB" and "ab" would share a worklist file name and count id: refused, naming both."""
+    clusters, _ = studies
+    first = sheet("title_abstract", [("db:1", "include", "")], name="a.csv")
+    second = sheet("title_abstract", [("db:2", "include", "")], name="b.csv")
+    sheets = [
+        screen.Sheet(first.name, first.stage, first.frame.with_columns(reviewer=pl.lit("AB"))),
+        screen.Sheet(second.name, second.stage, second.frame.with_columns(reviewer=pl.lit("ab"))),
+    ]
+    with pytest.raises(
+        screen.ScreeningError, match=r"'AB' \(a.csv, row 2\) and 'ab' \(b.csv, row 2\)"
+    ):
+        screen.read_decisions(sheets, clusters, CRITERIA)

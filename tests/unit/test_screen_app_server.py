@@ -171,6 +171,64 @@ def test_reserved_names_and_hosts_are_refused(serve: tuple) -> None:
     server.check_host("127.0.0.1", None)
 
 
+def test_hand_typed_rows_in_the_app_sheet(serve: tuple) -> None:
+    """A row a person typed into the app's sheet (no timestamp, a misspelt decision) neither
+    breaks undo nor passes for a decision in the header's tally."""
+    made, start = serve
+    client = start("title_abstract")
+    page = client.get("/")
+    token = client.token()
+    study = re.search(r'data-study-id="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    record = made.studies.filter(pl.col("study_id") == study)["representative_record_id"][0]
+    path = made.app_dir / "title_abstract" / "AB.csv"
+    assert (
+        client.post("/decide", {"study_id": study, "decision": "include", "csrf_token": token})[0]
+        == 302
+    )
+    others = [s for s in made.studies["study_id"].to_list() if s != study]
+    typed = made.studies.filter(pl.col("study_id") == others[-1])["representative_record_id"][0]
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"{typed},exlcude,,AB,2026-12-07,,,\n")  # no timestamp, a typo
+    page = client.get("/")
+    assert 'id="n-decided">2<' in page
+    assert 'id="n-unknown">1 with a value the run will refuse' in page
+    assert client.post("/undo", {"csrf_token": token})[0] == 302  # the app's own line
+    assert set(sheet.latest(sheet.read(path))) == {typed}
+    assert record not in sheet.latest(sheet.read(path))
+
+
+def test_a_name_another_sheet_writes_otherwise_is_refused(serve: tuple) -> None:
+    made, start = serve
+    start("title_abstract", "AB")
+    sheet.append(
+        made.app_dir / "title_abstract" / "AB.csv", {"record_id": "db:1", "decision": "include"}
+    )
+    with pytest.raises(
+        ValueError, match=r"screening/title_abstract/AB.csv is the sheet of a reviewer"
+    ):
+        server.create_app(made, "ab", "full_text")
+    sheet.append(
+        made.app_dir / "full_text" / "A_B.csv", {"record_id": "db:1", "decision": "include"}
+    )
+    with pytest.raises(ValueError, match="differs only in case or punctuation"):
+        server.create_app(made, "a-b", "title_abstract")
+    server.create_app(made, "AB", "full_text")  # the same name is the same reviewer
+
+
+def test_why_the_app_cannot_start_names_the_failed_run(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.yaml").write_text("searches: []\n")
+    with pytest.raises(server.ReviewNotReady, match="no results yet"):
+        server.Review.load(tmp_path)
+    logs = tmp_path / "results" / "logs"
+    logs.mkdir(parents=True)
+    (logs / "screen.log.error").write_text("error in rule screen\n")
+    with pytest.raises(
+        server.ReviewNotReady, match=r"stopped before screening .* results/logs/screen.log"
+    ):
+        server.Review.load(tmp_path)
+
+
 def test_queue_follows_a_ranking_score_when_there_is_one(tmp_path: Path) -> None:
     made = review(tmp_path)
     plain = queue.queue(

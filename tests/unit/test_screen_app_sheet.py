@@ -44,15 +44,47 @@ def test_latest_line_wins_and_undo_clears(tmp_path: Path) -> None:
     assert set(sheet.by_study(frame, {})) == {"S-1"}
 
 
-def test_formula_cells_are_neutralised_and_a_torn_last_line_is_cut(tmp_path: Path) -> None:
+def test_formula_cells_are_neutralised_and_a_torn_last_line_is_set_aside(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     sheet.append(path, {"record_id": "a:1", "decision": "include", "note": "=HYPERLINK(1)"})
     with open(path, "ab") as handle:
         handle.write(b"S-2,incl")  # killed mid-write
-    assert sheet.repair(path) == len(b"S-2,incl")
+    note = sheet.repair(path)
+    assert note is not None and "line 3 was cut short (2 of 8 cells" in note
+    assert "s.csv.torn" in note
     frame = sheet.read(path)
     assert frame.height == 1
     assert frame["note"].to_list() == ["'=HYPERLINK(1)"]
+    # the cut line is kept beside the sheet, never dropped unseen
+    assert (tmp_path / "s.csv.torn").read_bytes() == b"S-2,incl\n"
+    assert sheet.repair(path) is None  # nothing more to mend
+
+
+def test_a_complete_last_line_without_a_line_end_is_kept(tmp_path: Path) -> None:
+    """A row typed by hand and saved by an editor that writes no final line end is a
+    decision: starting the app keeps it, and the app's next line does not run into it."""
+    path = tmp_path / "AB.csv"
+    sheet.append(path, {"record_id": "a:1", "decision": "include", "reviewer": "AB"})
+    with open(path, "ab") as handle:
+        handle.write(b"a:2,exclude,wrong_population,AB,2026-12-07,,,")
+    note = sheet.repair(path)
+    assert note is not None and "line 3 had no line end; it is kept" in note
+    assert path.read_bytes().endswith(b"2026-12-07,,,\n")
+    assert not (tmp_path / "AB.csv.torn").exists()
+    assert sheet.latest(sheet.read(path))["a:2"]["decision"] == "exclude"
+
+
+def test_appending_after_a_hand_edit_without_a_line_end_starts_a_new_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "AB.csv"
+    sheet.append(path, {"record_id": "a:1", "decision": "include", "reviewer": "AB"})
+    with open(path, "ab") as handle:  # edited while the app runs
+        handle.write(b"a:2,exclude,wrong_population,AB,2026-12-07,,,")
+    sheet.append(path, {"record_id": "a:3", "decision": "include", "reviewer": "AB"})
+    frame = sheet.read(path)
+    assert frame["record_id"].to_list() == ["a:1", "a:2", "a:3"]
+    assert frame.height == 3
 
 
 @given(

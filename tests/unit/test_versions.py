@@ -374,3 +374,37 @@ def test_update_compares_the_ledgers_of_this_run_and_the_newest_version(tmp_path
     assert update.reworded(results, known, "frozen") is None  # the same bytes: not compared
     (results / "versions/v002/counts.parquet").write_text("not parquet")
     assert update.reworded(results, known, "this run") is None  # unreadable: its hash decides
+
+
+def test_a_study_excluded_on_re_assessment_leaves_the_total() -> None:
+    """Version 1 included S1 and S3; a changed decision excludes S3 at full text. The total is
+    the studies included now (1), and the update arm says which previous study left it, so
+    previous − withdrawn + new + reconsidered = total holds with the true total."""
+    previous = versions.PreviousVersion(
+        number=1,
+        clusters=_clusters([("a:1", "S1"), ("a:3", "S3")]),
+        status=_status([("S1", "included"), ("S3", "included")]),
+        ledger=_flow({"database_results": ["a:1", "a:3"]}),
+    )
+    clusters = pl.DataFrame(
+        [("a:1", "S1", True), ("a:3", "S3", True)],
+        schema=["record_id", "study_id", "is_representative"],
+        orient="row",
+    )
+    current = _flow({
+        "database_results": ["a:1", "a:3"], "excluded_other": [], "duplicates": [],
+        "excluded_automatic": [], "records_screened": ["a:1", "a:3"], "records_excluded": [],
+        "records_pending": [], "dbr_sought_reports": ["S1", "S3"],
+        "dbr_notretrieved_reports": [], "dbr_assessed": ["S1", "S3"], "dbr_excluded": ["S3"],
+        "dbr_excluded.E2": ["S3"], "dbr_pending": [], "new_reports": ["S1"],
+        "new_studies": ["S1"], "previous_studies": ["S1", "S3"], "total_studies": ["S1"],
+    })  # fmt: skip
+    update = ledger.to_frame(versions.update_counts(previous, clusters, current), {})
+    ids = {r["count_id"]: r["ids"] for r in update.iter_rows(named=True)}
+    assert ids["update.withdrawn_studies"] == ["S3"]
+    assert ids["update.reconsidered_studies"] == []
+    both = pl.concat([current, update])
+    values = dict(zip(both["count_id"], both["value"], strict=True))
+    assert ledger.check_identities(values) == []
+    values["total_studies"] += 1  # the old total (included now and before) breaks it
+    assert any("total studies" in m for m in ledger.check_identities(values))

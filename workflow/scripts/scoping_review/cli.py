@@ -270,6 +270,13 @@ DIRECTORY_HELP = "the review folder (default: the current folder)"
 STAGE_HELP = "the screening stage (default: title_abstract)"
 
 
+def port(text: str) -> int:
+    """A TCP port number (1 to 65535) for ``--port``."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scoping-review", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -407,7 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     scr.add_argument(
         "--stage", default="title_abstract", choices=list(SCREEN_STAGES), help=STAGE_HELP
     )
-    scr.add_argument("--port", type=int, default=8765, help="the port to serve on (default 8765)")
+    scr.add_argument("--port", type=port, default=8765, help="the port to serve on (default 8765)")
     scr.add_argument("--host", default="127.0.0.1", help="other than 127.0.0.1 needs --token")
     scr.add_argument("--token", default=None, help="required on every request when given")
     scr.set_defaults(func=_command("cli_screening", "screen_command"))

@@ -68,7 +68,18 @@ def screen_command(args: argparse.Namespace) -> int:
     except (ValueError, server.ReviewNotReady, storage.InputFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    server.serve(app, args.host, args.port)
+    for note in app.config["SHEET_REPAIRS"]:
+        print(f"note: {note}", file=sys.stderr)
+    try:
+        server.serve(app, args.host, args.port)
+    except OSError as err:  # the port is taken, or not ours to open
+        print(
+            f"error: cannot serve on {args.host}:{args.port}: {err.strerror or err}\n"
+            f"what to do: stop the program using the port (perhaps a screening app started "
+            f"earlier), or give another with --port",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

@@ -241,9 +241,14 @@ UPDATE_IDENTITIES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         for name, terms, result in IDENTITIES
     ),
     (
-        "previous studies + new studies of the update + studies included on re-assessment "
-        "= total studies",
-        ("previous_studies", "update.new_studies", "update.reconsidered_studies"),
+        "previous studies − those no longer included + new studies of the update + studies "
+        "included on re-assessment = total studies",
+        (
+            "previous_studies",
+            "-update.withdrawn_studies",
+            "update.new_studies",
+            "update.reconsidered_studies",
+        ),
         "total_studies",
     ),
 )

@@ -116,7 +116,9 @@ def read_sheet(path: str | Path, worksheet: str | None = None) -> pl.DataFrame:
         return pl.read_csv(data, separator=sep, infer_schema=False)
     except pl.exceptions.PolarsError as err:
         where = _ragged_row(p) if suffix not in (".xlsx", ".xlsm", ".xls", ".ods") else ""
-        raise InputFileError(f"{path}: cannot read as a sheet: {where}{err}") from err
+        # the row named says it all; the library's text (with its own advice) only otherwise
+        why = where.removesuffix(": ") if where else str(err)
+        raise InputFileError(f"{path}: cannot read as a sheet: {why}") from err
 
 
 def _ragged_row(path: Path) -> str:

@@ -25,7 +25,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import schemas, screen, storage
-from ..normalize import file_stem
+from ..normalize import file_stem, slug
 from . import queue as q
 from . import sheet
 
@@ -36,6 +36,25 @@ KEYS = "123456789"
 
 class ReviewNotReady(RuntimeError):
     """The review has no results yet (run the workflow first) or a bad config."""
+
+
+def _not_ready(directory: Path, missing: list[str]) -> str:
+    """Why the tables the app reads are missing: a run under way, a run that failed, or none."""
+    from .. import runguard
+
+    tables = ", ".join(missing)
+    if runguard.snakemake_processes(directory):
+        return f"a run is under way in {directory} ({tables} not written yet): wait for it to end"
+    failed = [
+        p.relative_to(directory).as_posix() for p in runguard.error_files(directory / RESULTS)
+    ]
+    if failed:
+        return (
+            f"the last run stopped before screening was done ({tables} missing); what stopped "
+            f"it is in {', '.join(f.removesuffix(runguard.ERROR_SUFFIX) for f in failed)}: "
+            f"correct it and run `scoping-review run --directory {directory}` again"
+        )
+    return f"no results yet ({tables}): run `scoping-review run --directory {directory}` first"
 
 
 @dataclass
@@ -77,10 +96,7 @@ class Review:
         ]
         missing = [str(p) for p in needed if not p.exists()]
         if missing:
-            raise ReviewNotReady(
-                f"no results yet ({', '.join(missing)}): run `scoping-review run --directory "
-                f"{directory}` first"
-            )
+            raise ReviewNotReady(_not_ready(directory, missing))
         app_dir_name = str(screening.get("app_directory") or "screening")
         decisions = storage.read_table(needed[3], schemas.DECISIONS)
         decisions = decisions.filter(~pl.col("sheet").str.starts_with(app_dir_name + "/"))
@@ -169,6 +185,7 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
         raise ValueError(f"unknown stage {stage!r} (one of {screen.STAGES})")
     if not reviewer.strip() or reviewer.strip().lower() == screen.CONSENSUS:
         raise ValueError(f"reviewer name {reviewer!r} is reserved or empty")
+    _check_name(review, reviewer)
     app = Flask(__name__, template_folder="templates")
     app.config.update(
         SECRET_KEY=secrets.token_bytes(32),
@@ -179,8 +196,11 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
     CSRFProtect(app)
     own_path = sheet.path_for(review.app_dir, stage, reviewer)
     consensus_path = review.app_dir / stage / f"{sheet.CONSENSUS_STEM}.csv"
-    for path in (own_path, consensus_path):
-        sheet.repair(path)
+    dedupe_path = review.app_dir / sheet.DEDUPE_FOLDER / f"{file_stem(reviewer)}.csv"
+    # what mending the sheets did, for the command to print before it serves
+    app.config["SHEET_REPAIRS"] = [
+        note for path in (own_path, consensus_path, dedupe_path) if (note := sheet.repair(path))
+    ]
     reasons = review.reasons(stage)
     decisions = screen.DECISIONS[stage]
     by_id = {r["study_id"]: r for r in review.studies.iter_rows(named=True)}
@@ -252,6 +272,9 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
             members=members,
             mine=own.get(ids[pos]) if ids else None,
             progress=prog,
+            unknown=sum(
+                n for d, n in prog.by_decision.items() if d.strip().lower() not in decisions
+            ),
             decisions=decisions,
             reasons=reasons,
             keys=KEYS,
@@ -307,7 +330,8 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
         own = mine()
         if not own:
             return redirect(url_for("screen_page"))
-        study = max(own, key=lambda s: own[s].timestamp)
+        # the app's latest line (a row typed into the sheet by hand may have no timestamp)
+        study = max(own, key=lambda s: own[s].timestamp or "")
         _clear(own_path, study, reviewer)
         return redirect(url_for("screen_page", study=study))
 
@@ -325,8 +349,6 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
             reviewer=reviewer,
         )
 
-    dedupe_path = review.app_dir / sheet.DEDUPE_FOLDER / f"{file_stem(reviewer)}.csv"
-    sheet.repair(dedupe_path)
     pairs = [] if review.pairs is None else list(review.pairs.iter_rows(named=True))
     pair_keys = [(p["record_id_a"], p["record_id_b"]) for p in pairs]
 
@@ -373,6 +395,25 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
         return redirect(url_for("consensus_page"))
 
     return app
+
+
+def _check_name(review: Review, reviewer: str) -> None:
+    """Refuse a name that an existing app sheet writes another way ("ab" beside "AB.csv"):
+    the run would count two reviewers, or refuse both."""
+    stem = file_stem(reviewer)
+    folders = [*screen.STAGES, sheet.DEDUPE_FOLDER]
+    others = sorted(
+        path.relative_to(review.directory).as_posix()
+        for folder in folders
+        for path in (review.app_dir / folder).glob("*.csv")
+        if path.stem not in (stem, sheet.CONSENSUS_STEM) and slug(path.stem) == slug(stem)
+    )
+    if others:
+        raise ValueError(
+            f"reviewer {reviewer!r}: {', '.join(others)} is the sheet of a reviewer whose name "
+            f"differs only in case or punctuation; give --reviewer as that sheet's name writes "
+            f"it, or a name of its own"
+        )
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

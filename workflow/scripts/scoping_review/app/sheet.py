@@ -135,20 +135,44 @@ def line(
     return buffer.getvalue()
 
 
-def repair(path: Path) -> int:
-    """Cut a last line the process was killed in the middle of writing (it was never
-    acknowledged to the browser); returns the bytes removed."""
+TORN_SUFFIX = ".torn"
+
+
+def repair(path: Path) -> str | None:
+    """Mend a sheet whose last line has no line end, and say what was done (None: nothing).
+
+    A line with as many cells as the header is complete (a sheet saved by an editor that
+    writes no final line end, or a kill after the app's last byte): it is kept and ended. A
+    shorter one was cut in the middle of a write (never acknowledged to the browser): it is
+    moved to ``<sheet>.torn`` beside the sheet, never dropped unseen.
+    """
     if not path.exists():
-        return 0
+        return None
     data = path.read_bytes()
     if not data or data.endswith(b"\n"):
-        return 0
+        return None
     keep = data.rfind(b"\n") + 1
+    fragment = data[keep:]
+    header = data[:keep] or fragment
+    width = len(next(csv.reader([header.decode("utf-8", "replace").splitlines()[0]])))
+    cells = len(next(csv.reader([fragment.decode("utf-8", "replace")]), []))
+    number = data.count(b"\n") + 1
     with open(path, "r+b") as handle:
-        handle.truncate(keep)
+        if keep == 0 or cells >= width:
+            handle.seek(0, os.SEEK_END)
+            handle.write(b"\n")
+        else:
+            with open(path.with_name(path.name + TORN_SUFFIX), "ab") as torn:
+                torn.write(fragment + b"\n")
+            handle.truncate(keep)
         handle.flush()
         os.fsync(handle.fileno())
-    return len(data) - keep
+    if keep == 0 or cells >= width:
+        return f"{path}: line {number} had no line end; it is kept, ended now"
+    return (
+        f"{path}: line {number} was cut short ({cells} of {width} cells: a write that was "
+        f"interrupted); moved to {path.name}{TORN_SUFFIX} beside it"
+    )
 
 
 def append(
@@ -162,7 +186,10 @@ def append(
     with _LOCK:
         path.parent.mkdir(parents=True, exist_ok=True)
         new = not path.exists() or path.stat().st_size == 0
-        payload = (",".join(columns) + "\n" if new else "") + text
+        # a sheet edited by hand while the app runs may end without a line end: end it
+        # first, so the decision is a line of its own
+        ended = new or _ends_with_newline(path)
+        payload = (",".join(columns) + "\n" if new else "" if ended else "\n") + text
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, payload.encode("utf-8"))
@@ -176,6 +203,12 @@ def append(
             finally:
                 os.close(dir_fd)
     return text
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
 
 
 def read(path: Path, columns: tuple[str, ...] = COLUMNS) -> pl.DataFrame:

@@ -166,7 +166,8 @@ def to_sheet(
             if not mapped and not rec["reasons"]:
                 if exclude_reason is None:
                     problems.append(
-                        f"{where}: excluded without a reason; give a default exclusion reason"
+                        f"{where}: excluded without a reason; give a default one: "
+                        f"--exclude-reason CODE (one of {sorted(codes)})"
                     )
                     continue
                 mapped = [exclude_reason]

@@ -154,9 +154,29 @@ def screening_text(config: dict[str, Any], ledger: Ledger | None = None) -> Mark
             "{}. Disagreements between independent reviewers {} resolved before the decision "
             "{} recorded."
         ).format(Markup("; ").join(parts), "were" if done else "are", "was" if done else "is")
+    plan = Markup("{}{}").format(plan, _second_opinions(per_stage, ledger))
     if done or ledger is None:
         return plan
     return Markup("{} {}").format(plan, progress_text(ledger))
+
+
+def _second_opinions(per_stage: dict[str, int], ledger: Ledger | None) -> Markup:
+    """Where one reviewer is configured but studies were decided by two (the agreement table
+    shows them): said, so the text does not contradict the table."""
+    if ledger is None:
+        return Markup("")
+    notes = [
+        Markup("{} at {}").format(ledger.n(f"agreement.{stage}.compared"), stage_name(stage))
+        for stage, k in per_stage.items()
+        if k == 1 and ledger.positive(f"agreement.{stage}.compared")
+    ]
+    if not notes:
+        return Markup("")
+    return Markup(
+        " Even so, some studies were decided by two reviewers independently ({}), shown in the "
+        "agreement between reviewers; <code>screening.reviewers_per_stage: 2</code> asks for "
+        "two at every study."
+    ).format(Markup("; ").join(notes))
 
 
 def _item6(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:

@@ -98,7 +98,9 @@ def screen_counts(
     included_ids = _where(_INCLUDED)(joined).to_list()
     counts = emit.table(FLOW_COUNTS, joined)
     counts.append(emit.of(PREVIOUS_STUDIES, previous_study_ids))
-    counts.append(emit.of(TOTAL_STUDIES, [*included_ids, *previous_study_ids]))
+    # the studies included now: a study of the previous version excluded on re-assessment
+    # (or merged into another) is not among them (``update.withdrawn_studies`` counts it)
+    counts.append(emit.of(TOTAL_STUDIES, included_ids))
     for code in sorted({r for r in joined.filter(_TA_EXCLUDED)["title_abstract_reason"] if r}):
         ids = _where(_TA_EXCLUDED & (pl.col("title_abstract_reason") == code), _REC)(joined)
         counts.append(emit.of(TA_REASON, ids, code=code, label=labels.get(code, code)))

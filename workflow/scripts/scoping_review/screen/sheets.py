@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from .. import schemas
+from ..normalize import slug
 from .settings import (
     CONSENSUS,
     DECISIONS,
@@ -89,8 +90,27 @@ def read_decisions(
     """
     decisions = _read_vectorised(sheets, clusters, criteria, default_reviewer)
     if decisions is None:
-        return read_decisions_rowwise(sheets, clusters, criteria, default_reviewer)
+        decisions = read_decisions_rowwise(sheets, clusters, criteria, default_reviewer)
+    check_reviewer_names(decisions)
     return schemas.validate(decisions, schemas.DECISIONS)
+
+
+def check_reviewer_names(decisions: pl.DataFrame) -> None:
+    """Refuse two reviewers whose names differ only in case, spaces or punctuation ("AB" and
+    "ab", "A B" and "A_B"): their worklists, app sheets and counts would share one name (or,
+    on a file system that ignores case, one file). Each is named with a row it comes from."""
+    first = decisions.sort("sheet", "row").unique("reviewer", keep="first", maintain_order=True)
+    by_slug: dict[str, list[str]] = {}
+    for name, sheet, row in first.select("reviewer", "sheet", "row").iter_rows():
+        by_slug.setdefault(slug(name, empty="_"), []).append(f"{name!r} ({sheet}, row {row})")
+    clashes = [names for names in by_slug.values() if len(names) > 1]
+    if clashes:
+        raise ScreeningError(
+            "reviewer names that differ only in case, spaces or punctuation: "
+            + "; ".join(" and ".join(names) for names in clashes)
+            + ". Write one reviewer's name one way (the reviewer column, or the sheet's name "
+            "for an app sheet)"
+        )
 
 
 def read_decisions_rowwise(

@@ -40,6 +40,13 @@ DUPLICATES = CountSpec(
     "records",
     "record_id",
 )
+WITHDRAWN = CountSpec(
+    "update.withdrawn_studies",
+    "Studies included in the previous version that are not included now (excluded or awaiting "
+    "a decision on re-assessment, or merged into another study)",
+    "studies",
+    "study_id",
+)
 RECONSIDERED = CountSpec(
     "update.reconsidered_studies",
     "Studies known before this update that are included now but were not in the previous version",
@@ -72,8 +79,11 @@ def update_counts(
     * ``update.duplicates``: the other new records, merged into another study (including
       duplicates of studies the previous version knew);
     * ``update.reconsidered_studies``: included studies that are neither in the previous
-      version nor new in this update (a known study included on re-assessment), so that
-      ``previous_studies + update.new_studies + update.reconsidered_studies = total_studies``.
+      version nor new in this update (a known study included on re-assessment);
+    * ``update.withdrawn_studies``: studies of the previous version that are not included now
+      (excluded on re-assessment, awaiting it, or merged into another study), so that
+      ``previous_studies − update.withdrawn_studies + update.new_studies +
+      update.reconsidered_studies = total_studies``.
     """
     emit = Emitter(STAGE, RULE)
     rows = {r["count_id"]: r for r in current_ledger.iter_rows(named=True)}
@@ -114,7 +124,10 @@ def update_counts(
             )
         )
     prev_included = set(previous.status.filter(pl.col("final") == "included")["study_id"])
+    if "previous_studies" in rows:  # what the flow's previous box shows
+        prev_included = set(rows["previous_studies"]["ids"])
     total = set(rows["total_studies"]["ids"]) if "total_studies" in rows else set()
     new_included = {i for i in rows.get("new_studies", {"ids": []})["ids"] if i in arm["studies"]}
+    counts.append(emit.of(WITHDRAWN, prev_included - total))
     counts.append(emit.of(RECONSIDERED, total - prev_included - new_included))
     return counts
