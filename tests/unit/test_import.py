@@ -334,3 +334,31 @@ def test_each_reject_is_a_data_quality_finding_with_file_line_and_reason() -> No
     )
     assert found["ids"] == ["reject:noty:searches/noty.ris:330"]  # the ledger's ID of it
     assert quality.reject_findings(schemas.REJECTS.empty()) == []
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_download_cut_inside_a_character_imports_with_or_without_a_bom(bom: bytes) -> None:
+    """With a byte-order mark the same cut gave "cannot decode as None": the mark changes
+    nothing about how the rest is mended. The note reaches the data-quality findings."""
+    from scoping_review import quality
+
+    text = "TY  - JOUR\nTI  - First\nER  - \nTY  - JOUR\nTI  - Caf\u00e9 au lait\n"
+    data = bom + text.encode("utf-8")
+    cut = data[: data.index(b"\xc3") + 1]  # inside the two-byte \u00e9
+    result = importing.import_export(cut, META)
+    assert result.records["title"].to_list() == ["First", "Caf"]
+    note = str(result.file_row["encoding_note"])
+    assert "file ends inside a character: truncated download?" in note
+    assert note.startswith("byte-order mark; ") == bool(bom)
+    files = pl.DataFrame([{**result.file_row, "notes": result.notes}])
+    found = [f for f in quality.import_findings(files) if f["check"] == "import_encoding"]
+    assert [f["severity"] for f in found] == ["warning"]
+    assert "truncated download" in str(found[0]["message"])
+
+
+def test_utf16_with_a_bom_cut_inside_a_code_unit_is_read() -> None:
+    text = "TY  - JOUR\r\nTI  - First\r\nER  - \r\n"
+    cut = (b"\xff\xfe" + text.encode("utf-16-le"))[:-1]
+    decoded = decode(cut)
+    assert decoded.encoding == "utf-16-le"
+    assert decoded.text == text[:-1] and "truncated download" in decoded.note

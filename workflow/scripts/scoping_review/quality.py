@@ -116,13 +116,36 @@ def segment_findings(segments: pl.DataFrame) -> list[dict[str, object]]:
     return out
 
 
+# how an export's text was decoded when nothing needed a guess or a repair
+PLAIN_ENCODING_NOTES = frozenset(
+    {
+        "valid UTF-8",
+        "byte-order mark",
+        "declared in config",
+        "UTF-16 without byte-order mark (zero bytes)",
+        "spreadsheet (no text encoding)",
+    }
+)
+# words of a decoding note that say text was dropped or replaced (else it was a guess)
+_LOSSY = ("dropped", "replacement", "truncated", "invalid bytes", "mojibake")
+
+
 def import_findings(files: pl.DataFrame) -> list[dict[str, object]]:
-    """What the readers noticed in each export and kept going (records are still counted)."""
-    return [
+    """What the readers noticed in each export and kept going (records are still counted),
+    and how its text was decoded where that was a guess (info) or lost or mended characters
+    (warning): a wrong guess garbles titles, a cut character is a truncated download."""
+    findings = [
         _issue("import_note", "warning", f"{path} {i}", f"{path}: {note}", path)
         for path, notes in files.select("path", "notes").rows()
         for i, note in enumerate(notes or [])
     ]
+    for path, encoding, note in files.select("path", "encoding", "encoding_note").rows():
+        if not note or note in PLAIN_ENCODING_NOTES:
+            continue
+        severity = "warning" if any(word in note for word in _LOSSY) else "info"
+        message = f"{path}: text read as {encoding}: {note}"
+        findings.append(_issue("import_encoding", severity, path, message, path))
+    return findings
 
 
 def reject_findings(rejects: pl.DataFrame) -> list[dict[str, object]]:

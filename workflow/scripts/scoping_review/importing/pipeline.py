@@ -152,7 +152,8 @@ def import_export(
     try:
         decoded = decode(b"" if is_xlsx else data, encoding)
     except (UnicodeDecodeError, LookupError) as err:
-        raise ImportError_(f"{meta.path}: cannot decode as {encoding!r}: {err}") from err
+        how = f"as {encoding!r} (the search's encoding)" if encoding else "its text"
+        raise ImportError_(f"{meta.path}: cannot decode {how}: {err}") from err
     control_note: str | None = None
     if not is_xlsx:
         binary = binary_reason(decoded.head(_MAX_HEADER), data)

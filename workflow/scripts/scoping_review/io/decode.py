@@ -295,7 +295,22 @@ def _detect(data: bytes, fallback: str) -> Decoded:
             body = data[len(bom) :]
             if enc == "utf-8" and is_utf8(body):
                 return Decoded(None, enc, "byte-order mark", body)
-            return Decoded(body.decode(enc), enc, "byte-order mark")
+            if enc == "utf-8":  # a flaw after the mark: the same repairs as without one
+                found = _detect(body, fallback)
+                return Decoded(
+                    found._text, found.encoding, f"byte-order mark; {found.note}", found.utf8
+                )
+            if len(body) % 2:  # UTF-16 cut inside a code unit
+                text = body[:-1].decode(enc, errors="replace")
+                return Decoded(
+                    text,
+                    enc,
+                    f"byte-order mark; the last byte is half a character (dropped); {TRUNCATED_NOTE}",
+                )
+            text = body.decode(enc, errors="replace")
+            bad = text.count(chr(0xFFFD))
+            note = f"; {bad} replacement character(s) for invalid UTF-16" if bad else ""
+            return Decoded(text, enc, f"byte-order mark{note}")
     utf16 = _looks_utf16(data)
     if utf16:
         try:
