@@ -169,3 +169,28 @@ def test_manifest_and_prisma_s_appendix_name_the_requests(living: dict[str, Any]
     assert "by hand: export file saved from the database" in hand
     # the PRISMA flow counts the API search like any database
     assert 'data-count-id="database_results.oa-r002"' in page.split('id="methods-sources"', 1)[1]
+
+
+def test_a_config_that_changes_a_frozen_round_is_refused_before_any_fetch(
+    living: dict[str, Any], tmp_path: Path
+) -> None:
+    """The refusal came after the fetch: the refused attempt stored round 2 for good. Here a
+    file search without a round (round 1, frozen) is added: nothing is fetched (the API's
+    address answers nothing, and no request is tried), no round folder is written."""
+    workdir = tmp_path / "review"
+    shutil.copytree(living["workdir"], workdir, ignore=shutil.ignore_patterns(".snakemake"))
+    shutil.rmtree(workdir / "api_searches/oa/round-002")
+    config_path = workdir / "config/config.yaml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["searches"].append(
+        {"id": "late", "database": "Hand search", "date": "2025-01-07",
+         "files": ["inputs/hand.ris"]}
+    )  # fmt: skip
+    config["api"]["base_urls"] = {"openalex": "http://127.0.0.1:9"}  # nothing listens there
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    refused = update(workdir)
+    assert refused.returncode == versions.EXIT_ERROR, refused.stdout + refused.stderr
+    assert "the config changes rounds a frozen version holds; nothing was run" in refused.stderr
+    assert "search 'late'" in refused.stderr
+    assert "round 2" not in refused.stdout + refused.stderr  # no fetch was tried
+    assert not (workdir / "api_searches/oa/round-002").exists()

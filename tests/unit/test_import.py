@@ -301,13 +301,13 @@ def test_import_summary_says_on_the_terminal_what_was_rejected_or_noted() -> Non
 def test_run_prints_the_import_summary_from_the_files_table(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from scoping_review import cli
+    from scoping_review import cli_notes
 
-    cli._import_summary(tmp_path)  # no run yet: nothing said
+    cli_notes.import_summary(tmp_path)  # no run yet: nothing said
     table = tmp_path / "results/01_import/files.parquet"
     table.parent.mkdir(parents=True)
     pl.DataFrame({"n_rejected": [1], "notes": [["a note"]], "path": ["x.ris"]}).write_parquet(table)
-    cli._import_summary(tmp_path)
+    cli_notes.import_summary(tmp_path)
     err = capsys.readouterr().err
     assert err.startswith("import: 1 record rejected") and err.count("\n") == 1
 

@@ -211,3 +211,24 @@ def test_pending_list_is_capped() -> None:
     assert len(view["pending"]) == render.PENDING_SHOWN
     assert view["pending_more"] is True
     assert view["pending"][0]["study_id"] == "S00000"
+
+
+def test_init_gitignore_keeps_the_frozen_versions(tmp_path: Path) -> None:
+    """A scheduled CI update starts from a fresh checkout: the frozen versions (no run rebuilds
+    them) must be tracked, the rest of results/ not (checked with git itself)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    (tmp_path / ".gitignore").write_text(init.scaffold("T")[".gitignore"])
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+
+    def ignored(path: str) -> bool:
+        run = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", "-q", path])
+        return run.returncode == 0
+
+    assert ignored("results/02_dedupe/studies.parquet")
+    assert ignored(".snakemake/log/x.log")
+    assert not ignored("results/versions/v001/version.json")
+    assert not ignored("api_searches/pubmed/round-001/manifest.json")

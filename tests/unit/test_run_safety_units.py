@@ -170,6 +170,20 @@ def test_same_file_under_two_searches_and_future_dates_are_warnings() -> None:
     assert "listed under searches a, b" in str(found[0]["message"])
     assert "'b' is dated 2025-06-02, after the run date 2025-06-01" in str(found[1]["message"])
     assert found[1]["where"] == "config/config.yaml: searches/1/date"
+    # two rounds of a saved search may fetch byte-identical pages: not a file listed twice
+    pages = pl.DataFrame(
+        {
+            "source_id": ["pm-r001", "pm-r002"],
+            "path": [
+                "api_searches/pm/round-001/page-0001.xml",
+                "api_searches/pm/round-002/page-0001.xml",
+            ],
+            "sha256": ["3" * 64, "3" * 64],
+        }
+    )
+    rounds = [{"id": "pm-r001", "date": "2025-01-01", "api": "pubmed"},
+              {"id": "pm-r002", "date": "2025-02-01", "api": "pubmed"}]  # fmt: skip
+    assert quality.search_findings(pages, rounds, "2025-06-01") == []
 
 
 @pytest.fixture
@@ -343,3 +357,39 @@ def test_the_slurm_note_heads_the_run_log(tmp_path: Path, monkeypatch: pytest.Mo
     lines = (review / runguard.SNAKEMAKE_LOG).read_text().splitlines()
     assert lines[0].startswith("note: SLURM's client is installed but its controller")
     assert lines[1:] == ["engine output"]
+
+
+def test_an_api_search_with_a_blank_query_and_no_filter_is_refused() -> None:
+    """A blank query was valid: OpenAlex, Crossref and Europe PMC would page through every
+    record in the window. A filter in ``params`` (an OpenAlex ID list, say) narrows it."""
+    config = {
+        "searches": [
+            {"id": "oa", "database": "OpenAlex", "api": "openalex", "query": "  "},
+            {"id": "ids", "database": "OpenAlex", "api": "openalex", "query": "",
+             "params": {"filter": "openalex:W1|W2"}},
+            {"id": "pm", "database": "PubMed", "api": "pubmed", "query": "alliance[tiab]"},
+        ]
+    }  # fmt: skip
+    (line,) = configcheck.blank_queries(config, "config.yaml")
+    assert line.startswith("config.yaml: searches/0/query (search 'oa'): blank, and no params")
+
+
+def test_run_names_saved_searches_not_fetched_yet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An API-only review before its first fetch crashed in import_merge ("cannot concat
+    empty list"); beside a file search the saved search was skipped without a word."""
+    from scoping_review import cli_notes
+
+    (tmp_path / "config").mkdir()
+    api = {"id": "oa", "database": "OpenAlex", "api": "openalex", "query": "alliance"}
+    config = tmp_path / "config" / "config.yaml"
+    config.write_text(yaml.safe_dump({"searches": [api]}))
+    assert cli_notes.unfetched(tmp_path) is True
+    err = capsys.readouterr().err
+    assert "note: saved search 'oa' has no fetched round yet" in err
+    assert "error: nothing to import" in err
+    files = {"id": "f", "database": "X", "date": "2025-01-01", "files": ["a.ris"]}
+    config.write_text(yaml.safe_dump({"searches": [files, api]}))
+    assert cli_notes.unfetched(tmp_path) is False  # the file search runs; the note is said
+    assert "no fetched round yet" in capsys.readouterr().err

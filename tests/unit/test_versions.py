@@ -259,7 +259,12 @@ def test_update_counts_are_the_flow_of_the_new_records_only() -> None:
         number=1,
         clusters=_clusters([("a:1", "S1"), ("a:2", "S2"), ("a:3", "S3")]),
         status=_status([("S1", "included"), ("S2", "excluded_title_abstract"), ("S3", "included")]),
-        ledger=_flow({"database_results": ["a:1", "a:2", "a:3", "reject:a:f:9"]}),
+        ledger=_flow(
+            {
+                "database_results": ["a:1", "a:2", "a:3", "reject:a:f:9"],
+                "database_results.a": ["a:1", "a:2", "a:3", "reject:a:f:9"],
+            }
+        ),  # fmt: skip
     )
     rows = [("a:1", "S1", True), ("a:2", "S2", False), ("a:3", "S3", True), ("b:1", "S1", False),
             ("b:2", "S2", True), ("b:3", "S5", True), ("b:4", "S6", True), ("b:5", "S6", False),
@@ -384,7 +389,7 @@ def test_a_study_excluded_on_re_assessment_leaves_the_total() -> None:
         number=1,
         clusters=_clusters([("a:1", "S1"), ("a:3", "S3")]),
         status=_status([("S1", "included"), ("S3", "included")]),
-        ledger=_flow({"database_results": ["a:1", "a:3"]}),
+        ledger=_flow({"database_results": ["a:1", "a:3"], "database_results.a": ["a:1", "a:3"]}),
     )
     clusters = pl.DataFrame(
         [("a:1", "S1", True), ("a:3", "S3", True)],
@@ -392,7 +397,9 @@ def test_a_study_excluded_on_re_assessment_leaves_the_total() -> None:
         orient="row",
     )
     current = _flow({
-        "database_results": ["a:1", "a:3"], "excluded_other": [], "duplicates": [],
+        "database_results": ["a:1", "a:3"], "database_results.a": ["a:1", "a:3"],
+        "database_results.c": [],  # a search first run in this update, which found nothing
+        "excluded_other": [], "duplicates": [],
         "excluded_automatic": [], "records_screened": ["a:1", "a:3"], "records_excluded": [],
         "records_pending": [], "dbr_sought_reports": ["S1", "S3"],
         "dbr_notretrieved_reports": [], "dbr_assessed": ["S1", "S3"], "dbr_excluded": ["S3"],
@@ -402,6 +409,8 @@ def test_a_study_excluded_on_re_assessment_leaves_the_total() -> None:
     update = ledger.to_frame(versions.update_counts(previous, clusters, current), {})
     ids = {r["count_id"]: r["ids"] for r in update.iter_rows(named=True)}
     assert ids["update.withdrawn_studies"] == ["S3"]
+    assert ids["update.database_results.c"] == []  # searched in this update: listed with 0
+    assert "update.database_results.a" not in ids  # searched before, nothing new
     assert ids["update.reconsidered_studies"] == []
     both = pl.concat([current, update])
     values = dict(zip(both["count_id"], both["value"], strict=True))

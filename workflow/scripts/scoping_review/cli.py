@@ -24,7 +24,7 @@ from pathlib import Path
 
 # what --help and argument errors need: the standard library and the vocabulary; each command
 # imports the rest (polars, snakemake, scikit-learn, flask...) when it runs
-from . import __version__, vocabulary
+from . import __version__, cli_notes, vocabulary
 from .vocabulary import IMPORT_FORMATS, SCREEN_STAGES
 
 REPO_DIR = Path(__file__).resolve().parents[3]
@@ -96,7 +96,9 @@ def _run(args: argparse.Namespace) -> int:
     if problems:
         _print_config_problems(problems)
         return vocabulary.EXIT_ERROR
-    _note_frozen_round_changes(directory)
+    if not dry and cli_notes.unfetched(directory):
+        return vocabulary.EXIT_ERROR
+    cli_notes.note_frozen_round_changes(directory)
     try:
         with runguard.hold(directory) as lock:
             runguard.clear_stale_snakemake_lock(directory, base)
@@ -105,41 +107,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return vocabulary.EXIT_LOCKED
     if rc == 0 and not dry:  # a dry run wrote nothing to point at
-        _import_summary(directory)
+        cli_notes.import_summary(directory)
         report = directory / "results" / "07_report" / "index.html"
         if report.is_file():
             print(f"report: {report}")
     if rc in (0, runguard.INTERRUPTED):
         return rc
     return vocabulary.EXIT_ERROR
-
-
-def _import_summary(directory: Path) -> None:
-    """Say on the terminal what the import rejected or noted (the report details it)."""
-    files = directory / "results" / "01_import" / "files.parquet"
-    if not files.is_file():
-        return
-    import polars as pl
-
-    from .importing.counts import import_summary
-
-    said = import_summary(pl.read_parquet(files, columns=["n_rejected", "notes"]))
-    if said is not None:
-        print(said, file=sys.stderr)
-
-
-def _note_frozen_round_changes(directory: Path) -> None:
-    """``run`` freezes nothing and so refuses nothing, but says what ``update`` would refuse:
-    a change to a round a frozen version holds (:mod:`.versions.closed`)."""
-    if not any((directory / "results" / "versions").glob("v[0-9][0-9][0-9]/version.json")):
-        return  # no version frozen: nothing to compare (and nothing imported to say so)
-    from . import storage, update
-    from .connectors import rounds
-
-    config = storage.read_yaml(directory / "config" / "config.yaml")
-    changed = update.closed_round_changes(directory, rounds.effective_searches(config, directory))
-    for line in changed:
-        print(f"note: {line} (`update` refuses this without --reopen-rounds)", file=sys.stderr)
 
 
 def _not_a_review(directory: Path, extra: Sequence[str] = (), command: str = "run") -> bool:
@@ -185,16 +159,21 @@ def _search(args: argparse.Namespace) -> int:
     except storage.InputFileError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+
+    def say(outcome: fetch.Outcome) -> None:
+        print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr, flush=True)
+
     try:  # the review's write lock (run, update): never two fetches of one round at a time
         with update.update_lock(workdir / "results"):
-            outcomes = fetch.run_searches(workdir, config, only=args.search)
+            outcomes = fetch.run_searches(workdir, config, only=args.search, report=say)
     except update.LockBusy as err:
         print(f"error: {err}", file=sys.stderr)
         return vocabulary.EXIT_LOCKED
+    except KeyboardInterrupt:
+        print(f"interrupted; {update.AGAIN}", file=sys.stderr)
+        return 130  # the shell's status for Ctrl-C
     if not outcomes:
         print("no API searches in the config (a search with `api:` and `query:`)")
-    for outcome in outcomes:
-        print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
     return 0 if all(o.ok for o in outcomes) else 1
 
 

@@ -196,6 +196,19 @@ def repeated_ids(config: Mapping[str, Any], name: str) -> list[str]:
     return lines
 
 
+def blank_queries(config: Mapping[str, Any], name: str) -> list[str]:
+    """One line per API search with neither words in ``query`` nor ``params`` to narrow it: it
+    would page through the whole database (PubMed alone stops at 10,000 records)."""
+    return [
+        f"{name}: searches/{i}/query (search {search.get('id')!r}): blank, and no params "
+        f"narrow the search: it would fetch the whole database; give the query"
+        for i, search in enumerate(config.get("searches") or [])
+        if search.get("api")
+        and not str(search.get("query") or "").strip()
+        and not search.get("params")
+    ]
+
+
 def what_to_do(lines: list[str]) -> str:
     """The advice for a list of :func:`problems` lines."""
     if lines and all(line.endswith((MISSING, NOT_A_FILE)) for line in lines):
@@ -218,4 +231,8 @@ def problems(
     found = schema_problems(config, schema, name)
     if found:
         return found
-    return repeated_ids(config, name) + missing_files(config, exists, name, is_folder)
+    return (
+        repeated_ids(config, name)
+        + blank_queries(config, name)
+        + missing_files(config, exists, name, is_folder)
+    )

@@ -100,8 +100,10 @@ New searches later (a living update): add them as new `searches` blocks with the
 """
 
 _GITIGNORE = """\
-# outputs and Snakemake's state: rebuilt by `scoping-review run`
-results/
+# outputs and Snakemake's state: rebuilt by `scoping-review run`; not the frozen versions
+# (results/versions/, the living review's history: no run rebuilds them, commit them)
+results/*
+!results/versions/
 .snakemake/
 """
 

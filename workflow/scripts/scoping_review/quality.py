@@ -175,8 +175,12 @@ def search_findings(
     duplicates, which inflates records identified. A future search date is most likely a typo.
     """
     findings = []
+    # a saved (API) search's rounds are fetched pages, not files a person listed: two rounds
+    # may bring back byte-identical pages (the overlap, nothing new)
+    fetched = sorted(str(s.get("id")) for s in searches if s.get("api"))
     same = (
-        files.group_by("sha256")
+        files.filter(~pl.col("source_id").is_in(fetched))
+        .group_by("sha256")
         .agg(pl.col("source_id").unique().sort(), pl.col("path").unique().sort())
         .filter(pl.col("source_id").list.len() > 1)
         .sort("sha256")

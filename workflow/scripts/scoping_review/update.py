@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import shutil
 import sys
 import time
@@ -255,6 +256,60 @@ def snakemake_command(
     return [*cmd, *extra]
 
 
+def _refuse_closed(changed: Sequence[str]) -> bool:
+    """Say why a config that changes frozen rounds is refused; False when nothing changed."""
+    if not changed:
+        return False
+    print("update: the config changes rounds a frozen version holds; nothing was run:",
+          file=sys.stderr)  # fmt: skip
+    for line in changed:
+        print(f"  {line}", file=sys.stderr)
+    print(f"what to do: {closed.WHAT_TO_DO}", file=sys.stderr)
+    return True
+
+
+def fetch_rounds(workdir: Path, config: dict[str, object]) -> int | None:
+    """Fetch the API searches' round, saying each search's outcome as it comes; an exit
+    status when the update stops here (a failed search, Ctrl-C), else None. Stopped by
+    Ctrl-C or SIGTERM, it says so in one line: a round not yet stored is fetched again by the
+    next run (its pages wait in a ``.partial`` folder that the next fetch starts over)."""
+    import signal
+
+    def say(outcome: api_fetch.Outcome) -> None:
+        stream = sys.stdout if outcome.ok else sys.stderr
+        print(f"update: {outcome.message}", file=stream, flush=True)
+
+    def terminated(signum: int, frame: object) -> None:
+        print(f"update: terminated (SIGTERM) while fetching; {AGAIN}", file=sys.stderr, flush=True)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        outcomes = api_fetch.run_searches(workdir, config, report=say)
+    except KeyboardInterrupt:
+        print(f"update: interrupted while fetching; {AGAIN}", file=sys.stderr, flush=True)
+        return runguard.INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not all(o.ok for o in outcomes):
+        print(
+            "update: an API search failed; the workflow was not run\n"
+            "what to do: run the same command again later (searches already stored are not "
+            "fetched again); if the message above names the query or a key, mend it in "
+            "config/config.yaml first; `update --no-search` runs the workflow on what is stored",
+            file=sys.stderr,
+        )
+        return versions.EXIT_ERROR
+    return None
+
+
+AGAIN = (
+    "searches said stored above are kept; run the same command again to fetch the others "
+    "(a round not stored is fetched again)"
+)
+
+
 def run_update(
     snakefile: Path,
     workdir: Path,
@@ -275,22 +330,18 @@ def run_update(
             base = snakemake_command(snakefile, workdir, cores, profile, ())
             runguard.clear_stale_snakemake_lock(workdir, base)
             config = storage.read_yaml(config_path)
+            # a config that changes a frozen round is refused before anything is fetched (a
+            # fetched round is stored for good, dated by the attempt)
+            searches = api_rounds.effective_searches(config, workdir)
+            if not reopen_rounds and _refuse_closed(closed_round_changes(workdir, searches)):
+                return versions.EXIT_ERROR
             if search and api_rounds.api_searches(config):
-                outcomes = api_fetch.run_searches(workdir, config)
-                for outcome in outcomes:
-                    stream = sys.stdout if outcome.ok else sys.stderr
-                    print(f"update: {outcome.message}", file=stream)
-                if not all(o.ok for o in outcomes):
-                    print("update: an API search failed; the workflow was not run", file=sys.stderr)
-                    return versions.EXIT_ERROR
-            searches = api_rounds.effective_searches(storage.read_yaml(config_path), workdir)
+                fetched = fetch_rounds(workdir, config)
+                if fetched is not None:
+                    return fetched
+                searches = api_rounds.effective_searches(storage.read_yaml(config_path), workdir)
             changed = closed_round_changes(workdir, searches)
-            if changed and not reopen_rounds:
-                print("update: the config changes rounds a frozen version holds; nothing was "
-                      "run:", file=sys.stderr)  # fmt: skip
-                for line in changed:
-                    print(f"  {line}", file=sys.stderr)
-                print(f"what to do: {closed.WHAT_TO_DO}", file=sys.stderr)
+            if changed and not reopen_rounds and _refuse_closed(changed):
                 return versions.EXIT_ERROR
             for line in changed:  # reopened on purpose: said, and run
                 print(f"update: reopened: {line}")

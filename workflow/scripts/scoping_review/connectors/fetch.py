@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -344,8 +344,11 @@ def run_searches(
     only: str | None = None,
     environ: Mapping[str, str] | None = None,
     now: datetime.datetime | None = None,
+    report: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Fetch the current round of every API search in ``config`` (or only ``only``)."""
+    """Fetch the current round of every API search in ``config`` (or only ``only``);
+    ``report`` hears each search's outcome as soon as it is known (a run stopped midway has
+    said what it stored)."""
     environ = os.environ if environ is None else environ
     now = now or datetime.datetime.now(datetime.UTC)
     settings = settings_of(config)
@@ -362,16 +365,17 @@ def run_searches(
             search, round_, manifests.get(str(search["id"]), []), searches, now.date(),
             settings.overlap_days,
         )  # fmt: skip
-        outcomes.append(
-            fetch_search(
-                search,
-                workdir=workdir,
-                settings=settings,
-                round_=round_,
-                window=window,
-                previous_run=previous,
-                environ=environ,
-                now=now,
-            )
+        outcome = fetch_search(
+            search,
+            workdir=workdir,
+            settings=settings,
+            round_=round_,
+            window=window,
+            previous_run=previous,
+            environ=environ,
+            now=now,
         )
+        outcomes.append(outcome)
+        if report is not None:
+            report(outcome)
     return outcomes

@@ -305,7 +305,8 @@ def _detect(data: bytes, fallback: str) -> Decoded:
                 return Decoded(
                     text,
                     enc,
-                    f"byte-order mark; the last byte is half a character (dropped); {TRUNCATED_NOTE}",
+                    f"byte-order mark; the last byte is half a character (dropped); "
+                    f"{TRUNCATED_NOTE}",
                 )
             text = body.decode(enc, errors="replace")
             bad = text.count(chr(0xFFFD))

@@ -112,7 +112,10 @@ def update_counts(
         row = rows[cid]
         ids = [i for i in row["ids"] if i in arm[kind]]
         is_part = "." in cid and not cid.startswith("pending.")
-        if is_part and not ids:
+        # a search first run in this update is listed with what it found, 0 included (it was
+        # searched); other empty parts are left out
+        searched_now = cid.startswith("database_results.") and cid not in prev_rows
+        if is_part and not ids and not searched_now:
             continue
         counts.append(
             emit.count(
