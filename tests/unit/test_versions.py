@@ -264,7 +264,7 @@ def test_update_counts_are_the_flow_of_the_new_records_only() -> None:
                 "database_results": ["a:1", "a:2", "a:3", "reject:a:f:9"],
                 "database_results.a": ["a:1", "a:2", "a:3", "reject:a:f:9"],
             }
-        ),  # fmt: skip
+        ),
     )
     rows = [("a:1", "S1", True), ("a:2", "S2", False), ("a:3", "S3", True), ("b:1", "S1", False),
             ("b:2", "S2", True), ("b:3", "S5", True), ("b:4", "S6", True), ("b:5", "S6", False),
