@@ -258,6 +258,7 @@ def sample_ledger(previous: int = 0) -> pl.DataFrame:
         dups = next(x for x in c if x.count_id == "duplicates")
         add("update.duplicates", list(dups.ids), "Duplicates (this update)", "changes")
         add("update.reconsidered_studies", [], "Included on re-assessment", "changes", "study")
+        add("update.withdrawn_studies", [], "No longer included", "changes", "study")
         # what the changes stage says of the update (the version it compares with)
         c.append(
             L.measure(

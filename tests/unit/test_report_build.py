@@ -372,3 +372,22 @@ def test_specs_do_not_depend_on_altair_debug_mode_which_the_build_restores(
         n: f.vegalite for n, f in built.figure_exports.items()
     }
     assert again.html == built.html
+
+
+def test_pairs_awaiting_a_dedupe_decision_are_said_in_the_summary(built: ReportOutputs) -> None:
+    """Versions froze with two copies of one paper included while the pair waited in the
+    review queue, and the report never said so."""
+    assert 'id="dedupe-queue-note"' not in built.html  # an empty queue: nothing said
+    base = sample_inputs(TEMPLATES, PRISMA)
+    row = base.ledger.filter(pl.col("count_id") == "duplicates").head(1)
+    queue = row.with_columns(
+        count_id=pl.lit("dedupe.review_queue"),
+        label=pl.lit("Record pairs awaiting a person's same/different decision"),
+        value=pl.lit(2, dtype=pl.Int64),
+        ids=pl.lit(["a:1|a:2", "b:1|b:2"], dtype=pl.List(pl.String)),
+        id_kind=pl.lit("none"),
+    )
+    out = build_report(replace(base, ledger=pl.concat([base.ledger, queue])))
+    note = out.html.split('id="dedupe-queue-note"', 1)[1].split("</p>", 1)[0]
+    assert 'data-count-id="dedupe.review_queue"' in note and ">2<" in note
+    assert "review_queue.xlsx" in note

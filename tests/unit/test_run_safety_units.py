@@ -282,6 +282,14 @@ def test_methods_describe_the_screening_that_took_place() -> None:
     done = flow_ledger(records_screened=5, records_pending=0, dbr_assessed=2, dbr_pending=0)
     text = str(screening_text(config, done))
     assert "every record was screened by one reviewer" in text and "in progress" not in text
+    assert "Even so" not in text
+    # one reviewer configured, yet two decided some studies (the agreement table shows them):
+    # the text says so instead of contradicting the table
+    dual = flow_ledger(records_screened=5, records_pending=0, dbr_assessed=2, dbr_pending=0,
+                       **{"agreement.title_abstract.compared": 6})  # fmt: skip
+    text = str(screening_text(config, dual))
+    assert "Even so, some studies were decided by two reviewers independently" in text
+    assert 'data-count-id="agreement.title_abstract.compared"' in text
 
 
 @pytest.mark.parametrize("command", ["explain", "counts"])

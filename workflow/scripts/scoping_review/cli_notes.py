@@ -53,3 +53,22 @@ def note_frozen_round_changes(directory: Path) -> None:
     changed = update.closed_round_changes(directory, rounds.effective_searches(config, directory))
     for line in changed:
         print(f"note: {line} (`update` refuses this without --reopen-rounds)", file=sys.stderr)
+
+
+def dedupe_queue(directory: Path, said_by: str = "dedupe") -> None:
+    """Say how many record pairs await a same/different decision (the report says it too)."""
+    ledger = directory / "results" / "ledger" / "counts.parquet"
+    if not ledger.is_file():
+        return
+    import polars as pl
+
+    row = pl.read_parquet(ledger, columns=["count_id", "value"]).filter(
+        pl.col("count_id") == "dedupe.review_queue"
+    )
+    if row.height and row["value"][0]:
+        queue = directory / "results" / "02_dedupe" / "review_queue.xlsx"
+        print(
+            f"{said_by}: {row['value'][0]} record pair(s) await a same/different decision (each "
+            f"counts as two studies until then): {queue}",
+            file=sys.stderr,
+        )

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import __version__, runguard, schemas, storage, versions
+from . import __version__, cli_notes, runguard, schemas, storage, versions
 from .connectors import fetch as api_fetch
 from .connectors import rounds as api_rounds
 from .versions import closed
@@ -362,6 +362,7 @@ def run_update(
             )
             if summary is not None:
                 print(f"update: {summary}")
+            cli_notes.dedupe_queue(workdir, "update")
             from .importing.counts import import_summary
 
             said = import_summary(

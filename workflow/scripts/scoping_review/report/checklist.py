@@ -174,9 +174,11 @@ def _second_opinions(per_stage: dict[str, int], ledger: Ledger | None) -> Markup
         return Markup("")
     return Markup(
         " Even so, some studies were decided by two reviewers independently ({}), shown in the "
-        "agreement between reviewers; <code>screening.reviewers_per_stage: 2</code> asks for "
-        "two at every study."
-    ).format(Markup("; ").join(notes))
+        "agreement between reviewers; {} asks for two at every study."
+    ).format(
+        Markup("; ").join(notes),
+        Markup("<code>{}</code>").format(literal("screening.reviewers_per_stage: 2", "config key")),
+    )
 
 
 def _item6(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
