@@ -172,3 +172,25 @@ def test_reviewer_names_that_differ_only_in_case_are_refused(
         screen.ScreeningError, match=r"'AB' \(a.csv, row 2\) and 'ab' \(b.csv, row 2\)"
     ):
         screen.read_decisions(sheets, clusters, CRITERIA)
+
+
+def test_a_study_id_retired_by_a_merge_follows_its_anchor_record() -> None:
+    """A worklist row names S-B; a later "same" decision merges S-B's records into S-A. The
+    row's decision goes to S-A (as an app decision, keyed by record, does), not an error
+    "unknown study or record ID"; an ID no anchor hashes to is still unknown."""
+    from scoping_review.dedupe.assemble import study_id_for
+
+    old_b = study_id_for("db:2")
+    merged = study_id_for("db:1")
+    clusters = pl.DataFrame({"record_id": ["db:1", "db:2", "db:3"],
+                             "study_id": [merged, merged, study_id_for("db:3")]})  # fmt: skip
+    rows = pl.DataFrame({"study_id": [old_b], "decision": ["exclude"], "reason": ["off_topic"],
+                         "reviewer": ["AB"]})  # fmt: skip
+    found = screen.read_decisions([screen.Sheet("w.xlsx", "title_abstract", rows)], clusters,
+                                  CRITERIA)  # fmt: skip
+    assert found["study_id"].to_list() == [merged]
+    assert found["referenced_as"].to_list() == [old_b]  # the row as written
+    unknown = rows.with_columns(study_id=pl.lit("S-0000000000"))
+    with pytest.raises(screen.ScreeningError, match="unknown study or record ID 'S-0000000000'"):
+        screen.read_decisions([screen.Sheet("w.xlsx", "title_abstract", unknown)], clusters,
+                              CRITERIA)  # fmt: skip

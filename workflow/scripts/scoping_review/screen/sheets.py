@@ -12,6 +12,7 @@ import polars as pl
 
 from .. import schemas
 from ..normalize import slug
+from .former import former_study_ids
 from .settings import (
     CONSENSUS,
     DECISIONS,
@@ -88,6 +89,13 @@ def read_decisions(
     Sheets are checked column-wise; when any row has a problem, :func:`read_decisions_rowwise`
     reads them again row by row to name every problem (sheet and row) in the error.
     """
+    # a study ID that a merge retired names its anchor record's study now (:mod:`.former`)
+    former = former_study_ids(
+        (s.frame[c] for s in sheets for c in ("study_id", "record_id") if c in s.frame.columns),
+        clusters,
+    )
+    if former.height:
+        clusters = pl.concat([clusters.select("record_id", "study_id"), former])
     decisions = _read_vectorised(sheets, clusters, criteria, default_reviewer)
     if decisions is None:
         decisions = read_decisions_rowwise(sheets, clusters, criteria, default_reviewer)
