@@ -362,3 +362,21 @@ def test_utf16_with_a_bom_cut_inside_a_code_unit_is_read() -> None:
     decoded = decode(cut)
     assert decoded.encoding == "utf-16-le"
     assert decoded.text == text[:-1] and "truncated download" in decoded.note
+
+
+def test_a_row_missing_a_cell_among_full_rows_is_a_reject() -> None:
+    """A Scopus row that lost a cell was imported with its cells under the wrong names (title
+    '2025', journal '104'). Among full rows it is set aside with its line and the reason; a
+    file whose rows are often short (a tool that trims trailing empty cells) is read as is."""
+    header = "Authors,Title,Year,Source title,DOI"
+    full = [f'"Doe, J.",Title number {i},2020,Journal {i},10.1/{i}' for i in range(6)]
+    short = '"Roe, K.",A row that lost its title cell,2021,10.1/x'  # 4 cells of 5
+    data = "\n".join([header, *full[:3], short, *full[3:]]) + "\n"
+    result = importing.import_export(data.encode(), META, fmt="csv")
+    assert result.records.height == 6
+    (reject,) = result.rejects.iter_rows(named=True)
+    assert reject["line"] == 5
+    assert reject["reason"].startswith("4 cells but the header has 5: a cell is missing")
+    trimmed = "\n".join([header, *(row.rsplit(",", 1)[0] for row in full)]) + "\n"
+    kept = importing.import_export(trimmed.encode(), META, fmt="csv")
+    assert kept.records.height == 6 and kept.rejects.height == 0

@@ -3,7 +3,8 @@
 Each row is a record; each non-empty cell a field whose tag is the column name (surrounding
 spaces stripped). The record's line is the physical line its row starts on (cells with line
 breaks counted), so a reject or a record can be found in the file. ``n_raw`` is the number of
-data rows counted by Python's :mod:`csv` module, a parser independent of polars's reader.
+data rows counted by Python's :mod:`csv` module, a parser independent of polars's reader. A row
+with fewer cells than the header among full rows is a reject (:data:`FULL_SHARE`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import csv
 import io
 import re
 import sys
+from dataclasses import dataclass, field
 
 import polars as pl
 
+from .parsed import RawReject
 from .tagged import Parsed
 
 TEXT_FORMATS = ("csv",)
@@ -36,7 +39,17 @@ class TableError(ValueError):
     """A delimited file has rows that cannot be read without losing cells."""
 
 
-def _count_rows(text: str, sep: str, quoting: bool = True) -> int:
+@dataclass
+class _Rows:
+    """What :func:`_count_rows` saw: data rows with content, and those with fewer cells than
+    the header (first physical line, cells, the row's text)."""
+
+    n: int = 0
+    n_full: int = 0
+    short: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def _count_rows(text: str, sep: str, quoting: bool = True) -> _Rows:
     """Data rows with any content, by the :mod:`csv` module. A row with more cells than the
     header is an error unless the extra cells are empty (WoS tab files end rows with a tab).
 
@@ -52,7 +65,7 @@ def _count_rows(text: str, sep: str, quoting: bool = True) -> int:
     return _count(text, sep, quoting, strict=False)
 
 
-def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> int:
+def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> _Rows:
     reader = csv.reader(
         io.StringIO(text, newline=""),
         delimiter=sep,
@@ -60,6 +73,7 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> int:
         strict=strict,
     )
     n = 0
+    rows = _Rows()
     row_line = 1
     longer: list[str] = []  # what the first row with cells past the header's names holds
     n_longer = 0
@@ -69,6 +83,10 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> int:
         for row in reader:
             if any(cell.strip() for cell in row):
                 n += 1
+                if len(row) < len(header):
+                    rows.short.append((row_line, len(row), sep.join(row)[:300]))
+                else:
+                    rows.n_full += 1
                 if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
                     n_longer += 1
                     longer = longer or [
@@ -95,7 +113,28 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> int:
         if strict:
             raise
         raise TableError(f"row {row_no} (line {row_line}): {err}") from err
-    return n
+    rows.n = n
+    return rows
+
+
+# a row with fewer cells than the header is set aside (a reject) when at least this many of
+# the file's rows are full: among full rows it is a cell lost (the cells after it would be read
+# under the wrong names); where short rows are common, a tool trims trailing empty cells
+FULL_SHARE = 0.75
+
+
+def _short_rejects(rows: _Rows, width: int) -> list[RawReject]:
+    if not rows.short or rows.n_full < FULL_SHARE * rows.n:
+        return []
+    return [
+        RawReject(
+            line,
+            f"{cells} cells but the header has {width}: a cell is missing, so the cells after "
+            f"it would be read under the wrong column names (mend the row or export again)",
+            raw,
+        )
+        for line, cells, raw in rows.short
+    ]
 
 
 _OFFSET = re.compile(r"current offset in the file is (\d+) bytes")
@@ -156,7 +195,7 @@ def parse_delimited(text: str, sep: str | None = None) -> Parsed:
     text = text.replace("\r\n", "\n")
     # tab-delimited exports (WoS, EndNote) do not quote: a '"' in a title is just a character
     quoting = not (sep == "\t" and '"' not in text.split("\n", 1)[0])
-    n_raw = _count_rows(text, sep, quoting)  # first: its errors name the row
+    rows = _count_rows(text, sep, quoting)  # first: its errors name the row
     data = text.encode()
     try:
         frame = pl.read_csv(
@@ -179,7 +218,13 @@ def parse_delimited(text: str, sep: str | None = None) -> Parsed:
     )
     first = (breaks.cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0) + 2
     fields, starts = to_long(frame, first)
-    return Parsed(fields, starts, [], n_raw, [])
+    rejects = _short_rejects(rows, frame.width)
+    if rejects:
+        lines = pl.Series([r.line for r in rejects], dtype=pl.Int64).implode()
+        dropped = starts.filter(pl.col("line").is_in(lines))["rec"].implode()
+        starts = starts.filter(~pl.col("rec").is_in(dropped))
+        fields = fields.filter(~pl.col("rec").is_in(dropped))
+    return Parsed(fields, starts, rejects, rows.n, [])
 
 
 def parse_sheet(frame: pl.DataFrame) -> Parsed:
