@@ -400,3 +400,28 @@ def test_dedupe_reads_no_provenance_column(fixtures_dir: Path) -> None:
     whole, narrow = dedupe.run(every), dedupe.run(every.select(dedupe.RECORD_COLUMNS))
     for name in ("clusters", "studies", "review_queue", "relations"):
         assert getattr(whole, name).equals(getattr(narrow, name)), name
+
+
+def test_people_s_decisions_that_contradict_through_a_third_record_are_refused() -> None:
+    """a:1 same b:1, b:1 same c:1 (people), and a:1 different c:1 (people): one of them was
+    silently overruled (the review queue then emptied with the pair still split). Refused,
+    naming every row; a direct clash names both rows too."""
+    recs = records(
+        [
+            {"record_id": r, "title": t, "year": 2021}
+            for r, t in (("a:1", T1), ("b:1", T1), ("c:1", T1))
+        ]
+    )
+    rows = [("a:1", "b:1", "same"), ("b:1", "c:1", "same"), ("a:1", "c:1", "different")]
+    with pytest.raises(dedupe.DecisionError) as err:
+        dedupe.deduplicate(recs, decisions=_decisions(rows))
+    message = str(err.value)
+    assert message.startswith("decisions.csv: row 4: different for a:1 and c:1")
+    assert "a:1 same as b:1 at decisions.csv: row 2" in message
+    assert "b:1 same as c:1 at decisions.csv: row 3" in message
+    direct = [("a:1", "b:1", "same"), ("b:1", "a:1", "different")]
+    with pytest.raises(
+        dedupe.DecisionError,
+        match=r"same at decisions.csv: row 2; different at decisions.csv: row 3",
+    ):
+        dedupe.deduplicate(recs, decisions=_decisions(direct))

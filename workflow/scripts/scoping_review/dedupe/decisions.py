@@ -51,13 +51,57 @@ def _decision_pairs(decisions: pl.DataFrame | None, keys: pl.DataFrame) -> pl.Da
         pl.max_horizontal("ia", "ib").alias("j"),
         pl.col("decision").alias("human"),
         pl.col("note").alias("human_note"),
+        pl.format(
+            "{}: row {}",
+            pl.col("sheet").fill_null("decisions"),
+            pl.col("row").cast(pl.String).fill_null("?"),
+        ).alias("where"),
     )
     clash = pairs.group_by("i", "j").agg(pl.col("human").n_unique()).filter(pl.col("human") > 1)
     if clash.height:
         ids = keys["record_id"]
         i, j = clash.row(0)[:2]
-        raise DecisionError(f"decisions say both same and different for {ids[i]} and {ids[j]}")
-    return pairs.unique(["i", "j"], keep="last").cast(schema)  # type: ignore[arg-type]
+        rows = pairs.filter((pl.col("i") == i) & (pl.col("j") == j))
+        shown = "; ".join(f"{h} at {w}" for h, w in rows.select("human", "where").iter_rows())
+        raise DecisionError(
+            f"decisions say both same and different for {ids[i]} and {ids[j]} ({shown})"
+        )
+    _check_transitive(pairs, keys["record_id"])
+    return pairs.drop("where").unique(["i", "j"], keep="last").cast(schema)  # type: ignore[arg-type]
+
+
+def _check_transitive(pairs: pl.DataFrame, ids: pl.Series) -> None:
+    """People's "same" decisions join records into one study through each other (A same B, B
+    same C: A and C are one study); a person's "different" for two records they join is a
+    contradiction, refused with every row concerned (else one of them is silently overruled)."""
+    same = pairs.filter(pl.col("human") == "same")
+    different = pairs.filter(pl.col("human") == "different")
+    if not same.height or not different.height:
+        return
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j in same.select("i", "j").iter_rows():
+        parent[find(i)] = find(j)
+    for i, j, where in different.select("i", "j", "where").iter_rows():
+        if i in parent and j in parent and find(i) == find(j):
+            root = find(i)
+            chain = [
+                f"{ids[a]} same as {ids[b]} at {w}"
+                for a, b, w in same.select("i", "j", "where").iter_rows()
+                if find(a) == root
+            ]
+            raise DecisionError(
+                f"{where}: different for {ids[i]} and {ids[j]}, but people's 'same' decisions "
+                f"join them into one study ({'; '.join(chain[:6])}"
+                f"{'; ...' if len(chain) > 6 else ''}); correct one of these rows"
+            )
 
 
 DECISION_COLUMNS = ("record_id_a", "record_id_b", "decision")
