@@ -425,3 +425,21 @@ def test_people_s_decisions_that_contradict_through_a_third_record_are_refused()
         match=r"same at decisions.csv: row 2; different at decisions.csv: row 3",
     ):
         dedupe.deduplicate(recs, decisions=_decisions(direct))
+
+
+def test_a_cochrane_central_record_doi_does_not_keep_an_article_apart() -> None:
+    """CENTRAL exports put the CENTRAL record's DOI (10.1002/central/CN-.../full) in DO: it
+    read as "DOI differ" against the article's own DOI, so the same paper from Embase stayed
+    apart, and a later round's copy of it was split off by the chaining guard."""
+    title = "Tafenoquine for the radical cure of Plasmodium vivax malaria in adults"
+    base = {"title": title, "year": 2007, "authors": ["Walsh, D. S."], "journal": "Am J Trop Med Hyg",
+            "volume": "76", "issue": "3", "pages": "494-499"}  # fmt: skip
+    recs = records(
+        [
+            {**base, "record_id": "embase:127", "doi": "10.4269/ajtmh.2007.76.494"},
+            {**base, "record_id": "central:CN-01783882", "doi": "10.1002/central/CN-01783882/full"},
+            {**base, "record_id": "scopus:9", "doi": "10.4269/ajtmh.2007.76.494"},
+        ]
+    )
+    clusters, _ = dedupe.deduplicate(recs)
+    assert len(set(_study_of(clusters).values())) == 1

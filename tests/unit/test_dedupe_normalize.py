@@ -192,6 +192,10 @@ def test_folding_is_idempotent(text: str) -> None:
         ),
         ("10.1650/0010-5422(2007)109[97:N]2.0.CO;2", "10.1650/0010-5422(2007)109[97:n]2.0.co;2"),
         ("10.1080/10503307.2014.1", "10.1080/10503307.2014.1"),
+        # a Cochrane CENTRAL record's DOI names the CENTRAL record, not the article
+        ("10.1002/central/CN-01783882/full", None),
+        ("https://doi.org/10.1002/central/cn-00677540", None),
+        ("10.1002/14651858.CD012345.pub2", "10.1002/14651858.cd012345.pub2"),  # a review's DOI
     ],
 )
 def test_truncated_sici_dois_do_not_count_for_matching(raw: str, expected: str | None) -> None:

@@ -226,12 +226,18 @@ def strip_notice_expr(title: str | pl.Expr) -> pl.Expr:
 # as PsycINFO and others export it, names a journal issue, not an article: every article of that
 # issue shares it. For matching it proves neither identity nor difference.
 _TRUNCATED_SICI = r"\(sici\)[^<>]*$"
+# A Cochrane CENTRAL record's DOI ("10.1002/central/CN-01783882/full", in CENTRAL exports' DO
+# field) names the CENTRAL record, not the article: the same article from another database
+# has its own DOI. For matching it proves neither identity nor difference either.
+_DATABASE_RECORD_DOI = r"^10\.1002/central/cn-\d+"
 
 
 def match_doi_expr(col: str | pl.Expr) -> pl.Expr:
-    """:func:`doi_expr` for matching: a truncated SICI DOI counts as no DOI."""
+    """:func:`doi_expr` for matching: a DOI that names no article (a truncated SICI DOI, a
+    Cochrane CENTRAL record's DOI) counts as no DOI."""
     doi = doi_expr(col) if isinstance(col, str) else col
-    return pl.when(doi.str.contains(_TRUNCATED_SICI)).then(None).otherwise(doi)
+    no_article = doi.str.contains(_TRUNCATED_SICI) | doi.str.contains(_DATABASE_RECORD_DOI)
+    return pl.when(no_article).then(None).otherwise(doi)
 
 
 def pages_expr(col: str | pl.Expr) -> pl.Expr:
