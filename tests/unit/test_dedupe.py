@@ -443,3 +443,16 @@ def test_a_cochrane_central_record_doi_does_not_keep_an_article_apart() -> None:
     )
     clusters, _ = dedupe.deduplicate(recs)
     assert len(set(_study_of(clusters).values())) == 1
+
+
+def test_the_review_queue_workbook_is_a_decisions_sheet_as_it_is(tmp_path: Path) -> None:
+    """README: rows of review_queue.xlsx "can be copied in as they are"; the workbook itself,
+    with its instruction line above the header, was refused for missing columns."""
+    from scoping_review import storage
+
+    queue = pl.DataFrame({"record_id_a": ["a:1", "a:2"], "record_id_b": ["b:1", "b:2"],
+                          "decision": ["same", None], "title_a": ["T", "U"]})  # fmt: skip
+    path = tmp_path / "review_queue.xlsx"
+    storage.write_xlsx([dedupe.review_worksheet(queue)], path)
+    parsed = dedupe.decisions_from_sheet(storage.read_sheet(path), "review_queue.xlsx")
+    assert parsed.select("record_id_a", "decision", "row").rows() == [("a:1", "same", 3)]

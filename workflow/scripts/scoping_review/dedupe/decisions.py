@@ -109,11 +109,19 @@ DECISION_COLUMNS = ("record_id_a", "record_id_b", "decision")
 
 def decisions_from_sheet(frame: pl.DataFrame, sheet: str) -> pl.DataFrame:
     """A decisions sheet (all text) with its ``sheet`` name and ``row`` number (header = 1)
-    added; blank rows are skipped and missing columns are an error naming the sheet."""
+    added; rows without a decision are skipped (not decided yet) and missing columns are an
+    error naming the sheet. The review queue's workbook, whose header is on row 2 below an
+    instruction line, is read as it is."""
+    first_row = 2  # the header is row 1
     missing = [c for c in DECISION_COLUMNS if c not in frame.columns]
+    if missing and frame.height and set(DECISION_COLUMNS) <= set(frame.row(0)):
+        # the review queue's own workbook: an instruction line above the header row
+        names = [str(v) if v is not None else f"_{i}" for i, v in enumerate(frame.row(0))]
+        frame = frame.slice(1).rename(dict(zip(frame.columns, names, strict=True)))
+        first_row, missing = 3, []
     if missing:
         raise DecisionError(f"{sheet}: missing columns {missing} (needs {list(DECISION_COLUMNS)})")
-    out = frame.with_row_index("row", offset=2).select(
+    out = frame.with_row_index("row", offset=first_row).select(
         "record_id_a",
         "record_id_b",
         "decision",
@@ -123,9 +131,8 @@ def decisions_from_sheet(frame: pl.DataFrame, sheet: str) -> pl.DataFrame:
         pl.lit(sheet).alias("sheet"),
         pl.col("row").cast(pl.Int64),
     )
-    blank = pl.all_horizontal(
-        pl.col(c).str.strip_chars().replace("", None).is_null() for c in DECISION_COLUMNS
-    )
+    # a row without a decision is a pair not decided yet (the review queue's own rows)
+    blank = pl.col("decision").str.strip_chars().replace("", None).is_null()
     return out.filter(~blank)
 
 
