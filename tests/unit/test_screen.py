@@ -142,6 +142,13 @@ def test_dual_screening_disagreement_is_pending_until_consensus(
     status = screen.screening_status(table, decisions, auto, reviewers_per_stage=2)
     study = dict(zip(clusters["record_id"], clusters["study_id"], strict=True))["db:1"]
     assert status.filter(pl.col("study_id") == study)["title_abstract"].item() == "pending"
+    # `export-pending` leaves it out (a third reviewer's decision would be refused); the
+    # studies nobody has decided go out
+    from scoping_review.interop import export
+
+    out = export.pending(table, status, "title_abstract")["study_id"].to_list()
+    assert study not in out and len(out) == table.height - 1
+    assert export.awaiting_consensus(status, "title_abstract") == 1
     consensus = pl.DataFrame(
         {"record_id": ["db:1"], "decision": ["include"], "reviewer": ["consensus"]}
     )

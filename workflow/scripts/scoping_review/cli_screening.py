@@ -108,6 +108,12 @@ def export_pending_command(args: argparse.Namespace) -> int:
     else:
         out.write_text(export.ris(frame), encoding="utf-8")
     print(f"{frame.height} pending {args.stage} studies written to {out}")
+    conflicts = export.awaiting_consensus(status, args.stage)
+    if conflicts:
+        print(
+            f"{conflicts} studies whose two reviewers disagree are left out: they await a "
+            f"consensus decision (the screening app's consensus view, or a consensus sheet)"
+        )
     return 0
 
 

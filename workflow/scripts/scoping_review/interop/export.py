@@ -19,9 +19,20 @@ CSV_COLUMNS = ("study_id", "title", "abstract", "authors", "year", "journal", "d
 
 
 def pending(studies: pl.DataFrame, status: pl.DataFrame, stage: str) -> pl.DataFrame:
-    """Studies whose ``stage`` outcome is pending, in study ID order."""
-    waiting = status.filter(pl.col(stage) == "pending").select("study_id")
+    """Studies whose ``stage`` outcome is pending and that another screener can decide, in
+    study ID order: not those whose two reviewers disagree (they await a consensus decision,
+    and a third reviewer's decision would be refused), :func:`awaiting_consensus`."""
+    waiting = status.filter(
+        (pl.col(stage) == "pending") & (pl.col("pending_kind").fill_null("") != "conflict")
+    ).select("study_id")
     return studies.join(waiting, on="study_id", how="semi").sort("study_id")
+
+
+def awaiting_consensus(status: pl.DataFrame, stage: str) -> int:
+    """Studies pending at ``stage`` because their two reviewers disagree."""
+    return status.filter(
+        (pl.col(stage) == "pending") & (pl.col("pending_kind") == "conflict")
+    ).height
 
 
 def asreview_csv(frame: pl.DataFrame) -> pl.DataFrame:
