@@ -409,13 +409,35 @@ def test_truncated_json_fails_naming_search_and_page(tmp_path: Path) -> None:
     assert not (tmp_path / "api_searches/oa/round-001").exists()
 
 
-def test_a_connection_cut_mid_body_fails_clearly(tmp_path: Path) -> None:
+def test_a_connection_cut_mid_body_is_retried_then_fails_clearly(tmp_path: Path) -> None:
     rec, _ = openalex_paging()
     body = rec[2].content
     with serve(lambda seen: Reply(200, body, cut_at=len(body) // 3)).running() as server:
-        outcome = run(tmp_path, server.url, OA)
+        outcome = run(tmp_path, server.url, OA, max_retries=2, backoff_s=0.01)
     assert not outcome.ok and "broke off mid-answer" in outcome.message
     assert KEY not in outcome.message
+    assert len(server.seen) == 3  # asked again, as a failed connection is, then given up
+
+
+def test_a_body_cut_once_is_asked_for_again(tmp_path: Path) -> None:
+    """A network blip mid-answer failed a scheduled update at once, while 500s were retried."""
+    rec, _ = openalex_paging()
+    answer, _ = faulty([Reply(200, rec[2].content, cut_at=len(rec[2].content) // 3)])
+    with serve(answer).running() as server:
+        outcome = run(tmp_path, server.url, OA, backoff_s=0.01)
+    assert outcome.ok, outcome.message
+    assert len(server.seen) == 3
+
+
+def test_a_retry_after_longer_than_the_longest_wait_ends_the_request(tmp_path: Path) -> None:
+    """A service out of quota for the day may ask for hours; an unattended update held it in
+    silence. Longer than ``backoff_max_s``: not waited for, and said."""
+    answer, _ = faulty([Reply(429, b'{"error": "quota"}', {"Retry-After": "3600"})])
+    with serve(answer).running() as server:
+        outcome = run(tmp_path, server.url, OA, backoff_s=0.01, backoff_max_s=5)
+    assert not outcome.ok and len(server.seen) == 1
+    assert "asked to wait 3600 s before asking again (Retry-After), longer than" in outcome.message
+    assert "api.backoff_max_s (5 s); run again later" in outcome.message
 
 
 def test_openalex_400_is_one_line_with_the_apis_message_and_not_retried(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import requests
@@ -45,8 +46,18 @@ class _Redact(logging.Filter):
         return True
 
 
+class _WaitTooLong(Exception):
+    """The service asked (``Retry-After``) for a longer wait than ``backoff_max_s``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
 class _Backoff(Retry):
-    """urllib3's Retry, with the first retry already backed off (urllib3 retries at once)."""
+    """urllib3's Retry, with the first retry already backed off (urllib3 retries at once),
+    and a ``Retry-After`` longer than ``backoff_max`` not waited for (a service out of quota
+    for the day may ask for hours: an unattended update would hang): it ends the request."""
 
     def get_backoff_time(self) -> float:
         errors = len(self.history)
@@ -54,6 +65,12 @@ class _Backoff(Retry):
             return 0.0
         wait = min(self.backoff_max, self.backoff_factor * 2 ** (errors - 1))
         return float(wait + random.uniform(0, self.backoff_jitter))
+
+    def sleep_for_retry(self, response: Any) -> bool:
+        asked = self.get_retry_after(response)
+        if asked is not None and asked > self.backoff_max:
+            raise _WaitTooLong(asked)
+        return bool(super().sleep_for_retry(response))
 
 
 class TransportError(RuntimeError):
@@ -82,6 +99,7 @@ class Client:
     ) -> None:
         self.interval_s = interval_s
         self.timeout_s = timeout_s
+        self.max_retries, self.backoff_s, self.backoff_max_s = max_retries, backoff_s, backoff_max_s
         self.secrets = dict(secrets or {})
         self._last = 0.0
         retry = _Backoff(
@@ -120,15 +138,29 @@ class Client:
     def get(self, url: str, params: Mapping[str, str]) -> Answer:
         """GET ``url`` with ``params`` (plus credentials); the body is read in full."""
         shown = public_url(url, params)
-        self._throttle()
-        try:
-            response = self.session.get(
-                url, params={**params, **self.secrets}, timeout=self.timeout_s
-            )
-            body = response.content
-        except requests.RequestException as err:
-            reason = _reason(err)
-            raise TransportError(f"{shown}: {reason}") from None
+        for attempt in range(self.max_retries + 1):
+            self._throttle()
+            try:
+                response = self.session.get(
+                    url, params={**params, **self.secrets}, timeout=self.timeout_s
+                )
+                body = response.content
+                break
+            except _WaitTooLong as wait:
+                raise TransportError(
+                    f"{shown}: the service asked to wait {wait.seconds:.0f} s before asking "
+                    f"again (Retry-After), longer than api.backoff_max_s "
+                    f"({self.backoff_max_s:g} s); run again later"
+                ) from None
+            except requests.exceptions.ChunkedEncodingError as err:
+                # the body broke off after the headers (urllib3's retries are over by then):
+                # asked again, as a failed connection is
+                if attempt == self.max_retries:
+                    raise TransportError(f"{shown}: {_reason(err)}") from None
+                time.sleep(min(self.backoff_max_s, self.backoff_s * 2**attempt))
+            except requests.RequestException as err:
+                reason = _reason(err)
+                raise TransportError(f"{shown}: {reason}") from None
         self.interval_s = max(self.interval_s, announced_interval(response.headers))
         retries = getattr(getattr(response.raw, "retries", None), "history", ()) or ()
         return Answer(shown, response.status_code, body, len(retries))
