@@ -640,3 +640,15 @@ def test_error_message_shapes() -> None:
     )
     with pytest.raises(apis.ApiError, match="esearch answer is not well-formed XML"):
         apis.pubmed_esearch(b"<eSearchResult><Count>3</Co")
+
+
+def test_a_second_round_on_the_day_of_the_last_is_not_fetched() -> None:
+    """Every `update` after a freeze fetched a round and froze a version, even minutes apart:
+    a window is whole days, so a second round that day can only bring back the first's."""
+    today = NOW.date()
+    earlier = [{"round": 1, "run_date": today.isoformat()}]
+    skipped = fetch.same_day_round(OA, 2, earlier, today)
+    assert skipped is not None and skipped.ok
+    assert "round 2 not fetched: round 1 was fetched today" in skipped.message
+    assert fetch.same_day_round(OA, 2, earlier, today + datetime.timedelta(days=1)) is None
+    assert fetch.same_day_round(OA, 1, [], today) is None

@@ -90,6 +90,27 @@ def window_for(
     return Window(start, today), previous
 
 
+def same_day_round(
+    search: Mapping[str, Any],
+    round_: int,
+    earlier: Sequence[Mapping[str, Any]],
+    today: datetime.date,
+) -> Outcome | None:
+    """An outcome that skips ``round_`` when an earlier round of ``search`` was fetched today
+    (else None): windows are whole days, so a second round on one day brings back only what
+    the first found, and each re-run of ``update`` would freeze one more empty version."""
+    fetched = [m for m in earlier if int(m["round"]) < round_]
+    if not fetched or str(fetched[-1]["run_date"])[:10] != today.isoformat():
+        return None
+    sid, last = str(search["id"]), int(fetched[-1]["round"])
+    return Outcome(
+        sid,
+        True,
+        f"search {sid!r} ({search['api']}): round {round_} not fetched: round {last} was "
+        f"fetched today, and a round's window is whole days (the next can run tomorrow)",
+    )
+
+
 def frozen_max_round(workdir: Path) -> int | None:
     found = [
         versions.parse_version_info(json.loads(p.read_text(encoding="utf-8"))).max_round
@@ -361,10 +382,16 @@ def run_searches(
     manifests = rounds.read_manifests(workdir, config)
     outcomes = []
     for search in targets:
+        earlier = manifests.get(str(search["id"]), [])
+        today = same_day_round(search, round_, earlier, now.date())
+        if today is not None:
+            outcomes.append(today)
+            if report is not None:
+                report(today)
+            continue
         window, previous = window_for(
-            search, round_, manifests.get(str(search["id"]), []), searches, now.date(),
-            settings.overlap_days,
-        )  # fmt: skip
+            search, round_, earlier, searches, now.date(), settings.overlap_days
+        )
         outcome = fetch_search(
             search,
             workdir=workdir,
