@@ -74,6 +74,19 @@ def test_files_added_removed_or_changed_in_a_frozen_search_are_each_named() -> N
     ]
 
 
+def test_a_frozen_export_renamed_with_its_content_unchanged_is_the_same_export() -> None:
+    """A renamed WoS export (same SHA-256) was refused as "now lists ..., which version 2 did
+    not import": no evidence changed. Renamed and changed is still named."""
+    renamed = [dict(s) for s in SEARCHES]
+    renamed[0]["files"] = ["searches/pubmed_2025-03-01.nbib"]
+    assert problems(renamed, {**HASHES, "searches/pubmed_2025-03-01.nbib": "a1"}) == []
+    changed = problems(renamed, {**HASHES, "searches/pubmed_2025-03-01.nbib": "a2"})
+    assert [line.split(",")[0] for line in changed] == [
+        "search 'pubmed' (round 1",
+        "search 'pubmed' (round 1",
+    ]  # the new file named, and the one version 2 imported missed
+
+
 def test_a_frozen_search_moved_or_removed_is_named() -> None:
     moved = [dict(s) for s in SEARCHES]
     moved[2]["round"] = 3

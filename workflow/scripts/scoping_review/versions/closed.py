@@ -7,7 +7,8 @@ next update would change them without a word if, after N was frozen,
 * a search were added to one of N's rounds (a search without ``round:`` is round 1),
 * a search of N moved to another round, or left the config,
 * a file were added to or removed from a search of N, or
-* a file N imported were replaced (its content changed):
+* a file N imported were replaced (its content changed; a file renamed or moved with its
+  content unchanged is the same export):
 
 the update's flow diagram would count the added records among the old rounds' and compare the
 review with an older version. :func:`problems` names each such change and what to do instead
@@ -105,7 +106,12 @@ def problems(
             continue
         before = frozen.files.get(sid, {})
         now = [_path(p) for p in search.get("files") or []]
+        # a file moved or renamed with its content unchanged is the same export
+        gone = {before[p]: p for p in sorted(set(before) - set(now))}
+        moved = {p: gone.pop(hashes[p]) for p in now if p not in before and hashes.get(p) in gone}
         for path in now:
+            if path in moved:
+                continue
             if path not in before:
                 lines.append(
                     f"search {sid!r} (round {round_}, frozen in {v}) now lists {path}, which "
@@ -116,7 +122,7 @@ def problems(
                     f"{path} of search {sid!r} (round {round_}, frozen in {v}) has changed "
                     f"since {v} imported it: put back the file {v} imported, and {new_search}"
                 )
-        for path in sorted(set(before) - set(now)):
+        for path in sorted(set(before) - set(now) - set(moved.values())):
             lines.append(
                 f"search {sid!r} (round {round_}, frozen in {v}) no longer lists {path}, which "
                 f"{v} imported: list it again"
