@@ -652,3 +652,12 @@ def test_a_second_round_on_the_day_of_the_last_is_not_fetched() -> None:
     assert "round 2 not fetched: round 1 was fetched today" in skipped.message
     assert fetch.same_day_round(OA, 2, earlier, today + datetime.timedelta(days=1)) is None
     assert fetch.same_day_round(OA, 1, [], today) is None
+
+
+def test_a_query_changed_between_rounds_is_said() -> None:
+    earlier = [{"round": 1, "run_date": "2026-01-01", "query": "alliance rupture"}]
+    said = fetch.query_change({**OA, "query": "alliance rupture OR repair"}, 2, earlier)
+    assert said is not None and "the query is not round 1's ('alliance rupture')" in said
+    assert "give the new query a search of its own" in said
+    assert fetch.query_change({**OA, "query": "alliance rupture"}, 2, earlier) is None
+    assert fetch.query_change(OA, 1, []) is None

@@ -15,6 +15,7 @@ that round over.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -392,6 +393,8 @@ def run_searches(
         window, previous = window_for(
             search, round_, earlier, searches, now.date(), settings.overlap_days
         )
+        folder = workdir / settings.store / str(search["id"]) / rounds.round_dirname(round_)
+        stored = (folder / rounds.MANIFEST).exists()
         outcome = fetch_search(
             search,
             workdir=workdir,
@@ -402,7 +405,29 @@ def run_searches(
             environ=environ,
             now=now,
         )
+        changed = query_change(search, round_, earlier)
+        if outcome.ok and changed and not stored:
+            outcome = dataclasses.replace(outcome, message=f"{outcome.message}\n  note: {changed}")
         outcomes.append(outcome)
         if report is not None:
             report(outcome)
     return outcomes
+
+
+def query_change(
+    search: Mapping[str, Any], round_: int, earlier: Sequence[Mapping[str, Any]]
+) -> str | None:
+    """What to say when ``search``'s query is not the one its last round ran (else None): a
+    new round searches only its own window, so what the new query finds from before is never
+    fetched."""
+    fetched = [m for m in earlier if int(m["round"]) < round_]
+    query = str(search.get("query") or "")
+    if not fetched or str(fetched[-1].get("query") or "") == query:
+        return None
+    last = fetched[-1]
+    return (
+        f"the query is not round {last['round']}'s ({str(last.get('query'))!r}); this round ran "
+        f"the new one over its own window only, so what it finds from before is not fetched: "
+        f"for that, give the new query a search of its own (a new id), whose first round "
+        f"searches from `since`"
+    )
