@@ -197,6 +197,16 @@ def test_hand_typed_rows_in_the_app_sheet(serve: tuple) -> None:
     assert record not in sheet.latest(sheet.read(path))
 
 
+def test_a_study_not_in_the_queue_is_said(serve: tuple) -> None:
+    """/?study=S-zzz showed another study without a word."""
+    _made, start = serve
+    client = start("title_abstract")
+    page = client.get("/?study=S-zzzzzzzzzz")
+    assert 'id="not-in-queue">S-zzzzzzzzzz is not in your queue' in page
+    assert 'id="not-in-queue"' not in client.get("/")
+    assert "no match in your queue" in client.get("/?q=nothing-like-this")
+
+
 def test_a_name_another_sheet_writes_otherwise_is_refused(serve: tuple) -> None:
     made, start = serve
     start("title_abstract", "AB")

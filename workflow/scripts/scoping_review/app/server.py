@@ -285,6 +285,7 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
             query=query,
             hits=[by_id[h] for h in hits[:50]],
             sheet_name=own_path.relative_to(review.directory).as_posix(),
+            asked=study if study and study not in ids else None,
         )
 
     def _decision_row(form: Mapping[str, str], who: str) -> dict[str, str | None]:
