@@ -87,6 +87,8 @@ def _run(args: argparse.Namespace) -> int:
         *base,
         # a run killed mid-way (SIGKILL, power loss) leaves half-written outputs: redo them
         "--rerun-incomplete",
+        # a failed job stops only what needs its outputs: every broken export is said at once
+        "--keep-going",
         *(["--dry-run"] if args.dry_run else []),
         *extra,
     ]

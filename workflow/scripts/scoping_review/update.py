@@ -347,7 +347,7 @@ def run_update(
                 print(f"update: reopened: {line}")
             # holding the lock with no earlier run alive, half-written outputs are redone
             cmd = snakemake_command(
-                snakefile, workdir, cores, profile, ["--rerun-incomplete", *extra]
+                snakefile, workdir, cores, profile, ["--rerun-incomplete", "--keep-going", *extra]
             )
             t0 = time.monotonic()
             rc = runguard.run_workflow(cmd, workdir, lock)
