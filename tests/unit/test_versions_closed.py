@@ -100,6 +100,16 @@ def test_a_frozen_search_moved_or_removed_is_named() -> None:
     ]
 
 
+def test_a_saved_search_round_folder_removed_is_named_as_a_folder() -> None:
+    """The stored pages of a frozen API round deleted: the advice was "put it back [in the
+    config] as it was", about a config line nobody wrote (the round's search is derived)."""
+    stored = {"scopus-r2": "api_searches/scopus/round-002"}
+    assert FROZEN is not None
+    (line,) = closed.problems(SEARCHES[:2], FROZEN, HASHES, stored)
+    assert line.startswith("api_searches/scopus/round-002/ (round 2 of a saved search, frozen in")
+    assert "restore that folder" in line
+
+
 def test_a_version_that_did_not_record_its_rounds_is_not_compared() -> None:
     assert closed.frozen_rounds({"number": 1, "max_round": 1}, FILES) is None
 

@@ -22,7 +22,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -131,7 +131,24 @@ def closed_round_changes(workdir: Path, searches: Sequence[dict[str, object]]) -
     if frozen is None:
         return []
     paths = [p for p in closed.listed(searches, frozen) if (workdir / p).is_file()]
-    return closed.problems(searches, frozen, file_hashes(workdir, paths))
+    stored = _stored_rounds(workdir, frozen.rounds)
+    return closed.problems(searches, frozen, file_hashes(workdir, paths), stored)
+
+
+def _stored_rounds(workdir: Path, rounds: Iterable[int]) -> dict[str, str]:
+    """The folder of each of ``rounds`` of the config's saved (API) searches, by the search
+    ID its import has (``<id>-rNNN``), for naming a frozen round whose folder is gone."""
+    try:
+        config = storage.read_yaml(workdir / "config" / "config.yaml")
+    except storage.InputFileError:
+        return {}
+    store = api_rounds.store_of(config)
+    out = {}
+    for search in api_rounds.api_searches(config):
+        sid = str(search["id"])
+        for r in rounds:
+            out[api_rounds.derived_id(sid, r)] = f"{store}/{sid}/{api_rounds.round_dirname(r)}"
+    return out
 
 
 FROZEN_FILE_COLUMNS = ["source_id", "path", "sha256"]

@@ -73,10 +73,12 @@ def problems(
     searches: Sequence[Mapping[str, Any]],
     frozen: FrozenRounds,
     sha256: Mapping[str, str],
+    stored_rounds: Mapping[str, str] | None = None,
 ) -> list[str]:
     """How the config's searches (``searches``: id, round, files) differ from the rounds
     ``frozen`` holds; ``sha256``: the content hash of each file :func:`listed` names (a file
-    missing from it is not compared)."""
+    missing from it is not compared); ``stored_rounds``: the folder of each saved (API)
+    search's round, by the search ID its import has (a frozen one missing is its folder)."""
     v = f"version {frozen.number}"
     next_round = frozen.max_round + 1
     new_search = f"put new results in a new search with `round: {next_round}`"
@@ -128,6 +130,13 @@ def problems(
                 f"{v} imported: list it again"
             )
     for sid in sorted(set(round_of) - seen):
+        if sid in (stored_rounds or {}):
+            lines.append(
+                f"{(stored_rounds or {})[sid]}/ (round {round_of[sid]} of a saved search, "
+                f"frozen in {v}) is missing or incomplete: restore that folder (from version "
+                "control or a backup); a round cannot be fetched again as it was"
+            )
+            continue
         lines.append(
             f"search {sid!r} of round {round_of[sid]}, frozen in {v}, is no longer in the "
             "config: put it back as it was"
