@@ -349,7 +349,7 @@ def fetch_search(
     )
     partial.rename(final)
     pages = sum(1 for r in out.requests if r["role"] == "page")
-    start = window.start.isoformat() if window.start else "start"
+    start = window.start.isoformat() if window.start else "the earliest record"
     return Outcome(
         sid,
         True,
