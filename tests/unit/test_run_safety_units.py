@@ -401,3 +401,18 @@ def test_run_names_saved_searches_not_fetched_yet(
     config.write_text(yaml.safe_dump({"searches": [files, api]}))
     assert cli_notes.unfetched(tmp_path) is False  # the file search runs; the note is said
     assert "no fetched round yet" in capsys.readouterr().err
+
+
+def test_a_schema_problem_and_a_missing_file_are_said_in_one_check() -> None:
+    """A stage typo and a missing sheet path took two runs to find: one run names both."""
+    text = yaml.safe_dump(
+        {
+            "searches": [{"id": "a", "database": "X", "date": "2025-01-01", "files": ["a.ris"]}],
+            "screening": {"sheets": [{"path": "sheets/ta.csv", "stage": "title_abstract"}],
+                          "reviewers_per_stage": "two"},
+        }
+    )  # fmt: skip
+    lines = configcheck.problems(text, SCHEMA, lambda path: path == "a.ris", "c.yaml")
+    assert any("reviewers_per_stage" in line for line in lines)
+    assert any("lists sheets/ta.csv, which does not exist" in line for line in lines)
+    assert configcheck.problems("[1, 2]", SCHEMA, lambda path: True, "c.yaml")  # no crash

@@ -229,10 +229,14 @@ def problems(
     if yaml_error:
         return [yaml_error]
     found = schema_problems(config, schema, name)
-    if found:
-        return found
-    return (
-        repeated_ids(config, name)
-        + blank_queries(config, name)
-        + missing_files(config, exists, name, is_folder)
-    )
+    try:  # said beside the schema's problems, so that one run names them all
+        more = (
+            repeated_ids(config, name)
+            + blank_queries(config, name)
+            + missing_files(config, exists, name, is_folder)
+        )
+    except (AttributeError, KeyError, TypeError):
+        if not found:
+            raise
+        more = []  # a config too far from its schema to look further: its problems first
+    return found + more
