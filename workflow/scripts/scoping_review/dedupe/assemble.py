@@ -338,7 +338,10 @@ def _review_queue(
             .then(
                 pl.lit("duplicate by rule ")
                 + pl.col("rule").fill_null("?")
-                + pl.lit(", split by the chaining guard")
+                + pl.lit(
+                    ", split by the chaining guard (a record of one study must stay apart from "
+                    "one of the other: a person's 'different', or a field that contradicts)"
+                )
             )
             .otherwise(pl.lit("maybe"))
             .alias("reason"),
