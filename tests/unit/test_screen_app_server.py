@@ -268,3 +268,16 @@ def test_search_lists_matching_studies_of_the_queue(serve: tuple) -> None:
     five = made.studies.filter(pl.col("title").str.contains("five"))["study_id"].to_list()
     assert hits == five
     assert "no match" in client.get("/?q=%3Cscript%3E")
+
+
+def test_a_port_in_use_is_found_before_the_server_starts() -> None:
+    """werkzeug printed its own advice and exited; the command now says what to do."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(OSError):
+            server.check_port("127.0.0.1", port)
+    server.check_port("127.0.0.1", port)  # free again

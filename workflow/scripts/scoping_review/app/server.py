@@ -429,9 +429,21 @@ def check_host(host: str, token: str | None) -> None:
         )
 
 
+def check_port(host: str, port: int) -> None:
+    """Raise :class:`OSError` when ``port`` cannot be served on ``host`` (in use, or not
+    ours), before werkzeug would print its own advice and exit."""
+    import socket
+
+    family = socket.getaddrinfo(host, port)[0][0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        probe.bind((host, port))
+
+
 def serve(app: Flask, host: str, port: int) -> None:  # pragma: no cover - runs until killed
     from werkzeug.serving import make_server
 
+    check_port(host, port)
     server = make_server(host, port, app, threaded=True)
     print(f"screening at http://{host}:{server.server_port}/  (Ctrl-C to stop)", flush=True)
     server.serve_forever()
