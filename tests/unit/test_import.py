@@ -315,7 +315,7 @@ def test_run_prints_the_import_summary_from_the_files_table(
 def test_each_reject_is_a_data_quality_finding_with_file_line_and_reason() -> None:
     """A review run said "2 records rejected" while the report's data-quality section listed
     only notes: each reject is a finding, with the file, line and reason to mend."""
-    from scoping_review import quality
+    from scoping_review import quality_exports
 
     rejects = pl.DataFrame(
         {
@@ -327,20 +327,20 @@ def test_each_reject_is_a_data_quality_finding_with_file_line_and_reason() -> No
         },
         schema=schemas.REJECTS.polars_schema,
     )
-    (found,) = quality.reject_findings(rejects)
+    (found,) = quality_exports.reject_findings(rejects)
     assert found["check"] == "import_reject" and found["severity"] == "warning"
     assert found["message"] == (
         "searches/noty.ris, line 330: fields outside any record: a record whose TY line is missing"
     )
     assert found["ids"] == ["reject:noty:searches/noty.ris:330"]  # the ledger's ID of it
-    assert quality.reject_findings(schemas.REJECTS.empty()) == []
+    assert quality_exports.reject_findings(schemas.REJECTS.empty()) == []
 
 
 @pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
 def test_a_download_cut_inside_a_character_imports_with_or_without_a_bom(bom: bytes) -> None:
     """With a byte-order mark the same cut gave "cannot decode as None": the mark changes
     nothing about how the rest is mended. The note reaches the data-quality findings."""
-    from scoping_review import quality
+    from scoping_review import quality_exports
 
     text = "TY  - JOUR\nTI  - First\nER  - \nTY  - JOUR\nTI  - Caf\u00e9 au lait\n"
     data = bom + text.encode("utf-8")
@@ -351,7 +351,7 @@ def test_a_download_cut_inside_a_character_imports_with_or_without_a_bom(bom: by
     assert "file ends inside a character: truncated download?" in note
     assert note.startswith("byte-order mark; ") == bool(bom)
     files = pl.DataFrame([{**result.file_row, "notes": result.notes}])
-    found = [f for f in quality.import_findings(files) if f["check"] == "import_encoding"]
+    found = [f for f in quality_exports.import_findings(files) if f["check"] == "import_encoding"]
     assert [f["severity"] for f in found] == ["warning"]
     assert "truncated download" in str(found[0]["message"])
 

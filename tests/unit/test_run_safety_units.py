@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers import records
-from scoping_review import configcheck, dedupe, ledger, quality, screen, storage
+from scoping_review import configcheck, dedupe, ledger, quality_exports, screen, storage
 from scoping_review.report import Ledger
 from scoping_review.report.checklist import screening_text
 
@@ -165,7 +165,7 @@ def test_same_file_under_two_searches_and_future_dates_are_warnings() -> None:
         {"id": "b", "date": "2025-06-02"},
         {"id": "c", "date": "2025-06-01"},
     ]
-    found = quality.search_findings(files, searches, "2025-06-01")
+    found = quality_exports.search_findings(files, searches, "2025-06-01")
     assert [f["check"] for f in found] == ["same_file_in_two_searches", "search_date_future"]
     assert "listed under searches a, b" in str(found[0]["message"])
     assert "'b' is dated 2025-06-02, after the run date 2025-06-01" in str(found[1]["message"])
@@ -183,7 +183,7 @@ def test_same_file_under_two_searches_and_future_dates_are_warnings() -> None:
     )
     rounds = [{"id": "pm-r001", "date": "2025-01-01", "api": "pubmed"},
               {"id": "pm-r002", "date": "2025-02-01", "api": "pubmed"}]  # fmt: skip
-    assert quality.search_findings(pages, rounds, "2025-06-01") == []
+    assert quality_exports.search_findings(pages, rounds, "2025-06-01") == []
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import os
 
 import polars as pl
 
-from scoping_review import job, ledger, quality, quality_audit, schemas, storage
+from scoping_review import job, ledger, quality, quality_audit, quality_exports, schemas, storage
 
 
 def run_date() -> str:
@@ -44,9 +44,11 @@ def main(smk: job.Job) -> None:
         claims_file=smk.input.claims[0] if smk.input.claims else "",
     )
     # the raw records the readers rejected, each with its file, line and reason
-    findings += quality.reject_findings(storage.read_table(smk.input.rejects, schemas.REJECTS))
+    findings += quality_exports.reject_findings(
+        storage.read_table(smk.input.rejects, schemas.REJECTS)
+    )
     # the same export under two searches; a search dated after the run date
-    findings += quality.search_findings(files, smk.params.searches, run_date())
+    findings += quality_exports.search_findings(files, smk.params.searches, run_date())
     frame = quality.findings_frame(findings)
     storage.write_table(frame, smk.output.issues, schemas.QUALITY)
     counts = quality.quality_counts(frame)

@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from . import quality
+from . import quality, quality_exports
 
 
 def _located(frame: pl.DataFrame, label: str, source: str) -> pl.DataFrame:
@@ -58,7 +58,7 @@ def audit(
         findings += quality.label_years(docs, studies, "coded document")
     if title_field:
         findings += quality.title_mismatches(charting, studies, title_field)
-    findings += quality.import_findings(files)
+    findings += quality_exports.import_findings(files)
     findings += quality.segment_findings(segments)
     findings += quality.threshold_findings(prevalence)
     included = status.filter(pl.col("final") == "included")["study_id"].to_list()
