@@ -181,9 +181,13 @@ def test_same_file_under_two_searches_and_future_dates_are_warnings() -> None:
             "sha256": ["3" * 64, "3" * 64],
         }
     )
-    rounds = [{"id": "pm-r001", "date": "2025-01-01", "api": "pubmed"},
-              {"id": "pm-r002", "date": "2025-02-01", "api": "pubmed"}]  # fmt: skip
+    rounds = [{"id": "pm-r001", "date": "2025-01-01", "api": "pubmed", "api_search": "pm"},
+              {"id": "pm-r002", "date": "2025-02-01", "api": "pubmed", "api_search": "pm"}]  # fmt: skip
     assert quality_exports.search_findings(pages, rounds, "2025-06-01") == []
+    # two saved searches that fetch the same page are still two searches
+    other = [rounds[0], {**rounds[1], "api_search": "pm2"}]
+    (found_twice,) = quality_exports.search_findings(pages, other, "2025-06-01")
+    assert found_twice["check"] == "same_file_in_two_searches"
 
 
 @pytest.fixture

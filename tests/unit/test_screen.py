@@ -185,7 +185,7 @@ def test_a_study_id_retired_by_a_merge_follows_its_anchor_record() -> None:
     """A worklist row names S-B; a later "same" decision merges S-B's records into S-A. The
     row's decision goes to S-A (as an app decision, keyed by record, does), not an error
     "unknown study or record ID"; an ID no anchor hashes to is still unknown."""
-    from scoping_review.dedupe.assemble import study_id_for
+    from scoping_review.study_ids import study_id_for
 
     old_b = study_id_for("db:2")
     merged = study_id_for("db:1")

@@ -72,14 +72,20 @@ def search_findings(
     duplicates, which inflates records identified. A future search date is most likely a typo.
     """
     findings = []
-    # a saved (API) search's rounds are fetched pages, not files a person listed: two rounds
-    # may bring back byte-identical pages (the overlap, nothing new)
-    fetched = sorted(str(s.get("id")) for s in searches if s.get("api"))
+    # two rounds of one saved (API) search may fetch byte-identical pages (the overlap,
+    # nothing new): those are one search, not a file listed twice
+    owner = {str(s.get("id")): str(s.get("api_search") or s.get("id")) for s in searches}
     same = (
-        files.filter(~pl.col("source_id").is_in(fetched))
+        files.with_columns(
+            pl.col("source_id").replace_strict(owner, default=pl.col("source_id")).alias("_search")
+        )
         .group_by("sha256")
-        .agg(pl.col("source_id").unique().sort(), pl.col("path").unique().sort())
-        .filter(pl.col("source_id").list.len() > 1)
+        .agg(
+            pl.col("source_id").unique().sort(),
+            pl.col("path").unique().sort(),
+            pl.col("_search").n_unique().alias("_searches"),
+        )
+        .filter(pl.col("_searches") > 1)
         .sort("sha256")
     )
     for sources, paths in same.select("source_id", "path").rows():

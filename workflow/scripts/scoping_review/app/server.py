@@ -434,8 +434,10 @@ def check_port(host: str, port: int) -> None:
     ours), before werkzeug would print its own advice and exit."""
     import socket
 
-    family = socket.getaddrinfo(host, port)[0][0]
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    from werkzeug.serving import select_address_family
+
+    # the family werkzeug's server will bind, not the resolver's first answer
+    with socket.socket(select_address_family(host, port), socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
         probe.bind((host, port))
 

@@ -378,13 +378,19 @@ def run_searches(
     targets = [s for s in rounds.api_searches(config) if only is None or s["id"] == only]
     if only is not None and not targets:
         known = ", ".join(str(s["id"]) for s in rounds.api_searches(config)) or "none"
-        return [Outcome(only, False, f"no API search {only!r} in config (API searches: {known})")]
+        missing = Outcome(only, False, f"no API search {only!r} in config (API searches: {known})")
+        if report is not None:
+            report(missing)
+        return [missing]
     round_ = target_round(searches, frozen_max_round(workdir))
     manifests = rounds.read_manifests(workdir, config)
     outcomes = []
     for search in targets:
         earlier = manifests.get(str(search["id"]), [])
         today = same_day_round(search, round_, earlier, now.date())
+        changed = query_change(search, round_, earlier)
+        if today is not None and changed:
+            today = dataclasses.replace(today, message=f"{today.message}\n  note: {changed}")
         if today is not None:
             outcomes.append(today)
             if report is not None:
@@ -405,7 +411,6 @@ def run_searches(
             environ=environ,
             now=now,
         )
-        changed = query_change(search, round_, earlier)
         if outcome.ok and changed and not stored:
             outcome = dataclasses.replace(outcome, message=f"{outcome.message}\n  note: {changed}")
         outcomes.append(outcome)

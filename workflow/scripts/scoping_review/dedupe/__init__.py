@@ -24,7 +24,8 @@ smallest record_id; fields it lacks are filled from the other members.
 
 from __future__ import annotations
 
-from .assemble import COMPLETENESS_FIELDS, SIDE_FIELDS, study_id_for
+from ..study_ids import study_id_for
+from .assemble import COMPLETENESS_FIELDS, SIDE_FIELDS
 from .counts import dedupe_counts
 from .decisions import (
     DECISION_COLUMNS,

@@ -9,6 +9,7 @@ import hashlib
 import polars as pl
 
 from .. import schemas
+from ..study_ids import LONG_DIGITS
 from .scoring import RELATION_TEXT
 from .settings import DedupeResult
 
@@ -23,15 +24,6 @@ COMPLETENESS_FIELDS = (
     "doi",
     "pmid",
 )
-
-
-def study_id_for(anchor_record_id: str, digits: int = 10) -> str:
-    """A study's ID: ``S-`` and the first ``digits`` hex digits of its anchor record ID's SHA-1
-    (10 unless two anchors share them, :func:`_study_ids`)."""
-    return "S-" + hashlib.sha1(anchor_record_id.encode()).hexdigest()[:digits]
-
-
-LONG_DIGITS = 20  # a study ID's digits when its first 10 are another study's (80 bits)
 
 
 def _study_ids(anchors: pl.Series, dates: pl.Series | None = None) -> pl.Series:

@@ -117,6 +117,8 @@ def decisions_from_sheet(frame: pl.DataFrame, sheet: str) -> pl.DataFrame:
     if missing and frame.height and set(DECISION_COLUMNS) <= set(frame.row(0)):
         # the review queue's own workbook: an instruction line above the header row
         names = [str(v) if v is not None else f"_{i}" for i, v in enumerate(frame.row(0))]
+        if len(set(names)) < len(names):
+            raise DecisionError(f"{sheet}: row 2 (its header) names a column twice: {names}")
         frame = frame.slice(1).rename(dict(zip(frame.columns, names, strict=True)))
         first_row, missing = 3, []
     if missing:

@@ -42,11 +42,15 @@ class TableError(ValueError):
 @dataclass
 class _Rows:
     """What :func:`_count_rows` saw: data rows with content, and those with fewer cells than
-    the header (first physical line, cells, the row's text)."""
+    the header: (position among the rows with content, first physical line, cells, the row's
+    text for the first :data:`SHOWN` of them)."""
 
     n: int = 0
     n_full: int = 0
-    short: list[tuple[int, int, str]] = field(default_factory=list)
+    short: list[tuple[int, int, int, str]] = field(default_factory=list)
+
+
+SHOWN = 20  # short rows whose text a reject keeps (the others: their line only)
 
 
 def _count_rows(text: str, sep: str, quoting: bool = True) -> _Rows:
@@ -84,7 +88,8 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> _Rows:
             if any(cell.strip() for cell in row):
                 n += 1
                 if len(row) < len(header):
-                    rows.short.append((row_line, len(row), sep.join(row)[:300]))
+                    raw = sep.join(row)[:300] if len(rows.short) < SHOWN else ""
+                    rows.short.append((n - 1, row_line, len(row), raw))
                 else:
                     rows.n_full += 1
                 if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
@@ -118,22 +123,31 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> _Rows:
 
 
 # a row with fewer cells than the header is set aside (a reject) when at least this many of
-# the file's rows are full: among full rows it is a cell lost (the cells after it would be read
-# under the wrong names); where short rows are common, a tool trims trailing empty cells
+# the file's rows are full and the columns it lacks are filled in most of them: among full rows
+# it is a cell lost (the cells after it would be read under the wrong names). Where short rows
+# are common, or the columns a row lacks are mostly empty, a tool trimmed trailing empty cells.
 FULL_SHARE = 0.75
+FILLED_SHARE = 0.5
 
 
-def _short_rejects(rows: _Rows, width: int) -> list[RawReject]:
+def _short_rejects(rows: _Rows, filled: list[float]) -> list[tuple[int, RawReject]]:
+    """(position among the rows with content, reject) for each short row that lost a cell;
+    ``filled``: the share of rows with each column non-empty."""
     if not rows.short or rows.n_full < FULL_SHARE * rows.n:
         return []
     return [
-        RawReject(
-            line,
-            f"{cells} cells but the header has {width}: a cell is missing, so the cells after "
-            f"it would be read under the wrong column names (mend the row or export again)",
-            raw,
+        (
+            position,
+            RawReject(
+                line,
+                f"{cells} cells but the header has {len(filled)}: a cell is missing, so the "
+                f"cells after it would be read under the wrong column names (mend the row or "
+                f"export again)",
+                raw,
+            ),
         )
-        for line, cells, raw in rows.short
+        for position, line, cells, raw in rows.short
+        if any(share >= FILLED_SHARE for share in filled[cells:])
     ]
 
 
@@ -218,13 +232,29 @@ def parse_delimited(text: str, sep: str | None = None) -> Parsed:
     )
     first = (breaks.cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0) + 2
     fields, starts = to_long(frame, first)
-    rejects = _short_rejects(rows, frame.width)
-    if rejects:
-        lines = pl.Series([r.line for r in rejects], dtype=pl.Int64).implode()
-        dropped = starts.filter(pl.col("line").is_in(lines))["rec"].implode()
+    found = _short_rejects(rows, _filled_shares(frame)) if rows.short else []
+    if found:
+        # by position among the rows with content (both readers count the same rows; their
+        # line numbers can differ, a lone CR inside a quoted cell is a line break to csv only)
+        if starts.height != rows.n:
+            raise TableError(
+                f"{starts.height} rows read but {rows.n} counted: the rows with fewer cells "
+                f"than the header cannot be set aside safely; export the file again"
+            )
+        dropped = pl.Series([position for position, _ in found], dtype=pl.Int64).implode()
         starts = starts.filter(~pl.col("rec").is_in(dropped))
         fields = fields.filter(~pl.col("rec").is_in(dropped))
-    return Parsed(fields, starts, rejects, rows.n, [])
+    return Parsed(fields, starts, [reject for _, reject in found], rows.n, [])
+
+
+def _filled_shares(frame: pl.DataFrame) -> list[float]:
+    """The share of rows with each column non-empty (0 for an empty frame)."""
+    if frame.height == 0:
+        return [0.0] * frame.width
+    shares = frame.select(
+        (pl.all().str.strip_chars().str.len_chars() > 0).fill_null(False).mean()
+    ).row(0)
+    return [float(x or 0.0) for x in shares]
 
 
 def parse_sheet(frame: pl.DataFrame) -> Parsed:

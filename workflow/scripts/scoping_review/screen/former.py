@@ -1,6 +1,6 @@
 """Study IDs a sheet names that no study has any more: merged into another study.
 
-A study's ID is the hash of its anchor record (:func:`..dedupe.assemble.study_id_for`). When a
+A study's ID is the hash of its anchor record (:func:`..study_ids.study_id_for`). When a
 dedupe decision (or a new record that bridges two studies) merges two studies, one ID goes on
 and the other stops naming a study, though its anchor record is still in the review, now in the
 merged study. A worklist or spreadsheet row written before the merge names the old ID: its
@@ -11,12 +11,13 @@ contradiction the reader reports with both rows.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 import polars as pl
 
-# a study ID as :func:`..dedupe.assemble.study_id_for` writes it: 10 hex digits, or 20
+from ..study_ids import LONG_DIGITS, study_id_for
+
+# a study ID as :func:`..study_ids.study_id_for` writes it: 10 hex digits, or 20
 _STUDY_ID = r"^S-[0-9a-f]{10}(?:[0-9a-f]{10})?$"
 
 
@@ -39,15 +40,16 @@ def former_study_ids(refs: Iterable[pl.Series], clusters: pl.DataFrame) -> pl.Da
     )
     if candidates.height == 0:
         return empty
-    # each record's would-be study ID, as it would be if it were its study's anchor
+    # each record's study ID as it would be if it were its study's anchor (short, and long
+    # where the short one was taken)
     records = clusters["record_id"].to_list()
-    digests = pl.Series([hashlib.sha1(r.encode()).hexdigest() for r in records], dtype=pl.String)
     hashed = pl.DataFrame(
         {
-            "short": "S-" + digests.str.slice(0, 10),
-            "long": "S-" + digests.str.slice(0, 20),
+            "short": [study_id_for(r) for r in records],
+            "long": [study_id_for(r, LONG_DIGITS) for r in records],
             "study_id": clusters["study_id"],
-        }
+        },
+        schema={"short": pl.String, "long": pl.String, "study_id": pl.String},
     )
     found = [
         candidates.join(hashed.select(pl.col(col).alias("ref"), "study_id"), on="ref")
