@@ -201,3 +201,23 @@ def test_a_study_id_retired_by_a_merge_follows_its_anchor_record() -> None:
     with pytest.raises(screen.ScreeningError, match="unknown study or record ID 'S-0000000000'"):
         screen.read_decisions([screen.Sheet("w.xlsx", "title_abstract", unknown)], clusters,
                               CRITERIA)  # fmt: skip
+
+
+def test_reviewers_with_names_in_other_scripts_are_told_apart(
+    studies: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """王伟 and 李娜 both slugged to "_": refused as one name, and counted under one ID."""
+    from scoping_review.normalize import reviewer_key
+
+    clusters, _ = studies
+    first = sheet("title_abstract", [("db:1", "include", "")], name="a.csv")
+    second = sheet("title_abstract", [("db:2", "include", "")], name="b.csv")
+    sheets = [
+        screen.Sheet("a.csv", "title_abstract", first.frame.with_columns(reviewer=pl.lit("王伟"))),
+        screen.Sheet("b.csv", "title_abstract", second.frame.with_columns(reviewer=pl.lit("李娜"))),
+    ]
+    found = screen.read_decisions(sheets, clusters, CRITERIA)
+    assert sorted(found["reviewer"].unique().to_list()) == sorted(["王伟", "李娜"])
+    assert reviewer_key("王伟") != reviewer_key("李娜")
+    assert reviewer_key("王伟").startswith("r-") and reviewer_key("A B") == "a_b"
+    assert reviewer_key("José") == reviewer_key("Jose")  # one count ID: refused as a clash

@@ -220,7 +220,7 @@ def test_a_name_another_sheet_writes_otherwise_is_refused(serve: tuple) -> None:
     sheet.append(
         made.app_dir / "full_text" / "A_B.csv", {"record_id": "db:1", "decision": "include"}
     )
-    with pytest.raises(ValueError, match="differs only in case or punctuation"):
+    with pytest.raises(ValueError, match="differs only in case, accents or punctuation"):
         server.create_app(made, "a-b", "title_abstract")
     server.create_app(made, "AB", "full_text")  # the same name is the same reviewer
 

@@ -58,6 +58,16 @@ def slug(text: str, empty: str = "") -> str:
     return _NON_ALNUM.sub("_", strip_diacritics(text).lower()).strip("_") or empty
 
 
+def reviewer_key(name: str) -> str:
+    """A reviewer's name inside count IDs: its :func:`slug`, or for a name with no letter of
+    a-z or digit (王伟, Иван) ``r-`` and 8 hex digits of its SHA-1, so that such names stay
+    apart. Two names with one key ("AB" and "ab", "José" and "Jose") are one reviewer's, or a
+    clash the screen rule refuses."""
+    import hashlib
+
+    return slug(name) or "r-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
 def file_stem(reviewer: str) -> str:
     """A reviewer's name as a file name (letters, digits, ``.``, ``_`` and ``-`` kept): the
     worklists and the app's decision sheets use it. It lives here, not in :mod:`.worklists`, so

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from .ledger import Count, CountSpec, Emitter
-from .normalize import slug
+from .normalize import reviewer_key
 from .screen import CONSENSUS, DECISIONS, STAGES, Settings
 from .spreadsheet import Worksheet
 from .wording import stage_name
@@ -223,7 +223,7 @@ def worklist_counts(lists: Mapping[tuple[str, str], pl.DataFrame]) -> list[Count
             stage=stage,
             stage_name=stage_name(stage),
             reviewer=reviewer,
-            reviewer_slug=slug(reviewer, empty="_"),
+            reviewer_slug=reviewer_key(reviewer),
         )
         for (stage, reviewer), frame in sorted(lists.items())
     ]

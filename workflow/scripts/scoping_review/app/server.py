@@ -25,7 +25,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import schemas, screen, storage
-from ..normalize import file_stem, slug
+from ..normalize import file_stem, reviewer_key
 from . import queue as q
 from . import sheet
 
@@ -407,13 +407,14 @@ def _check_name(review: Review, reviewer: str) -> None:
         path.relative_to(review.directory).as_posix()
         for folder in folders
         for path in (review.app_dir / folder).glob("*.csv")
-        if path.stem not in (stem, sheet.CONSENSUS_STEM) and slug(path.stem) == slug(stem)
+        if path.stem not in (stem, sheet.CONSENSUS_STEM)
+        and reviewer_key(path.stem) == reviewer_key(stem)
     )
     if others:
         raise ValueError(
             f"reviewer {reviewer!r}: {', '.join(others)} is the sheet of a reviewer whose name "
-            f"differs only in case or punctuation; give --reviewer as that sheet's name writes "
-            f"it, or a name of its own"
+            f"differs only in case, accents or punctuation; give --reviewer as that sheet's "
+            f"name writes it, or a name of its own"
         )
 
 
