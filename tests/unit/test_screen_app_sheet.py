@@ -74,6 +74,32 @@ def test_a_complete_last_line_without_a_line_end_is_kept(tmp_path: Path) -> None
     assert sheet.latest(sheet.read(path))["a:2"]["decision"] == "exclude"
 
 
+def test_a_cut_timestamp_a_cut_header_and_a_multi_line_note(tmp_path: Path) -> None:
+    """Cells counted alone kept a line cut inside its timestamp, kept a header cut short (the
+    next decisions went under the wrong columns), and split a quoted note's lines."""
+    path = tmp_path / "AB.csv"
+    sheet.append(path, {"record_id": "a:1", "decision": "include", "reviewer": "AB"})
+    with open(path, "ab") as handle:  # the app's next line, killed inside its timestamp
+        handle.write(sheet.line({"record_id": "a:2", "decision": "include"})[:-6].encode())
+    note = sheet.repair(path)
+    assert note is not None and "its timestamp is cut" in note
+    assert sheet.read(path)["record_id"].to_list() == ["a:1"]
+    assert (tmp_path / "AB.csv.torn").read_text().startswith("a:2,include")
+
+    header = tmp_path / "CD.csv"
+    header.write_bytes(b"record_id,decision,re")  # killed while the sheet was created
+    assert "header line was cut short" in str(sheet.repair(header))
+    sheet.append(header, {"record_id": "a:1", "decision": "include", "reviewer": "CD"})
+    assert sheet.read(header).columns == list(sheet.COLUMNS)
+
+    typed = tmp_path / "EF.csv"
+    sheet.append(typed, {"record_id": "a:1", "decision": "include", "reviewer": "EF"})
+    with open(typed, "a", encoding="utf-8") as handle:
+        handle.write('a:2,exclude,wrong,EF,2026-12-07,"line one\nline two",,')
+    assert "it is kept" in str(sheet.repair(typed))
+    assert sheet.read(typed)["note"].to_list() == [None, "line one\nline two"]
+
+
 def test_appending_after_a_hand_edit_without_a_line_end_starts_a_new_line(
     tmp_path: Path,
 ) -> None:

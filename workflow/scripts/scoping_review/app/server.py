@@ -198,8 +198,10 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
     consensus_path = review.app_dir / stage / f"{sheet.CONSENSUS_STEM}.csv"
     dedupe_path = review.app_dir / sheet.DEDUPE_FOLDER / f"{file_stem(reviewer)}.csv"
     # what mending the sheets did, for the command to print before it serves
+    sheets = ((own_path, sheet.COLUMNS), (consensus_path, sheet.COLUMNS),
+              (dedupe_path, sheet.PAIR_COLUMNS))  # fmt: skip
     app.config["SHEET_REPAIRS"] = [
-        note for path in (own_path, consensus_path, dedupe_path) if (note := sheet.repair(path))
+        note for path, columns in sheets if (note := sheet.repair(path, columns))
     ]
     reasons = review.reasons(stage)
     decisions = screen.DECISIONS[stage]

@@ -18,8 +18,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -136,42 +137,82 @@ def line(
 
 
 TORN_SUFFIX = ".torn"
+# the app's timestamps, as :func:`line` writes them (UTC, milliseconds)
+_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 
 
-def repair(path: Path) -> str | None:
+def _last_record(text: str) -> tuple[int, list[str], list[str]]:
+    """(character offset where the last CSV record starts, its cells, the header's cells),
+    read as the csv module reads the sheet (a quoted cell may hold line breaks)."""
+    starts: list[int] = []
+    position = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal position
+        for piece in io.StringIO(text, newline=""):
+            starts.append(position)
+            position += len(piece)
+            yield piece
+
+    reader = csv.reader(lines())
+    header: list[str] = []
+    last: list[str] = []
+    first_line = 0
+    consumed = 0
+    for row in reader:
+        header = header or row
+        last, first_line, consumed = row, consumed, reader.line_num
+    return (starts[first_line] if starts else 0), last, header
+
+
+def repair(path: Path, columns: tuple[str, ...] = COLUMNS) -> str | None:
     """Mend a sheet whose last line has no line end, and say what was done (None: nothing).
 
-    A line with as many cells as the header is complete (a sheet saved by an editor that
-    writes no final line end, or a kill after the app's last byte): it is kept and ended. A
-    shorter one was cut in the middle of a write (never acknowledged to the browser): it is
-    moved to ``<sheet>.torn`` beside the sheet, never dropped unseen.
+    The last record (read as CSV: a quoted note may span lines) is complete when it has every
+    cell and, where the app writes one, a whole timestamp: then it is ended and kept (a sheet
+    saved by an editor that writes no final line end, a kill after the app's last byte). Else
+    it was cut in the middle of a write, never acknowledged to the browser, and is moved to
+    ``<sheet>.torn`` beside the sheet, never dropped unseen. A header cut short (a kill while
+    the sheet was created) is removed: the next decision writes it again.
     """
     if not path.exists():
         return None
     data = path.read_bytes()
     if not data or data.endswith(b"\n"):
         return None
-    keep = data.rfind(b"\n") + 1
-    fragment = data[keep:]
-    header = data[:keep] or fragment
-    width = len(next(csv.reader([header.decode("utf-8", "replace").splitlines()[0]])))
-    cells = len(next(csv.reader([fragment.decode("utf-8", "replace")]), []))
-    number = data.count(b"\n") + 1
+    text = data.decode("utf-8", "surrogateescape")
+    offset, cells, header = _last_record(text)
+    keep = len(text[:offset].encode("utf-8", "surrogateescape"))
+    number = data[:keep].count(b"\n") + 1
+    expected = ",".join(columns)
+    if keep == 0 and expected.startswith(text) and text != expected:
+        with open(path, "r+b") as handle:
+            handle.truncate(0)
+            os.fsync(handle.fileno())
+        return f"{path}: its header line was cut short; the next decision writes it again"
+    stamp_cut = (
+        header[-1:] == ["timestamp"]
+        and len(cells) == len(header)
+        and bool(cells[-1])
+        and not _STAMP.fullmatch(cells[-1])
+    )
+    complete = keep == 0 or (len(cells) >= len(header) and not stamp_cut)
     with open(path, "r+b") as handle:
-        if keep == 0 or cells >= width:
+        if complete:
             handle.seek(0, os.SEEK_END)
             handle.write(b"\n")
         else:
             with open(path.with_name(path.name + TORN_SUFFIX), "ab") as torn:
-                torn.write(fragment + b"\n")
+                torn.write(data[keep:] + b"\n")
             handle.truncate(keep)
         handle.flush()
         os.fsync(handle.fileno())
-    if keep == 0 or cells >= width:
+    if complete:
         return f"{path}: line {number} had no line end; it is kept, ended now"
+    what = "its timestamp is cut" if stamp_cut else f"{len(cells)} of {len(header)} cells"
     return (
-        f"{path}: line {number} was cut short ({cells} of {width} cells: a write that was "
-        f"interrupted); moved to {path.name}{TORN_SUFFIX} beside it"
+        f"{path}: line {number} was cut short ({what}: a write that was interrupted); moved "
+        f"to {path.name}{TORN_SUFFIX} beside it"
     )
 
 
@@ -192,7 +233,9 @@ def append(
         payload = (",".join(columns) + "\n" if new else "" if ended else "\n") + text
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, payload.encode("utf-8"))
+            left = memoryview(payload.encode("utf-8"))
+            while left:  # a short write is written on, never acknowledged half done
+                left = left[os.write(fd, left) :]
             os.fsync(fd)
         finally:
             os.close(fd)
