@@ -27,6 +27,7 @@ from urllib3.util.retry import Retry
 from .apis import public_url
 
 RETRY_STATUS = (429, 500, 502, 503, 504)
+BODY_RETRIES = 2  # asks again for a body cut off mid-answer (at most max_retries)
 
 
 class _Redact(logging.Filter):
@@ -138,7 +139,10 @@ class Client:
     def get(self, url: str, params: Mapping[str, str]) -> Answer:
         """GET ``url`` with ``params`` (plus credentials); the body is read in full."""
         shown = public_url(url, params)
-        for attempt in range(self.max_retries + 1):
+        # a body cut off after the headers is asked for again a few times (each ask has
+        # urllib3's retries of its own for the status and the connection)
+        asks = min(self.max_retries, BODY_RETRIES) + 1
+        for attempt in range(asks):
             self._throttle()
             try:
                 response = self.session.get(
@@ -155,7 +159,7 @@ class Client:
             except requests.exceptions.ChunkedEncodingError as err:
                 # the body broke off after the headers (urllib3's retries are over by then):
                 # asked again, as a failed connection is
-                if attempt == self.max_retries:
+                if attempt == asks - 1:
                     raise TransportError(f"{shown}: {_reason(err)}") from None
                 time.sleep(min(self.backoff_max_s, self.backoff_s * 2**attempt))
             except requests.RequestException as err:
@@ -163,7 +167,7 @@ class Client:
                 raise TransportError(f"{shown}: {reason}") from None
         self.interval_s = max(self.interval_s, announced_interval(response.headers))
         retries = getattr(getattr(response.raw, "retries", None), "history", ()) or ()
-        return Answer(shown, response.status_code, body, len(retries))
+        return Answer(shown, response.status_code, body, len(retries) + attempt)
 
     def close(self) -> None:
         self.session.close()
