@@ -661,3 +661,16 @@ def test_a_query_changed_between_rounds_is_said() -> None:
     assert "give the new query a search of its own" in said
     assert fetch.query_change({**OA, "query": "alliance rupture"}, 2, earlier) is None
     assert fetch.query_change(OA, 1, []) is None
+
+
+def test_update_without_search_names_saved_searches_lacking_this_round(tmp_path: Path) -> None:
+    """After a partly failed fetch, `update --no-search` ran the round without two searches
+    and did not say so."""
+    from scoping_review import update
+
+    with serve(openalex_paging()[1]).running() as server:
+        assert run(tmp_path, server.url, OA).ok  # round 1 of 'oa' stored
+        settings = config(server.url, OA)
+    other = {"id": "ep", "database": "Europe PMC", "api": "europepmc", "query": "rupture"}
+    settings["searches"] = [*settings["searches"], other]
+    assert update.unfetched_rounds(tmp_path, settings) == ["ep"]

@@ -22,10 +22,11 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -273,6 +274,18 @@ def snakemake_command(
     return [*cmd, *extra]
 
 
+def unfetched_rounds(workdir: Path, config: Mapping[str, Any]) -> list[str]:
+    """The saved (API) searches without a stored round for the round an update fetches."""
+    searches = list(config.get("searches") or [])
+    round_ = api_fetch.target_round(searches, api_fetch.frozen_max_round(workdir))
+    stored = api_rounds.read_manifests(workdir, config)
+    return [
+        str(s["id"])
+        for s in api_rounds.api_searches(config)
+        if not any(int(m["round"]) == round_ for m in stored.get(str(s["id"]), []))
+    ]
+
+
 def _refuse_closed(changed: Sequence[str]) -> bool:
     """Say why a config that changes frozen rounds is refused; False when nothing changed."""
     if not changed:
@@ -357,6 +370,10 @@ def run_update(
                 if fetched is not None:
                     return fetched
                 searches = api_rounds.effective_searches(storage.read_yaml(config_path), workdir)
+            elif api_rounds.api_searches(config):
+                for sid in unfetched_rounds(workdir, config):
+                    print(f"update: --no-search: saved search {sid!r} has no round fetched for "
+                          f"this update; it runs without it", file=sys.stderr)  # fmt: skip
             changed = closed_round_changes(workdir, searches)
             if changed and not reopen_rounds and _refuse_closed(changed):
                 return versions.EXIT_ERROR
