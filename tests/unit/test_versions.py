@@ -141,6 +141,22 @@ def test_compute_changes_lists_each_kind() -> None:
     assert (changed["previous"], changed["current"]) == ("included", "excluded_full_text")
 
 
+def test_a_study_split_off_a_known_one_is_not_a_new_study() -> None:
+    """S6 is a study no version knew, made of a record known before (a:4, split off by a
+    person's 'different'): it was counted as a new study of the update's searches (the
+    summary's "brought N new studies"). It is a study split off, listed on its own."""
+    clusters = _clusters([("a:1", "S1"), ("a:2", "S2"), ("a:3", "S3"), ("a:4", "S6"),
+                          ("b:3", "S5")])  # fmt: skip
+    records = clusters.select("record_id", pl.col("record_id").str.head(1).alias("source_id"))
+    status = _status([("S1", "included"), ("S2", "excluded_title_abstract"),
+                      ("S3", "included"), ("S5", "pending"), ("S6", "pending")])  # fmt: skip
+    changes = versions.compute_changes(PREVIOUS, records, clusters, status)
+    kinds = {
+        k: sorted(changes.filter(pl.col("change") == k)["id"]) for k in ("new_study", "split_study")
+    }
+    assert kinds == {"new_study": ["S5"], "split_study": ["S6"]}
+
+
 def test_change_counts_carry_ids_and_previous_values() -> None:
     changes = versions.compute_changes(PREVIOUS, *_current())
     current = _ledger({"new_studies": ["S1"], "dedupe.studies": ["S1", "S2", "S3", "S5"]})

@@ -24,6 +24,7 @@ CHANGES = TableSchema(
     },
     required=("change", "id", "id_kind"),
     description="change: new_record, duplicate_of_known, duplicate_of_included, new_study, "
+    "split_study (not known before, all its records known), "
     "included, excluded, pending, status_changed, record_removed, study_removed; previous/"
     "current hold the final screening status where it changed; empty without a previous version",
 )

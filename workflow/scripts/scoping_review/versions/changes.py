@@ -82,7 +82,12 @@ def compute_changes(
         .alias("previous"),
         pl.col("study_id").is_in(list(known_studies)).alias("_known"),
     )
-    new_studies = now.filter(~pl.col("_known"))
+    # a study not known before holds a new record, or was split off a known study (a
+    # person's "different", a rule's change) from records all known before
+    with_new = set(new_recs["study_id"].drop_nulls().to_list())
+    unknown = now.filter(~pl.col("_known"))
+    new_studies = unknown.filter(pl.col("study_id").is_in(sorted(with_new)))
+    split_off = unknown.filter(~pl.col("study_id").is_in(sorted(with_new)))
     newly_included = now.filter(
         (pl.col("current") == "included") & (pl.col("previous").fill_null("") != "included")
     )
@@ -106,6 +111,7 @@ def compute_changes(
         _rows("duplicate_of_included", dup_included, "record_id"),
         _rows("record_removed", removed, "record_id"),
         _rows("new_study", new_studies.drop("_known"), "study_id"),
+        _rows("split_study", split_off.drop("_known"), "study_id"),
         _rows("included", newly_included.drop("_known"), "study_id"),
         _rows("excluded", newly_excluded.drop("_known"), "study_id"),
         _rows("pending", pending.drop("_known"), "study_id"),
@@ -134,6 +140,10 @@ CHANGE_COUNTS: tuple[CountSpec, ...] = (
               "records", "record_id", _change("duplicate_of_included")),
     CountSpec("changes.new_studies", "New studies (not known before)", "studies", "study_id",
               _change("new_study")),
+    CountSpec("changes.split_studies",
+              "Studies split off a study known before, from records known before (a person's "
+              "'different' decision, or a changed rule)", "studies", "study_id",
+              _change("split_study")),
     CountSpec("changes.included", "Studies newly included", "studies", "study_id",
               _change("included")),
     CountSpec("changes.excluded", "Studies newly excluded", "studies", "study_id",
