@@ -221,3 +221,19 @@ def test_reviewers_with_names_in_other_scripts_are_told_apart(
     assert reviewer_key("王伟") != reviewer_key("李娜")
     assert reviewer_key("王伟").startswith("r-") and reviewer_key("A B") == "a_b"
     assert reviewer_key("José") == reviewer_key("Jose")  # one count ID: refused as a clash
+
+
+def test_one_reviewer_written_with_dots_or_spaces_is_refused(
+    studies: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """ "A.B." beside "AB" passed the check (their slugs differ) and counted as a second
+    independent reviewer: a study decided by one person was "compared" by two."""
+    clusters, _ = studies
+    first = sheet("title_abstract", [("db:1", "exclude", "off_topic")], name="a.csv")
+    second = sheet("title_abstract", [("db:1", "exclude", "off_topic")], name="b.csv")
+    sheets = [
+        screen.Sheet("a.csv", "title_abstract", first.frame.with_columns(reviewer=pl.lit("AB"))),
+        screen.Sheet("b.csv", "title_abstract", second.frame.with_columns(reviewer=pl.lit("A.B."))),
+    ]
+    with pytest.raises(screen.ScreeningError, match=r"'AB' \(a.csv, row 2\) and 'A.B.'"):
+        screen.read_decisions(sheets, clusters, CRITERIA)

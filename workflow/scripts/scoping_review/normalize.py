@@ -68,6 +68,14 @@ def reviewer_key(name: str) -> str:
     return slug(name) or "r-" + hashlib.sha1(name.encode()).hexdigest()[:8]
 
 
+def reviewer_match_key(name: str) -> str:
+    """What two spellings of one reviewer's name share ("AB", "ab", "A.B.", "A B", "José" and
+    "Jose" all give ``ab``/``jose``): the letters a-z and digits of its :func:`slug`, else its
+    :func:`reviewer_key` (a name in another script). Names with one match key are one
+    reviewer's, written two ways: the screen rule refuses them."""
+    return _NON_ALNUM.sub("", slug(name)) or reviewer_key(name)
+
+
 def file_stem(reviewer: str) -> str:
     """A reviewer's name as a file name (letters, digits, ``.``, ``_`` and ``-`` kept): the
     worklists and the app's decision sheets use it. It lives here, not in :mod:`.worklists`, so

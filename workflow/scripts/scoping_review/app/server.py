@@ -25,7 +25,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import schemas, screen, storage
-from ..normalize import file_stem, reviewer_key
+from ..normalize import file_stem, reviewer_match_key
 from . import queue as q
 from . import sheet
 
@@ -410,7 +410,7 @@ def _check_name(review: Review, reviewer: str) -> None:
         for folder in folders
         for path in (review.app_dir / folder).glob("*.csv")
         if path.stem not in (stem, sheet.CONSENSUS_STEM)
-        and reviewer_key(path.stem) == reviewer_key(stem)
+        and reviewer_match_key(path.stem) == reviewer_match_key(stem)
     )
     if others:
         raise ValueError(

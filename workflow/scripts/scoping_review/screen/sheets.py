@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from .. import schemas
-from ..normalize import reviewer_key
+from ..normalize import reviewer_match_key
 from .former import former_study_ids
 from .settings import (
     CONSENSUS,
@@ -105,13 +105,14 @@ def read_decisions(
 
 def check_reviewer_names(decisions: pl.DataFrame) -> None:
     """Refuse two reviewers whose names differ only in case, accents, spaces or punctuation
-    ("AB" and "ab", "A B" and "A_B", "José" and "Jose"): their counts would share one ID
-    (:func:`..normalize.reviewer_key`) and their worklists, on a file system that ignores
-    case, one file. Each is named with a row it comes from."""
+    ("AB", "ab", "A.B.", "A B"; "José" and "Jose": :func:`..normalize.reviewer_match_key`):
+    most likely one person written two ways, whose two decisions would count as two
+    independent reviewers'; else their counts could share one ID and their worklists, on a
+    file system that ignores case, one file. Each is named with a row it comes from."""
     first = decisions.sort("sheet", "row").unique("reviewer", keep="first", maintain_order=True)
     by_slug: dict[str, list[str]] = {}
     for name, sheet, row in first.select("reviewer", "sheet", "row").iter_rows():
-        by_slug.setdefault(reviewer_key(name), []).append(f"{name!r} ({sheet}, row {row})")
+        by_slug.setdefault(reviewer_match_key(name), []).append(f"{name!r} ({sheet}, row {row})")
     clashes = [names for names in by_slug.values() if len(names) > 1]
     if clashes:
         raise ScreeningError(
