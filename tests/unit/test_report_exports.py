@@ -71,6 +71,7 @@ def test_the_summary_of_an_update_says_it_is_one_and_what_the_round_added(
     for cid in ("changes.previous_version", "update.database_results", "changes.new_studies"):
         assert f'data-count-id="{cid}"' in living
     assert 'href="#changes"' in living and "every search round so far" in living
+    assert re.search(r'data-count-id="update\.new_studies"[^>]*>\d+</span> are included', living)
     assert 'class="living-update"' not in new.html  # a first version is no update
 
 

@@ -124,6 +124,8 @@ def _breakdown(spec: dict[str, Any], ledger: Ledger, config: dict[str, Any]) -> 
             order = next((i for i, s in enumerate(searches) if search_label(key, [s])), order)
         if label is None:
             label = ledger.head(cid).label or key
+            # the update arm's box says it is the update's: its lines need not say it again
+            label = label.removesuffix(" (this update)")
         ranked.append((order, position, FlowLine(label=label, count_id=cid, indent=True)))
     # configured parts in config order (criteria, searches), the rest largest first
     return [line for _, _, line in sorted(ranked, key=lambda t: (t[0], t[1]))]

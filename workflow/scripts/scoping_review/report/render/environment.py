@@ -113,6 +113,8 @@ def render_html(env: jinja2.Environment, context: dict[str, Any], ledger: Ledger
         pct=ledger.pct,
         has=ledger.has,
         positive=ledger.positive,
+        # "is"/"are" agreeing with a count: the number itself is printed with n()
+        one=lambda count_id: ledger.has(count_id) and ledger.value(count_id) == 1,
         literal=literal,
         anchors=ANCHORS,
     )
