@@ -119,6 +119,13 @@ def test_a_review_folder_named_after_the_command_is_pointed_to_directory(
     assert cli.main([command, "report"]) == 1
     err = capsys.readouterr().err
     assert "is one, but" not in err and "`scoping-review init .`" in err
+    # from a folder that is a review too: the run would have started on the wrong review
+    (elsewhere / "config").mkdir()
+    (elsewhere / "config" / "config.yaml").write_text("review: {}\n")
+    assert cli.main([command, str(review)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {review} is a review folder, but the words after `{command}`" in err
+    assert "would have run the review in the current folder" in err
 
 
 def test_counts_after_a_failed_run_say_they_are_the_run_befores(

@@ -170,15 +170,25 @@ def no_review(directory: Path, extra: Sequence[str] = (), command: str = "run") 
     """What to tell a user whose ``directory`` holds no review (no config/config.yaml).
 
     ``extra``: the arguments after the command, which go to Snakemake (its targets); a review
-    folder among them was meant for ``--directory`` (``scoping-review run myreview``)."""
-    if (directory / "config" / "config.yaml").is_file():
-        return None
-    what = "does not exist" if not directory.exists() else "has no config/config.yaml"
+    folder among them was meant for ``--directory`` (``scoping-review run myreview``), also
+    when ``directory`` is a review itself (the run would have started on the wrong one)."""
     meant = [
         arg
         for arg in extra
-        if not arg.startswith("-") and (Path(arg) / "config" / "config.yaml").is_file()
+        if not arg.startswith("-")
+        and (Path(arg) / "config" / "config.yaml").is_file()
+        and Path(arg).resolve() != directory.resolve()
     ]
+    if (directory / "config" / "config.yaml").is_file():
+        if not meant:
+            return None
+        here = "the current folder" if str(directory) in ("", ".") else str(directory)
+        return (
+            f"error: {meant[0]} is a review folder, but the words after `{command}` go to "
+            f"Snakemake as its targets: this would have run the review in {here}.\n"
+            f"what to do: scoping-review {command} --directory {meant[0]}"
+        )
+    what = "does not exist" if not directory.exists() else "has no config/config.yaml"
     if meant:
         return (
             f"error: {directory} is not a review folder: it {what}. {meant[0]} is one, but "
