@@ -178,3 +178,25 @@ def test_screen_port_must_be_a_port_number(capsys: pytest.CaptureFixture[str]) -
         assert "is not a port number (1 to 65535)" in capsys.readouterr().err
     args = cli.build_parser().parse_args(["screen", "--reviewer", "AB", "--port", "18765"])
     assert args.port == 18765
+
+
+def test_counts_during_a_run_say_a_run_is_under_way(tmp_path: Path) -> None:
+    """`counts` while `update` worked showed the last run's values without a word."""
+    import subprocess
+    import sys
+
+    from scoping_review import cli_ledger
+
+    ledger_path = tmp_path / "results" / "ledger" / "counts.parquet"
+    ledger_path.parent.mkdir(parents=True)
+    assert cli_ledger.running_note(ledger_path) is None
+    # a process whose command line names snakemake, working in the review folder
+    busy = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)", "snakemake"], cwd=tmp_path
+    )
+    try:
+        note = cli_ledger.running_note(ledger_path)
+    finally:
+        busy.kill()
+        busy.wait()
+    assert note is not None and "a run of this review is under way" in note

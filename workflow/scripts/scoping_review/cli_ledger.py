@@ -64,6 +64,23 @@ def note_a_failed_run(ledger_path: Path) -> None:
     note = failed_run_note(ledger_path)
     if note is not None:
         print(note, file=sys.stderr)
+    note = running_note(ledger_path)
+    if note is not None:
+        print(note, file=sys.stderr)
+
+
+def running_note(ledger_path: Path) -> str | None:
+    """A note when a run or update of the ledger's review is under way: the counts are the
+    last finished run's and may change when it ends."""
+    from .runguard import snakemake_processes
+
+    review = ledger_path.resolve().parent.parent.parent  # <review>/results/ledger/counts
+    if ledger_path.resolve().parent.parent.name != "results" or not snakemake_processes(review):
+        return None
+    return (
+        "note: a run of this review is under way; these are the counts of the last finished "
+        "run and may change when it ends"
+    )
 
 
 def lookup(ledger_path: Path) -> pl.DataFrame | None:
