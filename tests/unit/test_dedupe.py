@@ -234,6 +234,11 @@ def test_decision_naming_an_unknown_record_is_an_error_with_sheet_and_row() -> N
     bad = _decisions([("a:1", "a:1x", "same")])
     with pytest.raises(dedupe.DecisionError, match=r"decisions.csv: row 2: record_id_b 'a:1x'"):
         dedupe.deduplicate(recs, decisions=bad)
+    study = _decisions([("a:1", "S-1eee865204", "same")])
+    with pytest.raises(
+        dedupe.DecisionError, match=r"'S-1eee865204' is not a known record: it is a study ID"
+    ):
+        dedupe.deduplicate(recs, decisions=study)
     with pytest.raises(dedupe.DecisionError, match=r"row 2: decision 'maybe'"):
         recs2 = records([{"record_id": "a:1"}, {"record_id": "b:1"}])
         dedupe.deduplicate(recs2, decisions=_decisions([("a:1", "b:1", "maybe")]))

@@ -4,6 +4,8 @@ combined, and the review worksheet written for them.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from ..spreadsheet import Worksheet
@@ -37,8 +39,15 @@ def _decision_pairs(decisions: pl.DataFrame | None, keys: pl.DataFrame) -> pl.Da
         where = f"{row['sheet'] or 'decisions'}: row {row['row']}"
         for side in ("a", "b"):
             if row[f"i{side}"] is None:
+                given = row[f"record_id_{side}"]
+                hint = (
+                    ": it is a study ID, and a dedupe decision names two records (their IDs "
+                    "are in results/02_dedupe/review_queue.xlsx and clusters.parquet)"
+                    if re.fullmatch(r"S-[0-9a-f]{10}(?:[0-9a-f]{10})?", str(given))
+                    else ""
+                )
                 raise DecisionError(
-                    f"{where}: record_id_{side} {row[f'record_id_{side}']!r} is not a known record"
+                    f"{where}: record_id_{side} {given!r} is not a known record{hint}"
                 )
         if row["decision"] not in DECISION_VALUES:
             raise DecisionError(
