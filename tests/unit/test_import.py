@@ -397,3 +397,37 @@ def test_the_row_set_aside_is_the_short_one_after_a_lone_cr_in_a_cell() -> None:
     titles = result.records["title"].to_list()
     assert "u0" in titles and "short" not in titles
     assert result.rejects["raw"].to_list() == ["short,x"]
+
+
+def test_two_exports_joined_into_one_file_keep_every_record() -> None:
+    """`cat` of two exports: a second MEDLINE file whose first lines follow the first file's
+    last line (no final line end there) merged a record into the one before it; a second
+    byte-order mark hid a RIS record's TY line; a second CSV header became a record."""
+    first = "PMID- 1\nTI  - First paper\nAU  - Doe J\n\nPMID- 2\nTI  - Second paper\nAU  - Roe K"
+    second = "PMID- 3\nTI  - Third paper\nAU  - Poe L\n"
+    joined = importing.import_export(f"{first}\n{second}".encode(), META, fmt="medline")
+    assert joined.records["title"].to_list() == ["First paper", "Second paper", "Third paper"]
+    assert joined.records["authors"].to_list() == [["Doe J"], ["Roe K"], ["Poe L"]]
+
+    ris = "TY  - JOUR\nTI  - One\nER  - \n"
+    marked = importing.import_export(
+        b"\xef\xbb\xbf" + ris.encode() + b"\xef\xbb\xbf" + ris.replace("One", "Two").encode(), META
+    )
+    assert marked.records["title"].to_list() == ["One", "Two"]
+    assert any("byte-order mark(s) inside the file removed" in n for n in marked.notes)
+
+    table = "Title,Year,DOI\nA,2020,10.1/a\nB,2021,10.1/b\n"
+    twice = importing.import_export((table + table).encode(), META, fmt="csv")
+    assert twice.records["title"].to_list() == ["A", "B", "A", "B"]
+    (reject,) = twice.rejects.iter_rows(named=True)
+    assert reject["line"] == 4 and reject["reason"].startswith("the header row again")
+
+
+def test_a_table_cut_inside_its_last_row_and_classic_mac_line_ends() -> None:
+    table = "Title,Year,DOI\nA,2020,10.1/a\nB,2021,10.1/b\nC,20"  # cut: no DOI, no line end
+    cut = importing.import_export(table.encode(), META, fmt="csv")
+    assert cut.records["title"].to_list() == ["A", "B"]
+    assert cut.rejects["reason"].to_list()[0].endswith("a download cut short? (export again)")
+    mac = importing.import_export(b"Title,Year\rA,2020\rB,2021\r", META)
+    assert mac.records["title"].to_list() == ["A", "B"]
+    assert "line ends are bare CR (classic Mac); read as line ends" in mac.notes

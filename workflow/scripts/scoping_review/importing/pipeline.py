@@ -155,6 +155,8 @@ def import_export(
         how = f"as {encoding!r} (the search's encoding)" if encoding else "its text"
         raise ImportError_(f"{meta.path}: cannot decode {how}: {err}") from err
     control_note: str | None = None
+    marks_note: str | None = None
+    mac_note: str | None = None
     if not is_xlsx:
         binary = binary_reason(decoded.head(_MAX_HEADER), data)
         if binary is not None:
@@ -163,6 +165,8 @@ def import_export(
                 f"({', '.join(FORMATS)})"
             )
         decoded, control_note = decode_mod.strip_controls(decoded)
+        decoded, marks_note = decode_mod.strip_inner_marks(decoded)
+        decoded, mac_note = decode_mod.mac_line_ends(decoded)
     detected = detect_format(data, decoded.head(_MAX_HEADER + 1))
     chosen = fmt if fmt not in ("auto", None, "") else detected
     conflict = format_conflict(chosen, detected)
@@ -264,8 +268,7 @@ def import_export(
         "n_rejected": n_rejected,
     }
     notes = list(parsed.notes)
-    if control_note is not None:
-        notes.append(control_note)
+    notes += [note for note in (control_note, marks_note, mac_note) if note is not None]
     if repeated:
         notes.append(f"native IDs repeated in the file: {first_few(repeated)}")
     cut = cut_short(records) if chosen in TAGGED else None

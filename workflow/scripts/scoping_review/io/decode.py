@@ -429,6 +429,50 @@ def strip_controls(decoded: Decoded) -> tuple[Decoded, str | None]:
     return Decoded(kept_text, decoded.encoding, decoded.note, utf8), _control_note(found)
 
 
+def mac_line_ends(decoded: Decoded) -> tuple[Decoded, str | None]:
+    """``decoded`` with bare CR line ends as LF when the text has no LF at all (classic Mac;
+    Excel's "CSV (Macintosh)"), and the note that says so (None: other line ends). Every
+    reader then sees lines: the tagged readers did so already, the table and BibTeX readers
+    saw one line."""
+    if decoded.utf8 is not None and decoded._text is None:
+        data = decoded.utf8
+        if b"\r" not in data or b"\n" in data:
+            return decoded, None
+        fixed = Decoded(None, decoded.encoding, decoded.note, data.replace(b"\r", b"\n"))
+    else:
+        text = decoded.text
+        if "\r" not in text or "\n" in text:
+            return decoded, None
+        text = text.replace("\r", "\n")
+        utf8 = text.encode("utf-8") if decoded.utf8 is not None else None
+        fixed = Decoded(text, decoded.encoding, decoded.note, utf8)
+    return fixed, "line ends are bare CR (classic Mac); read as line ends"
+
+
+def strip_inner_marks(decoded: Decoded) -> tuple[Decoded, str | None]:
+    """``decoded`` without byte-order marks inside the text (U+FEFF: two exports joined by
+    ``cat``, each with its mark), and the note that counts them (None: there were none). A
+    mark before a record's first line hid its start tag: the record was lost or rejected."""
+    mark = "\ufeff"
+    if decoded.utf8 is not None and decoded._text is None:
+        data = decoded.utf8
+        n = data.count(mark.encode())
+        if not n:
+            return decoded, None
+        kept = Decoded(None, decoded.encoding, decoded.note, data.replace(mark.encode(), b""))
+    else:
+        n = decoded.text.count(mark)
+        if not n:
+            return decoded, None
+        text = decoded.text.replace(mark, "")
+        utf8 = text.encode("utf-8") if decoded.utf8 is not None else None
+        kept = Decoded(text, decoded.encoding, decoded.note, utf8)
+    return kept, (
+        f"{n} byte-order mark(s) inside the file removed (U+FEFF: two exports joined into "
+        f"one, each with its mark?)"
+    )
+
+
 def strip_control_column(
     frame: pl.DataFrame, column: str = "value"
 ) -> tuple[pl.DataFrame, str | None]:

@@ -30,8 +30,12 @@ def membership(df: pl.DataFrame, fmt: TaggedFormat, rec0: int) -> pl.DataFrame:
     plan = df.lazy()
     if fmt.start_tag is not None:
         is_start = pl.col("is_start_tag")
-    else:  # refer/EndNote: the first tag line of a block
+    else:  # refer/EndNote/MEDLINE: the first tag line of a block (or a second PMID)
         is_start = tag.is_not_null() & pl.col("blank").shift(1, fill_value=True)
+        if fmt.opening_tag is not None:
+            from .tagged import reopened
+
+            is_start = is_start | reopened(is_start, (tag == fmt.opening_tag).fill_null(False))
     plan = plan.with_columns(is_start=is_start)
 
     # an end tag is real unless the next non-blank line is a field of the same record

@@ -48,6 +48,7 @@ class _Rows:
     n: int = 0
     n_full: int = 0
     short: list[tuple[int, int, int, str]] = field(default_factory=list)
+    headers: list[tuple[int, int, str]] = field(default_factory=list)  # the header again
 
 
 SHOWN = 20  # short rows whose text a reject keeps (the others: their line only)
@@ -83,6 +84,7 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> _Rows:
     n_longer = 0
     try:
         header = next(reader, [])
+        stripped_header = [c.strip() for c in header]
         row_line = reader.line_num + 1
         for row in reader:
             if any(cell.strip() for cell in row):
@@ -92,6 +94,8 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> _Rows:
                     rows.short.append((n - 1, row_line, len(row), raw))
                 else:
                     rows.n_full += 1
+                    if [c.strip() for c in row[: len(header)]] == stripped_header:
+                        rows.headers.append((n - 1, row_line, sep.join(row)[:300]))
                 if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
                     n_longer += 1
                     longer = longer or [
@@ -130,25 +134,37 @@ FULL_SHARE = 0.75
 FILLED_SHARE = 0.5
 
 
-def _short_rejects(rows: _Rows, filled: list[float]) -> list[tuple[int, RawReject]]:
-    """(position among the rows with content, reject) for each short row that lost a cell;
-    ``filled``: the share of rows with each column non-empty."""
-    if not rows.short or rows.n_full < FULL_SHARE * rows.n:
-        return []
-    return [
-        (
-            position,
-            RawReject(
-                line,
-                f"{cells} cells but the header has {len(filled)}: a cell is missing, so the "
-                f"cells after it would be read under the wrong column names (mend the row or "
-                f"export again)",
-                raw,
-            ),
-        )
-        for position, line, cells, raw in rows.short
-        if any(share >= FILLED_SHARE for share in filled[cells:])
+def _row_rejects(rows: _Rows, filled: list[float], cut: bool) -> list[tuple[int, RawReject]]:
+    """(position among the rows with content, reject) for each row set aside: the header
+    row again (two exports joined into one), and a short row whose missing columns are
+    mostly filled in the file (``filled``: the share of rows with each column non-empty): among
+    full rows it lost a cell, and as the last row of a file that ends without a line end
+    (``cut``) the download was cut inside it, however few rows came first.
+    """
+    out = [
+        (position, RawReject(line, "the header row again (two exports joined into one?)", raw))
+        for position, line, raw in rows.headers
     ]
+    lost = rows.n_full >= FULL_SHARE * rows.n
+    for position, line, cells, raw in rows.short:
+        if not any(share >= FILLED_SHARE for share in filled[cells:]):
+            continue  # the columns it lacks are mostly empty: trailing empty cells trimmed
+        if cut and position == rows.n - 1:
+            why = "the file ends inside it: a download cut short? (export again)"
+        elif lost:
+            why = (
+                "a cell is missing, so the cells after it would be read under the wrong "
+                "column names (mend the row or export again)"
+            )
+        else:
+            continue
+        out.append(
+            (
+                position,
+                RawReject(line, f"{cells} cells but the header has {len(filled)}: {why}", raw),
+            )
+        )
+    return sorted(out, key=lambda item: item[0])
 
 
 _OFFSET = re.compile(r"current offset in the file is (\d+) bytes")
@@ -232,14 +248,15 @@ def parse_delimited(text: str, sep: str | None = None) -> Parsed:
     )
     first = (breaks.cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0) + 2
     fields, starts = to_long(frame, first)
-    found = _short_rejects(rows, _filled_shares(frame)) if rows.short else []
+    cut = not text.endswith("\n")
+    found = _row_rejects(rows, _filled_shares(frame), cut) if rows.short or rows.headers else []
     if found:
         # by position among the rows with content (both readers count the same rows; their
         # line numbers can differ, a lone CR inside a quoted cell is a line break to csv only)
         if starts.height != rows.n:
             raise TableError(
-                f"{starts.height} rows read but {rows.n} counted: the rows with fewer cells "
-                f"than the header cannot be set aside safely; export the file again"
+                f"{starts.height} rows read but {rows.n} counted: the rows to set aside (short "
+                f"or a repeated header) cannot be found safely; export the file again"
             )
         dropped = pl.Series([position for position, _ in found], dtype=pl.Int64).implode()
         starts = starts.filter(~pl.col("rec").is_in(dropped))

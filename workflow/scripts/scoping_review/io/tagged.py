@@ -78,6 +78,12 @@ class TaggedFormat:
     layout_regex: str
     layout: tuple[int, int, int]
     list_tags: frozenset[str] = frozenset()  # continuation lines of these tags are new values
+    # formats without a start tag: a tag a record holds once, so that its second line in a
+    # record opens the next one even with no blank line before it (MEDLINE's PMID: two exports
+    # joined by `cat`, the first without a final line end); Rust regex for such a line in the
+    # reconciliation count
+    opening_tag: str | None = None
+    opening_line: str | None = None
     # tags that name the same field of a record (a record holds it once): (tag, its peer)
     same_field: tuple[tuple[str, str], ...] = ()
     header_tags: frozenset[str] = frozenset()  # file-level tags outside records (WoS FN, VR, EF)
@@ -111,6 +117,8 @@ MEDLINE = TaggedFormat(
     start_line=r"^[A-Z][A-Z0-9]{0,3} {0,3}-(?: |$)",
     layout_regex=r"^(?:[A-Z][A-Z0-9]{3}|[A-Z][A-Z0-9]{2} |[A-Z][A-Z0-9] {2}|[A-Z] {3})-(?: |$)",
     layout=(0, 4, 6),
+    opening_tag="PMID",
+    opening_line=r"^PMID {0,3}-",
 )
 
 WOS = TaggedFormat(
@@ -229,6 +237,8 @@ def start_line_columns(fmt: TaggedFormat) -> dict[str, pl.Expr]:
     columns = {"raw_start": line.str.contains(fmt.start_line)}
     if fmt.start_tag is None:
         columns["raw_blank"] = line.str.contains(r"^[ \t]*$")
+        if fmt.opening_line is not None:
+            columns["raw_opening"] = line.str.contains(fmt.opening_line)
     return columns
 
 
@@ -238,7 +248,16 @@ def count_starts(df: pl.DataFrame, fmt: TaggedFormat) -> int:
     starts = pl.col("raw_start")
     if fmt.start_tag is None:
         starts = starts & pl.col("raw_blank").shift(1, fill_value=True)
+        if fmt.opening_line is not None:
+            starts = starts | reopened(starts, pl.col("raw_opening"))
     return int(df.select(starts.sum()).item())
+
+
+def reopened(starts: pl.Expr, opening: pl.Expr) -> pl.Expr:
+    """Opening-tag lines that start a record of their own: the second and later in a record
+    begun at ``starts`` (a record holds one PMID; another is the next record's)."""
+    nth = opening.cast(pl.Int32).cum_sum().over(starts.cast(pl.Int32).cum_sum())
+    return opening & (nth >= 2)
 
 
 def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
