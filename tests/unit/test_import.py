@@ -431,3 +431,22 @@ def test_a_table_cut_inside_its_last_row_and_classic_mac_line_ends() -> None:
     mac = importing.import_export(b"Title,Year\rA,2020\rB,2021\r", META)
     assert mac.records["title"].to_list() == ["A", "B"]
     assert "line ends are bare CR (classic Mac); read as line ends" in mac.notes
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text"),
+    [
+        ("wos", "FN Clarivate\nPT J\nAU Doe, J\rTI First title\nPY 2020\nER\n\nPT J\nAU Roe, K\nTI Second title about UK\rUK patients\nPY 2021\nER\nEF\n"),
+        ("endnote", "%0 Journal Article\n%A Doe, J\r%T First title\n%D 2020\n\n%0 Journal Article\n%A Roe, K\n%T Second title\n%D 2021\n"),
+    ],
+)  # fmt: skip
+def test_a_bare_cr_before_a_tag_line_ends_the_line_in_wos_and_endnote(fmt: str, text: str) -> None:
+    """A bare CR before `TI ` stuck the title onto the author (WoS) or merged records
+    (EndNote), as it no longer does in RIS and MEDLINE; a CR inside a value before two
+    capitals that are no WoS tag ("UK patients") stays a break inside the value."""
+    result = importing.import_export(text.encode(), META, fmt=fmt)
+    assert result.records["title"].to_list()[0] == "First title"
+    assert result.records["authors"].to_list()[0] == ["Doe, J"]
+    assert result.records.height == 2
+    if fmt == "wos":
+        assert result.records["title"].to_list()[1] == "Second title about UK UK patients"

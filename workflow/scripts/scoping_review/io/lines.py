@@ -19,16 +19,19 @@ import polars as pl
 _CR_LINE_END = re.compile(r"\r(?=[ \t]*[A-Z][A-Z0-9]{1,3} {0,3}-(?: |\r|\n|$)|\r|\n|$)")
 
 
-def normalise_newlines(text: str) -> str:
+def normalise_newlines(text: str, tag_line: str | None = None) -> str:
     """``text`` with every line end as LF: CRLF and LF end lines; a bare CR ends a line in a
     file that has no LF at all (classic Mac) and, in a file mixing line ends, where a tag line
-    or a blank line follows it; any other bare CR is a break inside a value (WoS-made RIS) and
+    (RIS/MEDLINE's, or what the regex ``tag_line`` matches: a format's own tag lines) or a
+    blank line follows it; any other bare CR is a break inside a value (WoS-made RIS) and
     becomes a space."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
         if "\n" not in text:
             return text.replace("\r", "\n")
         if "\r" in text:
+            if tag_line is not None:
+                text = re.sub(f"\\r(?={tag_line})", "\n", text)
             text = _CR_LINE_END.sub("\n", text).replace("\r", " ")
     return text
 

@@ -84,6 +84,9 @@ class TaggedFormat:
     # reconciliation count
     opening_tag: str | None = None
     opening_line: str | None = None
+    # Python regex for the start of this format's tag lines that a bare CR ends the line before,
+    # in a file mixing line ends (RIS/MEDLINE tag lines always: :func:`.lines.normalise_newlines`)
+    cr_tag_line: str | None = None
     # tags that name the same field of a record (a record holds it once): (tag, its peer)
     same_field: tuple[tuple[str, str], ...] = ()
     header_tags: frozenset[str] = frozenset()  # file-level tags outside records (WoS FN, VR, EF)
@@ -121,6 +124,83 @@ MEDLINE = TaggedFormat(
     opening_line=r"^PMID {0,3}-",
 )
 
+WOS_TAGS = [
+    "FN",
+    "VR",
+    "PT",
+    "AU",
+    "AF",
+    "BA",
+    "BF",
+    "CA",
+    "GP",
+    "BE",
+    "TI",
+    "SO",
+    "SE",
+    "BS",
+    "LA",
+    "DT",
+    "CT",
+    "CY",
+    "CL",
+    "SP",
+    "HO",
+    "DE",
+    "ID",
+    "AB",
+    "C1",
+    "C3",
+    "RP",
+    "EM",
+    "RI",
+    "OI",
+    "FU",
+    "FP",
+    "FX",
+    "CR",
+    "NR",
+    "TC",
+    "Z9",
+    "U1",
+    "U2",
+    "PU",
+    "PI",
+    "PA",
+    "SN",
+    "EI",
+    "BN",
+    "J9",
+    "JI",
+    "PD",
+    "PY",
+    "VL",
+    "IS",
+    "PN",
+    "SU",
+    "SI",
+    "MA",
+    "BP",
+    "EP",
+    "AR",
+    "DI",
+    "DL",
+    "D2",
+    "EA",
+    "PG",
+    "WC",
+    "WE",
+    "SC",
+    "GA",
+    "PM",
+    "OA",
+    "HC",
+    "HP",
+    "DA",
+    "UT",
+    "ER",
+    "EF",
+]
 WOS = TaggedFormat(
     name="wos",
     tag_regex=r"^([A-Z][A-Z0-9])(?: |[ \t]*$)",
@@ -132,6 +212,8 @@ WOS = TaggedFormat(
     header_tags=frozenset({"FN", "VR", "EF"}),
     layout_regex=r"^[A-Z][A-Z0-9](?: |$)",
     layout=(0, 2, 3),
+    # Web of Science's field tags (not any two capitals: "UK patients" in a value is text)
+    cr_tag_line="(?:" + "|".join(WOS_TAGS) + r")(?: |\r|\n|$)",
 )
 
 ENDNOTE = TaggedFormat(
@@ -143,6 +225,7 @@ ENDNOTE = TaggedFormat(
     start_line=r"^%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~]",
     layout_regex=r"^%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~](?: |$)",
     layout=(1, 1, 3),
+    cr_tag_line=r"%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~] ",
 )
 
 FORMATS: dict[str, TaggedFormat] = {f.name: f for f in (RIS, MEDLINE, WOS, ENDNOTE)}
@@ -288,6 +371,10 @@ def parse_blocks(
     :data:`.lines.BLOCK_BYTES`)."""
     size = lines_mod.BLOCK_BYTES if block_bytes is None else block_bytes
     offset = rec0 = fid0 = 0
+    cr = b"\r" in source if isinstance(source, bytes) else "\r" in source
+    if fmt.cr_tag_line is not None and cr:  # bare CRs before this format's tag lines end lines
+        whole = source.decode("utf-8") if isinstance(source, bytes) else source
+        source = lines_mod.normalise_newlines(whole, fmt.cr_tag_line)
     for text in blocks(source, fmt.start_tag, fmt.layout_regex, size):
         block = _parse_block(text, fmt, offset, rec0, fid0)
         # a block but the last ends with a line end: its lines less the empty piece after it
