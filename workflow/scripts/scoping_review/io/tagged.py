@@ -339,8 +339,10 @@ def count_starts(df: pl.DataFrame, fmt: TaggedFormat) -> int:
 def reopened(starts: pl.Expr, opening: pl.Expr) -> pl.Expr:
     """Opening-tag lines that start a record of their own: the second and later in a record
     begun at ``starts`` (a record holds one PMID; another is the next record's)."""
-    nth = opening.cast(pl.Int32).cum_sum().over(starts.cast(pl.Int32).cum_sum())
-    return opening & (nth >= 2)
+    # linear scans, no grouping: the openings so far less those before the record's start
+    seen = opening.cast(pl.Int32).cum_sum()
+    before = pl.when(starts).then(seen - opening.cast(pl.Int32)).forward_fill().fill_null(0)
+    return opening & (seen - before >= 2)
 
 
 def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
