@@ -420,3 +420,13 @@ def test_a_schema_problem_and_a_missing_file_are_said_in_one_check() -> None:
     assert any("reviewers_per_stage" in line for line in lines)
     assert any("lists sheets/ta.csv, which does not exist" in line for line in lines)
     assert configcheck.problems("[1, 2]", SCHEMA, lambda path: True, "c.yaml")  # no crash
+
+
+def test_studies_without_a_title_are_one_finding() -> None:
+    """Records read from a damaged export (a WoS title stuck onto an author) went into
+    screening untitled, and the report said nothing."""
+    studies = pl.DataFrame({"study_id": ["S-2", "S-1", "S-3"], "title": [None, "  ", "A title"]})
+    (found,) = quality_exports.untitled_findings(studies)
+    assert found["check"] == "untitled_studies" and found["ids"] == ["S-1", "S-2"]
+    assert str(found["message"]).startswith("2 studies have no title in any of their records")
+    assert quality_exports.untitled_findings(studies.filter(pl.col("study_id") == "S-3")) == []

@@ -26,8 +26,9 @@ def main(smk: job.Job) -> None:
     if smk.input.claims:
         claims = (storage.read_yaml(smk.input.claims[0]) or {}).get("claims", [])
     files = storage.read_table(smk.input.files, schemas.FILES)
+    studies = storage.read_table(smk.input.studies, schemas.STUDIES)
     findings = quality_audit.audit(
-        studies=storage.read_table(smk.input.studies, schemas.STUDIES),
+        studies=studies,
         status=storage.read_table(smk.input.status, schemas.STATUS),
         files=files,
         charting=storage.read_table(smk.input.charting, schemas.CHARTING),
@@ -49,6 +50,7 @@ def main(smk: job.Job) -> None:
     )
     # the same export under two searches; a search dated after the run date
     findings += quality_exports.search_findings(files, smk.params.searches, run_date())
+    findings += quality_exports.untitled_findings(studies)
     frame = quality.findings_frame(findings)
     storage.write_table(frame, smk.output.issues, schemas.QUALITY)
     counts = quality.quality_counts(frame)

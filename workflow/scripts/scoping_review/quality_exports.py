@@ -114,3 +114,21 @@ def search_findings(
                 )
             )
     return findings
+
+
+def untitled_findings(studies: pl.DataFrame) -> list[dict[str, object]]:
+    """One finding for the studies none of whose records has a title: a record cut short or
+    read from a damaged export (fields under the wrong names) most often, and a study a
+    screener cannot judge by its title. The IDs are the studies'."""
+    untitled = studies.filter(
+        pl.col("title").is_null() | (pl.col("title").str.strip_chars() == "")
+    )["study_id"].sort()
+    if untitled.len() == 0:
+        return []
+    shown = ", ".join(untitled.head(5).to_list()) + (", ..." if untitled.len() > 5 else "")
+    message = (
+        f"{untitled.len()} studies have no title in any of their records ({shown}): a record "
+        "cut short, or an export read with its fields under the wrong names? Check the "
+        "exports they come from"
+    )
+    return [_issue("untitled_studies", "warning", "untitled", message, "exports", untitled)]
