@@ -164,17 +164,22 @@ def test_dual_screening_disagreement_is_pending_until_consensus(
     assert status.filter(pl.col("study_id") == study)["title_abstract"].item() == "include"
 
 
+def by_reviewers(*rows: tuple[str, str, str, str]) -> list[screen.Sheet]:
+    """One title/abstract sheet per (record, decision, reason, reviewer), named a.csv, b.csv."""
+    out = []
+    for name, (record, decision, reason, reviewer) in zip("ab", rows, strict=False):
+        made = sheet("title_abstract", [(record, decision, reason)], name=f"{name}.csv")
+        frame = made.frame.with_columns(reviewer=pl.lit(reviewer))
+        out.append(screen.Sheet(made.name, made.stage, frame))
+    return out
+
+
 def test_reviewer_names_that_differ_only_in_case_are_refused(
     studies: tuple[pl.DataFrame, pl.DataFrame],
 ) -> None:
     """ "AB" and "ab" would share a worklist file name and count id: refused, naming both."""
     clusters, _ = studies
-    first = sheet("title_abstract", [("db:1", "include", "")], name="a.csv")
-    second = sheet("title_abstract", [("db:2", "include", "")], name="b.csv")
-    sheets = [
-        screen.Sheet(first.name, first.stage, first.frame.with_columns(reviewer=pl.lit("AB"))),
-        screen.Sheet(second.name, second.stage, second.frame.with_columns(reviewer=pl.lit("ab"))),
-    ]
+    sheets = by_reviewers(("db:1", "include", "", "AB"), ("db:2", "include", "", "ab"))
     with pytest.raises(
         screen.ScreeningError, match=r"'AB' \(a.csv, row 2\) and 'ab' \(b.csv, row 2\)"
     ):
@@ -210,12 +215,7 @@ def test_reviewers_with_names_in_other_scripts_are_told_apart(
     from scoping_review.normalize import reviewer_key
 
     clusters, _ = studies
-    first = sheet("title_abstract", [("db:1", "include", "")], name="a.csv")
-    second = sheet("title_abstract", [("db:2", "include", "")], name="b.csv")
-    sheets = [
-        screen.Sheet("a.csv", "title_abstract", first.frame.with_columns(reviewer=pl.lit("王伟"))),
-        screen.Sheet("b.csv", "title_abstract", second.frame.with_columns(reviewer=pl.lit("李娜"))),
-    ]
+    sheets = by_reviewers(("db:1", "include", "", "王伟"), ("db:2", "include", "", "李娜"))
     found = screen.read_decisions(sheets, clusters, CRITERIA)
     assert sorted(found["reviewer"].unique().to_list()) == sorted(["王伟", "李娜"])
     assert reviewer_key("王伟") != reviewer_key("李娜")
@@ -229,11 +229,7 @@ def test_one_reviewer_written_with_dots_or_spaces_is_refused(
     """ "A.B." beside "AB" passed the check (their slugs differ) and counted as a second
     independent reviewer: a study decided by one person was "compared" by two."""
     clusters, _ = studies
-    first = sheet("title_abstract", [("db:1", "exclude", "off_topic")], name="a.csv")
-    second = sheet("title_abstract", [("db:1", "exclude", "off_topic")], name="b.csv")
-    sheets = [
-        screen.Sheet("a.csv", "title_abstract", first.frame.with_columns(reviewer=pl.lit("AB"))),
-        screen.Sheet("b.csv", "title_abstract", second.frame.with_columns(reviewer=pl.lit("A.B."))),
-    ]
+    excluded = ("db:1", "exclude", "off_topic")
+    sheets = by_reviewers((*excluded, "AB"), (*excluded, "A.B."))
     with pytest.raises(screen.ScreeningError, match=r"'AB' \(a.csv, row 2\) and 'A.B.'"):
         screen.read_decisions(sheets, clusters, CRITERIA)
