@@ -94,7 +94,12 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> _Rows:
                     rows.short.append((n - 1, row_line, len(row), raw))
                 else:
                     rows.n_full += 1
-                    if [c.strip() for c in row[: len(header)]] == stripped_header:
+                    # the first cell first: a per-row comparison of every cell costs
+                    if (
+                        stripped_header
+                        and row[0].strip() == stripped_header[0]
+                        and [c.strip() for c in row[: len(header)]] == stripped_header
+                    ):
                         rows.headers.append((n - 1, row_line, sep.join(row)[:300]))
                 if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
                     n_longer += 1
