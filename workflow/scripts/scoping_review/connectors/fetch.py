@@ -387,31 +387,28 @@ def run_searches(
     outcomes = []
     for search in targets:
         earlier = manifests.get(str(search["id"]), [])
-        today = same_day_round(search, round_, earlier, now.date())
         changed = query_change(search, round_, earlier)
-        if today is not None and changed:
-            today = dataclasses.replace(today, message=f"{today.message}\n  note: {changed}")
-        if today is not None:
-            outcomes.append(today)
-            if report is not None:
-                report(today)
-            continue
-        window, previous = window_for(
-            search, round_, earlier, searches, now.date(), settings.overlap_days
-        )
-        folder = workdir / settings.store / str(search["id"]) / rounds.round_dirname(round_)
-        stored = (folder / rounds.MANIFEST).exists()
-        outcome = fetch_search(
-            search,
-            workdir=workdir,
-            settings=settings,
-            round_=round_,
-            window=window,
-            previous_run=previous,
-            environ=environ,
-            now=now,
-        )
-        if outcome.ok and changed and not stored:
+        # a round skipped today, or one fetched now (not one stored before), says a change
+        outcome = same_day_round(search, round_, earlier, now.date())
+        fresh = outcome is not None
+        if outcome is None:
+            window, previous = window_for(
+                search, round_, earlier, searches, now.date(), settings.overlap_days
+            )
+            folder = workdir / settings.store / str(search["id"]) / rounds.round_dirname(round_)
+            stored = (folder / rounds.MANIFEST).exists()
+            outcome = fetch_search(
+                search,
+                workdir=workdir,
+                settings=settings,
+                round_=round_,
+                window=window,
+                previous_run=previous,
+                environ=environ,
+                now=now,
+            )
+            fresh = outcome.ok and not stored
+        if changed and fresh:
             outcome = dataclasses.replace(outcome, message=f"{outcome.message}\n  note: {changed}")
         outcomes.append(outcome)
         if report is not None:
