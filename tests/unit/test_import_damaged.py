@@ -25,6 +25,8 @@ FILES: list[tuple[str, str, bytes | None]] = [
     ("synthesisr/Scopus_bib_example.bib", "bibtex", rb"^@"),
     ("bibliometrix/scopus_sample.csv", "scopus_csv", None),
     ("metaknowledge/ProQuest_TestFile.testtxt", "proquest", rb"^Document \d+ of \d+"),
+    ("../dedup/dedupe-sweep_iebh/tafenoquine.xml", "endnote_xml", rb"<record>"),
+    ("../api/ncbi/biopython_efetch_pubmed_xml.xml", "pubmed_xml", rb"<PubmedArticle>"),
 ]
 IDS = [f[1] for f in FILES]
 CONTENT = ("title", "abstract", "authors", "year", "journal", "doi", "native_id")
@@ -55,7 +57,7 @@ def imported(data: bytes, rel: str) -> importing.Imported:
 
 def content(result: importing.Imported) -> list[dict[str, Any]]:
     """Each record's text: canonical fields and every raw tag and value, in file order."""
-    frame = result.records.sort("source_line")
+    frame = result.records.sort("source_line", maintain_order=True)
     return frame.select(*CONTENT, "raw_tags", "raw_values").to_dicts()
 
 
@@ -68,6 +70,20 @@ def split(data: bytes, start: bytes | None) -> tuple[bytes, list[bytes]]:
         return head + b"\n", recs
     cuts = [m.start() for m in re.finditer(start, data, re.MULTILINE)]
     return data[: cuts[0]], [data[a:b] for a, b in zip(cuts, [*cuts[1:], len(data)], strict=True)]
+
+
+XML = ("endnote_xml", "pubmed_xml")
+
+
+def inside_text(rec: bytes, fmt: str) -> int:
+    """An offset in the second half of a record where text may be added: after a space, or in
+    XML after an element's opening tag (a space there may stand inside a tag)."""
+    mid = len(rec) // 2
+    if fmt in XML:
+        found = re.compile(rb">[A-Za-z]").search(rec, mid) or re.search(rb">[A-Za-z]", rec)
+        assert found is not None
+        return found.start() + 1
+    return rec.index(b" ", mid) + 1
 
 
 @pytest.fixture(params=FILES, ids=IDS)
@@ -83,6 +99,7 @@ def case(request: pytest.FixtureRequest, fixtures_dir: Path) -> dict[str, Any]:
 
 def test_real_file_counts_match_the_raw_record_starts(case: dict[str, Any]) -> None:
     expected = {"ris": 3, "medline": 5, "bibtex": 3, "scopus_csv": 8, "proquest": 100}
+    expected |= {"endnote_xml": 179, "pubmed_xml": 2}
     assert case["intact"].records.height == expected[case["fmt"]]
 
 
@@ -113,6 +130,9 @@ def test_latin1_file(case: dict[str, Any]) -> None:
 
 def test_one_record_in_latin1_leaves_the_others_unchanged(case: dict[str, Any]) -> None:
     recs: list[bytes] = list(case["recs"])
+    if b"\n" not in b"".join(recs).strip():  # records on one line (XML): no other lines
+        assert case["fmt"] in XML
+        return
 
     # the record with the most non-ASCII bytes (that Latin-1 can hold) is re-encoded
     def latin1(rec: bytes) -> bytes:
@@ -122,7 +142,7 @@ def test_one_record_in_latin1_leaves_the_others_unchanged(case: dict[str, Any]) 
     if not any(b > 127 for b in latin1(recs[k])):
         # an export with no letter Latin-1 holds (the PMC MEDLINE sample): its first record is
         # given words with such letters (inside a value, after a space), so no format is skipped
-        k, at = 0, recs[0].index(b" ", len(recs[0]) // 2) + 1
+        k, at = 0, inside_text(recs[0], case["fmt"])
         recs[0] = recs[0][:at] + "Zürich Malmö ".encode() + recs[0][at:]
     damaged = case["head"] + b"".join(latin1(r) if i == k else r for i, r in enumerate(recs))
     result = imported(damaged, case["rel"])
@@ -153,6 +173,9 @@ def _with_big_field(case: dict[str, Any]) -> tuple[bytes, int]:
     first, fmt = recs[0], case["fmt"]
     if fmt == "scopus_csv":  # the first cell of the first row grows
         recs[0] = first[:1] + BIG + first[1:]
+    elif fmt in XML:  # an element of its own after the record's opening tag
+        at = first.index(b">") + 1
+        recs[0] = first[:at] + b"<notes>" + BIG + b"</notes>" + first[at:]
     elif fmt == "bibtex":  # a huge *first* field: format detection must still see BibTeX
         line_end = first.index(b"\n") + 1
         recs[0] = first[:line_end] + b"huge={" + BIG + b"},\n" + first[line_end:]
@@ -202,6 +225,11 @@ def test_truncated_mid_record(case: dict[str, Any]) -> None:
         return
     assert isinstance(result, importing.Imported), result
     got, before = content(result), content(case["intact"])
+    if case["fmt"] in XML:  # a record without its closing tag is a reject, and said
+        assert got == before[:-1] and result.rejects.height == 1
+        assert str(result.rejects["reason"][0]).startswith("record is cut off")
+        assert any("records were read one by one" in n for n in result.notes)
+        return
     assert len(got) == len(before) and got[:-1] == before[:-1]
 
 
@@ -209,6 +237,10 @@ def test_truncated_inside_a_character(case: dict[str, Any]) -> None:
     """Cut after the first byte of the file's last multi-byte character: still UTF-8 with a
     note, and every record before the cut reads exactly as before."""
     data: bytes = case["data"]
+    if data.isascii():  # a word with a two-byte letter in the last record's text
+        last = len(data) - len(case["recs"][-1])
+        at = last + inside_text(case["recs"][-1], case["fmt"])
+        data = data[:at] + "Zürich ".encode() + data[at:]
     lead = max(i for i, b in enumerate(data) if b >= 0xC2 and b < 0xF5)
     damaged = data[: lead + 1]
     result = run(damaged, case["rel"])
@@ -338,3 +370,33 @@ def test_proquest_fields_read_off_the_raw_file(fixtures_dir: Path) -> None:
     assert result.records["abstract"].is_not_null().all()
     assert result.records["native_id"].n_unique() == 100
     assert any("outside any document" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("codec", ["latin-1", "cp1252", "utf-16", "utf-8"])
+def test_xml_declaring_its_encoding_reads_as_the_same_text(
+    codec: str, case: dict[str, Any]
+) -> None:
+    """The decoded text is parsed: a declaration of a legacy or UTF-16 encoding must not make
+    the XML parser decode it again (ISO-8859-1 gave 'ZÃ¼rich')."""
+    if case["fmt"] not in XML:
+        return
+    text = case["data"].decode("utf-8-sig").encode(codec, "replace").decode(codec)
+    text = text.replace("Canese", "Cänese").replace("Baird", "Bäird")  # letters all four hold
+    declared = re.sub(r"\A<\?xml[^>]*\?>", f'<?xml version="1.0" encoding="{codec}"?>', text)
+    assert declared != text or not text.startswith("<?xml")
+    plain = re.sub(r"\A<\?xml[^>]*\?>", '<?xml version="1.0"?>', text)
+    got = imported(declared.encode(codec), case["rel"])
+    assert content(got) == content(imported(plain.encode("utf-8"), case["rel"]))
+    assert got.notes == [] and got.rejects.height == 0
+    assert any("ä" in str(r["authors"]) for r in content(got))
+
+
+def test_xml_exports_joined_keep_every_record(case: dict[str, Any]) -> None:
+    """Two exports in one file (`cat a.xml b.xml`): not one XML document, so each record is
+    read alone; all are kept and a note says how the file was read."""
+    if case["fmt"] not in XML:
+        return
+    result = imported(case["data"] + case["data"], case["rel"])
+    before = content(case["intact"])
+    assert content(result) == before + before and result.rejects.height == 0
+    assert any("records were read one by one" in n for n in result.notes)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 
 from .tagged import Parsed, RawReject
 
@@ -86,28 +85,81 @@ def _line_of(text: str, pattern: re.Pattern[str]) -> list[int]:
     return lines
 
 
+# the text is decoded already: the declaration's encoding would make the parser decode it again
+_DECLARED_ENCODING = re.compile(r"\A(\ufeff?\s*<\?xml[^>]*?)\s+encoding\s*=\s*(['\"])[^'\"]*\2")
+_ENDNOTE_END = re.compile(r"</record\s*>")
+_PUBMED_END = re.compile(r"</Pubmed(?:Book)?Article\s*>")
+
+
+def _one_by_one(
+    text: str, starts: list[int], lines: list[int], end: re.Pattern[str]
+) -> tuple[list[ET.Element | None], list[RawReject]]:
+    """Each record's own text parsed alone (the file as a whole is not well-formed: cut short,
+    two exports joined, a damaged byte): an element per record start, or None with a reject
+    naming the line and why."""
+    elements: list[ET.Element | None] = []
+    rejects: list[RawReject] = []
+    for i, start in enumerate(starts):
+        stop = starts[i + 1] if i + 1 < len(starts) else len(text)
+        closing = end.search(text, start, stop)
+        if closing is None:
+            where = "the next record" if i + 1 < len(starts) else "the end of the file"
+            reason = f"record is cut off: it has no closing tag before {where}"
+            rejects.append(RawReject(lines[i], reason, text[start:stop].strip()))
+            elements.append(None)
+            continue
+        raw = text[start : closing.end()]
+        try:
+            elements.append(ET.fromstring(raw.encode("utf-8")))
+        except ET.ParseError as err:
+            line = lines[i] + err.position[0] - 1
+            rejects.append(RawReject(line, f"record is not well-formed XML: {err}", raw))
+            elements.append(None)
+    return elements, rejects
+
+
 def parse(text: str, kind: str) -> Parsed:
-    """``kind`` is ``endnote_xml`` or ``pubmed_xml``."""
-    pattern = _ENDNOTE_START if kind == "endnote_xml" else _PUBMED_START
+    """``kind`` is ``endnote_xml`` or ``pubmed_xml``. A file that is not well-formed as a whole
+    is read record by record: each record that parses alone is kept, the others are rejects
+    with their line and the parser's reason, and a note says so; a file with no record start
+    is refused."""
+    text = _DECLARED_ENCODING.sub(r"\1", text, count=1)
+    endnote = kind == "endnote_xml"
+    pattern = _ENDNOTE_START if endnote else _PUBMED_START
+    starts = [m.start() for m in pattern.finditer(text)]
     lines = _line_of(text, pattern)
+    extract = _endnote_fields if endnote else _pubmed_fields
+    notes: list[str] = []
+    rejects: list[RawReject] = []
+    elements: list[ET.Element | None]
     try:
         root = ET.fromstring(text.lstrip("\ufeff").encode("utf-8"))
     except ET.ParseError as err:
-        line, col = err.position
-        raise XMLExportError(f"XML is not well-formed at line {line}, column {col}: {err}") from err
-    extract: Callable[[ET.Element], list[tuple[str, str]]]
-    if kind == "endnote_xml":
-        elements = list(root.iter("record"))
-        extract = _endnote_fields
+        whole = f"XML is not well-formed ({err})"
+        if not starts:
+            raise XMLExportError(whole) from err
+        elements, rejects = _one_by_one(
+            text, starts, lines, _ENDNOTE_END if endnote else _PUBMED_END
+        )
+        kept = sum(el is not None for el in elements)
+        notes.append(
+            f"{whole}; its {len(starts)} records were read one by one: {kept} read, "
+            f"{len(starts) - kept} rejected (a download cut short, or two exports joined?)"
+        )
     else:
-        elements = [el for el in root.iter() if el.tag in ("PubmedArticle", "PubmedBookArticle")]
-        extract = _pubmed_fields
+        if endnote:
+            elements = list(root.iter("record"))
+        else:
+            elements = [
+                el for el in root.iter() if el.tag in ("PubmedArticle", "PubmedBookArticle")
+            ]
     rec: list[int] = []
     tags: list[str] = []
     values: list[str] = []
-    rejects: list[RawReject] = []
     kept_lines: list[int] = []
     for i, el in enumerate(elements):
+        if el is None:
+            continue
         line = lines[i] if i < len(lines) else 1
         flds = extract(el)
         if not flds:
@@ -118,4 +170,5 @@ def parse(text: str, kind: str) -> Parsed:
             tags.append(t)
             values.append(v)
         kept_lines.append(line)
-    return Parsed.from_lists(rec, tags, values, kept_lines, rejects, len(lines))
+    rejects.sort(key=lambda r: r.line)
+    return Parsed.from_lists(rec, tags, values, kept_lines, rejects, len(lines), notes)
