@@ -46,6 +46,7 @@ from .bibtex_values import (  # noqa: F401
     decode_latex,
     split_names,
 )
+from .lines import bare_cr_as_lf
 from .tagged import Parsed, RawReject
 
 _ENTRY_START = re.compile(
@@ -269,6 +270,7 @@ def starts_like_bibtex(text: str) -> bool:
 
 
 def parse(text: str) -> Parsed:
+    text = bare_cr_as_lf(text)  # a bare CR before "@article{" hid the entry from both counts
     starts = [(m.start(), m.end(), m.group(1).lower(), m.group(2)) for m in _BLOCK.finditer(text)]
     entries: list[_Entry] = []
     strings: dict[str, str] = {}

@@ -18,6 +18,9 @@ import polars as pl
 # ``PMID- ``), before another CR or LF, or at the end of the text
 _CR_LINE_END = re.compile(r"\r(?=[ \t]*[A-Z][A-Z0-9]{1,3} {0,3}-(?: |\r|\n|$)|\r|\n|$)")
 
+# any other bare CR: a break inside a value, with the next line's indent (MEDLINE's six spaces)
+_CR_IN_VALUE = re.compile(r"[ \t]*\r[ \t]*")
+
 
 def normalise_newlines(text: str, tag_line: str | None = None) -> str:
     """``text`` with every line end as LF: CRLF and LF end lines; a bare CR ends a line in a
@@ -32,8 +35,25 @@ def normalise_newlines(text: str, tag_line: str | None = None) -> str:
         if "\r" in text:
             if tag_line is not None:
                 text = re.sub(f"\\r(?={tag_line})", "\n", text)
-            text = _CR_LINE_END.sub("\n", text).replace("\r", " ")
+            text = _CR_IN_VALUE.sub(" ", _CR_LINE_END.sub("\n", text))
     return text
+
+
+_BARE_CR = re.compile(r"\r(?!\n)")
+
+
+def bare_cr_as_lf(text: str, quoted: bool = False) -> str:
+    """``text`` with each CR not followed by LF as LF, for formats in which no line break
+    stands inside a value's line (BibTeX, where a break is white space; a table's rows): in a
+    file mixing line ends a bare CR before ``@article{`` or a row hid that record. With
+    ``quoted`` (a CSV) a CR inside a double-quoted cell stays as it is."""
+    if "\r" not in text or _BARE_CR.search(text) is None:
+        return text
+    if not quoted:
+        return _BARE_CR.sub("\n", text)
+    parts = text.split('"')  # even parts lie outside quotes ("" inside a cell: an empty odd part)
+    parts[::2] = [_BARE_CR.sub("\n", part) for part in parts[::2]]
+    return '"'.join(parts)
 
 
 def split_lines(text: str) -> list[str]:

@@ -43,6 +43,9 @@ _DOC_COUNT = re.compile(r"^Document \d+ of \d+[ \t]*$", re.MULTILINE)
 _RULE = re.compile(r"^_{20,}\s*$")
 _LABEL = re.compile(r"^([A-Z][A-Za-z0-9 /()&,.'\-]{0,59}?):(?: (.*)|\s*)$")
 _URL = re.compile(r"^https?://\S+$")
+# in a file mixing line ends every bare CR ends a line: ProQuest writes no break inside a line
+# (a paragraph is a line), and a bare CR before "Document N of M" or a label hid a document
+_EVERY_CR = ""
 
 HEADING = "Heading"  # the tag of the displayed title line under "Document N of M"
 URL = "Document URL"  # the tag of an untagged link line outside a Links field
@@ -73,7 +76,7 @@ FREE_TEXT = frozenset({"Abstract", "Full text", "Notes", "References", "Heading"
 
 def detect(text: str) -> bool:
     """Whether ``text`` (the head of a file) is a ProQuest plain-text export."""
-    head = normalise_newlines(text[:20000]).split("\n")[:400]
+    head = normalise_newlines(text[:20000], _EVERY_CR).split("\n")[:400]
     lines = [ln.strip("\ufeff \t") for ln in head]
     if any(ln.startswith("Report Information from ProQuest") for ln in lines[:20]):
         return True
@@ -87,7 +90,7 @@ def detect(text: str) -> bool:
 
 
 def parse(text: str) -> Parsed:
-    lines = normalise_newlines(text).split("\n")
+    lines = normalise_newlines(text, _EVERY_CR).split("\n")
     rec_ids: list[int] = []
     tags: list[str] = []
     values: list[str] = []
@@ -188,5 +191,5 @@ def parse(text: str) -> Parsed:
     start_frame = pl.DataFrame(
         {"rec": range(len(starts)), "line": starts}, schema={"rec": pl.Int64, "line": pl.Int64}
     )
-    n_raw = len(_DOC_COUNT.findall(normalise_newlines(text)))
+    n_raw = len(_DOC_COUNT.findall(normalise_newlines(text, _EVERY_CR)))
     return Parsed(fields, start_frame, rejects, n_raw, notes)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from .lines import bare_cr_as_lf
 from .parsed import RawReject
 from .tagged import Parsed
 
@@ -227,9 +228,9 @@ def to_long(frame: pl.DataFrame, first_lines: pl.Series) -> tuple[pl.DataFrame, 
 
 def parse_delimited(text: str, sep: str | None = None) -> Parsed:
     sep = sep or sniff_separator(text)
-    text = text.replace("\r\n", "\n")
     # tab-delimited exports (WoS, EndNote) do not quote: a '"' in a title is just a character
-    quoting = not (sep == "\t" and '"' not in text.split("\n", 1)[0])
+    quoting = not (sep == "\t" and '"' not in re.split("[\r\n]", text, maxsplit=1)[0])
+    text = bare_cr_as_lf(text, quoted=quoting).replace("\r\n", "\n")
     rows = _count_rows(text, sep, quoting)  # first: its errors name the row
     data = text.encode()
     try:
