@@ -511,3 +511,4 @@ def test_example_consistency_audit(example: Path) -> None:
     # the thesis's 39 found / 6 dropped / 33 kept against the codebook's 33 codes
     assert "'a total of 39 individual codes were found in the literature'" in text
     assert "six codes had a prevalence of two or less': the manuscript states 6" in text
+    assert "(note: not a contradiction in the thesis (39 - 6 = 33)" in text

@@ -391,3 +391,39 @@ def test_pairs_awaiting_a_dedupe_decision_are_said_in_the_summary(built: ReportO
     note = out.html.split('id="dedupe-queue-note"', 1)[1].split("</p>", 1)[0]
     assert 'data-count-id="dedupe.review_queue"' in note and ">2<" in note
     assert "review_queue.xlsx" in note
+
+
+def _with_counts(ledger: pl.DataFrame, counts: dict[str, int]) -> pl.DataFrame:
+    template = ledger.row(0, named=True)
+    rows = [
+        {**template, "count_id": cid, "value": n, "ids": [f"S{i:03d}" for i in range(n)]}
+        for cid, n in counts.items()
+    ]
+    return pl.concat([ledger, pl.DataFrame(rows, schema=ledger.schema)])
+
+
+@pytest.mark.parametrize("ranked", [0, 12])
+def test_prioritised_screening_is_claimed_only_when_something_is_ranked(ranked: int) -> None:
+    """A review screened in full (the bundled example: 0 studies ranked) did not prioritise
+    its screening: the text says the model is set up and ranks nothing now, and gives no
+    stopping-rule p-value for an empty remainder."""
+    from scoping_review.report.checklist import prioritisation_text
+
+    counts = {"ranking.trained_on": 40, "ranking.ranked": ranked, "stopping.recall_target": 95}
+    counts |= {"stopping.confidence": 95, "stopping.p_value": 0, "stopping.stop": 0}
+    ledger = Ledger(_with_counts(sample_inputs(TEMPLATES, PRISMA).ledger, counts))
+    said = re.sub(r"<[^>]+>", "", str(prioritisation_text(ledger, {})))
+    assert ("screening is prioritised" in said) is (ranked > 0)
+    assert ("None awaits it now, so none is ranked" in said) is (ranked == 0)
+    assert ("stopping rule" in said) is (ranked > 0)
+
+
+def test_design_note_stands_where_made_up_numbers_are_read(built: ReportOutputs) -> None:
+    """The design note (the bundled example: what is made up) is in the summary, the searches,
+    the flow diagram and the checklist sections, and above the exported checklist, which a
+    reader may open without the report."""
+    note = "Synthetic example data, version"
+    sections = re.split(r'<section id="', built.html)
+    holding = {s.split('"', 1)[0] for s in sections if note in s}
+    assert {"summary", "methods", "prisma", "checklist"} <= holding
+    assert built.checklist_markdown.count(note) == 1

@@ -116,7 +116,9 @@ def test_claims_are_confirmed_or_flagged() -> None:
         {"id": "usa_ok", "text": "n=3", "count_ids": ["chart.country.usa"], "value": 3},
         {"id": "absent", "text": "none from Mars", "count_ids": ["chart.country.mars"], "value": 0},
         {"id": "dbs", "text": "PubMed and Scopus", "count_ids": ["search_databases"],
-         "ids_claimed": ["PubMed", "Scopus"]},
+         "ids_claimed": ["PubMed", "Scopus"], "note": "the abstract is wrong"},
+        {"id": "usa_note", "text": "n=2", "count_ids": ["chart.country.usa"], "value": 2,
+         "note": " one study was charted twice "},
     ]  # fmt: skip
     found = {f["subject"]: f for f in quality.claim_findings(claims, ledger, "thesis")}
     assert found["usa"]["check"] == "claim_mismatch"
@@ -126,6 +128,12 @@ def test_claims_are_confirmed_or_flagged() -> None:
     assert "only in the manuscript: Scopus; only in the data: Web of Science" in str(
         found["dbs"]["message"]
     )
+    # a claim's note (the team's explanation of a known difference) ends its finding
+    assert str(found["dbs"]["message"]).endswith(") (note: the abstract is wrong)")
+    assert str(found["usa_note"]["message"]).endswith(
+        "counts 3 (note: one study was charted twice)"
+    )
+    assert "note" not in str(found["usa"]["message"])
 
 
 def test_label_years_flag_disagreements(clusters: pl.DataFrame) -> None:

@@ -178,6 +178,8 @@ def claim_findings(
         count_ids = [str(c) for c in claim.get("count_ids", [])]
         where = f"{source}: {claim.get('location', '')}".strip()
         quote = str(claim.get("text", ""))
+        # the team's explanation of a known difference ("the thesis names only the 33 kept")
+        why = f" (note: {str(claim['note']).strip()})" if claim.get("note") else ""
         if "ids_claimed" in claim:
             found = sorted({i for c in count_ids for i in (id_lists.get(c) or [])})
             claimed = sorted(str(v) for v in claim["ids_claimed"])
@@ -190,6 +192,7 @@ def claim_findings(
                 message = (
                     f"'{quote}' names {', '.join(claimed)}; the data have {', '.join(found)} "
                     f"(only in the manuscript: {only_claimed}; only in the data: {only_found})"
+                    f"{why}"
                 )
                 out.append(_issue("claim_mismatch", "warning", cid, message, where))
             continue
@@ -214,7 +217,7 @@ def claim_findings(
                     "warning",
                     cid,
                     f"'{quote}': the manuscript states {stated}, but the ledger "
-                    f"({joined}) counts {actual}",
+                    f"({joined}) counts {actual}{why}",
                     where,
                     ids,
                 )

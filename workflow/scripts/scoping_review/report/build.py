@@ -335,7 +335,10 @@ def build_report(inputs: ReportInputs, lap: Lap = no_lap) -> ReportOutputs:
         figures={n: figures.standalone_svg(f.svg, "../index.html") for n, f in fig_exports.items()},
         flow_pdf=exports.pdf,
         figure_exports=fig_exports,
-        checklist_markdown=checklist_exports.checklist_markdown(checklist_rows),
+        checklist_markdown=checklist_exports.checklist_markdown(
+            checklist_rows,
+            design_note=str((inputs.config.get("review") or {}).get("design_note") or ""),
+        ),
         checklist_csv=checklist_exports.checklist_csv(checklist_rows),
         flow_template=template,
         figure_keys=frozenset(renderer.used),

@@ -265,8 +265,19 @@ def prioritisation_text(ledger: Ledger, config: dict[str, Any]) -> Markup:
     settings = RankingSettings.from_config(
         (config.get("screening") or {}).get("prioritisation") or {}
     )
+    if ledger.value("ranking.ranked") == 0:  # nothing to rank: no claim that screening was
+        return Markup(
+            "Prioritised screening is set up: a text model ({}) trained on the {} {} decisions "
+            "so far ranks the studies awaiting {} screening. None awaits it now, so none is "
+            "ranked; studies that an update brings are ranked before they are screened."
+        ).format(
+            literal(settings.describe(), "ranking model"),
+            ledger.n("ranking.trained_on"),
+            stage_name("title_abstract"),
+            stage_name("title_abstract"),
+        )
     out = Markup(
-        "{} screening was prioritised: a text model ({}) trained on the {} {} "
+        "{} screening is prioritised: a text model ({}) trained on the {} {} "
         "decisions so far ranks the {} studies awaiting screening, re-trained on every run."
     ).format(
         stage_name("title_abstract").capitalize(),
@@ -288,8 +299,6 @@ def prioritisation_text(ledger: Ledger, config: dict[str, Any]) -> Markup:
             ledger.n("stopping.p_value"),
             "does not yet allow stopping"
             if not stop
-            else "has nothing left to set aside: every study has been screened"
-            if ledger.value("ranking.ranked") == 0
             else "says the unscreened remainder may be set aside",
         )
         if ledger.positive("stopping.set_aside"):

@@ -39,8 +39,12 @@ STATUS_TEXT = {
 }
 
 
-def checklist_markdown(rows: list[dict[str, Any]], report_href: str = "index.html") -> str:
-    """The filled checklist as a Markdown table; "Reported in" links into the HTML report."""
+def checklist_markdown(
+    rows: list[dict[str, Any]], report_href: str = "index.html", design_note: str = ""
+) -> str:
+    """The filled checklist as a Markdown table; "Reported in" links into the HTML report. The
+    review's design note (what is made up, in the bundled example) stands above it: the file
+    travels without the report."""
 
     def cell(text: str) -> str:
         return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
@@ -51,6 +55,7 @@ def checklist_markdown(rows: list[dict[str, Any]], report_href: str = "index.htm
         "Items paraphrased; consult the published PRISMA-ScR checklist (Tricco et al., 2018) "
         "for the authoritative wording. Items 12 and 16 are optional.",
         "",
+        *([f"**Design note.** {' '.join(design_note.split())}", ""] if design_note.strip() else []),
         "| Item | Section | Topic | Reported in | Status | Content |",
         "| --- | --- | --- | --- | --- | --- |",
     ]

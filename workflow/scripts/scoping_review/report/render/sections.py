@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from ...normalize import slug
+from ...normalize import fold_expr, slug
 from ...wording import stage_name
 from ..checklist import text
 from ..counts import Ledger, author_text
@@ -159,7 +159,8 @@ def charting_table_view(charting: pl.DataFrame, fields: list[dict[str, Any]]) ->
     header = [text(f.get("label") or f["name"], "field") for f in fields if f["name"] in cols]
     frame = charting.with_columns(
         pl.coalesce(pl.col("study_label"), pl.col("study_id")).alias("__label")
-    ).sort("__label", "study_id")
+    ).with_columns(fold_expr("__label").alias("__key"))  # "Gülüm" before "Guzman"
+    frame = frame.sort("__key", "__label", "study_id", nulls_last=True)
     rows = []
     for rec in frame.iter_rows(named=True):
         rows.append(
@@ -177,6 +178,10 @@ def themes_view(
 ) -> list[dict[str, Any]]:
     """Table 3 analogue: overarching theme → theme → codes, dropped codes with reason."""
     info = {str(r["code"]): r for r in prevalence.iter_rows(named=True)}
+    order = {code: i for i, code in enumerate(info)}  # the codebook's order (Table 3's)
+
+    def in_order(codes: set[str] | list[str]) -> list[str]:
+        return sorted(codes, key=lambda c: (order.get(c, len(order)), c))
 
     def code_entry(code: str, kept: bool) -> dict[str, Any]:
         cid = f"code.{slug(code)}.n_studies"
@@ -212,8 +217,8 @@ def themes_view(
         for c, p in info.items():
             if p["theme"] == theme and p["kept"] and c not in kept_codes:
                 kept_codes.append(c)
-        codes = [code_entry(c, True) for c in sorted(kept_codes)]
-        codes += [code_entry(c, False) for c in sorted(dropped - set(kept_codes))]
+        codes = [code_entry(c, True) for c in in_order(kept_codes)]
+        codes += [code_entry(c, False) for c in in_order(dropped - set(kept_codes))]
         ts, tc = f"theme.{slug(theme)}.n_studies", f"theme.{slug(theme)}.n_codes"
         groups.setdefault(_str(r["overarching_theme"]), []).append(
             {

@@ -1,0 +1,64 @@
+"""The report's per-study charting table and Table 3 analogue keep the order a reader expects:
+studies by label with accents folded (the thesis lists Gülüm before Guzman), codes in the
+codebook's order (Table 3's), not by code point."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from scoping_review.report.counts import Ledger
+from scoping_review.report.render.sections import charting_table_view, themes_view
+
+
+def test_charting_rows_sort_by_label_with_accents_folded() -> None:
+    charting = pl.DataFrame(
+        {
+            "study_id": ["S1", "S2", "S3", "S4"],
+            "study_label": ["Guzman et al. (2016)", "Gülüm et al. (2018)", None, "Ábel (2020)"],
+            "country": ["Italy", "Turkey", "Chile", "Hungary"],
+        }
+    )
+    view = charting_table_view(charting, [{"name": "country"}])
+    labels = [row["label"] for row in view["rows"]]
+    assert labels == ["Ábel (2020)", "Gülüm et al. (2018)", "Guzman et al. (2016)", "S3"]
+
+
+def test_codes_keep_the_codebook_order() -> None:
+    codes = ["Zeal", "Misunderstanding", "Angst", "Difference"]
+    prevalence = pl.DataFrame(
+        {
+            "code": codes,
+            "theme": ["T"] * 4,
+            "overarching_theme": ["O"] * 4,
+            "kept": [True, True, True, False],
+            "drop_reason": [None, None, None, "prevalence 2 <= 2"],
+        }
+    )
+    themes = pl.DataFrame(
+        {
+            "theme": ["T"],
+            "overarching_theme": ["O"],
+            "codes": [["Angst", "Misunderstanding", "Zeal"]],
+            "codes_dropped": [["Difference"]],
+        }
+    )
+    ledger = Ledger(
+        pl.DataFrame(
+            schema={
+                "count_id": pl.String,
+                "value": pl.Int64,
+                "unit": pl.String,
+                "label": pl.String,
+                "stage": pl.String,
+                "rule": pl.String,
+                "id_kind": pl.String,
+                "ids": pl.List(pl.String),
+                "inputs": pl.List(pl.Struct({"name": pl.String, "sha256": pl.String})),
+            }
+        )
+    )
+    view = themes_view(themes, prevalence, ledger)
+    shown = [re.sub(r"<[^>]+>", "", str(c["name"])) for c in view[0]["themes"][0]["codes"]]
+    assert shown == ["Zeal", "Misunderstanding", "Angst", "Difference"]
