@@ -62,3 +62,38 @@ def test_codes_keep_the_codebook_order() -> None:
     view = themes_view(themes, prevalence, ledger)
     shown = [re.sub(r"<[^>]+>", "", str(c["name"])) for c in view[0]["themes"][0]["codes"]]
     assert shown == ["Zeal", "Misunderstanding", "Angst", "Difference"]
+
+
+def test_list_fields_read_as_their_values() -> None:
+    """A `type: list` field (counted or not) is a list column: its values label the counts
+    (the report stopped with "cannot cast List type") and its cell reads "a; b", not "['a', 'b']"."""
+    from scoping_review.report.render.sections import _value_labels
+
+    charting = pl.DataFrame(
+        {
+            "study_id": ["S1", "S2"],
+            "study_label": ["A (2020)", "B (2021)"],
+            "topics": [["Body image", "diet"], None],
+        }
+    )
+    labels = _value_labels(charting, "topics")
+    assert labels["body_image"] == "Body image" and labels["diet"] == "diet"
+    cells = [r["cells"][0] for r in charting_table_view(charting, [{"name": "topics"}])["rows"]]
+    assert [str(c) for c in cells] == ["Body image; diet", ""]
+
+
+def test_checklist_item_11_names_each_fields_kind() -> None:
+    from scoping_review.report.checklist import FILLERS
+
+    fields = [
+        {"name": "topics", "label": "Topics", "type": "list", "count": True},
+        {"name": "n", "label": "Sample size", "type": "integer"},
+        {"name": "design", "type": "category", "count": True},
+        {"name": "notes"},
+    ]
+    said = re.sub(r"<[^>]+>", " ", str(FILLERS[11](None, {}, fields)))  # type: ignore[arg-type]
+    said = " ".join(said.split())
+    assert "Topics (a list of values; studies counted per value)" in said
+    assert "Sample size (a whole number)" in said
+    assert "design (a category; studies counted per value)" in said
+    assert "notes (free text)" in said

@@ -186,6 +186,27 @@ def test_reviewer_names_that_differ_only_in_case_are_refused(
         screen.read_decisions(sheets, clusters, CRITERIA)
 
 
+def test_a_reviewer_not_among_the_stages_names_is_refused(
+    studies: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """With names [AB, CD] a row by "CE" (a typo) counted as a third independent reviewer,
+    silently; now it is refused naming the row. Case-only variants, consensus rows and a
+    stage without names pass."""
+    clusters, _ = studies
+    sheets = by_reviewers(("db:1", "include", "", "AB"), ("db:2", "include", "", "CE"))
+    decisions = screen.read_decisions(sheets, clusters, CRITERIA)
+    named = screen.Settings.from_config({"stages": {"title_abstract": {"names": ["AB", "CD"]}}})
+    with pytest.raises(
+        screen.ScreeningError,
+        match=r"'CE' \(b.csv, row 2\) is not a title_abstract reviewer: "
+        r"screening.stages.title_abstract.names lists AB, CD",
+    ):
+        screen.check_configured_reviewers(decisions, named)
+    screen.check_configured_reviewers(decisions, screen.Settings.from_config({}))
+    fine = by_reviewers(("db:1", "include", "", "ab"), ("db:2", "include", "", "consensus"))
+    screen.check_configured_reviewers(screen.read_decisions(fine, clusters, CRITERIA), named)
+
+
 def test_a_study_id_retired_by_a_merge_follows_its_anchor_record() -> None:
     """A worklist row names S-B; a later "same" decision merges S-B's records into S-A. The
     row's decision goes to S-A (as an app decision, keyed by record, does), not an error

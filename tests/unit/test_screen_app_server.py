@@ -282,3 +282,22 @@ def test_a_port_in_use_is_found_before_the_server_starts() -> None:
         with pytest.raises(OSError):
             server.check_port("127.0.0.1", port)
     server.check_port("127.0.0.1", port)  # free again
+
+
+def test_a_name_not_among_the_stages_names_is_refused(tmp_path: Path) -> None:
+    """With names [AB, CD] the app served "CE" (a typo), and the next run refused every
+    decision saved under it; now the app refuses the name before it serves."""
+    from dataclasses import replace
+
+    made = replace(
+        review(tmp_path),
+        settings=screen.Settings.from_config(
+            {"stages": {"title_abstract": {"reviewers": 2, "names": ["AB", "CD"]}}}
+        ),
+    )
+    with pytest.raises(
+        ValueError, match=r"'CE' is not a title_abstract reviewer: .*names lists AB, CD"
+    ):
+        server.create_app(made, "CE", "title_abstract")
+    server.create_app(made, "cd", "title_abstract")  # the same name written in lower case
+    server.create_app(made, "CE", "full_text")  # a stage without names takes any

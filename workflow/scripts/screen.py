@@ -71,6 +71,7 @@ def main(smk: job.Job) -> None:
     ]
     clock.lap("inputs read")
     decisions = screen.read_decisions(sheets, clusters, criteria)
+    screen.check_configured_reviewers(decisions, settings)
     clock.lap("decisions read")
     automatic = screen.automatic_exclusions(studies, settings.rules)
     status = screen.screening_status(studies, decisions, automatic, settings.needed(), criteria)

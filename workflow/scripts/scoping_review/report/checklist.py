@@ -321,11 +321,20 @@ def _item9(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]])
     )
 
 
+_FIELD_KINDS = {
+    "text": "free text",
+    "category": "a category",
+    "list": "a list of values",
+    "integer": "a whole number",
+}
+
+
 def _item11(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
     parts = [
         Markup("<li>{} <span class='muted'>({})</span></li>").format(
             text(f.get("label") or f.get("name"), "field"),
-            "categories counted" if f.get("count") else "free text",
+            _FIELD_KINDS.get(str(f.get("type") or "text"), str(f.get("type")))
+            + ("; studies counted per value" if f.get("count") else ""),
         )
         for f in fields
     ]

@@ -35,7 +35,14 @@ from .settings import (
     Settings,
     StageSettings,
 )
-from .sheets import Sheet, best_reason, read_decisions, reason_rank, split_reasons
+from .sheets import (
+    Sheet,
+    best_reason,
+    check_configured_reviewers,
+    read_decisions,
+    reason_rank,
+    split_reasons,
+)
 
 __all__ = [
     "AUTOMATION_KINDS",
@@ -60,6 +67,7 @@ __all__ = [
     "best_reason",
     "carry_over",
     "carry_over_counts",
+    "check_configured_reviewers",
     "check_full_text_scope",
     "conflicts_table",
     "dual_counts",

@@ -21,6 +21,7 @@ from .settings import (
     REASON_SEPARATORS,
     STAGES,
     ScreeningError,
+    Settings,
 )
 
 
@@ -120,6 +121,39 @@ def check_reviewer_names(decisions: pl.DataFrame) -> None:
             + "; ".join(" and ".join(names) for names in clashes)
             + ". Write one reviewer's name one way (the reviewer column, or the sheet's name "
             "for an app sheet)"
+        )
+
+
+def check_configured_reviewers(decisions: pl.DataFrame, settings: Settings) -> None:
+    """Refuse a reviewer not among a stage's configured ``names`` (a stage without names
+    takes any): a misspelt name ("CE" for "CD") counted as a third independent reviewer,
+    with agreement still reported as two raters'. Each is named with a row it comes from."""
+    problems: list[str] = []
+    for stage, stage_settings in settings.stages.items():
+        if not stage_settings.names:
+            continue
+        known = {reviewer_match_key(n) for n in stage_settings.names}
+        unknown = (
+            decisions.filter((pl.col("stage") == stage) & (pl.col("reviewer") != CONSENSUS))
+            .sort("sheet", "row")
+            .unique("reviewer", keep="first", maintain_order=True)
+            .filter(
+                ~pl.col("reviewer")
+                .map_elements(reviewer_match_key, return_dtype=pl.String)
+                .is_in(list(known))
+            )
+        )
+        problems += [
+            f"{name!r} ({sheet}, row {row}) is not a {stage} reviewer: screening.stages."
+            f"{stage}.names lists {', '.join(stage_settings.names)}"
+            for name, sheet, row in unknown.select("reviewer", "sheet", "row").iter_rows()
+        ]
+    if problems:
+        raise ScreeningError(
+            "reviewers not in the config: "
+            + "; ".join(problems)
+            + ". Correct the reviewer column (or the app sheet's name), or add the name to the "
+            "stage's names"
         )
 
 

@@ -112,7 +112,10 @@ def _value_labels(charting: pl.DataFrame, field: str) -> dict[str, str]:
     labels: dict[str, str] = {}
     if field not in charting.columns:
         return labels
-    values = charting.get_column(field).cast(pl.String).drop_nulls().unique().sort()
+    column = charting.get_column(field)
+    if isinstance(column.dtype, pl.List):  # a list field: each value on its own
+        column = column.explode()
+    values = column.cast(pl.String).drop_nulls().unique().sort()
     for value in values.to_list():
         parts = [value, *[p.strip() for p in value.replace("|", ";").split(";")]]
         for part in parts:
@@ -153,6 +156,13 @@ def characteristics_view(
     return out
 
 
+def _cell(value: Any) -> Any:
+    """A charted value as shown: a list field's values joined with "; " (not Python's repr)."""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value if v is not None) or None
+    return value
+
+
 def charting_table_view(charting: pl.DataFrame, fields: list[dict[str, Any]]) -> dict[str, Any]:
     """Per-study charting table: every included study with its (normalised) charted fields."""
     cols = [str(f["name"]) for f in fields if str(f["name"]) in charting.columns]
@@ -167,7 +177,7 @@ def charting_table_view(charting: pl.DataFrame, fields: list[dict[str, Any]]) ->
             {
                 "study_id": _str(rec["study_id"]),
                 "label": _str(rec["__label"]),
-                "cells": [text(rec[c], "charted text") for c in cols],
+                "cells": [text(_cell(rec[c]), "charted text") for c in cols],
             }
         )
     return {"header": header, "rows": rows}
