@@ -200,3 +200,23 @@ def test_counts_during_a_run_say_a_run_is_under_way(tmp_path: Path) -> None:
         busy.kill()
         busy.wait()
     assert note is not None and "a run of this review is under way" in note
+
+
+def test_run_ends_saying_how_many_data_quality_findings_need_a_look(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Errors and warnings by check, most first; confirmed claims (info) are not counted."""
+    from scoping_review import cli_notes
+
+    cli_notes.quality_summary(tmp_path)  # no run yet: nothing said
+    assert capsys.readouterr().err == ""
+    (tmp_path / "results" / "quality").mkdir(parents=True)
+    checks = ["unknown_code"] * 3 + ["not_included", "claim_confirmed", "claim_confirmed"]
+    severity = ["warning"] * 3 + ["error", "info", "info"]
+    pl.DataFrame({"check": checks, "severity": severity}).write_parquet(
+        tmp_path / "results" / "quality" / "issues.parquet"
+    )
+    cli_notes.quality_summary(tmp_path)
+    said = capsys.readouterr().err
+    assert said.startswith("data quality: 1 error, 3 warnings (unknown_code 3, not_included 1)")
+    assert said.rstrip().endswith("07_report/index.html#quality")

@@ -39,6 +39,29 @@ def test_name_mismatches_kinds() -> None:
     assert found[2]["ids"] == ["S-3"] and found[2]["where"] == "c.csv, row 4"
 
 
+def test_name_mismatches_read_given_name_first_authors_and_skip_ids() -> None:
+    """IEEE writes "N. P. Jouppi": its surname is the last word (the whole string was compared
+    and "Jouppi" warned of a particle); a study ID as a document's name ("S-2d1deaf6c3", the
+    generic coding format) is no author name."""
+    assert quality.surname("N. P. Jouppi") == "Jouppi"
+    assert quality.surname("Ludwig van Beethoven") == "van Beethoven"
+    assert quality.surname("de Roten, Y") == "de Roten" and quality.surname("Plato") == "Plato"
+    studies = pl.DataFrame(
+        {"study_id": ["S-1", "S-2", "S-2d1deaf6c3"],
+         "authors": [["N. P. Jouppi", "K. Kalbe"], ["Ludwig van Beethoven"], ["Cohen, J."]]}
+    )  # fmt: skip
+    labels = pl.DataFrame(
+        {"study_id": ["S-1", "S-2", "S-2d1deaf6c3"],
+         "label": ["Jouppi & Kalbe (2009)", "Beethoven (1801)", "S-2d1deaf6c3"],
+         "where": ["c.csv, row 2", "c.csv, row 3", "c.csv, row 4"]}
+    )  # fmt: skip
+    found = quality.name_mismatches(labels, studies, "coded document")
+    assert [str(f["message"]) for f in found] == [
+        "coded document 'Beethoven (1801)' writes the author 'Beethoven', the bibliographic "
+        "record 'van Beethoven' (adds or drops a particle or suffix)"
+    ]
+
+
 def segments(rows: list[tuple[str | None, str, str, str]]) -> pl.DataFrame:
     return pl.DataFrame(
         {"study_id": [r[0] for r in rows], "document": [r[1] for r in rows],

@@ -68,6 +68,28 @@ def test_list_fields_allowed_values_and_characteristics(clusters: pl.DataFrame) 
     assert "chart.n.12" not in counts  # integer fields are not counted unless asked
 
 
+def test_an_included_study_without_a_charting_row_counts_as_not_charted(
+    clusters: pl.DataFrame,
+) -> None:
+    """Each counted field's values sum to the included studies, as the shares ("of the 3
+    included studies") say: a study whose row is missing was in no value at all."""
+    included = sorted(clusters["study_id"].to_list())
+    two = pl.DataFrame({k: v[:2] for k, v in sheet().to_dict(as_series=False).items()})
+    charted = extract.chart(two, "c.csv", FORM, clusters, included, label_column=None)
+    assert len(charted.missing) == 1
+    table = extract.characteristics(charted, FORM, len(included))
+    for field in ("design", "therapy"):
+        rows = table.filter(pl.col("field") == field)
+        assert sorted({i for ids in rows["study_ids"] for i in ids}) == included
+    missing = charted.missing[0]
+    design = {
+        r["value"]: r["study_ids"] for r in table.iter_rows(named=True) if r["field"] == "design"
+    }
+    assert design["not charted"] == [missing]
+    counts = {c.count_id: c for c in extract.charting_counts(charted, FORM)}
+    assert counts["chart.design.not_charted"].value == 1
+
+
 def test_form_errors_name_sheet_and_row(clusters: pl.DataFrame) -> None:
     included = sorted(clusters["study_id"].to_list())
     bad = sheet(design=["Essay", "Case report", "Case report"], n=["12", "twelve", ""])

@@ -111,6 +111,7 @@ def _run(args: argparse.Namespace) -> int:
     if rc == 0 and not dry:  # a dry run wrote nothing to point at
         cli_notes.import_summary(directory)
         cli_notes.dedupe_queue(directory)
+        cli_notes.quality_summary(directory)
         report = directory / "results" / "07_report" / "index.html"
         if report.is_file():
             print(f"report: {report}")

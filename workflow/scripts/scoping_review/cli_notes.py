@@ -72,3 +72,34 @@ def dedupe_queue(directory: Path, said_by: str = "dedupe") -> None:
             f"counts as two studies until then): {queue}",
             file=sys.stderr,
         )
+
+
+def quality_summary(directory: Path) -> None:
+    """Say how many data-quality findings need a look (errors and warnings, by check, most
+    first): the terminal said nothing of an unknown code or a charting row for an excluded
+    study, which the run keeps out of the counts."""
+    issues = directory / "results" / "quality" / "issues.parquet"
+    if not issues.is_file():
+        return
+    import polars as pl
+
+    found = (
+        pl.read_parquet(issues, columns=["check", "severity"])
+        .filter(pl.col("severity").is_in(["error", "warning"]))
+        .group_by("severity", "check")
+        .len()
+        .sort(["len", "check"], descending=[True, False])
+    )
+    if not found.height:
+        return
+    totals = found.group_by("severity").agg(pl.col("len").sum())
+    n = dict(totals.iter_rows())
+    parts = [f"{n[s]} {s}{'' if n[s] == 1 else 's'}" for s in ("error", "warning") if n.get(s)]
+    checks = [f"{check} {k}" for _severity, check, k in found.head(4).iter_rows()]
+    more = " ..." if found.height > 4 else ""
+    print(
+        f"data quality: {', '.join(parts)} ({', '.join(checks)}{more}); the report's data "
+        f"quality section lists each with where it comes from: "
+        f"{directory / 'results' / '07_report' / 'index.html'}#quality",
+        file=sys.stderr,
+    )

@@ -222,7 +222,7 @@ def charting_counts(charted: Charted, fields: Sequence[Field]) -> list[Count]:
     for f in fields:
         if not f.count:
             continue
-        for value, count_id, ids in value_groups(charted.charting, f):
+        for value, count_id, ids in value_groups(charted.charting, f, charted.missing):
             counts.append(emit.of(PER_VALUE, ids, count_id=count_id, label=f.label, value=value))
     return counts
 
@@ -230,11 +230,14 @@ def charting_counts(charted: Charted, fields: Sequence[Field]) -> list[Count]:
 NOT_CHARTED = "not charted"
 
 
-def value_groups(frame: pl.DataFrame, field: Field) -> list[tuple[str, str, list[str]]]:
+def value_groups(
+    frame: pl.DataFrame, field: Field, missing: Sequence[str] = ()
+) -> list[tuple[str, str, list[str]]]:
     """``(value, count_id, study_ids)`` per charted value of a counted field, by value.
 
     A list field's study is counted under every value it lists. Studies with an empty cell
-    (and no ``empty_value``) are counted under ``not charted`` so every study is accounted for.
+    (and no ``empty_value``) and the included studies without a charting row (``missing``)
+    are counted under ``not charted`` so every included study is accounted for.
     """
     column = pl.col(field.name)
     exploded = (
@@ -260,7 +263,7 @@ def value_groups(frame: pl.DataFrame, field: Field) -> list[tuple[str, str, list
         by_slug[key] = str(value)
         out.append((str(value), f"chart.{field.name}.{key}", list(ids)))
     charted = set(exploded.filter(column.is_not_null())["study_id"].to_list())
-    empty = sorted(set(frame["study_id"].to_list()) - charted)
+    empty = sorted((set(frame["study_id"].to_list()) - charted) | set(missing))
     if empty:
         out.append((NOT_CHARTED, f"chart.{field.name}.{slug(NOT_CHARTED)}", empty))
     return out
@@ -272,7 +275,7 @@ def characteristics(charted: Charted, fields: Sequence[Field], n_included: int) 
     for f in fields:
         if not f.count:
             continue
-        for value, count_id, ids in value_groups(charted.charting, f):
+        for value, count_id, ids in value_groups(charted.charting, f, charted.missing):
             rows.append(
                 {
                     "field": f.name,

@@ -276,6 +276,26 @@ def _fold(name: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", strip_diacritics(name).lower()).split())
 
 
+_PARTICLES = frozenset(
+    "van von der den de del della di da dos das du la le ter ten bin al el st".split()
+)
+
+
+def surname(name: str) -> str:
+    """The family name of an author as a record writes it: before the comma ("Jouppi, N. P.");
+    without one ("N. P. Jouppi", IEEE's order) the last word with the particles before it
+    ("Ludwig van Beethoven": "van Beethoven")."""
+    if "," in name:
+        return name.split(",")[0].strip()
+    words = name.split()
+    if len(words) <= 1:
+        return name.strip()
+    start = len(words) - 1
+    while start > 1 and words[start - 1].lower() in _PARTICLES:
+        start -= 1
+    return " ".join(words[start:])
+
+
 def name_mismatches(
     labels: pl.DataFrame, studies: pl.DataFrame, what: str
 ) -> list[dict[str, object]]:
@@ -288,7 +308,7 @@ def name_mismatches(
     # only the studies a label names (a few hundred), not every study of a large review
     wanted = studies.filter(pl.col("study_id").is_in(labels["study_id"].implode()))
     authors: dict[str, list[str]] = {
-        s: [str(a).split(",")[0].strip() for a in (names or [])]
+        s: [surname(str(a)) for a in (names or [])]
         for s, names in wanted.select("study_id", "authors").rows()
     }
     out = []
@@ -296,8 +316,8 @@ def name_mismatches(
         if not label or study not in authors:
             continue
         for written, recorded in zip(label_names(label), authors[study], strict=False):
-            if written == recorded:
-                continue
+            if written == recorded or any(ch.isdigit() for ch in written):
+                continue  # a digit: an ID used as the document's name ("S-2d1deaf6c3")
             a, b = _fold(written), _fold(recorded)
             if a == b:
                 kind = "differs only in case or accents"

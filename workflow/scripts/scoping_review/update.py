@@ -406,6 +406,7 @@ def run_update(
             )
             if said is not None:
                 print(f"update: {said}", file=sys.stderr)
+            cli_notes.quality_summary(workdir)
             status = storage.read_table(results / "03_screen/status.parquet", schemas.STATUS)
             pending = int(status["pending"].sum())
             full_text = int((status["pending"] & (status["full_text"] == "pending")).sum())
