@@ -277,7 +277,28 @@ def _fold(name: str) -> str:
 
 
 _PARTICLES = frozenset(
-    "van von der den de del della di da dos das du la le ter ten bin al el st".split()
+    [
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "dos",
+        "das",
+        "du",
+        "la",
+        "le",
+        "ter",
+        "ten",
+        "bin",
+        "al",
+        "el",
+        "st",
+    ]
 )
 
 
