@@ -277,29 +277,11 @@ def _fold(name: str) -> str:
 
 
 _PARTICLES = frozenset(
-    [
-        "van",
-        "von",
-        "der",
-        "den",
-        "de",
-        "del",
-        "della",
-        "di",
-        "da",
-        "dos",
-        "das",
-        "du",
-        "la",
-        "le",
-        "ter",
-        "ten",
-        "bin",
-        "al",
-        "el",
-        "st",
-    ]
-)
+    {
+        "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la",
+        "le", "ter", "ten", "bin", "al", "el", "st",
+    }
+)  # fmt: skip
 
 
 def surname(name: str) -> str:
