@@ -64,6 +64,10 @@ def test_explain_prints_ids_and_inputs(capsys: pytest.CaptureFixture[str], tmp_p
     assert "input sheet.csv" in text and "S-2" in text
     assert cli.main(["explain", "new", "--ledger", str(path)]) == 1
     assert "did you mean: new_studies" in capsys.readouterr().err
+    assert cli.main(["explain", "new_stuides", "--ledger", str(path)]) == 1  # a typo
+    assert "did you mean: new_studies" in capsys.readouterr().err
+    assert cli.main(["explain", "zzz", "--ledger", str(path)]) == 1
+    assert "`scoping-review counts` lists every count ID" in capsys.readouterr().err
 
 
 def test_check_config(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

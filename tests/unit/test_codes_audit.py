@@ -100,3 +100,18 @@ def test_charted_dash_but_coded_under_the_theme() -> None:
     assert len(found) == 1 and found[0]["ids"] == ["S-1"]
     assert "coded under 'Repair': Empathy" in str(found[0]["message"])
     assert found[0]["where"] == "c.csv, row 2"
+
+
+def test_an_unknown_code_names_the_closest_codebook_code() -> None:
+    segs = segments([("S-1", "A", "stigma", "unknown_code"), ("S-2", "B", "Zzz", "unknown_code")])
+    segs = segs.with_columns(row=pl.Series([2, 3]), source=pl.lit("h.csv"))
+    found = quality.segment_findings(segs, ["Stigma", "Empathy", "Metacommunication"])
+    messages = [str(f["message"]) for f in found]
+    assert messages[0] == (
+        "code 'stigma' on 'A' is not in the codebook (did you mean 'Stigma'?); "
+        "1 segment(s) not counted"
+    )
+    assert "did you mean" not in messages[1]
+    assert quality.did_you_mean("meta communication", ["Metacommunication"]) == (
+        " (did you mean 'Metacommunication'?)"
+    )

@@ -110,3 +110,10 @@ def test_values_with_the_same_count_id_are_an_error(clusters: pl.DataFrame) -> N
     assert sorted(charted.charting["therapy"].to_list()) == ["CBT", "CBT", "cbt"]
     with pytest.raises(extract.ChartingError, match=r"give the same count id chart\.therapy"):
         extract.characteristics(charted, form, 3)
+
+
+def test_a_sheet_keyed_by_study_id_names_the_key_column_to_set(clusters: pl.DataFrame) -> None:
+    included = sorted(clusters["study_id"].to_list())
+    by_study = sheet().rename({"record_id": "study_id"})
+    with pytest.raises(extract.ChartingError, match=r"set charting\.key_column: study_id$"):
+        extract.chart(by_study, "c.csv", FORM, clusters, included, label_column=None)

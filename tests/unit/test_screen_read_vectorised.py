@@ -122,7 +122,10 @@ def test_non_text_columns_read_as_str() -> None:
          "s.csv, row 3: R1 decided 'exclude' for study S000 (db:1) but 'include' at s.csv, row 2"),
         ([("R1", "db:0", "include", None), ("R2", "db:1", "include", None),
           ("R3", "S000", "include", None)],
-         "s.csv, row 4: study S000 (S000) already has 2 independent"),
+         "s.csv, row 4: study S000 (S000) already has 2 independent title_abstract decisions "
+         "(R1 at s.csv, row 2; R2 at s.csv, row 3); at most 2 reviewers decide a study, a third "
+         "opinion goes in a consensus sheet (listed with `consensus: true`, or reviewer "
+         "'consensus' in its rows)"),
         ([("R1", "db:0", "maybe", "x ; off_topic")],
          "s.csv, row 2: reason 'x' is not a title_abstract criterion"),
     ],

@@ -41,11 +41,16 @@ def explain_command(args: argparse.Namespace) -> int:
     note_a_failed_run(Path(args.ledger))
     hit = ledger.filter(pl.col("count_id") == args.count_id)
     if hit.is_empty():
-        close = ledger.filter(pl.col("count_id").str.contains(args.count_id, literal=True))
+        import difflib
+
+        ids = ledger["count_id"].to_list()
+        close = [i for i in ids if args.count_id in i][:10]  # a part of an ID
+        close += [i for i in difflib.get_close_matches(args.count_id, ids, n=5) if i not in close]
         print(f"no count {args.count_id!r} in {args.ledger}", file=sys.stderr)
-        if close.height:
-            hints = ", ".join(close["count_id"].head(10).to_list())
-            print(f"did you mean: {hints}", file=sys.stderr)
+        if close:  # a part of an ID, or a misspelt one ("records_exluded")
+            print(f"did you mean: {', '.join(close)}", file=sys.stderr)
+        else:
+            print("`scoping-review counts` lists every count ID", file=sys.stderr)
         return 1
     row = hit.row(0, named=True)
     if args.ids:  # the bare ID list, one per line, for copying or piping

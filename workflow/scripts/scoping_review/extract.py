@@ -126,7 +126,11 @@ def chart(
     seen: dict[str, int] = {}
     normalisers = {f.name: _normaliser(f) for f in fields}
     if key_column not in sheet.columns:
-        raise ChartingError(f"{sheet_name}: no key column {key_column!r} (found {sheet.columns})")
+        other = next((c for c in ("study_id", "record_id") if c in sheet.columns), None)
+        hint = f"; set charting.key_column: {other}" if other and other != key_column else ""
+        raise ChartingError(
+            f"{sheet_name}: no key column {key_column!r} (found {sheet.columns}){hint}"
+        )
     for i, rec in enumerate(sheet.iter_rows(named=True)):
         row_no = i + 2
         ref = (str(rec.get(key_column) or "")).strip()

@@ -88,12 +88,24 @@ def title_mismatches(
     return out
 
 
-def segment_findings(segments: pl.DataFrame) -> list[dict[str, object]]:
+def did_you_mean(word: str, known: Sequence[str]) -> str:
+    """ " (did you mean 'Stigma'?)" for the known entry closest to ``word`` (case and spacing
+    aside), or "" when none is close."""
+    import difflib
+
+    folded = {" ".join(k.casefold().split()): k for k in known}
+    close = difflib.get_close_matches(" ".join(word.casefold().split()), list(folded), n=1)
+    return f" (did you mean {folded[close[0]]!r}?)" if close else ""
+
+
+def segment_findings(segments: pl.DataFrame, codes: Sequence[str] = ()) -> list[dict[str, object]]:
+    """One finding per document, code and problem of the segments not counted; an unknown
+    code names the codebook's closest code (``codes``) when one is close."""
     messages = {
         "unknown_document": "coded document '{doc}' maps to no study; {n} segment(s) not counted",
         "not_included": "coded document '{doc}' belongs to a study that is not included; "
         "{n} segment(s) not counted",
-        "unknown_code": "code '{code}' on '{doc}' is not in the codebook; "
+        "unknown_code": "code '{code}' on '{doc}' is not in the codebook{hint}; "
         "{n} segment(s) not counted",
     }
     bad = segments.filter(pl.col("status") != "ok")
@@ -107,7 +119,12 @@ def segment_findings(segments: pl.DataFrame) -> list[dict[str, object]]:
                 status,
                 "warning",
                 f"{doc} {code}",
-                messages[str(status)].format(doc=doc, code=code, n=group.height),
+                messages[str(status)].format(
+                    doc=doc,
+                    code=code,
+                    n=group.height,
+                    hint=did_you_mean(str(code), codes) if status == "unknown_code" else "",
+                ),
                 f"{group['source'][0]}, row(s) {rows}",
                 [s for s in group["study_id"].to_list() if s],
             )

@@ -59,7 +59,7 @@ def audit(
     if title_field:
         findings += quality.title_mismatches(charting, studies, title_field)
     findings += quality_exports.import_findings(files)
-    findings += quality.segment_findings(segments)
+    findings += quality.segment_findings(segments, codebook["code"].to_list())
     findings += quality.threshold_findings(prevalence)
     included = status.filter(pl.col("final") == "included")["study_id"].to_list()
     if started["coding"]:

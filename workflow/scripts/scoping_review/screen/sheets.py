@@ -258,7 +258,8 @@ def read_decisions_rowwise(
                         row_no,
                         f"study {study} ({ref}) already has {len(others) - 1} independent "
                         f"{sheet.stage} decisions ({where}); at most {MAX_INDEPENDENT} "
-                        f"reviewers decide a study, a third opinion goes in a consensus sheet",
+                        f"reviewers decide a study, a third opinion goes in a consensus sheet "
+                        f"(listed with `consensus: true`, or reviewer 'consensus' in its rows)",
                     )
                     continue
             rows.append(
