@@ -548,3 +548,30 @@ def test_a_study_a_reviewer_said_maybe_to_comes_back_in_their_worklist(
             "study_id"
         ].to_list()
     )
+
+
+def test_a_consensus_row_overturning_an_agreed_decision_is_a_finding(
+    tmp_path: Path, review: tuple[pl.DataFrame, ...]
+) -> None:
+    """Both reviewers included db:1; a consensus row excludes it. The consensus stands (it is
+    final), but the flip is counted and is a data-quality warning naming the study; a
+    consensus row that agrees with them, or resolves a conflict, is neither."""
+    from scoping_review import ledger, quality
+
+    _, clusters, _studies = review
+    decisions = dual_decisions(
+        tmp_path,
+        clusters,
+        "db:1,exclude,off_topic,consensus,2024-03-01,\n"
+        "db:2,include,,consensus,2024-03-01,\ndb:4,include,,consensus,2024-03-01,\n",
+    )
+    counts = screen.dual_counts(screen.conflicts_table(decisions), decisions)
+    by_id = {c.count_id: c for c in counts}
+    flipped = by_id["consensus.title_abstract.overrides_agreement"]
+    assert list(flipped.ids) == [study_of(clusters, "db:1")]
+    assert "consensus.full_text.overrides_agreement" not in by_id
+    found = quality.consensus_override_findings(ledger.to_frame(counts, {}))
+    assert [f["check"] for f in found] == ["consensus_overrides_agreement"]
+    assert f"decides study {study_of(clusters, 'db:1')} at title and abstract" in str(
+        found[0]["message"]
+    )

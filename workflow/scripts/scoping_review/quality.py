@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 from . import schemas
 from .ledger import Count, CountSpec, Emitter
 from .normalize import find_year, normalize_title, slug, strip_diacritics
+from .wording import stage_name
 
 
 def _issue(
@@ -237,6 +238,32 @@ def claim_findings(
                     f"({joined}) counts {actual}{why}",
                     where,
                     ids,
+                )
+            )
+    return out
+
+
+def consensus_override_findings(ledger: pl.DataFrame) -> list[dict[str, object]]:
+    """Consensus rows that overturn a decision both reviewers agreed on: a consensus sheet is
+    final, so the study's outcome changed with no conflict to show for it (a row meant for
+    another study, or a consensus sheet left from an earlier round?)."""
+    rows = ledger.filter(
+        pl.col("count_id").str.contains(r"^consensus\.[a-z_]+\.overrides_agreement$")
+    )
+    out = []
+    for count_id, ids in rows.select("count_id", "ids").iter_rows():
+        stage = str(count_id).split(".")[1]
+        for study in ids or []:
+            out.append(
+                _issue(
+                    "consensus_overrides_agreement",
+                    "warning",
+                    f"study {study} {stage}",
+                    f"a consensus row decides study {study} at {stage_name(stage)} otherwise "
+                    "than both reviewers agreed; the consensus decision stands (remove the row "
+                    "if it was meant for another study)",
+                    "consensus sheets",
+                    [study],
                 )
             )
     return out

@@ -77,6 +77,7 @@ def audit(
             "study_id", "sheet", "row"
         )
         findings += quality.charting_findings(missing, stray)
+    findings += quality.consensus_override_findings(parts)
     if claims is not None:
         findings += quality.claim_findings(claims, parts, claims_file)
     return findings

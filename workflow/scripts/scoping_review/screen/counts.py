@@ -14,7 +14,7 @@ from ..ledger import Count, CountSpec, Emitter
 from ..wording import stage_name
 from .automation import automation_hits
 from .dual import independent_pairs
-from .settings import PENDING_KINDS, STAGES
+from .settings import CONSENSUS, PENDING_KINDS, STAGES
 
 # -- ledger ----------------------------------------------------------------------------------
 
@@ -144,6 +144,12 @@ DUAL_COUNTS = (
     CountSpec("conflicts.{stage}.unresolved", "Conflicts {where} awaiting a consensus decision",
               "studies", _STUDY),
 )  # fmt: skip
+OVERRIDES = CountSpec(
+    "consensus.{stage}.overrides_agreement",
+    "Studies {where} whose consensus decision differs from the one both reviewers agreed on",
+    "studies",
+    _STUDY,
+)
 STATISTICS = (("percent", "Percent agreement"), ("kappa", "Cohen's kappa"), ("ac1", "Gwet's AC1"))
 
 
@@ -159,6 +165,14 @@ def dual_counts(conflicts: pl.DataFrame, decisions: pl.DataFrame) -> list[Count]
         unresolved = mine.filter(~pl.col("resolved"))
         for spec, frame in zip(DUAL_COUNTS, (pairs, same, mine, unresolved), strict=True):
             counts.append(emit.of(spec, frame["study_id"], stage=stage, where=where))
+        consensus = decisions.filter(
+            (pl.col("stage") == stage) & (pl.col("reviewer") == CONSENSUS)
+        ).select("study_id", pl.col("decision").alias("consensus"))
+        overrides = same.join(consensus, on="study_id").filter(
+            pl.col("consensus") != pl.col("decision_a")
+        )
+        if overrides.height:  # a consensus row for a study without a conflict, deciding otherwise
+            counts.append(emit.of(OVERRIDES, overrides["study_id"], stage=stage, where=where))
         stats = agr.agreement(list(pairs.select("decision_a", "decision_b").iter_rows()))
         for stat, name in STATISTICS:
             value = agr.thousandths(getattr(stats, stat))
