@@ -97,3 +97,37 @@ def test_checklist_item_11_names_each_fields_kind() -> None:
     assert "Sample size (a whole number)" in said
     assert "design (a category; studies counted per value)" in said
     assert "notes (free text)" in said
+
+
+def test_checklist_item_6_sets_reasons_for_reports_not_retrieved_apart() -> None:
+    """A code given only to reports not retrieved ("full text could not be obtained") was
+    listed among the eligibility criteria; a code also used to exclude stays a criterion."""
+    from scoping_review.report.checklist import FILLERS
+
+    template = {"unit": "studies", "label": "l", "stage": "s", "rule": "r", "id_kind": "study"}
+    rows = [
+        {**template, "count_id": cid, "value": n, "ids": ["S"] * n, "inputs": []}
+        for cid, n in [
+            ("dbr_notretrieved_reports.no_full_text", 3),
+            ("records_excluded.off_topic", 7),
+            ("dbr_notretrieved_reports.paywall", 1),
+            ("dbr_excluded.paywall", 1),
+        ]
+    ]
+    inputs_type = pl.List(pl.Struct({"name": pl.String, "sha256": pl.String}))
+    ledger = Ledger(pl.DataFrame(rows).with_columns(pl.col("inputs").cast(inputs_type)))
+    criteria = [
+        {"code": "off_topic", "label": "Off topic", "stages": ["title_abstract"]},
+        {"code": "paywall", "label": "Paywalled", "stages": ["full_text"]},
+        {
+            "code": "no_full_text",
+            "label": "Full text could not be obtained",
+            "stages": ["full_text"],
+        },
+    ]
+    said = " ".join(
+        re.sub(r"<[^>]+>", " ", str(FILLERS[6](ledger, {"criteria": criteria}, []))).split()
+    )
+    criteria_part, _, retrieval_part = said.partition("Reasons given for reports not retrieved")
+    assert "off_topic" in criteria_part and "paywall" in criteria_part
+    assert "no_full_text" not in criteria_part and "no_full_text" in retrieval_part

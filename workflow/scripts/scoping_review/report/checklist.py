@@ -185,17 +185,34 @@ def _item6(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]])
     crits = list(config.get("criteria") or [])
     if not crits:
         return Markup("")
-    parts = [
-        Markup("<li>{} — {} <span class='muted'>({})</span></li>").format(
+
+    def used(prefixes: tuple[str, ...], code: str) -> bool:
+        return any(ledger.positive(f"{p}.{code}") for p in prefixes)
+
+    # a code given only to reports not retrieved ("full text could not be obtained") is no
+    # eligibility criterion: PRISMA counts those reports apart
+    retrieval = [
+        c
+        for c in crits
+        if used(("dbr_notretrieved_reports",), str(c.get("code")))
+        and not used(("dbr_excluded", "records_excluded"), str(c.get("code")))
+    ]
+
+    def item(c: dict[str, Any]) -> Markup:
+        return Markup("<li>{} — {} <span class='muted'>({})</span></li>").format(
             literal(c.get("code", ""), "criterion code"),
             text(c.get("label", ""), "criterion"),
             ", ".join(stage_name(str(s)) for s in (c.get("stages") or [])) or "all stages",
         )
-        for c in crits
-    ]
-    return Markup("Exclusion criteria, applied as coded reasons:<ul>{}</ul>").format(
-        Markup("").join(parts)
+
+    out = Markup("Exclusion criteria, applied as coded reasons:<ul>{}</ul>").format(
+        Markup("").join(item(c) for c in crits if c not in retrieval)
     )
+    if retrieval:
+        out += Markup(
+            "Reasons given for reports not retrieved (no eligibility criterion):<ul>{}</ul>"
+        ).format(Markup("").join(item(c) for c in retrieval))
+    return out
 
 
 def _item1(ledger: Ledger, config: dict[str, Any], fields: list[dict[str, Any]]) -> Markup:
