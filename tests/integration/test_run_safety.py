@@ -158,6 +158,25 @@ def test_renamed_sheet_reruns_screening_from_the_new_file(base: Path, tmp_path: 
     assert sheets == {"inputs/title_abstract.csv", "inputs/ft_renamed.csv"}
 
 
+def test_a_sheet_changed_while_its_job_ran_is_read_by_the_next_run(
+    base: Path, tmp_path: Path
+) -> None:
+    """The screening app saved a decision after the screen job had read the sheet and before
+    it wrote its outputs: the sheet was older than the outputs and no later run read it. The
+    change is made here with the sheet's time set back before the outputs' (the race's
+    outcome); the next run reads it."""
+    workdir = clone(base, tmp_path)
+    sheet = workdir / "inputs/title_abstract.csv"
+    outputs_time = (workdir / "results/03_screen/status.parquet").stat().st_mtime_ns
+    text = sheet.read_text()
+    sheet.write_text(text.replace("2025-01-10,tendon", "2025-01-10,tendon (saved mid-run)"))
+    early = outputs_time - 60 * 10**9
+    os.utime(sheet, ns=(early, early))
+    ok(run_cli(workdir))
+    notes = pl.read_parquet(workdir / "results/03_screen/decisions.parquet")["note"].to_list()
+    assert "tendon (saved mid-run)" in notes
+
+
 def test_renamed_added_and_unlisted_exports_follow_the_config(base: Path, tmp_path: Path) -> None:
     workdir = clone(base, tmp_path)
     (workdir / "inputs/extra.bib").rename(workdir / "inputs/renamed.bib")

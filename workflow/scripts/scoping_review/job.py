@@ -43,4 +43,7 @@ def current() -> Job:
         raise RuntimeError(
             "no Snakemake job: adapters under workflow/scripts run through a rule's script:"
         )
+    from .seen import note
+
+    note(str(getattr(found, "rule", "job")), found.input, found.output)
     return cast(Job, found)

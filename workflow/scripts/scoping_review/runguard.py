@@ -278,6 +278,11 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
     results = directory / "results"
     for stale in error_files(results):
         stale.unlink()
+    # a sheet changed after a job read it (the screening app, during the last run) is made
+    # newer than the job's outputs, or no run would read it again (:mod:`.seen`)
+    from .seen import refresh
+
+    refresh(directory)
     log_path = directory / SNAKEMAKE_LOG
     log_path.parent.mkdir(parents=True, exist_ok=True)
     parent = os.getpid()
