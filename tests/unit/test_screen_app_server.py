@@ -301,3 +301,12 @@ def test_a_name_not_among_the_stages_names_is_refused(tmp_path: Path) -> None:
         server.create_app(made, "CE", "title_abstract")
     server.create_app(made, "cd", "title_abstract")  # the same name written in lower case
     server.create_app(made, "CE", "full_text")  # a stage without names takes any
+
+
+def test_a_sheet_that_cannot_be_written_is_said_before_serving(tmp_path: Path) -> None:
+    """A read-only review served, and every decision then failed with HTTP 500 (lost)."""
+    made = review(tmp_path)
+    made.app_dir.mkdir(parents=True, exist_ok=True)
+    (made.app_dir / "full_text").write_text("not a folder")
+    with pytest.raises(ValueError, match=r"cannot create .*full_text for your decisions"):
+        server.create_app(made, "AB", "full_text")

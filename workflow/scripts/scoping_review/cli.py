@@ -158,6 +158,13 @@ def _search(args: argparse.Namespace) -> int:
     from .connectors import fetch
 
     workdir = Path(args.directory).resolve()
+    if _not_a_review(workdir, (), "search"):
+        return 2
+    # a misspelt `query:` read as no query fetched the whole database: check first, as run does
+    problems = config_problems(workdir / "config" / "config.yaml", workdir)
+    if problems:
+        _print_config_problems(problems)
+        return vocabulary.EXIT_ERROR
     try:
         config = storage.read_yaml(workdir / "config" / "config.yaml")
     except storage.InputFileError as err:
@@ -217,6 +224,13 @@ def _check_config(args: argparse.Namespace) -> int:
     problems = config_problems(config_path, review_dir)
     for line in problems:
         print(line, file=sys.stderr)
+    if any("does not exist" in line for line in problems) and parent.name != "config":
+        print(
+            f"note: paths in the config are read from {review_dir} (the folder holding the "
+            "config); a review's config lives in <review>/config/config.yaml, and its paths are "
+            "read from <review>",
+            file=sys.stderr,
+        )
     if not problems:
         print(f"{args.config}: valid")
     return 1 if problems else 0
@@ -248,6 +262,16 @@ def _input_errors() -> tuple[type[BaseException], ...]:
 
 
 CORES_HELP = "CPU cores Snakemake's jobs may use at once (default 2; 'all': every core)"
+
+
+def cores(value: str) -> str:
+    """``--cores``: a whole number of at least 1, or ``all`` (0 made Snakemake wait for ever,
+    -3 ran jobs with -3 threads)."""
+    if value == "all" or (value.isdigit() and int(value) >= 1):
+        return value
+    raise argparse.ArgumentTypeError(f"{value!r} is not a number of cores (1, 2, ... or 'all')")
+
+
 LEDGER_HELP = "the counts ledger (default: results/ledger/counts.parquet in --directory)"
 DIRECTORY_HELP = "the review folder (default: the current folder)"
 STAGE_HELP = "the screening stage (default: title_abstract)"
@@ -280,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
         ".snakemake/log/scoping-review-run.log.",
     )
     run.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
-    run.add_argument("--cores", default="2", help=CORES_HELP)
+    run.add_argument("--cores", default="2", type=cores, help=CORES_HELP)
     run.add_argument(
         "-n", "--dry-run", action="store_true", help="show the jobs that would run; run none"
     )
@@ -297,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
         "interrupted (Ctrl-C), 143 terminated (SIGTERM; run the same command again to finish).",
     )
     upd.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
-    upd.add_argument("--cores", default="2", help=CORES_HELP)
+    upd.add_argument("--cores", default="2", type=cores, help=CORES_HELP)
     upd.add_argument("--profile", default=None, help="Snakemake profile, e.g. profiles/slurm")
     upd.add_argument("--no-freeze", action="store_true", help="never freeze a version")
     upd.add_argument("--no-search", action="store_true", help="do not fetch API searches first")

@@ -4,6 +4,7 @@ README names the command as this user runs it."""
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -26,7 +27,9 @@ def init_command(args: argparse.Namespace) -> int:
         path.write_text(content, encoding="utf-8")
     print(f"new review in {target}: " + ", ".join(sorted(files)))
     print(f"next: put your exports in {target / 'searches'}, edit {target / 'config/config.yaml'}")
-    print(f"then: {command} run --directory {target}  (see {target / 'README.md'})")
+    print(
+        f"then: {command} run --directory {shlex.quote(str(target))}  (see {target / 'README.md'})"
+    )
     return 0
 
 

@@ -4,6 +4,7 @@ records) and ``counts`` (every count of a ledger)."""
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -22,8 +23,9 @@ def ledger_path(args: argparse.Namespace) -> Path | None:
     if args.ledger:
         todo = f"give the path of a ledger a run wrote ({LEDGER} in the review folder)"
     else:
+        folder = shlex.quote(str(args.directory))
         todo = (
-            f"run the workflow first (scoping-review run --directory {args.directory}), or "
+            f"run the workflow first (scoping-review run --directory {folder}), or "
             "name the review folder with --directory"
         )
     print(f"what to do: {todo}", file=sys.stderr)

@@ -4,6 +4,7 @@ this module for ``--help`` too, so the heavy imports stay inside the functions."
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -31,9 +32,10 @@ def unfetched(directory: Path) -> bool:
     config = storage.read_yaml(directory / "config" / "config.yaml")
     fetched = rounds.read_manifests(directory, config)
     missing = [str(s["id"]) for s in rounds.api_searches(config) if not fetched.get(str(s["id"]))]
+    folder = shlex.quote(str(directory))
     for sid in missing:
         print(f"note: saved search {sid!r} has no fetched round yet; `scoping-review search "
-              f"--directory {directory}` (or `update`) fetches it", file=sys.stderr)  # fmt: skip
+              f"--directory {folder}` (or `update`) fetches it", file=sys.stderr)  # fmt: skip
     if missing and not rounds.effective_searches(config, directory):
         print("error: nothing to import: every search is a saved search not fetched yet",
               file=sys.stderr)  # fmt: skip

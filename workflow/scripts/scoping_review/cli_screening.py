@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,13 +84,32 @@ def screen_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def review_tables(directory: Path) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
-    import yaml
+class NotReady(Exception):
+    """The review folder cannot answer yet: no config, a config that is no YAML, no run."""
 
-    cfg = yaml.safe_load((directory / "config" / "config.yaml").read_text(encoding="utf-8"))
+
+def review_tables(directory: Path) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
+    """The config, studies and screening statuses of a review that has run, or
+    :class:`NotReady` saying what is missing and what to do."""
+    config = directory / "config" / "config.yaml"
+    if not config.is_file():
+        raise NotReady(
+            f"{directory} is not a review folder (no config/config.yaml); give --directory "
+            "the folder that `scoping-review init` made"
+        )
+    try:
+        cfg = storage.read_yaml(config) or {}
+    except storage.InputFileError as err:
+        raise NotReady(str(err)) from err
     res = directory / "results"
-    studies = storage.read_table(res / "02_dedupe/studies.parquet", schemas.STUDIES)
-    status = storage.read_table(res / "03_screen/status.parquet", schemas.STATUS)
+    needed = (res / "02_dedupe/studies.parquet", res / "03_screen/status.parquet")
+    if not all(p.exists() for p in needed):
+        raise NotReady(
+            f"{directory} has no screening results yet: run "
+            f"`scoping-review run --directory {shlex.quote(str(directory))}` first"
+        )
+    studies = storage.read_table(needed[0], schemas.STUDIES)
+    status = storage.read_table(needed[1], schemas.STATUS)
     return cfg, studies, status
 
 
@@ -98,8 +118,8 @@ def export_pending_command(args: argparse.Namespace) -> int:
 
     try:
         _cfg, studies, status = review_tables(Path(args.directory))
-    except (OSError, storage.InputFileError) as err:
-        print(f"error: {err} (run the workflow first)", file=sys.stderr)
+    except (NotReady, OSError, storage.InputFileError) as err:
+        print(f"error: {err}", file=sys.stderr)
         return 2
     frame = export.pending(studies, status, args.stage)
     out = Path(args.out)
@@ -122,9 +142,12 @@ def import_decisions_command(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
+        data = path.read_bytes()  # first: a wrong file name is the more likely slip
         cfg, studies, _status = review_tables(Path(args.directory))
-        data = path.read_bytes()
-    except (OSError, storage.InputFileError) as err:
+    except OSError as err:
+        print(f"error: {path}: cannot read ({err.strerror or err})", file=sys.stderr)
+        return 2
+    except (NotReady, storage.InputFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     suffix = path.suffix.lower()

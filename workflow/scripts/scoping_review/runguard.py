@@ -23,6 +23,7 @@ import ctypes
 import fcntl
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -186,14 +187,14 @@ def no_review(directory: Path, extra: Sequence[str] = (), command: str = "run") 
         return (
             f"error: {meant[0]} is a review folder, but the words after `{command}` go to "
             f"Snakemake as its targets: this would have run the review in {here}.\n"
-            f"what to do: scoping-review {command} --directory {meant[0]}"
+            f"what to do: scoping-review {command} --directory {shlex.quote(str(meant[0]))}"
         )
     what = "does not exist" if not directory.exists() else "has no config/config.yaml"
     if meant:
         return (
             f"error: {directory} is not a review folder: it {what}. {meant[0]} is one, but "
             f"the words after `{command}` go to Snakemake as its targets.\n"
-            f"what to do: scoping-review {command} --directory {meant[0]}"
+            f"what to do: scoping-review {command} --directory {shlex.quote(str(meant[0]))}"
         )
     return (
         f"error: {directory} is not a review folder: it {what}.\n"

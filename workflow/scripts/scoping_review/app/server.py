@@ -12,6 +12,7 @@ token every request needs it (``?token=`` once, then a cookie); every POST carri
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 from flask import Flask, Response, abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
@@ -85,7 +85,7 @@ class Review:
         cfg_path = directory / "config" / "config.yaml"
         if not cfg_path.exists():
             raise ReviewNotReady(f"{cfg_path}: no config (is {directory} a review directory?)")
-        cfg = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+        cfg = storage.read_yaml(cfg_path) or {}  # a YAML error: one line naming the file
         screening = cfg.get("screening") or {}
         res = directory / RESULTS
         needed = [
@@ -203,6 +203,7 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
     own_path = sheet.path_for(review.app_dir, stage, reviewer)
     consensus_path = review.app_dir / stage / f"{sheet.CONSENSUS_STEM}.csv"
     dedupe_path = review.app_dir / sheet.DEDUPE_FOLDER / f"{file_stem(reviewer)}.csv"
+    _check_writable(own_path)
     # what mending the sheets did, for the command to print before it serves
     sheets = ((own_path, sheet.COLUMNS), (consensus_path, sheet.COLUMNS),
               (dedupe_path, sheet.PAIR_COLUMNS))  # fmt: skip
@@ -404,6 +405,22 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
         return redirect(url_for("consensus_page"))
 
     return app
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse to serve when the reviewer's sheet cannot be written (a read-only folder): every
+    decision would have failed with HTTP 500 and been lost."""
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ValueError(f"cannot create {folder} for your decisions: {err.strerror}") from err
+    target = path if path.exists() else folder
+    if not os.access(target, os.W_OK):
+        raise ValueError(
+            f"cannot write {target} (read-only?): your decisions could not be saved; screen "
+            "in a copy of the review you can write, or give yourself write access"
+        )
 
 
 def _check_name(review: Review, reviewer: str) -> None:
