@@ -177,6 +177,20 @@ def test_a_sheet_changed_while_its_job_ran_is_read_by_the_next_run(
     assert "tendon (saved mid-run)" in notes
 
 
+def test_a_part_deleted_from_the_linked_records_table_is_rebuilt(
+    base: Path, tmp_path: Path
+) -> None:
+    """A file deleted inside results/01_import/records.parquet (a directory of per-search
+    parts): Snakemake saw the directory, dedupe read fewer records, and screening failed with
+    "unknown study or record ID" for each lost record, blaming the sheets."""
+    workdir = clone(base, tmp_path)
+    parts = sorted((workdir / "results/01_import/records.parquet").glob("*.parquet"))
+    parts[0].unlink()
+    result = ok(run_cli(workdir))
+    assert "lacked the records of search(es) bib" in result.stderr
+    assert ledger(workdir) == ledger(base)
+
+
 def test_renamed_added_and_unlisted_exports_follow_the_config(base: Path, tmp_path: Path) -> None:
     workdir = clone(base, tmp_path)
     (workdir / "inputs/extra.bib").rename(workdir / "inputs/renamed.bib")

@@ -281,9 +281,12 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
         stale.unlink()
     # a sheet changed after a job read it (the screening app, during the last run) is made
     # newer than the job's outputs, or no run would read it again (:mod:`.seen`)
-    from .seen import refresh
+    from .seen import broken_linked_table, refresh
 
     refresh(directory)
+    rebuilt = broken_linked_table(directory)
+    if rebuilt is not None:
+        print(rebuilt, file=sys.stderr)
     log_path = directory / SNAKEMAKE_LOG
     log_path.parent.mkdir(parents=True, exist_ok=True)
     parent = os.getpid()

@@ -76,3 +76,37 @@ def refresh(directory: Path) -> list[str]:
             except OSError:
                 continue  # gone (Snakemake says so) or not ours to touch
     return sorted(changed)
+
+
+LINKED = Path("results") / "01_import" / "records.parquet"  # a directory of per-search parts
+LINKED_FILES = Path("results") / "01_import" / "files.parquet"
+
+
+def broken_linked_table(directory: Path) -> str | None:
+    """Remove the import's linked records table when a search's part is gone from it (a file
+    deleted by hand: Snakemake sees the directory, not its files), so the run rebuilds it;
+    returns the note that says so. Before, dedupe read fewer records and screening failed
+    with "unknown study or record ID" for each missing record, blaming the sheets."""
+    table = directory / LINKED
+    files = directory / LINKED_FILES
+    if not table.is_dir() or not files.is_file():
+        return None
+    import polars as pl
+
+    try:
+        searches = set(pl.read_parquet(files, columns=["source_id"])["source_id"].to_list())
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+    present = {
+        name.name.split("-", 1)[-1].removesuffix(".parquet") for name in table.glob("*.parquet")
+    }
+    missing = sorted(searches - present)
+    if not missing:
+        return None
+    import shutil
+
+    shutil.rmtree(table, ignore_errors=True)
+    return (
+        f"note: {LINKED} lacked the records of search(es) {', '.join(missing)} (a file deleted "
+        "inside it?); the import's merge is run again"
+    )
