@@ -393,6 +393,13 @@ def test_explain_and_counts_text() -> None:
     table = counts_lines(inp.ledger)
     assert len(table) == inp.ledger.height
     assert counts_lines(inp.ledger, "dbr_excluded.")[0].startswith("dbr_excluded.E2 ")
+    # one of a unit is singular ("1 records" was printed), and a very long ID pads no line
+    one = inp.ledger.head(1).with_columns(value=pl.lit(1, dtype=pl.Int64), unit=pl.lit("records"))
+    assert " 1 record  " in counts_lines(one)[0]
+    long_id = one.with_columns(count_id=pl.lit("cooccurrence." + "x" * 100))
+    both = pl.concat([long_id, inp.ledger.head(1)])
+    short = [line for line in counts_lines(both) if not line.startswith("cooccurrence.")]
+    assert short[0].index("  ") <= 48  # the short ID's column is not padded to 113
 
 
 def test_lookup_frame_joins_records_and_studies() -> None:

@@ -70,7 +70,16 @@ def _value(row: dict[str, Any]) -> str:
     unit = str(row["unit"] or "")
     if unit == THOUSANDTHS:
         return f"{format_count(int(row['value']), unit)} ({row['value']} {unit})"
+    if row["value"] == 1 and unit in _SINGULAR:
+        unit = _SINGULAR[unit]
     return f"{row['value']} {unit}".strip()
+
+
+_SINGULAR = {"studies": "study", "records": "record", "reports": "report", "codes": "code",
+             "segments": "segment", "themes": "theme", "files": "file", "pairs": "pair",
+             "searches": "search", "databases": "database", "decisions": "decision"}  # fmt: skip
+# a long ID (a code co-occurrence's) pads no other line past this width
+ID_WIDTH = 48
 
 
 def explain_lines(row: dict[str, Any], lookup: pl.DataFrame | None = None) -> list[str]:
@@ -111,7 +120,7 @@ def counts_lines(ledger: pl.DataFrame, prefix: str = "") -> list[str]:
     if prefix:
         frame = frame.filter(pl.col("count_id").str.starts_with(prefix))
     rows = list(frame.iter_rows(named=True))
-    width = max((len(str(r["count_id"])) for r in rows), default=8)
+    width = min(max((len(str(r["count_id"])) for r in rows), default=8), ID_WIDTH)
     out = []
     for r in rows:
         value = _value(r)
