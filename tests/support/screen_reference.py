@@ -31,15 +31,22 @@ def _decide(
         if c["decision"] == "maybe":
             return _Outcome("pending", None, "maybe", "consensus decision is maybe")
         return _Outcome(str(c["decision"]), c["reason"], None, None)
-    own = sorted(rows, key=lambda r: str(r["reviewer"]))
-    kinds = {r["decision"] for r in own}
-    if not own:
+    every = sorted(rows, key=lambda r: str(r["reviewer"]))
+    if not every:
         return _Outcome("pending", None, "not_screened", "not yet screened")
+    # a maybe is no decision yet: it counts towards no reviewer and makes no conflict
+    own = [r for r in every if r["decision"] != "maybe"]
+    unsure = ", ".join(str(r["reviewer"]) for r in every if r["decision"] == "maybe")
+    kinds = {r["decision"] for r in own}
     if len(kinds) > 1:
         said = ", ".join(f"{r['reviewer']}: {r['decision']}" for r in own)
         return _Outcome("pending", None, "conflict", f"conflict ({said}); awaiting consensus")
     if len(own) < needed:
         who = ", ".join(str(r["reviewer"]) for r in own)
+        if unsure and not own:
+            return _Outcome("pending", None, "maybe", f"maybe ({unsure})")
+        if unsure:
+            return _Outcome("pending", None, "maybe", f"maybe ({unsure}); decided by {who}")
         return _Outcome(
             "pending",
             None,
@@ -47,9 +54,6 @@ def _decide(
             f"decided by {who}; awaiting {needed - len(own)} more independent reviewer(s)",
         )
     decision = str(own[0]["decision"])
-    if decision == "maybe":
-        who = ", ".join(str(r["reviewer"]) for r in own)
-        return _Outcome("pending", None, "maybe", f"maybe ({who})")
     reasons = [x for r in own for x in (r.get("reasons") or [r["reason"]])]
     return _Outcome(decision, best_reason(reasons, rank), None, None)
 

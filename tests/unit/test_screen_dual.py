@@ -575,3 +575,24 @@ def test_a_consensus_row_overturning_an_agreed_decision_is_a_finding(
     assert f"decides study {study_of(clusters, 'db:1')} at title and abstract" in str(
         found[0]["message"]
     )
+
+
+def test_a_maybe_beside_an_include_is_no_conflict(
+    tmp_path: Path, review: tuple[pl.DataFrame, ...]
+) -> None:
+    """AB include, CD maybe: it was a conflict (in conflicts.xlsx) and on CD's worklist at
+    once, and the maybe counted in kappa as a third category. A maybe is no decision yet:
+    the study waits for CD, is not compared, and is no conflict."""
+    _, clusters, studies = review
+    ab = write(tmp_path / "ab.csv", "db:1,include,,AB,,\ndb:2,include,,AB,,\n")
+    cd = write(tmp_path / "cd.csv", "db:1,maybe,,,,\ndb:2,include,,,,\n")
+    decisions = screen.read_decisions([sheet_at(ab), sheet_at(cd, reviewer="CD")], clusters,
+                                      CRITERIA)  # fmt: skip
+    auto = screen.automatic_exclusions(studies, [])
+    status = screen.screening_status(studies, decisions, auto, DUAL.needed(), CRITERIA)
+    one = status.filter(pl.col("study_id") == study_of(clusters, "db:1")).row(0, named=True)
+    assert (one["title_abstract"], one["pending_kind"]) == ("pending", "maybe")
+    assert one["pending_reason"] == "maybe (CD); decided by AB"
+    assert screen.conflicts_table(decisions).height == 0
+    pairs = screen.independent_pairs(decisions, "title_abstract")
+    assert pairs["study_id"].to_list() == [study_of(clusters, "db:2")]

@@ -14,8 +14,13 @@ from .settings import CONSENSUS, STAGES, Settings
 
 
 def independent_pairs(decisions: pl.DataFrame, stage: str) -> pl.DataFrame:
-    """Studies decided by two independent reviewers at ``stage``: reviewer a sorts first."""
-    own = decisions.filter((pl.col("stage") == stage) & (pl.col("reviewer") != CONSENSUS))
+    """Studies decided by two independent reviewers at ``stage``: reviewer a sorts first. A
+    ``maybe`` is no decision yet (the reviewer sees the study again): it is not compared."""
+    own = decisions.filter(
+        (pl.col("stage") == stage)
+        & (pl.col("reviewer") != CONSENSUS)
+        & (pl.col("decision") != "maybe")
+    )
     cols = ("reviewer", "decision", "reason", "note")
     grouped = (
         own.sort("study_id", "reviewer")

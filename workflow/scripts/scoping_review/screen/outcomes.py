@@ -71,9 +71,10 @@ def stage_outcome_table(
     """One row per study with a decision at ``stage`` (``OUTCOME_COLUMNS``, sorted by study):
 
     - a consensus row decides (a consensus ``maybe`` leaves the study pending);
-    - otherwise independent reviewers who disagree leave it pending (``conflict``), fewer than
-      ``reviewers_needed`` leave it ``awaiting_reviewer``, an agreed ``maybe`` leaves it
-      pending (``maybe``); an agreed decision stands, with the best of their reasons.
+    - otherwise a ``maybe`` is no decision yet; independent reviewers whose includes and
+      excludes disagree leave it pending (``conflict``), fewer than ``reviewers_needed`` such
+      decisions leave it ``maybe`` when a reviewer said maybe, else ``awaiting_reviewer``; an
+      agreed decision stands, with the best of their reasons.
     """
     rank = reason_rank(criteria)
     rows = decisions.filter(pl.col("stage") == stage)
@@ -110,31 +111,39 @@ def stage_outcome_table(
         (pl.col("reviewer") != CONSENSUS)
         & ~pl.col("study_id").is_in(consensus["study_id"].implode())
     ).sort("study_id", "reviewer")
+    # a maybe is no decision yet (the reviewer sees the study again): it neither counts
+    # towards the reviewers needed nor makes a conflict with another reviewer's decision
+    firm = pl.col("decision") != "maybe"
     grouped = own.group_by("study_id", maintain_order=True).agg(
-        pl.len().alias("n"),
-        pl.col("decision").n_unique().alias("kinds"),
-        pl.col("decision").first().alias("first"),
-        pl.col("reviewer").str.join(", ").alias("who"),
-        (pl.col("reviewer") + ": " + pl.col("decision")).str.join(", ").alias("said"),
+        firm.sum().alias("n"),
+        pl.col("decision").filter(firm).n_unique().alias("kinds"),
+        pl.col("decision").filter(firm).first().alias("first"),
+        pl.col("reviewer").filter(firm).str.join(", ").alias("who"),
+        pl.col("reviewer").filter(~firm).str.join(", ").alias("unsure"),
+        (pl.col("reviewer") + ": " + pl.col("decision")).filter(firm).str.join(", ").alias("said"),
     )
-    grouped = grouped.join(_best_reasons(own, rank), on="study_id", how="left")
+    grouped = grouped.join(_best_reasons(own.filter(firm), rank), on="study_id", how="left")
     conflict = pl.col("kinds") > 1
     awaiting = ~conflict & (pl.col("n") < reviewers_needed)
-    maybe = ~conflict & ~awaiting & (pl.col("first") == "maybe")
-    decided = ~conflict & ~awaiting & ~maybe
+    maybe = awaiting & (pl.col("unsure") != "")
+    decided = ~conflict & ~awaiting
     independent = grouped.select(
         "study_id",
         pl.when(decided).then(pl.col("first")).otherwise(pl.lit("pending")).alias("decision"),
         pl.when(decided).then(pl.col("reason")).alias("reason"),
         pl.when(conflict)
         .then(pl.lit("conflict"))
-        .when(awaiting)
-        .then(pl.lit("awaiting_reviewer"))
         .when(maybe)
         .then(pl.lit("maybe"))
+        .when(awaiting)
+        .then(pl.lit("awaiting_reviewer"))
         .alias("pending_kind"),
         pl.when(conflict)
         .then(pl.format("conflict ({}); awaiting consensus", pl.col("said")))
+        .when(maybe & (pl.col("n") == 0))
+        .then(pl.format("maybe ({})", pl.col("unsure")))
+        .when(maybe)
+        .then(pl.format("maybe ({}); decided by {}", pl.col("unsure"), pl.col("who")))
         .when(awaiting)
         .then(
             pl.format(
@@ -143,8 +152,6 @@ def stage_outcome_table(
                 pl.lit(reviewers_needed, dtype=pl.Int64) - pl.col("n").cast(pl.Int64),
             )
         )
-        .when(maybe)
-        .then(pl.format("maybe ({})", pl.col("who")))
         .alias("pending_reason"),
     )
     return pl.concat([consensus, independent], how="vertical_relaxed").sort("study_id")
