@@ -95,3 +95,27 @@ def test_init_quotes_the_folder_in_the_command_it_suggests(
     assert cli.main(["init", str(target), "--title", "A review"]) == 0
     said = capsys.readouterr().out
     assert f"run --directory '{target}'" in said
+
+
+def test_a_read_only_review_is_said_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only mount gave "[Errno 30] ... scoping-review.lock" and "check the file or value
+    named above"; root cannot make a folder read-only here, so the lock's open fails as the
+    mount's would."""
+    import errno
+
+    from scoping_review import runguard
+
+    workdir = review(tmp_path)
+    lock = str(workdir / runguard.LOCK_NAME)
+
+    def read_only(directory: Path) -> None:
+        raise OSError(errno.EROFS, "Read-only file system", lock)
+
+    monkeypatch.setattr(runguard, "hold", read_only)
+    assert cli.main(["run", "--directory", str(workdir)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: cannot write {lock}: Read-only file system" in err
+    assert "work in a copy of the review you can write" in err
+    assert "check the file or value" not in err

@@ -18,6 +18,7 @@ scoping-review import-decisions FILE --tool asreview|rayyan --out SHEET [--stage
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -261,6 +262,21 @@ def _input_errors() -> tuple[type[BaseException], ...]:
     return (OSError, ValueError, polars.exceptions.PolarsError)
 
 
+_NOT_WRITABLE = (errno.EROFS, errno.ENOSPC)  # EACCES: a read as often as a write
+
+
+def _say_not_writable(err: OSError) -> None:
+    print(f"error: cannot write {err.filename or 'the review folder'}: {err.strerror}",
+          file=sys.stderr)  # fmt: skip
+    print(
+        "what to do: "
+        + ("free disk space" if err.errno == errno.ENOSPC else "give yourself write access")
+        + ", or work in a copy of the review you can write (the command writes results/ and "
+        ".snakemake/ in the review folder)",
+        file=sys.stderr,
+    )
+
+
 CORES_HELP = "CPU cores Snakemake's jobs may use at once (default 2; 'all': every core)"
 
 
@@ -473,6 +489,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except _input_errors() as err:
+        if isinstance(err, OSError) and err.errno in _NOT_WRITABLE:
+            _say_not_writable(err)  # no hint about a value to correct
+            return vocabulary.EXIT_ERROR
         # a missing or unreadable file, a bad value: one block, no traceback
         print(f"error: {err}", file=sys.stderr)
         print(
