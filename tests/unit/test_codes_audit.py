@@ -40,25 +40,30 @@ def test_name_mismatches_kinds() -> None:
 
 
 def test_name_mismatches_read_given_name_first_authors_and_skip_ids() -> None:
-    """IEEE writes "N. P. Jouppi": its surname is the last word (the whole string was compared
-    and "Jouppi" warned of a particle); a study ID as a document's name ("S-2d1deaf6c3", the
+    """IEEE writes "N. P. Jouppi": its surname is not the whole string (which warned of a
+    particle for "Jouppi"); Scopus "Liu F." and MEDLINE "Smith JA" put the initials after; a
+    corporate author is compared whole; a study ID as a document's name ("S-2d1deaf6c3", the
     generic coding format) is no author name."""
     assert quality.surname("N. P. Jouppi") == "Jouppi"
-    assert quality.surname("Ludwig van Beethoven") == "van Beethoven"
+    assert quality.surname("Liu F.") == "Liu" and quality.surname("Smith JA") == "Smith"
+    assert quality.surname("van der Berg J") == "van der Berg"
+    assert quality.surname("World Health Organization") == "World Health Organization"
     assert quality.surname("de Roten, Y") == "de Roten" and quality.surname("Plato") == "Plato"
     studies = pl.DataFrame(
-        {"study_id": ["S-1", "S-2", "S-2d1deaf6c3"],
-         "authors": [["N. P. Jouppi", "K. Kalbe"], ["Ludwig van Beethoven"], ["Cohen, J."]]}
+        {"study_id": ["S-1", "S-2", "S-2d1deaf6c3", "S-4"],
+         "authors": [["N. P. Jouppi", "K. Kalbe"], ["Liu F.", "Smith JA"], ["Cohen, J."],
+                     ["World Health Organization"]]}
     )  # fmt: skip
     labels = pl.DataFrame(
-        {"study_id": ["S-1", "S-2", "S-2d1deaf6c3"],
-         "label": ["Jouppi & Kalbe (2009)", "Beethoven (1801)", "S-2d1deaf6c3"],
-         "where": ["c.csv, row 2", "c.csv, row 3", "c.csv, row 4"]}
+        {"study_id": ["S-1", "S-2", "S-2d1deaf6c3", "S-4"],
+         "label": ["Jouppi & Kalbe (2009)", "Liu & Smyth (2001)", "S-2d1deaf6c3",
+                   "World Health Organization (2020)"],
+         "where": ["c.csv, row 2", "c.csv, row 3", "c.csv, row 4", "c.csv, row 5"]}
     )  # fmt: skip
     found = quality.name_mismatches(labels, studies, "coded document")
     assert [str(f["message"]) for f in found] == [
-        "coded document 'Beethoven (1801)' writes the author 'Beethoven', the bibliographic "
-        "record 'van Beethoven' (adds or drops a particle or suffix)"
+        "coded document 'Liu & Smyth (2001)' writes the author 'Smyth', the bibliographic "
+        "record 'Smith' (is a different name)"
     ]
 
 

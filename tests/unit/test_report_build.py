@@ -416,6 +416,12 @@ def test_prioritised_screening_is_claimed_only_when_something_is_ranked(ranked: 
     assert ("screening is prioritised" in said) is (ranked > 0)
     assert ("None awaits it now, so none is ranked" in said) is (ranked == 0)
     assert ("stopping rule" in said) is (ranked > 0)
+    # the stopping rule applied: the set-aside studies are automatic exclusions, nothing is
+    # ranked, and the text still says the rule set them aside
+    applied = counts | {"ranking.ranked": 0, "stopping.stop": 1, "stopping.set_aside": 300}
+    ledger = Ledger(_with_counts(sample_inputs(TEMPLATES, PRISMA).ledger, applied))
+    said = re.sub(r"<[^>]+>", "", str(prioritisation_text(ledger, {})))
+    assert "300 records not screened were marked as ineligible" in said
 
 
 def test_design_note_stands_where_made_up_numbers_are_read(built: ReportOutputs) -> None:

@@ -190,8 +190,8 @@ def test_a_reviewer_not_among_the_stages_names_is_refused(
     studies: tuple[pl.DataFrame, pl.DataFrame],
 ) -> None:
     """With names [AB, CD] a row by "CE" (a typo) counted as a third independent reviewer,
-    silently; now it is refused naming the row. Case-only variants, consensus rows and a
-    stage without names pass."""
+    silently; now it is refused naming the row. Consensus rows and a stage without names
+    pass."""
     clusters, _ = studies
     sheets = by_reviewers(("db:1", "include", "", "AB"), ("db:2", "include", "", "CE"))
     decisions = screen.read_decisions(sheets, clusters, CRITERIA)
@@ -203,8 +203,13 @@ def test_a_reviewer_not_among_the_stages_names_is_refused(
     ):
         screen.check_configured_reviewers(decisions, named)
     screen.check_configured_reviewers(decisions, screen.Settings.from_config({}))
-    fine = by_reviewers(("db:1", "include", "", "ab"), ("db:2", "include", "", "consensus"))
+    fine = by_reviewers(("db:1", "include", "", "AB"), ("db:2", "include", "", "consensus"))
     screen.check_configured_reviewers(screen.read_decisions(fine, clusters, CRITERIA), named)
+    # "cd" for "CD": the worklists compare names exactly, so it is refused with the spelling
+    case = by_reviewers(("db:1", "include", "", "AB"), ("db:2", "include", "", "cd"))
+    with pytest.raises(screen.ScreeningError, match=r"'cd' \(b.csv, row 2\) is not a "
+                       r"title_abstract reviewer \(write it 'CD'\)"):  # fmt: skip
+        screen.check_configured_reviewers(screen.read_decisions(case, clusters, CRITERIA), named)
 
 
 def test_a_study_id_retired_by_a_merge_follows_its_anchor_record() -> None:

@@ -299,7 +299,11 @@ def test_a_name_not_among_the_stages_names_is_refused(tmp_path: Path) -> None:
         ValueError, match=r"'CE' is not a title_abstract reviewer: .*names lists AB, CD"
     ):
         server.create_app(made, "CE", "title_abstract")
-    server.create_app(made, "cd", "title_abstract")  # the same name written in lower case
+    with pytest.raises(
+        ValueError, match=r"'cd' is not a title_abstract reviewer \(write it 'CD'\)"
+    ):
+        server.create_app(made, "cd", "title_abstract")
+    server.create_app(made, "CD", "title_abstract")
     server.create_app(made, "CE", "full_text")  # a stage without names takes any
 
 

@@ -38,6 +38,9 @@ def test_a_file_changed_after_its_job_read_it_is_made_newer(tmp_path: Path) -> N
     assert seen.refresh(tmp_path) == ["screening/title_abstract/AB.csv"]
     assert sheet.stat().st_mtime_ns > before  # newer than any output the job wrote
     assert other.read_text() == "record_id\n"  # untouched files keep their time and text
+    # the manifest now notes the file as it stands: a job that no longer runs (its manifest
+    # left behind) does not touch it on every later run
+    assert seen.refresh(tmp_path) == []
     (tmp_path / seen.SEEN / "broken.json").write_text("{not json")
     sheet.unlink()
     assert seen.refresh(tmp_path) == []  # a gone file or a torn manifest: nothing to do

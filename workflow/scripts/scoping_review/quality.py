@@ -320,27 +320,21 @@ def _fold(name: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", strip_diacritics(name).lower()).split())
 
 
-_PARTICLES = frozenset(
-    {
-        "van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "la",
-        "le", "ter", "ten", "bin", "al", "el", "st",
-    }
-)  # fmt: skip
+_INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$")
 
 
 def surname(name: str) -> str:
     """The family name of an author as a record writes it: before the comma ("Jouppi, N. P.");
-    without one ("N. P. Jouppi", IEEE's order) the last word with the particles before it
-    ("Ludwig van Beethoven": "van Beethoven")."""
+    without one, the words that are not initials, whether these come after ("Liu F.", Scopus;
+    "Smith JA", MEDLINE) or before ("N. P. Jouppi", IEEE); a name with no initials
+    ("World Health Organization", "Ludwig van Beethoven") whole."""
     if "," in name:
         return name.split(",")[0].strip()
     words = name.split()
-    if len(words) <= 1:
+    rest = [w for w in words if not _INITIALS.match(w)]
+    if not rest or len(rest) == len(words):
         return name.strip()
-    start = len(words) - 1
-    while start > 1 and words[start - 1].lower() in _PARTICLES:
-        start -= 1
-    return " ".join(words[start:])
+    return " ".join(rest)
 
 
 def name_mismatches(

@@ -283,10 +283,11 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
     # newer than the job's outputs, or no run would read it again (:mod:`.seen`)
     from .seen import broken_linked_table, refresh
 
-    refresh(directory)
-    rebuilt = broken_linked_table(directory)
-    if rebuilt is not None:
-        print(rebuilt, file=sys.stderr)
+    if not echo_all:  # a dry run or a listing runs nothing, so changes nothing
+        refresh(directory)
+        rebuilt = broken_linked_table(directory)
+        if rebuilt is not None:
+            print(rebuilt, file=sys.stderr)
     log_path = directory / SNAKEMAKE_LOG
     log_path.parent.mkdir(parents=True, exist_ok=True)
     parent = os.getpid()

@@ -14,6 +14,7 @@ time differs from its manifest the current time, so Snakemake sees it as new.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -66,15 +67,26 @@ def refresh(directory: Path) -> list[str]:
             stats = json.loads(manifest.read_text())
         except (OSError, ValueError):
             continue
+        touched = False
         for path, (size, mtime_ns) in stats.items():
             file = directory / path
             try:
                 st = file.stat()
-                if (st.st_size, st.st_mtime_ns) != (size, mtime_ns) and path not in changed:
+                if (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
+                    continue
+                if path not in changed:
                     os.utime(file)
                     changed.add(path)
+                st = file.stat()
             except OSError:
                 continue  # gone (Snakemake says so) or not ours to touch
+            # the file is newer than the job's outputs now: note it as it stands, or a
+            # manifest of a job that no longer runs would touch it on every run
+            stats[path] = [st.st_size, st.st_mtime_ns]
+            touched = True
+        if touched:
+            with contextlib.suppress(OSError):  # a read-only folder: no run writes anyway
+                manifest.write_text(json.dumps(stats, sort_keys=True))
     return sorted(changed)
 
 

@@ -187,10 +187,13 @@ def create_app(review: Review, reviewer: str, stage: str, token: str | None = No
         raise ValueError(f"reviewer name {reviewer!r} is reserved or empty")
     _check_name(review, reviewer)
     names = review.settings.stages[stage].names
-    if names and reviewer_match_key(reviewer) not in {reviewer_match_key(n) for n in names}:
-        raise ValueError(  # the run would refuse every decision saved under this name
-            f"reviewer {reviewer!r} is not a {stage} reviewer: screening.stages.{stage}.names "
-            f"lists {', '.join(names)}; give --reviewer as one of them, or add the name there"
+    if names and reviewer not in names:  # the run would refuse every decision saved so
+        meant = {reviewer_match_key(n): n for n in names}.get(reviewer_match_key(reviewer))
+        raise ValueError(
+            f"reviewer {reviewer!r} is not a {stage} reviewer"
+            + (f" (write it {meant!r})" if meant else "")
+            + f": screening.stages.{stage}.names lists {', '.join(names)}; give --reviewer as "
+            "one of them, or add the name there"
         )
     app = Flask(__name__, template_folder="templates")
     app.config.update(

@@ -282,7 +282,8 @@ def prioritisation_text(ledger: Ledger, config: dict[str, Any]) -> Markup:
     settings = RankingSettings.from_config(
         (config.get("screening") or {}).get("prioritisation") or {}
     )
-    if ledger.value("ranking.ranked") == 0:  # nothing to rank: no claim that screening was
+    # nothing to rank and nothing set aside by the stopping rule: no claim that screening was
+    if ledger.value("ranking.ranked") == 0 and not ledger.positive("stopping.set_aside"):
         return Markup(
             "Prioritised screening is set up: a text model ({}) trained on the {} {} decisions "
             "so far ranks the studies awaiting {} screening. None awaits it now, so none is "

@@ -125,29 +125,33 @@ def check_reviewer_names(decisions: pl.DataFrame) -> None:
 
 
 def check_configured_reviewers(decisions: pl.DataFrame, settings: Settings) -> None:
-    """Refuse a reviewer not among a stage's configured ``names`` (a stage without names
-    takes any): a misspelt name ("CE" for "CD") counted as a third independent reviewer,
-    with agreement still reported as two raters'. Each is named with a row it comes from."""
+    """Refuse a reviewer not among a stage's configured ``names``, written exactly so (a
+    stage without names takes any): a misspelt name ("CE" for "CD") counted as a third
+    independent reviewer, with agreement still reported as two raters'; "cd" for "CD" kept
+    the studies "cd" decided on CD's worklist. Each is named with a row it comes from, and a
+    name that differs only in case or punctuation with the configured one."""
     problems: list[str] = []
     for stage, stage_settings in settings.stages.items():
-        if not stage_settings.names:
+        names = stage_settings.names
+        if not names:
             continue
-        known = {reviewer_match_key(n) for n in stage_settings.names}
         unknown = (
-            decisions.filter((pl.col("stage") == stage) & (pl.col("reviewer") != CONSENSUS))
+            decisions.filter(
+                (pl.col("stage") == stage)
+                & (pl.col("reviewer") != CONSENSUS)
+                & ~pl.col("reviewer").is_in(list(names))
+            )
             .sort("sheet", "row")
             .unique("reviewer", keep="first", maintain_order=True)
-            .filter(
-                ~pl.col("reviewer")
-                .map_elements(reviewer_match_key, return_dtype=pl.String)
-                .is_in(list(known))
-            )
         )
-        problems += [
-            f"{name!r} ({sheet}, row {row}) is not a {stage} reviewer: screening.stages."
-            f"{stage}.names lists {', '.join(stage_settings.names)}"
-            for name, sheet, row in unknown.select("reviewer", "sheet", "row").iter_rows()
-        ]
+        by_key = {reviewer_match_key(n): n for n in names}
+        for name, sheet, row in unknown.select("reviewer", "sheet", "row").iter_rows():
+            meant = by_key.get(reviewer_match_key(name))
+            hint = f" (write it {meant!r})" if meant else ""
+            problems.append(
+                f"{name!r} ({sheet}, row {row}) is not a {stage} reviewer{hint}: "
+                f"screening.stages.{stage}.names lists {', '.join(names)}"
+            )
     if problems:
         raise ScreeningError(
             "reviewers not in the config: "
