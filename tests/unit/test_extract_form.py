@@ -117,3 +117,15 @@ def test_a_sheet_keyed_by_study_id_names_the_key_column_to_set(clusters: pl.Data
     by_study = sheet().rename({"record_id": "study_id"})
     with pytest.raises(extract.ChartingError, match=r"set charting\.key_column: study_id$"):
         extract.chart(by_study, "c.csv", FORM, clusters, included, label_column=None)
+
+
+def test_a_value_written_not_charted_shares_the_not_charted_count(clusters: pl.DataFrame) -> None:
+    """A charted "Not charted" and the studies without a row are one count ID, not two."""
+    included = sorted(clusters["study_id"].to_list())
+    rows = sheet(therapy=["Not charted", "CBT", "CBT"])
+    two = pl.DataFrame({k: v[:2] for k, v in rows.to_dict(as_series=False).items()})
+    charted = extract.chart(two, "c.csv", FORM, clusters, included, label_column=None)
+    ids = [c.count_id for c in extract.charting_counts(charted, FORM)]
+    assert ids.count("chart.therapy.not_charted") == 1
+    counts = {c.count_id: c.value for c in extract.charting_counts(charted, FORM)}
+    assert counts["chart.therapy.not_charted"] == 2  # db:1's value and db:3's missing row

@@ -161,8 +161,13 @@ def _search(args: argparse.Namespace) -> int:
     workdir = Path(args.directory).resolve()
     if _not_a_review(workdir, (), "search"):
         return 2
-    # a misspelt `query:` read as no query fetched the whole database: check first, as run does
-    problems = config_problems(workdir / "config" / "config.yaml", workdir)
+    # a misspelt `query:` read as no query fetched the whole database: check the searches
+    # first, as run does (a charting sheet not made yet is no reason not to search)
+    problems = [
+        line
+        for line in config_problems(workdir / "config" / "config.yaml", workdir)
+        if ": searches" in line or ": api" in line or "not valid YAML" in line
+    ]
     if problems:
         _print_config_problems(problems)
         return vocabulary.EXIT_ERROR

@@ -143,11 +143,12 @@ def import_decisions_command(args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
         data = path.read_bytes()  # first: a wrong file name is the more likely slip
-        cfg, studies, _status = review_tables(Path(args.directory))
     except OSError as err:
         print(f"error: {path}: cannot read ({err.strerror or err})", file=sys.stderr)
         return 2
-    except (NotReady, storage.InputFileError) as err:
+    try:
+        cfg, studies, _status = review_tables(Path(args.directory))
+    except (NotReady, OSError, storage.InputFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     suffix = path.suffix.lower()

@@ -269,7 +269,13 @@ def value_groups(
     charted = set(exploded.filter(column.is_not_null())["study_id"].to_list())
     empty = sorted((set(frame["study_id"].to_list()) - charted) | set(missing))
     if empty:
-        out.append((NOT_CHARTED, f"chart.{field.name}.{slug(NOT_CHARTED)}", empty))
+        key = slug(NOT_CHARTED)
+        if key in by_slug:  # a charted value "Not charted": the same bucket, not a second ID
+            at = next(i for i, (_v, cid, _ids) in enumerate(out) if cid.endswith(f".{key}"))
+            value, cid, ids = out[at]
+            out[at] = (value, cid, sorted(set(ids) | set(empty)))
+        else:
+            out.append((NOT_CHARTED, f"chart.{field.name}.{key}", empty))
     return out
 
 

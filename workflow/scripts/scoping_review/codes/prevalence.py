@@ -94,7 +94,7 @@ def prevalence(
     )
     frame = (
         codebook.select("code", "theme", "overarching_theme", "origin", "definition")
-        .join(per_code, on="code", how="left")
+        .join(per_code, on="code", how="left", maintain_order="left")
         .with_columns(
             pl.col("study_ids").fill_null(pl.lit([], dtype=pl.List(pl.String))),
             pl.col("n_segments").fill_null(0),

@@ -19,7 +19,8 @@ import polars as pl
 _CR_LINE_END = re.compile(r"\r(?=[ \t]*[A-Z][A-Z0-9]{1,3} {0,3}-(?: |\r|\n|$)|\r|\n|$)")
 
 # any other bare CR: a break inside a value, with the next line's indent (MEDLINE's six spaces)
-_CR_IN_VALUE = re.compile(r"[ \t]*\r[ \t]*")
+# (the look-behind starts a match only at a run's first blank: linear in a long run of blanks)
+_CR_IN_VALUE = re.compile(r"(?<![ \t])[ \t]*\r[ \t]*")
 
 
 def normalise_newlines(text: str, tag_line: str | None = None) -> str:

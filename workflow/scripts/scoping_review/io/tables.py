@@ -229,7 +229,8 @@ def to_long(frame: pl.DataFrame, first_lines: pl.Series) -> tuple[pl.DataFrame, 
 def parse_delimited(text: str, sep: str | None = None) -> Parsed:
     sep = sep or sniff_separator(text)
     # tab-delimited exports (WoS, EndNote) do not quote: a '"' in a title is just a character
-    quoting = not (sep == "\t" and '"' not in re.split("[\r\n]", text, maxsplit=1)[0])
+    first_line = re.match(r"[^\r\n]*", text)
+    quoting = not (sep == "\t" and '"' not in (first_line.group() if first_line else ""))
     text = bare_cr_as_lf(text, quoted=quoting).replace("\r\n", "\n")
     rows = _count_rows(text, sep, quoting)  # first: its errors name the row
     data = text.encode()

@@ -123,7 +123,9 @@ def parse(text: str, kind: str) -> Parsed:
     is read record by record: each record that parses alone is kept, the others are rejects
     with their line and the parser's reason, and a note says so; a file with no record start
     is refused."""
-    text = _DECLARED_ENCODING.sub(r"\1", text, count=1)
+    declared = _DECLARED_ENCODING.match(text, 0, 4096)  # only a declaration's text is cut
+    if declared is not None:
+        text = declared.group(1) + text[declared.end() :]
     endnote = kind == "endnote_xml"
     pattern = _ENDNOTE_START if endnote else _PUBMED_START
     starts = [m.start() for m in pattern.finditer(text)]
@@ -132,12 +134,15 @@ def parse(text: str, kind: str) -> Parsed:
     notes: list[str] = []
     rejects: list[RawReject] = []
     elements: list[ET.Element | None]
+    root: ET.Element | None = None
+    whole = ""
     try:
         root = ET.fromstring(text.lstrip("\ufeff").encode("utf-8"))
     except ET.ParseError as err:
         whole = f"XML is not well-formed ({err})"
         if not starts:
             raise XMLExportError(whole) from err
+    if root is None:  # outside the handler: its traceback would keep the UTF-8 copy alive
         elements, rejects = _one_by_one(
             text, starts, lines, _ENDNOTE_END if endnote else _PUBMED_END
         )
