@@ -14,6 +14,9 @@ def test_label_names() -> None:
         "Refaeli",
     ]
     assert quality.label_names("Mcleod (2015)") == ["Mcleod"]
+    # a year without parentheses (a coded document's name) is no part of a name
+    assert quality.label_names("Chen 2020") == ["Chen"]
+    assert quality.label_names("Chen & Rivera, 2021b") == ["Chen", "Rivera"]
     assert quality.label_names("Muran et al. (2022)") == ["Muran"]
     assert quality.label_names("Dimmick, Watkins Jr., Callahan (2023)")[1] == "Watkins Jr"
 

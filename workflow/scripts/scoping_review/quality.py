@@ -305,6 +305,8 @@ def quality_counts(frame: pl.DataFrame) -> list[Count]:
 # -- consistency audit: charting, coded segments and included studies ------------------------
 
 _PAREN = re.compile(r"\(.*$")
+# a year written without parentheses at the end ("Chen 2020", "Chen, 2020a", a Taguette name)
+_BARE_YEAR = re.compile(r"[\s,;]+(?:1[89]|20)\d\d[a-z]?\s*$")
 _ET_AL = re.compile(r"\bet\s+al\.?", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*")
 
@@ -312,7 +314,7 @@ _SPLIT = re.compile(r"\s*(?:,|&|\band\b)\s*")
 def label_names(label: str) -> list[str]:
     """Author surnames as a citation label writes them (``Chen, Atzil-Slonim, & Refaeli (2016)``
     → ``["Chen", "Atzil-Slonim", "Refaeli"]``; ``et al.`` and the year are dropped)."""
-    text = _ET_AL.sub("", _PAREN.sub("", label))
+    text = _ET_AL.sub("", _BARE_YEAR.sub("", _PAREN.sub("", label)))
     return [p.strip(" .;") for p in _SPLIT.split(text) if p.strip(" .;")]
 
 
