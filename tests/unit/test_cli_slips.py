@@ -22,7 +22,7 @@ def test_cores_must_be_a_number_of_cores(value: str, capsys: pytest.CaptureFixtu
             cli.main([command, "--cores", value])
         assert stop.value.code == 2
         assert "is not a number of cores (1, 2, ... or 'all')" in capsys.readouterr().err
-    assert cli.cores("all") == "all" and cli.cores("3") == "3"
+    assert cli.cli_notes.cores("all") == "all" and cli.cli_notes.cores("3") == "3"
 
 
 def review(tmp_path: Path) -> Path:

@@ -18,7 +18,6 @@ scoping-review import-decisions FILE --tool asreview|rayyan --out SHEET [--stage
 from __future__ import annotations
 
 import argparse
-import errno
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -267,30 +266,7 @@ def _input_errors() -> tuple[type[BaseException], ...]:
     return (OSError, ValueError, polars.exceptions.PolarsError)
 
 
-_NOT_WRITABLE = (errno.EROFS, errno.ENOSPC)  # EACCES: a read as often as a write
-
-
-def _say_not_writable(err: OSError) -> None:
-    print(f"error: cannot write {err.filename or 'the review folder'}: {err.strerror}",
-          file=sys.stderr)  # fmt: skip
-    print(
-        "what to do: "
-        + ("free disk space" if err.errno == errno.ENOSPC else "give yourself write access")
-        + ", or work in a copy of the review you can write (the command writes results/ and "
-        ".snakemake/ in the review folder)",
-        file=sys.stderr,
-    )
-
-
 CORES_HELP = "CPU cores Snakemake's jobs may use at once (default 2; 'all': every core)"
-
-
-def cores(value: str) -> str:
-    """``--cores``: a whole number of at least 1, or ``all`` (0 made Snakemake wait for ever,
-    -3 ran jobs with -3 threads)."""
-    if value == "all" or (value.isdigit() and int(value) >= 1):
-        return value
-    raise argparse.ArgumentTypeError(f"{value!r} is not a number of cores (1, 2, ... or 'all')")
 
 
 LEDGER_HELP = "the counts ledger (default: results/ledger/counts.parquet in --directory)"
@@ -325,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         ".snakemake/log/scoping-review-run.log.",
     )
     run.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
-    run.add_argument("--cores", default="2", type=cores, help=CORES_HELP)
+    run.add_argument("--cores", default="2", type=cli_notes.cores, help=CORES_HELP)
     run.add_argument(
         "-n", "--dry-run", action="store_true", help="show the jobs that would run; run none"
     )
@@ -342,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
         "interrupted (Ctrl-C), 143 terminated (SIGTERM; run the same command again to finish).",
     )
     upd.add_argument("--directory", default=".", help="review directory holding config/config.yaml")
-    upd.add_argument("--cores", default="2", type=cores, help=CORES_HELP)
+    upd.add_argument("--cores", default="2", type=cli_notes.cores, help=CORES_HELP)
     upd.add_argument("--profile", default=None, help="Snakemake profile, e.g. profiles/slurm")
     upd.add_argument("--no-freeze", action="store_true", help="never freeze a version")
     upd.add_argument("--no-search", action="store_true", help="do not fetch API searches first")
@@ -494,8 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except _input_errors() as err:
-        if isinstance(err, OSError) and err.errno in _NOT_WRITABLE:
-            _say_not_writable(err)  # no hint about a value to correct
+        if isinstance(err, OSError) and err.errno in cli_notes.NOT_WRITABLE:
+            cli_notes.say_not_writable(err)  # no hint about a value to correct
             return vocabulary.EXIT_ERROR
         # a missing or unreadable file, a bad value: one block, no traceback
         print(f"error: {err}", file=sys.stderr)

@@ -1,9 +1,12 @@
 """What ``run`` says on the terminal before and after the workflow: saved searches not
-fetched yet, frozen rounds the config changes, the import's rejects. :mod:`.cli` imports
-this module for ``--help`` too, so the heavy imports stay inside the functions."""
+fetched yet, frozen rounds the config changes, the import's rejects, the data-quality
+findings; a review folder it cannot write; and the ``--cores`` value check. :mod:`.cli`
+imports this module for ``--help`` too, so the heavy imports stay inside the functions."""
 
 from __future__ import annotations
 
+import argparse
+import errno
 import shlex
 import sys
 from pathlib import Path
@@ -105,3 +108,26 @@ def quality_summary(directory: Path) -> None:
         f"{directory / 'results' / '07_report' / 'index.html'}#quality",
         file=sys.stderr,
     )
+
+
+NOT_WRITABLE = (errno.EROFS, errno.ENOSPC)  # EACCES: a read as often as a write
+
+
+def say_not_writable(err: OSError) -> None:
+    print(f"error: cannot write {err.filename or 'the review folder'}: {err.strerror}",
+          file=sys.stderr)  # fmt: skip
+    print(
+        "what to do: "
+        + ("free disk space" if err.errno == errno.ENOSPC else "give yourself write access")
+        + ", or work in a copy of the review you can write (the command writes results/ and "
+        ".snakemake/ in the review folder)",
+        file=sys.stderr,
+    )
+
+
+def cores(value: str) -> str:
+    """``--cores``: a whole number of at least 1, or ``all`` (0 made Snakemake wait for ever,
+    -3 ran jobs with -3 threads)."""
+    if value == "all" or (value.isdigit() and int(value) >= 1):
+        return value
+    raise argparse.ArgumentTypeError(f"{value!r} is not a number of cores (1, 2, ... or 'all')")
