@@ -510,7 +510,8 @@ def test_search_command_fetches_and_reports_one_line_per_search(
 ) -> None:
     _rec, answer = openalex_paging()
     with serve(answer).running() as server:
-        workdir = review(tmp_path, server.url, OA)
+        # a query: `search` refuses a blank one as `run` does (it would fetch the whole database)
+        workdir = review(tmp_path, server.url, {**OA, "query": "rupture"})
         assert cli.main(["search", "--directory", str(workdir), "--search", "oa"]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and out[0].startswith("search 'oa' (openalex): round 1: 2 records of 2")

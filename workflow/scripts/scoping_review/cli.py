@@ -18,6 +18,7 @@ scoping-review import-decisions FILE --tool asreview|rayyan --out SHEET [--stage
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -161,11 +162,12 @@ def _search(args: argparse.Namespace) -> int:
     if _not_a_review(workdir, (), "search"):
         return 2
     # a misspelt `query:` read as no query fetched the whole database: check the searches
-    # first, as run does (a charting sheet not made yet is no reason not to search)
+    # first, as run does (a charting sheet or an export not there yet is no reason not to)
     problems = [
         line
         for line in config_problems(workdir / "config" / "config.yaml", workdir)
-        if ": searches" in line or ": api" in line or "not valid YAML" in line
+        if (": searches" in line or ": api" in line or "not valid YAML" in line)
+        and not re.search(r": searches/\d+/files/", line)
     ]
     if problems:
         _print_config_problems(problems)
