@@ -12,13 +12,24 @@ SNAKEMAKE := $(BIN)/snakemake --cores $(CORES)
 
 .PHONY: run test check format lint dry-run system-deps clean venv config-docs slurm-up slurm-down bench bench-import bench-dedupe bench-workflow bench-report bench-screening
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions the tests last passed with, so a release
+# within pyproject's ranges (polars 2.2.0 changed every stage table's bytes) cannot change a
+# fresh clone's results unseen; `make lock` moves the pins to the newest releases in the ranges.
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+.PHONY: lock
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
+	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^scoping-review'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	@touch $(STAMP)
+	@echo "constraints.txt rewritten: run make test before committing it"
 
 run: $(STAMP)
 	$(BIN)/scoping-review run --cores $(CORES)
