@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
 
-from scoping_review import quality
+from scoping_review import quality, quality_fields
 
 
 def test_label_names() -> None:
@@ -104,7 +106,7 @@ def test_charted_dash_but_coded_under_the_theme() -> None:
     segs = segments([("S-1", "A", "Empathy", "ok"), ("S-2", "B", "Empathy", "ok")])
     prev = pl.DataFrame({"code": ["Empathy"], "overarching_theme": ["Repair"]})
     checks = [{"field": "repair", "overarching_theme": "Repair"}]
-    found = quality.field_theme_findings(charting, segs, prev, checks)
+    found = quality_fields.field_theme_findings(charting, segs, prev, checks)
     assert len(found) == 1 and found[0]["ids"] == ["S-1"]
     assert "coded under 'Repair': Empathy" in str(found[0]["message"])
     assert found[0]["where"] == "c.csv, row 2"
@@ -123,3 +125,81 @@ def test_an_unknown_code_names_the_closest_codebook_code() -> None:
     assert quality.did_you_mean("meta communication", ["Metacommunication"]) == (
         " (did you mean 'Metacommunication'?)"
     )
+
+
+REPAIR = ["Empathy", "Exploring avoidance", "Attending to rupture – metacommunication",
+          "Based on type of rupture – withdrawal/confrontation", "Rupture analysis",
+          "Rupture meaning"]  # fmt: skip
+
+
+def repair_audit(cells: list[object], coded: list[tuple[str, str]], **check: object) -> list[str]:
+    """Findings of a repair-findings check: ``cells`` one per study S-1, S-2, …; ``coded``
+    (study, code) segments; codes under 'Repair' are :data:`REPAIR`, 'Because' a reason code."""
+    n = len(cells)
+    charting = pl.DataFrame(
+        {"study_id": [f"S-{i + 1}" for i in range(n)],
+         "study_label": [f"Author{i + 1} (2020)" for i in range(n)], "repair": cells,
+         "sheet": ["c.csv"] * n, "row": list(range(2, n + 2))},
+        schema_overrides={"repair": pl.List(pl.String) if isinstance(cells[0], list) else pl.String},
+    )  # fmt: skip
+    segs = segments([(s, s, c, "ok") for s, c in coded] or [("S-0", "X", "Because", "ok")])
+    prev = pl.DataFrame(
+        {"code": [*REPAIR, "Because"], "overarching_theme": ["Repair"] * len(REPAIR) + ["Reason"]}
+    )
+    checks = [{"field": "repair", "overarching_theme": "Repair", **check}]
+    found = quality_fields.field_theme_findings(charting, segs, prev, checks)
+    return [f"{f['check']} {f['ids'][0]} {str(f['subject']).split(' (2020) ')[-1]}" for f in found]
+
+
+def test_a_charted_finding_that_names_a_code_the_study_is_not_coded_under() -> None:
+    """Table 2 charts 'Empathy' as a repair finding of a study the Results text does not cite
+    for Empathy: the charting and the coding contradict each other."""
+    assert repair_audit(["Empathy", "Empathy"], [("S-2", "Empathy")]) == [
+        "charted_not_coded S-1 Empathy"
+    ]
+
+
+def test_an_item_names_a_code_by_its_words_either_way_round() -> None:
+    cells = ["metacommunication", "showing EMPATHY", "Exploring the avoidance, validation",
+             "repair according to withdrawal and confrontation rupture"]  # fmt: skip
+    assert repair_audit(cells, []) == [
+        "charted_not_coded S-1 Attending to rupture – metacommunication",
+        "charted_not_coded S-2 Empathy",
+        "charted_not_coded S-3 Exploring avoidance",
+        "charted_not_coded S-4 Based on type of rupture – withdrawal/confrontation",
+    ]
+
+
+def test_an_item_that_names_no_code_or_two_is_no_finding() -> None:
+    """'rupture' is a word of four codes; 'validation' and 'Because' (a code of another theme)
+    name none of the theme's: no guess is reported."""
+    assert repair_audit(["rupture", "validation; Because", "the and of"], []) == []
+
+
+def test_named_code_findings_follow_the_coding_and_can_be_turned_off() -> None:
+    coded = [("S-1", "Empathy"), ("S-1", "Exploring avoidance")]
+    assert repair_audit(["Empathy, exploring avoidance, empathy"], coded) == []
+    assert repair_audit(["Empathy, empathy"], []) == ["charted_not_coded S-1 Empathy"]
+    assert repair_audit(["Empathy"], [], code_names=False) == []
+
+
+def test_a_list_field_and_a_whole_empty_value() -> None:
+    """A `type: list` field's cells are lists; 'n/a' is empty as a whole, not 'n' and 'a'."""
+    assert repair_audit([["Empathy", "Rupture meaning"]], [("S-1", "Empathy")]) == [
+        "charted_not_coded S-1 Rupture meaning"
+    ]
+    assert repair_audit(["n/a"], [("S-1", "Empathy")], empty_values=["n/a"]) == [
+        "charted_empty_but_coded S-1 repair Author1 (2020)"
+    ]
+
+
+@given(
+    st.sampled_from(REPAIR),
+    st.sampled_from(["{}", "{} ", " the {}", "{}.", "{} and stuff"]),
+    st.booleans(),
+)
+def test_a_code_written_back_in_any_case_names_that_code(code: str, form: str, upper: bool) -> None:
+    item = form.format(code.upper() if upper else code.lower())
+    codes = {c: quality_fields.words(c) for c in REPAIR}
+    got = [quality_fields.named_code(i, codes) for i in quality_fields.charted_items(item)]
+    assert code in got

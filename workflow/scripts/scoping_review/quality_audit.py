@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from . import quality, quality_exports
+from . import quality, quality_exports, quality_fields
 
 
 def _located(frame: pl.DataFrame, label: str, source: str) -> pl.DataFrame:
@@ -68,7 +68,7 @@ def audit(
     findings += quality.name_mismatches(docs, studies, "coded document")
     findings += quality.codebook_count_findings(codebook, segments)
     if started["charting"] and started["coding"]:
-        findings += quality.field_theme_findings(
+        findings += quality_fields.field_theme_findings(
             charting, segments, prevalence, settings.get("field_theme_checks") or []
         )
     if started["charting"]:
