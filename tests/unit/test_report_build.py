@@ -433,3 +433,26 @@ def test_design_note_stands_where_made_up_numbers_are_read(built: ReportOutputs)
     holding = {s.split('"', 1)[0] for s in sections if note in s}
     assert {"summary", "methods", "prisma", "checklist"} <= holding
     assert built.checklist_markdown.count(note) == 1
+
+
+def test_the_flow_diagram_images_carry_the_design_note(built: ReportOutputs) -> None:
+    """A PNG, SVG or PDF of the flow diagram is shared without the report: the made-up data
+    label goes with it, as a caption under the boxes, and its digits are marked literal in the
+    report's inlined copy (a figure title, not a count)."""
+    note = "Synthetic example data, version"
+    caption = " ".join(json.loads(built.flow_vegalite)["title"]["text"])
+    assert caption.startswith("Design note. ") and note in caption
+    assert note.split(",")[0] in built.flow_svg
+    title = r'<g data-literal="figure title" class="mark-group role-title">(?:(?!</svg>).)*?'
+    assert re.search(title + r">Design note\. Synthetic", built.html, re.DOTALL)
+
+
+def test_no_design_note_no_caption() -> None:
+    inp = sample_inputs(TEMPLATES, PRISMA)
+    ledger = Ledger(inp.ledger)
+    vocab = __import__("yaml").safe_load((ROOT / "resources/prisma/flow_boxes.yaml").read_text())
+    diagram = build_flow(vocab, ledger, inp.config)
+    assert "title" not in flow_spec(diagram, ledger, "")
+    assert "title" not in flow_spec(diagram, ledger, " \n ")
+    lines = flow_spec(diagram, ledger, "word " * 200)["title"]["text"]
+    assert len(lines) > 3 and all(len(line) <= 140 for line in lines)

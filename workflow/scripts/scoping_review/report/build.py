@@ -257,7 +257,8 @@ def build_report(inputs: ReportInputs, lap: Lap = no_lap) -> ReportOutputs:
     # Altair's debug mode checks each chart part against the schema as it is made: the
     # same check VALIDATE_SPECS leaves to the unit tests, and the same specs either way
     with debug_mode(VALIDATE_SPECS):
-        spec = flow.flow_spec(diagram, ledger)
+        design_note = str((config.get("review") or {}).get("design_note") or "")
+        spec = flow.flow_spec(diagram, ledger, design_note)
         specs = _figure_specs(inputs, ledger, characteristics, themes)
     lap("flow and figure specs")
     # every spec laid out in turn, each PNG rasterised on a second thread meanwhile
@@ -337,7 +338,7 @@ def build_report(inputs: ReportInputs, lap: Lap = no_lap) -> ReportOutputs:
         figure_exports=fig_exports,
         checklist_markdown=checklist_exports.checklist_markdown(
             checklist_rows,
-            design_note=str((inputs.config.get("review") or {}).get("design_note") or ""),
+            design_note=design_note,
         ),
         checklist_csv=checklist_exports.checklist_csv(checklist_rows),
         flow_template=template,

@@ -301,10 +301,22 @@ def _box_text(
     return out
 
 
-def flow_spec(flow: Flow, ledger: Ledger) -> dict[str, Any]:
+def note_lines(note: str, width: int) -> list[str]:
+    """The review's design note (what is made up, in the bundled example) wrapped to a
+    diagram ``width`` wide, for a caption under it: a PNG, SVG or PDF of the diagram travels
+    without the report around it."""
+    text = " ".join(note.split())
+    if not text:
+        return []
+    return textwrap.wrap(f"Design note. {text}", max(40, round(width / ((FONT_SIZE - 1) * 0.56))))
+
+
+def flow_spec(flow: Flow, ledger: Ledger, note: str = "") -> dict[str, Any]:
     """The Vega-Lite spec of the flow diagram (a plain, JSON-serialisable dict).
 
-    Each text line links to ``#count=<count_id>`` of the count it shows.
+    Each text line links to ``#count=<count_id>`` of the count it shows. A ``note`` (the
+    review's design note) is drawn as a caption under the boxes (a title, so the report's
+    inlined copy marks it ``data-literal``, like any figure title).
     """
     width, columns = _columns(flow)
     order = [c for c in ("previous", "main", "side") if c in columns]
@@ -423,11 +435,24 @@ def flow_spec(flow: Flow, ledger: Ledger) -> dict[str, Any]:
                 )
                 .encode(x=xq("x"), y=yq("y"), text="text:N", href=alt.Href("href:N"))
             )
-    chart = (
-        alt.layer(*layers)
-        .properties(width=width, height=height_total, background="white", padding=8)
-        .configure_view(stroke=None)
+    chart = alt.layer(*layers).properties(
+        width=width, height=height_total, background="white", padding=8
     )
+    caption = note_lines(note, width)
+    if caption:
+        chart = chart.properties(
+            title=alt.TitleParams(
+                caption,
+                orient="bottom",
+                anchor="start",
+                font=FONT,
+                fontSize=FONT_SIZE - 1,
+                fontWeight="normal",  # no italic: a second font makes the PDF's bytes vary
+                color="#444444",
+                offset=12,
+            )
+        )
+    chart = chart.configure_view(stroke=None)
     spec: dict[str, Any] = chart.to_dict(validate=VALIDATE_SPECS)
     return spec
 
