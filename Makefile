@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make run    the whole workflow on the bundled example -> results/07_report/index.html
 #   make test   the test suite
-# Both create or refresh the local virtual environment .venv when pyproject.toml changes.
+# Both create or refresh the local virtual environment .venv when pyproject.toml or
+# constraints.txt (the exact versions installed; `make lock` renews them) changes.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -23,13 +24,21 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
+# resolved in a new, empty venv: a package installed by hand in .venv, or one no longer
+# required, is not pinned; `pkg @ file://` lines (a wheel only this machine has) are refused
+LOCK_VENV := .venv-lock
 .PHONY: lock
-lock: $(STAMP)
-	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
-	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^scoping-review'; } > constraints.txt.new
-	mv constraints.txt.new constraints.txt
-	@touch $(STAMP)
-	@echo "constraints.txt rewritten: run make test before committing it"
+lock:
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(LOCK_VENV)/bin/python -m pip freeze --exclude-editable > constraints.txt.new
+	! grep ' @ ' constraints.txt.new
+	{ echo "# The exact versions make venv installs (pip -c): what CI and the benchmarks ran with."; \
+	  echo "# pyproject.toml keeps the ranges. Refresh: make lock (the newest within the ranges), then make test."; \
+	  cat constraints.txt.new; } > constraints.txt
+	rm -rf constraints.txt.new $(LOCK_VENV)
+	@echo "constraints.txt rewritten: make test installs it; commit it when the tests pass"
 
 run: $(STAMP)
 	$(BIN)/scoping-review run --cores $(CORES)

@@ -116,9 +116,11 @@ TINY_DIGEST = REPO / "tests/data/tiny_review.digest.json"
 
 
 def without_stage_table_hashes(inputs: pl.Expr) -> pl.Expr:
-    """A ledger's ``inputs`` (list of name, sha256) with the hash of each ``results/`` table
-    replaced by a marker."""
-    stage = pl.element().struct.field("name").str.starts_with("results/")
+    """A ledger's ``inputs`` (list of name, sha256) with the hash of each ``results/`` Parquet
+    table replaced by a marker (another file under results/ keeps its hash: it has no digest of
+    its own)."""
+    name = pl.element().struct.field("name")
+    stage = name.str.starts_with("results/") & name.str.ends_with(".parquet")
     return inputs.list.eval(
         pl.element().struct.with_fields(
             pl.when(stage)

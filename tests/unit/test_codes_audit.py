@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
@@ -132,7 +134,7 @@ REPAIR = ["Empathy", "Exploring avoidance", "Attending to rupture – metacommun
           "Rupture meaning"]  # fmt: skip
 
 
-def repair_audit(cells: list[object], coded: list[tuple[str, str]], **check: object) -> list[str]:
+def repair_audit(cells: list[object], coded: list[tuple[str, str]], **check: Any) -> list[str]:
     """Findings of a repair-findings check: ``cells`` one per study S-1, S-2, …; ``coded``
     (study, code) segments; codes under 'Repair' are :data:`REPAIR`, 'Because' a reason code."""
     n = len(cells)
@@ -142,7 +144,12 @@ def repair_audit(cells: list[object], coded: list[tuple[str, str]], **check: obj
          "sheet": ["c.csv"] * n, "row": list(range(2, n + 2))},
         schema_overrides={"repair": pl.List(pl.String) if isinstance(cells[0], list) else pl.String},
     )  # fmt: skip
-    segs = segments([(s, s, c, "ok") for s, c in coded] or [("S-0", "X", "Because", "ok")])
+    studies = charting["study_id"].to_list()
+    # every study has a segment (a reason code) unless ``never_coded`` names it
+    reasons = [(s, "Because") for s in studies if s not in check.pop("never_coded", [])]
+    segs = segments(
+        [(s, s, c, "ok") for s, c in [*coded, *reasons]] or [("S-0", "X", "Because", "ok")]
+    )
     prev = pl.DataFrame(
         {"code": [*REPAIR, "Because"], "overarching_theme": ["Repair"] * len(REPAIR) + ["Reason"]}
     )
@@ -184,9 +191,13 @@ def test_named_code_findings_follow_the_coding_and_can_be_turned_off() -> None:
 
 
 def test_a_list_field_and_a_whole_empty_value() -> None:
-    """A `type: list` field's cells are lists; 'n/a' is empty as a whole, not 'n' and 'a'."""
+    """A `type: list` field's cells are lists; 'n/a' is empty as a whole, not 'n' and 'a',
+    in a text cell and as a list element."""
     assert repair_audit([["Empathy", "Rupture meaning"]], [("S-1", "Empathy")]) == [
         "charted_not_coded S-1 Rupture meaning"
+    ]
+    assert repair_audit([["n/a"], ["n/a", None]], [("S-1", "Empathy")], empty_values=["n/a"]) == [
+        "charted_empty_but_coded S-1 repair Author1 (2020)"
     ]
     assert repair_audit(["n/a"], [("S-1", "Empathy")], empty_values=["n/a"]) == [
         "charted_empty_but_coded S-1 repair Author1 (2020)"
@@ -203,3 +214,40 @@ def test_a_code_written_back_in_any_case_names_that_code(code: str, form: str, u
     codes = {c: quality_fields.words(c) for c in REPAIR}
     got = [quality_fields.named_code(i, codes) for i in quality_fields.charted_items(item)]
     assert code in got
+
+
+def test_of_two_codes_an_item_names_the_one_with_its_words() -> None:
+    """'Empathy' lies within 'Showing empathy': each is still named by its own words, and an
+    item nearer one than the other names that one."""
+    codes = {c: quality_fields.words(c) for c in ["Empathy", "Showing empathy", "Rupture meaning"]}
+    named = {i: quality_fields.named_code(i, codes) for i in
+             ["empathy", "Showing Empathy", "showing empathy warmly", "rupture"]}  # fmt: skip
+    assert named == {"empathy": "Empathy", "Showing Empathy": "Showing empathy",
+                     "showing empathy warmly": "Showing empathy", "rupture": "Rupture meaning"}  # fmt: skip
+    two_away = {c: quality_fields.words(c) for c in ["Empathy now", "Empathy then"]}
+    assert quality_fields.named_code("empathy", two_away) is None  # equally near: no guess
+
+
+def test_a_study_never_coded_is_left_to_included_not_coded() -> None:
+    """A study charted before it is coded (a living review's new inclusion) would otherwise
+    get one finding per code its charting names."""
+    assert repair_audit(["Empathy, exploring avoidance"], [], never_coded=["S-1"]) == []
+    found = quality.uncoded_findings(["S-1"], segments([("S-2", "B", "Empathy", "ok")]))
+    assert [f["check"] for f in found] == ["included_not_coded"]
+
+
+def test_the_finding_quotes_the_whole_cell_and_the_item() -> None:
+    charting = pl.DataFrame(
+        {"study_id": ["S-1"], "study_label": ["Gelso & Kline (2019)"], "sheet": ["c.csv"],
+         "row": [5], "repair": ["Repair according to withdrawal and confrontation rupture"]}
+    )  # fmt: skip
+    prev = pl.DataFrame({"code": REPAIR, "overarching_theme": ["Repair"] * len(REPAIR)})
+    segs = segments([("S-1", "G", "Empathy", "ok")])
+    checks = [{"field": "repair", "overarching_theme": "Repair"}]
+    (found,) = quality_fields.field_theme_findings(charting, segs, prev, checks)
+    assert found["message"] == (
+        "charting gives repair 'Repair according to withdrawal and confrontation rupture' for "
+        "Gelso & Kline (2019): 'confrontation rupture' names the code 'Based on type of rupture "
+        "– withdrawal/confrontation' of 'Repair', but no segment of it is coded so"
+    )
+    assert found["where"] == "c.csv, row 5"

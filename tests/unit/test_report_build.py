@@ -14,7 +14,7 @@ import pytest
 from scoping_review.report import MissingCountError, ReportOutputs, build_report
 from scoping_review.report.checklist import SECTIONS
 from scoping_review.report.counts import Ledger
-from scoping_review.report.flow import build_flow, flow_spec
+from scoping_review.report.flow import build_flow, flow_spec, note_lines
 from scoping_review.report.guard import check_html
 from support.report_sample import sample_inputs
 
@@ -454,5 +454,9 @@ def test_no_design_note_no_caption() -> None:
     diagram = build_flow(vocab, ledger, inp.config)
     assert "title" not in flow_spec(diagram, ledger, "")
     assert "title" not in flow_spec(diagram, ledger, " \n ")
-    lines = flow_spec(diagram, ledger, "word " * 200)["title"]["text"]
-    assert len(lines) > 3 and all(len(line) <= 140 for line in lines)
+    spec = flow_spec(diagram, ledger, "word " * 200)
+    lines = spec["title"]["text"]
+    assert lines == note_lines("word " * 200, spec["width"])
+    assert len(lines) > 3 and lines[0].startswith("Design note. word")
+    # wrapped to the diagram's width: ~140 characters of the 10 px caption in 780 px
+    assert {len(line) for line in lines[:-1]} <= set(range(130, 141)), lines

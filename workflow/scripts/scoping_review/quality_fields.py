@@ -10,17 +10,23 @@ the two must agree:
   that no segment codes so. The bundled thesis's Table 2 charts such findings that its Results
   text does not cite.
 
-A charted value is read as items (split at ``,``, ``;``, ``/`` and ``and``). An item names a code
-when, stop words and case aside, all its words are among the code's or all the code's among its
-own (``exploring avoidance`` ↔ ``Exploring avoidance``, ``metacommunication`` ↔ ``Attending to
-rupture – metacommunication``, ``showing empathy`` ↔ ``Empathy``), and it names no other code
-of the theme: an item that could mean two codes, or none, is no finding.
+A charted value is read as items (split at ``,``, ``;``, ``/``, ``&`` and ``and``; a list field's
+elements first). An item names a code when, stop words and case aside, all its words are among
+the code's or all the code's among its own (``exploring avoidance`` ↔ ``Exploring avoidance``,
+``metacommunication`` ↔ ``Attending to rupture – metacommunication``, ``showing empathy`` ↔
+``Empathy``); of several such codes, the one with the same words, else the one fewest words
+away, and none on a tie: an item that could mean two codes, or none, is no finding. A study
+with no counted segment at all is left to ``included_not_coded``.
+
+The match reads words, not meaning: "lack of empathy" names Empathy, a single word such as
+"analysis" names the one code holding it, and "disagreements" or "meta-communication" name
+nothing. The findings are warnings to read against the sheet, not verdicts.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -43,29 +49,38 @@ def words(text: str) -> frozenset[str]:
     )
 
 
-def charted_items(value: object) -> list[str]:
-    """A charted cell as its items: a list field's elements, a text's comma/and-separated parts."""
+def charted_items(value: object, empty: Collection[str] = ()) -> list[str]:
+    """A charted cell as its items: a list field's elements, each (or a text) split at commas,
+    semicolons, slashes and 'and'. A cell, element or item that is one of ``empty`` (whole,
+    so ``n/a`` is not 'n' and 'a') is left out."""
     if value is None:
         return []
-    parts = [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
-    return [item.strip() for part in parts for item in _ITEM_SPLIT.split(part) if item.strip()]
-
-
-def is_empty(value: object, items: Sequence[str], empty: set[str]) -> bool:
-    """A cell that says nothing: no value, one of ``empty`` whole (``n/a``), or only such items."""
-    if value is None or str(value).strip() in empty:
-        return True
-    return all(item in empty for item in items)
+    parts = list(value) if isinstance(value, list | tuple) else [value]
+    items = []
+    for part in parts:
+        if part is None or str(part).strip() in empty:
+            continue
+        items += [i.strip() for i in _ITEM_SPLIT.split(str(part))]
+    return [i for i in items if i and i not in empty]
 
 
 def named_code(item: str, codes: Mapping[str, frozenset[str]]) -> str | None:
-    """The one code ``item`` names (its words within the code's, or the code's within its
-    own), or None when it names none or several."""
+    """The code ``item`` names (module docstring), or None when it names none or, equally
+    near, several."""
     said = words(item)
     if not said:
         return None
     hits = [c for c, w in codes.items() if w and (said <= w or w <= said)]
-    return hits[0] if len(hits) == 1 else None
+    if len(hits) <= 1:
+        return hits[0] if hits else None
+    distance = {c: len(said ^ codes[c]) for c in hits}
+    best = min(distance.values())
+    nearest = [c for c in hits if distance[c] == best]
+    return nearest[0] if len(nearest) == 1 else None
+
+
+def _cell(value: object) -> str:
+    return "; ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
 
 
 def field_theme_findings(
@@ -93,8 +108,8 @@ def field_theme_findings(
         ).rows():
             name, where = label or study, f"{sheet}, row {row}"
             coded = coded_by_study.get(study, set())
-            items = charted_items(value)
-            if is_empty(value, items, empty):
+            items = charted_items(value, empty)
+            if not items:
                 under = sorted(c for c in coded if c in theme_codes)
                 if under:
                     out.append(
@@ -102,15 +117,15 @@ def field_theme_findings(
                             "charted_empty_but_coded",
                             "warning",
                             f"{field} {name}",
-                            f"charting gives {field} '{value or ''}' for {name}, but its "
+                            f"charting gives {field} '{_cell(value or '')}' for {name}, but its "
                             f"segments are coded under '{theme}': {', '.join(under)}",
                             where,
                             [study],
                         )
                     )
                 continue
-            if not check.get("code_names", True):
-                continue
+            if not check.get("code_names", True) or not coded:
+                continue  # a study never coded: included_not_coded says so once
             seen: set[str] = set()
             for item in items:
                 code = named_code(item, theme_codes)
@@ -122,8 +137,8 @@ def field_theme_findings(
                         "charted_not_coded",
                         "warning",
                         f"{field} {name} {code}",
-                        f"charting gives {field} '{item}' for {name}, naming the code "
-                        f"'{code}' of '{theme}', but no segment of it is coded '{code}'",
+                        f"charting gives {field} '{_cell(value)}' for {name}: '{item}' names "
+                        f"the code '{code}' of '{theme}', but no segment of it is coded so",
                         where,
                         [study],
                     )
