@@ -5,7 +5,10 @@ and role; :func:`repeated_after_end` finds the end lines that a record's own fie
 (a record whose start line is missing: its fields repeat the title, year or abstract of the
 record before); :func:`loose_fields` rejects, with their raw text, the fields that lie outside
 any record (a start line deleted, or written ``ty  - `` in lower case), which would otherwise be
-ignored as stray text and their record lost without a word.
+ignored as stray text and their record lost without a word; :func:`run_together` finds the
+records that hold one title tag twice (two records whose boundary lines, an ``ER`` and the next
+``TY``, or a blank line and the next ``PMID``, were both lost) and :func:`raw_rejects` turns
+records into rejects with their raw text.
 """
 
 from __future__ import annotations
@@ -161,3 +164,40 @@ def loose_fields(
     orphan = pl.Series("orphan", mask)
     df = df.with_columns(stray=pl.col("stray") & ~orphan, stray_end=pl.col("stray_end") & ~orphan)
     return df, rejects
+
+
+def run_together(fields: pl.DataFrame, fmt: TaggedFormat) -> pl.Series:
+    """The records (``rec``) that hold one of the format's title tags twice: two records run
+    together, neither boundary line left to tell where the second one starts (no real export
+    among the 230 fixture files repeats a title tag within a record; a second title in another
+    tag, RIS T1 beside TI, is not counted). Kept, such a record would carry the first title
+    with both author lists and lose the second record without a word."""
+    if not fmt.title_tags:
+        return pl.Series("rec", [], dtype=fields.schema["rec"])
+    return (
+        fields.lazy()
+        .filter(pl.col("tag").is_in(list(fmt.title_tags)))
+        .group_by("rec", "tag")
+        .agg(pl.len())
+        .filter(pl.col("len") > 1)
+        .select(pl.col("rec").unique(maintain_order=True).sort())
+        .collect()["rec"]
+    )
+
+
+def raw_rejects(df: pl.DataFrame, starts: pl.DataFrame, reason: str) -> list[RawReject]:
+    """Records ``starts`` (rec, line) of the reader's lines ``df`` as rejects with their raw
+    text (every line inside the record) and ``reason``."""
+    if not starts.height:
+        return []
+    recs = starts["rec"].implode()
+    raw = (
+        df.filter(pl.col("inside") & pl.col("rec").cast(pl.Int64).is_in(recs))
+        .group_by("rec", maintain_order=True)
+        .agg(pl.col("line").str.join("\n"))
+    )
+    raw_by_rec = dict(raw.iter_rows())
+    return [
+        RawReject(line_no, reason, raw_by_rec.get(r, ""))
+        for r, line_no in starts.select("rec", "line").iter_rows()
+    ]

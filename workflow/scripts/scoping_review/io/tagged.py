@@ -51,7 +51,7 @@ from .lines import blocks
 from .lines import normalise_newlines as normalise_newlines  # re-exported
 from .lines import read_lines as read_lines
 from .lines import split_lines as split_lines
-from .membership import loose_fields, membership, repeated_after_end
+from .membership import loose_fields, membership, raw_rejects, repeated_after_end, run_together
 from .parsed import Parsed as Parsed  # re-exported: readers name them as tagged.Parsed
 from .parsed import RawReject as RawReject
 
@@ -90,6 +90,10 @@ class TaggedFormat:
     # tags that name the same field of a record (a record holds it once): (tag, its peer)
     same_field: tuple[tuple[str, str], ...] = ()
     header_tags: frozenset[str] = frozenset()  # file-level tags outside records (WoS FN, VR, EF)
+    # a record's title tags: one of them twice is two records run together (membership.
+    # run_together), whose boundary lines (said in the reject's reason) were lost
+    title_tags: tuple[str, ...] = ()
+    boundary: str = ""
 
 
 RIS = TaggedFormat(
@@ -107,6 +111,8 @@ RIS = TaggedFormat(
         {"A1", "A2", "A3", "A4", "AU", "KW", "N1", "UR", "L1", "L2", "L3", "L4", "SN"}
     ),
     same_field=(("T1", "TI"), ("Y1", "PY"), ("N2", "AB")),
+    title_tags=("TI", "T1"),
+    boundary="an ER line and the next TY line",
 )
 
 # records are separated by blank lines; PMID usually opens them, but ERIC's .nbib starts with
@@ -122,6 +128,8 @@ MEDLINE = TaggedFormat(
     layout=(0, 4, 6),
     opening_tag="PMID",
     opening_line=r"^PMID {0,3}-",
+    title_tags=("TI",),
+    boundary="the blank line and the next PMID line",
 )
 
 WOS_TAGS = (
@@ -144,6 +152,8 @@ WOS = TaggedFormat(
     layout=(0, 2, 3),
     # Web of Science's field tags (not any two capitals: "UK patients" in a value is text)
     cr_tag_line="(?:" + "|".join(WOS_TAGS) + r")(?: |\r|\n|$)",
+    title_tags=("TI",),
+    boundary="an ER line and the next PT line",
 )
 
 ENDNOTE = TaggedFormat(
@@ -156,6 +166,8 @@ ENDNOTE = TaggedFormat(
     layout_regex=r"^%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~](?: |$)",
     layout=(1, 1, 3),
     cr_tag_line=r"%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~] ",
+    title_tags=("T",),
+    boundary="the blank line between them",
 )
 
 FORMATS: dict[str, TaggedFormat] = {f.name: f for f in (RIS, MEDLINE, WOS, ENDNOTE)}
@@ -402,21 +414,19 @@ def _parse_block(
         .collect(engine="in-memory")["rec"]
     )
     empty = starts.filter(~pl.col("rec").is_in(per_rec.implode()))
-    rejects: list[RawReject] = []
-    if empty.height:
-        empty_recs = empty["rec"].implode()
-        raw = (
-            df.filter(pl.col("inside") & pl.col("rec").cast(pl.Int64).is_in(empty_recs))
-            .group_by("rec", maintain_order=True)
-            .agg(pl.col("line").str.join("\n"))
-        )
-        raw_by_rec = dict(raw.iter_rows())
-        rejects = [
-            RawReject(line_no, "record has no fields after its start tag", raw_by_rec.get(r, ""))
-            for r, line_no in empty.select("rec", "line").iter_rows()
-        ]
-        fields = fields.filter(~pl.col("rec").is_in(empty_recs))
-        starts = starts.filter(~pl.col("rec").is_in(empty_recs))
+    twice = starts.filter(pl.col("rec").is_in(run_together(fields, fmt).cast(pl.Int64).implode()))
+    rejects = [
+        *raw_rejects(df, empty, "record has no fields after its start tag"),
+        *raw_rejects(
+            df,
+            twice,
+            f"two titles in one record: two records run together ({fmt.boundary} missing?)",
+        ),
+    ]
+    if rejects:
+        gone = pl.concat([empty["rec"], twice["rec"]]).implode()
+        fields = fields.filter(~pl.col("rec").is_in(gone))
+        starts = starts.filter(~pl.col("rec").is_in(gone))
     # records without their start line are counted beside the start lines (n_raw): each one
     # parsed or rejected is reconciled with the raw records of the file
     rejects = sorted([*rejects, *orphans], key=lambda r: r.line)
