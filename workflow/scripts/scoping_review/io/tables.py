@@ -141,16 +141,13 @@ FILLED_SHARE = 0.5
 
 
 def _row_rejects(rows: _Rows, filled: list[float], cut: bool) -> list[tuple[int, RawReject]]:
-    """(position among the rows with content, reject) for each row set aside: the header
-    row again (two exports joined into one), and a short row whose missing columns are
+    """(position among the rows with content, reject) for each row set aside: a short row
+    whose missing columns are
     mostly filled in the file (``filled``: the share of rows with each column non-empty): among
     full rows it lost a cell, and as the last row of a file that ends without a line end
     (``cut``) the download was cut inside it, however few rows came first.
     """
-    out = [
-        (position, RawReject(line, "the header row again (two exports joined into one?)", raw))
-        for position, line, raw in rows.headers
-    ]
+    out = []
     lost = rows.n_full >= FULL_SHARE * rows.n
     for position, line, cells, raw in rows.short:
         if not any(share >= FILLED_SHARE for share in filled[cells:]):
@@ -256,8 +253,19 @@ def parse_delimited(text: str, sep: str | None = None) -> Parsed:
     first = (breaks.cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0) + 2
     fields, starts = to_long(frame, first)
     cut = not text.endswith("\n")
-    found = _row_rejects(rows, _filled_shares(frame), cut) if rows.short or rows.headers else []
-    if found:
+    found = _row_rejects(rows, _filled_shares(frame), cut) if rows.short else []
+    # the header row again (two exports joined into one) is no record: skipped, said in a
+    # note, and not counted among the file's records (nor in PRISMA's records identified)
+    headers = [position for position, _, _ in rows.headers]
+    notes = []
+    if headers:
+        lines = ", ".join(str(line) for _, line, _ in rows.headers[:5])
+        more = f" and {len(headers) - 5} more" if len(headers) > 5 else ""
+        notes.append(
+            f"the header row again at line(s) {lines}{more}: skipped, no record "
+            "(two exports joined into one?)"
+        )
+    if found or headers:
         # by position among the rows with content (both readers count the same rows; their
         # line numbers can differ, a lone CR inside a quoted cell is a line break to csv only)
         if starts.height != rows.n:
@@ -265,10 +273,11 @@ def parse_delimited(text: str, sep: str | None = None) -> Parsed:
                 f"{starts.height} rows read but {rows.n} counted: the rows to set aside (short "
                 f"or a repeated header) cannot be found safely; export the file again"
             )
-        dropped = pl.Series([position for position, _ in found], dtype=pl.Int64).implode()
+        gone = [position for position, _ in found] + headers
+        dropped = pl.Series(gone, dtype=pl.Int64).implode()
         starts = starts.filter(~pl.col("rec").is_in(dropped))
         fields = fields.filter(~pl.col("rec").is_in(dropped))
-    return Parsed(fields, starts, [reject for _, reject in found], rows.n, [])
+    return Parsed(fields, starts, [reject for _, reject in found], rows.n - len(headers), notes)
 
 
 def _filled_shares(frame: pl.DataFrame) -> list[float]:
