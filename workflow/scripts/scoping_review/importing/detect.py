@@ -4,7 +4,9 @@ binary sniffing.
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 
 from ..connectors import formats as api_formats
@@ -95,3 +97,49 @@ def binary_reason(text: str, data: bytes = b"") -> str | None:
     """Why a file is binary rather than a text export (None: text); see
     :func:`..io.decode.binary_reason` (file signatures, or a large share of control bytes)."""
     return decode_mod.binary_reason(data, text)
+
+
+_HTML = re.compile(
+    r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
+_SEP_HINT = re.compile(r"\ufeff?sep=(.)\s*(?:\n|$)", re.I)
+_EXPORT_SUFFIXES = (".ris", ".nbib", ".txt", ".csv", ".tsv", ".bib", ".xml", ".enw", ".ciw")
+
+
+def what_it_is(head: str) -> str | None:
+    """What a text file that is no export plainly is, said so that the user knows what went
+    wrong (None: nothing plain): an HTML page saved in place of the export (a login, an error
+    or a page of results), or a table whose first line is Excel's ``sep=;`` hint."""
+    if _HTML.match(head[:4096]):
+        return (
+            "it is an HTML page (a login, error or results page saved in place of the export?): "
+            "export the records from the database again and save that file"
+        )
+    hint = _SEP_HINT.match(head)
+    if hint:
+        return (
+            f"its first line is Excel's separator hint {hint.group(0).strip()!r}, not the "
+            "table's header: delete that line and import the file again"
+        )
+    return None
+
+
+def archive_reason(data: bytes) -> str | None:
+    """What a ZIP file that is no spreadsheet holds (None: not a readable ZIP): a Word
+    document, or an archive whose exports must be unzipped first."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [n for n in archive.namelist() if not n.endswith("/")]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if "word/document.xml" in names:
+        return (
+            "a Word document (.docx) saved under another name, not an export: export the "
+            "records from the database or reference manager as a file of their own"
+        )
+    exports = [n for n in names if n.lower().endswith(_EXPORT_SUFFIXES)]
+    shown = ", ".join(repr(n) for n in (exports or names)[:3])
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    if exports:
+        return f"a ZIP archive holding {shown}{more}: unzip it and give the export inside"
+    return f"a ZIP archive holding {shown or 'nothing'}{more}, not a spreadsheet or an export"

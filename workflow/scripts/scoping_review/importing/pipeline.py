@@ -18,7 +18,16 @@ from ..io import decode as decode_mod
 from ..io.decode import Decoded, decode
 from ..wording import first_few
 from .canonical import _fallback_ids, canonical_frame
-from .detect import _MAX_HEADER, binary_reason, detect_format, detect_table_preset, generic_map
+from .detect import (
+    _MAX_HEADER,
+    archive_reason,
+    binary_reason,
+    detect_format,
+    detect_table_preset,
+    generic_map,
+    what_it_is,
+)
+from .fieldmaps import FIELD_MAPS
 from .model import FORMATS, TABLE_PRESETS, TAGGED, FieldMap, Imported, ImportError_, SourceMeta
 
 
@@ -38,11 +47,14 @@ def no_records(path: str, fmt: str, head: str) -> str:
     """Why a file of text in which format ``fmt`` finds no record is refused."""
     first = next((line.strip() for line in head.splitlines() if line.strip()), "")
     shown = first if len(first) <= 60 else first[:57] + "..."
+    plainly = what_it_is(head)
+    if plainly is not None:
+        return f"{path}: no {fmt} record in it: {plainly}"
     return (
         f"{path}: no {fmt} record in it (its first line: {shown!r}); it is not a {fmt} "
         "export, perhaps a search history or a page of results. Export the search's records "
         "again, or declare the format the file is in; if the search found nothing, leave the "
-        "file empty (0 bytes): it then counts as 0 records"
+        "file empty (0 bytes) with its format declared: it then counts as 0 records"
     )
 
 
@@ -84,14 +96,16 @@ def parse_text(
                 except pl.exceptions.PolarsError:
                     raise
                 except Exception as err:  # calamine's own errors: not a workbook
-                    raise tables.TableError(f"not a readable spreadsheet: {err}") from err
+                    why = archive_reason(data) or f"not a readable spreadsheet: {err}"
+                    raise tables.TableError(why) from err
                 parsed = tables.parse_sheet(frame)
                 header = frame.columns
             else:
                 parsed = tables.parse_delimited(text)
                 header = tables.header_of(text)
         except (pl.exceptions.PolarsError, tables.TableError) as err:
-            raise ImportError_(f"cannot read as a table: {err}") from err
+            plainly = what_it_is(text[:4096]) if text else None  # a format declared for it
+            raise ImportError_(f"cannot read as a table: {plainly or err}") from err
         seen = detect_table_preset(header)
         if fmt in TABLE_PRESETS and seen != "csv":  # a database's header: its own preset
             conflict = format_conflict(fmt, seen)
@@ -100,8 +114,18 @@ def parse_text(
         preset = fmt if fmt in TABLE_PRESETS else seen
         if columns:
             preset = "csv" if fmt in ("csv", "xlsx") else preset
+        fmap = generic_map(header, columns) if preset in ("csv", "xlsx") else FIELD_MAPS[preset]
+        named = {c.strip() for c in header}
+        if parsed.n_raw and not any(c in named for cols in fmap.values() for c in cols):
+            # every record would be empty: no column of the header is one a record reads
+            plainly = what_it_is(text[:4096]) if text else None
+            raise ImportError_(
+                f"no column of the header ({', '.join(repr(c) for c in header[:4])}) is one "
+                f"a {preset} record is read from: "
+                + (plainly or "not such an export, or `columns:` must name its columns")
+            )
         if preset in ("csv", "xlsx"):
-            return parsed, "xlsx" if fmt == "xlsx" else "csv", generic_map(header, columns)
+            return parsed, "xlsx" if fmt == "xlsx" else "csv", fmap
         return parsed, preset, None
     raise ImportError_(f"format {fmt!r} is not supported (supported: {', '.join(FORMATS)})")
 
@@ -181,6 +205,9 @@ def import_export(
                 "as 0 records; if it should have records, the export or its download failed: "
                 "export the search again"
             )
+        plainly = what_it_is(decoded.head(_MAX_HEADER))
+        if plainly is not None:
+            raise ImportError_(f"{meta.path}: not an export: {plainly}")
         raise ImportError_(
             f"{meta.path}: cannot tell the export format from its content; "
             f"{set_format(meta.source_id)}; formats: {', '.join(FORMATS)}"
