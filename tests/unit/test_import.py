@@ -454,3 +454,16 @@ def test_a_bare_cr_before_a_tag_line_ends_the_line_in_wos_and_endnote(fmt: str, 
     assert result.records.height == 2
     if fmt == "wos":
         assert result.records["title"].to_list()[1] == "Second title about UK UK patients"
+
+
+def test_a_quote_mark_not_doubled_inside_a_quoted_cell_is_said() -> None:
+    """Read leniently (as a spreadsheet would), the cell loses the quote marks: a note names
+    the line, instead of the title changing without a word."""
+    table = 'Title,Year\n"A first, fine title",2020\n"Bibliometric "mapping" of care",2021\n'
+    result = importing.import_export(table.encode(), META, fmt="csv")
+    assert result.records.height == 2 and result.rejects.height == 0
+    (note,) = [n for n in result.notes if "not doubled" in n]
+    assert note.startswith("line 3: ")
+    clean = importing.import_export(table.replace('"mapping"', '""mapping""').encode(), META)
+    assert clean.records["title"].to_list()[1] == 'Bibliometric "mapping" of care'
+    assert not any("not doubled" in n for n in clean.notes)

@@ -50,6 +50,7 @@ class _Rows:
     n_full: int = 0
     short: list[tuple[int, int, int, str]] = field(default_factory=list)
     headers: list[tuple[int, int, str]] = field(default_factory=list)  # the header again
+    lenient: str = ""  # where and why the strict reading failed (the rows read leniently)
 
 
 SHOWN = 20  # short rows whose text a reject keeps (the others: their line only)
@@ -66,9 +67,11 @@ def _count_rows(text: str, sep: str, quoting: bool = True) -> _Rows:
     naming the row."""
     try:
         return _count(text, sep, quoting, strict=True)
-    except csv.Error:
-        pass
-    return _count(text, sep, quoting, strict=False)
+    except csv.Error as err:
+        complaint = str(err)
+    rows = _count(text, sep, quoting, strict=False)
+    rows.lenient = complaint
+    return rows
 
 
 def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> _Rows:
@@ -126,7 +129,7 @@ def _count(text: str, sep: str, quoting: bool, *, strict: bool) -> _Rows:
                 f"(the row starts at line {row_line})"
             ) from err
         if strict:
-            raise
+            raise csv.Error(f"line {row_line}: {err}") from err
         raise TableError(f"row {row_no} (line {row_line}): {err}") from err
     rows.n = n
     return rows
@@ -258,6 +261,12 @@ def parse_delimited(text: str, sep: str | None = None) -> Parsed:
     # note, and not counted among the file's records (nor in PRISMA's records identified)
     headers = [position for position, _, _ in rows.headers]
     notes = []
+    if rows.lenient:
+        notes.append(
+            f'{rows.lenient}: a quote mark inside a cell not doubled (""), so the quoting is '
+            "broken there; its rows were read as spreadsheets read them (such quote marks "
+            "dropped): check that row's cells"
+        )
     if headers:
         lines = ", ".join(str(line) for _, line, _ in rows.headers[:5])
         more = f" and {len(headers) - 5} more" if len(headers) > 5 else ""
