@@ -90,3 +90,34 @@ def test_a_table_read_back_is_in_one_piece(tmp_path: Any) -> None:
     assert max(pl.read_parquet(path).n_chunks("all")) > 1  # what polars gives as it is
     for read in (storage.read_table(path), storage.read_columns(path, frame.columns)):
         assert max(read.n_chunks("all")) == 1 and read.equals(frame)
+
+
+def test_a_later_rounds_search_dated_earlier_does_not_rename_a_study() -> None:
+    """A study's ID comes from its record of the earliest round, then the earliest date: a
+    round-3 search dated before round 1's (a hand search, a mistyped year) that finds a known
+    study must not give it a new ID (its charting row and coded segments name the old one)."""
+    title = TITLES[0]
+    recs = _table(
+        [
+            {"db": "zz_first", "title": title, "year": 2020, "doi": "10.1/ab",
+             "search_date": "2026-09-01"},
+            {"db": "aa_hand", "title": title, "year": 2020, "doi": "10.1/ab",
+             "search_date": "2026-08-15"},
+        ]
+    )  # fmt: skip
+    rounds = {"zz_first": 1, "aa_hand": 3}
+    first = dedupe.run(recs.filter(pl.col("record_id").str.starts_with("zz_first")))
+    (before,) = first.studies["study_id"].to_list()
+    both = dedupe.run(dedupe.with_search_rounds(recs, rounds))
+    assert both.studies["study_id"].to_list() == [before] == [dedupe.study_id_for("zz_first:0")]
+    # without rounds (as before), the earliest date alone: the hand search's record
+    assert dedupe.run(recs).studies["study_id"].to_list() == [dedupe.study_id_for("aa_hand:1")]
+    # an undated record of round 1 still anchors before a dated record of a later round
+    undated = recs.with_columns(
+        pl.when(pl.col("record_id").str.starts_with("zz"))
+        .then(None)
+        .otherwise("search_date")
+        .alias("search_date")
+    )
+    got = dedupe.run(dedupe.with_search_rounds(undated, rounds)).studies["study_id"].to_list()
+    assert got == [before]

@@ -157,3 +157,33 @@ def test_label_years_flag_disagreements(clusters: pl.DataFrame) -> None:
     assert found[0]["message"] == (
         "charting label 'Bartholomew (2016)' gives 2016; the bibliographic record says 2017"
     )
+
+
+def test_charting_and_coding_follow_a_study_id_that_a_new_anchor_retired(
+    clusters: pl.DataFrame,
+) -> None:
+    """A study's ID changes when another of its records becomes its anchor (a merge, or an
+    earlier-dated search joining it): a charting row or a coded document that names the old ID
+    still reaches the study, as screening rows do, instead of 'unknown study' and segments
+    counted as not included."""
+    old = dedupe.study_id_for("db:1")
+    renamed = clusters.with_columns(
+        pl.when(pl.col("record_id") == "db:1").then(pl.lit("S-0000000001"))
+        .otherwise("study_id").alias("study_id")
+    )  # fmt: skip
+    sheet = pl.DataFrame({"study_id": [old], "design": ["Case report"], "background": ["x"]})
+    charted = extract.chart(
+        sheet, "c.csv", FIELDS, renamed, ["S-0000000001"], key_column="study_id", label_column=None
+    )
+    assert charted.charting["study_id"].to_list() == ["S-0000000001"]
+    assert any(f"study ID {old} names no study now" in n for n in charted.notes)
+    highlights = pl.DataFrame(
+        {"id": ["1"], "document": [old], "tag": ["Empathy"], "content": ["a"]}
+    )
+    codebook = pl.DataFrame(
+        {"code": ["Empathy"], "theme": ["T"], "overarching_theme": ["O"], "origin": ["inductive"],
+         "definition": [""]}
+    )  # fmt: skip
+    raw = codes.taguette_segments(highlights, "h.csv", hierarchy_separator="\\")
+    segments = codes.resolve_segments(raw, None, renamed, codebook, ["S-0000000001"])
+    assert segments.select("study_id", "status").rows() == [("S-0000000001", "ok")]

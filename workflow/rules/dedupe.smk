@@ -19,6 +19,8 @@ rule dedupe:
     params:
         code_version=code_version("dedupe.py"),
         settings=config.get("dedupe", {}),
+        # a study's ID comes from its record of the earliest round, then the earliest date
+        search_rounds={s["id"]: int(s.get("round", 1)) for s in config["searches"]},
         app_directory=SCREENING.get("app_directory") or "screening",
     script:
         "../scripts/dedupe.py"

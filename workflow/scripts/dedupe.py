@@ -22,6 +22,7 @@ def main(smk: job.Job) -> None:
     clock = phases.PhaseClock()
     # the columns deduplication reads (not the import's provenance: raw tags and values)
     records = storage.read_columns(smk.input.records, dedupe.RECORD_COLUMNS)
+    records = dedupe.with_search_rounds(records, dict(smk.params.search_rounds))
     settings = dedupe.DedupeSettings.from_config(dict(smk.params.settings))
     # the screening app's dedupe sheets are append-only: the latest line per pair decides
     app_dir = Path(smk.params.app_directory) / app_sheet.DEDUPE_FOLDER

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from . import schemas
+from .former_ids import former_study_ids
 from .ledger import Count, CountSpec, Emitter
 from .normalize import slug
 
@@ -118,6 +119,12 @@ def chart(
 ) -> Charted:
     record_to_study = dict(zip(clusters["record_id"], clusters["study_id"], strict=True))
     study_ids = set(clusters["study_id"].to_list())
+    # a study ID that a merge or a new anchor retired names its anchor record's study now
+    former = (
+        dict(former_study_ids([sheet[key_column].cast(pl.String)], clusters).iter_rows())
+        if key_column in sheet.columns
+        else {}
+    )
     included_set = set(included)
     problems: list[str] = []
     notes: list[str] = []
@@ -138,6 +145,12 @@ def chart(
             problems.append(f"{sheet_name}, row {row_no}: empty {key_column}")
             continue
         study = ref if ref in study_ids else record_to_study.get(ref)
+        if study is None and ref in former:
+            study = former[ref]
+            notes.append(
+                f"{sheet_name}, row {row_no}: study ID {ref} names no study now (merged into "
+                f"another, or renamed when an earlier-dated search joined it); read as {study}"
+            )
         if study is None:
             problems.append(f"{sheet_name}, row {row_no}: unknown study or record ID {ref!r}")
             continue

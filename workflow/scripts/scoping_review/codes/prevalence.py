@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from .. import schemas
+from ..former_ids import former_study_ids
 from .model import CodingError, Threshold
 
 # -- resolution and prevalence ---------------------------------------------------------------
@@ -26,6 +27,11 @@ def resolve_segments(
     A document missing from the map may itself be a record ID or a study ID (generic sheets).
     """
     record_to_study = dict(zip(clusters["record_id"], clusters["study_id"], strict=True))
+    # a study ID that a merge or a new anchor retired names its anchor record's study now
+    refs = [segments["document"].cast(pl.String)]
+    if documents is not None:
+        refs.append(documents["record_id"].cast(pl.String))
+    record_to_study |= dict(former_study_ids(refs, clusters).iter_rows())
     study_ids = set(clusters["study_id"].to_list())
     doc_study: dict[str, str | None] = {}
     if documents is not None:

@@ -25,7 +25,7 @@ smallest record_id; fields it lacks are filled from the other members.
 from __future__ import annotations
 
 from ..study_ids import study_id_for
-from .assemble import COMPLETENESS_FIELDS, SIDE_FIELDS
+from .assemble import COMPLETENESS_FIELDS, SIDE_FIELDS, with_search_rounds
 from .counts import dedupe_counts
 from .decisions import (
     DECISION_COLUMNS,
@@ -66,4 +66,5 @@ __all__ = [
     "stale_reason",
     "state_meta",
     "study_id_for",
+    "with_search_rounds",
 ]

@@ -67,6 +67,18 @@ def _anchor_ids(anchors: pl.DataFrame) -> pl.Series:
     return ids.alias("short")
 
 
+def with_search_rounds(records: pl.DataFrame, rounds: dict[str, int]) -> pl.DataFrame:
+    """``records`` with ``search_round``: each record's search's round (config ``round``, 1
+    where its search is not named), which orders the records a study's ID may come from."""
+    if not rounds:
+        return records
+    return records.with_columns(
+        pl.col("source_id")
+        .replace_strict(rounds, default=1, return_dtype=pl.Int64)
+        .alias("search_round")
+    )
+
+
 def _completeness() -> pl.Expr:
     filled = [pl.col(c).is_not_null().cast(pl.Int64) for c in COMPLETENESS_FIELDS]
     return pl.sum_horizontal([*filled, (pl.col("authors").list.len() > 0).cast(pl.Int64)])
@@ -82,9 +94,22 @@ def _assemble(
     pairs_compared: int,
 ) -> DedupeResult:
     # a narrow copy: the other columns are gathered for representatives and merged studies only
+    # a study's anchor: its record of the earliest search, by round (where rounds are given)
+    # and then by date, so that a later round's search dated before the first round's (a hand
+    # search, a mistyped year) never takes a study's ID from the record that gave it
+    order = (
+        pl.format(
+            "{}|{}",
+            pl.col("search_round").fill_null(1).cast(pl.String).str.zfill(6),
+            pl.col("search_date").fill_null("~"),  # undated last in its round, as before
+        )
+        if "search_round" in records.columns
+        else pl.col("search_date")
+    )
     recs = (
         records.select(
             "record_id",
+            order.alias("search_order"),
             "search_date",
             "database",
             "doi",
@@ -108,10 +133,10 @@ def _assemble(
     # each hashed once, and joined back on the label (an integer, not the anchor's text)
     anchors = recs.group_by("label").agg(
         pl.col("record_id")
-        .sort_by("search_date", "record_id", nulls_last=True)
+        .sort_by("search_order", "record_id", nulls_last=True)
         .first()
         .alias("anchor"),
-        pl.col("search_date").min().alias("date"),
+        pl.col("search_order").min().alias("date"),
     )
     anchors = anchors.select("label", _anchor_ids(anchors).alias("study_id"))
     recs = recs.join(anchors, on="label", maintain_order="left").with_columns(
