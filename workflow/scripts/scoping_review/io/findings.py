@@ -44,8 +44,8 @@ class Findings:
         if counts.get("false_end"):
             notes.append(
                 f"{counts['false_end']} {end_tag} line(s) followed by more fields of the same "
-                f"record (an end tag inside a field?) read as text, not as a record end: "
-                f"line(s) {first('false_end')}"
+                f"record (Ovid's NL after {end_tag}; or an end tag inside a field), those fields "
+                f"kept in the record: line(s) {first('false_end')}"
             )
         if counts.get("stray_end"):
             notes.append(

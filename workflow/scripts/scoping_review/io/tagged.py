@@ -369,8 +369,12 @@ def _parse_block(
     if fmt.start_tag is not None:
         df, orphans = loose_fields(df, fmt, offset)
     df = df.drop("end_tag_line", "is_end_tag", "is_start_tag", "forced", strict=False)
-    if df["false_end"].any():  # a false end line is untagged text continuing the field before it
-        df = df.with_columns(tag=pl.when(pl.col("false_end")).then(None).otherwise(tag))
+    if df["false_end"].any():  # an end line that more of the record's fields follow (Ovid's
+        # NL after ER): bare, it is dropped; with a value, text continuing the field before it
+        bare = (pl.col("false_end") & (pl.col("value").str.strip_chars() == "")).fill_null(False)
+        df = df.with_columns(
+            body=pl.col("body") & ~bare, tag=pl.when(pl.col("false_end")).then(None).otherwise(tag)
+        )
 
     flags = ["false_end", "stray_end", "stray"]
     counts = df.select(
@@ -378,8 +382,7 @@ def _parse_block(
         bad_cont=(pl.col("body") & tag.is_null() & ~pl.col("cont_ok")).sum(),
     ).row(0, named=True)
     first = {f: _first_lines(df, f, offset) for f in flags if counts[f]}
-    if counts["false_end"]:
-        # its value becomes the whole line, as for any untagged line
+    if counts["false_end"]:  # its value: the whole line, as for any untagged line
         false_end = df.select(pl.arg_where(pl.col("false_end")))[:, 0]
         stripped = df["line"].gather(false_end).str.strip_chars()
         df = df.with_columns(df["value"].scatter(false_end, stripped))
@@ -399,7 +402,8 @@ def _parse_block(
     open_recs: list[tuple[int, int]] = []
     n_open = 0
     if fmt.end_tag is not None and starts.height:
-        ended = df.filter(pl.col("inside") & pl.col("is_end"))["rec"].cast(pl.Int64)
+        ends = pl.col("inside") & (pl.col("is_end") | pl.col("false_end"))  # Ovid's: an end
+        ended = df.filter(ends)["rec"].cast(pl.Int64)
         until = pl.col("line").shift(-1).fill_null(offset + n_lines)
         missing = starts.with_columns(until=until).filter(~pl.col("rec").is_in(ended.implode()))
         open_recs = [(int(a), int(b)) for a, b in missing.select("line", "until").head(20).rows()]
