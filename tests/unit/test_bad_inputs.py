@@ -102,7 +102,7 @@ def test_text_with_no_record_of_the_declared_format_is_refused(fmt: str, bom: by
     message = str(caught.value)
     assert message.startswith(f"searches/history.txt: no {fmt} record in it")
     assert "(its first line: 'Search history')" in message
-    assert "leave the file empty (0 bytes): it then counts as 0 records" in message
+    assert "leave the file empty (0 bytes) with its format declared: it then counts as 0" in message
 
 
 @pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\xef\xbb\xbf \n\n", b"\r\n"])
@@ -228,3 +228,19 @@ def test_a_200_mb_single_line_file_is_refused_quickly(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 2, result.stderr[-2000:]
     assert str(big) in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_a_sheet_as_excel_saves_it_is_read(tmp_path: Path, sep: str, encoding: str) -> None:
+    """Excel's "CSV" on Windows is cp1252, and in locales with a decimal comma it separates
+    cells with ';': a decisions sheet so saved stopped the run ('row 2 has 9 cells, the header
+    has 1'; 'invalid utf-8 sequence'), though the exports' reader reads both."""
+    rows = [["study_id", "decision", "reason", "reviewer"],
+            ["S-0123456789", "exclude", "wrong_concept", "Müller"],
+            ["S-9876543210", "include", "", "CD"]]  # fmt: skip
+    path = tmp_path / "decisions.csv"
+    path.write_bytes("\r\n".join(sep.join(r) for r in rows).encode(encoding) + b"\r\n")
+    frame = storage.read_sheet(path)
+    assert frame.columns == rows[0]
+    assert frame.rows() == [tuple(v or None for v in r) for r in rows[1:]]

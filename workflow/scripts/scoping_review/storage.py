@@ -8,6 +8,7 @@ byte-identical Parquet.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import re
@@ -109,10 +110,7 @@ def read_sheet(path: str | Path, worksheet: str | None = None) -> pl.DataFrame:
             else:
                 frame = pl.read_excel(p, engine="calamine", infer_schema_length=0)
             return frame.select(pl.all().cast(pl.String))
-        data = p.read_bytes()
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        sep = "\t" if suffix in (".tsv", ".tab") else ","
+        data, sep = sheet_text(p.read_bytes(), suffix)
         return pl.read_csv(data, separator=sep, infer_schema=False)
     except pl.exceptions.PolarsError as err:
         where = _ragged_row(p) if suffix not in (".xlsx", ".xlsm", ".xls", ".ods") else ""
@@ -121,14 +119,34 @@ def read_sheet(path: str | Path, worksheet: str | None = None) -> pl.DataFrame:
         raise InputFileError(f"{path}: cannot read as a sheet: {why}") from err
 
 
+def sheet_text(data: bytes, suffix: str) -> tuple[bytes, str]:
+    """A CSV/TSV sheet's bytes as UTF-8 without a byte-order mark, and its separator.
+
+    As spreadsheets save them: Excel's "CSV" on Windows is cp1252, not UTF-8, and in locales
+    whose decimal mark is a comma its separator is ``;`` (a tab for ``.tsv``/``.tab``); the
+    header line's most frequent of ``,``, ``;`` and tab decides, comma when it has none."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        data = data.decode("cp1252", errors="replace").encode("utf-8")
+    if suffix in (".tsv", ".tab"):
+        return data, "\t"
+    header = data.split(b"\n", 1)[0]
+    counts = {sep: header.count(sep.encode()) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return data, best if counts[best] else ","
+
+
 def _ragged_row(path: Path) -> str:
     """``"row N has K cells, the header has H: "`` for the first row of a CSV/TSV whose width
     differs from its header (rows numbered as a spreadsheet shows them), else ``""``."""
     import csv
 
-    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    data, sep = sheet_text(path.read_bytes(), path.suffix.lower())
     try:
-        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        with io.StringIO(data.decode("utf-8", errors="replace"), newline="") as handle:
             rows = csv.reader(handle, delimiter=sep)
             width = len(next(rows, []))
             for number, row in enumerate(rows, start=2):
