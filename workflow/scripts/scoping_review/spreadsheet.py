@@ -53,3 +53,23 @@ class Worksheet:
     dropdowns: dict[str, list[str]] = field(default_factory=dict)
     widths: dict[str, int] = field(default_factory=dict)
     note: str | None = None
+
+
+def sheet_text(data: bytes, suffix: str) -> tuple[bytes, str]:
+    """A CSV/TSV sheet's bytes as UTF-8 without a byte-order mark, and its separator.
+
+    As spreadsheets save them: Excel's "CSV" on Windows is cp1252, not UTF-8, and in locales
+    whose decimal mark is a comma its separator is ``;`` (a tab for ``.tsv``/``.tab``); the
+    header line's most frequent of ``,``, ``;`` and tab decides, comma when it has none."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        data = data.decode("cp1252", errors="replace").encode("utf-8")
+    if suffix in (".tsv", ".tab"):
+        return data, "\t"
+    header = data.split(b"\n", 1)[0]
+    counts = {sep: header.count(sep.encode()) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return data, best if counts[best] else ","

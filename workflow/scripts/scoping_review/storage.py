@@ -22,7 +22,7 @@ import polars as pl
 import yaml
 
 from . import schemas
-from .spreadsheet import Worksheet, neutralise
+from .spreadsheet import Worksheet, neutralise, sheet_text
 
 if TYPE_CHECKING:  # the readers (and their libraries) load only when a file is imported
     from . import importing
@@ -117,26 +117,6 @@ def read_sheet(path: str | Path, worksheet: str | None = None) -> pl.DataFrame:
         # the row named says it all; the library's text (with its own advice) only otherwise
         why = where.removesuffix(": ") if where else str(err)
         raise InputFileError(f"{path}: cannot read as a sheet: {why}") from err
-
-
-def sheet_text(data: bytes, suffix: str) -> tuple[bytes, str]:
-    """A CSV/TSV sheet's bytes as UTF-8 without a byte-order mark, and its separator.
-
-    As spreadsheets save them: Excel's "CSV" on Windows is cp1252, not UTF-8, and in locales
-    whose decimal mark is a comma its separator is ``;`` (a tab for ``.tsv``/``.tab``); the
-    header line's most frequent of ``,``, ``;`` and tab decides, comma when it has none."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        data = data.decode("cp1252", errors="replace").encode("utf-8")
-    if suffix in (".tsv", ".tab"):
-        return data, "\t"
-    header = data.split(b"\n", 1)[0]
-    counts = {sep: header.count(sep.encode()) for sep in (",", ";", "\t")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return data, best if counts[best] else ","
 
 
 def _ragged_row(path: Path) -> str:
