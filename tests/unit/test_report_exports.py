@@ -427,3 +427,21 @@ def test_explain_prints_thousandths_as_decimals() -> None:
     )
     assert "0.417 (417 thousandths)" in counts_lines(frame)[0]
     assert Ledger(frame).n("agreement.title_abstract.kappa").endswith(">0.417</span>")
+
+
+def test_a_count_no_longer_counted_is_a_row_of_the_changed_counts() -> None:
+    """A count of the previous version that this one lacks (a charted value no study has
+    now) is a row whose value this version reads 'no longer counted', and the guard passes."""
+    inputs = sample_inputs(TEMPLATES, PRISMA, previous=7)
+    gone = ledger.count_of("changes.previous.chart.country.spain", ["P000"], unit="studies",
+                           label="Studies charted: Spain (version 1)", stage="08_changes",
+                           rule="changes", id_kind="study_id")  # fmt: skip
+    listed = ledger.count_of("changes.counts_changed", ["chart.country.spain"], unit="counts",
+                             label="Ledger counts whose value changed", stage="08_changes",
+                             rule="changes", id_kind="count_id")  # fmt: skip
+    extra = ledger.to_frame([gone, listed], {})
+    built = build_report(replace(inputs, ledger=pl.concat([inputs.ledger, extra], how="diagonal")))
+    row = re.search(r"<tr><th scope=\"row\">Studies charted: Spain <span[^>]*>chart\.country\.spain"
+                    r"</span></th>.*?</tr>", built.html)  # fmt: skip
+    assert row is not None and "no longer counted" in row.group(0)
+    assert 'data-count-id="changes.previous.chart.country.spain"' in row.group(0)

@@ -433,3 +433,28 @@ def test_a_study_excluded_on_re_assessment_leaves_the_total() -> None:
     assert ledger.check_identities(values) == []
     values["total_studies"] += 1  # the old total (included now and before) breaks it
     assert any("total studies" in m for m in ledger.check_identities(values))
+
+
+def test_a_count_that_fell_to_nothing_is_a_changed_count() -> None:
+    """A charted value no included study has any more (the one study from Spain excluded at
+    full text) leaves the ledger: the update's changed counts listed it nowhere, and 'Spain'
+    left the report without a word. It is changed, shown as no longer counted."""
+    previous = versions.PreviousVersion(
+        number=2,
+        clusters=PREVIOUS.clusters,
+        status=PREVIOUS.status,
+        ledger=_ledger({"new_studies": ["S1", "S3"], "chart.country.spain": ["S3"]}),
+    )
+    changes = versions.compute_changes(previous, *_current())
+    current = _ledger({"new_studies": ["S1", "S3"]})
+    frame = ledger.to_frame(versions.change_counts(previous, changes, current), {})
+    ledger.check_contract(frame)
+    rows = {r["count_id"]: r for r in frame.iter_rows(named=True)}
+    assert rows["changes.counts_changed"]["ids"] == ["chart.country.spain"]
+    assert rows["changes.previous.chart.country.spain"]["ids"] == ["S3"]
+    view = changes_view(Ledger(pl.concat([frame, current])), pl.DataFrame(
+        {"id": [], "title": []}, schema={"id": pl.String, "title": pl.String}))  # fmt: skip
+    assert view is not None
+    (row,) = view["changed"]
+    assert (row["count_id"], row["shown_id"]) == (None, "chart.country.spain")
+    assert str(row["label"]) == "chart.country.spain"  # the count's label, not '(version 2)'

@@ -51,12 +51,19 @@ def changes_view(ledger: Ledger, lookup: pl.DataFrame) -> dict[str, Any] | None:
     if ledger.has("changes.counts_changed"):
         for cid in ledger.ids("changes.counts_changed"):
             previous = f"changes.previous.{cid}"
-            if ledger.has(cid) and ledger.has(previous):
+            if ledger.has(previous):  # a count this version lacks: no longer counted
+                now = ledger.has(cid)
+                label = ledger.head(cid if now else previous).label
+                if not now:
+                    label = label.removesuffix(
+                        f" (version {ledger.value('changes.previous_version')})"
+                    )
                 changed.append(
                     {
-                        "count_id": cid,
+                        "count_id": cid if now else None,
+                        "shown_id": cid,
                         "previous_id": previous,
-                        "label": _title(ledger.head(cid).label),
+                        "label": _title(label),
                     }
                 )
     return {

@@ -196,10 +196,20 @@ def change_counts(
     prev = {r["count_id"]: r for r in previous.ledger.iter_rows(named=True)}
     changed_ids: list[str] = []
     previous_counts: list[Count] = []
-    for row in current_ledger.sort("count_id").iter_rows(named=True):
-        cid = row["count_id"]
+    now = {
+        r["count_id"]: r["value"]
+        for r in current_ledger.select("count_id", "value").rows(named=True)
+    }
+    # a count the previous version had and this one lacks fell to nothing (a charted value
+    # no included study has now): changed too, shown as no longer counted
+    gone = sorted(
+        c
+        for c, r in prev.items()
+        if c not in now and r["value"] and not c.startswith(("changes.", "update."))
+    )
+    for cid in sorted([*now, *gone]):
         old = prev.get(cid)
-        if cid.startswith("changes.") or old is None or old["value"] == row["value"]:
+        if cid.startswith("changes.") or old is None or old["value"] == now.get(cid):
             continue
         changed_ids.append(cid)
         label = f"{old['label']} (version {previous.number})"
