@@ -244,3 +244,16 @@ def test_a_sheet_as_excel_saves_it_is_read(tmp_path: Path, sep: str, encoding: s
     frame = storage.read_sheet(path)
     assert frame.columns == rows[0]
     assert frame.rows() == [tuple(v or None for v in r) for r in rows[1:]]
+
+
+def test_a_utf8_sheet_with_one_bad_byte_and_quoted_separators(tmp_path: Path) -> None:
+    """One invalid byte does not read a UTF-8 sheet as cp1252 ('Café' as 'CafÃ©'), and a
+    separator inside a quoted column name does not decide the sheet's separator."""
+    path = tmp_path / "charting.csv"
+    path.write_bytes('study_id,"reason; note; extra"\nS-1,Café\nS-2,bad\x96byte\n'.encode()
+                     .replace(b"\xc2\x96", b"\x96"))  # fmt: skip
+    frame = storage.read_sheet(path)
+    assert frame.columns == ["study_id", "reason; note; extra"]
+    assert frame["reason; note; extra"].to_list() == ["Café", "bad\ufffdbyte"]
+    path.write_text('study_id;"Design (RCT, cohort)"\nS-1;RCT\n', encoding="utf-8")
+    assert storage.read_sheet(path).columns == ["study_id", "Design (RCT, cohort)"]

@@ -70,13 +70,13 @@ def intact() -> dict[str, tuple[bytes, importing.Imported]]:
 def check(intact: dict[str, tuple[bytes, importing.Imported]], rel: str, k: int) -> None:
     data, whole = intact[rel]
     before = records(whole)
-    if not (before[k]["title"] and before[k + 1]["title"]):
-        return  # a record without a title holds no title twice: nothing tells them apart
+    if not all(before[i]["title"] and before[i]["year"] for i in (k, k + 1)):
+        return  # without a title and a year each, nothing tells the two apart
     result = load(run_together(data, rel, k), rel)
     assert (result.records.height, result.rejects.height) == (len(before) - 2, 1)
     assert records(result) == before[:k] + before[k + 2 :]  # no record garbled, none lost
     reject = result.rejects.row(0, named=True)
-    assert reject["reason"].startswith("two titles in one record: two records run together")
+    assert reject["reason"].startswith("two titles and two years in one record: two records run")
     for title in (before[k]["title"], before[k + 1]["title"]):
         assert " ".join(title.split()[:3]) in " ".join(reject["raw"].split())
 
@@ -100,8 +100,10 @@ def test_any_pair_of_a_real_export_can_run_together(
     check(intact, "asreview/_baseline.ris", k)
 
 
-def test_a_second_title_in_another_tag_is_no_second_record() -> None:
-    """RIS T1 beside TI (both title tags) is one record, as some tag samples write it."""
-    text = "TY  - JOUR\nT1  - A trial\nTI  - A trial\nAU  - Smith, J\nER  - \n"
-    result = load(text.encode(), "t.ris")
-    assert (result.records.height, result.rejects.height) == (1, 0)
+def test_a_second_title_alone_is_no_second_record() -> None:
+    """RIS T1 beside TI (both title tags), or TI twice (a title per language) with one year,
+    is one record."""
+    for titles in ("T1  - A trial\nTI  - A trial", "TI  - A trial\nTI  - Un essai"):
+        text = f"TY  - JOUR\n{titles}\nPY  - 2020\nAU  - Smith, J\nER  - \n"
+        result = load(text.encode(), "t.ris")
+        assert (result.records.height, result.rejects.height) == (1, 0)

@@ -91,3 +91,11 @@ def test_a_table_of_which_no_column_is_read_is_refused(fmt: str) -> None:
         imported(b"foo,bar\n1,2\n3,4\n", "s.csv", fmt)
     assert imported(b"foo,Title\n1,A\n", "s.csv", "csv").records["title"].to_list() == ["A"]
     assert imported(b"foo,bar\n", "s.csv", "csv").records.height == 0  # a search found nothing
+
+
+def test_a_damaged_workbook_is_not_called_an_archive_to_unzip() -> None:
+    book = zipped({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook",
+                   "xl/worksheets/sheet1.xml": "<worksheet"})  # fmt: skip
+    with pytest.raises(importing.ImportError_) as caught:
+        imported(book, "s.xlsx")
+    assert "unzip" not in str(caught.value) and "not a readable spreadsheet" in str(caught.value)

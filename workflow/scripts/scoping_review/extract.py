@@ -149,7 +149,7 @@ def chart(
             study = former[ref]
             notes.append(
                 f"{sheet_name}, row {row_no}: study ID {ref} names no study now (merged into "
-                f"another, or renamed when an earlier-dated search joined it); read as {study}"
+                f"another, or its anchor record changed); read as {study}"
             )
         if study is None:
             problems.append(f"{sheet_name}, row {row_no}: unknown study or record ID {ref!r}")

@@ -12,6 +12,7 @@ worklist say the same thing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -55,6 +56,9 @@ class Worksheet:
     note: str | None = None
 
 
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
+
+
 def sheet_text(data: bytes, suffix: str) -> tuple[bytes, str]:
     """A CSV/TSV sheet's bytes as UTF-8 without a byte-order mark, and its separator.
 
@@ -66,10 +70,14 @@ def sheet_text(data: bytes, suffix: str) -> tuple[bytes, str]:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        data = data.decode("cp1252", errors="replace").encode("utf-8")
+        # cp1252 only when no character is written as UTF-8: one bad byte in a UTF-8 file
+        # must not turn every 'é' into 'Ã©' (it becomes U+FFFD, and the rest stays as written)
+        utf8 = _UTF8_MULTIBYTE.search(data) is not None
+        data = data.decode("utf-8" if utf8 else "cp1252", errors="replace").encode("utf-8")
     if suffix in (".tsv", ".tab"):
         return data, "\t"
-    header = data.split(b"\n", 1)[0]
+    # separators inside a quoted column name ("Design (RCT, cohort)") do not count
+    header = re.sub(rb'"[^"]*"', b"", data.split(b"\n", 1)[0])
     counts = {sep: header.count(sep.encode()) for sep in (",", ";", "\t")}
     best = max(counts, key=lambda sep: counts[sep])
     return data, best if counts[best] else ","

@@ -132,6 +132,8 @@ def archive_reason(data: bytes) -> str | None:
             names = [n for n in archive.namelist() if not n.endswith("/")]
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
+    if {"xl/workbook.xml", "xl/workbook.bin", "content.xml"} & set(names):
+        return None  # a workbook (.xlsx, .xlsb, .ods) the spreadsheet reader could not read
     if "word/document.xml" in names:
         return (
             "a Word document (.docx) saved under another name, not an export: export the "

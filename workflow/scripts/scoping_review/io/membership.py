@@ -166,23 +166,34 @@ def loose_fields(
     return df, rejects
 
 
+# a record's year tags, per format: with its title tag, the second sign of two records
+YEAR_TAGS = {"ris": ("PY", "Y1"), "medline": ("DP",), "wos": ("PY",), "endnote": ("D",)}
+
+
 def run_together(fields: pl.DataFrame, fmt: TaggedFormat) -> pl.Series:
-    """The records (``rec``) that hold one of the format's title tags twice: two records run
-    together, neither boundary line left to tell where the second one starts (no real export
-    among the 230 fixture files repeats a title tag within a record; a second title in another
-    tag, RIS T1 beside TI, is not counted). Kept, such a record would carry the first title
-    with both author lists and lose the second record without a word."""
-    if not fmt.title_tags:
+    """The records (``rec``) that hold one of the format's title tags twice and one of its
+    year tags twice: two records run together, neither boundary line left to tell where the
+    second one starts. Kept, such a record would carry the first title with both author lists
+    and lose the second record without a word. A title tag alone twice (a title per language)
+    is one record; a second title in another tag (RIS T1 beside TI) is not counted. No real
+    export among the 230 fixture files repeats a title tag within a record."""
+    years = YEAR_TAGS.get(fmt.name, ())
+    if not fmt.title_tags or not years:
         return pl.Series("rec", [], dtype=fields.schema["rec"])
-    return (
+    twice = (
         fields.lazy()
-        .filter(pl.col("tag").is_in(list(fmt.title_tags)))
+        .filter(pl.col("tag").is_in([*fmt.title_tags, *years]))
         .group_by("rec", "tag")
         .agg(pl.len())
         .filter(pl.col("len") > 1)
-        .select(pl.col("rec").unique(maintain_order=True).sort())
-        .collect()["rec"]
+        .group_by("rec")
+        .agg(
+            title=pl.col("tag").is_in(list(fmt.title_tags)).any(),
+            year=pl.col("tag").is_in(list(years)).any(),
+        )
+        .filter(pl.col("title") & pl.col("year"))
     )
+    return twice.select(pl.col("rec").sort()).collect()["rec"]
 
 
 def raw_rejects(df: pl.DataFrame, starts: pl.DataFrame, reason: str) -> list[RawReject]:

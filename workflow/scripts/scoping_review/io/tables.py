@@ -264,8 +264,8 @@ def parse_delimited(text: str, sep: str | None = None) -> Parsed:
     if rows.lenient:
         notes.append(
             f'{rows.lenient}: a quote mark inside a cell not doubled (""), so the quoting is '
-            "broken there; its rows were read as spreadsheets read them (such quote marks "
-            "dropped): check that row's cells"
+            "broken there (the first such row); the rows were read as spreadsheets read them "
+            "(such quote marks dropped): check the cells there and after"
         )
     if headers:
         lines = ", ".join(str(line) for _, line, _ in rows.headers[:5])

@@ -369,12 +369,9 @@ def _parse_block(
     if fmt.start_tag is not None:
         df, orphans = loose_fields(df, fmt, offset)
     df = df.drop("end_tag_line", "is_end_tag", "is_start_tag", "forced", strict=False)
-    if df["false_end"].any():  # an end line that more of the record's fields follow (Ovid's
-        # NL after ER): bare, it is dropped; with a value, text continuing the field before it
-        bare = (pl.col("false_end") & (pl.col("value").str.strip_chars() == "")).fill_null(False)
-        df = df.with_columns(
-            body=pl.col("body") & ~bare, tag=pl.when(pl.col("false_end")).then(None).otherwise(tag)
-        )
+    # an end line that more of the record's fields follow (Ovid's NL after ER; an end line has
+    # no value) is no value of the record, and ends it for the missing-end check below
+    df = df.with_columns(body=pl.col("body") & ~pl.col("false_end"))
 
     flags = ["false_end", "stray_end", "stray"]
     counts = df.select(
@@ -382,10 +379,6 @@ def _parse_block(
         bad_cont=(pl.col("body") & tag.is_null() & ~pl.col("cont_ok")).sum(),
     ).row(0, named=True)
     first = {f: _first_lines(df, f, offset) for f in flags if counts[f]}
-    if counts["false_end"]:  # its value: the whole line, as for any untagged line
-        false_end = df.select(pl.arg_where(pl.col("false_end")))[:, 0]
-        stripped = df["line"].gather(false_end).str.strip_chars()
-        df = df.with_columns(df["value"].scatter(false_end, stripped))
     if counts["bad_cont"] and fmt.continuation_regex is not None:
         bad = df.select(bad=pl.col("body") & tag.is_null() & ~pl.col("cont_ok"))
         first["bad_cont"] = _first_lines(bad, "bad", offset)
@@ -424,7 +417,8 @@ def _parse_block(
         *raw_rejects(
             df,
             twice,
-            f"two titles in one record: two records run together ({fmt.boundary} missing?)",
+            f"two titles and two years in one record: two records run together "
+            f"({fmt.boundary} missing?)",
         ),
     ]
     if rejects:
