@@ -6,9 +6,9 @@ and role; :func:`repeated_after_end` finds the end lines that a record's own fie
 record before); :func:`loose_fields` rejects, with their raw text, the fields that lie outside
 any record (a start line deleted, or written ``ty  - `` in lower case), which would otherwise be
 ignored as stray text and their record lost without a word; :func:`run_together` finds the
-records that hold one title tag twice (two records whose boundary lines, an ``ER`` and the next
-``TY``, or a blank line and the next ``PMID``, were both lost) and :func:`raw_rejects` turns
-records into rejects with their raw text.
+records that hold a title tag and a year tag twice (two records whose boundary lines, an ``ER``
+and the next ``TY``, or a blank line and the next ``PMID``, were both lost) and
+:func:`raw_rejects` turns records into rejects with their raw text.
 """
 
 from __future__ import annotations

@@ -145,10 +145,9 @@ FILLED_SHARE = 0.5
 
 def _row_rejects(rows: _Rows, filled: list[float], cut: bool) -> list[tuple[int, RawReject]]:
     """(position among the rows with content, reject) for each row set aside: a short row
-    whose missing columns are
-    mostly filled in the file (``filled``: the share of rows with each column non-empty): among
-    full rows it lost a cell, and as the last row of a file that ends without a line end
-    (``cut``) the download was cut inside it, however few rows came first.
+    whose missing columns are mostly filled in the file (``filled``: the share of rows with each
+    column non-empty): among full rows it lost a cell, and as the last row of a file that ends
+    without a line end (``cut``) the download was cut inside it, however few rows came first.
     """
     out = []
     lost = rows.n_full >= FULL_SHARE * rows.n

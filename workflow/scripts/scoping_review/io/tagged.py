@@ -90,8 +90,8 @@ class TaggedFormat:
     # tags that name the same field of a record (a record holds it once): (tag, its peer)
     same_field: tuple[tuple[str, str], ...] = ()
     header_tags: frozenset[str] = frozenset()  # file-level tags outside records (WoS FN, VR, EF)
-    # a record's title tags: one of them twice is two records run together (membership.
-    # run_together), whose boundary lines (said in the reject's reason) were lost
+    # a record's title tags: one of them twice, with a year tag twice (membership.YEAR_TAGS),
+    # is two records run together (membership.run_together) whose boundary lines were lost
     title_tags: tuple[str, ...] = ()
     boundary: str = ""
 
