@@ -12,8 +12,10 @@ worklist say the same thing.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -81,3 +83,27 @@ def sheet_text(data: bytes, suffix: str) -> tuple[bytes, str]:
     counts = {sep: header.count(sep.encode()) for sep in (",", ";", "\t")}
     best = max(counts, key=lambda sep: counts[sep])
     return data, best if counts[best] else ","
+
+
+_MIDNIGHT = r"^(\d{4}-\d{2}-\d{2}) 00:00:00$"
+
+
+def whole_days(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet's date cell became (``2026-09-16 00:00:00``) as the day
+    people typed (``2026-09-16``); a time of day other than midnight stays."""
+    return frame.with_columns(
+        pl.col(name).str.replace(_MIDNIGHT, "${1}")
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+    )
+
+
+def read_workbook(source: bytes | str | Path, worksheet: str | None = None) -> pl.DataFrame:
+    """A workbook's worksheet (default: the first) with every cell as text, as people see it:
+    nothing type-guessed, a date cell as its day. The spreadsheet reader's own errors pass."""
+    where = io.BytesIO(source) if isinstance(source, bytes) else source
+    if worksheet is not None:
+        frame = pl.read_excel(where, engine="calamine", infer_schema_length=0, sheet_name=worksheet)
+    else:
+        frame = pl.read_excel(where, engine="calamine", infer_schema_length=0)
+    return whole_days(frame.select(pl.all().cast(pl.String)))

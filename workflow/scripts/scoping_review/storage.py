@@ -22,7 +22,7 @@ import polars as pl
 import yaml
 
 from . import schemas
-from .spreadsheet import Worksheet, neutralise, sheet_text
+from .spreadsheet import Worksheet, neutralise, read_workbook, sheet_text
 
 if TYPE_CHECKING:  # the readers (and their libraries) load only when a file is imported
     from . import importing
@@ -103,13 +103,7 @@ def read_sheet(path: str | Path, worksheet: str | None = None) -> pl.DataFrame:
     suffix = p.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-            if worksheet is not None:
-                frame = pl.read_excel(
-                    p, engine="calamine", infer_schema_length=0, sheet_name=worksheet
-                )
-            else:
-                frame = pl.read_excel(p, engine="calamine", infer_schema_length=0)
-            return frame.select(pl.all().cast(pl.String))
+            return read_workbook(p, worksheet)
         data, sep = sheet_text(p.read_bytes(), suffix)
         return pl.read_csv(data, separator=sep, infer_schema=False)
     except pl.exceptions.PolarsError as err:

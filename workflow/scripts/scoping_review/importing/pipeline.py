@@ -5,7 +5,6 @@ combined.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,6 +15,7 @@ from ..connectors import formats as api_formats
 from ..io import bibtex, proquest, tables, tagged, xmlrefs
 from ..io import decode as decode_mod
 from ..io.decode import Decoded, decode
+from ..spreadsheet import read_workbook
 from ..wording import first_few
 from .canonical import _fallback_ids, canonical_frame
 from .detect import (
@@ -90,9 +90,7 @@ def parse_text(
         try:
             if fmt == "xlsx" or data[:4] == b"PK\x03\x04":
                 try:
-                    frame = pl.read_excel(
-                        io.BytesIO(data), engine="calamine", infer_schema_length=0
-                    )
+                    frame = read_workbook(data)
                 except pl.exceptions.PolarsError:
                     raise
                 except Exception as err:  # calamine's own errors: not a workbook

@@ -20,6 +20,7 @@ import polars as pl
 
 from .. import importing
 from ..normalize import find_year
+from ..spreadsheet import read_workbook
 from .resolve import InteropError, tool_frame
 
 LABELS = {"1": "include", "1.0": "include", "0": "exclude", "0.0": "exclude", "-1": None}
@@ -85,10 +86,10 @@ def read_csv(data: bytes, name: str, reviewer: str, separator: str = ",") -> pl.
 
 def read_xlsx(data: bytes, name: str, reviewer: str) -> pl.DataFrame:
     try:
-        frame = pl.read_excel(io.BytesIO(data), engine="calamine", infer_schema_length=0)
+        frame = read_workbook(data)
     except Exception as err:  # calamine raises its own error types
         raise InteropError(f"{name}: cannot read as XLSX: {err}") from err
-    return read_table(frame.select(pl.all().cast(pl.String)), name, reviewer)
+    return read_table(frame, name, reviewer)
 
 
 def read_ris(data: bytes, name: str, reviewer: str) -> pl.DataFrame:
