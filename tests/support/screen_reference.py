@@ -10,8 +10,8 @@ from typing import Any
 import polars as pl
 
 from scoping_review import schemas
+from scoping_review.screen.reasons import best_reason, reason_rank
 from scoping_review.screen.settings import CONSENSUS
-from scoping_review.screen.sheets import best_reason, reason_rank
 
 
 @dataclass(frozen=True)

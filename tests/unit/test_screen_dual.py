@@ -153,6 +153,61 @@ def test_blank_rows_are_skipped_and_reasons_ranked(
     assert row["reasons"] == ["off_topic", "wrong_population"]
 
 
+def test_a_criterion_typed_as_its_label_or_in_another_case_is_its_code(
+    tmp_path: Path, review: tuple[pl.DataFrame, ...]
+) -> None:
+    """People type what the protocol shows: a label, a code in capitals or with spaces."""
+    _, clusters, _ = review
+    criteria = [
+        *CRITERIA,
+        {"code": "other_relationship", "label": "Relationship other than client (e.g. a, b)"},
+    ]
+    rows = (
+        "db:1,exclude,Off topic,AB,,\n"
+        "db:2,exclude,WRONG POPULATION,AB,,\n"
+        "db:3,exclude,  wrong-population ; off_topic ,AB,,\n"
+        'db:4,exclude,"relationship other than client (e.g. a, b)",AB,,\n'
+    )
+    path = write(tmp_path / "s.csv", rows)
+    decisions = screen.read_decisions([sheet_at(path)], clusters, criteria)
+    reasons = dict(zip(decisions["referenced_as"], decisions["reasons"].to_list(), strict=True))
+    assert reasons == {
+        "db:1": ["off_topic"],
+        "db:2": ["wrong_population"],
+        "db:3": ["off_topic", "wrong_population"],
+        "db:4": ["other_relationship"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("cell", "stage", "hint"),
+    [
+        ("off_topik", "title_abstract", "for 'off_topik' did you mean 'off_topic'?"),
+        ("Wrong populations", "title_abstract", "did you mean 'wrong_population'?"),
+        ("no_full_text", "title_abstract", "'no_full_text' is a criterion of other stages only"),
+    ],
+)
+def test_a_reason_that_is_no_criterion_names_the_code_meant(
+    tmp_path: Path, review: tuple[pl.DataFrame, ...], cell: str, stage: str, hint: str
+) -> None:
+    _, clusters, _ = review
+    path = write(tmp_path / "s.csv", f"db:1,exclude,{cell},AB,,\n")
+    with pytest.raises(screen.ScreeningError) as err:
+        screen.read_decisions([sheet_at(path, stage)], clusters, CRITERIA)
+    assert f"{path}, row 2: reason {cell!r} is not a {stage} criterion code" in str(err.value)
+    assert hint in str(err.value)
+
+
+def test_a_spelling_two_criteria_share_stays_an_error(
+    tmp_path: Path, review: tuple[pl.DataFrame, ...]
+) -> None:
+    _, clusters, _ = review
+    criteria = [*CRITERIA, {"code": "Off-Topic", "label": "Off topic as well"}]
+    path = write(tmp_path / "s.csv", "db:1,exclude,off topic,AB,,\n")
+    with pytest.raises(screen.ScreeningError, match="reason 'off topic' is not"):
+        screen.read_decisions([sheet_at(path)], clusters, criteria)
+
+
 # -- dual screening --------------------------------------------------------------------------
 
 

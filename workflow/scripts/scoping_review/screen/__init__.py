@@ -19,6 +19,7 @@ from .carryover import carry_over, has_abstract
 from .counts import automation_counts, carry_over_counts, dual_counts, screen_counts
 from .dual import agreement_table, conflicts_table, independent_pairs
 from .outcomes import check_full_text_scope, screening_status, stage_outcomes
+from .reasons import best_reason, reason_rank, split_reasons
 from .settings import (
     AUTOMATION_KINDS,
     CONSENSUS,
@@ -35,14 +36,7 @@ from .settings import (
     Settings,
     StageSettings,
 )
-from .sheets import (
-    Sheet,
-    best_reason,
-    check_configured_reviewers,
-    read_decisions,
-    reason_rank,
-    split_reasons,
-)
+from .sheets import Sheet, check_configured_reviewers, read_decisions
 
 __all__ = [
     "AUTOMATION_KINDS",

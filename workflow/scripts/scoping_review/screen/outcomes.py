@@ -9,8 +9,8 @@ from typing import Any
 import polars as pl
 
 from .. import schemas
+from .reasons import reason_rank
 from .settings import CONSENSUS, ScreeningError
-from .sheets import reason_rank
 
 # -- stage outcomes --------------------------------------------------------------------------
 # Vectorised with polars (one pass per stage, no per-study Python); tests/unit/

@@ -4,7 +4,7 @@ study, stage, reviewer).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,13 @@ import polars as pl
 from .. import schemas
 from ..normalize import reviewer_match_key
 from .former import former_study_ids
+from .reasons import (
+    _unknown_reasons,
+    best_reason,
+    reason_aliases,
+    reason_rank,
+    reasons_in,
+)
 from .settings import (
     CONSENSUS,
     DECISIONS,
@@ -50,29 +57,6 @@ def _text(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def reason_rank(criteria: Sequence[Mapping[str, Any]]) -> dict[str, tuple[int, int]]:
-    """Sort key per reason code: ``priority`` (default: 1-based position), then position.
-
-    When several reasons apply to one study (several codes in one cell, or two reviewers who
-    both exclude for different reasons), the reason with the smallest key is reported.
-    """
-    return {str(c["code"]): (int(c.get("priority", i + 1)), i) for i, c in enumerate(criteria)}
-
-
-def best_reason(reasons: Iterable[str | None], rank: Mapping[str, tuple[int, int]]) -> str | None:
-    known = {r for r in reasons if r}
-    if len(known) <= 1:  # one reason (most rows): nothing to rank
-        return next(iter(known), None)
-    return min(known, key=lambda r: (rank.get(r, (1 << 30, 1 << 30)), r))
-
-
-def split_reasons(cell: str | None) -> list[str]:
-    """Reason codes in one cell: one code, or several separated by ``;``, ``|`` or ``,``."""
-    if cell is None:
-        return []
-    return [part.strip() for part in REASON_SEPARATORS.split(cell) if part.strip()]
 
 
 # -- decision sheets -------------------------------------------------------------------------
@@ -173,6 +157,7 @@ def read_decisions_rowwise(
     reasons_by_stage = {
         stage: {c["code"] for c in criteria if stage in c.get("stages", STAGES)} for stage in STAGES
     }
+    aliases = {stage: reason_aliases(criteria, stage) for stage in STAGES}
     rank = reason_rank(criteria)
     problems = _Problems()
     rows: list[dict[str, object]] = []
@@ -219,18 +204,14 @@ def read_decisions_rowwise(
                     f"decision {decision!r} is not one of {DECISIONS[sheet.stage]}",
                 )
                 continue
-            reasons = split_reasons(reason_cell)
+            codes = reasons_by_stage[sheet.stage]
+            reasons = reasons_in(reason_cell, codes, aliases[sheet.stage])
             if decision in NEEDS_REASON and not reasons:
                 problems.add(sheet.name, row_no, f"{decision} without a reason code")
                 continue
-            unknown = [r for r in reasons if r not in reasons_by_stage[sheet.stage]]
+            unknown = [r for r in reasons if r not in codes]
             if unknown:
-                problems.add(
-                    sheet.name,
-                    row_no,
-                    f"reason {', '.join(repr(r) for r in unknown)} is not a {sheet.stage} "
-                    f"criterion code ({sorted(reasons_by_stage[sheet.stage])})",
-                )
+                problems.add(sheet.name, row_no, _unknown_reasons(unknown, sheet.stage, criteria))
                 continue
             key = (sheet.stage, reviewer, study)
             canonical = tuple(sorted(set(reasons)))
