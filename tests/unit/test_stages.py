@@ -187,3 +187,10 @@ def test_charting_and_coding_follow_a_study_id_that_a_new_anchor_retired(
     raw = codes.taguette_segments(highlights, "h.csv", hierarchy_separator="\\")
     segments = codes.resolve_segments(raw, None, renamed, codebook, ["S-0000000001"])
     assert segments.select("study_id", "status").rows() == [("S-0000000001", "ok")]
+    (note,) = codes.retired_id_notes(raw, None, renamed)
+    assert note.startswith("1 coded segment(s) of h.csv (first at row 2)")
+    assert f"study ID {old} names no study now" in note and note.endswith("read as S-0000000001")
+    documents = pl.DataFrame({"document": ["interview.txt"], "record_id": [old]})
+    by_name = raw.with_columns(pl.lit("interview.txt").alias("document"))
+    (note,) = codes.retired_id_notes(by_name, documents, renamed)
+    assert note.startswith(f"the documents sheet: study ID {old}")

@@ -71,6 +71,8 @@ def main(smk: job.Job) -> None:
     codebook = read_codebook(_one(smk.input.codebook), cfg)
     documents = storage.read_sheet(_one(smk.input.documents)) if smk.input.documents else None
     segments = codes.resolve_segments(raw, documents, clusters, codebook, included)
+    for note in codes.retired_id_notes(raw, documents, clusters):
+        log.warning(note)
     codes.check_unknown(segments, cfg.get("on_unknown", "warn"))
     threshold = codes.Threshold(**cfg.get("prevalence", {}))
     prevalence = codes.prevalence(segments, codebook, threshold)

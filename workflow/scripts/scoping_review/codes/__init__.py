@@ -28,7 +28,7 @@ from .model import (
     CodingError,
     Threshold,
 )
-from .prevalence import check_unknown, prevalence, resolve_segments
+from .prevalence import check_unknown, prevalence, resolve_segments, retired_id_notes
 from .segments import detect_format, generic_segments, qdpx_segments, split_tag, taguette_segments
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "qdpx_codebook",
     "qdpx_segments",
     "resolve_segments",
+    "retired_id_notes",
     "split_tag",
     "taguette_codebook",
     "taguette_segments",

@@ -71,6 +71,31 @@ def resolve_segments(
     )
 
 
+def retired_id_notes(
+    segments: pl.DataFrame, documents: pl.DataFrame | None, clusters: pl.DataFrame
+) -> list[str]:
+    """A note for each study ID the coding names that no study has now (merged into another,
+    or its anchor record changed), which :func:`resolve_segments` reads as the study its anchor
+    record is in: where it is named and what it is read as (charting says the same)."""
+    refs = [segments["document"].cast(pl.String)]
+    if documents is not None:
+        refs.append(documents["record_id"].cast(pl.String))
+    notes = []
+    for old, new in former_study_ids(refs, clusters).sort("record_id").rows():
+        named = segments.filter(pl.col("document").cast(pl.String).str.strip_chars() == old)
+        where = (
+            f"{named.height} coded segment(s) of {named['source'][0]} (first at row "
+            f"{named['row'].cast(pl.Int64).min()!s})"
+            if named.height
+            else "the documents sheet"
+        )
+        notes.append(
+            f"{where}: study ID {old} names no study now (merged into another, or its anchor "
+            f"record changed); read as {new}"
+        )
+    return notes
+
+
 def check_unknown(segments: pl.DataFrame, on_unknown: str) -> None:
     """With ``on_unknown == "error"``, segments for unknown documents or codes stop the run."""
     if on_unknown != "error":
