@@ -5,6 +5,8 @@ combined.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -154,6 +156,27 @@ def format_conflict(chosen: str | None, detected: str | None) -> str | None:
     )
 
 
+def joined_exports(source: str | bytes, chosen: str, lines: Sequence[int]) -> str | None:
+    """What to say of a ``chosen``-format file in which one of the (1-based) ``lines`` starts
+    a record of another format (:data:`.tagged.RECORD_STARTS`) with a line of that record's
+    body after it: two exports joined into one file. None when none does."""
+    text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
+    rows = text.split("\n", max(lines) + 200)
+    for line_no in lines:
+        line = rows[line_no - 1].rstrip("\r")
+        after = next((r for r in rows[line_no:] if r.strip()), "")
+        other = tagged.started_format(line, after)
+        if other is not None and other != chosen:
+            return (
+                f"two exports of different formats joined into one file: {chosen} records, "
+                f"then a {other} record at line {line_no} ({line[:60]!r}); read as {chosen}, "
+                f"the {other} records would be lost or merged into others. Split the file "
+                f"where the {other} export begins and list both files under the search's "
+                "`files:` (each is read in its own format)"
+            )
+    return None
+
+
 def import_export(
     data: bytes,
     meta: SourceMeta,
@@ -221,8 +244,28 @@ def import_export(
             )
             block.parsed.fields = block.parsed.fields.clear()
             blocks.append(block)
+        found = [
+            n
+            for b in blocks
+            if b.findings.counts.get("foreign")
+            for n in b.findings.first["foreign"]
+        ]
+        joined = joined_exports(source, chosen, found) if found else None
+        if joined is not None:
+            raise ImportError_(f"{meta.path}: {joined}")
         parsed, map_name, fmap = tagged.merge(blocks, fmt_), chosen, None
     else:
+        if chosen == "bibtex":  # text outside entries is a comment to BibTeX: look for records
+            text = decoded.text
+            found = [
+                text.count("\n", 0, hit.start()) + 1
+                for hit in itertools.islice(
+                    re.finditer(tagged.foreign_starts(chosen), text, re.M), 5
+                )
+            ]
+            joined = joined_exports(text, chosen, found) if found else None
+            if joined is not None:
+                raise ImportError_(f"{meta.path}: {joined}")
         try:
             parsed, map_name, fmap = parse_text(decoded, chosen, data=data, columns=columns)
         except ImportError_ as err:

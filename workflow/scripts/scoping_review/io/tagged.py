@@ -172,6 +172,45 @@ ENDNOTE = TaggedFormat(
 
 FORMATS: dict[str, TaggedFormat] = {f.name: f for f in (RIS, MEDLINE, WOS, ENDNOTE)}
 
+# the first line of a record in each record-marked format, as no other format's line begins
+# (regular expressions both Python and Rust read, matched at a line's start): such a line in a
+# file of another format is a second export joined to the first (`cat a.ris b.nbib`)
+RECORD_STARTS: dict[str, str] = {
+    "ris": r"TY {1,2}- ?[A-Z]{2,}",
+    "medline": r"PMID- [0-9]",
+    "wos": r"PT [A-Z][ \t\r]*$",
+    "endnote": r"%0 [A-Z]",
+    "bibtex": r"@[A-Za-z]+[ \t]*[{(][^ \t\r{}(),]*,",
+    "endnote_xml": r"<\?xml |<xml><records>",
+}
+
+
+# a line of a record's body in each format: the line after a start line is one (a lone "PT J"
+# line among other text is no Web of Science record)
+RECORD_BODY: dict[str, str] = {
+    "ris": r"[A-Z][A-Z0-9] {1,2}- ?",
+    "medline": r"[A-Z][A-Z0-9]{1,3} {0,3}- ",
+    "wos": r"[A-Z][A-Z0-9] \S",
+    "endnote": r"%[A-Z0-9@!#$&()*+,\-./:;<=>?\[\]^_`{|}~] ",
+    "bibtex": r"",
+    "endnote_xml": r"",
+}
+
+
+def foreign_starts(fmt: str) -> str:
+    """A regular expression for a line that starts a record of a format other than ``fmt``."""
+    return "^(?:" + "|".join(r for name, r in RECORD_STARTS.items() if name != fmt) + ")"
+
+
+def started_format(line: str, after: str | None = None) -> str | None:
+    """The format whose record ``line`` starts (:data:`RECORD_STARTS`), or None; with
+    ``after`` (the next line that is not blank), only when that line is of the record's body
+    (:data:`RECORD_BODY`)."""
+    found = next((n for n, r in RECORD_STARTS.items() if re.match(r, line)), None)
+    if found is None or after is None or re.match(RECORD_BODY[found], after):
+        return found
+    return None
+
 
 def _first_lines(df: pl.DataFrame, mask: str, offset: int = 0, n: int = 5) -> list[int]:
     """The 1-based numbers (after ``offset`` lines) of the first ``n`` lines where column
@@ -200,7 +239,10 @@ def _tags(lines: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
     if fmt.continuation_regex is not None:  # (never true on a tag line: see TaggedFormat)
         cont = line.str.contains(fmt.continuation_regex)
     plan = lines.lazy().with_columns(
-        **start_line_columns(fmt), layout=line.str.contains(fmt.layout_regex), cont_ok=cont
+        **start_line_columns(fmt),
+        layout=line.str.contains(fmt.layout_regex),
+        cont_ok=cont,
+        foreign=line.str.contains(foreign_starts(fmt.name)),
     )
     plan = plan.with_columns(
         tag=pl.when("layout").then(tag),
@@ -373,7 +415,7 @@ def _parse_block(
     # no value) is no value of the record, and ends it for the missing-end check below
     df = df.with_columns(body=pl.col("body") & ~pl.col("false_end"))
 
-    flags = ["false_end", "stray_end", "stray"]
+    flags = ["false_end", "stray_end", "stray", "foreign"]
     counts = df.select(
         *[pl.col(f).sum() for f in flags],
         bad_cont=(pl.col("body") & tag.is_null() & ~pl.col("cont_ok")).sum(),
