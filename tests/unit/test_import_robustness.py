@@ -111,6 +111,19 @@ def test_utf16_with_and_without_bom() -> None:
         assert result.file_row["encoding"].startswith("utf-16")
 
 
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("title", ["Title 1", "Évaluation des résultats, Müller 🧠", "Связь"])
+def test_utf32_with_and_without_bom_reads_as_utf8_does(encoding: str, title: str) -> None:
+    data = rec(1, title).encode(encoding)
+    result = run(data)
+    assert (
+        result.records["title"].to_list() == run(rec(1, title).encode()).records["title"].to_list()
+    )
+    assert result.file_row["encoding"].startswith("utf-32")
+    cut = run(data + "x".encode(encoding)[-4:][:2])  # a download cut inside a character
+    assert cut.records["title"].to_list() == result.records["title"].to_list()
+
+
 def test_zero_bytes_that_are_not_utf16_fall_through_to_the_other_rules() -> None:
     """Every other byte zero, but an odd length: not UTF-16 after all (it used to raise)."""
     decoded = decode(b"\x01\x00\x01\x00\x01")

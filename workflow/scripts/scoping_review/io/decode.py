@@ -3,9 +3,10 @@
 Order of decisions (each recorded in ``Decoded.note``):
 
 1. an encoding declared in config wins (a matching BOM is still removed);
-2. a byte-order mark decides (UTF-8, UTF-16 LE/BE) and is always removed, so it can never hide
-   the first record;
-3. UTF-16 without a BOM is recognised by its zero bytes (every other byte of ASCII text);
+2. a byte-order mark decides (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE) and is always removed, so it
+   can never hide the first record;
+3. UTF-16 or UTF-32 without a BOM is recognised by its zero bytes (every other byte of ASCII
+   text; three of every four);
 4. strict UTF-8;
 5. UTF-8 whose only flaw is an incomplete character in the last 1-3 bytes (a download cut inside
    a character): UTF-8 without those bytes, noted "file ends inside a character: truncated
@@ -133,10 +134,25 @@ def has_mojibake_pair(data: bytes) -> bool:
 
 def _strip_bom(data: bytes, encoding: str) -> bytes:
     enc = encoding.lower().replace("_", "-")
-    for bom, name in _BOMS:
-        if data.startswith(bom) and (enc == name or enc in ("utf-8-sig", "utf-16")):
+    for bom, name in (*_UTF32_BOMS, *_BOMS):
+        if data.startswith(bom) and (enc == name or enc in ("utf-8-sig", "utf-16", "utf-32")):
             return data[len(bom) :]
     return data
+
+
+def _looks_utf32(data: bytes) -> str | None:
+    """UTF-32 without a mark: in text of the first 17 planes, the byte that is 0 in every
+    character, and the two beside it nearly always (ASCII, Latin, any alphabet)."""
+    sample = data[: 4096 - 4096 % 4]
+    if len(sample) < 8:
+        return None
+    lanes = [sample[i::4] for i in range(4)]
+    zero = [lane.count(0) / len(lane) for lane in lanes]
+    if zero[3] == 1 and zero[2] > 0.9 and zero[0] < 0.05:
+        return "utf-32-le"
+    if zero[0] == 1 and zero[1] > 0.9 and zero[3] < 0.05:
+        return "utf-32-be"
+    return None
 
 
 def _looks_utf16(data: bytes) -> str | None:
@@ -289,7 +305,27 @@ def _mixed(data: bytes) -> Decoded | None:
     )
 
 
+# UTF-32's marks, tried before UTF-16's (UTF-32 LE's begins with UTF-16 LE's)
+_UTF32_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+)
+
+
 def _detect(data: bytes, fallback: str) -> Decoded:
+    for bom, enc in _UTF32_BOMS:
+        if data.startswith(bom):
+            body = data[len(bom) :]
+            whole = len(body) - len(body) % 4  # cut inside a character: the part dropped
+            text = body[:whole].decode(enc, errors="replace")
+            bad = text.count(chr(0xFFFD))
+            note = f"; {bad} replacement character(s) for invalid UTF-32" if bad else ""
+            cut = (
+                f"; the last character is cut (dropped); {TRUNCATED_NOTE}"
+                if whole < len(body)
+                else ""
+            )
+            return Decoded(text, enc, f"byte-order mark (UTF-32){note}{cut}")
     for bom, enc in _BOMS:
         if data.startswith(bom):
             body = data[len(bom) :]
@@ -312,6 +348,18 @@ def _detect(data: bytes, fallback: str) -> Decoded:
             bad = text.count(chr(0xFFFD))
             note = f"; {bad} replacement character(s) for invalid UTF-16" if bad else ""
             return Decoded(text, enc, f"byte-order mark{note}")
+    utf32 = _looks_utf32(data)
+    if utf32:
+        whole = len(data) - len(data) % 4  # cut inside a character: the part dropped
+        cut = (
+            f"; the last character is cut (dropped); {TRUNCATED_NOTE}" if whole < len(data) else ""
+        )
+        try:
+            text = data[:whole].decode(utf32)
+        except UnicodeDecodeError:  # zero bytes, but not UTF-32
+            pass
+        else:
+            return Decoded(text, utf32, f"UTF-32 without byte-order mark (zero bytes){cut}")
     utf16 = _looks_utf16(data)
     if utf16:
         try:
@@ -336,14 +384,27 @@ def _detect(data: bytes, fallback: str) -> Decoded:
     legacy = _legacy(data)
     if legacy is not None:
         text, enc = legacy
-        return Decoded(text, enc, f"not UTF-8 (first bad byte at offset {bad}); detected as {enc}")
+        return Decoded(
+            text,
+            enc,
+            f"not UTF-8 (first bad byte at offset {bad}); detected as {enc}; {GUESSED}",
+        )
     text = data.decode(fallback, errors="replace")
     return Decoded(
         text,
         fallback,
         f"not UTF-8 (first bad byte at offset {bad}); decoded as {fallback} with "
-        f"{text.count(chr(0xFFFD))} replacement character(s)",
+        f"{text.count(chr(0xFFFD))} replacement character(s); {GUESSED}",
     )
+
+
+# what a note on a guessed encoding tells the team: a legacy encoding is a guess from the
+# bytes, and a wrong guess gives wrong letters ("rŽsultats", "MŸller") without an error
+GUESSED = (
+    "the encoding is a guess: if accented letters read wrongly (e.g. 'MŸller' for 'Müller'), "
+    "give the file's encoding (`encoding:` of the search in config, or `--encoding`; e.g. "
+    "mac_roman, cp850, latin-1)"
+)
 
 
 # --- control characters and binary content ------------------------------------------------------
