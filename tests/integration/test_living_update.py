@@ -400,6 +400,23 @@ dedupe:"""
     again = update(workdir)
     assert again.returncode == versions.EXIT_OK, again.stdout + again.stderr
     assert "nothing changed since version 2" in again.stdout
+    # the export moved to another folder (the same bytes): a version with the same counts is
+    # frozen, and the update says which file moved
+    moved = workdir / "resources/example/searches/moved/psycinfo_2025.ris"
+    moved.parent.mkdir()
+    export.rename(moved)
+    config.write_text(
+        original.replace("searches/psycinfo_2025.ris]", "searches/moved/psycinfo_2025.ris]"),
+        encoding="utf-8",
+    )
+    after = update(workdir)
+    assert after.returncode == versions.EXIT_OK, after.stdout + after.stderr
+    assert "update: froze version 3 (round 2)" in after.stdout
+    assert (
+        "update: every count is the same as in version 2; inputs moved or renamed: "
+        "resources/example/searches/psycinfo_2025.ris -> "
+        "resources/example/searches/moved/psycinfo_2025.ris"
+    ) in after.stdout.splitlines(), after.stdout
 
 
 def test_a_second_update_is_refused_while_one_runs(tmp_path: Path) -> None:

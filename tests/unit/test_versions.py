@@ -397,6 +397,45 @@ def test_update_compares_the_ledgers_of_this_run_and_the_newest_version(tmp_path
     assert update.reworded(results, known, "this run") is None  # unreadable: its hash decides
 
 
+def _inputs(*pairs: tuple[str, str]) -> list[dict[str, str]]:
+    return [{"name": name, "sha256": sha} for name, sha in pairs]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "note"),
+    [
+        (_inputs(("exports/a.ris", "aa"), ("results/x.parquet", "99")),
+         "every count is the same as in version 2; inputs moved or renamed: "
+         "searches/a.ris -> exports/a.ris"),
+        (_inputs(("searches/a.ris", "a2"), ("results/x.parquet", "98")),
+         "every count is the same as in version 2; inputs edited: searches/a.ris"),
+        (_inputs(("searches/a.ris", "aa"), ("sheets/ta.csv", "cc")),
+         "every count is the same as in version 2; inputs new: sheets/ta.csv"),
+        (_inputs(("results/x.parquet", "97")),
+         "every count is the same as in version 2; inputs no longer read: searches/a.ris"),
+        (_inputs(("searches/a.ris", "aa"), ("results/x.parquet", "96")),
+         "every count is the same as in version 2; no export or sheet changed (a setting or the "
+         "tool's release did)"),
+    ],
+)  # fmt: skip
+def test_a_version_frozen_with_the_same_counts_says_which_inputs_moved_or_changed(
+    inputs: list[dict[str, str]], note: str
+) -> None:
+    frozen = _counts(inputs=_inputs(("searches/a.ris", "aa"), ("results/x.parquet", "00")))
+    assert versions.same_counts_note(_counts(inputs=inputs), frozen, 2) == note
+    for changed in ({"value": 2, "ids": ["s1", "s2"]}, {"ids": ["s2"]}):
+        assert versions.same_counts_note(_counts(**changed, inputs=inputs), frozen, 2) is None
+    # a count of files names them by path: its IDs change with a move, its value does not
+    files = {"id_kind": "file", "ids": ["searches/a.ris"]}
+    frozen = _counts(**files, inputs=_inputs(("searches/a.ris", "aa")))
+    moved = _counts(id_kind="file", ids=["exports/a.ris"], inputs=_inputs(("exports/a.ris", "aa")))
+    assert versions.same_counts_note(moved, frozen, 2) == (
+        "every count is the same as in version 2; inputs moved or renamed: "
+        "searches/a.ris -> exports/a.ris"
+    )
+    assert versions.same_counts_note(moved.with_columns(value=5), frozen, 2) is None
+
+
 def test_a_study_excluded_on_re_assessment_leaves_the_total() -> None:
     """Version 1 included S1 and S3; a changed decision excludes S3 at full text. The total is
     the studies included now (1), and the update arm says which previous study left it, so

@@ -109,6 +109,29 @@ def reworded(results: Path, known: Sequence[versions.VersionInfo], ledger_sha: s
         return None
 
 
+def same_counts(results: Path, known: Sequence[versions.VersionInfo]) -> str | None:
+    """:func:`.versions.same_counts_note` for this run's ledger and the newest version's: why
+    a version whose counts are all the newest's is frozen; None when a count differs."""
+    latest = versions.latest_version(known)
+    if latest is None:
+        return None
+    paths = (
+        results / "ledger/counts.parquet",
+        results / "versions" / latest.dirname / "counts.parquet",
+    )
+    try:
+        now, then = (
+            pl.read_parquet(p, columns=["count_id", "value"]).sort("count_id") for p in paths
+        )
+        if not now.equals(then):
+            return None  # a value differs (the ID lists, large in a large review, are not read)
+        columns = ["count_id", "value", "id_kind", "ids", "inputs"]
+        current, frozen = (pl.read_parquet(p, columns=columns) for p in paths)
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+    return versions.same_counts_note(current, frozen, latest.number)
+
+
 def closed_round_changes(workdir: Path, searches: Sequence[dict[str, object]]) -> list[str]:
     """What the config changed in the rounds the newest frozen version holds
     (:mod:`.versions.closed`); none without a version, or with one that did not record them."""
@@ -433,6 +456,9 @@ def run_update(
                     command=" ".join(cmd),
                 )
                 print(f"update: {decision.message}: {where}")
+                note = same_counts(results, known)
+                if note is not None:
+                    print(f"update: {note}")
             elif decision.action == "freeze":
                 print("update: complete; not frozen (--no-freeze)")
             else:

@@ -41,6 +41,7 @@ from .freeze import (
     previous_version,
     relabelled,
     rounds,
+    same_counts_note,
     version_dirname,
 )
 from .manifest import manifest
@@ -85,6 +86,7 @@ __all__ = [
     "previous_version",
     "relabelled",
     "rounds",
+    "same_counts_note",
     "update_arm",
     "update_counts",
     "version_dirname",

@@ -16,6 +16,7 @@ from ..vocabulary import EXIT_LOCKED as EXIT_LOCKED
 from ..vocabulary import EXIT_OK as EXIT_OK
 from ..vocabulary import EXIT_PENDING as EXIT_PENDING
 from ..vocabulary import EXIT_USAGE as EXIT_USAGE
+from ..wording import first_few
 
 VERSIONS_DIR = "results/versions"
 EXCLUDED = ("excluded_title_abstract", "excluded_full_text", "not_retrieved", "excluded_automatic")
@@ -141,3 +142,53 @@ def decide_freeze(
         )
     number = latest.number + 1 if latest else 1
     return FreezeDecision("freeze", number, f"froze version {number} (round {round_})")
+
+
+def _own_inputs(ledger: pl.DataFrame) -> dict[str, str]:
+    """``{name: sha256}`` of the files a ledger's counts were computed from that the team keeps
+    (exports, sheets, config), not the stage tables under ``results/`` the workflow wrote."""
+    pairs = ledger.select(pl.col("inputs").explode().struct.unnest()).drop_nulls().unique()
+    return {
+        name: sha
+        for name, sha in pairs.rows()
+        if not name.replace("\\", "/").startswith(("results/", "./results/"))
+        and "/results/" not in name.replace("\\", "/")
+    }
+
+
+def same_counts_note(current: pl.DataFrame, frozen: pl.DataFrame, number: int) -> str | None:
+    """Why a version is frozen whose counts (IDs, values) are all those of version ``number``
+    (``frozen``, its ledger): which of the team's files moved (the same bytes under another
+    name) or changed without changing a count; None when a count differs (the update's
+    summary says what). Counts of files are compared by value: their IDs are paths."""
+    # a count of files names them by path: a file moved is said below, by its content's hash
+    ids = pl.when(pl.col("id_kind") == "file").then(pl.lit([], pl.List(pl.String)))
+    key = ["count_id", "value", ids.otherwise("ids").alias("ids")]
+    if current.height != frozen.height or not current.select(key).sort("count_id").equals(
+        frozen.select(key).sort("count_id")
+    ):
+        return None
+    now, then = _own_inputs(current), _own_inputs(frozen)
+    by_hash = {sha: name for name, sha in then.items() if name not in now}
+    moved = [
+        f"{by_hash[sha]} -> {name}"
+        for name, sha in sorted(now.items())
+        if name not in then and sha in by_hash
+    ]
+    edited = [name for name, sha in sorted(now.items()) if name in then and then[name] != sha]
+    gone = sorted(set(then) - set(now) - {m.split(" -> ")[0] for m in moved})
+    new = sorted(set(now) - set(then) - {m.split(" -> ")[1] for m in moved})
+    said = [
+        f"{label}: {first_few(names)}"
+        for label, names in (
+            ("moved or renamed", moved),
+            ("edited", edited),
+            ("new", new),
+            ("no longer read", gone),
+        )
+        if names
+    ]
+    same = f"every count is the same as in version {number}"
+    if not said:
+        return f"{same}; no export or sheet changed (a setting or the tool's release did)"
+    return f"{same}; inputs {'; '.join(said)}"
