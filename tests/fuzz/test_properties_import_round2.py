@@ -18,13 +18,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scoping_review.io import bibtex, proquest
+from scoping_review.io.controls import strip_controls
 from scoping_review.io.decode import (
     CONTROL_CHARS,
     TRUNCATED_NOTE,
     Decoded,
     decode,
     has_control_bytes,
-    strip_controls,
 )
 
 # --- BibTeX ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pytest
 
 from helpers import require_shared
 from scoping_review import importing
-from scoping_review.io import tagged
+from scoping_review.io import record_starts
 
 # a real export of each record-marked format, and the line its first record starts on
 EXPORTS = {
@@ -41,7 +41,7 @@ def first_record_line(fmt: str) -> int:
     """The 1-based line of ``fmt``'s export that first says a record of ``fmt`` begins (an
     EndNote record's ``%0`` type line, which may follow its first field)."""
     lines = read(fmt).decode("utf-8").split("\n")
-    return next(i for i, line in enumerate(lines, 1) if tagged.started_format(line) == fmt)
+    return next(i for i, line in enumerate(lines, 1) if record_starts.started_format(line) == fmt)
 
 
 @pytest.mark.parametrize(("first", "second"), list(itertools.permutations(EXPORTS, 2)))

@@ -10,8 +10,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 
 from ..connectors import formats as api_formats
-from ..io import bibtex, proquest, tables, tagged
-from ..io import decode as decode_mod
+from ..io import bibtex, controls, proquest, tables, tagged
 from .fieldmaps import GENERIC_ALIASES
 from .model import FieldMap, ImportError_
 
@@ -95,8 +94,8 @@ _MAX_HEADER = 1 << 16  # characters a table's header line may have
 
 def binary_reason(text: str, data: bytes = b"") -> str | None:
     """Why a file is binary rather than a text export (None: text); see
-    :func:`..io.decode.binary_reason` (file signatures, or a large share of control bytes)."""
-    return decode_mod.binary_reason(data, text)
+    :func:`..io.controls.binary_reason` (file signatures, or a large share of control bytes)."""
+    return controls.binary_reason(data, text)
 
 
 _HTML = re.compile(

@@ -14,8 +14,7 @@ import polars as pl
 
 from .. import schemas
 from ..connectors import formats as api_formats
-from ..io import bibtex, proquest, tables, tagged, xmlrefs
-from ..io import decode as decode_mod
+from ..io import bibtex, controls, proquest, record_starts, tables, tagged, xmlrefs
 from ..io.decode import Decoded, decode
 from ..spreadsheet import read_workbook
 from ..wording import first_few
@@ -158,14 +157,14 @@ def format_conflict(chosen: str | None, detected: str | None) -> str | None:
 
 def joined_exports(source: str | bytes, chosen: str, lines: Sequence[int]) -> str | None:
     """What to say of a ``chosen``-format file in which one of the (1-based) ``lines`` starts
-    a record of another format (:data:`.tagged.RECORD_STARTS`) with a line of that record's
-    body after it: two exports joined into one file. None when none does."""
+    a record of another format (:data:`..io.record_starts.RECORD_STARTS`) with a line of that
+    record's body after it: two exports joined into one file. None when none does."""
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
     rows = text.split("\n", max(lines) + 200)
     for line_no in lines:
         line = rows[line_no - 1].rstrip("\r")
         after = next((r for r in rows[line_no:] if r.strip()), "")
-        other = tagged.started_format(line, after)
+        other = record_starts.started_format(line, after)
         if other is not None and other != chosen:
             return (
                 f"two exports of different formats joined into one file: {chosen} records, "
@@ -209,9 +208,9 @@ def import_export(
                 f"{meta.path}: {binary}: not a text export in any supported format "
                 f"({', '.join(FORMATS)})"
             )
-        decoded, control_note = decode_mod.strip_controls(decoded)
-        decoded, marks_note = decode_mod.strip_inner_marks(decoded)
-        decoded, mac_note = decode_mod.mac_line_ends(decoded)
+        decoded, control_note = controls.strip_controls(decoded)
+        decoded, marks_note = controls.strip_inner_marks(decoded)
+        decoded, mac_note = controls.mac_line_ends(decoded)
     detected = detect_format(data, decoded.head(_MAX_HEADER + 1))
     chosen = fmt if fmt not in ("auto", None, "") else detected
     conflict = format_conflict(chosen, detected)
@@ -260,7 +259,7 @@ def import_export(
             found = [
                 text.count("\n", 0, hit.start()) + 1
                 for hit in itertools.islice(
-                    re.finditer(tagged.foreign_starts(chosen), text, re.M), 5
+                    re.finditer(record_starts.foreign_starts(chosen), text, re.M), 5
                 )
             ]
             joined = joined_exports(text, chosen, found) if found else None
@@ -271,7 +270,7 @@ def import_export(
         except ImportError_ as err:
             raise ImportError_(f"{meta.path}: {err}") from err
     if is_xlsx:
-        cleaned, control_note = decode_mod.strip_control_column(parsed.fields)
+        cleaned, control_note = controls.strip_control_column(parsed.fields)
         parsed.fields = cleaned
     n_parsed, n_rejected = parsed.n_records, len(parsed.rejects)
     if parsed.n_raw != n_parsed + n_rejected:
