@@ -57,6 +57,12 @@ class Findings:
                 f"{counts['stray']} line(s) of text outside any record ignored (e.g. numbered "
                 f"'1.' lines, link lines, headers): line(s) {first('stray')}"
             )
+        if counts.get("joined"):
+            notes.append(
+                f"{counts['joined']} blank line(s) inside a record (the lines after them have no "
+                f"PMID of their own), read as part of the record before: the lines from line(s) "
+                f"{first('joined')}"
+            )
         if counts.get("bad_cont") and indent_rule:
             notes.append(
                 f"{counts['bad_cont']} untagged line(s) inside a record without the continuation "

@@ -36,9 +36,11 @@ def membership(df: pl.DataFrame, fmt: TaggedFormat, rec0: int) -> pl.DataFrame:
     else:  # refer/EndNote/MEDLINE: the first tag line of a block (or a second PMID)
         is_start = tag.is_not_null() & pl.col("blank").shift(1, fill_value=True)
         if fmt.opening_tag is not None:
-            from .tagged import reopened
-
-            is_start = is_start | reopened(is_start, (tag == fmt.opening_tag).fill_null(False))
+            opening = (tag == fmt.opening_tag).fill_null(False)
+            title = tag.is_in(list(fmt.title_tags)).fill_null(False)
+            plan = plan.with_columns(joined=continued(is_start, opening, title))
+            is_start = is_start & ~pl.col("joined")
+            is_start = is_start | reopened(is_start, opening)
     plan = plan.with_columns(is_start=is_start)
 
     # an end tag is real unless the next non-blank line is a field of the same record
@@ -64,6 +66,9 @@ def membership(df: pl.DataFrame, fmt: TaggedFormat, rec0: int) -> pl.DataFrame:
     # the last start (1) or end (0) at or before the line; an end line is inside the record
     # it ends
     ends = pl.col("blank") if fmt.start_tag is None else pl.col("is_end")
+    if "joined" in plan.collect_schema():  # a blank line inside a record does not end it
+        joins_next = pl.when(pl.col("blank")).then(None).otherwise(pl.col("joined"))
+        ends = ends & ~joins_next.shift(-1).backward_fill().fill_null(False)
     state = pl.when(pl.col("is_start")).then(1).when(ends).then(0).cast(pl.Int8).forward_fill()
     rec = pl.col("is_start").cast(pl.Int32).cum_sum() - 1 + rec0
     plan = plan.with_columns(rec=rec, state=state)
@@ -76,6 +81,28 @@ def membership(df: pl.DataFrame, fmt: TaggedFormat, rec0: int) -> pl.DataFrame:
         body=pl.col("inside") & ~pl.col("blank") & ~pl.col("is_end"),
     )
     return plan.drop("state").collect(engine="in-memory")
+
+
+def reopened(starts: pl.Expr, opening: pl.Expr) -> pl.Expr:
+    """Opening-tag lines that start a record of their own: the second and later in a record
+    begun at ``starts`` (a record holds one PMID; another is the next record's)."""
+    # linear scans, no grouping: the openings so far less those before the record's start
+    seen = opening.cast(pl.Int32).cum_sum()
+    before = pl.when(starts).then(seen - opening.cast(pl.Int32)).forward_fill().fill_null(0)
+    return opening & (seen - before >= 2)
+
+
+def continued(starts: pl.Expr, opening: pl.Expr, title: pl.Expr) -> pl.Expr:
+    """Record starts after a blank line (``starts``) that continue the record before them: a
+    blank line inside a record. In a file whose records hold an ``opening`` tag (MEDLINE's
+    PMID), a block without one, after another block, is the rest of the record before it,
+    unless both hold a ``title`` line (then it is a record whose opening line was lost). An
+    ERIC file (no PMID at all) is left as it is: its records start after any blank line."""
+    block = starts.cast(pl.Int32).cum_sum()
+    has_title = title.any().over(block)
+    before_title = has_title.shift(1).fill_null(False)  # the line before: the block before's
+    alone = ~opening.any().over(block) & opening.any() & (block > 1)
+    return starts & alone & ~(has_title & before_title)
 
 
 def repeated_after_end(df: pl.DataFrame, fmt: TaggedFormat) -> pl.Series | None:

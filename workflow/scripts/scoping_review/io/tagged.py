@@ -51,7 +51,15 @@ from .lines import blocks
 from .lines import normalise_newlines as normalise_newlines  # re-exported
 from .lines import read_lines as read_lines
 from .lines import split_lines as split_lines
-from .membership import loose_fields, membership, raw_rejects, repeated_after_end, run_together
+from .membership import (
+    continued,
+    loose_fields,
+    membership,
+    raw_rejects,
+    reopened,
+    repeated_after_end,
+    run_together,
+)
 from .parsed import Parsed as Parsed  # re-exported: readers name them as tagged.Parsed
 from .parsed import RawReject as RawReject
 from .record_starts import foreign_starts
@@ -268,6 +276,8 @@ def start_line_columns(fmt: TaggedFormat) -> dict[str, pl.Expr]:
         columns["raw_blank"] = line.str.contains(r"^[ \t]*$")
         if fmt.opening_line is not None:
             columns["raw_opening"] = line.str.contains(fmt.opening_line)
+            titles = "|".join(fmt.title_tags) or "$^"
+            columns["raw_title"] = line.str.contains(f"^(?:{titles}) {{0,3}}-")
     return columns
 
 
@@ -278,17 +288,10 @@ def count_starts(df: pl.DataFrame, fmt: TaggedFormat) -> int:
     if fmt.start_tag is None:
         starts = starts & pl.col("raw_blank").shift(1, fill_value=True)
         if fmt.opening_line is not None:
-            starts = starts | reopened(starts, pl.col("raw_opening"))
+            opening = pl.col("raw_opening")
+            starts = starts & ~continued(starts, opening, pl.col("raw_title"))
+            starts = starts | reopened(starts, opening)
     return int(df.select(starts.sum()).item())
-
-
-def reopened(starts: pl.Expr, opening: pl.Expr) -> pl.Expr:
-    """Opening-tag lines that start a record of their own: the second and later in a record
-    begun at ``starts`` (a record holds one PMID; another is the next record's)."""
-    # linear scans, no grouping: the openings so far less those before the record's start
-    seen = opening.cast(pl.Int32).cum_sum()
-    before = pl.when(starts).then(seen - opening.cast(pl.Int32)).forward_fill().fill_null(0)
-    return opening & (seen - before >= 2)
 
 
 def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
@@ -377,7 +380,7 @@ def _parse_block(
     # no value) is no value of the record, and ends it for the missing-end check below
     df = df.with_columns(body=pl.col("body") & ~pl.col("false_end"))
 
-    flags = ["false_end", "stray_end", "stray", "foreign"]
+    flags = [f for f in ("false_end", "stray_end", "stray", "foreign", "joined") if f in df.columns]
     counts = df.select(
         *[pl.col(f).sum() for f in flags],
         bad_cont=(pl.col("body") & tag.is_null() & ~pl.col("cont_ok")).sum(),
