@@ -171,3 +171,26 @@ def test_ctrl_c_says_what_to_do_and_exits_130(tmp_path: Path, command: str) -> N
     assert proc.returncode == 130, stderr[-3000:]
     assert "error: interrupted; run the same command again to finish" in stderr
     assert not (workdir / "results/versions").exists()
+
+
+def test_ctrl_c_twice_while_jobs_stop_is_still_one_message(tmp_path: Path) -> None:
+    """A second Ctrl-C while Snakemake stops its jobs (people press it twice) is the same
+    request: no Python traceback, the same message and exit status (it used to print the
+    CLI's traceback: a KeyboardInterrupt while it waited for Snakemake)."""
+    workdir = fresh_copy(tmp_path)
+    proc = subprocess.Popen(
+        cli_run(workdir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    marker = workdir / "results/01_import/records.parquet"
+    deadline = time.monotonic() + 300
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    time.sleep(0.3)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    assert "error: interrupted; run the same command again to finish" in stderr

@@ -284,6 +284,10 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
     from .seen import broken_linked_table, refresh
 
     if not echo_all:  # a dry run or a listing runs nothing, so changes nothing
+        from .typed_worklists import keep_typed
+
+        for kept in keep_typed(directory):
+            print(kept, file=sys.stderr)
         refresh(directory)
         rebuilt = broken_linked_table(directory)
         if rebuilt is not None:
@@ -319,7 +323,12 @@ def run_workflow(cmd: Sequence[str], directory: Path, lock: RunLock) -> int:
                 if rc is None:
                     time.sleep(0.1)
         except KeyboardInterrupt:  # Ctrl-C reached Snakemake too: let it stop its jobs
-            proc.wait()
+            # a second Ctrl-C while it stops them is the same request, not a traceback
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                proc.wait()
+            finally:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
             print(
                 "error: interrupted; run the same command again to finish (unfinished outputs "
                 "are redone)",
