@@ -1,0 +1,67 @@
+"""Decisions typed into a sheet the run writes (a worklist, a conflicts sheet) are kept.
+
+``results/03_screen`` holds worklists and conflict sheets for people to fill in, save in
+``sheets/`` and list in the config. Anyone who opens one and presses Save has typed decisions
+into a file the next run rewrites blank (``results/`` is not under version control): before a
+run, such a file is copied to ``recovered/`` beside ``results/``, with a note saying where and
+how to apply it. Pure but for the copy; the run's guard (:mod:`.runguard`) calls it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+
+from . import storage
+
+SHEETS = "results/03_screen"
+RECOVERED = "recovered"
+_FILLED = ("decision", "reason")
+
+
+def typed_rows(frame: pl.DataFrame) -> int:
+    """How many rows of a worklist-like sheet hold a decision or a reason (the columns the
+    run writes empty)."""
+    columns = [c for c in frame.columns if c.strip().lower() in _FILLED]
+    if not columns:
+        return 0
+    filled = pl.any_horizontal(
+        pl.col(c).cast(pl.String).str.strip_chars().fill_null("") != "" for c in columns
+    )
+    return int(frame.select(filled.sum()).item())
+
+
+def keep_typed(directory: Path) -> list[str]:
+    """Copy every sheet under ``results/03_screen`` that holds typed decisions to
+    ``recovered/`` (the same path below it; a different earlier copy is kept and the new one
+    numbered) and return a note for each."""
+    notes: list[str] = []
+    root = directory / SHEETS
+    if not root.is_dir():
+        return notes
+    for path in sorted(root.rglob("*")):
+        if path.suffix.lower() not in (".csv", ".xlsx") or not path.is_file():
+            continue
+        try:
+            typed = typed_rows(storage.read_sheet(path))
+        except (storage.InputFileError, pl.exceptions.PolarsError, OSError):
+            continue
+        if not typed:
+            continue
+        target = directory / RECOVERED / path.relative_to(directory / "results")
+        number = 1
+        while target.exists() and target.read_bytes() != path.read_bytes():
+            number += 1
+            target = target.with_name(f"{path.stem}.{number}{path.suffix}")
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+        notes.append(
+            f"note: {path.relative_to(directory)} holds {typed} decision(s) typed into it, and "
+            f"runs rewrite that file: a copy is kept as {target.relative_to(directory)}. "
+            "Save it in sheets/ and list it under `screening: sheets:` in the config to apply "
+            "its decisions (README.md, 'Start your own review', step 4)"
+        )
+    return notes
