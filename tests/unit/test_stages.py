@@ -53,6 +53,24 @@ def test_charting_normalises_vocabulary_and_reports_strays(clusters: pl.DataFram
     assert counts["chart.background.not_stated"].ids == (sid(clusters, "db:2"),)
 
 
+def test_a_row_with_a_study_and_nothing_charted_is_not_charted(clusters: pl.DataFrame) -> None:
+    """Teams list their included studies before charting them: such a row is no charting (it
+    used to count the study as charted, hiding the missing-charting error), and a row of empty
+    cells (a spreadsheet's trailing rows) is no row at all (it was 'empty record_id')."""
+    required = [extract.Field("design", "Design", "category", required=True), FIELDS[1]]
+    sheet = pl.DataFrame(
+        {"record_id": ["db:1", "db:2", "  ", ""], "study_label": ["A (2016)", "B (2020)", "", " "],
+         "design": ["Case report", " ", None, ""], "background": ["x", "", " ", None]}
+    )  # fmt: skip
+    included = [sid(clusters, "db:1"), sid(clusters, "db:2")]
+    charted = extract.chart(sheet, "c.csv", required, clusters, included)
+    assert charted.charting["study_id"].to_list() == [sid(clusters, "db:1")]
+    assert charted.missing == [sid(clusters, "db:2")]
+    assert charted.notes[0] == "c.csv, row 3: db:2 has no charted value yet; counted as not charted"
+    counts = {c.count_id: c for c in extract.charting_counts(charted, required)}
+    assert counts["chart.rows"].value == 1 and counts["chart.missing"].value == 1
+
+
 def test_charting_errors_name_sheet_and_row(clusters: pl.DataFrame) -> None:
     closed = [
         extract.Field("design", "Design", "category", vocabulary={"Case report": []}, closed=True)

@@ -138,9 +138,12 @@ def chart(
         raise ChartingError(
             f"{sheet_name}: no key column {key_column!r} (found {sheet.columns}){hint}"
         )
+    columns = [f.column or f.name for f in fields]
     for i, rec in enumerate(sheet.iter_rows(named=True)):
         row_no = i + 2
         ref = (str(rec.get(key_column) or "")).strip()
+        if not any(str(v or "").strip() for v in rec.values()):
+            continue  # an empty row (spaces at most): no study, nothing charted
         if not ref:
             problems.append(f"{sheet_name}, row {row_no}: empty {key_column}")
             continue
@@ -153,6 +156,13 @@ def chart(
             )
         if study is None:
             problems.append(f"{sheet_name}, row {row_no}: unknown study or record ID {ref!r}")
+            continue
+        if not any(str(rec.get(c) or "").strip() for c in columns):
+            # a team that lists the studies before charting them: not charted yet
+            notes.append(
+                f"{sheet_name}, row {row_no}: {ref} has no charted value yet; counted as not "
+                "charted"
+            )
             continue
         if study in seen:
             problems.append(
@@ -214,7 +224,9 @@ def chart(
     frame = pl.DataFrame(rows, schema=pl.Schema(cols)).sort("study_id")
     missing = sorted(included_set - set(seen))
     if missing:
-        notes.append(f"{len(missing)} included studies have no charting row")
+        notes.append(
+            f"{len(missing)} included studies not charted (no charting row, or no value in it)"
+        )
     not_included = pl.DataFrame(
         stray, schema={"study_id": pl.String, "sheet": pl.String, "row": pl.Int64}, orient="row"
     )
