@@ -208,6 +208,30 @@ def test_a_spelling_two_criteria_share_stays_an_error(
         screen.read_decisions([sheet_at(path)], clusters, criteria)
 
 
+def test_column_names_and_study_ids_as_people_write_them(
+    tmp_path: Path, review: tuple[pl.DataFrame, ...]
+) -> None:
+    """`Study ID`, `Decision`, `Reason ` headers and study IDs in capitals or with spaces are
+    read as the tool writes them (they were 'header must have study_id ...' and 'unknown
+    study or record ID')."""
+    _, clusters, _ = review
+    one, two = study_of(clusters, "db:1"), study_of(clusters, "db:2")
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "Study ID,Decision,Reason ,Reviewer\n"
+        f"{one.upper()},include,,AB\n {two.replace('S-', 's-')} ,exclude,off_topic,AB\n",
+        encoding="utf-8",
+    )
+    decisions = screen.read_decisions([sheet_at(path)], clusters, CRITERIA)
+    assert decisions.select("study_id", "decision", "reason").rows() == sorted(
+        [(one, "include", None), (two, "exclude", "off_topic")]
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Title,Verdict\nA,include\n", encoding="utf-8")
+    with pytest.raises(screen.ScreeningError, match=re.escape("found ['Title', 'Verdict']")):
+        screen.read_decisions([sheet_at(bad)], clusters, CRITERIA)
+
+
 # -- dual screening --------------------------------------------------------------------------
 
 

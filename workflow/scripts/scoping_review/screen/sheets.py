@@ -4,8 +4,9 @@ study, stage, reviewer).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -74,6 +75,7 @@ def read_decisions(
     Sheets are checked column-wise; when any row has a problem, :func:`read_decisions_rowwise`
     reads them again row by row to name every problem (sheet and row) in the error.
     """
+    sheets = [tidy_sheet(s) for s in sheets]
     # a study ID that a merge retired names its anchor record's study now (:mod:`.former`)
     former = former_study_ids(
         (s.frame[c] for s in sheets for c in ("study_id", "record_id") if c in s.frame.columns),
@@ -86,6 +88,34 @@ def read_decisions(
         decisions = read_decisions_rowwise(sheets, clusters, criteria, default_reviewer)
     check_reviewer_names(decisions)
     return schemas.validate(decisions, schemas.DECISIONS)
+
+
+_STUDY_ID_ANY_CASE = r"^[ \t]*[sS]-(?:[0-9a-fA-F]{10}){1,2}[ \t]*$"
+
+
+def tidy_sheet(sheet: Sheet) -> Sheet:
+    """``sheet`` with its column names as people may write them (``Study ID``, ``Decision``,
+    ``record-id``) read as the reader's, and study IDs in any case (``s-3F2F2BEE97``) as the
+    tool writes them; a name that would clash with one the sheet already has stays."""
+    frame = sheet.frame
+    names = set(frame.columns)
+    renames = {}
+    for column in frame.columns:
+        plain = "_".join(re.findall(r"[a-z0-9]+", column.casefold()))
+        if plain in _SHEET_COLUMNS and plain != column and plain not in names:
+            renames[column] = plain
+            names.add(plain)
+    frame = frame.rename(renames)
+    if "study_id" in frame.columns and frame["study_id"].dtype == pl.String:
+        given = pl.col("study_id")
+        written = pl.lit("S-") + given.str.strip_chars(" \t").str.slice(2).str.to_lowercase()
+        frame = frame.with_columns(
+            pl.when(given.str.contains(_STUDY_ID_ANY_CASE))
+            .then(written)
+            .otherwise(given)
+            .alias("study_id")
+        )
+    return replace(sheet, frame=frame) if frame is not sheet.frame else sheet
 
 
 def check_reviewer_names(decisions: pl.DataFrame) -> None:
@@ -172,7 +202,7 @@ def read_decisions_rowwise(
             problems.add(
                 sheet.name,
                 1,
-                f"header must have study_id or record_id, and decision; found {sorted(cols)}",
+                f"header must have study_id or record_id, and decision; found {sheet.frame.columns}",
             )
             continue
         for i, rec in enumerate(sheet.frame.iter_rows(named=True)):
