@@ -71,6 +71,36 @@ def test_a_row_with_a_study_and_nothing_charted_is_not_charted(clusters: pl.Data
     assert counts["chart.rows"].value == 1 and counts["chart.missing"].value == 1
 
 
+def test_values_spelt_two_ways_are_one_value_as_most_rows_write_it(
+    clusters: pl.DataFrame,
+) -> None:
+    """'Germany' and 'germany' gave one count ID to two values and stopped the run, one field
+    at a time, naming no row; they are one value, counted once, and a note names the rows."""
+    fields = [
+        extract.Field("country", "Country", "category", count=True),
+        extract.Field("setting", "Setting", "list", count=True),
+    ]
+    sheet = pl.DataFrame(
+        {"record_id": ["db:1", "db:2", "db:3"], "country": ["Germany", "germany", "Germany"],
+         "setting": ["São Paulo; clinic", "Sao Paulo", "Clinic; sao-paulo"]}
+    )  # fmt: skip
+    ids = [sid(clusters, r) for r in ("db:1", "db:2", "db:3")]
+    charted = extract.chart(sheet, "c.csv", fields, clusters, ids, label_column=None)
+    assert charted.charting["country"].to_list() == ["Germany"] * 3
+    by_study = dict(zip(charted.charting["study_id"], charted.charting["setting"], strict=True))
+    assert sorted(sorted(v) for v in by_study.values()) == [
+        ["Clinic", "Sao Paulo"],
+        ["Clinic", "Sao Paulo"],
+        ["Sao Paulo"],
+    ]
+    assert "c.csv: country 'germany' (row(s) 3) read as 'Germany', as row(s) 2, 4 write it" in (
+        " ".join(charted.notes)
+    )
+    counts = {c.count_id: c for c in extract.charting_counts(charted, fields)}
+    assert counts["chart.country.germany"].value == 3
+    assert counts["chart.setting.sao_paulo"].value == 3
+
+
 def test_charting_errors_name_sheet_and_row(clusters: pl.DataFrame) -> None:
     closed = [
         extract.Field("design", "Design", "category", vocabulary={"Case report": []}, closed=True)

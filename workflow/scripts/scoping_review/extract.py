@@ -21,6 +21,7 @@ from . import schemas
 from .former_ids import former_study_ids
 from .ledger import Count, CountSpec, Emitter
 from .normalize import slug
+from .wording import first_few
 
 
 class ChartingError(ValueError):
@@ -217,6 +218,9 @@ def chart(
         rows.append(out)
     if problems:
         raise ChartingError(f"{len(problems)} problem(s) in charting:\n  " + "\n  ".join(problems))
+    for f in fields:
+        if f.count:
+            notes += one_spelling(rows, f, sheet_name)
     cols: dict[str, pl.DataType] = dict(schemas.CHARTING.columns)
     for f in fields:
         cols[f.name] = pl.List(pl.String()) if f.type == "list" else pl.String()
@@ -257,6 +261,42 @@ def charting_counts(charted: Charted, fields: Sequence[Field]) -> list[Count]:
 
 
 NOT_CHARTED = "not charted"
+
+
+def one_spelling(rows: list[dict[str, object]], field: Field, sheet_name: str) -> list[str]:
+    """Give each value of a counted ``field`` one spelling across ``rows`` (charting rows,
+    changed in place): values that differ only in case, accents or punctuation (``Germany``,
+    ``germany``; :func:`.normalize.slug`) are one value, counted once, written as most rows
+    write it (of equals, the first in sort order). A note per value read otherwise says so."""
+    spellings: dict[str, dict[str, list[int]]] = {}
+    for row in rows:
+        cell = row.get(field.name)
+        for value in cell if isinstance(cell, list) else [cell]:
+            if isinstance(value, str) and value:
+                at = spellings.setdefault(slug(value), {}).setdefault(value, [])
+                at.append(int(str(row["row"])))
+    chosen: dict[str, str] = {}
+    notes = []
+    for found in spellings.values():
+        if len(found) < 2:
+            continue
+        best = min(found, key=lambda v: (-len(found[v]), v))
+        for value in sorted(found):
+            if value != best:
+                chosen[value] = best
+                notes.append(
+                    f"{sheet_name}: {field.name} {value!r} (row(s) {first_few(found[value])}) "
+                    f"read as {best!r}, as row(s) {first_few(found[best])} write it; list it "
+                    f"under the field's `vocabulary:` in config to choose the spelling"
+                )
+    if chosen:
+        for row in rows:
+            cell = row.get(field.name)
+            if isinstance(cell, list):
+                row[field.name] = list(dict.fromkeys(chosen.get(v, v) for v in cell))
+            elif isinstance(cell, str):
+                row[field.name] = chosen.get(cell, cell)
+    return notes
 
 
 def value_groups(
