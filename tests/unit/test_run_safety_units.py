@@ -430,3 +430,29 @@ def test_studies_without_a_title_are_one_finding() -> None:
     assert found["check"] == "untitled_studies" and found["ids"] == ["S-1", "S-2"]
     assert str(found["message"]).startswith("2 studies have no title in any of their records")
     assert quality_exports.untitled_findings(studies.filter(pl.col("study_id") == "S-3")) == []
+
+
+def test_an_exception_that_stops_snakemake_before_any_job_is_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plugin that fails while Snakemake starts (SLURM's, with `sinfo` but no `sacct` or
+    `squeue` on PATH) used to leave only 'the workflow stopped'; its message is shown."""
+    from scoping_review import runguard
+
+    log = tmp_path / "snakemake.log"
+    log.write_text(
+        "Traceback (most recent call last):\n"
+        '  File "/venv/lib/python3.11/site-packages/snakemake_executor_plugin_slurm/__init__.py",'
+        " line 87, in _get_status_command_default\n"
+        "    raise WorkflowError(\n"
+        "snakemake_interface_common.exceptions.WorkflowError: Neither 'sacct' nor 'squeue' "
+        "commands are available on this system.\n",
+        encoding="utf-8",
+    )
+    runguard.print_failure(tmp_path / "results", log, 1)
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "error: the workflow stopped (snakemake exit 1)"
+    assert err[1] == (
+        "  snakemake_interface_common.exceptions.WorkflowError: Neither 'sacct' nor 'squeue' "
+        "commands are available on this system."
+    )

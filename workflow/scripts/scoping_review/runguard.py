@@ -369,10 +369,13 @@ def _show_progress(follow: IO[str], echo_all: bool) -> None:
 
 
 def _snakemake_error(log_text: str) -> list[str]:
-    """Snakemake's own error message (a parse or DAG error), without its traceback."""
+    """Snakemake's own error message (a parse or DAG error, or the exception that stopped it
+    before any job: a plugin's, named with its module), without its traceback."""
     lines = log_text.splitlines()
     for i, line in enumerate(lines):
-        if re.match(r"^(\w*Error|\w*Exception)\b", line) or line.startswith("Error in"):
+        if re.match(r"^(?:[A-Za-z_]\w*\.)*\w*(?:Error|Exception)\b", line) or line.startswith(
+            "Error in"
+        ):
             body = [ln.strip() for ln in lines[i : i + 6] if ln.strip()]
             return [ln for ln in body if not ln.startswith(("File ", "Traceback"))][:4]
     return []
