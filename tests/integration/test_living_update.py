@@ -8,6 +8,7 @@ new items under "changes since version 1"; once they are screened, version 2 is 
 
 from __future__ import annotations
 
+import hashlib
 import html as html_lib
 import json
 import re
@@ -383,17 +384,22 @@ dedupe:"""
     export = workdir / "resources/example/searches/psycinfo_2025.ris"
     kept = export.read_bytes()
     export.write_bytes(kept + extra.read_bytes())
+    then, now = (hashlib.sha256(b).hexdigest()[:12] for b in (kept, export.read_bytes()))
     refused(
         f"resources/example/searches/psycinfo_2025.ris of search '{ROUND2}' (round 2, frozen in "
-        "version 2) has changed since version 2 imported it: put back the file version 2 "
-        "imported, and put new results in a new search with `round: 3`"
+        f"version 2) has changed since version 2 imported it (SHA-256 {then}… then, {now}… "
+        "now): put back the file version 2 imported, and put new results in a new search with "
+        "`round: 3`"
     )
-    # reopened on purpose: said on the terminal, and run (the new record awaits screening)
+    # reopened on purpose: said on the terminal (what changed, not what to do), and run (the
+    # new record awaits screening)
     reopened = update(workdir, "--reopen-rounds")
     assert reopened.returncode == versions.EXIT_PENDING, reopened.stdout + reopened.stderr
-    assert "update: reopened: resources/example/searches/psycinfo_2025.ris of search" in (
-        reopened.stdout
-    )
+    assert (
+        f"update: reopened: resources/example/searches/psycinfo_2025.ris of search '{ROUND2}' "
+        f"(round 2, frozen in version 2) has changed since version 2 imported it (SHA-256 "
+        f"{then}… then, {now}… now)"
+    ) in reopened.stdout.splitlines(), reopened.stdout
     assert ledger_file.stat().st_mtime_ns != before
     # put back as frozen: nothing to refuse, and the review is version 2 again
     export.write_bytes(kept)

@@ -28,9 +28,11 @@ SEARCHES = [
 HASHES = {"searches/pubmed.nbib": "a1", "searches/scopus.ris": "b1", "searches/scopus-2.ris": "c1"}
 
 
-def problems(searches: list[dict[str, object]], hashes: dict[str, str] = HASHES) -> list[str]:
+def problems(
+    searches: list[dict[str, object]], hashes: dict[str, str] = HASHES, advice: bool = True
+) -> list[str]:
     assert FROZEN is not None
-    return closed.problems(searches, FROZEN, hashes)
+    return closed.problems(searches, FROZEN, hashes, advice=advice)
 
 
 def test_the_rounds_as_frozen_and_a_new_round_are_no_change() -> None:
@@ -63,8 +65,13 @@ def test_files_added_removed_or_changed_in_a_frozen_search_are_each_named() -> N
     replaced = problems(SEARCHES, {**HASHES, "searches/scopus.ris": "b2"})
     assert replaced == [
         "searches/scopus.ris of search 'scopus' (round 1, frozen in version 2) has changed since "
-        "version 2 imported it: put back the file version 2 imported, and put new results in a "
-        "new search with `round: 3`"
+        "version 2 imported it (SHA-256 b1… then, b2… now): put back the file version 2 "
+        "imported, and put new results in a new search with `round: 3`"
+    ]
+    # reopened on purpose, the same change is said without what to do instead
+    assert problems(SEARCHES, {**HASHES, "searches/scopus.ris": "b2"}, advice=False) == [
+        "searches/scopus.ris of search 'scopus' (round 1, frozen in version 2) has changed since "
+        "version 2 imported it (SHA-256 b1… then, b2… now)"
     ]
     shrunk = [dict(s) for s in SEARCHES]
     shrunk[0]["files"] = []

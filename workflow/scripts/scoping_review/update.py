@@ -132,9 +132,12 @@ def same_counts(results: Path, known: Sequence[versions.VersionInfo]) -> str | N
     return versions.same_counts_note(current, frozen, latest.number)
 
 
-def closed_round_changes(workdir: Path, searches: Sequence[dict[str, object]]) -> list[str]:
+def closed_round_changes(
+    workdir: Path, searches: Sequence[dict[str, object]], advice: bool = True
+) -> list[str]:
     """What the config changed in the rounds the newest frozen version holds
-    (:mod:`.versions.closed`); none without a version, or with one that did not record them."""
+    (:mod:`.versions.closed`; ``advice``: with what to do instead); none without a version, or
+    with one that did not record them."""
     results = workdir / "results"
     found = sorted((results / "versions").glob("v[0-9][0-9][0-9]/version.json"))
     if not found:
@@ -156,7 +159,7 @@ def closed_round_changes(workdir: Path, searches: Sequence[dict[str, object]]) -
         return []
     paths = [p for p in closed.listed(searches, frozen) if (workdir / p).is_file()]
     stored = _stored_rounds(workdir, frozen.rounds)
-    return closed.problems(searches, frozen, file_hashes(workdir, paths), stored)
+    return closed.problems(searches, frozen, file_hashes(workdir, paths), stored, advice)
 
 
 def _stored_rounds(workdir: Path, rounds: Iterable[int]) -> dict[str, str]:
@@ -400,8 +403,9 @@ def run_update(
             changed = closed_round_changes(workdir, searches)
             if changed and not reopen_rounds and _refuse_closed(changed):
                 return versions.EXIT_ERROR
-            for line in changed:  # reopened on purpose: said, and run
-                print(f"update: reopened: {line}")
+            if changed:  # reopened on purpose: said (what changed, not what to do), and run
+                for line in closed_round_changes(workdir, searches, advice=False):
+                    print(f"update: reopened: {line}")
             # holding the lock with no earlier run alive, half-written outputs are redone
             cmd = snakemake_command(
                 snakefile, workdir, cores, profile, ["--rerun-incomplete", "--keep-going", *extra]

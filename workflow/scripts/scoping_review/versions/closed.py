@@ -74,17 +74,19 @@ def problems(
     frozen: FrozenRounds,
     sha256: Mapping[str, str],
     stored_rounds: Mapping[str, str] | None = None,
+    advice: bool = True,
 ) -> list[str]:
     """How the config's searches (``searches``: id, round, files) differ from the rounds
     ``frozen`` holds; ``sha256``: the content hash of each file :func:`listed` names (a file
     missing from it is not compared); ``stored_rounds``: the folder of each saved (API)
-    search's round, by the search ID its import has (a frozen one missing is its folder)."""
+    search's round, by the search ID its import has (a frozen one missing is its folder);
+    ``advice``: each line ends with what to do instead (not when the rounds are reopened)."""
     v = f"version {frozen.number}"
     next_round = frozen.max_round + 1
     new_search = f"put new results in a new search with `round: {next_round}`"
     hashes = {_path(k): h for k, h in sha256.items()}
     round_of = frozen.round_of
-    lines: list[str] = []
+    lines: list[tuple[str, str]] = []
     seen: set[str] = set()
     for search in searches:
         sid = str(search["id"])
@@ -95,15 +97,21 @@ def problems(
             if round_ <= frozen.max_round:
                 ids = ", ".join(frozen.rounds.get(round_, [])) or "none"
                 lines.append(
-                    f"search {sid!r} is in round {round_}{given}, which {v} froze with the "
-                    f"searches {ids}: a search added since belongs to a new round; give it "
-                    f"`round: {next_round}`"
+                    (
+                        f"search {sid!r} is in round {round_}{given}, which {v} froze with the "
+                        f"searches {ids}",
+                        f"a search added since belongs to a new round; give it "
+                        f"`round: {next_round}`",
+                    )
                 )
             continue
         if round_ != round_of[sid]:
             lines.append(
-                f"search {sid!r} is in round {round_}{given}, but {v} froze it in round "
-                f"{round_of[sid]}: give it `round: {round_of[sid]}` again"
+                (
+                    f"search {sid!r} is in round {round_}{given}, but {v} froze it in round "
+                    f"{round_of[sid]}",
+                    f"give it `round: {round_of[sid]}` again",
+                )
             )
             continue
         before = frozen.files.get(sid, {})
@@ -116,32 +124,48 @@ def problems(
                 continue
             if path not in before:
                 lines.append(
-                    f"search {sid!r} (round {round_}, frozen in {v}) now lists {path}, which "
-                    f"{v} did not import: {new_search}"
+                    (
+                        f"search {sid!r} (round {round_}, frozen in {v}) now lists {path}, "
+                        f"which {v} did not import",
+                        new_search,
+                    )
                 )
             elif path in hashes and hashes[path] != before[path]:
                 lines.append(
-                    f"{path} of search {sid!r} (round {round_}, frozen in {v}) has changed "
-                    f"since {v} imported it: put back the file {v} imported, and {new_search}"
+                    (
+                        f"{path} of search {sid!r} (round {round_}, frozen in {v}) has changed "
+                        f"since {v} imported it (SHA-256 {before[path][:12]}… then, "
+                        f"{hashes[path][:12]}… now)",
+                        f"put back the file {v} imported, and {new_search}",
+                    )
                 )
         for path in sorted(set(before) - set(now) - set(moved.values())):
             lines.append(
-                f"search {sid!r} (round {round_}, frozen in {v}) no longer lists {path}, which "
-                f"{v} imported: list it again"
+                (
+                    f"search {sid!r} (round {round_}, frozen in {v}) no longer lists {path}, "
+                    f"which {v} imported",
+                    "list it again",
+                )
             )
     for sid in sorted(set(round_of) - seen):
         if sid in (stored_rounds or {}):
             lines.append(
-                f"{(stored_rounds or {})[sid]}/ (round {round_of[sid]} of a saved search, "
-                f"frozen in {v}) is missing or incomplete: restore that folder (from version "
-                "control or a backup); a round cannot be fetched again as it was"
+                (
+                    f"{(stored_rounds or {})[sid]}/ (round {round_of[sid]} of a saved search, "
+                    f"frozen in {v}) is missing or incomplete",
+                    "restore that folder (from version control or a backup); a round cannot be "
+                    "fetched again as it was",
+                )
             )
             continue
         lines.append(
-            f"search {sid!r} of round {round_of[sid]}, frozen in {v}, is no longer in the "
-            "config: put it back as it was"
+            (
+                f"search {sid!r} of round {round_of[sid]}, frozen in {v}, is no longer in the "
+                "config",
+                "put it back as it was",
+            )
         )
-    return lines
+    return [f"{what}: {todo}" if advice else what for what, todo in lines]
 
 
 WHAT_TO_DO = (
