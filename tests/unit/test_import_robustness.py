@@ -84,7 +84,8 @@ def test_single_space_separator_and_bare_cr_inside_a_value() -> None:
 def test_blank_line_starts_after_an_empty_tag_line_are_all_counted() -> None:
     # MEDLINE records start after a blank line; the start count once consumed the line end of
     # a tag line with no value ("PMID-"), missed the next start and failed the reconciliation
-    result = run("PMID-\n\nAB  - Abs\n", fmt="medline")
+    # (OWN, not PMID: in a file with PMIDs the AB block would be the rest of the first record)
+    result = run("OWN -\n\nAB  - Abs\n", fmt="medline")
     assert result.file_row["n_raw"] == 2
     assert result.records.height == 0 and result.rejects["line"].to_list() == [1, 3]
 

@@ -63,6 +63,12 @@ class Findings:
                 f"PMID of their own), read as part of the record before: the lines from line(s) "
                 f"{first('joined')}"
             )
+        if counts.get("tag_like"):
+            notes.append(
+                f"{counts['tag_like']} line(s) inside a record look like tag lines written "
+                f"otherwise (in lower case, or with a tab), read as more of the field before: "
+                f"line(s) {first('tag_like')}; write their tags as 'XX  - ' to read them as fields"
+            )
         if counts.get("bad_cont") and indent_rule:
             notes.append(
                 f"{counts['bad_cont']} untagged line(s) inside a record without the continuation "

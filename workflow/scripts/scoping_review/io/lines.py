@@ -114,7 +114,7 @@ def _cut_at(start_tag: str | None, layout_regex: str) -> re.Pattern[bytes]:
     r"""Where a block may begin (the end of a match): before a line in the common layout
     (``layout_regex``) that is a ``start_tag`` line or, in a format without a start tag, that
     follows a blank line. Blank means spaces and tabs only, so that both the reader's record
-    rule (a tag line after an untagged empty line) and :func:`.tagged.count_starts`
+    rule (a tag line after an untagged empty line) and :func:`.membership.count_starts`
     (``^[ \t]*$``) see a record start there, as in the whole text."""
     before = (
         rb"\n[ \t]*\n" if start_tag is None else b"\n(?=" + re.escape(start_tag.encode()) + b")"

@@ -24,7 +24,32 @@ if TYPE_CHECKING:
     from .tagged import TaggedFormat
 
 
-def membership(df: pl.DataFrame, fmt: TaggedFormat, rec0: int) -> pl.DataFrame:
+def first_lines(df: pl.DataFrame, mask: str, offset: int = 0, n: int = 5) -> list[int]:
+    """The 1-based numbers (after ``offset`` lines) of the first ``n`` lines where column
+    ``mask`` is true."""
+    lines = df.select(pl.arg_where(pl.col(mask)).head(n)).to_series().to_list()
+    return [offset + x + 1 for x in lines]
+
+
+# an untagged line that looks like an RIS tag line written otherwise: in lower case, or with a
+# tab for the spaces ("do  - 10.1/x", "AU\t- Smith"); RIS reads it as more of the field before
+TAG_LIKE = r"^[ \t]*[A-Za-z][A-Za-z0-9](?: {1,2}|\t)-(?:[ \t]|$)"
+
+
+def tag_like(df: pl.DataFrame, offset: int = 0) -> tuple[int, list[int]]:
+    """How many untagged lines of records' bodies look like tag lines (:data:`TAG_LIKE`), and
+    the first five's line numbers (after ``offset`` lines)."""
+    untagged = df.select(pl.arg_where(pl.col("body") & pl.col("tag").is_null()))
+    at = untagged.to_series()
+    if not at.len():
+        return 0, []
+    hits = at.filter(df["line"].gather(at).str.contains(TAG_LIKE))
+    return hits.len(), [offset + int(i) + 1 for i in hits.head(5)]
+
+
+def membership(
+    df: pl.DataFrame, fmt: TaggedFormat, rec0: int, opened: bool = False
+) -> pl.DataFrame:
     """Add each line's record (``rec``, numbered from ``rec0``) and role to the tagged lines
     of the reader (:mod:`.tagged`): ``is_start``, ``is_end`` (a real end line), ``false_end``
     (an end line read as text), ``inside``, ``body``, ``stray`` and ``stray_end``. A boolean
@@ -38,7 +63,7 @@ def membership(df: pl.DataFrame, fmt: TaggedFormat, rec0: int) -> pl.DataFrame:
         if fmt.opening_tag is not None:
             opening = (tag == fmt.opening_tag).fill_null(False)
             title = tag.is_in(list(fmt.title_tags)).fill_null(False)
-            plan = plan.with_columns(joined=continued(is_start, opening, title))
+            plan = plan.with_columns(joined=continued(is_start, opening, title, opened))
             is_start = is_start & ~pl.col("joined")
             is_start = is_start | reopened(is_start, opening)
     plan = plan.with_columns(is_start=is_start)
@@ -83,6 +108,35 @@ def membership(df: pl.DataFrame, fmt: TaggedFormat, rec0: int) -> pl.DataFrame:
     return plan.drop("state").collect(engine="in-memory")
 
 
+def start_line_columns(fmt: TaggedFormat) -> dict[str, pl.Expr]:
+    """Per-line columns for the reconciliation count (:func:`count_starts`): which lines match
+    the format's ``start_line`` pattern (``raw_start``) and, for formats without a start tag,
+    which are blank (``raw_blank``). Regular expressions of their own, independent of the tag
+    reader; element-wise, so they run on the reader's chunks in parallel."""
+    line = pl.col("line")
+    columns = {"raw_start": line.str.contains(fmt.start_line)}
+    if fmt.start_tag is None:
+        columns["raw_blank"] = line.str.contains(r"^[ \t]*$")
+        if fmt.opening_line is not None:
+            columns["raw_opening"] = line.str.contains(fmt.opening_line)
+            titles = "|".join(fmt.title_tags) or "$^"
+            columns["raw_title"] = line.str.contains(f"^(?:{titles}) {{0,3}}-")
+    return columns
+
+
+def count_starts(df: pl.DataFrame, fmt: TaggedFormat, opened: bool = False) -> int:
+    """Record starts by :func:`start_line_columns`: a start line, after a blank line (or at the
+    top) in formats without a start tag."""
+    starts = pl.col("raw_start")
+    if fmt.start_tag is None:
+        starts = starts & pl.col("raw_blank").shift(1, fill_value=True)
+        if fmt.opening_line is not None:
+            opening = pl.col("raw_opening")
+            starts = starts & ~continued(starts, opening, pl.col("raw_title"), opened)
+            starts = starts | reopened(starts, opening)
+    return int(df.select(starts.sum()).item())
+
+
 def reopened(starts: pl.Expr, opening: pl.Expr) -> pl.Expr:
     """Opening-tag lines that start a record of their own: the second and later in a record
     begun at ``starts`` (a record holds one PMID; another is the next record's)."""
@@ -92,16 +146,26 @@ def reopened(starts: pl.Expr, opening: pl.Expr) -> pl.Expr:
     return opening & (seen - before >= 2)
 
 
-def continued(starts: pl.Expr, opening: pl.Expr, title: pl.Expr) -> pl.Expr:
+def opens(source: str | bytes, opening_line: str | None) -> bool:
+    """Whether a line of ``source`` matches ``opening_line`` (a format's opening tag line)."""
+    if opening_line is None:
+        return False
+    if isinstance(source, bytes):
+        return re.search(opening_line.encode(), source, re.M) is not None
+    return re.search(opening_line, source, re.M) is not None
+
+
+def continued(starts: pl.Expr, opening: pl.Expr, title: pl.Expr, opened: bool) -> pl.Expr:
     """Record starts after a blank line (``starts``) that continue the record before them: a
     blank line inside a record. In a file whose records hold an ``opening`` tag (MEDLINE's
     PMID), a block without one, after another block, is the rest of the record before it,
     unless both hold a ``title`` line (then it is a record whose opening line was lost). An
-    ERIC file (no PMID at all) is left as it is: its records start after any blank line."""
+    ERIC file (no PMID at all) is left as it is: its records start after any blank line.
+    ``opened``: the whole file holds an opening tag (a block of it need not)."""
     block = starts.cast(pl.Int32).cum_sum()
     has_title = title.any().over(block)
     before_title = has_title.shift(1).fill_null(False)  # the line before: the block before's
-    alone = ~opening.any().over(block) & opening.any() & (block > 1)
+    alone = ~opening.any().over(block) & pl.lit(opened) & (block > 1)
     return starts & alone & ~(has_title & before_title)
 
 

@@ -52,13 +52,16 @@ from .lines import normalise_newlines as normalise_newlines  # re-exported
 from .lines import read_lines as read_lines
 from .lines import split_lines as split_lines
 from .membership import (
-    continued,
+    count_starts,
+    first_lines,
     loose_fields,
     membership,
+    opens,
     raw_rejects,
-    reopened,
     repeated_after_end,
     run_together,
+    start_line_columns,
+    tag_like,
 )
 from .parsed import Parsed as Parsed  # re-exported: readers name them as tagged.Parsed
 from .parsed import RawReject as RawReject
@@ -107,11 +110,11 @@ class TaggedFormat:
 
 RIS = TaggedFormat(
     name="ris",
-    tag_regex=r"^[ \t]*([A-Z][A-Z0-9]) {1,2}- ?",
+    tag_regex=r"^[ \t]*([A-Z][A-Z0-9])(?: {1,2}|\t)- ?",
     start_tag="TY",
     end_tag="ER",
     continuation_regex=None,
-    start_line=r"^[ \t]*TY {1,2}-",
+    start_line=r"^[ \t]*TY(?: {1,2}|\t)-",
     layout_regex=r"^[A-Z][A-Z0-9]  -(?: |$)",
     layout=(0, 2, 6),
     # untagged lines after these tags are further values (EndNote and Rayyan put one keyword
@@ -180,13 +183,6 @@ ENDNOTE = TaggedFormat(
 )
 
 FORMATS: dict[str, TaggedFormat] = {f.name: f for f in (RIS, MEDLINE, WOS, ENDNOTE)}
-
-
-def _first_lines(df: pl.DataFrame, mask: str, offset: int = 0, n: int = 5) -> list[int]:
-    """The 1-based numbers (after ``offset`` lines) of the first ``n`` lines where column
-    ``mask`` is true."""
-    lines = df.select(pl.arg_where(pl.col(mask)).head(n)).to_series().to_list()
-    return [offset + x + 1 for x in lines]
 
 
 def _tags(lines: pl.DataFrame, fmt: TaggedFormat) -> pl.DataFrame:
@@ -265,35 +261,6 @@ def _line_flags(plan: pl.LazyFrame, fmt: TaggedFormat) -> pl.LazyFrame:
     )
 
 
-def start_line_columns(fmt: TaggedFormat) -> dict[str, pl.Expr]:
-    """Per-line columns for the reconciliation count (:func:`count_starts`): which lines match
-    the format's ``start_line`` pattern (``raw_start``) and, for formats without a start tag,
-    which are blank (``raw_blank``). Regular expressions of their own, independent of the tag
-    reader; element-wise, so they run on the reader's chunks in parallel."""
-    line = pl.col("line")
-    columns = {"raw_start": line.str.contains(fmt.start_line)}
-    if fmt.start_tag is None:
-        columns["raw_blank"] = line.str.contains(r"^[ \t]*$")
-        if fmt.opening_line is not None:
-            columns["raw_opening"] = line.str.contains(fmt.opening_line)
-            titles = "|".join(fmt.title_tags) or "$^"
-            columns["raw_title"] = line.str.contains(f"^(?:{titles}) {{0,3}}-")
-    return columns
-
-
-def count_starts(df: pl.DataFrame, fmt: TaggedFormat) -> int:
-    """Record starts by :func:`start_line_columns`: a start line, after a blank line (or at the
-    top) in formats without a start tag."""
-    starts = pl.col("raw_start")
-    if fmt.start_tag is None:
-        starts = starts & pl.col("raw_blank").shift(1, fill_value=True)
-        if fmt.opening_line is not None:
-            opening = pl.col("raw_opening")
-            starts = starts & ~continued(starts, opening, pl.col("raw_title"))
-            starts = starts | reopened(starts, opening)
-    return int(df.select(starts.sum()).item())
-
-
 def parse(source: str | bytes, fmt: TaggedFormat) -> Parsed:
     """Parse ``source`` in format ``fmt``: a decoded text, or its UTF-8 bytes (valid UTF-8),
     with any newlines (block by block: see :func:`parse_blocks`)."""
@@ -326,8 +293,12 @@ def parse_blocks(
     if fmt.cr_tag_line is not None and cr:  # bare CRs before this format's tag lines end lines
         whole = source.decode("utf-8") if isinstance(source, bytes) else source
         source = lines_mod.normalise_newlines(whole, fmt.cr_tag_line)
-    for text in blocks(source, fmt.start_tag, fmt.layout_regex, size):
-        block = _parse_block(text, fmt, offset, rec0, fid0)
+    # a file whose records hold an opening tag (PubMed's PMID) is cut only before one, and its
+    # blocks know the file holds one (membership.continued: the whole file's reading)
+    opened = opens(source, fmt.opening_line)
+    cut = (fmt.opening_line or "").removeprefix("^") if opened else fmt.layout_regex
+    for text in blocks(source, fmt.start_tag, cut, size):
+        block = _parse_block(text, fmt, offset, rec0, fid0, opened)
         # a block but the last ends with a line end: its lines less the empty piece after it
         offset += block.n_lines - 1
         rec0, fid0 = rec0 + block.n_starts, fid0 + block.n_fids
@@ -356,22 +327,22 @@ def merge(parts: list[Block], fmt: TaggedFormat) -> Parsed:
 
 
 def _parse_block(
-    source: str | bytes, fmt: TaggedFormat, offset: int, rec0: int, fid0: int
+    source: str | bytes, fmt: TaggedFormat, offset: int, rec0: int, fid0: int, opened: bool
 ) -> Block:
     """Parse one block whose first line is line ``offset`` + 1 of the whole source and whose
     first record and field value are numbers ``rec0`` and ``fid0``."""
     lines, n_lines = read_lines(source)
     df = _tags(lines, fmt)
     base = df.columns
-    n_raw = count_starts(df, fmt)
+    n_raw = count_starts(df, fmt, opened)
     tag = pl.col("tag")
-    df = membership(df, fmt, rec0)
+    df = membership(df, fmt, rec0, opened)
     if fmt.end_tag is not None and df["false_end"].any():
         # an end line followed by fields that repeat the record's own (a second title, year
         # or abstract) ends it after all: what follows is a record whose start line is missing
         forced = repeated_after_end(df, fmt)
         if forced is not None:
-            df = membership(df.select(*base).with_columns(forced=forced), fmt, rec0)
+            df = membership(df.select(*base).with_columns(forced=forced), fmt, rec0, opened)
     orphans: list[RawReject] = []
     if fmt.start_tag is not None:
         df, orphans = loose_fields(df, fmt, offset)
@@ -380,15 +351,18 @@ def _parse_block(
     # no value) is no value of the record, and ends it for the missing-end check below
     df = df.with_columns(body=pl.col("body") & ~pl.col("false_end"))
 
-    flags = [f for f in ("false_end", "stray_end", "stray", "foreign", "joined") if f in df.columns]
+    flags: list[str] = ["false_end", "stray_end", "stray", "foreign", "joined"]
+    flags = [f for f in flags if f in df.columns]
     counts = df.select(
         *[pl.col(f).sum() for f in flags],
         bad_cont=(pl.col("body") & tag.is_null() & ~pl.col("cont_ok")).sum(),
     ).row(0, named=True)
-    first = {f: _first_lines(df, f, offset) for f in flags if counts[f]}
+    first = {f: first_lines(df, f, offset) for f in flags if counts[f]}
+    if fmt.name == "ris":  # any untagged line continues a field: say which look like tags
+        counts["tag_like"], first["tag_like"] = tag_like(df, offset)
     if counts["bad_cont"] and fmt.continuation_regex is not None:
         bad = df.select(bad=pl.col("body") & tag.is_null() & ~pl.col("cont_ok"))
-        first["bad_cont"] = _first_lines(bad, "bad", offset)
+        first["bad_cont"] = first_lines(bad, "bad", offset)
 
     fields = _fields(df.lazy().filter(pl.col("body")), fmt, fid0)
     n_fids = fields.height  # fids run without gaps until empty records are dropped
