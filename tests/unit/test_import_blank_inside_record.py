@@ -84,6 +84,21 @@ def test_a_block_with_its_own_title_is_a_record_whose_pmid_line_was_lost() -> No
     assert load(text.encode()).records["title"].to_list() == ["One", "Two"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a TI line the tag reader does not read as a tag ("TI  -x": no space after the dash)
+        "PMID- 1\nTI  - A\nDP  - 2020\n\nAU  - X\nTI  -x\n\nPMID- 2\nTI  - B\nDP  - 2021\n",
+        # a PMID line the tag reader does not read as a tag ("PMID-2")
+        "PMID- 1\nTI  - A\nDP  - 2020\n\nOWN - NLM\nPMID-2\nAB  - B\n",
+    ],
+)
+def test_the_record_count_reads_tag_lines_as_the_tag_reader_does(text: str) -> None:
+    """The reconciliation's own count and the reader must see the same record starts, or a
+    file that read before is refused ('3 record starts but 2 parsed')."""
+    assert load(text.encode()).records.height == 2 - text.count("PMID-2")
+
+
 def test_a_file_without_pmids_keeps_a_record_per_block() -> None:
     text = "OWN - ERIC\nTI  - One\nDP  - 2020\n\nOWN - ERIC\nAU  - Roe R\nDP  - 2021\n"
     assert load(text.encode()).records.height == 2

@@ -61,6 +61,15 @@ def test_two_exports_of_different_formats_joined_are_refused_at_the_second(
     ), str(err.value)
 
 
+def test_an_old_mac_export_joined_to_another_is_refused_at_the_right_line() -> None:
+    """Bare CR line ends (an old Mac file) count as line ends in the line named."""
+    ris = ("TY  - JOUR\nTI  - A\nPY  - 2020\nER  - \n\n" * 3).replace("\n", "\r")
+    joined = ris + "PMID- 1\nTI  - B\nDP  - 2021\n"
+    meta = importing.SourceMeta("x", "X", "2025-01-01", "joined.txt")
+    with pytest.raises(importing.ImportError_, match="then a medline record at line 16 "):
+        importing.import_export(joined.encode(), meta, fmt="ris")
+
+
 @pytest.mark.parametrize("fmt", list(EXPORTS))
 def test_an_export_alone_or_twice_is_not_called_joined(fmt: str) -> None:
     """An export joined to a copy of itself is one format: read (its duplicates are dedupe's)."""

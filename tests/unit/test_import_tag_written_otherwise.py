@@ -66,6 +66,6 @@ def test_a_tag_in_lower_case_is_named_in_a_note(
     result = load(changed)
     number = raw[: line.start()].count(b"\n") + 1
     assert any(
-        "look like tag lines written otherwise" in note and f"line(s) {number}" in note
+        "look like tag lines written in lower case" in note and f"line(s) {number}" in note
         for note in result.notes
     ), result.notes

@@ -82,7 +82,7 @@ def test_values_spelt_two_ways_are_one_value_as_most_rows_write_it(
     ]
     sheet = pl.DataFrame(
         {"record_id": ["db:1", "db:2", "db:3"], "country": ["Germany", "germany", "Germany"],
-         "setting": ["São Paulo; clinic", "Sao Paulo", "Clinic; sao-paulo"]}
+         "setting": ["São Paulo; clinic", "Sao Paulo", "Clinic; sao  paulo"]}
     )  # fmt: skip
     ids = [sid(clusters, r) for r in ("db:1", "db:2", "db:3")]
     charted = extract.chart(sheet, "c.csv", fields, clusters, ids, label_column=None)
@@ -99,6 +99,24 @@ def test_values_spelt_two_ways_are_one_value_as_most_rows_write_it(
     counts = {c.count_id: c for c in extract.charting_counts(charted, fields)}
     assert counts["chart.country.germany"].value == 3
     assert counts["chart.setting.sao_paulo"].value == 3
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["<18", "<18", ">18"], ["Россия", "Россия", "Україна"], ["Case-study", "Case study", "x"]],
+)
+def test_values_that_differ_otherwise_stay_apart_and_a_shared_count_id_is_refused(
+    clusters: pl.DataFrame, values: list[str]
+) -> None:
+    """Only case, accents and spacing make one value; '<18' and '>18' (one count ID) stop the
+    run with both named, as before, rather than being counted as one."""
+    fields = [extract.Field("age", "Age", "category", count=True)]
+    sheet = pl.DataFrame({"record_id": ["db:1", "db:2", "db:3"], "age": values})
+    ids = [sid(clusters, r) for r in ("db:1", "db:2", "db:3")]
+    charted = extract.chart(sheet, "c.csv", fields, clusters, ids, label_column=None)
+    assert sorted(charted.charting["age"].to_list()) == sorted(values)
+    with pytest.raises(extract.ChartingError, match="give the same count id"):
+        extract.charting_counts(charted, fields)
 
 
 def test_charting_errors_name_sheet_and_row(clusters: pl.DataFrame) -> None:

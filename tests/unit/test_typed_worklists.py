@@ -60,6 +60,14 @@ def test_a_worklist_with_typed_decisions_is_kept_in_recovered(tmp_path: Path) ->
     assert kept.read_text(encoding="utf-8").count("include") == 1  # the first copy is kept
 
 
+def test_the_conflicts_sheet_holds_decisions_made_and_is_not_kept(tmp_path: Path) -> None:
+    """The conflicts sheet is written with the consensus decisions already made: no note."""
+    conflicts = tmp_path / "results/03_screen/conflicts.csv"
+    conflicts.parent.mkdir(parents=True)
+    conflicts.write_text(HEADER + "S-1,A,consensus,include,,\n", encoding="utf-8")
+    assert keep_typed(tmp_path) == []
+
+
 def test_a_review_without_worklists_has_nothing_to_keep(tmp_path: Path) -> None:
     assert keep_typed(tmp_path) == []
     assert not (tmp_path / "recovered").exists()

@@ -20,7 +20,7 @@ import polars as pl
 from . import schemas
 from .former_ids import former_study_ids
 from .ledger import Count, CountSpec, Emitter
-from .normalize import slug
+from .normalize import slug, strip_diacritics
 from .wording import first_few
 
 
@@ -265,15 +265,18 @@ NOT_CHARTED = "not charted"
 
 def one_spelling(rows: list[dict[str, object]], field: Field, sheet_name: str) -> list[str]:
     """Give each value of a counted ``field`` one spelling across ``rows`` (charting rows,
-    changed in place): values that differ only in case, accents or punctuation (``Germany``,
-    ``germany``; :func:`.normalize.slug`) are one value, counted once, written as most rows
-    write it (of equals, the first in sort order). A note per value read otherwise says so."""
+    changed in place): values that differ only in case, accents or spacing (``Germany``,
+    ``germany``; ``São Paulo``, ``Sao Paulo``) are one value, counted once, written as most
+    rows write it (of equals, the first in sort order). A note per value read otherwise says
+    so. Values that differ in any other way (``<18``, ``>18``; two words of another script)
+    stay apart, and :func:`value_groups` refuses two whose count IDs would be one."""
     spellings: dict[str, dict[str, list[int]]] = {}
     for row in rows:
         cell = row.get(field.name)
         for value in cell if isinstance(cell, list) else [cell]:
             if isinstance(value, str) and value:
-                at = spellings.setdefault(slug(value), {}).setdefault(value, [])
+                same = " ".join(strip_diacritics(value).casefold().split())
+                at = spellings.setdefault(same, {}).setdefault(value, [])
                 at.append(int(str(row["row"])))
     chosen: dict[str, str] = {}
     notes = []

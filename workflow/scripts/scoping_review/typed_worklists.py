@@ -1,7 +1,8 @@
-"""Decisions typed into a sheet the run writes (a worklist, a conflicts sheet) are kept.
+"""Decisions typed into a worklist the run writes are kept.
 
-``results/03_screen`` holds worklists and conflict sheets for people to fill in, save in
-``sheets/`` and list in the config. Anyone who opens one and presses Save has typed decisions
+``results/03_screen/worklists`` holds worklists for people to fill in, save in ``sheets/`` and
+list in the config (the conflicts sheet beside them holds the decisions already made, so it is
+not one of them). Anyone who opens one and presses Save has typed decisions
 into a file the next run rewrites blank (``results/`` is not under version control): before a
 run, such a file is copied to ``recovered/`` beside ``results/``, with a note saying where and
 how to apply it. Pure but for the copy; the run's guard (:mod:`.runguard`) calls it.
@@ -16,7 +17,7 @@ import polars as pl
 
 from . import storage
 
-SHEETS = "results/03_screen"
+SHEETS = "results/03_screen/worklists"
 RECOVERED = "recovered"
 _FILLED = ("decision", "reason")
 
@@ -34,7 +35,7 @@ def typed_rows(frame: pl.DataFrame) -> int:
 
 
 def keep_typed(directory: Path) -> list[str]:
-    """Copy every sheet under ``results/03_screen`` that holds typed decisions to
+    """Copy every worklist under :data:`SHEETS` that holds typed decisions to
     ``recovered/`` (the same path below it; a different earlier copy is kept and the new one
     numbered) and return a note for each."""
     notes: list[str] = []

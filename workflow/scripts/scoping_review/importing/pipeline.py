@@ -160,9 +160,12 @@ def joined_exports(source: str | bytes, chosen: str, lines: Sequence[int]) -> st
     a record of another format (:data:`..io.record_starts.RECORD_STARTS`) with a line of that
     record's body after it: two exports joined into one file. None when none does."""
     text = source.decode("utf-8", "replace") if isinstance(source, bytes) else source
-    rows = text.split("\n", max(lines) + 200)
+    # lines as the reader numbers them: a bare CR (an old Mac file) ends a line too
+    rows = re.split(r"\r\n|\r|\n", text, maxsplit=max(lines) + 200)
     for line_no in lines:
-        line = rows[line_no - 1].rstrip("\r")
+        if line_no > len(rows):
+            continue
+        line = rows[line_no - 1]
         after = next((r for r in rows[line_no:] if r.strip()), "")
         other = record_starts.started_format(line, after)
         if other is not None and other != chosen:
@@ -254,8 +257,10 @@ def import_export(
             raise ImportError_(f"{meta.path}: {joined}")
         parsed, map_name, fmap = tagged.merge(blocks, fmt_), chosen, None
     else:
-        if chosen == "bibtex":  # text outside entries is a comment to BibTeX: look for records
-            text = decoded.text
+        text = decoded.text if chosen == "bibtex" else ""
+        # text outside entries is a comment to BibTeX: look for other formats' records (a find
+        # of each one's first letters before a scan of every line)
+        if any(m in text for m in record_starts.MARKERS):
             found = [
                 text.count("\n", 0, hit.start()) + 1
                 for hit in itertools.islice(

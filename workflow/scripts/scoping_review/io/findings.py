@@ -66,7 +66,7 @@ class Findings:
         if counts.get("tag_like"):
             notes.append(
                 f"{counts['tag_like']} line(s) inside a record look like tag lines written "
-                f"otherwise (in lower case, or with a tab), read as more of the field before: "
+                f"in lower case, read as more of the field before: "
                 f"line(s) {first('tag_like')}; write their tags as 'XX  - ' to read them as fields"
             )
         if counts.get("bad_cont") and indent_rule:

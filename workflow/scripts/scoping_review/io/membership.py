@@ -31,9 +31,10 @@ def first_lines(df: pl.DataFrame, mask: str, offset: int = 0, n: int = 5) -> lis
     return [offset + x + 1 for x in lines]
 
 
-# an untagged line that looks like an RIS tag line written otherwise: in lower case, or with a
-# tab for the spaces ("do  - 10.1/x", "AU\t- Smith"); RIS reads it as more of the field before
-TAG_LIKE = r"^[ \t]*[A-Za-z][A-Za-z0-9](?: {1,2}|\t)-(?:[ \t]|$)"
+# an untagged line that looks like an RIS tag line in lower case ("do  - 10.1/x", "Au\t- Smith";
+# two spaces or a tab, as no sentence is wrapped: "to - 5 years" is text); RIS reads it as more
+# of the field before
+TAG_LIKE = r"^[ \t]*(?:[a-z][A-Za-z0-9]|[A-Z][a-z])(?:  |\t)-(?:[ \t]|$)"
 
 
 def tag_like(df: pl.DataFrame, offset: int = 0) -> tuple[int, list[int]]:
@@ -63,9 +64,12 @@ def membership(
         if fmt.opening_tag is not None:
             opening = (tag == fmt.opening_tag).fill_null(False)
             title = tag.is_in(list(fmt.title_tags)).fill_null(False)
-            plan = plan.with_columns(joined=continued(is_start, opening, title, opened))
-            is_start = is_start & ~pl.col("joined")
-            is_start = is_start | reopened(is_start, opening)
+            joins = opened and bool(df.select((is_start & ~opening).any()).item())
+            plan = plan.with_columns(block=is_start).with_columns(
+                joined=continued(pl.col("block"), opening, title, joins)
+            )
+            plan = plan.with_columns(is_start=pl.col("block") & ~pl.col("joined")).drop("block")
+            is_start = pl.col("is_start") | reopened(pl.col("is_start"), opening)
     plan = plan.with_columns(is_start=is_start)
 
     # an end tag is real unless the next non-blank line is a field of the same record
@@ -118,23 +122,35 @@ def start_line_columns(fmt: TaggedFormat) -> dict[str, pl.Expr]:
     if fmt.start_tag is None:
         columns["raw_blank"] = line.str.contains(r"^[ \t]*$")
         if fmt.opening_line is not None:
-            columns["raw_opening"] = line.str.contains(fmt.opening_line)
-            titles = "|".join(fmt.title_tags) or "$^"
-            columns["raw_title"] = line.str.contains(f"^(?:{titles}) {{0,3}}-")
+            # as the tag reader reads a tag line: the dash then a space, or the line's end
+            columns["raw_opening"] = line.str.contains(fmt.opening_line + _TAIL)
     return columns
+
+
+# the end of a tag line's tag as the tag reader reads it: the dash, then a space or the line's end
+_TAIL = r"(?: |[ \t]*$)"
 
 
 def count_starts(df: pl.DataFrame, fmt: TaggedFormat, opened: bool = False) -> int:
     """Record starts by :func:`start_line_columns`: a start line, after a blank line (or at the
     top) in formats without a start tag."""
-    starts = pl.col("raw_start")
-    if fmt.start_tag is None:
-        starts = starts & pl.col("raw_blank").shift(1, fill_value=True)
-        if fmt.opening_line is not None:
-            opening = pl.col("raw_opening")
-            starts = starts & ~continued(starts, opening, pl.col("raw_title"), opened)
-            starts = starts | reopened(starts, opening)
-    return int(df.select(starts.sum()).item())
+    if fmt.start_tag is not None:
+        return int(df.select(pl.col("raw_start").sum()).item())
+    starts = pl.col("raw_start") & pl.col("raw_blank").shift(1, fill_value=True)
+    if fmt.opening_line is None:
+        return int(df.select(starts.sum()).item())
+    # each step a column: an expression that names ``starts`` several times is evaluated as
+    # often (seconds on a large export)
+    opening = pl.col("raw_opening")
+    steps = df.select(opening, block=starts)
+    if opened and steps.select((pl.col("block") & ~opening).any()).item():
+        # a block that does not open with a PMID line may continue the record before it
+        titles = "|".join(fmt.title_tags) or "$^"
+        title = pl.lit(df["line"].str.contains(f"^(?:{titles}) {{0,3}}-{_TAIL}"))
+        joined = continued(pl.col("block"), opening, title, opened)
+        steps = steps.with_columns(block=pl.col("block") & ~joined)
+    found = steps.select((pl.col("block") | reopened(pl.col("block"), opening)).sum())
+    return int(found.item())
 
 
 def reopened(starts: pl.Expr, opening: pl.Expr) -> pl.Expr:
@@ -150,8 +166,14 @@ def opens(source: str | bytes, opening_line: str | None) -> bool:
     """Whether a line of ``source`` matches ``opening_line`` (a format's opening tag line)."""
     if opening_line is None:
         return False
+    # the tag's letters first (a fast find): a file without them is not scanned line by line
+    letters = re.match(r"\^?([A-Za-z]+)", opening_line)
     if isinstance(source, bytes):
+        if letters and letters.group(1).encode() not in source:
+            return False
         return re.search(opening_line.encode(), source, re.M) is not None
+    if letters and letters.group(1) not in source:
+        return False
     return re.search(opening_line, source, re.M) is not None
 
 
@@ -162,11 +184,21 @@ def continued(starts: pl.Expr, opening: pl.Expr, title: pl.Expr, opened: bool) -
     unless both hold a ``title`` line (then it is a record whose opening line was lost). An
     ERIC file (no PMID at all) is left as it is: its records start after any blank line.
     ``opened``: the whole file holds an opening tag (a block of it need not)."""
-    block = starts.cast(pl.Int32).cum_sum()
-    has_title = title.any().over(block)
+    if not opened:
+        return pl.lit(False)
+    has_title = _block_any(title, starts)
     before_title = has_title.shift(1).fill_null(False)  # the line before: the block before's
-    alone = ~opening.any().over(block) & pl.lit(opened) & (block > 1)
-    return starts & alone & ~(has_title & before_title)
+    later = starts.cast(pl.Int32).cum_sum() > 1
+    return starts & ~_block_any(opening, starts) & later & ~(has_title & before_title)
+
+
+def _block_any(flag: pl.Expr, starts: pl.Expr) -> pl.Expr:
+    """Whether a line of each line's block (from a ``starts`` line to the next) is ``flag``:
+    linear scans, no grouping (a window over 100k blocks costs seconds on a large export)."""
+    seen = flag.cast(pl.Int32).cum_sum()
+    before = pl.when(starts).then(seen - flag.cast(pl.Int32)).forward_fill().fill_null(0)
+    upto = pl.when(starts.shift(-1).fill_null(True)).then(seen).backward_fill()
+    return (upto - before) > 0
 
 
 def repeated_after_end(df: pl.DataFrame, fmt: TaggedFormat) -> pl.Series | None:

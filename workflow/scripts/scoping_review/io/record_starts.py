@@ -20,6 +20,10 @@ RECORD_STARTS: dict[str, str] = {
 }
 
 
+# text every record start above but BibTeX's holds (a fast find, before a scan of every line)
+MARKERS = ("\nTY", "\nPMID-", "\nPT ", "\n%0 ", "<?xml ", "<xml><records>")
+
+
 # a line of a record's body in each format: the line after a start line is one (a lone "PT J"
 # line among other text is no Web of Science record)
 RECORD_BODY: dict[str, str] = {

@@ -459,7 +459,7 @@ def detect(text: str) -> str | None:
             return "wos"
         if re.match(r"^PMID ?- ?\d", line) or re.match(r"^[A-Z]{3,4} {0,2}- \S", line):
             return "medline"
-        if re.match(r"^(?:\d+\.\s*)?TY {1,2}-", line):
+        if re.match(r"^(?:\d+\.\s*)?TY(?: {1,2}|\t)-", line):
             return "ris"
         if re.match(r"^%[0ATDJ] \S", line):
             return "endnote"

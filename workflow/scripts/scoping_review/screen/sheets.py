@@ -202,7 +202,8 @@ def read_decisions_rowwise(
             problems.add(
                 sheet.name,
                 1,
-                f"header must have study_id or record_id, and decision; found {sheet.frame.columns}",
+                "header must have study_id or record_id, and decision; found "
+                f"{sheet.frame.columns}",
             )
             continue
         for i, rec in enumerate(sheet.frame.iter_rows(named=True)):
