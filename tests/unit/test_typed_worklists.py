@@ -13,7 +13,7 @@ import polars as pl
 
 from scoping_review import storage
 from scoping_review.spreadsheet import Worksheet
-from scoping_review.typed_worklists import keep_typed, typed_rows
+from scoping_review.typed_worklists import WRITTEN, keep_typed, record_written, typed_rows
 
 HEADER = "study_id,title,reviewer,decision,reason,note\n"
 
@@ -71,3 +71,17 @@ def test_the_conflicts_sheet_holds_decisions_made_and_is_not_kept(tmp_path: Path
 def test_a_review_without_worklists_has_nothing_to_keep(tmp_path: Path) -> None:
     assert keep_typed(tmp_path) == []
     assert not (tmp_path / "recovered").exists()
+
+
+def test_a_worklist_as_the_run_wrote_it_is_not_read(tmp_path: Path) -> None:
+    """The rank rule records each worklist's SHA-256; an unchanged one is skipped unread (one
+    recorded with a decision in it proves the skip: read, it would be kept)."""
+    folder = tmp_path / "results/03_screen/worklists"
+    typed = worklist(tmp_path, "AB.csv", "S-1,A,AB,include,,\n")
+    worklist(tmp_path, "CD.csv", "S-1,A,CD,,,\n")
+    record_written(folder)
+    assert (folder / WRITTEN).read_text(encoding="utf-8").count("title_abstract/") == 2
+    assert keep_typed(tmp_path) == []
+    typed.write_text(HEADER + "S-1,A,AB,exclude,off_topic,\n", encoding="utf-8")
+    (note,) = keep_typed(tmp_path)
+    assert "AB.csv holds 1 decision(s) typed into it" in note

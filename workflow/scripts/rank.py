@@ -36,6 +36,7 @@ from scoping_review import (
     spreadsheet,
     storage,
     term_counts,
+    typed_worklists,
     worklists,
 )
 
@@ -134,6 +135,8 @@ def main(smk: job.Job) -> None:
         )
         (out / stage).mkdir(parents=True, exist_ok=True)
         spreadsheet.neutralise(frame).write_csv(out / stage / f"{name}.csv")
+    out.mkdir(parents=True, exist_ok=True)
+    typed_worklists.record_written(out)  # a worklist as written is not read before a run
     inputs = storage.input_hashes(
         [
             smk.input.clusters,

@@ -5,7 +5,9 @@ list in the config (the conflicts sheet beside them holds the decisions already 
 not one of them). Anyone who opens one and presses Save has typed decisions
 into a file the next run rewrites blank (``results/`` is not under version control): before a
 run, such a file is copied to ``recovered/`` beside ``results/``, with a note saying where and
-how to apply it. Pure but for the copy; the run's guard (:mod:`.runguard`) calls it.
+how to apply it. The rank rule records the SHA-256 of each worklist it writes
+(:func:`record_written`), so a worklist as written is not read again (a large one costs seconds).
+The run's guard (:mod:`.runguard`) calls :func:`keep_typed`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from . import storage
 
 SHEETS = "results/03_screen/worklists"
 RECOVERED = "recovered"
+WRITTEN = ".written.sha256"  # in the worklists folder: "<sha256>  <path below it>" per file
 _FILLED = ("decision", "reason")
 
 
@@ -34,6 +37,21 @@ def typed_rows(frame: pl.DataFrame) -> int:
     return int(frame.select(filled.sum()).item())
 
 
+def record_written(folder: Path) -> None:
+    """Record the SHA-256 of every worklist the rank rule wrote in ``folder``."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != WRITTEN)
+    lines = [f"{storage.sha256_file(p)}  {p.relative_to(folder).as_posix()}\n" for p in files]
+    (folder / WRITTEN).write_text("".join(lines), encoding="utf-8")
+
+
+def _written(folder: Path) -> dict[str, str]:
+    try:
+        text = (folder / WRITTEN).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    return {name: sha for sha, _, name in (ln.partition("  ") for ln in text.splitlines())}
+
+
 def keep_typed(directory: Path) -> list[str]:
     """Copy every worklist under :data:`SHEETS` that holds typed decisions to
     ``recovered/`` (the same path below it; a different earlier copy is kept and the new one
@@ -42,9 +60,12 @@ def keep_typed(directory: Path) -> list[str]:
     root = directory / SHEETS
     if not root.is_dir():
         return notes
+    written = _written(root)
     for path in sorted(root.rglob("*")):
         if path.suffix.lower() not in (".csv", ".xlsx") or not path.is_file():
             continue
+        if written.get(path.relative_to(root).as_posix()) == storage.sha256_file(path):
+            continue  # as the run wrote it
         try:
             typed = typed_rows(storage.read_sheet(path))
         except (storage.InputFileError, pl.exceptions.PolarsError, OSError):
