@@ -7,6 +7,7 @@ record start in the raw text is accounted for whatever junk surrounds it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -96,6 +97,16 @@ def test_a_unit_separator_inside_a_value_is_removed_and_counted() -> None:
     result = run(rec(1).replace("Title 1", "Title\x1f1") + rec(2))
     assert result.records["title"].to_list() == ["Title1", "Title 2"]
     assert "1 control character(s) removed from values (U+001F x1)" in result.notes
+
+
+@pytest.mark.parametrize("encode", [str.encode, lambda t: t.encode("cp1252")])
+def test_a_line_break_inside_a_value_keeps_the_words_apart(encode: Any) -> None:
+    """Excel and Word write a manual line break inside a cell or title as a vertical tab (or a
+    form feed): between two words it is a space ('8-AminoquinolineTherapy' before)."""
+    text = rec(1, "8-Aminoquinoline\x0bTherapy for\x0c malaria, café\x0b")
+    result = run(encode(text))
+    assert result.records["abstract"].to_list() == ["8-Aminoquinoline Therapy for malaria, café"]
+    assert "3 control character(s) removed from values (U+000B x2, U+000C x1)" in result.notes
 
 
 def test_ris_tags_are_two_characters_wide() -> None:

@@ -81,21 +81,28 @@ def _control_note(found: list[str]) -> str:
     return f"{len(found)} control character(s) removed from values ({kinds})"
 
 
+# a vertical tab or form feed between two words is a line break inside a value (Excel and Word
+# write a cell's or a title's manual line break so): a space, or the words would run together
+_BREAK = re.compile(r"(?<=\S)[\x0b\x0c](?=\S)")
+
+
 def strip_controls(decoded: Decoded) -> tuple[Decoded, str | None]:
-    """``decoded`` without C0 control characters other than tab, LF and CR, and the note that
-    counts what was removed (None: there were none)."""
+    """``decoded`` without C0 control characters other than tab, LF and CR (a vertical tab or
+    form feed between two words becomes a space), and the note that counts what was removed
+    (None: there were none)."""
     if decoded.utf8 is not None and decoded._text is None:
         data = decoded.utf8
         if not has_control_bytes(data):  # searched in place: a clean export is not copied
             return decoded, None
-        kept = data.translate(None, _CONTROL_BYTES)
-        found = [chr(b[0]) for b in _CONTROL_BYTES_RE.findall(data)]
-        return Decoded(None, decoded.encoding, decoded.note, kept), _control_note(found)
+        if b"\x0b" not in data and b"\x0c" not in data:  # else: as text, where \s is whole
+            kept = data.translate(None, _CONTROL_BYTES)
+            found = [chr(b[0]) for b in _CONTROL_BYTES_RE.findall(data)]
+            return Decoded(None, decoded.encoding, decoded.note, kept), _control_note(found)
     text = decoded.text
     found = _CONTROL_RE.findall(text)
     if not found:
         return decoded, None
-    kept_text = _CONTROL_RE.sub("", text)
+    kept_text = _CONTROL_RE.sub("", _BREAK.sub(" ", text))
     utf8 = kept_text.encode("utf-8") if decoded.utf8 is not None else None
     return Decoded(kept_text, decoded.encoding, decoded.note, utf8), _control_note(found)
 
