@@ -101,13 +101,20 @@ def test_form_errors_name_sheet_and_row(clusters: pl.DataFrame) -> None:
 
 
 def test_values_with_the_same_count_id_are_an_error(clusters: pl.DataFrame) -> None:
+    """Values that differ only in case or spacing are one value (as most rows write it);
+    values that differ otherwise but share a count ID stop the run naming both."""
     included = sorted(clusters["study_id"].to_list())
     form = [extract.Field("therapy", "Therapy", "category", count=True)]
     charted = extract.chart(
         sheet(therapy=["CBT", "cbt ", "CBT"]), "c.csv", form, clusters, included,
         label_column=None,
     )  # fmt: skip
-    assert sorted(charted.charting["therapy"].to_list()) == ["CBT", "CBT", "cbt"]
+    assert sorted(charted.charting["therapy"].to_list()) == ["CBT", "CBT", "CBT"]
+    charted = extract.chart(
+        sheet(therapy=["CBT", "CBT+", "CBT"]), "c.csv", form, clusters, included,
+        label_column=None,
+    )  # fmt: skip
+    assert sorted(charted.charting["therapy"].to_list()) == ["CBT", "CBT", "CBT+"]
     with pytest.raises(extract.ChartingError, match=r"give the same count id chart\.therapy"):
         extract.characteristics(charted, form, 3)
 
